@@ -1,0 +1,79 @@
+import { pipe } from 'rxjs';
+import { z } from 'zod';
+import { packagePath } from '../../lib/package-path.ts';
+import { Engine } from '../../lib/model/engine.ts';
+import { parseConfig } from '../../lib/parse-config.ts';
+import type { DataPoint } from '../../lib/record.ts';
+import type { Builder } from '../../lib/run/task.ts';
+import type { GenerationInput } from '../../lib/run/task-inputs.ts';
+import { loadTemplate } from '../../lib/template.ts';
+import { dedupe } from '../../operators/dedupe.ts';
+import { generate } from '../../operators/generate.ts';
+
+/** A geography question-answer record. */
+export type GeographyQaRecord = DataPoint & { readonly question: string; readonly answer: string };
+
+/** Config of {@link geographyQa}. */
+export interface GeographyQaConfig {
+  /** The LM block that writes pairs. */
+  readonly generator: Engine;
+  /** Rouge-L threshold of the question dedupe (DGT's `threshold`; 1.0 removes exact duplicates, 1.1 is off). @default 1.0 */
+  readonly dedupThreshold?: number;
+  /** In-context examples per prompt, drawn with replacement from the batch. @default 3 */
+  readonly examplesPerPrompt?: number;
+  /** Source of randomness for picking examples. @default Math.random */
+  readonly random?: () => number;
+}
+
+const configSchema = z.object({
+  generator: z.custom<Engine>((value) => value instanceof Engine, 'expected an Engine (createEngine)'),
+  dedupThreshold: z.number().min(0).default(1.0),
+  examplesPerPrompt: z.number().int().min(1).default(3),
+  random: z.custom<() => number>((value) => typeof value === 'function').default(() => Math.random),
+});
+
+/**
+ * Reads `Question: ... Answer: ...` from a model's answer; throws (the record is rejected) when the answer
+ * does not have exactly one `Answer:` or either part is empty.
+ */
+export function parseQuestionAnswer(text: string): { question: string; answer: string } {
+  const parts = text.split('Answer:');
+  if (parts.length !== 2) throw new Error(`expected one "Answer:" in the answer, found ${parts.length - 1}`);
+  const question = (parts[0] as string).split('Question:').at(-1)?.trim() ?? '';
+  const answer = (parts[1] as string).trim();
+  if (!question) throw new Error('the question is empty');
+  if (!answer) throw new Error('the answer is empty');
+  return { question, answer };
+}
+
+/**
+ * DGT's `public/examples/geography_qa`: three in-context examples drawn from the batch, a Jinja prompt,
+ * the answer parsed as `Question:` / `Answer:`, then a Rouge-L dedupe of the question.
+ *
+ * ## Example
+ * ```ts
+ * import { createEngine, createTask, geographyQa } from 'rxdgt';
+ * import { FakeLanguageModel } from 'rxdgt/testing';
+ * const generator = createEngine(new FakeLanguageModel({ answers: (_, i) => `Question: Where is X${i}?\nAnswer: Y${i}.` }));
+ * createTask({ kind: 'generation', name: 'geo', seeds: [{ question: 'Capital of France?', answer: 'Paris.' }],
+ *   builder: geographyQa({ generator }), numOutputsToGenerate: 2 }).run().subscribe((r) => console.log(r.question));
+ * // Where is X0?  Where is X1?
+ * ```
+ */
+export function geographyQa(config: GeographyQaConfig): Builder<GenerationInput> {
+  const { generator, dedupThreshold, examplesPerPrompt, random } = parseConfig('geographyQa', configSchema, config);
+  const template = loadTemplate(packagePath('builders', 'geography-qa', 'prompt.txt'));
+  const pick = (examples: readonly DataPoint[]): DataPoint[] =>
+    Array.from({ length: examplesPerPrompt }, () => examples[Math.floor(random() * examples.length)] as DataPoint);
+  const encode = (examples: readonly DataPoint[]): string =>
+    examples.map((example) => `Question: ${String(example['question'])}\nAnswer: ${String(example['answer'])}`).join('\n\n');
+
+  return pipe(
+    generate<GenerationInput, GeographyQaRecord>({
+      engine: generator,
+      prompt: (input) => template.render({ examples: encode(pick(input.examples)) }),
+      parse: (text, input) => ({ task_name: input.task_name, is_seed: false, ...parseQuestionAnswer(text) }),
+    }),
+    dedupe<GeographyQaRecord>({ name: 'dedup', key: 'question', threshold: dedupThreshold }),
+  );
+}

@@ -1,0 +1,124 @@
+import { access } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { z } from 'zod';
+import { ConfigError } from '../errors/config-error.ts';
+import { deepMerge } from './deep-merge.ts';
+import { dgtEnv, type Env, expandEnv } from './expand-env.ts';
+import { resolveIncludes } from './include.ts';
+import { type BuilderOverrideConfig, type JointConfig, loadJointConfig } from './joint-config.ts';
+import { isPlainObject } from './plain-object.ts';
+import { loadSeeds, loadTransformData } from './task-data.ts';
+import { findTaskFiles } from './task-paths.ts';
+import { type TaskSpec, taskSpecSchema } from './task-spec.ts';
+import { readYamlFile } from './yaml-file.ts';
+import { zodIssueToConfigError } from './zod-issue.ts';
+
+/** One validated task with its seeds and transformation input read from disk. */
+export interface LoadedTask {
+  /** Task file, or the joint config for a task defined only there. */
+  readonly file: string | undefined;
+  readonly spec: TaskSpec;
+  /** Inline `seed_examples` followed by `seed_datastore` records; undefined when the task has neither. */
+  readonly seeds: readonly Record<string, unknown>[] | undefined;
+  /** Transformation input (`data`), read when it is a datastore. */
+  readonly data: readonly Record<string, unknown>[] | undefined;
+}
+
+/** Options of {@link loadTasks}. */
+export interface LoadTasksOptions {
+  /** Joint config (DGT's `--config-path`): builder overrides, task overrides, extra task files. */
+  readonly configPath?: string | undefined;
+  /** Variables for `${VAR}` expansion. @default process.env */
+  readonly env?: Env | undefined;
+  /** Directory relative task paths and data paths resolve against. @default process.cwd() */
+  readonly cwd?: string | undefined;
+  /** Schema for tasks of one builder (e.g. from `taskSpecSchemaWith`); the base schema when it returns undefined. */
+  readonly taskSchema?: ((dataBuilder: string) => z.ZodType | undefined) | undefined;
+}
+
+/** Result of {@link loadTasks}. */
+export interface LoadedTasks {
+  readonly tasks: LoadedTask[];
+  /** The joint config's `databuilders` section, keyed by builder name. */
+  readonly builderOverrides: Record<string, BuilderOverrideConfig>;
+}
+
+interface TaskSource {
+  readonly file: string;
+  readonly document: Record<string, unknown>;
+  readonly fieldPrefix?: string | undefined;
+}
+
+/**
+ * Loads DGT task files as DGT's CLI does: directories are walked for `task.yaml`/`qna.yaml`; each file is read,
+ * env-expanded, has its `include:` resolved and the joint config's task overrides deep-merged in, then is
+ * validated and its seeds and data are read. Tasks that exist only in the joint config are created from it.
+ *
+ * @throws {ConfigError} naming the file and field of the first problem found
+ */
+export async function loadTasks(paths: readonly string[], options: LoadTasksOptions = {}): Promise<LoadedTasks> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const env = dgtEnv(options.env ?? process.env);
+  const config = options.configPath === undefined ? undefined : await loadJointConfig(resolve(cwd, options.configPath), env);
+  const files = await findTaskFiles([...paths, ...(await configTaskFiles(config, cwd))], cwd);
+  const sources: TaskSource[] = [];
+  const fileOfTask = new Map<string, string>();
+  for (const file of files) {
+    const document = await readTaskDocument(file, env, cwd);
+    const name = document['task_name'];
+    if (typeof name === 'string') {
+      const other = fileOfTask.get(name);
+      if (other !== undefined) throw new ConfigError(`duplicate task_name \`${name}\`: also defined in ${other}`, { file, field: 'task_name' });
+      fileOfTask.set(name, file);
+    }
+    const override = typeof name === 'string' ? config?.tasks[name] : undefined;
+    const overrides = override === undefined ? {} : await resolveIncludes(override, { file: config!.file, cwd, env, fieldPrefix: `tasks.${name}` });
+    sources.push({ file, document: deepMerge(document, overrides) });
+  }
+  for (const [name, entry] of Object.entries(config?.tasks ?? {})) {
+    if (fileOfTask.has(name)) continue;
+    const fieldPrefix = `tasks.${name}`;
+    const document = await resolveIncludes(entry, { file: config!.file, cwd, env, fieldPrefix });
+    sources.push({ file: config!.file, document: { task_name: name, ...document }, fieldPrefix });
+  }
+  const tasks: LoadedTask[] = [];
+  // One at a time, so the error reported is always the first in path order.
+  for (const source of sources) tasks.push(await loadTask(source, cwd, options.taskSchema));
+  return { tasks, builderOverrides: { ...config?.databuilders } };
+}
+
+async function readTaskDocument(file: string, env: Env, cwd: string): Promise<Record<string, unknown>> {
+  const content = await readYamlFile(file);
+  if (content === null || content === undefined) throw new ConfigError('task file is empty', { file });
+  if (!isPlainObject(content)) throw new ConfigError(`expected a mapping at the top level, received ${Array.isArray(content) ? 'array' : typeof content}`, { file });
+  return resolveIncludes(expandEnv(content, env) as Record<string, unknown>, { file, cwd, env });
+}
+
+async function loadTask(source: TaskSource, cwd: string, taskSchema: LoadTasksOptions['taskSchema']): Promise<LoadedTask> {
+  const builder = source.document['data_builder'];
+  const schema = (typeof builder === 'string' ? taskSchema?.(builder) : undefined) ?? taskSpecSchema;
+  const parsed = schema.safeParse(source.document);
+  if (!parsed.success) throw zodIssueToConfigError(parsed.error, source.file, { fieldPrefix: source.fieldPrefix });
+  const spec = parsed.data as TaskSpec;
+  const context = { file: source.file, cwd, fieldPrefix: source.fieldPrefix };
+  const [seeds, data] = await Promise.all([loadSeeds(spec, context), loadTransformData(spec, context)]);
+  return { file: source.file, spec, seeds, data };
+}
+
+// DGT reads `task_files` relative to the working directory; a path missing there is tried next to the config.
+async function configTaskFiles(config: JointConfig | undefined, cwd: string): Promise<string[]> {
+  if (config === undefined) return [];
+  return Promise.all(
+    config.taskFiles.map(async (path) => {
+      const besideConfig = resolve(dirname(config.file), path);
+      return (await exists(resolve(cwd, path))) || !(await exists(besideConfig)) ? resolve(cwd, path) : besideConfig;
+    }),
+  );
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}

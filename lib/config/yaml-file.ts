@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument, type Tags } from 'yaml';
+import { ConfigError } from '../errors/config-error.ts';
+
+const timestampTag = 'tag:yaml.org,2002:timestamp';
+
+/**
+ * Reads and parses one YAML file the way DGT's PyYAML does (YAML 1.1: `yes`/`no` booleans, `<<` merge keys), except
+ * that dates stay strings.
+ *
+ * @throws {ConfigError} when the file is missing, or its YAML is malformed (the message gives line and column)
+ */
+export async function readYamlFile(path: string): Promise<unknown> {
+  return parseYamlText(await readTextFile(path), path);
+}
+
+/** Parses YAML text read from `file`; errors name the file and the line and column. */
+export function parseYamlText(text: string, file: string): unknown {
+  const document = parseDocument(text, {
+    version: '1.1',
+    prettyErrors: false,
+    customTags: (tags: Tags) => tags.filter((tag) => typeof tag === 'string' || tag.tag !== timestampTag),
+  });
+  const problem = document.errors[0] ?? document.warnings.find((warning) => warning.code === 'TAG_RESOLVE_FAILED');
+  if (problem !== undefined) {
+    const position = problem.linePos?.[0];
+    const where = position ? `line ${position.line}, column ${position.col}` : `offset ${problem.pos[0]}`;
+    const hint = problem.code === 'TAG_RESOLVE_FAILED' ? ' (DGT `!function` tags import Python code and are not supported)' : '';
+    throw new ConfigError(`invalid YAML at ${where}: ${firstLine(problem.message)}${hint}`, { file, cause: problem });
+  }
+  return document.toJS({ maxAliasCount: 10_000 });
+}
+
+/** Reads a UTF-8 text file; a missing file is a ConfigError "file not found". */
+export async function readTextFile(path: string, options: { field?: string | undefined } = {}): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, expected a file' : `cannot read file (${code ?? 'unknown error'})`;
+    throw new ConfigError(message, { file: path, field: options.field, cause: error });
+  }
+}
+
+function firstLine(message: string): string {
+  return message.split('\n', 1)[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}

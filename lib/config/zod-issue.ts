@@ -1,0 +1,76 @@
+import type { z } from 'zod';
+import { ConfigError } from '../errors/config-error.ts';
+
+type Issue = z.ZodError['issues'][number];
+type PathKey = PropertyKey;
+
+interface Problem {
+  readonly path: readonly PathKey[];
+  readonly message: string;
+}
+
+/**
+ * Turns a zod validation failure into one ConfigError. `field` is the dotted path of the first problem
+ * (`runner_config.num_outputs_to_generate`; each unknown key is a problem of its own, `runner_config.num_output`);
+ * the message states what was expected and lists any further problems. The ZodError is kept as `cause`.
+ *
+ * @param options.fieldPrefix dotted path to prepend when the validated value sits inside a larger file
+ */
+export function zodIssueToConfigError(error: z.ZodError, file: string | undefined, options: { fieldPrefix?: string | undefined } = {}): ConfigError {
+  const prefix = options.fieldPrefix === undefined || options.fieldPrefix === '' ? [] : [options.fieldPrefix];
+  const problems = error.issues.flatMap((issue) => describeIssue(issue, prefix));
+  const [first, ...rest] = problems.length > 0 ? problems : [{ path: prefix, message: 'invalid value' }];
+  const more = rest.map((problem) => `${fieldOf(problem.path) ?? '(top level)'}: ${problem.message}`);
+  const message = more.length === 0 ? first!.message : `${first!.message} (also: ${more.join('; ')})`;
+  return new ConfigError(message, { file, field: fieldOf(first!.path), cause: error });
+}
+
+function describeIssue(issue: Issue, base: readonly PathKey[]): Problem[] {
+  const path = [...base, ...issue.path];
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({ path: [...path, key], message: 'unknown field' }));
+    case 'invalid_union':
+      return describeUnion(issue, path);
+    case 'invalid_type':
+      return [{ path, message: typeMessage(issue.message) }];
+    case 'too_small':
+      if (issue.origin === 'string' && Number(issue.minimum) === 1) return [{ path, message: 'must not be empty' }];
+      return [{ path, message: plain(issue.message) }];
+    default:
+      return [{ path, message: plain(issue.message) }];
+  }
+}
+
+// A union fails in every branch. When a branch got past the top-level type check, its issues say what is
+// wrong; otherwise the useful message is the list of types the branches expected.
+function describeUnion(issue: Extract<Issue, { code: 'invalid_union' }>, path: readonly PathKey[]): Problem[] {
+  const isTypeMiss = (branch: readonly Issue[]): boolean => branch.every((inner) => inner.code === 'invalid_type' && inner.path.length === 0);
+  const near = issue.errors.filter((branch) => !isTypeMiss(branch));
+  if (near.length > 0) return near[0]!.flatMap((inner) => describeIssue(inner, path));
+  const misses = issue.errors.flat().filter((inner) => inner.code === 'invalid_type' && inner.path.length === 0);
+  if (misses.length === 0) return [{ path, message: plain(issue.message) }];
+  const expected = [...new Set(misses.map((inner) => typeName(String((inner as { expected: unknown }).expected))))];
+  const received = /received (\w+)/.exec(misses[0]!.message)?.[1];
+  return [{ path, message: `expected ${expected.join(' or ')}${received ? `, received ${received}` : ''}` }];
+}
+
+function typeMessage(message: string): string {
+  const match = /expected (\w+), received (\w+)/.exec(message);
+  if (match === null) return plain(message);
+  if (match[2] === 'undefined') return `missing required field (expected ${typeName(match[1]!)})`;
+  return `expected ${typeName(match[1]!)}, received ${match[2]}`;
+}
+
+function typeName(expected: string): string {
+  return expected === 'int' ? 'integer' : expected === 'record' ? 'object' : expected;
+}
+
+function plain(message: string): string {
+  const text = message.replace(/^Invalid input: /, '');
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+function fieldOf(path: readonly PathKey[]): string | undefined {
+  return path.length === 0 ? undefined : path.map(String).join('.');
+}

@@ -1,0 +1,147 @@
+import stableStringify from 'fast-json-stable-stringify';
+import { LRUCache } from 'lru-cache';
+import { type Observable, type SchedulerLike, asyncScheduler, catchError, defer, map, of, retry, throwError, timer } from 'rxjs';
+import { z } from 'zod';
+import { ApiCallError } from '../errors/api-call-error.ts';
+import { RetryError } from '../errors/retry-error.ts';
+import { parseConfig } from '../parse-config.ts';
+import { fromAbortable } from './abortable.ts';
+import type { GenerationParams, LanguageModel, ModelRequest, ModelResult } from './language-model.ts';
+import { Limiter } from './limiter.ts';
+
+/** Settings of one engine: the block that owns a model, its concurrency cap, retries and cache. */
+export interface EngineConfig {
+  /** Block name, as in the builder YAML. @default 'generator' */
+  readonly name?: string;
+  /** Most requests in flight at once, across every task that shares the engine (DGT's `call_limit`). @default 10 */
+  readonly callLimit?: number;
+  /** Extra tries after a retryable failure (408, 409, 429, 5xx, connection errors). @default 3 */
+  readonly maxRetries?: number;
+  /** First backoff delay in ms; doubles per try, with jitter, capped at 30 s. `Retry-After` wins. @default 500 */
+  readonly retryDelayMs?: number;
+  /** Answers kept in the in-memory cache, keyed on the rendered request; 0 turns it off. @default 10000 */
+  readonly cacheSize?: number;
+  /** Generation parameters sent with every request of this block (the block's YAML defaults). @default {} */
+  readonly params?: GenerationParams;
+  /** Scheduler for backoff waits; tests pass a virtual one. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+  /** Source of jitter in [0, 1). @default Math.random */
+  readonly random?: () => number;
+}
+
+const engineConfigSchema = z.object({
+  name: z.string().min(1).default('generator'),
+  callLimit: z.number().int().min(1).default(10),
+  maxRetries: z.number().int().min(0).default(3),
+  retryDelayMs: z.number().min(0).default(500),
+  cacheSize: z.number().int().min(0).default(10_000),
+  params: z.custom<GenerationParams>((value) => typeof value === 'object' && value !== null).default({}),
+  scheduler: z.custom<SchedulerLike>((value) => typeof (value as SchedulerLike)?.now === 'function').default(asyncScheduler),
+  random: z.custom<() => number>((value) => typeof value === 'function').default(() => Math.random),
+});
+
+/** A model answer as an engine returns it: whether it came from the cache, and how many tries it took. */
+export interface EngineResult extends ModelResult {
+  readonly cached: boolean;
+}
+
+/** Running totals of one engine, across every task that uses it. */
+export interface EngineStats {
+  requests: number;
+  cacheHits: number;
+  retries: number;
+  failures: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+const maxBackoffMs = 30_000;
+
+/**
+ * One LM block: a {@link LanguageModel} behind a shared concurrency cap, an in-memory cache and
+ * per-call retries. Created once per builder block and shared by every task of that builder.
+ *
+ * ## Example
+ * ```ts
+ * import { createEngine } from 'rxdgt';
+ * import { FakeLanguageModel } from 'rxdgt/testing';
+ * const engine = createEngine(new FakeLanguageModel({ answers: 'Question: Q?\nAnswer: A.' }), { callLimit: 4 });
+ * engine.call({ method: 'chat', messages: [{ role: 'user', content: 'hi' }] }).subscribe((r) => r.texts);
+ * // ['Question: Q?\nAnswer: A.']
+ * ```
+ */
+export class Engine {
+  readonly name: string;
+  readonly limiter: Limiter;
+  readonly stats: EngineStats = { requests: 0, cacheHits: 0, retries: 0, failures: 0, promptTokens: 0, completionTokens: 0 };
+  private readonly config: z.output<typeof engineConfigSchema>;
+  private readonly cache: LRUCache<string, ModelResult> | undefined;
+
+  constructor(
+    readonly model: LanguageModel,
+    config: EngineConfig = {},
+  ) {
+    this.config = parseConfig('engine', engineConfigSchema, config);
+    this.name = this.config.name;
+    this.limiter = new Limiter(this.config.callLimit);
+    this.cache = this.config.cacheSize > 0 ? new LRUCache({ max: this.config.cacheSize }) : undefined;
+  }
+
+  get callLimit(): number {
+    return this.config.callLimit;
+  }
+
+  /** The block's default generation parameters. */
+  get params(): GenerationParams {
+    return this.config.params;
+  }
+
+  /** Sends one request; cold, cancellable (unsubscribing aborts the HTTP request), retried per call. */
+  call(request: ModelRequest): Observable<EngineResult> {
+    return defer(() => {
+      const key = this.cache && stableStringify([this.model.provider, this.model.endpoint, this.model.modelId, request]);
+      const hit = key === undefined ? undefined : this.cache?.get(key);
+      if (hit) {
+        this.stats.cacheHits += 1;
+        return of({ ...hit, cached: true });
+      }
+      const errors: unknown[] = [];
+      return defer(() => {
+        this.stats.requests += 1;
+        return this.limiter.run(() => fromAbortable((signal) => this.model.doGenerate(request, { signal })));
+      }).pipe(
+        retry({ count: this.config.maxRetries, delay: (error: unknown, tries) => this.backoff(error, tries, errors) }),
+        catchError((error: unknown) => {
+          this.stats.failures += 1;
+          const all = errors.at(-1) === error ? errors : [...errors, error];
+          return throwError(() => (all.length > 1 ? new RetryError('max_retries_exceeded', all) : error));
+        }),
+        map((result): EngineResult => {
+          this.stats.promptTokens += result.usage.promptTokens;
+          this.stats.completionTokens += result.usage.completionTokens;
+          if (key !== undefined) this.cache?.set(key, result);
+          return { ...result, cached: false };
+        }),
+      );
+    });
+  }
+
+  /** Resolves when the endpoint answers; rejects with the network error otherwise. */
+  probe(signal: AbortSignal): Promise<void> {
+    return this.model.probe ? this.model.probe({ signal }) : Promise.resolve();
+  }
+
+  private backoff(error: unknown, tries: number, errors: unknown[]): Observable<number> {
+    errors.push(error);
+    if (!ApiCallError.isInstance(error) || !error.isRetryable) return throwError(() => error);
+    this.stats.retries += 1;
+    const exponential = Math.min(maxBackoffMs, this.config.retryDelayMs * 2 ** (tries - 1));
+    const wait = error.retryAfterMs ?? exponential * (0.5 + this.config.random() / 2);
+    return timer(wait, this.config.scheduler);
+  }
+}
+
+/** Creates an {@link Engine}: a model with its block's concurrency cap, cache and retries. */
+export function createEngine(model: LanguageModel, config?: EngineConfig): Engine {
+  return new Engine(model, config);
+}

@@ -1,0 +1,54 @@
+import { Observable, type ObservableInput, from } from 'rxjs';
+
+/**
+ * A concurrency cap shared by every caller of one engine. `run` wraps an observable factory: the factory
+ * is subscribed once a slot is free, and the slot is released when it completes, errors or is
+ * unsubscribed. Unsubscribing while still queued leaves the queue without starting anything.
+ */
+export class Limiter {
+  private active = 0;
+  private readonly queue = new Set<() => void>();
+
+  constructor(readonly limit: number) {}
+
+  /** Requests currently holding a slot. */
+  get activeCount(): number {
+    return this.active;
+  }
+
+  /** Requests waiting for a slot. */
+  get pendingCount(): number {
+    return this.queue.size;
+  }
+
+  run<T>(factory: () => ObservableInput<T>): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      let release: (() => void) | undefined;
+      let inner: { unsubscribe(): void } | undefined;
+      const start = (): void => {
+        this.queue.delete(start);
+        this.active += 1;
+        let released = false;
+        release = () => {
+          if (released) return;
+          released = true;
+          this.active -= 1;
+          this.next();
+        };
+        inner = from(factory()).subscribe(subscriber);
+      };
+      if (this.active < this.limit) start();
+      else this.queue.add(start);
+      return () => {
+        this.queue.delete(start);
+        inner?.unsubscribe();
+        release?.();
+      };
+    });
+  }
+
+  private next(): void {
+    const first = this.queue.values().next();
+    if (!first.done && this.active < this.limit) first.value();
+  }
+}

@@ -1,0 +1,39 @@
+import type { LanguageModel } from '../../model/language-model.ts';
+import { createOpenAI } from '../openai/openai-model.ts';
+
+/** Settings of an Ollama engine. */
+export interface OllamaSettings {
+  /** Model tag, e.g. `granite4:3b` (DGT's `model_id_or_path`). */
+  readonly modelId: string;
+  /** Ollama host. @default process.env.OLLAMA_HOST ?? 'http://localhost:11434' */
+  readonly baseURL?: string;
+  /** Per-request timeout in ms. @default 300000 */
+  readonly timeoutMs?: number;
+}
+
+/** The host as Ollama users write it (`OLLAMA_HOST` may omit the scheme), normalised to a URL. */
+function hostURL(host: string): string {
+  const withScheme = /^https?:\/\//.test(host) ? host : `http://${host}`;
+  return withScheme.replace(/\/+$/, '').replace(/\/v1$/, '');
+}
+
+/**
+ * Creates a {@link LanguageModel} for Ollama through its OpenAI-compatible `/v1` endpoints. DGT block
+ * type `ollama`, the default engine of DGT's sample builders.
+ *
+ * ## Example
+ * ```ts
+ * import { createOllama } from 'rxdgt';
+ * const model = createOllama({ modelId: 'granite4:3b' }); // http://localhost:11434/v1
+ * ```
+ */
+export function createOllama(settings: OllamaSettings): LanguageModel {
+  const host = hostURL(settings.baseURL ?? process.env['OLLAMA_HOST'] ?? 'http://localhost:11434');
+  return createOpenAI({
+    modelId: settings.modelId,
+    baseURL: `${host}/v1`,
+    apiKey: 'ollama',
+    provider: 'ollama',
+    ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
+  });
+}

@@ -1,0 +1,60 @@
+/** A record's fields: a plain, immutable JSON-like object. */
+export type Fields = Readonly<Record<string, unknown>>;
+
+/**
+ * A record in DGT's flat output shape: `task_name`, `is_seed`, then the task's own fields.
+ * This is what a task's observable emits and what lands in `data.jsonl`.
+ */
+export type DataPoint = Fields & { readonly task_name: string; readonly is_seed: boolean };
+
+/** Why a record was rejected: one problem, attributed to the block that found it. */
+export interface RecordIssue {
+  /** snake_case kind of problem, e.g. `parse_failed`, `duplicate`, `lm_call_failed`. */
+  readonly code: string;
+  /** One human sentence. */
+  readonly message: string;
+  /** Name of the block that raised it (`generator`, `dedup`, ...). */
+  readonly block: string;
+  /** Field path inside the record, when the issue is about one field. */
+  readonly path?: readonly (string | number)[];
+}
+
+/** LM usage attributed to one record: summed by every block that called a model for it. */
+export interface Usage {
+  readonly calls: number;
+  readonly cachedCalls: number;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+interface OutcomeBase {
+  /** Sequence number of the input this outcome comes from; -1 for records restored from disk. */
+  readonly attempt: number;
+  /** LM usage spent on this record so far. */
+  readonly usage?: Usage;
+}
+
+/** A record that every block so far has accepted. */
+export interface Accepted<T> extends OutcomeBase {
+  readonly status: 'accepted';
+  readonly record: T;
+}
+
+/** A record some block rejected: it keeps its last good shape and every issue. Rejections are data. */
+export interface Rejected extends OutcomeBase {
+  readonly status: 'rejected';
+  readonly record: unknown;
+  readonly issues: readonly RecordIssue[];
+}
+
+/**
+ * A record made by an earlier run and read back from disk on resume. It flows through the pipeline
+ * so stateful blocks (dedupe) rebuild their state; every other block passes it through untouched.
+ */
+export interface Restored extends OutcomeBase {
+  readonly status: 'restored';
+  readonly record: DataPoint;
+}
+
+/** What flows between block operators: one outcome per input, accepted, rejected or restored. */
+export type Outcome<T> = Accepted<T> | Rejected | Restored;

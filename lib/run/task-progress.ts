@@ -1,0 +1,58 @@
+import type { Outcome, Usage } from '../record.ts';
+
+/** What a task has done so far: the state every stop criterion reads. */
+export interface TaskProgress {
+  /** Records accepted, including those restored from an earlier run. */
+  readonly accepted: number;
+  /** Records restored from disk on resume (part of `accepted`). */
+  readonly restored: number;
+  readonly rejected: number;
+  /** Rejections caused by a failed LM call (`lm_call_failed`). */
+  readonly failures: number;
+  /** Inputs finished in this run (accepted + rejected, without restored). */
+  readonly attempts: number;
+  /** Inputs finished since the last accepted record. */
+  readonly sinceLastAccepted: number;
+  /** LM usage of this run. */
+  readonly usage: Usage;
+  /** When the task started and the time of this reading, from the task's scheduler (ms). */
+  readonly startedAt: number;
+  readonly now: number;
+}
+
+const noUsage: Usage = { calls: 0, cachedCalls: 0, promptTokens: 0, completionTokens: 0 };
+
+/** The progress before any outcome. */
+export function initialProgress(now: number): TaskProgress {
+  return { accepted: 0, restored: 0, rejected: 0, failures: 0, attempts: 0, sinceLastAccepted: 0, usage: noUsage, startedAt: now, now };
+}
+
+/** The progress after one more outcome. */
+export function advanceProgress(progress: TaskProgress, outcome: Outcome<unknown>, now: number): TaskProgress {
+  const usage = outcome.usage
+    ? {
+        calls: progress.usage.calls + outcome.usage.calls,
+        cachedCalls: progress.usage.cachedCalls + outcome.usage.cachedCalls,
+        promptTokens: progress.usage.promptTokens + outcome.usage.promptTokens,
+        completionTokens: progress.usage.completionTokens + outcome.usage.completionTokens,
+      }
+    : progress.usage;
+  switch (outcome.status) {
+    case 'restored':
+      return { ...progress, accepted: progress.accepted + 1, restored: progress.restored + 1, now };
+    case 'accepted':
+      return { ...progress, accepted: progress.accepted + 1, attempts: progress.attempts + 1, sinceLastAccepted: 0, usage, now };
+    case 'rejected': {
+      const failed = outcome.issues.some((issue) => issue.code === 'lm_call_failed');
+      return {
+        ...progress,
+        rejected: progress.rejected + 1,
+        failures: progress.failures + (failed ? 1 : 0),
+        attempts: progress.attempts + 1,
+        sinceLastAccepted: progress.sinceLastAccepted + 1,
+        usage,
+        now,
+      };
+    }
+  }
+}

@@ -1,0 +1,224 @@
+import { hasCommonSubsequence, lcsLength } from './rouge-l.ts';
+import { tokenize } from './tokenize.ts';
+
+/*
+ * How a query avoids comparing against every kept item (all bounds are exact, so decisions match a
+ * brute-force scan):
+ *
+ * 1. Length filter. F1 = 2·LCS/(m+n) <= 2·min(m,n)/(m+n), so a candidate of m tokens can only match kept
+ *    items of n tokens inside a narrow band. Items are bucketed by token count and only those buckets
+ *    are visited; each bucket (m, n) needs an LCS of at least `minimumLcs(m, n)` tokens.
+ * 2. Bag filter with prefix indexing. LCS <= |bag(a) ∩ bag(b)|, the multiset intersection. A bag is a set
+ *    of elements (token id, occurrence number), sorted in one global order (token id descending: ids are
+ *    given in order of first appearance, so late ids are the rarer tokens). If two bags share >= o
+ *    elements, the first |a|-o+1 elements of one and the first |b|-o+1 of the other have one in common.
+ *    So each kept item posts only its first elements (using the smallest o any partner could need) to
+ *    its bucket's inverted index, and a query walks only its own first elements: items never reached
+ *    share too few tokens to match.
+ * 3. Verification: the full bag overlap by merging the sorted bags, then the LCS itself over one
+ *    rolling row, each stopping early once the threshold is out of reach.
+ *
+ * Threshold 1 means exact token-sequence equality and is a hash-set lookup. Token ids are only given
+ * to kept items, so memory grows with what is kept, not with what is rejected.
+ */
+
+/** One token count's items: token id → occurrence number → ids of items that post that element. */
+type Bucket = Map<number, number[][]>;
+
+/** A tokenized text: ids in text order, the same ids as a bag (descending), and tokens new to the index. */
+interface Encoded {
+  readonly sequence: Int32Array;
+  readonly bag: Int32Array;
+  readonly fresh: readonly string[];
+}
+
+/** Smallest LCS length whose F1 `2·lcs/(m+n)` reaches `threshold`, using the same float division as F1. */
+function minimumLcs(m: number, n: number, threshold: number): number {
+  const total = m + n;
+  let lcs = Math.max(0, Math.ceil((threshold * total) / 2) - 2);
+  while ((2 * lcs) / total < threshold) lcs++;
+  return lcs;
+}
+
+/** Whether texts of m and n tokens can reach the threshold at all (LCS = min(m, n)). */
+function reachable(m: number, n: number, threshold: number): boolean {
+  return (2 * Math.min(m, n)) / (m + n) >= threshold;
+}
+
+/** Smallest token count a partner of an m-token text may have (for thresholds in (0, 1]). */
+function shortestPartner(m: number, threshold: number): number {
+  let n = Math.max(1, Math.floor((threshold * m) / (2 - threshold)) - 1);
+  while (!reachable(m, n, threshold)) n++;
+  while (n > 1 && reachable(m, n - 1, threshold)) n--;
+  return n;
+}
+
+/** Whether two descending bags share at least `need` elements. */
+function bagsOverlap(left: Int32Array, right: Int32Array, need: number): boolean {
+  let i = 0;
+  let j = 0;
+  let shared = 0;
+  while (i < left.length && j < right.length) {
+    if (shared + Math.min(left.length - i, right.length - j) < need) return false;
+    const a = left[i]!;
+    const b = right[j]!;
+    if (a === b) {
+      if (++shared >= need) return true;
+      i++;
+      j++;
+    } else if (a > b) i++;
+    else j++;
+  }
+  return shared >= need;
+}
+
+/**
+ * The kept texts of one `dedupe` subscription, answering "is a kept text at Rouge-L F1 >= threshold to
+ * this one?" without scanning them all. Thresholds above 1 never match and store nothing.
+ */
+export class SimilarityIndex {
+  /** Similarity at or above which a text counts as a near-duplicate. */
+  readonly threshold: number;
+  #size = 0;
+  #vocabulary = new Map<string, number>();
+  /** Threshold 1: joined token ids of every kept text. */
+  #exact = new Set<string>();
+  /** Kept texts without any token; they only match the very same string. */
+  #tokenless = new Set<string>();
+  #sequences: Int32Array[] = [];
+  #bags: Int32Array[] = [];
+  #buckets: (Bucket | undefined)[] = [];
+  /** Per item, the last query that reached it, so each item is verified at most once per query. */
+  #stamps = new Int32Array(1024);
+  #query = 0;
+
+  constructor(threshold: number) {
+    if (!(threshold > 0)) throw new RangeError(`SimilarityIndex: \`threshold\` must be > 0, received ${threshold}`);
+    this.threshold = threshold;
+  }
+
+  /** Number of texts kept. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Keeps `text` unless a near-duplicate is already kept. Returns the F1 to that near-duplicate, or
+   * `undefined` when the text was kept.
+   */
+  admit(text: string): number | undefined {
+    const tokens = this.threshold > 1 ? [] : tokenize(text);
+    if (tokens.length === 0) {
+      const similarity = this.#findTokenless(text);
+      if (similarity === undefined) this.#keepTokenless(text);
+      return similarity;
+    }
+    const encoded = this.#encode(tokens);
+    const similarity = this.#find(encoded);
+    if (similarity === undefined) this.#keep(encoded);
+    return similarity;
+  }
+
+  /** Keeps `text` without looking for near-duplicates (state rebuilt from records restored on resume). */
+  add(text: string): void {
+    const tokens = this.threshold > 1 ? [] : tokenize(text);
+    if (tokens.length === 0) this.#keepTokenless(text);
+    else this.#keep(this.#encode(tokens));
+  }
+
+  /** Drops every kept text. */
+  clear(): void {
+    this.#size = 0;
+    this.#query = 0;
+    this.#vocabulary = new Map();
+    this.#exact = new Set();
+    this.#tokenless = new Set();
+    this.#sequences = [];
+    this.#bags = [];
+    this.#buckets = [];
+    this.#stamps = new Int32Array(1024);
+  }
+
+  /** Two token-free texts score 1 when the strings are equal, else 0; above 1 nothing matches. */
+  #findTokenless(text: string): number | undefined {
+    return this.threshold <= 1 && this.#tokenless.has(text) ? 1 : undefined;
+  }
+
+  #keepTokenless(text: string): void {
+    if (this.threshold <= 1) this.#tokenless.add(text);
+    this.#size++;
+  }
+
+  /** Unknown tokens get the ids they would get if kept, so a query needs no vocabulary change. */
+  #encode(tokens: readonly string[]): Encoded {
+    const known = this.#vocabulary.size;
+    const fresh = new Map<string, number>();
+    const sequence = new Int32Array(tokens.length);
+    for (let i = 0; i < tokens.length; i++) {
+      const token = tokens[i]!;
+      let id = this.#vocabulary.get(token) ?? fresh.get(token);
+      if (id === undefined) fresh.set(token, (id = known + fresh.size));
+      sequence[i] = id;
+    }
+    const bag = sequence.slice().sort().reverse();
+    return { sequence, bag, fresh: [...fresh.keys()] };
+  }
+
+  #find({ sequence, bag, fresh }: Encoded): number | undefined {
+    if (this.threshold === 1) return fresh.length === 0 && this.#exact.has(sequence.join()) ? 1 : undefined;
+    const threshold = this.threshold;
+    const m = sequence.length;
+    const query = ++this.#query;
+    const stamps = this.#stamps;
+    let last = Math.min(this.#buckets.length - 1, Math.ceil((m * (2 - threshold)) / threshold) + 1);
+    while (last >= m && !reachable(m, last, threshold)) last--;
+    for (let n = shortestPartner(m, threshold); n <= last; n++) {
+      const bucket = this.#buckets[n];
+      if (!bucket) continue;
+      const need = minimumLcs(m, n, threshold);
+      const prefix = m - need + 1;
+      for (let i = 0, occurrence = 0; i < prefix; i++) {
+        const token = bag[i]!;
+        occurrence = i > 0 && bag[i - 1] === token ? occurrence + 1 : 0;
+        const items = bucket.get(token)?.[occurrence];
+        if (!items) continue;
+        for (const item of items) {
+          if (stamps[item] === query) continue;
+          stamps[item] = query;
+          const kept = this.#sequences[item]!;
+          if (bagsOverlap(bag, this.#bags[item]!, need) && hasCommonSubsequence(sequence, kept, need)) {
+            return (2 * lcsLength(sequence, kept)) / (m + n);
+          }
+        }
+      }
+    }
+    return undefined;
+  }
+
+  #keep({ sequence, bag, fresh }: Encoded): void {
+    for (const token of fresh) this.#vocabulary.set(token, this.#vocabulary.size);
+    this.#size++;
+    if (this.threshold === 1) {
+      this.#exact.add(sequence.join());
+      return;
+    }
+    const item = this.#sequences.length;
+    this.#sequences.push(sequence);
+    this.#bags.push(bag);
+    if (item >= this.#stamps.length) {
+      const grown = new Int32Array(this.#stamps.length * 2);
+      grown.set(this.#stamps);
+      this.#stamps = grown;
+    }
+    const n = sequence.length;
+    const bucket = (this.#buckets[n] ??= new Map());
+    const prefix = n - minimumLcs(n, shortestPartner(n, this.threshold), this.threshold) + 1;
+    for (let i = 0, occurrence = 0; i < prefix; i++) {
+      const token = bag[i]!;
+      occurrence = i > 0 && bag[i - 1] === token ? occurrence + 1 : 0;
+      const byOccurrence = bucket.get(token) ?? [];
+      if (byOccurrence.length === 0) bucket.set(token, byOccurrence);
+      (byOccurrence[occurrence] ??= []).push(item);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { type MonoTypeOperatorFunction, type SchedulerLike, asyncScheduler, defer, filter, interval, takeUntil, takeWhile, tap } from 'rxjs';
+import { z } from 'zod';
+import { parseConfig } from '../lib/parse-config.ts';
+import type { Outcome } from '../lib/record.ts';
+import type { StopCriterion } from '../lib/run/stop-criteria.ts';
+import { type TaskProgress, advanceProgress, initialProgress } from '../lib/run/task-progress.ts';
+
+/** Options of {@link stopWhen}. */
+export interface StopWhenConfig {
+  /** Called once with the criterion that fired and the final progress. */
+  readonly onStop?: (criterion: StopCriterion, progress: TaskProgress) => void;
+  /** How often time-based criteria are checked when no outcome arrives, in ms. @default 1000 */
+  readonly checkEveryMs?: number;
+  /** Clock and timer source. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+const configSchema = z.object({
+  criteria: z.array(z.custom<StopCriterion>((value) => typeof value === 'function' && typeof (value as StopCriterion).reason === 'string', 'expected a stop criterion (isRecordCount, ...)')).min(1),
+  onStop: z.custom<StopWhenConfig['onStop']>((value) => typeof value === 'function').optional(),
+  checkEveryMs: z.number().gt(0).default(1000),
+  scheduler: z.custom<SchedulerLike>((value) => typeof (value as SchedulerLike)?.now === 'function').default(asyncScheduler),
+});
+
+/**
+ * Completes the task once any criterion holds, `takeWhile`-style and inclusive: the outcome that tips a
+ * criterion is still emitted. Completing unsubscribes upstream, which aborts in-flight LM calls.
+ *
+ * Criteria are checked after every outcome and every `checkEveryMs` (so a time limit fires on a quiet
+ * stream too). Restored outcomes count as accepted records.
+ *
+ * ## Example
+ * ```ts
+ * import { stopWhen, isRecordCount, isStalled } from 'rxdgt';
+ * outcomes$.pipe(stopWhen([isRecordCount(100), isStalled(100)], { onStop: (c) => console.log(c.reason) }));
+ * // 'complete' once 100 records are accepted
+ * ```
+ *
+ * @see isRecordCount @see isTimeElapsed @see isStalled @see hasFailureRate
+ * @param criteria One criterion or several; any one stops.
+ * @param config Callback and clock.
+ * @returns An operator that passes outcomes through until a criterion holds.
+ * @throws {ConfigError} When a criterion or option is invalid, at the factory call.
+ */
+export function stopWhen<T>(criteria: StopCriterion | readonly StopCriterion[], config: StopWhenConfig = {}): MonoTypeOperatorFunction<Outcome<T>> {
+  const parsed = parseConfig('stopWhen', configSchema, { ...config, criteria: Array.isArray(criteria) ? criteria : [criteria] });
+  const { scheduler } = parsed;
+  return (source) =>
+    defer(() => {
+      let progress = initialProgress(scheduler.now());
+      let stopped = false;
+      const holds = (): boolean => {
+        if (stopped) return true;
+        const fired = parsed.criteria.find((criterion) => criterion(progress));
+        if (!fired) return false;
+        stopped = true;
+        parsed.onStop?.(fired, progress);
+        return true;
+      };
+      const timeUp = interval(parsed.checkEveryMs, scheduler).pipe(
+        filter(() => {
+          progress = { ...progress, now: scheduler.now() };
+          return holds();
+        }),
+      );
+      return source.pipe(
+        tap((outcome) => {
+          progress = advanceProgress(progress, outcome, scheduler.now());
+        }),
+        takeWhile(() => !holds(), true),
+        takeUntil(timeUp),
+      );
+    });
+}

@@ -1,0 +1,96 @@
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { accepted } from '../../lib/outcome.ts';
+import { rougeLTokens } from '../../lib/text/rouge-l.ts';
+import { SimilarityIndex } from '../../lib/text/similarity-index.ts';
+import { tokenize } from '../../lib/text/tokenize.ts';
+import { dedupe } from '../../operators/dedupe.ts';
+
+const count = 5_000;
+
+/** Deterministic PRNG (mulberry32): every run benchmarks the same questions. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const words = {
+  entity: 'photosynthesis inflation gravity vaccines blockchain volcanoes tides caffeine democracy recursion glaciers antibiotics jazz tariffs bees satellites compost sleep memory algebra rainforests bitcoin plankton solar-panels earthquakes yeast opera chess coral-reefs nuclear-fusion'.split(' '),
+  attribute: 'purpose history cost impact origin main-risk best-use future definition role'.split(' '),
+  group: 'students farmers doctors engineers children investors artists pilots'.split(' '),
+  place: 'Europe cities deserts schools hospitals the ocean small towns space'.split(' '),
+  opener: ['', 'Quick question: ', 'In simple terms, ', 'Could you tell me '],
+};
+
+const templates: ((pick: <V>(values: readonly V[]) => V) => string)[] = [
+  (pick) => `What is the ${pick(words.attribute)} of ${pick(words.entity)}?`,
+  (pick) => `How does ${pick(words.entity)} affect ${pick(words.entity)} in ${pick(words.place)}?`,
+  (pick) => `Why do ${pick(words.group)} care about ${pick(words.entity)} and ${pick(words.entity)}?`,
+  (pick) => `Explain the difference between ${pick(words.entity)} and ${pick(words.entity)} for ${pick(words.group)} in ${pick(words.place)}.`,
+  (pick) => `Which ${pick(words.attribute)} of ${pick(words.entity)} matters most to ${pick(words.group)} working in ${pick(words.place)}, and why?`,
+];
+
+/** Questions as an LM would generate them: a few templates, shared vocabulary, many near-duplicates. */
+function syntheticQuestions(): string[] {
+  const next = random(2024);
+  const pick = <V>(values: readonly V[]): V => values[Math.floor(next() * values.length)]!;
+  return Array.from({ length: count }, () => `${pick(words.opener)}${pick(templates)(pick)}`);
+}
+
+/** The reference: each question against every kept question, stopping at the first near-duplicate. */
+function bruteForce(questions: readonly string[], threshold: number): boolean[] {
+  const kept: string[][] = [];
+  return questions.map((question) => {
+    const tokens = tokenize(question);
+    for (const other of kept) if (rougeLTokens(tokens, other) >= threshold) return false;
+    kept.push(tokens);
+    return true;
+  });
+}
+
+function withIndex(questions: readonly string[], threshold: number): boolean[] {
+  const index = new SimilarityIndex(threshold);
+  return questions.map((question) => index.admit(question) === undefined);
+}
+
+function timed<R>(run: () => R): { result: R; microsecondsPerItem: number } {
+  const start = performance.now();
+  const result = run();
+  return { result, microsecondsPerItem: ((performance.now() - start) * 1000) / count };
+}
+
+const format = (microseconds: number): string => (microseconds >= 100 ? microseconds.toFixed(0) : microseconds.toFixed(2));
+
+/**
+ * Time per item to dedupe 5,000 synthetic questions with the {@link SimilarityIndex} (alone and inside the
+ * `dedupe` operator) versus a brute-force all-pairs scan, at thresholds 0.7 and 1.0. Returns printable lines.
+ */
+export async function benchDedupe(): Promise<string[]> {
+  const questions = syntheticQuestions();
+  const meanTokens = questions.reduce((sum, question) => sum + tokenize(question).length, 0) / count;
+  const lines = [`dedupe: ${count} synthetic questions, ${meanTokens.toFixed(1)} tokens on average`];
+  for (const threshold of [0.7, 1.0]) {
+    withIndex(questions, threshold); // warm-up, so the JIT has compiled the hot path
+    const index = timed(() => withIndex(questions, threshold));
+    const outcomes = questions.map((question, attempt) => accepted(attempt, { question }));
+    const operator = dedupe<{ question: string }>({ key: 'question', threshold });
+    await lastValueFrom(from(outcomes).pipe(operator, toArray()));
+    const start = performance.now();
+    await lastValueFrom(from(outcomes).pipe(operator, toArray()));
+    const operatorMicroseconds = ((performance.now() - start) * 1000) / count;
+    const brute = timed(() => bruteForce(questions, threshold));
+    const kept = index.result.filter(Boolean).length;
+    const same = index.result.every((keep, i) => keep === brute.result[i]);
+    lines.push(
+      `  threshold ${threshold.toFixed(1)}: kept ${kept}/${count}; index ${format(index.microsecondsPerItem)} µs/item ` +
+        `(operator ${format(operatorMicroseconds)} µs/item), brute force ${format(brute.microsecondsPerItem)} µs/item, ` +
+        `${(brute.microsecondsPerItem / index.microsecondsPerItem).toFixed(0)}x faster; same decisions: ${same ? 'yes' : 'NO'}`,
+    );
+  }
+  return lines;
+}

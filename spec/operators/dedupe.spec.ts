@@ -1,0 +1,229 @@
+import { EMPTY, from, of, take, toArray, firstValueFrom } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { ConfigError } from '../../lib/errors/config-error.ts';
+import { accepted, rejected } from '../../lib/outcome.ts';
+import type { DataPoint, Outcome, Restored } from '../../lib/record.ts';
+import { type DedupeConfig, dedupe } from '../../operators/dedupe.ts';
+
+interface Question {
+  readonly question: string;
+}
+
+const ask = (attempt: number, question: string) => accepted<Question>(attempt, { question });
+const restore = (question: string): Restored => ({
+  status: 'restored',
+  attempt: -1,
+  record: { task_name: 'qa', is_seed: false, question } satisfies DataPoint,
+});
+const duplicateOf = (outcome: Outcome<Question>, message: string, block = 'dedup') =>
+  rejected(outcome, [{ code: 'duplicate', message, block, path: ['question'] }]);
+
+const a = ask(0, 'What is the capital of France?');
+const b = ask(1, 'what is the capital of France');
+const c = ask(2, 'How many legs does a spider have?');
+const values = { a, b, c };
+
+describe('dedupe', () => {
+  let testScheduler: TestScheduler;
+
+  beforeEach(() => {
+    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  test('never: emits nothing', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold<Outcome<Question>>('-');
+      expectObservable(source.pipe(dedupe({ key: 'question' }))).toBe('-');
+      expectSubscriptions(source.subscriptions).toBe('^');
+    });
+  });
+
+  test('empty: completes', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold<Outcome<Question>>('|');
+      expectObservable(source.pipe(dedupe({ key: 'question' }))).toBe('|');
+      expectSubscriptions(source.subscriptions).toBe('(^!)');
+    });
+  });
+
+  test('one value passes through', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a|', values).pipe(dedupe({ key: 'question' }))).toBe('-a|', values);
+    });
+  });
+
+  test('many values: the near-duplicate is rejected with its similarity, the rest pass', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const source = cold('-a-b-c-a|', values);
+      const expected = {
+        a,
+        c,
+        B: duplicateOf(b, 'Rouge-L 1 >= threshold 0.9 to a kept record', 'questions'),
+        A: duplicateOf(a, 'Rouge-L 1 >= threshold 0.9 to a kept record', 'questions'),
+      };
+      expectObservable(source.pipe(dedupe({ name: 'questions', key: 'question', threshold: 0.9 }))).toBe('-a-B-c-A|', expected);
+    });
+  });
+
+  test('reports the Rouge-L similarity, rounded to two decimals', async () => {
+    const outcomes = await firstValueFrom(
+      of(ask(0, 'the cat sat on the mat'), ask(1, 'The cat sat.')).pipe(dedupe({ key: 'question', threshold: 0.6 }), toArray()),
+    );
+    expect(outcomes[1]).toEqual(duplicateOf(outcomes[1]!, 'Rouge-L 0.67 >= threshold 0.6 to a kept record'));
+    expect(outcomes[1]!.status).toBe('rejected');
+  });
+
+  test('threshold 1 (the default) rejects exact token duplicates only', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const d = ask(3, 'What is the capital of France? Paris.');
+      const expected = { a, c, d, B: duplicateOf(b, 'Rouge-L 1 >= threshold 1 to a kept record') };
+      expectObservable(cold('abcd|', { ...values, d }).pipe(dedupe({ key: 'question' }))).toBe('aBcd|', expected);
+    });
+  });
+
+  test('threshold 1.1 keeps everything', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      expectObservable(cold('abab|', values).pipe(dedupe({ key: 'question', threshold: 1.1 }))).toBe('abab|', values);
+    });
+  });
+
+  test('method exact compares trimmed strings and ignores the threshold', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const d = ask(3, '  What is the capital of France?\n');
+      const expected = { a, b, D: duplicateOf(d, 'exact duplicate of a kept record') };
+      expectObservable(cold('abd|', { ...values, d }).pipe(dedupe({ key: 'question', method: 'exact', threshold: 0.1 }))).toBe(
+        'abD|',
+        expected,
+      );
+    });
+  });
+
+  test('a key function picks the text; rejected outcomes pass through untouched', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const r = rejected(a, [{ code: 'parse_failed', message: 'no JSON', block: 'generator' }]);
+      const key = (record: Question) => record.question.slice(0, 7); // 'What is' / 'what is' / 'How man'
+      const B = rejected(b, [{ code: 'duplicate', message: 'Rouge-L 1 >= threshold 1 to a kept record', block: 'dedup' }]);
+      expectObservable(cold('rabc|', { ...values, r }).pipe(dedupe({ key }))).toBe('raBc|', { ...values, r, B });
+    });
+  });
+
+  test('a key function that throws rejects the record with dedupe_key_invalid', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const key = (record: Question): string => {
+        if (record.question.startsWith('How')) throw new Error('no text');
+        return record.question;
+      };
+      const C = rejected(c, [{ code: 'dedupe_key_invalid', message: 'cannot read the text to compare: no text', block: 'dedup' }]);
+      expectObservable(cold('ac|', values).pipe(dedupe({ key }))).toBe('aC|', { a, C });
+    });
+  });
+
+  test('a missing or non-string field rejects the record with dedupe_key_invalid', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const m = accepted<Question>(5, { text: 'x' } as unknown as Question);
+      const n = accepted<Question>(6, { question: 42 } as unknown as Question);
+      const invalid = (outcome: Outcome<Question>, type: string) =>
+        rejected(outcome, [
+          {
+            code: 'dedupe_key_invalid',
+            message: `cannot read the text to compare: field \`question\` is ${type}, expected a string`,
+            block: 'dedup',
+            path: ['question'],
+          },
+        ]);
+      expectObservable(cold('mna|', { m, n, a }).pipe(dedupe({ key: 'question' }))).toBe('MNa|', {
+        a,
+        M: invalid(m, 'undefined'),
+        N: invalid(n, 'number'),
+      });
+    });
+  });
+
+  test('restored outcomes seed the index and pass through', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const s = restore('What is the capital of France?');
+      const t = { status: 'restored', attempt: -1, record: { task_name: 'qa', is_seed: false } } as const satisfies Restored;
+      const A = duplicateOf(a, 'Rouge-L 1 >= threshold 0.8 to a kept record');
+      expectObservable(cold('stac|', { ...values, s, t }).pipe(dedupe({ key: 'question', threshold: 0.8 }))).toBe('stAc|', {
+        ...values,
+        s,
+        t,
+        A,
+      });
+    });
+  });
+
+  test('source error is forwarded', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a-#', values, new Error('disk full')).pipe(dedupe({ key: 'question' }))).toBe('-a-#', values, new Error('disk full'));
+    });
+  });
+
+  test('never-ending source: emits as values arrive and never completes', () => {
+    testScheduler.run(({ hot, expectObservable }) => {
+      const B = duplicateOf(b, 'Rouge-L 1 >= threshold 0.5 to a kept record');
+      expectObservable(hot('-a--b--c--', values).pipe(dedupe({ key: 'question', threshold: 0.5 }))).toBe('-a--B--c--', { ...values, B });
+    });
+  });
+
+  test('early unsubscribe releases the source', () => {
+    testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const source = hot('-a-b-c-|', values);
+      const B = duplicateOf(b, 'Rouge-L 1 >= threshold 0.9 to a kept record');
+      expectObservable(source.pipe(dedupe({ key: 'question', threshold: 0.9 })), '^---!').toBe('-a-B', { a, B });
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+    });
+  });
+
+  test('a synchronous endless source stops once downstream completes', () => {
+    let produced = 0;
+    function* questions(): Generator<Outcome<Question>> {
+      for (;;) yield ask(produced, `question number ${produced++}`);
+    }
+    const taken: Outcome<Question>[] = [];
+    from(questions())
+      .pipe(dedupe({ key: 'question', threshold: 0.6 }), take(3))
+      .subscribe((outcome) => taken.push(outcome));
+    expect(taken.map((outcome) => outcome.status)).toEqual(['accepted', 'rejected', 'rejected']);
+    expect(produced).toBe(3);
+  });
+
+  test('two subscriptions of one operator keep independent state', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const operator = dedupe<Question>({ key: 'question', threshold: 0.9 });
+      const B = duplicateOf(b, 'Rouge-L 1 >= threshold 0.9 to a kept record');
+      const source = cold('ab|', values);
+      expectObservable(source.pipe(operator)).toBe('aB|', { a, B });
+      expectObservable(source.pipe(operator)).toBe('aB|', { a, B });
+      expectObservable(cold('-b|', values).pipe(operator)).toBe('-b|', values);
+    });
+  });
+
+  test('a resubscription after completion starts from an empty index', async () => {
+    const deduped = of(a, b).pipe(dedupe({ key: 'question', threshold: 0.9 }));
+    const first = await firstValueFrom(deduped.pipe(toArray()));
+    const second = await firstValueFrom(deduped.pipe(toArray()));
+    expect(second).toEqual(first);
+    expect(await firstValueFrom(EMPTY.pipe(dedupe({ key: 'question' }), toArray()))).toEqual([]);
+  });
+
+  describe('bad config throws a ConfigError at the factory call', () => {
+    const cases: [string, unknown, RegExp][] = [
+      ['threshold of the wrong type', { key: 'q', threshold: '0.9' }, /dedupe: invalid config at `threshold`: .*expected number, received string/],
+      ['threshold of 0', { key: 'q', threshold: 0 }, /dedupe: invalid config at `threshold`: .*>0/],
+      ['missing key', {}, /dedupe: invalid config at `key`: expected a field name or a function, received undefined/],
+      ['empty key', { key: '' }, /dedupe: invalid config at `key`: expected a field name or a function, received string/],
+      ['key of the wrong type', { key: 3 }, /dedupe: invalid config at `key`: expected a field name or a function, received number/],
+      ['unknown method', { key: 'q', method: 'jaccard' }, /dedupe: invalid config at `method`: .*"rouge-l"\|"exact"/],
+      ['empty name', { key: 'q', name: '' }, /dedupe: invalid config at `name`/],
+      ['unknown field', { key: 'q', treshold: 0.9 }, /dedupe: invalid config at .*treshold/],
+      ['no config', undefined, /dedupe: invalid config at .*expected object, received undefined/],
+    ];
+    test.each(cases)('%s', (_, config, message) => {
+      const build = () => dedupe(config as DedupeConfig<Question>);
+      expect(build).toThrow(message);
+      expect(build).toThrow(ConfigError);
+    });
+  });
+});
