@@ -85,10 +85,12 @@ export function dedupe<T>(config: DedupeConfig<T>): MonoTypeOperatorFunction<Out
     throw new TypeError(`${path ? `field \`${key as string}\`` : '`key` function result'} is ${typeof text}, expected a string`);
   };
   const issue = (code: string, message: string): RecordIssue => (path ? { code, message, block: name, path } : { code, message, block: name });
-  const duplicate = (similarity: number): RecordIssue =>
-    method === 'exact'
-      ? issue('duplicate', 'exact duplicate of a kept record')
-      : issue('duplicate', `Rouge-L ${Number(similarity.toFixed(2))} >= threshold ${threshold} to a kept record`);
+  const duplicate = (similarity: number): RecordIssue => {
+    if (method === 'exact') return issue('duplicate', 'exact duplicate of a kept record');
+    // Two decimals, unless rounding would show a value below the threshold.
+    const shown = Number(similarity.toFixed(2)) >= threshold ? Number(similarity.toFixed(2)) : Number(similarity.toPrecision(6));
+    return issue('duplicate', `Rouge-L ${shown} >= threshold ${threshold} to a kept record`);
+  };
 
   return (source) =>
     defer(() => {

@@ -17,7 +17,7 @@ export async function findTaskFiles(paths: readonly string[], cwd: string): Prom
     const info = await stat(absolute).catch((error: unknown) => {
       throw new ConfigError('file not found', { file: absolute, cause: error });
     });
-    found.push(...(info.isDirectory() ? (await walkForTaskFiles(absolute)).sort() : [absolute]));
+    found.push(...(info.isDirectory() ? (await walkForTaskFiles(absolute)) : [absolute]));
   }
   return [...new Set(found)];
 }

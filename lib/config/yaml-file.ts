@@ -3,6 +3,16 @@ import { parseDocument, type Tags } from 'yaml';
 import { ConfigError } from '../errors/config-error.ts';
 
 const timestampTag = 'tag:yaml.org,2002:timestamp';
+const boolTag = 'tag:yaml.org,2002:bool';
+
+// YAML 1.1 reads a bare `y` or `n` as a boolean; PyYAML (and so DGT) keeps them strings.
+const pyYamlTrue = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
+const pyYamlFalse = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+
+function asPyYamlBool(tag: Tags[number]): Tags[number] {
+  if (typeof tag === 'string' || tag.tag !== boolTag || !('test' in tag) || tag.test === undefined) return tag;
+  return { ...tag, test: tag.test.test('true') ? pyYamlTrue : pyYamlFalse };
+}
 
 /**
  * Reads and parses one YAML file the way DGT's PyYAML does (YAML 1.1: `yes`/`no` booleans, `<<` merge keys), except
@@ -18,8 +28,8 @@ export async function readYamlFile(path: string): Promise<unknown> {
 export function parseYamlText(text: string, file: string): unknown {
   const document = parseDocument(text, {
     version: '1.1',
-    prettyErrors: false,
-    customTags: (tags: Tags) => tags.filter((tag) => typeof tag === 'string' || tag.tag !== timestampTag),
+    prettyErrors: true,
+    customTags: (tags: Tags) => tags.filter((tag) => typeof tag === 'string' || tag.tag !== timestampTag).map(asPyYamlBool),
   });
   const problem = document.errors[0] ?? document.warnings.find((warning) => warning.code === 'TAG_RESOLVE_FAILED');
   if (problem !== undefined) {

@@ -53,6 +53,8 @@ export function hasFailureRate(rate: number, options: { readonly after?: number 
   return criterion(
     'failure_rate',
     (p) => p.attempts >= after && p.failures / p.attempts >= limit,
-    (p) => `${p.failures} of ${p.attempts} LM calls failed (failure rate ${(p.failures / p.attempts).toFixed(2)} >= ${limit})`,
+    (p) =>
+      `${p.failures} of ${p.attempts} LM calls failed (failure rate ${(p.failures / p.attempts).toFixed(2)} >= ${limit})` +
+      (p.lastFailure ? `. Last error: ${p.lastFailure}` : ''),
   );
 }

@@ -13,6 +13,8 @@ export interface TaskProgress {
   readonly attempts: number;
   /** Inputs finished since the last accepted record. */
   readonly sinceLastAccepted: number;
+  /** Message of the last failed LM call, if any. */
+  readonly lastFailure?: string;
   /** LM usage of this run. */
   readonly usage: Usage;
   /** When the task started and the time of this reading, from the task's scheduler (ms). */
@@ -43,9 +45,10 @@ export function advanceProgress(progress: TaskProgress, outcome: Outcome<unknown
     case 'accepted':
       return { ...progress, accepted: progress.accepted + 1, attempts: progress.attempts + 1, sinceLastAccepted: 0, usage, now };
     case 'rejected': {
-      const failed = outcome.issues.some((issue) => issue.code === 'lm_call_failed');
+      const failed = outcome.issues.find((issue) => issue.code === 'lm_call_failed');
       return {
         ...progress,
+        ...(failed ? { lastFailure: failed.message } : {}),
         rejected: progress.rejected + 1,
         failures: progress.failures + (failed ? 1 : 0),
         attempts: progress.attempts + 1,

@@ -133,6 +133,11 @@ export class Task {
     return this.options.kind;
   }
 
+  /** Records this run aims for: `numOutputsToGenerate`, or the number of input records. */
+  get target(): number {
+    return this.options.kind === 'generation' ? this.options.numOutputsToGenerate : this.options.data.length;
+  }
+
   /** The task's folder: `<output_dir>/<task_name>`. */
   get dir(): string {
     return join(this.options.outputDir, this.options.name);

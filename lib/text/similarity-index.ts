@@ -12,9 +12,9 @@ import { tokenize } from './tokenize.ts';
  *    of elements (token id, occurrence number), sorted in one global order (token id descending: ids are
  *    given in order of first appearance, so late ids are the rarer tokens). If two bags share >= o
  *    elements, the first |a|-o+1 elements of one and the first |b|-o+1 of the other have one in common.
- *    So each kept item posts only its first elements (using the smallest o any partner could need) to
- *    its bucket's inverted index, and a query walks only its own first elements: items never reached
- *    share too few tokens to match.
+ *    So each kept item posts only its first elements (using the smallest o any partner could need),
+ *    with their positions, to its bucket's inverted index; a query for bucket (m, n) walks its own first
+ *    m-o+1 elements and skips postings past position n-o: items never reached share too few tokens.
  * 3. Verification: the full bag overlap by merging the sorted bags, then the LCS itself over one
  *    rolling row, each stopping early once the threshold is out of reach.
  *
@@ -22,7 +22,10 @@ import { tokenize } from './tokenize.ts';
  * to kept items, so memory grows with what is kept, not with what is rejected.
  */
 
-/** One token count's items: token id → occurrence number → ids of items that post that element. */
+/**
+ * One token count's items: token id → occurrence number → the items posting that element, as flat pairs
+ * (item id, position of the element in the item's bag).
+ */
 type Bucket = Map<number, number[][]>;
 
 /** A tokenized text: ids in text order, the same ids as a bag (descending), and tokens new to the index. */
@@ -180,9 +183,12 @@ export class SimilarityIndex {
       for (let i = 0, occurrence = 0; i < prefix; i++) {
         const token = bag[i]!;
         occurrence = i > 0 && bag[i - 1] === token ? occurrence + 1 : 0;
-        const items = bucket.get(token)?.[occurrence];
-        if (!items) continue;
-        for (const item of items) {
+        const postings = bucket.get(token)?.[occurrence];
+        if (!postings) continue;
+        for (let k = 0; k < postings.length; k += 2) {
+          // The kept item's element must also lie in its own first n - need + 1 elements.
+          if (postings[k + 1]! > n - need) continue;
+          const item = postings[k]!;
           if (stamps[item] === query) continue;
           stamps[item] = query;
           const kept = this.#sequences[item]!;
@@ -218,7 +224,7 @@ export class SimilarityIndex {
       occurrence = i > 0 && bag[i - 1] === token ? occurrence + 1 : 0;
       const byOccurrence = bucket.get(token) ?? [];
       if (byOccurrence.length === 0) bucket.set(token, byOccurrence);
-      (byOccurrence[occurrence] ??= []).push(item);
+      (byOccurrence[occurrence] ??= []).push(item, i);
     }
   }
 }

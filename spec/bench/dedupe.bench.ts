@@ -19,12 +19,16 @@ function random(seed: number): () => number {
   };
 }
 
+const nouns =
+  'photosynthesis inflation gravity vaccines blockchain volcanoes tides caffeine democracy recursion glaciers antibiotics jazz tariffs bees satellites compost sleep memory algebra rainforests plankton earthquakes yeast opera chess reefs fusion bridges rivers languages markets robots forests deserts storms cells proteins stars comets bacteria fungi microchips batteries vitamins dinosaurs pyramids telescopes lasers magnets engines'.split(' ');
+const adjectives =
+  'modern ancient urban rural digital tropical arctic renewable synthetic local global early late small large public private natural artificial common rare cheap costly fast slow young old wild domestic coastal'.split(' ');
 const words = {
-  entity: 'photosynthesis inflation gravity vaccines blockchain volcanoes tides caffeine democracy recursion glaciers antibiotics jazz tariffs bees satellites compost sleep memory algebra rainforests bitcoin plankton solar-panels earthquakes yeast opera chess coral-reefs nuclear-fusion'.split(' '),
-  attribute: 'purpose history cost impact origin main-risk best-use future definition role'.split(' '),
-  group: 'students farmers doctors engineers children investors artists pilots'.split(' '),
-  place: 'Europe cities deserts schools hospitals the ocean small towns space'.split(' '),
-  opener: ['', 'Quick question: ', 'In simple terms, ', 'Could you tell me '],
+  entity: nouns.flatMap((noun) => adjectives.map((adjective) => `${adjective} ${noun}`)),
+  attribute: 'purpose history cost impact origin main risk best use future definition role structure lifespan'.split(' '),
+  group: 'students farmers doctors engineers children investors artists pilots teachers nurses sailors chefs'.split(' '),
+  place: 'Europe cities deserts schools hospitals the ocean small towns space Asia villages labs factories'.split(' '),
+  opener: ['', 'Quick question: ', 'In simple terms, ', 'Could you tell me ', 'I wonder: '],
 };
 
 const templates: ((pick: <V>(values: readonly V[]) => V) => string)[] = [
@@ -33,6 +37,8 @@ const templates: ((pick: <V>(values: readonly V[]) => V) => string)[] = [
   (pick) => `Why do ${pick(words.group)} care about ${pick(words.entity)} and ${pick(words.entity)}?`,
   (pick) => `Explain the difference between ${pick(words.entity)} and ${pick(words.entity)} for ${pick(words.group)} in ${pick(words.place)}.`,
   (pick) => `Which ${pick(words.attribute)} of ${pick(words.entity)} matters most to ${pick(words.group)} working in ${pick(words.place)}, and why?`,
+  (pick) => `Write a short story where ${pick(words.group)} discover ${pick(words.entity)} near ${pick(words.entity)}.`,
+  (pick) => `List three facts about ${pick(words.entity)} that ${pick(words.group)} in ${pick(words.place)} should know.`,
 ];
 
 /** Questions as an LM would generate them: a few templates, shared vocabulary, many near-duplicates. */

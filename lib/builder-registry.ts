@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { geographyQa } from '../builders/geography-qa/index.ts';
+import { qaRater } from '../builders/qa-rater/index.ts';
+import type { BuilderSpec } from './config/builder-spec.ts';
+import { zodIssueToConfigError } from './config/zod-issue.ts';
+import { ConfigError } from './errors/config-error.ts';
+import type { Engine } from './model/engine.ts';
+import { packagePath } from './package-path.ts';
+import { engineFromBlock, isEngineBlock } from './run/lm-block.ts';
+import type { DataPoint } from './record.ts';
+import type { Builder } from './run/task.ts';
+import type { GenerationInput } from './run/task-inputs.ts';
+
+/** A builder's blocks, resolved from its YAML: engines for LM blocks, parsed configs for the others. */
+export interface ResolvedBlocks {
+  readonly spec: BuilderSpec;
+  /** The engine of an LM block. */
+  engine(name: string): Engine;
+  /** The config of a utility block, parsed with its schema. */
+  config<S extends z.ZodType>(name: string, schema: S): z.output<S>;
+  /** Whether the builder YAML lists this block under `postprocessors`. */
+  isPostprocessor(name: string): boolean;
+}
+
+interface DefinitionBase {
+  readonly name: string;
+  /** The builder YAML with its default blocks. */
+  readonly yamlPath: string;
+}
+
+/** A databuilder registered under its DGT name: generation builders take seed batches, transformation builders records. */
+export type BuilderDefinition =
+  | (DefinitionBase & { readonly kind: 'generation'; create(blocks: ResolvedBlocks): Builder<GenerationInput> })
+  | (DefinitionBase & { readonly kind: 'transformation'; create(blocks: ResolvedBlocks): Builder<DataPoint> });
+
+/** DGT's `rouge_scorer` block. */
+const rougeBlockSchema = z.strictObject({
+  name: z.string(),
+  type: z.literal('rouge_scorer'),
+  filter: z.boolean().default(true),
+  threshold: z.number().min(0).default(1.0),
+  input_map: z.record(z.string(), z.string()).optional(),
+  score_func: z.literal('f1').optional(),
+  rouge_types: z.array(z.literal('lcs')).optional(),
+  fast_rouge: z.boolean().optional(),
+});
+
+/** Types of the utility blocks builders know, beside the LM engine types. */
+const utilityBlockTypes = ['rouge_scorer'];
+
+const definitions: readonly BuilderDefinition[] = [
+  {
+    name: 'public/examples/geography_qa',
+    kind: 'generation',
+    yamlPath: packagePath('builders', 'geography-qa', 'qa.yaml'),
+    create: (blocks) => {
+      const dedup = blocks.config('dedup', rougeBlockSchema);
+      const active = dedup.filter && blocks.isPostprocessor('dedup');
+      return geographyQa({ generator: blocks.engine('generator'), dedupThreshold: active ? dedup.threshold : 1.1 })
+    },
+  },
+  {
+    name: 'public/examples/qa_rater',
+    kind: 'transformation',
+    yamlPath: packagePath('builders', 'qa-rater', 'rater.yaml'),
+    create: (blocks) => qaRater({ rater: blocks.engine('rater') }),
+  },
+];
+
+/** Every registered builder name. */
+export function builderNames(): string[] {
+  return definitions.map((definition) => definition.name);
+}
+
+/** Converts DGT's fnmatch-style builder pattern (`*`, `?`) to a regular expression. */
+function patternToRegExp(pattern: string): RegExp {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`);
+}
+
+/**
+ * Finds the builder a task names in `data_builder` (an exact name or an fnmatch pattern matching one).
+ * @throws {ConfigError} naming the task file and `data_builder` when none or several match
+ */
+export function findBuilder(dataBuilder: string, file: string | undefined): BuilderDefinition {
+  const regexp = patternToRegExp(dataBuilder);
+  const matches = definitions.filter((definition) => definition.name === dataBuilder || regexp.test(definition.name));
+  if (matches.length === 1) return matches[0] as BuilderDefinition;
+  const known = builderNames().join(', ');
+  const problem = matches.length === 0 ? `unknown builder \`${dataBuilder}\`` : `\`${dataBuilder}\` matches several builders`;
+  throw new ConfigError(`${problem} (known: ${known})`, { file, field: 'data_builder' });
+}
+
+/**
+ * Resolves a builder's blocks once: one engine per LM block, shared by every task of the builder.
+ * @throws {ConfigError} naming the builder file and the block field for an unknown type or a bad field
+ */
+export function resolveBlocks(spec: BuilderSpec, file: string): ResolvedBlocks {
+  const engines = new Map<string, Engine>();
+  spec.blocks.forEach((block, index) => {
+    const field = `blocks.${index}`;
+    if (isEngineBlock(block)) engines.set(block.name, engineFromBlock(block, { file, field }));
+    else if (!utilityBlockTypes.includes(block.type)) {
+      throw new ConfigError(`unknown block type \`${block.type}\` (known: openai, vllm-remote, ollama, ${utilityBlockTypes.join(', ')})`, {
+        file,
+        field: `${field}.type`,
+      });
+    }
+  });
+  const blockNamed = (name: string): { index: number; block: BuilderSpec['blocks'][number] } => {
+    const index = spec.blocks.findIndex((block) => block.name === name);
+    if (index === -1) throw new ConfigError(`builder \`${spec.name}\` needs a block named \`${name}\``, { file, field: 'blocks' });
+    return { index, block: spec.blocks[index] as BuilderSpec['blocks'][number] };
+  };
+  return {
+    spec,
+    engine: (name) => {
+      const engine = engines.get(name);
+      if (engine) return engine;
+      const { index, block } = blockNamed(name);
+      throw new ConfigError(`block \`${name}\` must be a language model (type: openai, vllm-remote or ollama), not \`${block.type}\``, {
+        file,
+        field: `blocks.${index}.type`,
+      });
+    },
+    config: (name, schema) => {
+      const { index, block } = blockNamed(name);
+      const parsed = schema.safeParse(block);
+      if (!parsed.success) throw zodIssueToConfigError(parsed.error, file, { fieldPrefix: `blocks.${index}` });
+      return parsed.data;
+    },
+    isPostprocessor: (name) => spec.postprocessors.some((entry) => entry.name === name),
+  };
+}

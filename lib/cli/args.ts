@@ -1,0 +1,73 @@
+import { ConfigError } from '../errors/config-error.ts';
+import type { RunSettings } from '../run/prepare-run.ts';
+
+/** The `rxdgt run` command line, parsed. */
+export type CliCommand = { readonly command: 'run'; readonly settings: RunSettings } | { readonly command: 'help' };
+
+export const usage = `Usage: rxdgt run --task-paths <files or dirs...> [options]
+
+Options:
+  --task-paths <paths...>        task files, or directories walked for task.yaml
+  --num-outputs-to-generate <n>  records per generation task (overrides runner_config)
+  --restart                      start generation tasks over instead of resuming
+  --output-dir <dir>             parent folder of every task's output (default: $DGT_OUTPUT_DIR or output)
+  --config-path <file>           DGT joint config: databuilders/tasks/task_files overrides
+  --build-id <id>                experiment id written to task_results.jsonl (default: exp)
+  -h, --help                     show this help
+
+Exit codes: 0 done, 1 run failed, 2 bad input.`;
+
+/**
+ * Parses `rxdgt run ...`. Like DGT, `--task-paths` takes every following argument up to the next flag;
+ * `--restart-generation` is an alias of `--restart`.
+ * @throws {ConfigError} for an unknown flag or a bad value, naming the flag
+ */
+export function parseArgs(argv: readonly string[]): CliCommand {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') return { command: 'help' };
+  if (command !== 'run') throw new ConfigError(`unknown command \`${command}\` (expected \`run\`)`);
+  const taskPaths: string[] = [];
+  let settings: { -readonly [K in keyof RunSettings]: RunSettings[K] } = { taskPaths };
+  for (let index = 0; index < rest.length; index += 1) {
+    const [flag, inline] = (rest[index] as string).split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = (): string => {
+      const next = inline ?? rest[++index];
+      if (next === undefined || (inline === undefined && next.startsWith('--'))) throw new ConfigError(`\`${flag}\` needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case '--task-paths':
+      case '--data-paths':
+        if (inline !== undefined) taskPaths.push(inline);
+        while (rest[index + 1] !== undefined && !(rest[index + 1] as string).startsWith('-')) taskPaths.push(rest[++index] as string);
+        break;
+      case '--num-outputs-to-generate': {
+        const text = value();
+        const count = Number(text);
+        if (!Number.isInteger(count) || count < 1) throw new ConfigError(`\`--num-outputs-to-generate\` must be a whole number of 1 or more, received \`${text}\``);
+        settings = { ...settings, numOutputsToGenerate: count };
+        break;
+      }
+      case '--restart':
+      case '--restart-generation':
+        settings = { ...settings, restart: true };
+        break;
+      case '--output-dir':
+        settings = { ...settings, outputDir: value() };
+        break;
+      case '--config-path':
+        settings = { ...settings, configPath: value() };
+        break;
+      case '--build-id':
+        settings = { ...settings, buildId: value() };
+        break;
+      case '-h':
+      case '--help':
+        return { command: 'help' };
+      default:
+        throw new ConfigError(`unknown option \`${flag}\`\n${usage}`);
+    }
+  }
+  if (taskPaths.length === 0) throw new ConfigError('`--task-paths` is required: give task files or directories');
+  return { command: 'run', settings };
+}

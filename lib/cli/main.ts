@@ -1,0 +1,63 @@
+import { ConfigError } from '../errors/config-error.ts';
+import { EngineUnreachableError } from '../errors/engine-unreachable-error.ts';
+import { errorMessage } from '../error-message.ts';
+import { prepareRun } from '../run/prepare-run.ts';
+import { checkEngines } from '../run/preflight.ts';
+import { runTasks } from '../run/run-tasks.ts';
+import type { TaskResult } from '../store/task-store.ts';
+import { parseArgs, usage } from './args.ts';
+import { RunReport } from './report.ts';
+
+/** Statuses after which a run has not done its job: exit code 1. */
+const failedStatuses: ReadonlySet<TaskResult['status']> = new Set(['failed', 'errored', 'cancelled']);
+
+/**
+ * `rxdgt run ...`: loads the tasks, checks the engines answer, runs every task and prints a summary.
+ * Returns the exit code: 0 done, 1 run failed, 2 bad input.
+ */
+export async function main(argv: readonly string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
+  try {
+    const command = parseArgs(argv);
+    if (command.command === 'help') {
+      out.write(`${usage}\n`);
+      return 0;
+    }
+    const { tasks, engines } = await prepareRun(command.settings);
+    await checkEngines(engines);
+    const report = new RunReport(tasks, out);
+    const results: TaskResult[] = [];
+    report.start();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const subscription = runTasks(tasks, {
+          hooks: (task) => {
+            const hooks = report.hooks(task);
+            return { ...hooks, onEnd: (result, progress) => (results.push(result), hooks.onEnd?.(result, progress)) };
+          },
+        }).subscribe({ error: reject, complete: resolve });
+        // Ctrl-C or SIGTERM: unsubscribing aborts in-flight LM calls; every task records `cancelled`.
+        const onSignal = (): void => {
+          subscription.unsubscribe();
+          resolve();
+        };
+        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+        subscription.add(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
+      });
+    } finally {
+      report.finish();
+    }
+    return results.some((result) => failedStatuses.has(result.status)) || results.length < tasks.length ? 1 : 0;
+  } catch (error) {
+    if (ConfigError.isInstance(error)) {
+      err.write(`rxdgt: ${error.message}\n`);
+      return 2;
+    }
+    if (EngineUnreachableError.isInstance(error)) {
+      err.write(`rxdgt: ${error.message}\n`);
+      return 1;
+    }
+    err.write(`rxdgt: run failed: ${errorMessage(error)}\n`);
+    return 1;
+  }
+}
+

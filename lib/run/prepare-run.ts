@@ -1,0 +1,110 @@
+import { loadBuilderSpec, mergeBuilderSpec } from '../config/builder-spec.ts';
+import { dgtEnv } from '../config/expand-env.ts';
+import { loadTasks } from '../config/load-tasks.ts';
+import { type BuilderDefinition, type ResolvedBlocks, findBuilder, resolveBlocks } from '../builder-registry.ts';
+import { ConfigError } from '../errors/config-error.ts';
+import type { Engine } from '../model/engine.ts';
+import { Task } from './task.ts';
+
+/** Settings that apply to every task of a run (the CLI's flags). */
+export interface RunSettings {
+  readonly taskPaths: readonly string[];
+  /** DGT's joint config: builder block overrides, task overrides, extra task files. */
+  readonly configPath?: string | undefined;
+  /** Overrides `runner_config.num_outputs_to_generate` of every generation task. */
+  readonly numOutputsToGenerate?: number | undefined;
+  /** Starts every generation task over (transformation tasks always start over). */
+  readonly restart?: boolean | undefined;
+  /** Overrides `runner_config.output_dir` of every task. */
+  readonly outputDir?: string | undefined;
+  readonly buildId?: string | undefined;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly cwd?: string;
+}
+
+/** One engine of the run, with the builder and block it belongs to. */
+export interface RunEngine {
+  readonly builder: string;
+  readonly block: string;
+  readonly engine: Engine;
+}
+
+/** Tasks ready to run, and the engines they share. */
+export interface PreparedRun {
+  readonly tasks: readonly Task[];
+  readonly engines: readonly RunEngine[];
+}
+
+/**
+ * Loads task files (and the joint config) into runnable tasks. Blocks are resolved once per builder, so
+ * every task of a builder shares its engines (and their `call_limit`). Nothing is written to disk.
+ *
+ * ## Example
+ * ```ts
+ * import { prepareRun, runTasks } from 'rxdgt';
+ * const { tasks } = await prepareRun({ taskPaths: ['samples/geography-qa'], numOutputsToGenerate: 5 });
+ * runTasks(tasks).subscribe((record) => console.log(record.question));
+ * ```
+ * @throws {ConfigError} for any bad input, naming the file and the field
+ */
+export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
+  const env = dgtEnv(settings.env ?? process.env);
+  const { tasks: loaded, builderOverrides } = await loadTasks(settings.taskPaths, { configPath: settings.configPath, env, cwd: settings.cwd });
+  if (loaded.length === 0) throw new ConfigError(`no task file (task.yaml) found in ${settings.taskPaths.join(', ') || 'the given paths'}`);
+
+  const builders = new Map<string, { definition: BuilderDefinition; blocks: ResolvedBlocks }>();
+  const builderFor = async (dataBuilder: string, file: string | undefined) => {
+    const definition = findBuilder(dataBuilder, file);
+    const known = builders.get(definition.name);
+    if (known) return known;
+    const override = builderOverrides[definition.name];
+    const base = await loadBuilderSpec(definition.yamlPath);
+    const spec = override ? mergeBuilderSpec(base, override, { file: settings.configPath, field: `databuilders.${definition.name}` }) : base;
+    const entry = { definition, blocks: resolveBlocks(spec, override && settings.configPath ? settings.configPath : definition.yamlPath) };
+    builders.set(definition.name, entry);
+    return entry;
+  };
+
+  const tasks: Task[] = [];
+  for (const { file, spec, seeds, data } of loaded) {
+    const { definition, blocks } = await builderFor(spec.data_builder, file);
+    const runner = spec.runner_config ?? {};
+    const concurrency = Math.max(...blocks.spec.blocks.map((block) => (block as { call_limit?: number }).call_limit ?? 10));
+    const common = {
+      name: spec.task_name,
+      outputDir: settings.outputDir ?? runner.output_dir ?? spec.datastore?.output_dir ?? env['DGT_OUTPUT_DIR'] ?? 'output',
+      concurrency,
+      buildId: settings.buildId ?? 'exp',
+    };
+    if (definition.kind === 'generation') {
+      if (!seeds || seeds.length === 0) {
+        throw new ConfigError('a generation task needs `seed_examples` or a `seed_datastore`', { file, field: 'seed_examples' });
+      }
+      tasks.push(
+        new Task({
+          ...common,
+          kind: 'generation',
+          builder: definition.create(blocks),
+          seeds,
+          numOutputsToGenerate: settings.numOutputsToGenerate ?? runner.num_outputs_to_generate ?? 2,
+          ...(runner.seed_batch_size ? { seedBatchSize: runner.seed_batch_size } : {}),
+          machineBatchSize: runner.machine_batch_size ?? 10,
+          restart: settings.restart ?? runner.restart_generation ?? false,
+        }),
+      );
+    } else {
+      if (!data) throw new ConfigError('a transformation task needs `data`', { file, field: 'data' });
+      tasks.push(new Task({ ...common, kind: 'transformation', builder: definition.create(blocks), data }));
+    }
+  }
+  const engines = [...builders.entries()].flatMap(([builder, { blocks }]) =>
+    blocks.spec.blocks.flatMap((block): RunEngine[] => {
+      try {
+        return [{ builder, block: block.name, engine: blocks.engine(block.name) }];
+      } catch {
+        return [];
+      }
+    }),
+  );
+  return { tasks, engines };
+}

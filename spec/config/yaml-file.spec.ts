@@ -1,0 +1,38 @@
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { readYamlFile } from '../../lib/config/yaml-file.ts';
+import { configErrorOf, useTempDir, writeFiles } from './temp-files.ts';
+
+describe('readYamlFile', () => {
+  const tempDir = useTempDir();
+
+  test('parses YAML 1.1 like PyYAML but keeps dates as strings', async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, { 'a.yaml': 'flag: yes\nshort: n\ncount: 3\nwhen: 2024-01-01\nbase: &b {x: 1}\nderived:\n  <<: *b\n  y: 2\n' });
+    expect(await readYamlFile(join(dir, 'a.yaml'))).toEqual({ flag: true, short: 'n', count: 3, when: '2024-01-01', base: { x: 1 }, derived: { x: 1, y: 2 } });
+  });
+
+  test('a syntax error names the file, the line and the column', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'task.yaml');
+    await writeFiles(dir, { 'task.yaml': 'task_name: geo\nseed_examples: [a,\ncreated_by: me\n' });
+    const error = await configErrorOf(readYamlFile(file));
+    expect(error.file).toBe(file);
+    expect(error.message).toContain(file);
+    expect(error.message).toMatch(/invalid YAML at line 3, column \d+/);
+  });
+
+  test('a missing file is "file not found"', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'nope.yaml');
+    const error = await configErrorOf(readYamlFile(file));
+    expect(error.message).toBe(`${file}: file not found`);
+  });
+
+  test('a DGT `!function` tag is an error naming its line', async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, { 'task.yaml': 'task_name: geo\nvalidator: !function utils.check\n' });
+    const error = await configErrorOf(readYamlFile(join(dir, 'task.yaml')));
+    expect(error.message).toMatch(/line 2, column \d+: Unresolved tag: !function .*not supported/);
+  });
+});
