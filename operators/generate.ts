@@ -1,6 +1,7 @@
 import { type Observable, type OperatorFunction, catchError, map, mergeMap, of, throwError } from 'rxjs';
 import { z } from 'zod';
 import { ApiCallError } from '../lib/errors/api-call-error.ts';
+import { RetryError } from '../lib/errors/retry-error.ts';
 import { Engine, type EngineResult } from '../lib/model/engine.ts';
 import type { ChatMessage, GenerationParams, ModelRequest } from '../lib/model/language-model.ts';
 import { accepted, addUsage, rejected } from '../lib/outcome.ts';
@@ -108,7 +109,9 @@ export function generate<In, Out = In & { readonly result: string | readonly str
         }
       }),
       catchError((error: unknown) => {
-        const fatal = ApiCallError.isInstance(error) && error.statusCode !== undefined && fatalStatuses.has(error.statusCode);
+        // A 401 after a retried 5xx arrives wrapped in a RetryError: it is just as fatal.
+        const last = RetryError.isInstance(error) ? error.lastError : error;
+        const fatal = ApiCallError.isInstance(last) && last.statusCode !== undefined && fatalStatuses.has(last.statusCode);
         if (fatal) return throwError(() => error);
         return of(rejected(outcome, [{ code: 'lm_call_failed', message: errorMessage(error), block: name }]));
       }),

@@ -1,5 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
+import { errorMessage } from '../lib/error-message.ts';
 import { accepted, mapAccepted, rejected } from '../lib/outcome.ts';
 import { parseConfig } from '../lib/parse-config.ts';
 import type { Outcome } from '../lib/record.ts';
@@ -20,6 +21,7 @@ const configSchema = z.object({
 /**
  * Checks each accepted record against a zod schema: a valid record continues as the schema's output, an
  * invalid one becomes a rejection with one `invalid_record` issue per zod issue, each with its field path.
+ * A schema whose refinement or transform throws rejects the record with code `validate_failed`.
  *
  * ## Example
  * ```ts
@@ -38,7 +40,13 @@ const configSchema = z.object({
 export function validate<In, Out>(config: ValidateConfig<Out>): OperatorFunction<Outcome<In>, Outcome<Out>> {
   const { schema, name } = parseConfig('validate', configSchema, config);
   return mapAccepted((outcome) => {
-    const result = schema.safeParse(outcome.record);
+    let result: z.ZodSafeParseResult<unknown>;
+    try {
+      result = schema.safeParse(outcome.record);
+    } catch (error) {
+      // A refinement or transform that throws fails this record only, like a throwing filter predicate.
+      return rejected(outcome, [{ code: 'validate_failed', message: errorMessage(error), block: name }]);
+    }
     if (result.success) return accepted(outcome.attempt, result.data as Out, outcome.usage);
     return rejected(
       outcome,

@@ -54,6 +54,17 @@ interface TaskSource {
  * env-expanded, has its `include:` resolved and the joint config's task overrides deep-merged in, then is
  * validated and its seeds and data are read. Tasks that exist only in the joint config are created from it.
  *
+ * ## Example
+ * ```ts
+ * import { loadTasks } from 'rxdgt';
+ *
+ * const { tasks, builderOverrides } = await loadTasks(['tasks/public/examples/geography'], { configPath: 'configs/qa.yaml' });
+ * tasks[0].spec.task_name; // 'public/examples/geography_qa'
+ * tasks[0].seeds; // [{ question: 'What is the capital of France?', answer: 'Paris' }, …]
+ * builderOverrides; // { 'public/examples/geography_qa': { blocks: [{ name: 'generator', temperature: 0.7 }] } }
+ * ```
+ *
+ * @see mergeBuilderSpec to apply `builderOverrides` to a builder YAML
  * @throws {ConfigError} naming the file and field of the first problem found
  */
 export async function loadTasks(paths: readonly string[], options: LoadTasksOptions = {}): Promise<LoadedTasks> {

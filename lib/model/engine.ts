@@ -114,7 +114,10 @@ export class Engine {
         catchError((error: unknown) => {
           this.stats.failures += 1;
           const all = errors.at(-1) === error ? errors : [...errors, error];
-          return throwError(() => (all.length > 1 ? new RetryError('max_retries_exceeded', all) : error));
+          if (all.length === 1) return throwError(() => error);
+          // Retries stop either because they ran out or because the last error is not worth another try.
+          const reason = ApiCallError.isInstance(error) && error.isRetryable ? 'max_retries_exceeded' : 'not_retryable';
+          return throwError(() => new RetryError(reason, all));
         }),
         map((result): EngineResult => {
           this.stats.promptTokens += result.usage.promptTokens;

@@ -1,4 +1,4 @@
-import { Observable, type ObservableInput, from } from 'rxjs';
+import { Observable, type ObservableInput, type Subscription, defer } from 'rxjs';
 
 /**
  * A concurrency cap shared by every caller of one engine. `run` wraps an observable factory: the factory
@@ -24,7 +24,7 @@ export class Limiter {
   run<T>(factory: () => ObservableInput<T>): Observable<T> {
     return new Observable<T>((subscriber) => {
       let release: (() => void) | undefined;
-      let inner: { unsubscribe(): void } | undefined;
+      let inner: Subscription | undefined;
       const start = (): void => {
         this.queue.delete(start);
         this.active += 1;
@@ -35,7 +35,13 @@ export class Limiter {
           this.active -= 1;
           this.next();
         };
-        inner = from(factory()).subscribe(subscriber);
+        // Its own subscriber, so teardown ends the inner work (aborting its request) before the slot passes on;
+        // `defer` turns a throwing factory into an error, which releases the slot like any other.
+        inner = defer(factory).subscribe({
+          next: (value) => subscriber.next(value),
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => subscriber.complete(),
+        });
       };
       if (this.active < this.limit) start();
       else this.queue.add(start);

@@ -48,11 +48,15 @@ function syntheticQuestions(): string[] {
   return Array.from({ length: count }, () => `${pick(words.opener)}${pick(templates)(pick)}`);
 }
 
-/** The reference: each question against every kept question, stopping at the first near-duplicate. */
+/**
+ * The reference: each question against every kept question with a full LCS, stopping at the first
+ * near-duplicate. Tokens become integer ids first, as in the index, so both compare numbers.
+ */
 function bruteForce(questions: readonly string[], threshold: number): boolean[] {
-  const kept: string[][] = [];
+  const ids = new Map<string, number>();
+  const kept: Int32Array[] = [];
   return questions.map((question) => {
-    const tokens = tokenize(question);
+    const tokens = Int32Array.from(tokenize(question), (token) => ids.get(token) ?? ids.set(token, ids.size).size - 1);
     for (const other of kept) if (rougeLTokens(tokens, other) >= threshold) return false;
     kept.push(tokens);
     return true;

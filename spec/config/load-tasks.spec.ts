@@ -271,18 +271,20 @@ describe('loadTasks', () => {
     expect(error.message).toContain(`${join(dir, 'qa.yaml')}: this file looks like a builder YAML`);
   });
 
-  test('directories are walked for task.yaml and qna.yaml, sorted', async () => {
+  test('directories are walked for task.yaml and qna.yaml in sorted order', async () => {
     const dir = await tempDir();
     await writeFiles(dir, {
+      'tasks/z/task.yaml': header('z'),
       'tasks/b/task.yaml': header('b'),
-      'tasks/a/deep/qna.yaml': header('a_deep'),
+      'tasks/a-b/task.yaml': header('a-b'),
       'tasks/a/task.yaml': header('a'),
+      'tasks/a/deep/qna.yaml': header('a_deep'),
       'tasks/a/other.yaml': 'not: a task\n',
       'tasks/c/notes.md': 'ignored',
     });
     const { tasks } = await loadTasks(['tasks'], { cwd: dir, env: {} });
-    expect(tasks.map((task) => task.spec.task_name)).toEqual(['a_deep', 'a', 'b']);
-    expect(tasks.map((task) => task.file)).toEqual([join(dir, 'tasks/a/deep/qna.yaml'), join(dir, 'tasks/a/task.yaml'), join(dir, 'tasks/b/task.yaml')]);
+    expect(tasks.map((task) => task.spec.task_name)).toEqual(['a_deep', 'a', 'a-b', 'b', 'z']);
+    expect(tasks[0]?.file).toBe(join(dir, 'tasks/a/deep/qna.yaml'));
   });
 
   test('the same file reached twice loads once', async () => {

@@ -11,10 +11,18 @@ export interface OllamaSettings {
   readonly timeoutMs?: number;
 }
 
-/** The host as Ollama users write it (`OLLAMA_HOST` may omit the scheme), normalised to a URL. */
+/**
+ * The host as Ollama users write it, normalised to a URL. As in Ollama's own client, `OLLAMA_HOST` may omit
+ * the scheme, and then a missing port means 11434 (not 80) and a missing host means 127.0.0.1.
+ */
 function hostURL(host: string): string {
-  const withScheme = /^https?:\/\//.test(host) ? host : `http://${host}`;
-  return withScheme.replace(/\/+$/, '').replace(/\/v1$/, '');
+  const trimmed = host.trim().replace(/\/+$/, '').replace(/\/v1$/, '');
+  if (/^https?:\/\//.test(trimmed)) return trimmed;
+  const slash = trimmed.indexOf('/');
+  const authority = slash === -1 ? trimmed : trimmed.slice(0, slash);
+  const path = slash === -1 ? '' : trimmed.slice(slash);
+  const hostname = authority === '' || authority.startsWith(':') ? `127.0.0.1${authority}` : authority;
+  return `http://${hostname}${/:\d+$/.test(hostname) ? '' : ':11434'}${path}`;
 }
 
 /**
@@ -28,7 +36,8 @@ function hostURL(host: string): string {
  * ```
  */
 export function createOllama(settings: OllamaSettings): LanguageModel {
-  const host = hostURL(settings.baseURL ?? process.env['OLLAMA_HOST'] ?? 'http://localhost:11434');
+  // An empty OLLAMA_HOST means the default, as it does for Ollama itself.
+  const host = hostURL(settings.baseURL ?? (process.env['OLLAMA_HOST'] || 'http://localhost:11434'));
   return createOpenAI({
     modelId: settings.modelId,
     baseURL: `${host}/v1`,

@@ -1,0 +1,51 @@
+// rxdgt's public API. Every export is named here; nothing internal leaks (STYLE R17).
+
+// Operators
+export { generate, type GenerateConfig } from '../operators/generate.ts';
+export { validate, type ValidateConfig } from '../operators/validate.ts';
+export { dedupe, type DedupeConfig } from '../operators/dedupe.ts';
+export { filterRecords, type FilterRecordsConfig } from '../operators/filter-records.ts';
+export { judge, type JudgeConfig, type JudgeVerdict } from '../operators/judge.ts';
+export { stopWhen, type StopWhenConfig } from '../operators/stop-when.ts';
+
+// Stop criteria
+export { hasFailureRate, isRecordCount, isStalled, isTimeElapsed, type StopCriterion } from './run/stop-criteria.ts';
+export type { TaskProgress } from './run/task-progress.ts';
+
+// Builders
+export { geographyQa, parseQuestionAnswer, type GeographyQaConfig, type GeographyQaRecord } from '../builders/geography-qa/index.ts';
+export { qaRater, salvageRatings, difficulties, type QaRaterConfig, type RatedRecord, type Ratings, type Difficulty } from '../builders/qa-rater/index.ts';
+export { builderNames } from './builder-registry.ts';
+
+// Tasks and runs
+export {
+  createTask,
+  Task,
+  type Builder,
+  type GenerationTaskOptions,
+  type RunHooks,
+  type TaskOptions,
+  type TransformationTaskOptions,
+} from './run/task.ts';
+export type { GenerationInput } from './run/task-inputs.ts';
+export { runTasks, type RunTasksOptions } from './run/run-tasks.ts';
+export { prepareRun, type PreparedRun, type RunEngine, type RunSettings } from './run/prepare-run.ts';
+export { checkEngines } from './run/preflight.ts';
+export type { TaskResult } from './store/task-store.ts';
+
+// Model spec and engines
+export type { CallOptions, ChatMessage, GenerationParams, LanguageModel, ModelRequest, ModelResult } from './model/language-model.ts';
+export { createEngine, Engine, type EngineConfig, type EngineResult, type EngineStats } from './model/engine.ts';
+export { createOpenAI, type OpenAISettings } from './providers/openai/openai-model.ts';
+export { createOllama, type OllamaSettings } from './providers/ollama/ollama-model.ts';
+
+// Records and outcomes
+export type { Accepted, DataPoint, Fields, Outcome, RecordIssue, Rejected, Restored, Usage } from './record.ts';
+export { accepted, mapAccepted, rejected } from './outcome.ts';
+
+// Errors
+export { RxdgtError } from './errors/rxdgt-error.ts';
+export { ConfigError } from './errors/config-error.ts';
+export { ApiCallError } from './errors/api-call-error.ts';
+export { RetryError } from './errors/retry-error.ts';
+export { EngineUnreachableError } from './errors/engine-unreachable-error.ts';

@@ -1,0 +1,193 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { describe, expect, test } from 'vitest';
+import { geographyQa } from '../../builders/geography-qa/index.ts';
+import { qaRater } from '../../builders/qa-rater/index.ts';
+import { createEngine } from '../../lib/model/engine.ts';
+import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
+import type { DataPoint } from '../../lib/record.ts';
+import { createTask } from '../../lib/run/task.ts';
+import type { TaskResult } from '../../lib/store/task-store.ts';
+import { FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';
+import type { TestServer } from '../../lib/testing/test-server.ts';
+import { readLines } from '../helpers/read-lines.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { useTestServers } from '../helpers/test-servers.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const startServer = useTestServers();
+const seeds = [
+  { question: 'What is the capital of France?', answer: 'Paris.' },
+  { question: 'Which river flows through Cairo?', answer: 'The Nile.' },
+];
+
+function engineFor(server: TestServer, options: { callLimit?: number; maxRetries?: number } = {}) {
+  const model = createOpenAI({ baseURL: server.baseURL, modelId: 'test-model', apiKey: 'k' });
+  return createEngine(model, { callLimit: options.callLimit ?? 10, maxRetries: options.maxRetries ?? 0, retryDelayMs: 1 });
+}
+
+function geographyTask(outputDir: string, generator: ReturnType<typeof createEngine>, extra: { numOutputsToGenerate?: number; restart?: boolean; maxStalledAttempts?: number; concurrency?: number } = {}) {
+  return createTask({ kind: 'generation', name: 'geo', seeds, builder: geographyQa({ generator }), outputDir, ...extra });
+}
+
+const results = (dir: string) => readLines<TaskResult>(join(dir, 'geo', 'task_results.jsonl'));
+
+describe('generation tasks', () => {
+  test('make exactly the target, each record on disk, DGT layout', async () => {
+    const server = await startServer({ latencyMs: 5 });
+    const dir = tempDir();
+    const records = await lastValueFrom(geographyTask(dir, engineFor(server), { numOutputsToGenerate: 12 }).run().pipe(toArray()));
+    expect(records).toHaveLength(12);
+    expect(new Set(records.map((record) => record['question'])).size).toBe(12);
+    expect(records.every((record) => record.task_name === 'geo' && record.is_seed === false)).toBe(true);
+    expect(readLines(join(dir, 'geo', 'data.jsonl'))).toEqual(records);
+    expect(readLines(join(dir, 'geo', 'final_data.jsonl'))).toEqual(records);
+    expect(server.counters.requests).toBe(12);
+    const [result] = results(dir);
+    expect(result).toMatchObject({ status: 'completed', task_name: 'geo', metrics: { 'Number of data produced': 12, lm_calls: 12 } });
+    expect(Date.parse(result!.end_time!)).toBeGreaterThanOrEqual(Date.parse(result!.start_time));
+  });
+
+  test('never has more requests in flight than the remaining target can use', async () => {
+    const server = await startServer({ latencyMs: 50 });
+    const dir = tempDir();
+    await lastValueFrom(geographyTask(dir, engineFor(server, { callLimit: 64 }), { numOutputsToGenerate: 3, concurrency: 64 }).run());
+    expect(server.counters.maxInFlight).toBe(3);
+    expect(server.counters.requests).toBe(3);
+  });
+
+  test('emits a record only once it is in data.jsonl', async () => {
+    const server = await startServer({ latencyMs: 2 });
+    const dir = tempDir();
+    const seenOnDisk: boolean[] = [];
+    await lastValueFrom(
+      geographyTask(dir, engineFor(server), { numOutputsToGenerate: 8 })
+        .run()
+        .pipe(
+          take(8),
+          toArray(),
+        ),
+      { defaultValue: [] },
+    );
+    const task = geographyTask(tempDir(), engineFor(server), { numOutputsToGenerate: 6 });
+    await new Promise<void>((resolve, reject) =>
+      task.run().subscribe({
+        next: (record) => seenOnDisk.push(readFileSync(join(task.dir, 'data.jsonl'), 'utf8').includes(JSON.stringify(record))),
+        error: reject,
+        complete: resolve,
+      }),
+    );
+    expect(seenOnDisk).toEqual([true, true, true, true, true, true]);
+  });
+
+  test('resumes: only missing records are generated and dedup state is rebuilt from disk', async () => {
+    // The server cycles through five questions: after the first run every answer repeats a restored record.
+    const server = await startServer({ respond: (_request, index) => `Question: Where is place ${index % 5}?\nAnswer: There.` });
+    const dir = tempDir();
+    await lastValueFrom(geographyTask(dir, engineFor(server), { numOutputsToGenerate: 5 }).run());
+    server.resetCounters();
+    const resumed = await lastValueFrom(geographyTask(dir, engineFor(server), { numOutputsToGenerate: 7, maxStalledAttempts: 5 }).run().pipe(toArray()));
+    // Every new answer duplicates a restored record, so the task stalls with nothing new.
+    expect(resumed).toEqual([]);
+    expect(readLines(join(dir, 'geo', 'data.jsonl'))).toHaveLength(5);
+    expect(readLines(join(dir, 'geo', 'blocks', 'dedup.jsonl')).length).toBeGreaterThanOrEqual(5);
+    expect(results(dir).at(-1)).toMatchObject({ status: 'stalled', metrics: { records_restored: 5 } });
+  });
+
+  test('a rerun of a finished task makes no LM call; a larger target makes only the missing records', async () => {
+    const server = await startServer();
+    const dir = tempDir();
+    await lastValueFrom(geographyTask(dir, engineFor(server), { numOutputsToGenerate: 4 }).run());
+    expect(await lastValueFrom(geographyTask(dir, engineFor(server), { numOutputsToGenerate: 4 }).run().pipe(toArray()))).toEqual([]);
+    expect(server.counters.requests).toBe(4);
+    const more = await lastValueFrom(geographyTask(dir, engineFor(server), { numOutputsToGenerate: 6 }).run().pipe(toArray()));
+    expect(more).toHaveLength(2);
+    expect(server.counters.requests).toBe(6);
+    expect(readLines(join(dir, 'geo', 'final_data.jsonl'))).toHaveLength(6);
+  });
+
+  test('restart starts over', async () => {
+    const server = await startServer();
+    const dir = tempDir();
+    await lastValueFrom(geographyTask(dir, engineFor(server), { numOutputsToGenerate: 4 }).run());
+    const again = await lastValueFrom(geographyTask(dir, engineFor(server), { numOutputsToGenerate: 3, restart: true }).run().pipe(toArray()));
+    expect(again).toHaveLength(3);
+    expect(readLines(join(dir, 'geo', 'data.jsonl'))).toEqual(again);
+    expect(results(dir)).toHaveLength(1);
+  });
+
+  test('a garbled answer is a rejected record with its reason; the run goes on', async () => {
+    const server = await startServer({ fault: (_request, index) => (index % 3 === 0 ? { kind: 'garbled' } : undefined) });
+    const dir = tempDir();
+    const records = await lastValueFrom(geographyTask(dir, engineFor(server), { numOutputsToGenerate: 6 }).run().pipe(toArray()));
+    expect(records).toHaveLength(6);
+    const rejects = readLines<{ task_name: string; issues: { code: string; block: string; message: string }[] }>(join(dir, 'geo', 'blocks', 'generator.jsonl'));
+    expect(rejects.length).toBeGreaterThanOrEqual(3);
+    expect(rejects[0]).toMatchObject({ task_name: 'geo', issues: [{ code: 'parse_failed', block: 'generator' }] });
+    expect(rejects[0]).not.toHaveProperty('examples');
+  });
+
+  test('an LM that fails every call stops the task once the failure rate is crossed, keeping what was made', async () => {
+    const server = await startServer({ fault: (_request, index) => (index >= 3 ? { kind: 'status', status: 500 } : undefined) });
+    const dir = tempDir();
+    const task = createTask({ kind: 'generation', name: 'geo', seeds, builder: geographyQa({ generator: engineFor(server, { callLimit: 2 }) }), outputDir: dir, numOutputsToGenerate: 1000, failureRateAfter: 10 });
+    const records = await lastValueFrom(task.run().pipe(toArray()));
+    expect(records).toHaveLength(3);
+    expect(readLines(join(dir, 'geo', 'data.jsonl'))).toHaveLength(3);
+    expect(readLines(join(dir, 'geo', 'final_data.jsonl'))).toHaveLength(3);
+    const [result] = results(dir);
+    expect(result).toMatchObject({ status: 'failed', reason: 'failure_rate' });
+    expect(result!.message).toMatch(/LM calls failed .*Last error: .*500/);
+    expect(server.counters.requests).toBeLessThan(30);
+  });
+
+  test('unsubscribing early aborts in-flight LM calls and records the task as cancelled', async () => {
+    const server = await startServer({ latencyMs: (index) => (index < 2 ? 5 : 5000) });
+    const dir = tempDir();
+    const task = geographyTask(dir, engineFor(server), { numOutputsToGenerate: 50 });
+    const first = await firstValueFrom(task.run().pipe(take(2), toArray()));
+    expect(first).toHaveLength(2);
+    await waitFor(() => server.counters.clientAborts > 0 && server.counters.inFlight === 0);
+    expect(server.counters.clientAborts).toBeGreaterThan(0);
+    expect(results(dir).at(-1)).toMatchObject({ status: 'cancelled' });
+  });
+
+  test('tasks sharing one engine share its call limit', async () => {
+    const server = await startServer({ latencyMs: 20 });
+    const dir = tempDir();
+    const generator = engineFor(server, { callLimit: 4 });
+    const tasks = ['a', 'b', 'c'].map((name) => createTask({ kind: 'generation', name, seeds, builder: geographyQa({ generator }), outputDir: dir, numOutputsToGenerate: 8 }));
+    const { runTasks } = await import('../../lib/run/run-tasks.ts');
+    const records = await lastValueFrom(runTasks(tasks).pipe(toArray()));
+    expect(records).toHaveLength(24);
+    expect(server.counters.maxInFlight).toBe(4);
+    for (const name of ['a', 'b', 'c']) expect(readLines(join(dir, name, 'data.jsonl'))).toHaveLength(8);
+  });
+});
+
+describe('transformation tasks', () => {
+  test('make one pass over their input', async () => {
+    const rater = createEngine(
+      new FakeLanguageModel({ answers: (_request, index) => (index === 1 ? 'no idea' : '```json\n{"knowledge": "capitals", "difficulty": "easy"}\n```') }),
+      { name: 'rater' },
+    );
+    const dir = tempDir();
+    const data = [
+      { question: 'Capital of France?', answer: 'Paris.' },
+      { question: 'Capital of Peru?', answer: 'Lima.' },
+      { question: 'Capital of Chad?', answer: "N'Djamena." },
+    ];
+    const task = createTask({ kind: 'transformation', name: 'rate', data, builder: qaRater({ rater }), outputDir: dir, concurrency: 1 });
+    const records: DataPoint[] = await lastValueFrom(task.run().pipe(toArray()));
+    expect(records.map((record) => record['ratings'])).toEqual([
+      { knowledge: 'capitals', difficulty: 'easy' },
+      { knowledge: 'capitals', difficulty: 'easy' },
+    ]);
+    expect(readLines(join(dir, 'rate', 'final_data.jsonl'))).toHaveLength(2);
+    const rejects = readLines(join(dir, 'rate', 'blocks', 'rater.jsonl'));
+    expect(rejects).toMatchObject([{ question: 'Capital of Peru?', issues: [{ code: 'parse_failed' }] }]);
+    expect(readLines(join(dir, 'rate', 'task_results.jsonl'))).toMatchObject([{ status: 'completed' }]);
+    expect(existsSync(join(dir, 'rate', 'dataloader_state.jsonl'))).toBe(false);
+  });
+});

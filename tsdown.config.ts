@@ -1,0 +1,11 @@
+import { defineConfig } from 'tsdown';
+
+export default defineConfig({
+  entry: { index: 'lib/index.ts', testing: 'lib/testing/index.ts', bin: 'lib/cli/bin.ts' },
+  format: 'esm',
+  dts: true,
+  sourcemap: true,
+  platform: 'node',
+  target: 'node20',
+  clean: true,
+});
