@@ -1,5 +1,5 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFile, mkdir, rm, writeFile as writeFileAsync } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataPoint } from '../record.ts';
 import { JsonlAppender } from './jsonl-appender.ts';
@@ -94,8 +94,18 @@ export class TaskStore {
       await copyFile(this.dataPath, this.finalPath);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      await writeFile(this.finalPath, '');
+      await writeFileAsync(this.finalPath, '');
     }
+  }
+
+  /**
+   * Copies `data.jsonl` to `final_data.jsonl` synchronously, for a teardown. Every record emitted is already
+   * in `data.jsonl` (durable before visible), so nothing reported is missing from the copy.
+   */
+  finishSync(): void {
+    mkdirSync(this.dir, { recursive: true });
+    if (existsSync(this.dataPath)) copyFileSync(this.dataPath, this.finalPath);
+    else writeFileSync(this.finalPath, '');
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { type SchedulerLike, asyncScheduler, firstValueFrom, lastValueFrom, merge, toArray } from 'rxjs';
+import { type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler, firstValueFrom, lastValueFrom, merge, toArray } from 'rxjs';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ApiCallError } from '../../lib/errors/api-call-error.ts';
 import { ConfigError } from '../../lib/errors/config-error.ts';
@@ -35,14 +35,11 @@ function faultAt(fault: TestServerFault, ...indexes: number[]) {
 /** A scheduler that records every delay it is asked for and runs the work at once: backoff without waiting. */
 function recordingScheduler(): { scheduler: SchedulerLike; delays: number[] } {
   const delays: number[] = [];
-  const scheduler: SchedulerLike = {
-    now: () => asyncScheduler.now(),
-    schedule: (work, delay = 0, state) => {
-      delays.push(delay);
-      return asyncScheduler.schedule(work, 0, state);
-    },
-  };
-  return { scheduler, delays };
+  function schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
+    delays.push(delay);
+    return asyncScheduler.schedule(work, 0, state);
+  }
+  return { scheduler: { now: () => asyncScheduler.now(), schedule }, delays };
 }
 
 describe('createEngine over HTTP (OpenAI-compatible)', () => {

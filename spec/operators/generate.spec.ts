@@ -6,7 +6,7 @@ import { RetryError } from '../../lib/errors/retry-error.ts';
 import { type Engine, type EngineConfig, createEngine } from '../../lib/model/engine.ts';
 import { accepted } from '../../lib/outcome.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
-import type { Outcome } from '../../lib/record.ts';
+import type { Outcome, Rejected } from '../../lib/record.ts';
 import { FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';
 import type { TestServer } from '../../lib/testing/test-server.ts';
 import { generate } from '../../operators/generate.ts';
@@ -115,7 +115,7 @@ describe('generate over HTTP', () => {
     const outcomes = await run([askOf(0, 'q0'), askOf(1, 'q1'), askOf(2, 'q2')], generate({ engine: engineFor(server, { maxRetries: 0 }), prompt, parse: withAnswer }));
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['accepted', 'rejected', 'accepted']);
     expect(outcomes[1]).toMatchObject({ record: { question: 'q1' }, issues: [{ code: 'lm_call_failed', block: 'generator' }] });
-    expect((outcomes[1] as { issues: { message: string }[] }).issues[0]?.message).toMatch(/500/);
+    expect((outcomes[1] as Rejected).issues[0]?.message).toMatch(/500/);
     expect(server.counters.requests).toBe(3);
   });
 

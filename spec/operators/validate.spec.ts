@@ -99,7 +99,7 @@ describe('validate', () => {
         o: accepted(4, { question: 'Who?', answer: 'Me.' }),
       };
       const source = cold('-g-o|', { g: good, o: accepted(4, { question: 'Who?', answer: 'Me.' }) });
-      expectObservable(source.pipe(validate({ schema: throwing }))).toBe('-g-o|', expected);
+      expectObservable(source.pipe(validate<Question, Pair>({ schema: throwing }))).toBe('-g-o|', expected);
     });
   });
 

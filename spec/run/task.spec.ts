@@ -153,6 +153,15 @@ describe('generation tasks', () => {
     expect(results(dir).at(-1)).toMatchObject({ status: 'cancelled' });
   });
 
+  test('a consumer that takes exactly the target leaves a completed task with its final data', async () => {
+    const server = await startServer();
+    const dir = tempDir();
+    const records = await lastValueFrom(geographyTask(dir, engineFor(server), { numOutputsToGenerate: 4 }).run().pipe(take(4), toArray()));
+    expect(records).toHaveLength(4);
+    expect(readLines(join(dir, 'geo', 'final_data.jsonl'))).toEqual(records);
+    expect(results(dir)).toMatchObject([{ status: 'completed', metrics: { 'Number of data produced': 4 } }]);
+  });
+
   test('tasks sharing one engine share its call limit', async () => {
     const server = await startServer({ latencyMs: 20 });
     const dir = tempDir();

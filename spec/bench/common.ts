@@ -1,0 +1,95 @@
+/**
+ * Helpers shared by the benchmarks: seeds, scratch directories, CPU and memory measurement, formatting.
+ * Benchmarks only print figures; nothing here asserts a timing.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Fields } from '../../lib/record.ts';
+
+/** The geography seeds of `samples/geography-qa`, so prompts have the size a real run sends. */
+export const geographySeeds: readonly Fields[] = [
+  { question: 'Which river flows through Budapest?', answer: 'The Danube.' },
+  { question: 'What is the highest mountain in Africa?', answer: 'Mount Kilimanjaro, at about 5,895 metres.' },
+  { question: 'Which country has the most natural lakes?', answer: 'Canada.' },
+  { question: 'What is the capital of Australia?', answer: 'Canberra.' },
+  { question: 'Which desert covers most of northern Chile?', answer: 'The Atacama Desert.' },
+  { question: 'What strait separates Europe from Africa?', answer: 'The Strait of Gibraltar.' },
+  { question: 'Which ocean lies between Africa and Australia?', answer: 'The Indian Ocean.' },
+  { question: 'What is the largest island in the Mediterranean Sea?', answer: 'Sicily.' },
+  { question: 'Which two countries share the longest international border?', answer: 'Canada and the United States.' },
+  { question: 'In which country is the city of Timbuktu?', answer: 'Mali.' },
+];
+
+/** A fresh scratch directory under the OS temp dir; `remove` deletes it. */
+export async function scratchDir(prefix: string): Promise<{ readonly path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `rxdgt-bench-${prefix}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+let collect: (() => void) | undefined;
+
+/**
+ * A full garbage collection, so memory figures start from a settled heap. `npm run bench` runs without
+ * `--expose-gc`; the flag is switched on at run time and `gc` is taken from a fresh context.
+ */
+export function collectGarbage(): void {
+  if (!collect) {
+    setFlagsFromString('--expose-gc');
+    collect = runInNewContext('gc') as () => void;
+  }
+  collect();
+}
+
+/** Process CPU time (user + system) in ms since `start`, a `process.cpuUsage()` value. */
+export function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const delta = process.cpuUsage(start);
+  return (delta.user + delta.system) / 1000;
+}
+
+/** Peaks of resident set size and used JS heap (bytes). */
+export interface MemoryPeaks {
+  readonly rss: number;
+  readonly heapUsed: number;
+}
+
+/** Samples memory every few ms; `stop` returns the peaks seen, including one last sample. */
+export function sampleMemory(intervalMs = 5): { stop(): MemoryPeaks } {
+  let rss = 0;
+  let heapUsed = 0;
+  const sample = (): void => {
+    const usage = process.memoryUsage();
+    rss = Math.max(rss, usage.rss);
+    heapUsed = Math.max(heapUsed, usage.heapUsed);
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return { rss, heapUsed };
+    },
+  };
+}
+
+/** `1234567.8` → `1,234,568`; fewer than 100 keeps `digits` decimals. */
+export function num(value: number, digits = 2): string {
+  if (!Number.isFinite(value)) return String(value);
+  return Math.abs(value) >= 100
+    ? Math.round(value).toLocaleString('en-US')
+    : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+export const mean = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+/** `min – max` of a series, as the performance notes print ranges. */
+export function range(values: readonly number[], format: (value: number) => string = (value) => num(value)): string {
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  return low === high ? format(low) : `${format(low)} – ${format(high)}`;
+}
