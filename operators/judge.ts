@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Engine } from '../lib/model/engine.ts';
 import type { ChatMessage, GenerationParams } from '../lib/model/language-model.ts';
 import { accepted, mapAccepted, rejected } from '../lib/outcome.ts';
+import { errorMessage } from '../lib/error-message.ts';
 import { parseConfig } from '../lib/parse-config.ts';
 import type { Outcome } from '../lib/record.ts';
 import { generate } from './generate.ts';
@@ -38,6 +39,13 @@ const configSchema = z.object({
   name: z.string().min(1).default('judge'),
 });
 
+/** Normalises a verdict; anything but a boolean or `{ accept: boolean }` is an error (plain JS callers). */
+function readVerdict(verdict: JudgeVerdict): { accept: boolean; reason: string | undefined } {
+  if (typeof verdict === 'boolean') return { accept: verdict, reason: undefined };
+  if (typeof verdict === 'object' && verdict !== null && typeof verdict.accept === 'boolean') return { accept: verdict.accept, reason: verdict.reason };
+  throw new TypeError(`a verdict must be a boolean or { accept: boolean }, received ${JSON.stringify(verdict)}`);
+}
+
 interface Judged<T> {
   readonly record: T;
   readonly text: string;
@@ -70,15 +78,14 @@ export function judge<T extends object>(config: JudgeConfig<T>): MonoTypeOperato
       const { record, text } = outcome.record;
       const kept = { ...record, [field]: text } as T;
       const judged = accepted(outcome.attempt, kept, outcome.usage);
-      let decision: JudgeVerdict;
+      let decision: { accept: boolean; reason: string | undefined };
       try {
-        decision = verdict(text, record);
+        decision = readVerdict(verdict(text, record));
       } catch (error) {
-        return rejected(judged, [{ code: 'judge_unparseable', message: error instanceof Error ? error.message : String(error), block: name }]);
+        return rejected(judged, [{ code: 'judge_unparseable', message: errorMessage(error), block: name }]);
       }
-      const accept = typeof decision === 'boolean' ? decision : decision.accept;
-      if (accept) return judged;
-      const reason = typeof decision === 'object' && decision.reason ? decision.reason : 'the judge rejected the record';
+      if (decision.accept) return judged;
+      const reason = decision.reason ?? 'the judge rejected the record';
       return rejected(judged, [{ code: 'judge_rejected', message: reason, block: name }]);
     }),
   );

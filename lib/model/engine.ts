@@ -56,6 +56,7 @@ export interface EngineStats {
 }
 
 const maxBackoffMs = 30_000;
+const maxRetryAfterMs = 60_000;
 
 /**
  * One LM block: a {@link LanguageModel} behind a shared concurrency cap, an in-memory cache and
@@ -139,7 +140,9 @@ export class Engine {
     if (!ApiCallError.isInstance(error) || !error.isRetryable) return throwError(() => error);
     this.stats.retries += 1;
     const exponential = Math.min(maxBackoffMs, this.config.retryDelayMs * 2 ** (tries - 1));
-    const wait = error.retryAfterMs ?? exponential * (0.5 + this.config.random() / 2);
+    // Like the AI SDK, a server's Retry-After is honoured up to a minute; longer asks fall back to backoff.
+    const asked = error.retryAfterMs !== undefined && error.retryAfterMs <= maxRetryAfterMs ? error.retryAfterMs : undefined;
+    const wait = asked ?? exponential * (0.5 + this.config.random() / 2);
     return timer(wait, this.config.scheduler);
   }
 }

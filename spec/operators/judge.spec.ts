@@ -67,6 +67,13 @@ describe('judge', () => {
     expect(outcome?.status).toBe('accepted');
   });
 
+  test('a verdict of the wrong shape (plain JS) rejects with judge_unparseable instead of ending the stream', async () => {
+    const { operator } = judgeWith({ answers: 'YES' }, { verdict: (() => 'yes') as unknown as JudgeConfig<Question>['verdict'] });
+    const outcomes = await run([pair(0, '4'), pair(1, '5')], operator);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    expect(outcomes[0]).toMatchObject({ issues: [{ code: 'judge_unparseable', message: expect.stringMatching(/must be a boolean/) }] });
+  });
+
   test('a verdict that throws rejects with judge_unparseable; the stream goes on', async () => {
     const { operator } = judgeWith(
       { answers: (_request, index) => (index === 0 ? 'maybe?' : 'YES') },

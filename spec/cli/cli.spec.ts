@@ -1,0 +1,240 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { TaskResult } from '../../lib/store/task-store.ts';
+import { startTestServer } from '../../lib/testing/test-server.ts';
+import { readLines } from '../helpers/read-lines.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { useTestServers } from '../helpers/test-servers.ts';
+import { generationRequests, promptOf, runCli, summaryTable, writeJointConfig } from './run-cli.ts';
+
+const startServer = useTestServers();
+
+const geography = 'public/examples/geography_qa';
+const rater = 'public/examples/qa_rater';
+
+/** The output files of the geography sample under `out`. */
+function geographyFiles(out: string) {
+  const dir = join(out, 'samples', 'geography_qa');
+  return {
+    dir,
+    data: join(dir, 'data.jsonl'),
+    finalData: join(dir, 'final_data.jsonl'),
+    results: join(dir, 'task_results.jsonl'),
+    rejected: (block: string) => join(dir, 'blocks', `${block}.jsonl`),
+  };
+}
+
+/** A server answer that is a unique question-answer pair per call, as the default responder gives. */
+function questionAnswer(counter: number): string {
+  return `Question: What is the capital of test region ${counter}?\nAnswer: Test city ${counter}.`;
+}
+
+/** A port on 127.0.0.1 that nothing listens on: a server's port, once it has closed. */
+async function closedPort(): Promise<number> {
+  const server = await startTestServer();
+  await server.close();
+  return Number(new URL(server.url).port);
+}
+
+describe('rxdgt run: the geography sample against a local server', () => {
+  it('makes 20 records, resumes without new requests, and --restart starts over with --num-outputs-to-generate 5', async () => {
+    const server = await startServer();
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const config = writeJointConfig(dir, { [geography]: { block: 'generator', baseURL: server.baseURL } });
+    const files = geographyFiles(out);
+    const args = ['run', '--task-paths', 'samples/geography-qa', '--config-path', config, '--output-dir', out];
+
+    const first = await runCli(args);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(readLines(files.data)).toHaveLength(20);
+    expect(readLines(files.finalData)).toEqual(readLines(files.data));
+    const [result] = readLines<TaskResult>(files.results);
+    expect(result).toMatchObject({ task_name: 'samples/geography_qa', status: 'completed', metrics: { 'Number of data produced': 20 } });
+    for (const record of readLines(files.data)) {
+      expect(record).toMatchObject({ task_name: 'samples/geography_qa', is_seed: false, question: expect.any(String), answer: expect.any(String) });
+    }
+
+    const { columns, rows } = summaryTable(first.stdout);
+    expect(columns).toEqual(['task', 'status', 'records', 'rejected', 'LM calls', 'tokens', 'elapsed']);
+    expect(rows).toHaveLength(1);
+    const row = rows[0]!;
+    expect(row).toMatchObject({ task: 'samples/geography_qa', status: 'completed', records: '20' });
+    expect(Number(row['tokens'])).toBeGreaterThan(0);
+    expect(row['elapsed']).toMatch(/^\d+\.\d s$/);
+
+    // One request per record. The engine's cache may answer a repeated prompt (three examples drawn at random
+    // from ten seeds) without a request; its answer is then a duplicate the dedup block rejects.
+    const requests = generationRequests(server.requests).length;
+    const rejected = readLines(files.rejected('dedup')).length;
+    expect(readLines(files.rejected('generator'))).toEqual([]);
+    expect(requests).toBe(20 + rejected - (result?.metrics?.['lm_calls_cached'] ?? 0));
+    expect(row['LM calls']).toBe(String(requests));
+    expect(row['rejected']).toBe(String(rejected));
+
+    // Already complete: resumes from data.jsonl and asks the server nothing.
+    const second = await runCli(args);
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    expect(generationRequests(server.requests)).toHaveLength(requests);
+    expect(readLines(files.data)).toHaveLength(20);
+    expect(summaryTable(second.stdout).rows[0]).toMatchObject({ status: 'completed', records: '20', 'LM calls': '0' });
+
+    // --restart throws the earlier files away.
+    const third = await runCli([...args, '--restart', '--num-outputs-to-generate', '5']);
+    expect(third.stderr).toBe('');
+    expect(third.code).toBe(0);
+    expect(readLines(files.data)).toHaveLength(5);
+    expect(readLines(files.finalData)).toHaveLength(5);
+    expect(readLines<TaskResult>(files.results)).toEqual([expect.objectContaining({ status: 'completed', metrics: expect.objectContaining({ 'Number of data produced': 5 }) })]);
+    expect(generationRequests(server.requests).length - requests).toBeGreaterThanOrEqual(5);
+    expect(summaryTable(third.stdout).rows[0]).toMatchObject({ status: 'completed', records: '5' });
+  });
+
+  it('walks a directory given to --task-paths and runs every task in it', async () => {
+    let pairs = 0;
+    const server = await startServer({
+      respond: (request) =>
+        promptOf(request).includes('Rate the question-answer pair') ? '{"knowledge": "world geography", "difficulty": "easy"}' : questionAnswer(++pairs),
+    });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const config = writeJointConfig(dir, {
+      [geography]: { block: 'generator', baseURL: server.baseURL },
+      [rater]: { block: 'rater', baseURL: server.baseURL },
+    });
+
+    const result = await runCli(['run', '--task-paths', 'samples', '--config-path', config, '--output-dir', out, '--num-outputs-to-generate', '3']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(readdirSync(join(out, 'samples')).sort()).toEqual(['geography_qa', 'qa_rater']);
+    expect(readLines(join(out, 'samples', 'geography_qa', 'data.jsonl'))).toHaveLength(3);
+    // The flag is for generation tasks: the rater rates all five records of its task file.
+    const rated = readLines(join(out, 'samples', 'qa_rater', 'final_data.jsonl'));
+    expect(rated).toHaveLength(5);
+    for (const record of rated) expect(record).toMatchObject({ task_name: 'samples/qa_rater', ratings: { knowledge: 'world geography', difficulty: 'easy' } });
+    expect(generationRequests(server.requests).filter((request) => promptOf(request).includes('Rate the question-answer pair'))).toHaveLength(5);
+    expect(summaryTable(result.stdout).rows.map((row) => [row['task'], row['status'], row['records']])).toEqual([
+      ['samples/geography_qa', 'completed', '3'],
+      ['samples/qa_rater', 'completed', '5'],
+    ]);
+  });
+
+  it('reads OLLAMA_HOST when no config is given: the ollama engine speaks OpenAI /v1', async () => {
+    const server = await startServer();
+    const out = join(tempDir(), 'out');
+    const result = await runCli(['run', '--task-paths', 'samples/geography-qa', '--output-dir', out, '--num-outputs-to-generate', '3'], {
+      OLLAMA_HOST: server.url,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(readLines(geographyFiles(out).data)).toHaveLength(3);
+    const requests = generationRequests(server.requests);
+    expect(requests.length).toBeGreaterThanOrEqual(3);
+    // The builder YAML's model and options reach the server.
+    expect(requests[0]?.body).toMatchObject({ model: 'granite4:3b', max_tokens: 128, options: { num_ctx: 4096 } });
+  });
+});
+
+describe('rxdgt run: an unreachable engine', () => {
+  /** Checks the one-line error and that nothing was written. */
+  function expectUnreachable(result: Awaited<ReturnType<typeof runCli>>, url: string, out: string): void {
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^rxdgt: /);
+    expect(lines[0]).toContain(url);
+    expect(lines[0]).toContain('--config-path');
+    expect(lines[0]).toContain('OLLAMA_HOST');
+    expect(lines[0]).toContain('OPENAI_BASE_URL');
+    expect(existsSync(out)).toBe(false);
+  }
+
+  it('fails with exit code 1 naming the default ollama endpoint, before creating the output dir', async () => {
+    const out = join(tempDir(), 'out');
+    const result = await runCli(['run', '--task-paths', 'samples/geography-qa', '--output-dir', out]);
+    expectUnreachable(result, 'http://localhost:11434/v1', out);
+  });
+
+  it('fails with exit code 1 naming the configured endpoint when nothing listens on its port', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const baseURL = `http://127.0.0.1:${await closedPort()}/v1`;
+    const config = writeJointConfig(dir, { [geography]: { block: 'generator', baseURL } });
+    const result = await runCli(['run', '--task-paths', 'samples/geography-qa', '--config-path', config, '--output-dir', out]);
+    expectUnreachable(result, baseURL, out);
+    expect(result.stderr).toContain('`generator`');
+  });
+});
+
+describe('rxdgt run: a misbehaving model', () => {
+  it('exits 1 when every call fails, says why in the summary and keeps the records already made', async () => {
+    const server = await startServer({ fault: (_request, index) => (index >= 3 ? { kind: 'status', status: 500 } : undefined) });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const config = writeJointConfig(dir, { [geography]: { block: 'generator', baseURL: server.baseURL, extra: 'max_retries: 0' } });
+    const files = geographyFiles(out);
+
+    const result = await runCli(['run', '--task-paths', 'samples/geography-qa', '--config-path', config, '--output-dir', out]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('');
+    const row = summaryTable(result.stdout).rows[0];
+    expect(row).toMatchObject({ task: 'samples/geography_qa', status: 'failed', records: '3' });
+    const reason = result.stdout.split('\n').find((line) => line.startsWith('samples/geography_qa: failed: '));
+    expect(reason).toMatch(/failure rate/);
+    expect(reason).toMatch(/Last error: .*500/);
+
+    // The three answers that came back are on disk, in data.jsonl and final_data.jsonl.
+    const questions = readLines(files.data).map((record) => record['question']);
+    expect(questions.sort()).toEqual(['What is the capital of region 1?', 'What is the capital of region 2?', 'What is the capital of region 3?']);
+    expect(readLines(files.finalData)).toHaveLength(3);
+    expect(readLines<TaskResult>(files.results)).toEqual([expect.objectContaining({ status: 'failed', reason: 'failure_rate' })]);
+    const failures = readLines<{ issues: { code: string; message: string }[] }>(files.rejected('generator'));
+    expect(failures.length).toBeGreaterThan(0);
+    for (const failure of failures) {
+      expect(failure.issues[0]).toMatchObject({ code: 'lm_call_failed', message: expect.stringContaining('500') });
+      // max_retries: 0 from the config reached the engine: the call's own error, not a RetryError after several tries.
+      expect(failure.issues[0]?.message).not.toMatch(/Failed after/);
+    }
+    // One request per attempt; calls still in flight when the task stopped (at most call_limit, 10) were aborted.
+    const requests = generationRequests(server.requests).length;
+    expect(requests).toBeGreaterThanOrEqual(3 + failures.length);
+    expect(requests).toBeLessThanOrEqual(3 + failures.length + 10);
+  });
+
+  it('rejects garbled answers as parse_failed and still completes', async () => {
+    const server = await startServer({ fault: (_request, index) => (index % 3 === 1 ? { kind: 'garbled' } : undefined) });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const config = writeJointConfig(dir, { [geography]: { block: 'generator', baseURL: server.baseURL } });
+    const files = geographyFiles(out);
+
+    const result = await runCli(['run', '--task-paths', 'samples/geography-qa', '--config-path', config, '--output-dir', out, '--num-outputs-to-generate', '6']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(readLines(files.data)).toHaveLength(6);
+    const rejected = readLines<{ task_name: string; issues: { code: string; block: string }[] }>(files.rejected('generator'));
+    expect(rejected.length).toBeGreaterThanOrEqual(2);
+    for (const line of rejected) {
+      expect(line.task_name).toBe('samples/geography_qa');
+      expect(line.issues).toEqual([expect.objectContaining({ code: 'parse_failed', block: 'generator' })]);
+    }
+    expect(summaryTable(result.stdout).rows[0]).toMatchObject({ status: 'completed', records: '6', rejected: String(rejected.length + readLines(files.rejected('dedup')).length) });
+  });
+});
+
+describe('rxdgt --help', () => {
+  it('prints the usage on stdout and exits 0', async () => {
+    const result = await runCli(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^Usage: rxdgt run --task-paths/);
+    for (const flag of ['--task-paths', '--num-outputs-to-generate', '--restart', '--output-dir', '--config-path', '--build-id']) {
+      expect(result.stdout).toContain(flag);
+    }
+    expect(result.stdout).toContain('Exit codes: 0 done, 1 run failed, 2 bad input.');
+  });
+});
