@@ -32,24 +32,32 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     const [flag, inline] = (rest[index] as string).split(/=(.*)/s, 2) as [string, string | undefined];
     const value = (): string => {
       const next = inline ?? rest[++index];
-      if (next === undefined || (inline === undefined && next.startsWith('--'))) throw new ConfigError(`\`${flag}\` needs a value`);
+      if (next === undefined || next === '' || (inline === undefined && next.startsWith('--'))) throw new ConfigError(`\`${flag}\` needs a value`);
       return next;
+    };
+    // `--restart=false` must not quietly mean `--restart`.
+    const noValue = (): void => {
+      if (inline !== undefined) throw new ConfigError(`\`${flag}\` takes no value, received \`${inline}\``);
     };
     switch (flag) {
       case '--task-paths':
       case '--data-paths':
         if (inline !== undefined) taskPaths.push(inline);
         while (rest[index + 1] !== undefined && !(rest[index + 1] as string).startsWith('-')) taskPaths.push(rest[++index] as string);
+        // An empty path (`--task-paths "$UNSET"`) would resolve to the working directory and run every task under it.
+        if (taskPaths.includes('')) throw new ConfigError(`\`${flag}\` got an empty path`);
         break;
       case '--num-outputs-to-generate': {
         const text = value();
-        const count = Number(text);
-        if (!Number.isInteger(count) || count < 1) throw new ConfigError(`\`--num-outputs-to-generate\` must be a whole number of 1 or more, received \`${text}\``);
+        // Digits only: Number() would also read `1e3`, `0x10` and `2.0`.
+        const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+        if (!Number.isSafeInteger(count) || count < 1) throw new ConfigError(`\`--num-outputs-to-generate\` must be a whole number of 1 or more, received \`${text}\``);
         settings = { ...settings, numOutputsToGenerate: count };
         break;
       }
       case '--restart':
       case '--restart-generation':
+        noValue();
         settings = { ...settings, restart: true };
         break;
       case '--output-dir':
@@ -63,6 +71,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
         break;
       case '-h':
       case '--help':
+        noValue();
         return { command: 'help' };
       default:
         throw new ConfigError(`unknown option \`${flag}\`\n${usage}`);

@@ -74,7 +74,7 @@ export class RunReport {
     const of = `/${line.task.target}`;
     const state = line.result ? line.result.status : 'running';
     const rejected = progress?.rejected ?? 0;
-    return `${line.task.name}: ${state} ${made}${of} records, ${rejected} rejected, ${progress?.usage.calls ?? 0} LM calls`;
+    return `${line.task.name}: ${state} ${made}${of} records, ${rejected} rejected, ${lmCalls(progress)} LM calls`;
   }
 
   private table(): string {
@@ -84,7 +84,7 @@ export class RunReport {
       result?.status ?? 'cancelled',
       String(progress?.accepted ?? 0),
       String(progress?.rejected ?? 0),
-      String(progress ? progress.usage.calls : 0),
+      String(lmCalls(progress)),
       String(progress ? progress.usage.promptTokens + progress.usage.completionTokens : 0),
       progress ? `${((progress.now - progress.startedAt) / 1000).toFixed(1)} s` : '-',
     ]);
@@ -95,4 +95,12 @@ export class RunReport {
       .map(({ task, result }) => `${task.name}: ${result?.status}: ${result?.message}`);
     return [format(header), format(widths.map((width) => '-'.repeat(width))), ...rows.map(format), ...reasons].join('\n');
   }
+}
+
+/**
+ * LM calls made so far: answered ones (usage counts only those) plus failed ones, so a run whose calls all fail
+ * does not report 0 calls beside "17 of 20 LM calls failed".
+ */
+function lmCalls(progress: TaskProgress | undefined): number {
+  return progress ? progress.usage.calls + progress.failures : 0;
 }

@@ -24,7 +24,10 @@ export class TaskRun {
   private progress: TaskProgress;
   private plan: InputPlan | undefined;
   private stopped: { readonly criterion: StopCriterion; readonly progress: TaskProgress } | undefined;
+  /** Inputs inside the builder (holding an LM slot or waiting for one). */
   private inFlight = 0;
+  /** Accepted records out of the builder, still being appended to disk: they count toward the target. */
+  private persisting = 0;
   private attempt = 0;
   private pumping = false;
   private exhausted = false;
@@ -47,7 +50,6 @@ export class TaskRun {
       .subscribe({
         next: (outcome) => {
           if (outcome.status === 'accepted') subscriber.next(outcome.record);
-          this.pump();
         },
         error: (error: unknown) => {
           void this.store.close().finally(() => {
@@ -84,6 +86,7 @@ export class TaskRun {
     return this.inputs.pipe(
       startWith(...(restored as Outcome<never>[])),
       this.options.builder as Builder<never>,
+      tap((outcome) => this.leaveBuilder(outcome)),
       mergeMap((outcome) => from(this.persist(outcome)).pipe(map(() => outcome))),
       tap((outcome) => this.record(outcome)),
       stopWhen<DataPoint>(this.criteria(), { scheduler: this.options.scheduler, onStop: (criterion, progress) => (this.stopped = { criterion, progress }) }),
@@ -107,7 +110,7 @@ export class TaskRun {
     const { plan } = this;
     if (this.pumping || !plan) return;
     this.pumping = true;
-    while (!this.stopped && !this.exhausted && plan.room(this.acceptedSoFar(), this.inFlight) > 0) {
+    while (!this.stopped && !this.exhausted && plan.room(this.acceptedSoFar() + this.persisting, this.inFlight) > 0) {
       const input = plan.next();
       if (input === undefined) this.exhausted = true;
       else {
@@ -119,8 +122,16 @@ export class TaskRun {
     if (this.exhausted && this.inFlight === 0) this.inputs.complete();
   }
 
+  /** An input's outcome left the builder: its slot is free for the next input while the outcome is written. */
+  private leaveBuilder(outcome: Outcome<DataPoint>): void {
+    if (outcome.status === 'restored') return;
+    this.inFlight -= 1;
+    if (outcome.status === 'accepted') this.persisting += 1;
+    this.pump();
+  }
+
   private record(outcome: Outcome<DataPoint>): void {
-    if (outcome.status !== 'restored') this.inFlight -= 1;
+    if (outcome.status === 'accepted') this.persisting -= 1;
     this.progress = advanceProgress(this.progress, outcome, this.options.scheduler.now());
     if (outcome.status !== 'rejected') this.plan?.loader?.addMachine(outcome.record, this.progress.accepted);
     this.hooks.onProgress?.(this.progress);

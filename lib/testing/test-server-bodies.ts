@@ -55,33 +55,26 @@ function usageOf(promptTokens: number, texts: readonly string[]) {
   return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
 }
 
+/** Serialized completion envelope of type `object`, with word-counted usage of `texts`. */
+function envelopeBody(id: string, object: string, model: string, choices: readonly unknown[], promptTokens: number, texts: readonly string[]): string {
+  return JSON.stringify({ id, object, created: Math.floor(Date.now() / 1000), model, choices, usage: usageOf(promptTokens, texts) });
+}
+
 /** Serialized `chat.completion` envelope with one choice per text. */
 export function chatCompletionBody(index: number, model: string, promptTokens: number, texts: readonly string[]): string {
-  return JSON.stringify({
-    id: `chatcmpl-test-${index}`,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: texts.map((content, choice) => ({
-      index: choice,
-      message: { role: 'assistant', content },
-      logprobs: null,
-      finish_reason: 'stop',
-    })),
-    usage: usageOf(promptTokens, texts),
-  });
+  const choices = texts.map((content, choice) => ({
+    index: choice,
+    message: { role: 'assistant', content },
+    logprobs: null,
+    finish_reason: 'stop',
+  }));
+  return envelopeBody(`chatcmpl-test-${index}`, 'chat.completion', model, choices, promptTokens, texts);
 }
 
 /** Serialized legacy `text_completion` envelope with one choice per text. */
 export function completionBody(index: number, model: string, promptTokens: number, texts: readonly string[]): string {
-  return JSON.stringify({
-    id: `cmpl-test-${index}`,
-    object: 'text_completion',
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: texts.map((text, choice) => ({ index: choice, text, logprobs: null, finish_reason: 'stop' })),
-    usage: usageOf(promptTokens, texts),
-  });
+  const choices = texts.map((text, choice) => ({ index: choice, text, logprobs: null, finish_reason: 'stop' }));
+  return envelopeBody(`cmpl-test-${index}`, 'text_completion', model, choices, promptTokens, texts);
 }
 
 /** Serialized model list; it never changes, so it is built once. */

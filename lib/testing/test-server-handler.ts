@@ -41,6 +41,11 @@ function send(response: ServerResponse, status: number, body: string, headers?: 
   response.end(body);
 }
 
+/** The 500 body for an option (`respond`, `fault`, `latencyMs`) that threw. */
+function optionThrewBody(error: unknown): string {
+  return errorBody(500, `Test server option threw: ${String(error)}`);
+}
+
 /** The default `respond`: a unique question-answer pair per choice, from a counter. */
 function countingResponder(): () => string {
   let counter = 0;
@@ -76,7 +81,10 @@ export function createTestServerHandler(
   const authorization = options.apiKey === undefined ? undefined : `Bearer ${options.apiKey}`;
   let nextIndex = 0;
 
-  /** Sends the answer or plays the fault; the request is no longer in flight. */
+  /**
+   * Sends the answer or plays the fault; the request is no longer in flight. A throwing `respond` becomes
+   * a 500, so the client never hangs.
+   */
   function finish(
     response: ServerResponse,
     endpoint: Endpoint,
@@ -85,25 +93,30 @@ export function createTestServerHandler(
     fault: TestServerFault | undefined,
   ): void {
     board.inFlight--;
-    if (fault === undefined) {
-      const body = answerBody(endpoint, request.body, index, (choice) => respond(request, index, choice));
-      board.answered++;
-      return send(response, 200, body);
-    }
-    board.faults++;
-    switch (fault.kind) {
-      case 'status': {
-        const { status, retryAfterSeconds } = fault;
-        const headers = retryAfterSeconds === undefined ? undefined : { 'retry-after': String(retryAfterSeconds) };
-        return send(response, status, fault.body ?? errorBody(status, `Test server fault: status ${status}.`), headers);
+    try {
+      if (fault === undefined) {
+        const body = answerBody(endpoint, request.body, index, (choice) => respond(request, index, choice));
+        board.answered++;
+        return send(response, 200, body);
       }
-      case 'garbled':
-        return send(response, 200, answerBody(endpoint, request.body, index, (choice) => garbledText(index, choice)));
-      case 'invalid-json':
-        return send(response, 200, invalidJsonBody);
-      case 'drop':
-        response.socket?.destroy();
-        return;
+      board.faults++;
+      switch (fault.kind) {
+        case 'status': {
+          const { status, retryAfterSeconds } = fault;
+          const headers = retryAfterSeconds === undefined ? undefined : { 'retry-after': String(retryAfterSeconds) };
+          return send(response, status, fault.body ?? errorBody(status, `Test server fault: status ${status}.`), headers);
+        }
+        case 'garbled':
+          return send(response, 200, answerBody(endpoint, request.body, index, (choice) => garbledText(index, choice)));
+        case 'invalid-json':
+          return send(response, 200, invalidJsonBody);
+        case 'drop':
+          response.socket?.destroy();
+          return;
+      }
+    } catch (error) {
+      if (fault === undefined) board.faults++;
+      if (!response.headersSent) send(response, 500, optionThrewBody(error));
     }
   }
 
@@ -117,10 +130,10 @@ export function createTestServerHandler(
       fault = decideFault?.(request, index);
       latency = typeof latencyMs === 'function' ? latencyMs(index) : latencyMs;
     } catch (error) {
-      fault = { kind: 'status', status: 500, body: errorBody(500, `Test server option threw: ${String(error)}`) };
+      fault = { kind: 'status', status: 500, body: optionThrewBody(error) };
       latency = 0;
     }
-    if (!(latency > 0)) return finishSafely(response, endpoint, request, index, fault);
+    if (!(latency > 0)) return finish(response, endpoint, request, index, fault);
     const abandon = () => {
       clearTimeout(timer);
       board.inFlight--;
@@ -129,25 +142,9 @@ export function createTestServerHandler(
     const timer = setTimeout(() => {
       response.off('close', abandon);
       if (response.socket === null || response.socket.destroyed) return abandon();
-      finishSafely(response, endpoint, request, index, fault);
+      finish(response, endpoint, request, index, fault);
     }, latency);
     response.once('close', abandon);
-  }
-
-  /** `finish`, turning a throwing `respond` into a 500 so the client never hangs. */
-  function finishSafely(
-    response: ServerResponse,
-    endpoint: Endpoint,
-    request: TestServerRequest,
-    index: number,
-    fault: TestServerFault | undefined,
-  ): void {
-    try {
-      finish(response, endpoint, request, index, fault);
-    } catch (error) {
-      if (fault === undefined) board.faults++;
-      if (!response.headersSent) send(response, 500, errorBody(500, `Test server option threw: ${String(error)}`));
-    }
   }
 
   /** Routes a request whose body has been read completely. */

@@ -12,6 +12,20 @@ function rowOf(length: number): Int32Array {
 }
 
 /**
+ * Advances the rolling LCS row over `inner` (`n` tokens) by one token of the outer sequence, and returns
+ * the LCS length so far: the row's last cell.
+ */
+function advanceRow(row: Int32Array, token: string | number | undefined, inner: Tokens, n: number): number {
+  let diagonal = 0;
+  for (let j = 1; j <= n; j++) {
+    const up = row[j]!;
+    row[j] = token === inner[j - 1] ? diagonal + 1 : Math.max(row[j - 1]!, up);
+    diagonal = up;
+  }
+  return row[n]!;
+}
+
+/**
  * Whether the longest common subsequence of `a` and `b` has at least `need` tokens. O(|a|·|b|) time
  * over one rolling row; stops as soon as the answer is known either way.
  */
@@ -24,14 +38,7 @@ export function hasCommonSubsequence(a: Tokens, b: Tokens, need: number): boolea
   if (need > n) return false;
   const row = rowOf(n + 1);
   for (let i = 0; i < m; i++) {
-    const token = outer[i];
-    let diagonal = 0;
-    for (let j = 1; j <= n; j++) {
-      const up = row[j]!;
-      row[j] = token === inner[j - 1] ? diagonal + 1 : Math.max(row[j - 1]!, up);
-      diagonal = up;
-    }
-    const best = row[n]!;
+    const best = advanceRow(row, outer[i], inner, n);
     if (best >= need) return true;
     // Each remaining outer token can extend the LCS by at most one.
     if (best + (m - 1 - i) < need) return false;
@@ -44,16 +51,9 @@ export function lcsLength(a: Tokens, b: Tokens): number {
   const [outer, inner] = a.length >= b.length ? [a, b] : [b, a];
   const n = inner.length;
   const row = rowOf(n + 1);
-  for (let i = 0; i < outer.length; i++) {
-    const token = outer[i];
-    let diagonal = 0;
-    for (let j = 1; j <= n; j++) {
-      const up = row[j]!;
-      row[j] = token === inner[j - 1] ? diagonal + 1 : Math.max(row[j - 1]!, up);
-      diagonal = up;
-    }
-  }
-  return row[n]!;
+  let length = 0;
+  for (let i = 0; i < outer.length; i++) length = advanceRow(row, outer[i], inner, n);
+  return length;
 }
 
 /**

@@ -56,7 +56,7 @@ export interface MemoryPeaks {
 }
 
 /** Samples memory every few ms; `stop` returns the peaks seen, including one last sample. */
-export function sampleMemory(intervalMs = 5): { stop(): MemoryPeaks } {
+export function sampleMemory(intervalMs = 10): { stop(): MemoryPeaks } {
   let rss = 0;
   let heapUsed = 0;
   const sample = (): void => {

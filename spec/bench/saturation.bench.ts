@@ -21,8 +21,8 @@ const latencyMs = 50;
 const callLimit = 64;
 const records = Number(process.env['BENCH_SATURATION_RECORDS'] ?? 3_000);
 const warmUpRecords = 500;
-/** Measured runs per contender, in ABBA order so drift on a shared machine hits both alike. */
-const rounds = 2;
+/** Measured runs per contender, in alternating order so drift on a shared machine hits both alike. */
+const rounds = 3;
 const bound = callLimit / (latencyMs / 1000);
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -208,13 +208,17 @@ async function runBaseline(server: BenchServer, target: number, template: string
 /** Records/s against a 50 ms endpoint with 64 calls in flight, for rxdgt and a hand-written loop. */
 export async function benchSaturation(): Promise<string[]> {
   const lines: string[] = [];
-  let server: BenchServer;
-  try {
-    server = await startChildServer();
-  } catch (error) {
-    lines.push(`  (could not start the server in a child process: ${error instanceof Error ? error.message : String(error)}; running it in process)`);
-    server = await startInProcessServer();
+  let server: BenchServer | undefined;
+  // BENCH_SERVER=in-process skips the child process (the fallback when it cannot start).
+  if (process.env['BENCH_SERVER'] === 'in-process') lines.push('  (BENCH_SERVER=in-process: the server runs in this process)');
+  else {
+    try {
+      server = await startChildServer();
+    } catch (error) {
+      lines.push(`  (could not start the server in a child process: ${error instanceof Error ? error.message : String(error)}; running it in process)`);
+    }
   }
+  server ??= await startInProcessServer();
   try {
     const template = await readFile(join(repoRoot, 'builders', 'geography-qa', 'prompt.txt'), 'utf8');
     if (!template.includes('{{ examples }}')) throw new Error('builders/geography-qa/prompt.txt no longer has `{{ examples }}`');
@@ -241,7 +245,7 @@ export async function benchSaturation(): Promise<string[]> {
     const serverCpu = [...rxdgt, ...baseline].flatMap((run) => (run.serverCpuMs === undefined ? [] : [run.serverCpuMs / run.requests]));
     lines.unshift(
       `test server ${server.where}, ${latencyMs} ms latency; call limit ${callLimit}; ${num(records)} records per run; ` +
-        `${rounds} runs each in ABBA order after a ${warmUpRecords}-record warm-up of each; bound ${callLimit} / ${latencyMs / 1000} s = ${num(bound)}/s`,
+        `${rounds} runs each in alternating order after a ${warmUpRecords}-record warm-up of each; bound ${callLimit} / ${latencyMs / 1000} s = ${num(bound)}/s`,
     );
     lines.push(
       `  rxdgt (geographyQa, createOpenAI, engine cache off): ${describe(rxdgt)}`,

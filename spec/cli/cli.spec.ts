@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TaskResult } from '../../lib/store/task-store.ts';
@@ -6,7 +6,8 @@ import { startTestServer } from '../../lib/testing/test-server.ts';
 import { readLines } from '../helpers/read-lines.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { useTestServers } from '../helpers/test-servers.ts';
-import { generationRequests, promptOf, runCli, summaryTable, writeJointConfig } from './run-cli.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { generationRequests, promptOf, runCli, startCli, summaryTable, writeJointConfig } from './run-cli.ts';
 
 const startServer = useTestServers();
 
@@ -88,8 +89,10 @@ describe('rxdgt run: the geography sample against a local server', () => {
     expect(third.code).toBe(0);
     expect(readLines(files.data)).toHaveLength(5);
     expect(readLines(files.finalData)).toHaveLength(5);
-    expect(readLines<TaskResult>(files.results)).toEqual([expect.objectContaining({ status: 'completed', metrics: expect.objectContaining({ 'Number of data produced': 5 }) })]);
-    expect(generationRequests(server.requests).length - requests).toBeGreaterThanOrEqual(5);
+    const restarted = readLines<TaskResult>(files.results);
+    expect(restarted).toEqual([expect.objectContaining({ status: 'completed', metrics: expect.objectContaining({ 'Number of data produced': 5 }) })]);
+    const duplicates = readLines(files.rejected('dedup')).length;
+    expect(generationRequests(server.requests).length - requests).toBe(5 + duplicates - (restarted[0]?.metrics?.['lm_calls_cached'] ?? 0));
     expect(summaryTable(third.stdout).rows[0]).toMatchObject({ status: 'completed', records: '5' });
   });
 
@@ -203,6 +206,15 @@ describe('rxdgt run: a misbehaving model', () => {
     const requests = generationRequests(server.requests).length;
     expect(requests).toBeGreaterThanOrEqual(3 + failures.length);
     expect(requests).toBeLessThanOrEqual(3 + failures.length + 10);
+    // The summary counts the failed calls too, as its reason line does: 3 answered plus the failed ones. Outcomes
+    // still being written when the task stopped reach blocks/generator.jsonl without being counted.
+    const [, failed = '', attempts = ''] = /(\d+) of (\d+) LM calls failed/.exec(reason ?? '') ?? [];
+    expect(Number(attempts)).toBeGreaterThanOrEqual(20);
+    expect(Number(failed) / Number(attempts)).toBeGreaterThanOrEqual(0.5);
+    expect(failures.length).toBeGreaterThanOrEqual(Number(failed));
+    // Failing fast: once the failure rate stopped the task, no more than call_limit (10) calls were still out.
+    expect(requests).toBeLessThanOrEqual(Number(attempts) + 10);
+    expect(row).toMatchObject({ 'LM calls': String(3 + Number(failed)), rejected: String(Number(attempts) - 3) });
   });
 
   it('rejects garbled answers as parse_failed and still completes', async () => {
@@ -222,7 +234,33 @@ describe('rxdgt run: a misbehaving model', () => {
       expect(line.task_name).toBe('samples/geography_qa');
       expect(line.issues).toEqual([expect.objectContaining({ code: 'parse_failed', block: 'generator' })]);
     }
-    expect(summaryTable(result.stdout).rows[0]).toMatchObject({ status: 'completed', records: '6', rejected: String(rejected.length + readLines(files.rejected('dedup')).length) });
+    const duplicates = readLines(files.rejected('dedup')).length;
+    expect(summaryTable(result.stdout).rows[0]).toMatchObject({ status: 'completed', records: '6', rejected: String(rejected.length + duplicates) });
+  });
+});
+
+describe('rxdgt run: Ctrl-C', () => {
+  it('stops on SIGINT: the task is recorded as cancelled, the records made are kept, the summary printed, exit 1', async () => {
+    // Three quick answers, then calls that would hang for a minute.
+    const server = await startServer({ latencyMs: (index) => (index < 3 ? 0 : 60_000) });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const config = writeJointConfig(dir, { [geography]: { block: 'generator', baseURL: server.baseURL } });
+    const files = geographyFiles(out);
+    const lineCount = (path: string): number => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').length - 1 : 0);
+
+    const { child, result } = startCli(['run', '--task-paths', 'samples/geography-qa', '--config-path', config, '--output-dir', out]);
+    await waitFor(() => lineCount(files.data) === 3 && server.counters.inFlight > 0);
+    child.kill('SIGINT');
+    const { code, signal, stdout, stderr } = await result;
+
+    // main() handled the signal: a normal exit with code 1, not death by signal.
+    expect({ code, signal, stderr }).toEqual({ code: 1, signal: null, stderr: '' });
+    expect(summaryTable(stdout).rows).toEqual([expect.objectContaining({ task: 'samples/geography_qa', status: 'cancelled', records: '3' })]);
+    expect(readLines(files.data)).toHaveLength(3);
+    expect(readLines<TaskResult>(files.results)).toEqual([
+      expect.objectContaining({ status: 'cancelled', metrics: expect.objectContaining({ 'Number of data produced': 3 }) }),
+    ]);
   });
 });
 

@@ -28,20 +28,20 @@ afterEach(() => {
 const isolatedVariables = ['OLLAMA_HOST', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'DGT_OUTPUT_DIR', 'DGT_DATA_DIR', 'DGT_CACHE_DIR', 'FORCE_COLOR'];
 
 /**
- * Runs `node --import tsx lib/cli/bin.ts <args>` from the repo root, stdin ignored and stdout/stderr piped (no
+ * Starts `node --import tsx lib/cli/bin.ts <args>` from the repo root, stdin ignored and stdout/stderr piped (no
  * TTY). No deadline of its own: the test timeout bounds a hung CLI, and the child is killed when the test ends.
  */
-export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
+export function startCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): { readonly child: ChildProcess; readonly result: Promise<CliResult> } {
   const childEnv: Record<string, string | undefined> = { ...process.env };
   for (const name of isolatedVariables) delete childEnv[name];
   Object.assign(childEnv, env);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/bin.ts', ...args], {
-      cwd: repoRoot,
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    running.add(child);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/bin.ts', ...args], {
+    cwd: repoRoot,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  const result = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -52,6 +52,12 @@ export function runCli(args: readonly string[], env: Readonly<Record<string, str
       resolve({ code, signal, stdout, stderr });
     });
   });
+  return { child, result };
+}
+
+/** Runs the CLI to its end; see {@link startCli}. */
+export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
+  return startCli(args, env).result;
 }
 
 /** Writes a joint config pointing the given builders' LM blocks at `baseURL`, plus any extra block keys. */

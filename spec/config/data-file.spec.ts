@@ -1,28 +1,37 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { readDataFile } from '../../lib/config/data-file.ts';
+import { type ReadDataFileOptions, readDataFile } from '../../lib/config/data-file.ts';
 import { configErrorOf, useTempDir, writeFiles } from './temp-files.ts';
 
 describe('readDataFile', () => {
   const tempDir = useTempDir();
 
-  test('reads JSONL, skipping blank lines', async () => {
+  /** A fresh temp dir holding `files`. */
+  async function dirWith(files: Record<string, string>): Promise<string> {
     const dir = await tempDir();
-    await writeFiles(dir, { 'seeds.jsonl': '{"q":"a"}\n\n{"q":"b"}\r\n' });
+    await writeFiles(dir, files);
+    return dir;
+  }
+
+  /** The ConfigError of reading `pattern` in a fresh temp dir holding `files`, and that dir. */
+  async function readFailure(files: Record<string, string>, pattern: string, options: Omit<ReadDataFileOptions, 'baseDir'> = {}) {
+    const dir = await dirWith(files);
+    return { dir, error: await configErrorOf(readDataFile(pattern, { ...options, baseDir: dir })) };
+  }
+
+  test('reads JSONL, skipping blank lines', async () => {
+    const dir = await dirWith({ 'seeds.jsonl': '{"q":"a"}\n\n{"q":"b"}\r\n' });
     expect(await readDataFile('seeds.jsonl', { baseDir: dir })).toEqual([{ q: 'a' }, { q: 'b' }]);
   });
 
   test('a bad JSONL line names the data file and the line number', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, { 'seeds.jsonl': '{"q":"a"}\n{"q":\n' });
-    const error = await configErrorOf(readDataFile('seeds.jsonl', { baseDir: dir }));
+    const { dir, error } = await readFailure({ 'seeds.jsonl': '{"q":"a"}\n{"q":\n' }, 'seeds.jsonl');
     expect(error.file).toBe(join(dir, 'seeds.jsonl'));
     expect(error.message).toContain(`${join(dir, 'seeds.jsonl')}: line 2: invalid JSON`);
   });
 
   test('JSON and YAML give a list, or one object as one record', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
+    const dir = await dirWith({
       'list.json': '[{"q":"a"},{"q":"b"}]',
       'one.json': '{"q":"c"}',
       'list.yaml': '- q: d\n- q: e\n',
@@ -35,15 +44,12 @@ describe('readDataFile', () => {
   });
 
   test('a JSON list of non-objects is an error naming the item', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, { 'bad.json': '[{"q":"a"}, 3]' });
-    const error = await configErrorOf(readDataFile('bad.json', { baseDir: dir }));
+    const { error } = await readFailure({ 'bad.json': '[{"q":"a"}, 3]' }, 'bad.json');
     expect(error.message).toContain('item 1: expected an object');
   });
 
   test('CSV: header row, quoted commas, doubled quotes and newlines; values stay strings', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, { 'rows.csv': 'question,answer,n\r\n"Paris, France?","He said ""yes""",1\n"two\nlines",b,2\n' });
+    const dir = await dirWith({ 'rows.csv': 'question,answer,n\r\n"Paris, France?","He said ""yes""",1\n"two\nlines",b,2\n' });
     expect(await readDataFile('rows.csv', { baseDir: dir })).toEqual([
       { question: 'Paris, France?', answer: 'He said "yes"', n: '1' },
       { question: 'two\nlines', answer: 'b', n: '2' },
@@ -51,21 +57,17 @@ describe('readDataFile', () => {
   });
 
   test('a CSV row with the wrong field count names its line', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, { 'rows.csv': 'a,b\n"x\ny",1\n1,2,3\n' });
-    const error = await configErrorOf(readDataFile('rows.csv', { baseDir: dir }));
+    const { error } = await readFailure({ 'rows.csv': 'a,b\n"x\ny",1\n1,2,3\n' }, 'rows.csv');
     expect(error.message).toContain('line 4: expected 2 CSV fields');
   });
 
   test('text and markdown give the whole text', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, { 'doc.md': '# Title\n\nBody\n' });
+    const dir = await dirWith({ 'doc.md': '# Title\n\nBody\n' });
     expect(await readDataFile('doc.md', { baseDir: dir })).toBe('# Title\n\nBody\n');
   });
 
   test('globs with * and ** concatenate in sorted path order', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
+    const dir = await dirWith({
       'd/b.jsonl': '{"i":2}\n',
       'd/a.jsonl': '{"i":1}\n',
       'd/sub/deeper/c.jsonl': '{"i":3}\n',
@@ -78,24 +80,19 @@ describe('readDataFile', () => {
   });
 
   test('a pattern matching nothing names the task file and field', async () => {
-    const dir = await tempDir();
-    const error = await configErrorOf(readDataFile('missing/*.jsonl', { baseDir: dir, file: '/tasks/task.yaml', field: 'seed_datastore.data_path' }));
+    const { dir, error } = await readFailure({}, 'missing/*.jsonl', { file: '/tasks/task.yaml', field: 'seed_datastore.data_path' });
     expect(error.file).toBe('/tasks/task.yaml');
     expect(error.field).toBe('seed_datastore.data_path');
     expect(error.message).toBe(`/tasks/task.yaml: field \`seed_datastore.data_path\`: no file matches \`${join(dir, 'missing/*.jsonl')}\``);
   });
 
   test('several text files under one pattern are an error', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, { 'a.txt': 'a', 'b.txt': 'b' });
-    const error = await configErrorOf(readDataFile('*.txt', { baseDir: dir }));
+    const { error } = await readFailure({ 'a.txt': 'a', 'b.txt': 'b' }, '*.txt');
     expect(error.message).toContain('matches 2 files including text files');
   });
 
   test('an unsupported extension is an error', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, { 'data.parquet': 'PAR1' });
-    const error = await configErrorOf(readDataFile('data.parquet', { baseDir: dir, file: 't.yaml', field: 'data.data_path' }));
+    const { error } = await readFailure({ 'data.parquet': 'PAR1' }, 'data.parquet', { file: 't.yaml', field: 'data.data_path' });
     expect(error.message).toContain('unsupported data format `.parquet`');
   });
 });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { mergeBuilderSpec } from '../../lib/config/builder-spec.ts';
-import { loadTasks } from '../../lib/config/load-tasks.ts';
+import { type LoadTasksOptions, loadTasks } from '../../lib/config/load-tasks.ts';
 import { taskSpecSchemaWith } from '../../lib/config/task-spec.ts';
 import { configErrorOf, useTempDir, writeFiles } from './temp-files.ts';
 
@@ -25,10 +25,27 @@ const header = (name: string, extra = '') => `task_name: ${name}\ntask_descripti
 describe('loadTasks', () => {
   const tempDir = useTempDir();
 
-  test('loads the DGT geography task with inline seeds', async () => {
+  /** A fresh temp dir holding `files`. */
+  async function dirWith(files: Record<string, string>): Promise<string> {
     const dir = await tempDir();
-    await writeFiles(dir, { 'tasks/geo/task.yaml': geographyTask });
-    const { tasks, builderOverrides } = await loadTasks(['tasks/geo/task.yaml'], { cwd: dir, env: {} });
+    await writeFiles(dir, files);
+    return dir;
+  }
+
+  /** `loadTasks` from `dir`, with an empty environment unless `options` gives one. */
+  const load = (dir: string, paths: readonly string[], options: Omit<LoadTasksOptions, 'cwd'> = {}) =>
+    loadTasks(paths, { cwd: dir, env: {}, ...options });
+
+  /** The ConfigError of loading, by its absolute path, the `task.yaml` of a fresh temp dir; also that path and dir. */
+  async function taskFileFailure(task: string, otherFiles: Record<string, string> = {}, options: Omit<LoadTasksOptions, 'cwd'> = {}) {
+    const dir = await dirWith({ ...otherFiles, 'task.yaml': task });
+    const file = join(dir, 'task.yaml');
+    return { dir, file, error: await configErrorOf(load(dir, [file], options)) };
+  }
+
+  test('loads the DGT geography task with inline seeds', async () => {
+    const dir = await dirWith({ 'tasks/geo/task.yaml': geographyTask });
+    const { tasks, builderOverrides } = await load(dir, ['tasks/geo/task.yaml']);
     expect(tasks).toHaveLength(1);
     const [task] = tasks;
     expect(task?.file).toBe(join(dir, 'tasks/geo/task.yaml'));
@@ -46,35 +63,32 @@ describe('loadTasks', () => {
   });
 
   test('expands ${DGT_DATA_DIR} with its default, relative to cwd', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
+    const dir = await dirWith({
       'tasks/task.yaml': header('geo', 'seed_datastore:\n  data_path: ${DGT_DATA_DIR}/geo/seeds.jsonl\n'),
       'data/geo/seeds.jsonl': '{"question":"q1","answer":"a1"}\n',
     });
-    const [task] = (await loadTasks(['tasks/task.yaml'], { cwd: dir, env: {} })).tasks;
+    const [task] = (await load(dir, ['tasks/task.yaml'])).tasks;
     expect(task?.spec.seed_datastore?.data_path).toBe('data/geo/seeds.jsonl');
     expect(task?.seeds).toEqual([{ question: 'q1', answer: 'a1' }]);
   });
 
   test('expands an explicit DGT_DATA_DIR and other variables', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
+    const dir = await dirWith({
       'task.yaml': header('geo', 'seed_datastore:\n  data_path: ${DGT_DATA_DIR}/seeds.jsonl\nmetadata:\n  owner: $OWNER\n  missing: $NOT_SET\n'),
       'elsewhere/seeds.jsonl': '{"question":"q"}\n',
     });
-    const [task] = (await loadTasks(['task.yaml'], { cwd: dir, env: { DGT_DATA_DIR: join(dir, 'elsewhere'), OWNER: 'ada' } })).tasks;
+    const [task] = (await load(dir, ['task.yaml'], { env: { DGT_DATA_DIR: join(dir, 'elsewhere'), OWNER: 'ada' } })).tasks;
     expect(task?.seeds).toEqual([{ question: 'q' }]);
     expect(task?.spec.metadata).toEqual({ owner: 'ada', missing: '$NOT_SET' });
   });
 
   test('include as a list merges YAML mappings, the task keys winning', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
+    const dir = await dirWith({
       'tasks/geo/task.yaml': 'include:\n  - ../common/*.yaml\ntask_name: geo\nrunner_config:\n  num_outputs_to_generate: 5\n',
       'tasks/common/a.yaml': 'task_description: from a\ncreated_by: a\ndata_builder: geo\nrunner_config:\n  seed_batch_size: 2\n',
       'tasks/common/b.yaml': 'created_by: b\nrunner_config:\n  machine_batch_size: 0\nstore_name: ${STORE}\n',
     });
-    const [task] = (await loadTasks(['tasks/geo/task.yaml'], { cwd: dir, env: { STORE: 'geo_store' } })).tasks;
+    const [task] = (await load(dir, ['tasks/geo/task.yaml'], { env: { STORE: 'geo_store' } })).tasks;
     expect(task?.spec).toEqual({
       task_name: 'geo',
       task_description: 'from a',
@@ -86,8 +100,7 @@ describe('loadTasks', () => {
   });
 
   test('include as a mapping reads data files into fields, appending to lists', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
+    const dir = await dirWith({
       'tasks/task.yaml': header(
         'geo',
         'seed_examples:\n  - {question: inline}\ninclude:\n  seed_examples: [seeds/*.jsonl, more.yaml]\n  task_description: ${DOCS}/description.md\n',
@@ -97,16 +110,13 @@ describe('loadTasks', () => {
       'tasks/more.yaml': '- question: three\n',
       'tasks/docs/description.md': 'Geography *questions*.\n',
     });
-    const [task] = (await loadTasks(['tasks/task.yaml'], { cwd: dir, env: { DOCS: 'docs' } })).tasks;
+    const [task] = (await load(dir, ['tasks/task.yaml'], { env: { DOCS: 'docs' } })).tasks;
     expect(task?.seeds?.map((seed) => seed['question'])).toEqual(['inline', 'one', 'two', 'three']);
     expect(task?.spec.task_description).toBe('Geography *questions*.\n');
   });
 
   test('an include that matches nothing names the task file and the include field', async () => {
-    const dir = await tempDir();
-    const file = join(dir, 'task.yaml');
-    await writeFiles(dir, { 'task.yaml': header('geo', 'include:\n  seed_examples: nowhere/*.jsonl\n') });
-    const error = await configErrorOf(loadTasks([file], { cwd: dir, env: {} }));
+    const { file, error } = await taskFileFailure(header('geo', 'include:\n  seed_examples: nowhere/*.jsonl\n'));
     expect(error.file).toBe(file);
     expect(error.field).toBe('include.seed_examples');
     expect(error.message).toContain('no file matches');
@@ -118,42 +128,36 @@ describe('loadTasks', () => {
     ['yaml', 'seeds.yaml', '- question: q\n  answer: a\n'],
     ['csv', 'seeds.csv', 'question,answer\nq,a\n'],
   ])('seed_datastore reads %s', async (_format, name, text) => {
-    const dir = await tempDir();
-    await writeFiles(dir, { 'task.yaml': header('geo', `seed_datastore:\n  type: default\n  data_path: ${name}\n`), [name]: text });
-    const [task] = (await loadTasks(['task.yaml'], { cwd: dir, env: {} })).tasks;
+    const dir = await dirWith({ 'task.yaml': header('geo', `seed_datastore:\n  type: default\n  data_path: ${name}\n`), [name]: text });
+    const [task] = (await load(dir, ['task.yaml'])).tasks;
     expect(task?.seeds).toEqual([{ question: 'q', answer: 'a' }]);
   });
 
   test('seed_datastore globs concatenate after inline seeds, filtered by data_formats', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
+    const dir = await dirWith({
       'task.yaml': header('geo', 'seed_examples:\n  - {question: inline}\nseed_datastore:\n  data_path: seeds/**/*\n  data_formats: [.jsonl]\n'),
       'seeds/b.jsonl': '{"question":"b"}\n',
       'seeds/a/a.jsonl': '{"question":"a"}\n',
       'seeds/readme.md': 'not seeds',
     });
-    const [task] = (await loadTasks(['task.yaml'], { cwd: dir, env: {} })).tasks;
+    const [task] = (await load(dir, ['task.yaml'])).tasks;
     expect(task?.seeds?.map((seed) => seed['question'])).toEqual(['inline', 'a', 'b']);
   });
 
   test('a missing seed file names the task file and seed_datastore.data_path', async () => {
-    const dir = await tempDir();
-    const file = join(dir, 'task.yaml');
-    await writeFiles(dir, { 'task.yaml': header('geo', 'seed_datastore:\n  data_path: ${DGT_DATA_DIR}/missing.jsonl\n') });
-    const error = await configErrorOf(loadTasks([file], { cwd: dir, env: {} }));
+    const { dir, file, error } = await taskFileFailure(header('geo', 'seed_datastore:\n  data_path: ${DGT_DATA_DIR}/missing.jsonl\n'));
     expect(error.file).toBe(file);
     expect(error.field).toBe('seed_datastore.data_path');
     expect(error.message).toBe(`${file}: field \`seed_datastore.data_path\`: no file matches \`${join(dir, 'data/missing.jsonl')}\``);
   });
 
   test('transformation data: inline list or a datastore', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
+    const dir = await dirWith({
       'a/task.yaml': header('inline', 'data:\n  - {text: x}\n'),
       'b/task.yaml': header('stored', 'data:\n  data_path: rows.jsonl\n'),
       'rows.jsonl': '{"text":"y"}\n',
     });
-    const { tasks } = await loadTasks(['.'], { cwd: dir, env: {} });
+    const { tasks } = await load(dir, ['.']);
     expect(tasks.map((task) => [task.spec.task_name, task.data, task.seeds])).toEqual([
       ['inline', [{ text: 'x' }], undefined],
       ['stored', [{ text: 'y' }], undefined],
@@ -161,35 +165,25 @@ describe('loadTasks', () => {
   });
 
   test('malformed YAML names the file and the line', async () => {
-    const dir = await tempDir();
-    const file = join(dir, 'task.yaml');
-    await writeFiles(dir, { 'task.yaml': 'task_name: geo\nseed_examples:\n  - question: what: is this\n' });
-    const error = await configErrorOf(loadTasks([file], { cwd: dir, env: {} }));
+    const { file, error } = await taskFileFailure('task_name: geo\nseed_examples:\n  - question: what: is this\n');
     expect(error.file).toBe(file);
     expect(error.message).toMatch(new RegExp(`^${file}: invalid YAML at line 3, column \\d+`));
   });
 
   test('an unknown field is named by its path', async () => {
-    const dir = await tempDir();
-    const file = join(dir, 'task.yaml');
-    await writeFiles(dir, { 'task.yaml': header('geo', 'runner_config:\n  num_output: 3\n') });
-    const error = await configErrorOf(loadTasks([file], { cwd: dir, env: {} }));
+    const { file, error } = await taskFileFailure(header('geo', 'runner_config:\n  num_output: 3\n'));
     expect(error.field).toBe('runner_config.num_output');
     expect(error.message).toBe(`${file}: field \`runner_config.num_output\`: unknown field`);
   });
 
   test('a wrong type is named by its path', async () => {
-    const dir = await tempDir();
-    const file = join(dir, 'task.yaml');
-    await writeFiles(dir, { 'task.yaml': header('geo', 'runner_config:\n  num_outputs_to_generate: lots\n') });
-    const error = await configErrorOf(loadTasks([file], { cwd: dir, env: {} }));
+    const { file, error } = await taskFileFailure(header('geo', 'runner_config:\n  num_outputs_to_generate: lots\n'));
     expect(error.field).toBe('runner_config.num_outputs_to_generate');
     expect(error.message).toBe(`${file}: field \`runner_config.num_outputs_to_generate\`: expected number, received string`);
   });
 
   test('a joint config overrides a task field by task_name and a builder block by name', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
+    const dir = await dirWith({
       'tasks/geo/task.yaml': geographyTask,
       'config.yaml': [
         'databuilders:',
@@ -205,7 +199,7 @@ describe('loadTasks', () => {
         '',
       ].join('\n'),
     });
-    const { tasks, builderOverrides } = await loadTasks(['tasks'], { cwd: dir, env: {}, configPath: 'config.yaml' });
+    const { tasks, builderOverrides } = await load(dir, ['tasks'], { configPath: 'config.yaml' });
     expect(tasks[0]?.spec.runner_config).toEqual({ num_outputs_to_generate: 50, seed_batch_size: 3 });
     expect(tasks[0]?.seeds).toHaveLength(2);
     const override = builderOverrides['public/examples/geography_qa'];
@@ -219,17 +213,14 @@ describe('loadTasks', () => {
   });
 
   test('a bad value from a joint-config override is reported against the task file', async () => {
-    const dir = await tempDir();
-    const file = join(dir, 'task.yaml');
-    await writeFiles(dir, { 'task.yaml': header('geo'), 'config.yaml': 'tasks:\n  geo:\n    runner_config: {seed_batch_size: 0}\n' });
-    const error = await configErrorOf(loadTasks([file], { cwd: dir, env: {}, configPath: 'config.yaml' }));
+    const config = { 'config.yaml': 'tasks:\n  geo:\n    runner_config: {seed_batch_size: 0}\n' };
+    const { file, error } = await taskFileFailure(header('geo'), config, { configPath: 'config.yaml' });
     expect(error.file).toBe(file);
     expect(error.field).toBe('runner_config.seed_batch_size');
   });
 
   test('a task defined only in the joint config is created from it, with task_files loaded too', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
+    const dir = await dirWith({
       'conf/config.yaml': [
         'tasks:',
         '  public/instructlab/simple/causal:',
@@ -246,7 +237,7 @@ describe('loadTasks', () => {
       'tasks/geo/task.yaml': geographyTask,
     });
     const configPath = join(dir, 'conf/config.yaml');
-    const { tasks } = await loadTasks([], { cwd: dir, env: {}, configPath });
+    const { tasks } = await load(dir, [], { configPath });
     expect(tasks.map((task) => [task.spec.task_name, task.file])).toEqual([
       ['public/examples/geography_qa', join(dir, 'tasks/geo/task.yaml')],
       ['public/instructlab/simple/causal', configPath],
@@ -255,25 +246,22 @@ describe('loadTasks', () => {
   });
 
   test('a config-only task is validated, errors naming the config and the task entry', async () => {
-    const dir = await tempDir();
+    const dir = await dirWith({ 'config.yaml': 'tasks:\n  solo:\n    task_description: d\n    data_builder: geo\n    runner_config: {num_outputs: 3}\n' });
     const configPath = join(dir, 'config.yaml');
-    await writeFiles(dir, { 'config.yaml': 'tasks:\n  solo:\n    task_description: d\n    data_builder: geo\n    runner_config: {num_outputs: 3}\n' });
-    const error = await configErrorOf(loadTasks([], { cwd: dir, env: {}, configPath }));
+    const error = await configErrorOf(load(dir, [], { configPath }));
     expect(error.file).toBe(configPath);
     expect(error.field).toBe('tasks.solo.runner_config.num_outputs');
     expect(error.message).toContain(configPath);
   });
 
   test('a builder YAML passed as the joint config is rejected', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, { 'qa.yaml': 'name: geo\nblocks: []\n', 'task.yaml': header('geo') });
-    const error = await configErrorOf(loadTasks(['task.yaml'], { cwd: dir, env: {}, configPath: 'qa.yaml' }));
+    const dir = await dirWith({ 'qa.yaml': 'name: geo\nblocks: []\n', 'task.yaml': header('geo') });
+    const error = await configErrorOf(load(dir, ['task.yaml'], { configPath: 'qa.yaml' }));
     expect(error.message).toContain(`${join(dir, 'qa.yaml')}: this file looks like a builder YAML`);
   });
 
   test('directories are walked for task.yaml and qna.yaml in sorted order', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
+    const dir = await dirWith({
       'tasks/z/task.yaml': header('z'),
       'tasks/b/task.yaml': header('b'),
       'tasks/a-b/task.yaml': header('a-b'),
@@ -282,22 +270,20 @@ describe('loadTasks', () => {
       'tasks/a/other.yaml': 'not: a task\n',
       'tasks/c/notes.md': 'ignored',
     });
-    const { tasks } = await loadTasks(['tasks'], { cwd: dir, env: {} });
+    const { tasks } = await load(dir, ['tasks']);
     expect(tasks.map((task) => task.spec.task_name)).toEqual(['a_deep', 'a', 'a-b', 'b', 'z']);
     expect(tasks[0]?.file).toBe(join(dir, 'tasks/a/deep/qna.yaml'));
   });
 
   test('the same file reached twice loads once', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, { 'tasks/a/task.yaml': header('a') });
-    const { tasks } = await loadTasks(['tasks', 'tasks/a/task.yaml'], { cwd: dir, env: {} });
+    const dir = await dirWith({ 'tasks/a/task.yaml': header('a') });
+    const { tasks } = await load(dir, ['tasks', 'tasks/a/task.yaml']);
     expect(tasks).toHaveLength(1);
   });
 
   test('a duplicate task_name across files names both files', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, { 'tasks/one/task.yaml': header('geo'), 'tasks/two/task.yaml': header('geo') });
-    const error = await configErrorOf(loadTasks(['tasks'], { cwd: dir, env: {} }));
+    const dir = await dirWith({ 'tasks/one/task.yaml': header('geo'), 'tasks/two/task.yaml': header('geo') });
+    const error = await configErrorOf(load(dir, ['tasks']));
     expect(error.message).toContain(join(dir, 'tasks/one/task.yaml'));
     expect(error.message).toContain(join(dir, 'tasks/two/task.yaml'));
     expect(error.field).toBe('task_name');
@@ -305,21 +291,20 @@ describe('loadTasks', () => {
 
   test('a missing task path is "file not found"', async () => {
     const dir = await tempDir();
-    const error = await configErrorOf(loadTasks(['nope/task.yaml'], { cwd: dir, env: {} }));
+    const error = await configErrorOf(load(dir, ['nope/task.yaml']));
     expect(error.message).toBe(`${join(dir, 'nope/task.yaml')}: file not found`);
   });
 
   test('taskSchema picks a builder-specific schema by data_builder', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
+    const dir = await dirWith({
       'a/task.yaml': header('chat', 'max_turns: 6\n').replace('data_builder: geo', 'data_builder: core/conversation'),
       'b/task.yaml': header('geo', 'max_turns: 6\n'),
     });
     const conversation = taskSpecSchemaWith({ max_turns: z.int().min(1) });
     const taskSchema = (builder: string) => (builder === 'core/conversation' ? conversation : undefined);
-    const [chat] = (await loadTasks(['a'], { cwd: dir, env: {}, taskSchema })).tasks;
+    const [chat] = (await load(dir, ['a'], { taskSchema })).tasks;
     expect(chat?.spec).toMatchObject({ task_name: 'chat', max_turns: 6 });
-    const error = await configErrorOf(loadTasks(['b'], { cwd: dir, env: {}, taskSchema }));
+    const error = await configErrorOf(load(dir, ['b'], { taskSchema }));
     expect(error.field).toBe('max_turns');
     expect(error.message).toContain('unknown field');
   });

@@ -1,7 +1,7 @@
 import { Observable, Subject, merge, of, throwError } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { Limiter } from '../../lib/model/limiter.ts';
+import { useTestScheduler } from '../helpers/test-scheduler.ts';
 
 /** A controllable call: `start` logs when the limiter subscribes it, `finish` completes it. */
 function controlled(log: string[], name: string) {
@@ -22,17 +22,30 @@ function controlled(log: string[], name: string) {
   return { factory, finish };
 }
 
-describe('Limiter', () => {
-  let testScheduler: TestScheduler;
+/** A limiter of `limit` slots, and one controlled call per name, all logging to one log. */
+function limiterWith(limit: number, ...names: string[]) {
+  const log: string[] = [];
+  return { limiter: new Limiter(limit), log, calls: names.map((name) => controlled(log, name)) };
+}
 
-  beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  });
+describe('Limiter', () => {
+  const testScheduler = useTestScheduler();
+
+  /**
+   * Subscribes one limiter of `limit` slots to cold callers in order, merged. Each caller is its marble and
+   * the subscription marble it must get; `expected` is the merged output.
+   */
+  function expectQueue(limit: number, callers: readonly (readonly [marbles: string, subscription: string])[], expected: string): void {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const limiter = new Limiter(limit);
+      const sources = callers.map(([marbles]) => cold(marbles));
+      expectObservable(merge(...sources.map((source) => limiter.run(() => source)))).toBe(expected);
+      callers.forEach(([, subscription], index) => expectSubscriptions(sources[index]!.subscriptions).toBe(subscription));
+    });
+  }
 
   test('runs at most `limit` callers at once; activeCount never goes above it', () => {
-    const limiter = new Limiter(2);
-    const log: string[] = [];
-    const calls = ['a', 'b', 'c', 'd', 'e'].map((name) => controlled(log, name));
+    const { limiter, calls } = limiterWith(2, 'a', 'b', 'c', 'd', 'e');
     const activeAtStart: number[] = [];
     const values: string[] = [];
     for (const call of calls) {
@@ -57,47 +70,15 @@ describe('Limiter', () => {
   });
 
   test('queued callers start in the order they subscribed (marbles)', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const limiter = new Limiter(1);
-      const a = cold('--a|');
-      const b = cold('--b|');
-      const c = cold('--c|');
-      const result = merge(
-        limiter.run(() => a),
-        limiter.run(() => b),
-        limiter.run(() => c),
-      );
-      expectObservable(result).toBe('--a--b--c|');
-      expectSubscriptions(a.subscriptions).toBe('^--!');
-      expectSubscriptions(b.subscriptions).toBe('---^--!');
-      expectSubscriptions(c.subscriptions).toBe('------^--!');
-    });
+    expectQueue(1, [['--a|', '^--!'], ['--b|', '---^--!'], ['--c|', '------^--!']], '--a--b--c|');
   });
 
   test('with two slots, the third caller takes the first slot that frees (marbles)', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const limiter = new Limiter(2);
-      const a = cold('----a|');
-      const b = cold('-b|');
-      const c = cold('-c|');
-      const result = merge(
-        limiter.run(() => a),
-        limiter.run(() => b),
-        limiter.run(() => c),
-      );
-      expectObservable(result).toBe('-b-ca|');
-      expectSubscriptions(a.subscriptions).toBe('^----!');
-      expectSubscriptions(b.subscriptions).toBe('^-!');
-      expectSubscriptions(c.subscriptions).toBe('--^-!');
-    });
+    expectQueue(2, [['----a|', '^----!'], ['-b|', '^-!'], ['-c|', '--^-!']], '-b-ca|');
   });
 
   test('unsubscribing a queued caller never starts it', () => {
-    const limiter = new Limiter(1);
-    const log: string[] = [];
-    const a = controlled(log, 'a');
-    const b = controlled(log, 'b');
-    const c = controlled(log, 'c');
+    const { limiter, log, calls: [a, b, c] } = limiterWith(1, 'a', 'b', 'c');
     limiter.run(a.factory).subscribe();
     const queued = limiter.run(b.factory).subscribe();
     limiter.run(c.factory).subscribe();
@@ -111,11 +92,7 @@ describe('Limiter', () => {
   });
 
   test('unsubscribing an active caller ends its work, then hands its slot to the next one', () => {
-    const limiter = new Limiter(1);
-    const log: string[] = [];
-    const first = controlled(log, 'first');
-    const a = controlled(log, 'a');
-    const b = controlled(log, 'b');
+    const { limiter, log, calls: [first, a, b] } = limiterWith(1, 'first', 'a', 'b');
     limiter.run(first.factory).subscribe();
     // `a` starts from the queue, the path where its teardown is registered before its work.
     const active = limiter.run(a.factory).subscribe();
@@ -130,7 +107,7 @@ describe('Limiter', () => {
   });
 
   test('an active caller unsubscribed early releases its slot (marbles)', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const limiter = new Limiter(1);
       const a = cold('-----a|');
       const b = cold('-b|');
@@ -153,9 +130,7 @@ describe('Limiter', () => {
   });
 
   test('a factory that throws errors its caller and releases the slot', () => {
-    const limiter = new Limiter(1);
-    const log: string[] = [];
-    const gate = controlled(log, 'gate');
+    const { limiter, log, calls: [gate, after] } = limiterWith(1, 'gate', 'after');
     const errors: unknown[] = [];
     limiter.run(gate.factory).subscribe();
     limiter
@@ -163,7 +138,6 @@ describe('Limiter', () => {
         throw new Error('factory failed');
       })
       .subscribe({ error: (error: unknown) => errors.push(error) });
-    const after = controlled(log, 'after');
     limiter.run(after.factory).subscribe();
     gate.finish();
     expect(errors).toEqual([new Error('factory failed')]);

@@ -1,10 +1,11 @@
 import { EMPTY, from, of, take, toArray, firstValueFrom } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { accepted, rejected } from '../../lib/outcome.ts';
 import type { DataPoint, Outcome, Restored } from '../../lib/record.ts';
 import { type DedupeConfig, dedupe } from '../../operators/dedupe.ts';
+import { describeOperatorContract } from '../helpers/operator-contract.ts';
+import { useTestScheduler } from '../helpers/test-scheduler.ts';
 
 interface Question {
   readonly question: string;
@@ -24,37 +25,22 @@ const b = ask(1, 'what is the capital of France');
 const c = ask(2, 'How many legs does a spider have?');
 const values = { a, b, c };
 
+// `b` is left out: at the default threshold it is a duplicate of `a`, and contract samples must pass unchanged.
+describeOperatorContract('dedupe', () => dedupe<Question>({ key: 'question' }), { a, c }, {
+  endless: (index) => ask(index, `question number ${index}`),
+});
+
 describe('dedupe', () => {
-  let testScheduler: TestScheduler;
-
-  beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  });
-
-  test('never: emits nothing', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold<Outcome<Question>>('-');
-      expectObservable(source.pipe(dedupe({ key: 'question' }))).toBe('-');
-      expectSubscriptions(source.subscriptions).toBe('^');
-    });
-  });
-
-  test('empty: completes', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold<Outcome<Question>>('|');
-      expectObservable(source.pipe(dedupe({ key: 'question' }))).toBe('|');
-      expectSubscriptions(source.subscriptions).toBe('(^!)');
-    });
-  });
+  const testScheduler = useTestScheduler();
 
   test('one value passes through', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold('-a|', values).pipe(dedupe({ key: 'question' }))).toBe('-a|', values);
     });
   });
 
   test('many values: the near-duplicate is rejected with its similarity, the rest pass', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a-b-c-a|', values);
       const expected = {
         a,
@@ -81,7 +67,7 @@ describe('dedupe', () => {
   });
 
   test('threshold 1 (the default) rejects exact token duplicates only', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const d = ask(3, 'What is the capital of France? Paris.');
       const expected = { a, c, d, B: duplicateOf(b, 'Rouge-L 1 >= threshold 1 to a kept record') };
       expectObservable(cold('abcd|', { ...values, d }).pipe(dedupe({ key: 'question' }))).toBe('aBcd|', expected);
@@ -89,13 +75,13 @@ describe('dedupe', () => {
   });
 
   test('threshold 1.1 keeps everything', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold('abab|', values).pipe(dedupe({ key: 'question', threshold: 1.1 }))).toBe('abab|', values);
     });
   });
 
   test('method exact compares trimmed strings and ignores the threshold', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const d = ask(3, '  What is the capital of France?\n');
       const expected = { a, b, D: duplicateOf(d, 'exact duplicate of a kept record') };
       expectObservable(cold('abd|', { ...values, d }).pipe(dedupe({ key: 'question', method: 'exact', threshold: 0.1 }))).toBe(
@@ -106,7 +92,7 @@ describe('dedupe', () => {
   });
 
   test('a key function picks the text; rejected outcomes pass through untouched', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const r = rejected(a, [{ code: 'parse_failed', message: 'no JSON', block: 'generator' }]);
       const key = (record: Question) => record.question.slice(0, 7); // 'What is' / 'what is' / 'How man'
       const B = rejected(b, [{ code: 'duplicate', message: 'Rouge-L 1 >= threshold 1 to a kept record', block: 'dedup' }]);
@@ -115,7 +101,7 @@ describe('dedupe', () => {
   });
 
   test('a key function that throws rejects the record with dedupe_key_invalid', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const key = (record: Question): string => {
         if (record.question.startsWith('How')) throw new Error('no text');
         return record.question;
@@ -126,7 +112,7 @@ describe('dedupe', () => {
   });
 
   test('a missing or non-string field rejects the record with dedupe_key_invalid', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const m = accepted<Question>(5, { text: 'x' } as unknown as Question);
       const n = accepted<Question>(6, { question: 42 } as unknown as Question);
       const invalid = (outcome: Outcome<Question>, type: string) =>
@@ -147,7 +133,7 @@ describe('dedupe', () => {
   });
 
   test('restored outcomes seed the index and pass through', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const s = restore('What is the capital of France?');
       const t = { status: 'restored', attempt: -1, record: { task_name: 'qa', is_seed: false } } as const satisfies Restored;
       const A = duplicateOf(a, 'Rouge-L 1 >= threshold 0.8 to a kept record');
@@ -160,29 +146,14 @@ describe('dedupe', () => {
     });
   });
 
-  test('source error is forwarded', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold('-a-#', values, new Error('disk full')).pipe(dedupe({ key: 'question' }))).toBe('-a-#', values, new Error('disk full'));
-    });
-  });
-
-  test('never-ending source: emits as values arrive and never completes', () => {
-    testScheduler.run(({ hot, expectObservable }) => {
+  test('a never-ending source: near-duplicates are rejected as they arrive, and it never completes', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
       const B = duplicateOf(b, 'Rouge-L 1 >= threshold 0.5 to a kept record');
       expectObservable(hot('-a--b--c--', values).pipe(dedupe({ key: 'question', threshold: 0.5 }))).toBe('-a--B--c--', { ...values, B });
     });
   });
 
-  test('early unsubscribe releases the source', () => {
-    testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
-      const source = hot('-a-b-c-|', values);
-      const B = duplicateOf(b, 'Rouge-L 1 >= threshold 0.9 to a kept record');
-      expectObservable(source.pipe(dedupe({ key: 'question', threshold: 0.9 })), '^---!').toBe('-a-B', { a, B });
-      expectSubscriptions(source.subscriptions).toBe('^---!');
-    });
-  });
-
-  test('a synchronous endless source stops once downstream completes', () => {
+  test('a synchronous endless source of near-duplicates stops once downstream has its rejections too', () => {
     let produced = 0;
     function* questions(): Generator<Outcome<Question>> {
       for (;;) yield ask(produced, `question number ${produced++}`);
@@ -196,7 +167,7 @@ describe('dedupe', () => {
   });
 
   test('two subscriptions of one operator keep independent state', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const operator = dedupe<Question>({ key: 'question', threshold: 0.9 });
       const B = duplicateOf(b, 'Rouge-L 1 >= threshold 0.9 to a kept record');
       const source = cold('ab|', values);

@@ -1,11 +1,11 @@
-import { Observable, take, toArray } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { accepted, rejected } from '../../lib/outcome.ts';
 import type { Outcome } from '../../lib/record.ts';
 import { filterRecords } from '../../operators/filter-records.ts';
+import { describeOperatorContract } from '../helpers/operator-contract.ts';
 import { type Question, rejectedOf, restoredOf } from '../helpers/outcomes.ts';
+import { useTestScheduler } from '../helpers/test-scheduler.ts';
 
 const usage = { calls: 1, cachedCalls: 0, promptTokens: 2, completionTokens: 5 };
 const long = accepted<Question>(0, { question: 'Why?', answer: 'Because it is.' }, usage);
@@ -14,30 +14,18 @@ const values = { l: long, s: short };
 
 const nonEmpty = () => filterRecords<Question>({ predicate: (record) => (record.answer ?? '').length > 0 || 'empty answer' });
 
+// Samples the predicate keeps; `short` would be rejected.
+const kept = { l: long, k: accepted<Question>(2, { question: 'Who?', answer: 'Me.' }) };
+describeOperatorContract('filterRecords', nonEmpty, kept, {
+  endless: (index) => accepted<Question>(index, { question: 'q', answer: 'a' }),
+});
+
 describe('filterRecords', () => {
-  let testScheduler: TestScheduler;
-
-  beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  });
-
-  test('never: emits nothing', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold<Outcome<Question>>('-');
-      expectObservable(source.pipe(nonEmpty())).toBe('-');
-      expectSubscriptions(source.subscriptions).toBe('^');
-    });
-  });
-
-  test('empty: completes', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold<Outcome<Question>>('|').pipe(nonEmpty())).toBe('|');
-    });
-  });
+  const testScheduler = useTestScheduler();
 
   test('one value the predicate keeps passes as the same outcome', () => {
     const emitted: Outcome<Question>[] = [];
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const result = cold('-l|', values).pipe(nonEmpty());
       result.subscribe((outcome) => emitted.push(outcome));
       expectObservable(result).toBe('-l|', values);
@@ -46,14 +34,14 @@ describe('filterRecords', () => {
   });
 
   test('many values: a string verdict rejects with code filtered and that reason, keeping record and usage', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const expected = { l: long, s: rejected(short, [{ code: 'filtered', message: 'empty answer', block: 'filter' }]) };
       expectObservable(cold('-l-s-l|', values).pipe(nonEmpty())).toBe('-l-s-l|', expected);
     });
   });
 
   test('false rejects with a default reason and the block name', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const expected = { l: rejected(long, [{ code: 'filtered', message: 'rejected by the filter', block: 'length' }]) };
       expectObservable(cold('-l|', values).pipe(filterRecords({ predicate: () => false, name: 'length' }))).toBe('-l|', expected);
     });
@@ -61,7 +49,7 @@ describe('filterRecords', () => {
 
   test('the predicate receives the record and its attempt number', () => {
     const predicate = vi.fn((_record: Question, _attempt: number) => true);
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold('-l-s|', values).pipe(filterRecords({ predicate }))).toBe('-l-s|', values);
     });
     expect(predicate.mock.calls).toEqual([
@@ -72,7 +60,7 @@ describe('filterRecords', () => {
 
   test('rejected and restored outcomes pass through without calling the predicate', () => {
     const predicate = vi.fn(() => false);
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const passing = { r: rejectedOf(0, 'q'), s: restoredOf('q') };
       expectObservable(cold('-r-s|', passing).pipe(filterRecords({ predicate }))).toBe('-r-s|', passing);
     });
@@ -80,7 +68,7 @@ describe('filterRecords', () => {
   });
 
   test('a predicate that throws rejects that record with filter_failed; the stream goes on', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const predicate = (record: Question) => {
         if (record.answer === '') throw new Error('cannot judge an empty answer');
         return true;
@@ -88,31 +76,6 @@ describe('filterRecords', () => {
       const expected = { l: long, s: rejected(short, [{ code: 'filter_failed', message: 'cannot judge an empty answer', block: 'filter' }]) };
       expectObservable(cold('-s-l|', values).pipe(filterRecords({ predicate }))).toBe('-s-l|', expected);
     });
-  });
-
-  test('a source error is passed on', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold('-l-#', values, new Error('broke')).pipe(nonEmpty())).toBe('-l-#', values, new Error('broke'));
-    });
-  });
-
-  test('early unsubscribe unsubscribes the source', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('-l-l-l-l|', values);
-      expectObservable(source.pipe(nonEmpty()), '^--!').toBe('-l-', values);
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-    });
-  });
-
-  test('a synchronous endless source stops once downstream is done', () => {
-    let emitted = 0;
-    const endless = new Observable<Outcome<Question>>((subscriber) => {
-      while (!subscriber.closed) subscriber.next(accepted(emitted++, { question: 'q', answer: 'a' }));
-    });
-    const collected: Outcome<Question>[][] = [];
-    endless.pipe(nonEmpty(), take(2), toArray()).subscribe((all) => collected.push(all));
-    expect(collected[0]).toHaveLength(2);
-    expect(emitted).toBe(2);
   });
 
   test('bad config throws a ConfigError at the factory call', () => {

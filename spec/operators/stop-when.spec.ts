@@ -1,12 +1,13 @@
 import { Observable, toArray } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { accepted } from '../../lib/outcome.ts';
 import type { Outcome } from '../../lib/record.ts';
-import { hasFailureRate, isRecordCount, isStalled, isTimeElapsed } from '../../lib/run/stop-criteria.ts';
-import { stopWhen } from '../../operators/stop-when.ts';
+import { type StopCriterion, hasFailureRate, isRecordCount, isStalled, isTimeElapsed } from '../../lib/run/stop-criteria.ts';
+import { type StopWhenConfig, stopWhen } from '../../operators/stop-when.ts';
+import { describeOperatorContract } from '../helpers/operator-contract.ts';
 import { type Question, askOf, rejectedOf, restoredOf } from '../helpers/outcomes.ts';
+import { useTestScheduler } from '../helpers/test-scheduler.ts';
 
 const values = {
   a: askOf(0, 'q0'),
@@ -17,98 +18,77 @@ const values = {
   s: restoredOf('q5'),
 };
 
+// A count no contract case reaches. The `checkEveryMs` timer never runs out, so never-ending sources are unsubscribed.
+describeOperatorContract(
+  'stopWhen',
+  (scheduler) => stopWhen<Question>(isRecordCount(5), { scheduler }),
+  { a: values.a, b: values.b, c: values.c },
+  { endless: (index) => accepted<Question>(index, { question: 'q' }), neverEndingSubscription: '^ 5s !' },
+);
+
 describe('stopWhen', () => {
-  let testScheduler: TestScheduler;
+  const testScheduler = useTestScheduler();
 
-  beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  });
-
-  test('never: emits nothing until unsubscribed', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold<Outcome<Question>>('-');
-      expectObservable(source.pipe(stopWhen(isRecordCount(1), { scheduler: testScheduler })), '^ 5s !').toBe('-');
-      expectSubscriptions(source.subscriptions).toBe('^ 5s !');
+  /** Runs the cold `source` of `values` through `stopWhen(criteria)` on the test scheduler and checks what comes out. */
+  function expectStop(
+    criteria: StopCriterion | readonly StopCriterion[],
+    source: string,
+    expected: string,
+    { subscription, onStop }: { readonly subscription?: string; readonly onStop?: StopWhenConfig['onStop'] } = {},
+  ): void {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const input = cold(source, values);
+      const config: StopWhenConfig = onStop === undefined ? { scheduler } : { onStop, scheduler };
+      expectObservable(input.pipe(stopWhen(criteria, config))).toBe(expected, values);
+      if (subscription !== undefined) expectSubscriptions(input.subscriptions).toBe(subscription);
     });
-  });
-
-  test('empty: completes', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold<Outcome<Question>>('|').pipe(stopWhen(isRecordCount(1), { scheduler: testScheduler }))).toBe('|');
-    });
-  });
+  }
 
   test('a source that completes before any criterion holds completes as is', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold('-a-b|', values).pipe(stopWhen(isRecordCount(3), { scheduler: testScheduler }))).toBe('-a-b|', values);
-    });
+    expectStop(isRecordCount(3), '-a-b|', '-a-b|', { subscription: '^---!' });
   });
 
   test('isRecordCount completes inclusively on the nth record and unsubscribes upstream', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('-a-r-b-c|', values);
-      expectObservable(source.pipe(stopWhen(isRecordCount(2), { scheduler: testScheduler }))).toBe('-a-r-(b|)', values);
-      expectSubscriptions(source.subscriptions).toBe('^----!');
-    });
+    expectStop(isRecordCount(2), '-a-r-b-c|', '-a-r-(b|)', { subscription: '^----!' });
   });
 
   test('restored outcomes count as accepted records', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('-s-s-a-b|', values);
-      expectObservable(source.pipe(stopWhen(isRecordCount(3), { scheduler: testScheduler }))).toBe('-s-s-(a|)', values);
-      expectSubscriptions(source.subscriptions).toBe('^----!');
-    });
+    expectStop(isRecordCount(3), '-s-s-a-b|', '-s-s-(a|)', { subscription: '^----!' });
   });
 
   test('isStalled completes after that many inputs in a row without a new record', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('-r-a-r-r-r-a|', values);
-      expectObservable(source.pipe(stopWhen(isStalled(3), { scheduler: testScheduler }))).toBe('-r-a-r-r-(r|)', values);
-      expectSubscriptions(source.subscriptions).toBe('^--------!');
-    });
+    expectStop(isStalled(3), '-r-a-r-r-r-a|', '-r-a-r-r-(r|)', { subscription: '^--------!' });
   });
 
   test('restored outcomes neither stall nor reset the stall count', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
-      const source = cold('-r-s-r-a|', values);
-      expectObservable(source.pipe(stopWhen(isStalled(2), { scheduler: testScheduler }))).toBe('-r-s-(r|)', values);
-    });
+    expectStop(isStalled(2), '-r-s-r-a|', '-r-s-(r|)');
   });
 
   test('hasFailureRate waits for `after` attempts, then stops once failures reach the rate', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
-      // After 2 attempts the rate is 100%, but `after: 4` holds it off; at attempt 4 it is 2/4 = 0.5.
-      const source = cold('-f-f-a-a-a|', values);
-      expectObservable(source.pipe(stopWhen(hasFailureRate(0.5, { after: 4 }), { scheduler: testScheduler }))).toBe('-f-f-a-(a|)', values);
-    });
+    // After 2 attempts the rate is 100%, but `after: 4` holds it off; at attempt 4 it is 2/4 = 0.5.
+    expectStop(hasFailureRate(0.5, { after: 4 }), '-f-f-a-a-a|', '-f-f-a-(a|)');
   });
 
   test('hasFailureRate counts only lm_call_failed rejections as failures', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
-      const source = cold('-r-r-r-r|', values);
-      expectObservable(source.pipe(stopWhen(hasFailureRate(0.5, { after: 2 }), { scheduler: testScheduler }))).toBe('-r-r-r-r|', values);
-    });
+    expectStop(hasFailureRate(0.5, { after: 2 }), '-r-r-r-r|', '-r-r-r-r|');
   });
 
   test('isTimeElapsed fires on a quiet stream, checked through the scheduler', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('-a-------', values);
-      expectObservable(source.pipe(stopWhen(isTimeElapsed(5000), { scheduler: testScheduler }))).toBe('-a 4998ms |', values);
-      expectSubscriptions(source.subscriptions).toBe('^ 4999ms !');
-    });
+    expectStop(isTimeElapsed(5000), '-a-------', '-a 4998ms |', { subscription: '^ 4999ms !' });
   });
 
   test('isTimeElapsed is checked every checkEveryMs, and on every outcome', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const quiet = cold<Outcome<Question>>('-');
-      expectObservable(quiet.pipe(stopWhen(isTimeElapsed(1200), { checkEveryMs: 500, scheduler: testScheduler }))).toBe('1500ms |');
+      expectObservable(quiet.pipe(stopWhen(isTimeElapsed(1200), { checkEveryMs: 500, scheduler: testScheduler() }))).toBe('1500ms |');
       const busy = cold('1300ms a', values);
-      expectObservable(busy.pipe(stopWhen(isTimeElapsed(1200), { checkEveryMs: 60_000, scheduler: testScheduler }))).toBe('1300ms (a|)', values);
+      expectObservable(busy.pipe(stopWhen(isTimeElapsed(1200), { checkEveryMs: 60_000, scheduler: testScheduler() }))).toBe('1300ms (a|)', values);
     });
   });
 
   test('the default scheduler is asyncScheduler, which run() puts on virtual time', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold<Outcome<Question>>('-').pipe(stopWhen(isTimeElapsed(3000)))).toBe('3000ms |');
     });
   });
@@ -116,10 +96,7 @@ describe('stopWhen', () => {
   test('any criterion of an array stops; onStop is called once with the one that fired and the progress', () => {
     const onStop = vi.fn();
     const stalled = isStalled(2);
-    testScheduler.run(({ cold, expectObservable }) => {
-      const source = cold('-a-r-r-a-b|', values);
-      expectObservable(source.pipe(stopWhen([isRecordCount(3), stalled], { onStop, scheduler: testScheduler }))).toBe('-a-r-(r|)', values);
-    });
+    expectStop([isRecordCount(3), stalled], '-a-r-r-a-b|', '-a-r-(r|)', { onStop });
     expect(onStop).toHaveBeenCalledTimes(1);
     expect(onStop).toHaveBeenCalledWith(stalled, expect.objectContaining({ accepted: 1, rejected: 2, attempts: 3, sinceLastAccepted: 2, now: 5 }));
   });
@@ -127,41 +104,21 @@ describe('stopWhen', () => {
   test('onStop is called once for a time limit', () => {
     const onStop = vi.fn();
     const limit = isTimeElapsed(2000);
-    testScheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold<Outcome<Question>>('-').pipe(stopWhen(limit, { onStop, scheduler: testScheduler }))).toBe('2000ms |');
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold<Outcome<Question>>('-').pipe(stopWhen(limit, { onStop, scheduler: testScheduler() }))).toBe('2000ms |');
     });
     expect(onStop.mock.calls).toEqual([[limit, expect.objectContaining({ startedAt: 0, now: 2000 })]]);
   });
 
   test('onStop is not called when the source completes first', () => {
     const onStop = vi.fn();
-    testScheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold('-a|', values).pipe(stopWhen(isTimeElapsed(2000), { onStop, scheduler: testScheduler }))).toBe('-a|', values);
-    });
+    expectStop(isTimeElapsed(2000), '-a|', '-a|', { onStop });
     expect(onStop).not.toHaveBeenCalled();
   });
 
-  test('a source error is passed on', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold('-a-#', values, new Error('broke')).pipe(stopWhen(isRecordCount(5), { scheduler: testScheduler }))).toBe(
-        '-a-#',
-        values,
-        new Error('broke'),
-      );
-    });
-  });
-
-  test('early unsubscribe unsubscribes the source', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('-a-b-c|', values);
-      expectObservable(source.pipe(stopWhen(isRecordCount(5), { scheduler: testScheduler })), '^--!').toBe('-a-', values);
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-    });
-  });
-
   test('state belongs to each subscription: one operator, two independent counts', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
-      const operator = stopWhen<Question>(isRecordCount(2), { scheduler: testScheduler });
+    testScheduler().run(({ cold, expectObservable }) => {
+      const operator = stopWhen<Question>(isRecordCount(2), { scheduler: testScheduler() });
       expectObservable(cold('-a-b-c|', values).pipe(operator)).toBe('-a-(b|)', values);
       expectObservable(cold('--a-b-c|', values).pipe(operator)).toBe('--a-(b|)', values);
     });

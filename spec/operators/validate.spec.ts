@@ -1,12 +1,11 @@
-import { Observable, take, toArray } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { accepted, rejected } from '../../lib/outcome.ts';
-import type { Outcome } from '../../lib/record.ts';
 import { validate } from '../../operators/validate.ts';
+import { describeOperatorContract } from '../helpers/operator-contract.ts';
 import { type Question, rejectedOf, restoredOf } from '../helpers/outcomes.ts';
+import { useTestScheduler } from '../helpers/test-scheduler.ts';
 
 const schema = z.object({ question: z.string().min(1), answer: z.string().min(1) });
 type Pair = z.output<typeof schema>;
@@ -19,35 +18,22 @@ const values = { g: good, e: empty, m: missing };
 
 const check = () => validate<Question, Pair>({ schema });
 
+// Valid samples, whose schema output equals the input; `empty` and `missing` would be rejected.
+describeOperatorContract('validate', check, { g: good, o: accepted<Question>(4, { question: 'Who?', answer: 'Me.' }) }, {
+  endless: (index) => accepted<Question>(index, { question: 'q', answer: 'a' }),
+});
+
 describe('validate', () => {
-  let testScheduler: TestScheduler;
-
-  beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  });
-
-  test('never: emits nothing', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold<Outcome<Question>>('-');
-      expectObservable(source.pipe(check())).toBe('-');
-      expectSubscriptions(source.subscriptions).toBe('^');
-    });
-  });
-
-  test('empty: completes', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold<Outcome<Question>>('|').pipe(check())).toBe('|');
-    });
-  });
+  const testScheduler = useTestScheduler();
 
   test('one valid record passes as the schema output, keeping attempt and usage', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold('-g|', values).pipe(check())).toBe('-g|', { g: accepted(0, { question: 'Why?', answer: 'Because.' }, usage) });
     });
   });
 
   test('many values: invalid records become rejections with one invalid_record issue per zod issue', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const expected = {
         g: good,
         e: rejected(empty, [
@@ -63,7 +49,7 @@ describe('validate', () => {
   });
 
   test('the schema output replaces the record (transforms and stripped keys)', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const trimming = z.object({ question: z.string().trim() });
       const source = cold('-a|', { a: accepted(0, { question: '  Why?  ', extra: true }) });
       expectObservable(source.pipe(validate({ schema: trimming }))).toBe('-a|', { a: accepted(0, { question: 'Why?' }) });
@@ -71,7 +57,7 @@ describe('validate', () => {
   });
 
   test('a nested issue names its full path', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const nested = z.object({ answers: z.array(z.string()) });
       const outcome = accepted(3, { answers: ['a', 2] });
       const expected = rejected(outcome, [
@@ -82,14 +68,14 @@ describe('validate', () => {
   });
 
   test('rejected and restored outcomes pass through untouched', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const passing = { r: rejectedOf(0, 'q'), s: restoredOf('q') };
       expectObservable(cold('-r-s|', passing).pipe(validate({ schema: z.never() }))).toBe('-r-s|', passing);
     });
   });
 
   test('a refinement that throws rejects that record with validate_failed; the stream goes on', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
+    testScheduler().run(({ cold, expectObservable }) => {
       const throwing = schema.refine((record) => {
         if (record.question === 'Why?') throw new Error('refinement broke');
         return true;
@@ -101,31 +87,6 @@ describe('validate', () => {
       const source = cold('-g-o|', { g: good, o: accepted(4, { question: 'Who?', answer: 'Me.' }) });
       expectObservable(source.pipe(validate<Question, Pair>({ schema: throwing }))).toBe('-g-o|', expected);
     });
-  });
-
-  test('a source error is passed on', () => {
-    testScheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold('-g-#', values, new Error('broke')).pipe(check())).toBe('-g-#', values, new Error('broke'));
-    });
-  });
-
-  test('early unsubscribe unsubscribes the source', () => {
-    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('-g-g-g-g|', values);
-      expectObservable(source.pipe(check()), '^--!').toBe('-g-', values);
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-    });
-  });
-
-  test('a synchronous endless source stops once downstream is done', () => {
-    let emitted = 0;
-    const endless = new Observable<Outcome<Question>>((subscriber) => {
-      while (!subscriber.closed) subscriber.next(accepted(emitted++, { question: 'q', answer: 'a' }));
-    });
-    const outcomes: Outcome<Pair>[][] = [];
-    endless.pipe(check(), take(3), toArray()).subscribe((all) => outcomes.push(all));
-    expect(outcomes[0]).toHaveLength(3);
-    expect(emitted).toBe(3);
   });
 
   test('bad config throws a ConfigError at the factory call', () => {

@@ -1,0 +1,52 @@
+/**
+ * `npm run bench`: runs every benchmark in turn and prints its figures. Nothing here asserts a timing;
+ * the exit code is 1 only when a benchmark throws. `npm run bench -- saturation` runs the benchmarks
+ * whose name contains one of the arguments.
+ */
+import { arch, cpus, loadavg, platform, release } from 'node:os';
+import { benchDedupe } from './dedupe.bench.ts';
+import { benchFrameworkOverhead } from './framework-overhead.bench.ts';
+import { benchSaturation } from './saturation.bench.ts';
+
+interface Benchmark {
+  readonly name: string;
+  readonly title: string;
+  readonly run: () => Promise<string[]>;
+}
+
+const benchmarks: readonly Benchmark[] = [
+  { name: 'framework-overhead', title: 'framework overhead (geography QA, instant fake model)', run: benchFrameworkOverhead },
+  { name: 'saturation', title: 'saturation (geography QA over HTTP vs a hand-written loop)', run: benchSaturation },
+  { name: 'dedupe', title: 'dedupe (SimilarityIndex vs brute force)', run: benchDedupe },
+];
+
+const load = (): string => loadavg().map((value) => value.toFixed(2)).join(' ');
+
+const filters = process.argv.slice(2);
+const selected = filters.length === 0 ? benchmarks : benchmarks.filter((bench) => filters.some((filter) => bench.name.includes(filter)));
+if (selected.length === 0) {
+  console.error(`no benchmark matches ${filters.join(', ')}; known: ${benchmarks.map((bench) => bench.name).join(', ')}`);
+  process.exit(2);
+}
+
+const processors = cpus();
+console.log(
+  `machine: ${processors.length} CPUs (${processors[0]?.model.trim() ?? 'unknown model'}), Node ${process.version}, ` +
+    `${platform()} ${release()} ${arch()}; load average ${load()} (1/5/15 min: other work on the machine skews the figures)`,
+);
+
+let failed = 0;
+const started = performance.now();
+for (const bench of selected) {
+  console.log(`\n== ${bench.title} ==`);
+  const start = performance.now();
+  try {
+    for (const line of await bench.run()) console.log(line);
+  } catch (error) {
+    failed += 1;
+    console.log(`  FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  }
+  console.log(`  (${((performance.now() - start) / 1000).toFixed(1)} s; load average now ${load()})`);
+}
+console.log(`\n${selected.length - failed}/${selected.length} benchmarks ran in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+process.exitCode = failed > 0 ? 1 : 0;

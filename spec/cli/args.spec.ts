@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs, usage } from '../../lib/cli/args.ts';
+import { ConfigError } from '../../lib/errors/config-error.ts';
+
+/** The ConfigError message parseArgs throws for `argv`. */
+function problemOf(argv: readonly string[]): string {
+  try {
+    parseArgs(argv);
+  } catch (error) {
+    if (ConfigError.isInstance(error)) return error.message;
+    throw error;
+  }
+  throw new Error(`parseArgs accepted ${argv.join(' ')}`);
+}
+
+describe('parseArgs', () => {
+  it('reads every flag, with `--task-paths` taking each argument up to the next flag', () => {
+    expect(
+      parseArgs([
+        'run',
+        '--task-paths',
+        'a/task.yaml',
+        'b',
+        '--num-outputs-to-generate=7',
+        '--restart',
+        '--output-dir',
+        'out',
+        '--config-path',
+        'config.yaml',
+        '--build-id',
+        'exp-2',
+      ]),
+    ).toEqual({
+      command: 'run',
+      settings: { taskPaths: ['a/task.yaml', 'b'], numOutputsToGenerate: 7, restart: true, outputDir: 'out', configPath: 'config.yaml', buildId: 'exp-2' },
+    });
+  });
+
+  it('accepts DGT spellings: `--data-paths` and `--restart-generation`', () => {
+    expect(parseArgs(['run', '--data-paths', 'a', '--restart-generation'])).toEqual({ command: 'run', settings: { taskPaths: ['a'], restart: true } });
+  });
+
+  it('returns help for no arguments, `help`, `-h` and `--help` (also after `run`)', () => {
+    for (const argv of [[], ['help'], ['-h'], ['--help'], ['run', '--task-paths', 'a', '--help']]) expect(parseArgs(argv)).toEqual({ command: 'help' });
+  });
+
+  it('rejects an unknown command, an unknown flag (with the usage) and a missing `--task-paths`', () => {
+    expect(problemOf(['generate'])).toBe('unknown command `generate` (expected `run`)');
+    expect(problemOf(['run', '--task-paths', 'a', '--nope'])).toBe(`unknown option \`--nope\`\n${usage}`);
+    expect(problemOf(['run', '--restart'])).toMatch(/^`--task-paths` is required/);
+    expect(problemOf(['run', '--task-paths', '--restart'])).toMatch(/^`--task-paths` is required/);
+  });
+
+  it('rejects a flag with a missing or empty value', () => {
+    expect(problemOf(['run', '--task-paths', 'a', '--output-dir'])).toBe('`--output-dir` needs a value');
+    expect(problemOf(['run', '--task-paths', 'a', '--output-dir', '--restart'])).toBe('`--output-dir` needs a value');
+    expect(problemOf(['run', '--task-paths', 'a', '--config-path='])).toBe('`--config-path` needs a value');
+    // An empty task path would resolve to the working directory and run every task under it.
+    expect(problemOf(['run', '--task-paths='])).toBe('`--task-paths` got an empty path');
+    expect(problemOf(['run', '--task-paths', 'a', ''])).toBe('`--task-paths` got an empty path');
+  });
+
+  it('takes only a whole number of 1 or more for `--num-outputs-to-generate`', () => {
+    expect(parseArgs(['run', '--task-paths', 'a', '--num-outputs-to-generate', '12'])).toMatchObject({ settings: { numOutputsToGenerate: 12 } });
+    for (const text of ['0', '-3', '2.5', '2.0', '1e3', '0x10', 'ten', ' ', '99999999999999999999']) {
+      expect(problemOf(['run', '--task-paths', 'a', `--num-outputs-to-generate=${text}`])).toBe(
+        `\`--num-outputs-to-generate\` must be a whole number of 1 or more, received \`${text}\``,
+      );
+    }
+  });
+
+  it('rejects a value given to a switch instead of ignoring it', () => {
+    expect(problemOf(['run', '--task-paths', 'a', '--restart=false'])).toBe('`--restart` takes no value, received `false`');
+    expect(problemOf(['run', '--task-paths', 'a', '--help=run'])).toBe('`--help` takes no value, received `run`');
+  });
+});
