@@ -8,6 +8,10 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Fields } from '../../lib/record.ts';
+import { geographyQa } from '../../builders/geography-qa/index.ts';
+import { createEngine } from '../../lib/model/engine.ts';
+import type { LanguageModel } from '../../lib/model/language-model.ts';
+import { type Task, createTask } from '../../lib/run/task.ts';
 
 /** The geography seeds of `samples/geography-qa`, so prompts have the size a real run sends. */
 export const geographySeeds: readonly Fields[] = [
@@ -92,4 +96,10 @@ export function range(values: readonly number[], format: (value: number) => stri
   const low = Math.min(...values);
   const high = Math.max(...values);
   return low === high ? format(low) : `${format(low)} – ${format(high)}`;
+}
+
+/** The benchmarked pipeline: the geography QA task over `model`, with the cache off so every record costs a call. */
+export function geographyBenchTask(model: LanguageModel, concurrency: number, target: number, outputDir: string): Task {
+  const generator = createEngine(model, { callLimit: concurrency, cacheSize: 0 });
+  return createTask({ kind: 'generation', name: 'geo', seeds: geographySeeds, builder: geographyQa({ generator }), numOutputsToGenerate: target, concurrency, outputDir });
 }

@@ -4,20 +4,10 @@ import { rougeLTokens } from '../../lib/text/rouge-l.ts';
 import { SimilarityIndex } from '../../lib/text/similarity-index.ts';
 import { tokenize } from '../../lib/text/tokenize.ts';
 import { dedupe } from '../../operators/dedupe.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 const count = 5_000;
 
-/** Deterministic PRNG (mulberry32): every run benchmarks the same questions. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const nouns =
   'photosynthesis inflation gravity vaccines blockchain volcanoes tides caffeine democracy recursion glaciers antibiotics jazz tariffs bees satellites compost sleep memory algebra rainforests plankton earthquakes yeast opera chess reefs fusion bridges rivers languages markets robots forests deserts storms cells proteins stars comets bacteria fungi microchips batteries vitamins dinosaurs pyramids telescopes lasers magnets engines'.split(' ');
@@ -43,7 +33,7 @@ const templates: ((pick: <V>(values: readonly V[]) => V) => string)[] = [
 
 /** Questions as an LM would generate them: a few templates, shared vocabulary, many near-duplicates. */
 function syntheticQuestions(): string[] {
-  const next = random(2024);
+  const next = seededRandom(2024);
   const pick = <V>(values: readonly V[]): V => values[Math.floor(next() * values.length)]!;
   return Array.from({ length: count }, () => `${pick(words.opener)}${pick(templates)(pick)}`);
 }

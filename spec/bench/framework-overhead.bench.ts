@@ -6,11 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { count, lastValueFrom } from 'rxjs';
-import { geographyQa } from '../../builders/geography-qa/index.ts';
-import { createEngine } from '../../lib/model/engine.ts';
-import { createTask } from '../../lib/run/task.ts';
 import { FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';
-import { collectGarbage, cpuMsSince, geographySeeds, type MemoryPeaks, mib, num, range, sampleMemory, scratchDir } from './common.ts';
+import { collectGarbage, cpuMsSince, geographyBenchTask, type MemoryPeaks, mib, num, range, sampleMemory, scratchDir } from './common.ts';
 
 const records = Number(process.env['BENCH_OVERHEAD_RECORDS'] ?? 20_000);
 const warmUpRecords = 2_000;
@@ -35,16 +32,7 @@ async function runPipeline(target: number): Promise<Figures> {
   const dir = await scratchDir('overhead');
   try {
     const model = new FakeLanguageModel({ answers: (_request, index) => `Question: unique question ${index}?\nAnswer: A${index}.` });
-    const generator = createEngine(model, { callLimit: concurrency, cacheSize: 0 });
-    const task = createTask({
-      kind: 'generation',
-      name: 'geo',
-      seeds: geographySeeds,
-      builder: geographyQa({ generator }),
-      numOutputsToGenerate: target,
-      concurrency,
-      outputDir: dir.path,
-    });
+    const task = geographyBenchTask(model, concurrency, target, dir.path);
     collectGarbage();
     const { rss, heapUsed } = process.memoryUsage();
     const memory = sampleMemory();

@@ -10,12 +10,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { count, lastValueFrom } from 'rxjs';
-import { geographyQa } from '../../builders/geography-qa/index.ts';
-import { createEngine } from '../../lib/model/engine.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
-import { createTask } from '../../lib/run/task.ts';
 import { type TestServerCounters, startTestServer } from '../../lib/testing/test-server.ts';
-import { cpuMsSince, geographySeeds, mean, num, range, scratchDir } from './common.ts';
+import { cpuMsSince, geographyBenchTask, geographySeeds, mean, num, range, scratchDir } from './common.ts';
 
 const latencyMs = 50;
 const callLimit = 64;
@@ -129,17 +126,7 @@ async function runRxdgt(server: BenchServer, target: number): Promise<Run> {
   const dir = await scratchDir('saturation-rxdgt');
   try {
     const model = createOpenAI({ baseURL: server.baseURL, modelId: 'test-model', apiKey: 'k' });
-    // Cache off as in the overhead benchmark: a prompt repeated by chance must not skip its request.
-    const generator = createEngine(model, { callLimit, cacheSize: 0 });
-    const task = createTask({
-      kind: 'generation',
-      name: 'geo',
-      seeds: geographySeeds,
-      builder: geographyQa({ generator }),
-      numOutputsToGenerate: target,
-      concurrency: callLimit,
-      outputDir: dir.path,
-    });
+    const task = geographyBenchTask(model, callLimit, target, dir.path);
     return await measure(server, () => lastValueFrom(task.run().pipe(count())));
   } finally {
     await dir.remove();

@@ -1,17 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { type ReadDataFileOptions, readDataFile } from '../../lib/config/data-file.ts';
-import { configErrorOf, useTempDir, writeFiles } from './temp-files.ts';
+import { configErrorOf, tempDirWith, useTempDir } from './temp-files.ts';
 
 describe('readDataFile', () => {
   const tempDir = useTempDir();
-
-  /** A fresh temp dir holding `files`. */
-  async function dirWith(files: Record<string, string>): Promise<string> {
-    const dir = await tempDir();
-    await writeFiles(dir, files);
-    return dir;
-  }
+  const dirWith = tempDirWith(tempDir);
 
   /** The ConfigError of reading `pattern` in a fresh temp dir holding `files`, and that dir. */
   async function readFailure(files: Record<string, string>, pattern: string, options: Omit<ReadDataFileOptions, 'baseDir'> = {}) {

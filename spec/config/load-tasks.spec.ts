@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { mergeBuilderSpec } from '../../lib/config/builder-spec.ts';
 import { type LoadTasksOptions, loadTasks } from '../../lib/config/load-tasks.ts';
 import { taskSpecSchemaWith } from '../../lib/config/task-spec.ts';
-import { configErrorOf, useTempDir, writeFiles } from './temp-files.ts';
+import { configErrorOf, tempDirWith, useTempDir } from './temp-files.ts';
 
 const geographyTask = `task_name: public/examples/geography_qa
 task_description: Generate questions and answers about world geography
@@ -24,13 +24,7 @@ const header = (name: string, extra = '') => `task_name: ${name}\ntask_descripti
 
 describe('loadTasks', () => {
   const tempDir = useTempDir();
-
-  /** A fresh temp dir holding `files`. */
-  async function dirWith(files: Record<string, string>): Promise<string> {
-    const dir = await tempDir();
-    await writeFiles(dir, files);
-    return dir;
-  }
+  const dirWith = tempDirWith(tempDir);
 
   /** `loadTasks` from `dir`, with an empty environment unless `options` gives one. */
   const load = (dir: string, paths: readonly string[], options: Omit<LoadTasksOptions, 'cwd'> = {}) =>

@@ -25,6 +25,15 @@ export async function writeFiles(dir: string, files: Record<string, string>): Pr
   }
 }
 
+/** A maker of fresh temp dirs holding the given files (relative path → text). */
+export function tempDirWith(tempDir: () => Promise<string>): (files: Record<string, string>) => Promise<string> {
+  return async (files) => {
+    const dir = await tempDir();
+    await writeFiles(dir, files);
+    return dir;
+  };
+}
+
 /** The ConfigError `promise` rejects with; fails the test when it resolves or rejects with something else. */
 export async function configErrorOf(promise: Promise<unknown>): Promise<ConfigError> {
   const error: unknown = await promise.then(

@@ -2,24 +2,14 @@ import { describe, expect, test } from 'vitest';
 import { lcsLength, hasCommonSubsequence, rougeL, rougeLTokens } from '../../lib/text/rouge-l.ts';
 import { SimilarityIndex } from '../../lib/text/similarity-index.ts';
 import { tokenize } from '../../lib/text/tokenize.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
-/** Deterministic PRNG (mulberry32), so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const vocabulary = ['the', 'a', 'cat', 'dog', 'sat', 'on', 'mat', 'what', 'is', 'of', 'red', 'big', 'ran', 'to', 'house', 'why', 'how', 'many', 'blue', 'car'];
 
 /** Random sentences over a small vocabulary, many of them edits of earlier ones, with case, punctuation and token-free noise. */
 function sentences(count: number, seed: number): string[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <V>(values: readonly V[]): V => values[Math.floor(next() * values.length)]!;
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
