@@ -28,6 +28,8 @@ export class TaskRun {
   private inFlight = 0;
   /** Accepted records out of the builder, still being appended to disk: they count toward the target. */
   private persisting = 0;
+  /** Outcomes out of the builder still being written. Bounded, so a fast model cannot outrun the disk. */
+  private writing = 0;
   private attempt = 0;
   private pumping = false;
   private exhausted = false;
@@ -110,7 +112,8 @@ export class TaskRun {
     const { plan } = this;
     if (this.pumping || !plan) return;
     this.pumping = true;
-    while (!this.stopped && !this.exhausted && plan.room(this.acceptedSoFar() + this.persisting, this.inFlight) > 0) {
+    const writeRoom = (): number => this.options.concurrency - this.writing;
+    while (!this.stopped && !this.exhausted && writeRoom() > 0 && plan.room(this.acceptedSoFar() + this.persisting, this.inFlight) > 0) {
       const input = plan.next();
       if (input === undefined) this.exhausted = true;
       else {
@@ -126,15 +129,19 @@ export class TaskRun {
   private leaveBuilder(outcome: Outcome<DataPoint>): void {
     if (outcome.status === 'restored') return;
     this.inFlight -= 1;
+    this.writing += 1;
     if (outcome.status === 'accepted') this.persisting += 1;
     this.pump();
   }
 
   private record(outcome: Outcome<DataPoint>): void {
+    if (outcome.status !== 'restored') this.writing -= 1;
     if (outcome.status === 'accepted') this.persisting -= 1;
     this.progress = advanceProgress(this.progress, outcome, this.options.scheduler.now());
     if (outcome.status !== 'rejected') this.plan?.loader?.addMachine(outcome.record, this.progress.accepted);
     this.hooks.onProgress?.(this.progress);
+    // A finished write may be what held the next input back.
+    this.pump();
   }
 
   /** Appends an outcome to its file: accepted records to `data.jsonl`, rejections to `blocks/<block>.jsonl`. */

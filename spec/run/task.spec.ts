@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { geographyQa } from '../../builders/geography-qa/index.ts';
 import { qaRater } from '../../builders/qa-rater/index.ts';
@@ -55,6 +55,25 @@ describe('generation tasks', () => {
     await lastValueFrom(geographyTask(dir, engineFor(server, { callLimit: 64 }), { numOutputsToGenerate: 3, concurrency: 64 }).run());
     expect(server.counters.maxInFlight).toBe(3);
     expect(server.counters.requests).toBe(3);
+  });
+
+  test('a model faster than the disk never runs far ahead of the writes (memory stays flat)', async () => {
+    const model = new FakeLanguageModel({ answers: (_request, index) => `Question: Unique ${index}?\nAnswer: A.` });
+    const generator = createEngine(model, { callLimit: 8, cacheSize: 0 });
+    const task = createTask({ kind: 'generation', name: 'geo', seeds, builder: geographyQa({ generator }), outputDir: tempDir(), numOutputsToGenerate: 3000, concurrency: 8 });
+    let emitted = 0;
+    let mostAhead = 0;
+    await lastValueFrom(
+      task.run().pipe(
+        tap(() => {
+          emitted += 1;
+          mostAhead = Math.max(mostAhead, model.calls.length - emitted);
+        }),
+      ),
+    );
+    expect(emitted).toBe(3000);
+    // At most `concurrency` inputs in the builder plus `concurrency` outcomes being written.
+    expect(mostAhead).toBeLessThanOrEqual(16);
   });
 
   test('emits a record only once it is in data.jsonl', async () => {
