@@ -6,7 +6,7 @@ import { zodIssueToConfigError } from './config/zod-issue.ts';
 import { ConfigError } from './errors/config-error.ts';
 import type { Engine } from './model/engine.ts';
 import { packagePath } from './package-path.ts';
-import { engineFromBlock, isEngineBlock } from './run/lm-block.ts';
+import { engineFromBlock, engineTypes, isEngineBlock } from './run/lm-block.ts';
 import type { DataPoint } from './record.ts';
 import type { Builder } from './run/task.ts';
 import type { GenerationInput } from './run/task-inputs.ts';
@@ -16,6 +16,8 @@ export interface ResolvedBlocks {
   readonly spec: BuilderSpec;
   /** The engine of an LM block. */
   engine(name: string): Engine;
+  /** Every LM block's engine, by block name, in YAML order. */
+  readonly engines: ReadonlyMap<string, Engine>;
   /** The config of a utility block, parsed with its schema. */
   config<S extends z.ZodType>(name: string, schema: S): z.output<S>;
   /** Whether the builder YAML lists this block under `postprocessors`. */
@@ -91,42 +93,51 @@ export function findBuilder(dataBuilder: string, file: string | undefined): Buil
   throw new ConfigError(`${problem} (known: ${known})`, { file, field: 'data_builder' });
 }
 
+/** Where a block's config was written: the file and the field path of the block within it. */
+export interface BlockLocation {
+  readonly file: string;
+  readonly field: string;
+}
+
 /**
  * Resolves a builder's blocks once: one engine per LM block, shared by every task of the builder.
- * @throws {ConfigError} naming the builder file and the block field for an unknown type or a bad field
+ * `locate` says where each block was written (the builder YAML, or the joint config that overrode it), so
+ * errors point at the right file and field.
+ * @throws {ConfigError} naming the file and the block field for an unknown type or a bad field
  */
-export function resolveBlocks(spec: BuilderSpec, file: string): ResolvedBlocks {
+export function resolveBlocks(spec: BuilderSpec, locate: (name: string, index: number) => BlockLocation): ResolvedBlocks {
   const engines = new Map<string, Engine>();
   spec.blocks.forEach((block, index) => {
-    const field = `blocks.${index}`;
-    if (isEngineBlock(block)) engines.set(block.name, engineFromBlock(block, { file, field }));
+    const where = locate(block.name, index);
+    if (isEngineBlock(block)) engines.set(block.name, engineFromBlock(block, where));
     else if (!utilityBlockTypes.includes(block.type)) {
-      throw new ConfigError(`unknown block type \`${block.type}\` (known: openai, vllm-remote, ollama, ${utilityBlockTypes.join(', ')})`, {
-        file,
-        field: `${field}.type`,
+      throw new ConfigError(`unknown block type \`${block.type}\` (known: ${[...engineTypes, ...utilityBlockTypes].join(', ')})`, {
+        file: where.file,
+        field: `${where.field}.type`,
       });
     }
   });
-  const blockNamed = (name: string): { index: number; block: BuilderSpec['blocks'][number] } => {
+  const blockNamed = (name: string): { block: BuilderSpec['blocks'][number]; where: BlockLocation } => {
     const index = spec.blocks.findIndex((block) => block.name === name);
-    if (index === -1) throw new ConfigError(`builder \`${spec.name}\` needs a block named \`${name}\``, { file, field: 'blocks' });
-    return { index, block: spec.blocks[index] as BuilderSpec['blocks'][number] };
+    if (index === -1) throw new ConfigError(`builder \`${spec.name}\` needs a block named \`${name}\``, { ...locate(name, -1), field: 'blocks' });
+    return { block: spec.blocks[index] as BuilderSpec['blocks'][number], where: locate(name, index) };
   };
   return {
     spec,
+    engines,
     engine: (name) => {
       const engine = engines.get(name);
       if (engine) return engine;
-      const { index, block } = blockNamed(name);
-      throw new ConfigError(`block \`${name}\` must be a language model (type: openai, vllm-remote or ollama), not \`${block.type}\``, {
-        file,
-        field: `blocks.${index}.type`,
+      const { block, where } = blockNamed(name);
+      throw new ConfigError(`block \`${name}\` must be a language model (type: ${engineTypes.join(', ')}), not \`${block.type}\``, {
+        file: where.file,
+        field: `${where.field}.type`,
       });
     },
     config: (name, schema) => {
-      const { index, block } = blockNamed(name);
+      const { block, where } = blockNamed(name);
       const parsed = schema.safeParse(block);
-      if (!parsed.success) throw zodIssueToConfigError(parsed.error, file, { fieldPrefix: `blocks.${index}` });
+      if (!parsed.success) throw zodIssueToConfigError(parsed.error, where.file, { fieldPrefix: where.field });
       return parsed.data;
     },
     isPostprocessor: (name) => spec.postprocessors.some((entry) => entry.name === name),

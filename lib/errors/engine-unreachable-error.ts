@@ -12,8 +12,8 @@ export class EngineUnreachableError extends RxdgtError {
     const reason = options.cause instanceof Error ? `: ${options.cause.message}` : '';
     super(
       `cannot reach the ${options.provider} engine of block \`${options.block}\` at ${options.url}${reason}. ` +
-        'Start it, or point the block elsewhere with --config-path (e.g. `type: openai`, `base_url: http://127.0.0.1:8000/v1`) ' +
-        'or the OLLAMA_HOST / OPENAI_BASE_URL environment variables.',
+        'Start it, or point the block elsewhere with --config-path (e.g. `type: openai`, `base_url: http://127.0.0.1:8000/v1`)' +
+        (options.provider === 'ollama' ? ' or the OLLAMA_HOST environment variable.' : ' or the OPENAI_BASE_URL environment variable (when the block sets no base_url).'),
       { cause: options.cause },
     );
     this.block = options.block;

@@ -60,7 +60,14 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
     const override = builderOverrides[definition.name];
     const base = await loadBuilderSpec(definition.yamlPath);
     const spec = override ? mergeBuilderSpec(base, override, { file: settings.configPath, field: `databuilders.${definition.name}` }) : base;
-    const entry = { definition, blocks: resolveBlocks(spec, override && settings.configPath ? settings.configPath : definition.yamlPath) };
+    // A block the joint config overrides is reported at its place in the config; the others in the builder YAML.
+    const locate = (name: string, index: number) => {
+      const overridden = override?.blocks?.findIndex((block) => block.name === name) ?? -1;
+      return overridden >= 0 && settings.configPath
+        ? { file: settings.configPath, field: `databuilders.${definition.name}.blocks.${overridden}` }
+        : { file: definition.yamlPath, field: `blocks.${index}` };
+    };
+    const entry = { definition, blocks: resolveBlocks(spec, locate) };
     builders.set(definition.name, entry);
     return entry;
   };
@@ -69,7 +76,8 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   for (const { file, spec, seeds, data } of loaded) {
     const { definition, blocks } = await builderFor(spec.data_builder, file);
     const runner = spec.runner_config ?? {};
-    const concurrency = Math.max(...blocks.spec.blocks.map((block) => (block as { call_limit?: number }).call_limit ?? 10));
+    // A task keeps as many inputs in flight as its busiest LM block may serve at once.
+    const concurrency = Math.max(1, ...[...blocks.engines.values()].map((engine) => engine.callLimit));
     const common = {
       name: spec.task_name,
       outputDir: settings.outputDir ?? runner.output_dir ?? spec.datastore?.output_dir ?? env['DGT_OUTPUT_DIR'] ?? 'output',
@@ -98,13 +106,7 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
     }
   }
   const engines = [...builders.entries()].flatMap(([builder, { blocks }]) =>
-    blocks.spec.blocks.flatMap((block): RunEngine[] => {
-      try {
-        return [{ builder, block: block.name, engine: blocks.engine(block.name) }];
-      } catch {
-        return [];
-      }
-    }),
+    [...blocks.engines].map(([block, engine]): RunEngine => ({ builder, block, engine })),
   );
   return { tasks, engines };
 }

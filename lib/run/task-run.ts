@@ -79,7 +79,12 @@ export class TaskRun {
     };
   }
 
-  /** Restored records first (they rebuild dedup state), then inputs as room allows, through the builder. */
+  /**
+   * Restored records first (they rebuild dedup state), then inputs as room allows, through the builder.
+   * Stop criteria sit between the builder and the disk: stopping aborts the LM calls still in flight, while
+   * the outcomes already made finish their writes and are emitted and counted, so the files and the
+   * task's result agree.
+   */
   private outcomes(plan: InputPlan): Observable<Outcome<DataPoint>> {
     this.plan = plan;
     // concatMap subscribes the pipeline below synchronously; inputs start right after.
@@ -89,9 +94,9 @@ export class TaskRun {
       startWith(...(restored as Outcome<never>[])),
       this.options.builder as Builder<never>,
       tap((outcome) => this.leaveBuilder(outcome)),
+      stopWhen<DataPoint>(this.criteria(), { scheduler: this.options.scheduler, onStop: (criterion, progress) => (this.stopped = { criterion, progress }) }),
       mergeMap((outcome) => from(this.persist(outcome)).pipe(map(() => outcome))),
       tap((outcome) => this.record(outcome)),
-      stopWhen<DataPoint>(this.criteria(), { scheduler: this.options.scheduler, onStop: (criterion, progress) => (this.stopped = { criterion, progress }) }),
     );
   }
 

@@ -66,7 +66,7 @@ describe('geographyQa', () => {
       ['dedup', 'rouge_scorer'],
     ]);
     expect(spec.postprocessors).toEqual([{ name: 'dedup' }]);
-    const blocks = resolveBlocks(spec, definition.yamlPath);
+    const blocks = resolveBlocks(spec, (_name, index) => ({ file: definition.yamlPath, field: `blocks.${index}` }));
     const generator = blocks.engine('generator');
     expect([generator.model.provider, generator.model.modelId, generator.callLimit]).toEqual(['ollama', 'granite4:3b', 10]);
     expect(generator.params).toEqual({ temperature: 0, maxTokens: 128, providerOptions: { options: { num_ctx: 4096 } } });

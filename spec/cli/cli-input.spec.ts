@@ -40,8 +40,15 @@ const cases: readonly BadInput[] = [
     name: 'an unknown engine type in the joint config: the block field `type`',
     setup: (dir) => {
       const config = join(dir, 'config.yaml');
-      writeFileSync(config, 'databuilders:\n  public/examples/geography_qa:\n    blocks:\n      - name: generator\n        type: gpt-magic\n');
-      return { args: ['--task-paths', 'samples/geography-qa', '--config-path', config], names: [config, 'type`', 'gpt-magic'] };
+      // The overridden block is listed second in the config, first in the builder YAML: the error names the config's place.
+      writeFileSync(
+        config,
+        'databuilders:\n  public/examples/geography_qa:\n    blocks:\n      - name: dedup\n        threshold: 0.9\n      - name: generator\n        type: gpt-magic\n',
+      );
+      return {
+        args: ['--task-paths', 'samples/geography-qa', '--config-path', config],
+        names: [config, 'field `databuilders.public/examples/geography_qa.blocks.1.type`', 'gpt-magic'],
+      };
     },
   },
   {
