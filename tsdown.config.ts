@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: { index: 'lib/index.ts', testing: 'lib/testing/index.ts', bin: 'lib/cli/bin.ts' },
+  entry: { index: 'lib/index.ts', testing: 'lib/testing/index.ts', cli: 'lib/cli/bin.ts' },
   format: 'esm',
   dts: true,
   sourcemap: true,

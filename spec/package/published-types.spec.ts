@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -38,6 +38,24 @@ function diagnosticsOf(source: string): string[] {
     .filter((diagnostic) => !diagnostic.file?.fileName.includes('/node_modules/zod/'))
     .map((diagnostic) => `${diagnostic.file?.fileName ?? ''}: ${ts50.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`);
 }
+
+test('every path package.json publishes exists after the build, and the installed command runs', () => {
+  const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as {
+    bin: Record<string, string>;
+    main: string;
+    types: string;
+    exports: Record<string, string | Record<string, string>>;
+  };
+  const paths = [
+    ...Object.values(manifest.bin),
+    manifest.main,
+    manifest.types,
+    ...Object.values(manifest.exports).flatMap((entry) => (typeof entry === 'string' ? [entry] : Object.values(entry))),
+  ];
+  expect(paths.filter((path) => !existsSync(path))).toEqual([]);
+  const help = execFileSync('node', [manifest.bin['rxdgt'] as string, '--help'], { encoding: 'utf8' });
+  expect(help).toMatch(/^Usage: rxdgt run --task-paths/);
+});
 
 test('the published types compile under TypeScript 5.0', () => {
   expect(ts50.version).toBe('5.0.4');
