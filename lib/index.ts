@@ -27,6 +27,7 @@ export {
   type TaskOptions,
   type TransformationTaskOptions,
 } from './run/task.ts';
+export { withConcurrency } from './run/task-options.ts';
 export type { GenerationInput } from './run/task-inputs.ts';
 export { runTasks, type RunTasksOptions } from './run/run-tasks.ts';
 export { prepareRun, type PreparedRun, type RunEngine, type RunSettings } from './run/prepare-run.ts';

@@ -4,7 +4,7 @@ import { packagePath } from '../../lib/package-path.ts';
 import { Engine } from '../../lib/model/engine.ts';
 import { parseConfig } from '../../lib/parse-config.ts';
 import type { DataPoint } from '../../lib/record.ts';
-import type { Builder } from '../../lib/run/task.ts';
+import { type Builder, withConcurrency } from '../../lib/run/task-options.ts';
 import type { GenerationInput } from '../../lib/run/task-inputs.ts';
 import { loadTemplate } from '../../lib/template.ts';
 import { dedupe } from '../../operators/dedupe.ts';
@@ -17,6 +17,8 @@ export type GeographyQaRecord = DataPoint & { readonly question: string; readonl
 export interface GeographyQaConfig {
   /** The LM block that writes pairs. */
   readonly generator: Engine;
+  /** Record field the dedupe compares (DGT's dedup block `input_map`). @default 'question' */
+  readonly dedupKey?: string;
   /** Rouge-L threshold of the question dedupe (DGT's `threshold`; 1.0 removes exact duplicates, 1.1 is off). @default 1.0 */
   readonly dedupThreshold?: number;
   /** In-context examples per prompt, drawn with replacement from the batch. @default 3 */
@@ -27,6 +29,7 @@ export interface GeographyQaConfig {
 
 const configSchema = z.object({
   generator: z.custom<Engine>((value) => value instanceof Engine, 'expected an Engine (createEngine)'),
+  dedupKey: z.string().min(1).default('question'),
   dedupThreshold: z.number().min(0).default(1.0),
   examplesPerPrompt: z.number().int().min(1).default(3),
   random: z.custom<() => number>((value) => typeof value === 'function').default(() => Math.random),
@@ -61,19 +64,20 @@ export function parseQuestionAnswer(text: string): { question: string; answer: s
  * ```
  */
 export function geographyQa(config: GeographyQaConfig): Builder<GenerationInput> {
-  const { generator, dedupThreshold, examplesPerPrompt, random } = parseConfig('geographyQa', configSchema, config);
+  const { generator, dedupKey, dedupThreshold, examplesPerPrompt, random } = parseConfig('geographyQa', configSchema, config);
   const template = loadTemplate(packagePath('builders', 'geography-qa', 'prompt.txt'));
   const pick = (examples: readonly DataPoint[]): DataPoint[] =>
     Array.from({ length: examplesPerPrompt }, () => examples[Math.floor(random() * examples.length)] as DataPoint);
   const encode = (examples: readonly DataPoint[]): string =>
     examples.map((example) => `Question: ${String(example['question'])}\nAnswer: ${String(example['answer'])}`).join('\n\n');
 
-  return pipe(
+  const builder = pipe(
     generate<GenerationInput, GeographyQaRecord>({
       engine: generator,
       prompt: (input) => template.render({ examples: encode(pick(input.examples)) }),
       parse: (text, input) => ({ task_name: input.task_name, is_seed: false, ...parseQuestionAnswer(text) }),
     }),
-    dedupe<GeographyQaRecord>({ name: 'dedup', key: 'question', threshold: dedupThreshold }),
+    dedupe<GeographyQaRecord>({ name: 'dedup', key: dedupKey, threshold: dedupThreshold }),
   );
+  return withConcurrency(builder, generator.callLimit);
 }

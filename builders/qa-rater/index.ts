@@ -4,7 +4,7 @@ import { Engine } from '../../lib/model/engine.ts';
 import { packagePath } from '../../lib/package-path.ts';
 import { parseConfig } from '../../lib/parse-config.ts';
 import type { DataPoint } from '../../lib/record.ts';
-import type { Builder } from '../../lib/run/task.ts';
+import { type Builder, withConcurrency } from '../../lib/run/task-options.ts';
 import { loadTemplate } from '../../lib/template.ts';
 import { generate } from '../../operators/generate.ts';
 import { salvageRatings, type Ratings } from './salvage-ratings.ts';
@@ -42,11 +42,12 @@ const configSchema = z.object({
 export function qaRater(config: QaRaterConfig): Builder<DataPoint> {
   const { rater } = parseConfig('qaRater', configSchema, config);
   const template = loadTemplate(packagePath('builders', 'qa-rater', 'judge.txt'));
-  return pipe(
+  const builder = pipe(
     generate<DataPoint, RatedRecord>({
       engine: rater,
       prompt: (record) => template.render({ question: record['question'] ?? '', answer: record['answer'] ?? '' }),
       parse: (text, record) => ({ ...record, is_seed: false, ratings: salvageRatings(text) }),
     }),
   );
+  return withConcurrency(builder, rater.callLimit);
 }

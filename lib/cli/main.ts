@@ -8,8 +8,8 @@ import type { TaskResult } from '../store/task-store.ts';
 import { parseArgs, usage } from './args.ts';
 import { RunReport } from './report.ts';
 
-/** Statuses after which a run has not done its job: exit code 1. */
-const failedStatuses: ReadonlySet<TaskResult['status']> = new Set(['failed', 'errored', 'cancelled']);
+/** Statuses after which a run has not done its job: exit code 1. A stalled task made fewer records than asked. */
+const failedStatuses: ReadonlySet<TaskResult['status']> = new Set(['failed', 'errored', 'cancelled', 'stalled']);
 
 /**
  * `rxdgt run ...`: loads the tasks, checks the engines answer, runs every task and prints a summary.

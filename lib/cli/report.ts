@@ -70,7 +70,7 @@ export class RunReport {
 
   private describe(line: TaskLine): string {
     const progress = line.progress;
-    const made = progress?.accepted ?? 0;
+    const made = recordsOf(line);
     const of = `/${line.task.target}`;
     const state = line.result ? line.result.status : 'running';
     const rejected = progress?.rejected ?? 0;
@@ -82,11 +82,11 @@ export class RunReport {
     const rows = this.lines.map(({ task, progress, result }) => [
       task.name,
       result?.status ?? 'cancelled',
-      String(progress?.accepted ?? 0),
+      String(recordsOf({ progress, result })),
       String(progress?.rejected ?? 0),
       String(lmCalls(progress)),
       String(progress ? progress.usage.promptTokens + progress.usage.completionTokens : 0),
-      progress ? `${((progress.now - progress.startedAt) / 1000).toFixed(1)} s` : '-',
+      elapsedOf({ progress, result }),
     ]);
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] as string).length)));
     const format = (row: readonly string[]): string => row.map((cell, column) => cell.padEnd(widths[column] as number)).join('  ');
@@ -101,6 +101,17 @@ export class RunReport {
  * LM calls made so far: answered ones (usage counts only those) plus failed ones, so a run whose calls all fail
  * does not report 0 calls beside "17 of 20 LM calls failed".
  */
+/** Records the task holds: its result's count once it ended (restored ones included), else its progress. */
+function recordsOf({ progress, result }: Pick<TaskLine, 'progress' | 'result'>): number {
+  return result?.metrics?.['Number of data produced'] ?? progress?.accepted ?? 0;
+}
+
+/** Wall time of the task: from its result once it ended, else from its progress. */
+function elapsedOf({ progress, result }: Pick<TaskLine, 'progress' | 'result'>): string {
+  const ms = result?.end_time ? Date.parse(result.end_time) - Date.parse(result.start_time) : progress ? progress.now - progress.startedAt : undefined;
+  return ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`;
+}
+
 function lmCalls(progress: TaskProgress | undefined): number {
   return progress ? progress.usage.calls + progress.failures : 0;
 }

@@ -40,7 +40,7 @@ export function isTimeElapsed(ms: number): StopCriterion {
  */
 export function isStalled(attempts = 100): StopCriterion {
   const limit = parseConfig('isStalled', positiveInt, attempts);
-  return criterion('stalled', (p) => p.sinceLastAccepted >= limit, () => `stalled: no new record in the last ${limit} attempts`);
+  return criterion('stalled', (p) => p.sinceLastAccepted >= limit, () => `no new record in the last ${limit} attempts`);
 }
 
 /**

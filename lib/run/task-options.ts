@@ -1,20 +1,33 @@
 import { type OperatorFunction, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { z } from 'zod';
+import { parseConfig } from '../parse-config.ts';
 import type { DataPoint, Fields, Outcome } from '../record.ts';
 import type { TaskResult } from '../store/task-store.ts';
 import type { StopCriterion } from './stop-criteria.ts';
 import type { GenerationInput } from './task-inputs.ts';
 import type { TaskProgress } from './task-progress.ts';
 
-/** A databuilder's pipeline, as a task runs it: one outcome per input. */
-export type Builder<In> = OperatorFunction<Outcome<In>, Outcome<DataPoint>>;
+/**
+ * A databuilder's pipeline, as a task runs it. The contract: **one outcome per input**, in any order. A
+ * block that refuses a record rejects it (the rejection is kept in `blocks/<block>.jsonl`); it never drops
+ * it, as RxJS `filter` would: a task counts its inputs in flight by their outcomes. A builder may carry the
+ * number of inputs it can serve at once (its LM block's `call_limit`), which a task uses by default.
+ */
+export type Builder<In> = OperatorFunction<Outcome<In>, Outcome<DataPoint>> & { readonly concurrency?: number };
+
+/** Gives a builder pipe the concurrency its LM block can serve, for tasks to use by default. */
+export function withConcurrency<In>(builder: OperatorFunction<Outcome<In>, Outcome<DataPoint>>, concurrency: number): Builder<In> {
+  return Object.assign(builder, { concurrency });
+}
 
 interface CommonOptions {
   /** DGT's `task_name`: names the output folder and is stamped on every record. */
   readonly name: string;
+  /** Output sub-path under `outputDir`, when it differs from the name (DGT's `store_name`). @default name */
+  readonly storeName?: string;
   /** Parent of the task's folder (DGT's `output_dir`). @default process.env.DGT_OUTPUT_DIR ?? 'output' */
   readonly outputDir?: string;
-  /** Most inputs in flight at once; set it to the builder's `call_limit`. @default 10 */
+  /** Most inputs in flight at once. @default the builder's `concurrency` (its LM block's `call_limit`), else 10 */
   readonly concurrency?: number;
   /** Extra stop criteria; any one ends the task. @default [] */
   readonly stopWhen?: readonly StopCriterion[];
@@ -64,8 +77,9 @@ export interface RunHooks {
 
 const commonShape = {
   name: z.string().min(1),
+  storeName: z.string().min(1).optional(),
   outputDir: z.string().min(1).default(() => process.env['DGT_OUTPUT_DIR'] ?? 'output'),
-  concurrency: z.number().int().min(1).default(10),
+  concurrency: z.number().int().min(1).optional(),
   stopWhen: z.array(z.custom<StopCriterion>((value) => typeof value === 'function')).default([]),
   maxFailureRate: z.number().gt(0).max(1).default(0.5),
   failureRateAfter: z.number().int().min(1).default(20),
@@ -87,5 +101,12 @@ export const taskOptionsSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ ...commonShape, kind: z.literal('transformation'), data: z.array(z.record(z.string(), z.unknown())) }),
 ]);
-export type ParsedTaskOptions = z.output<typeof taskOptionsSchema>;
+/** Task options after parsing, with the concurrency resolved. */
+export type ParsedTaskOptions = z.output<typeof taskOptionsSchema> & { readonly concurrency: number };
+
+/** Parses task options eagerly (R3) and resolves the concurrency: given, else the builder's, else 10. */
+export function parseTaskOptions(options: TaskOptions): ParsedTaskOptions {
+  const parsed = parseConfig('createTask', taskOptionsSchema, options);
+  return { ...parsed, concurrency: parsed.concurrency ?? (options.builder as Builder<never>).concurrency ?? 10 };
+}
 

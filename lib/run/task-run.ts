@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Observable, type Subscriber, Subject, concatMap, from, map, mergeMap, startWith, tap } from 'rxjs';
+import { EMPTY, type Observable, type Subscriber, Subject, concat, concatMap, from, map, mergeMap, tap } from 'rxjs';
 import { stopWhen } from '../../operators/stop-when.ts';
 import { errorMessage } from '../error-message.ts';
 import { accepted } from '../outcome.ts';
@@ -11,7 +11,19 @@ import type { Builder, ParsedTaskOptions, RunHooks } from './task-options.ts';
 import { type TaskProgress, advanceProgress, initialProgress } from './task-progress.ts';
 
 /** Statuses named after the stop criterion that ended a task. */
-const statusOfReason: Readonly<Record<string, TaskResult['status']>> = { complete: 'completed', failure_rate: 'failed', stalled: 'stalled', time_elapsed: 'time_elapsed' };
+const statusOfReason: Readonly<Record<string, TaskResult['status']>> = {
+  complete: 'completed',
+  already_complete: 'completed',
+  failure_rate: 'failed',
+  stalled: 'stalled',
+  time_elapsed: 'time_elapsed',
+};
+
+/** How a task ended, once known. */
+interface Ending {
+  readonly reason: string;
+  readonly message: string;
+}
 
 /**
  * One subscription of a task: feeds inputs into the builder no faster than the target allows, appends each
@@ -23,9 +35,11 @@ export class TaskRun {
   private readonly inputs = new Subject<Outcome<never>>();
   private progress: TaskProgress;
   private plan: InputPlan | undefined;
-  private stopped: { readonly criterion: StopCriterion; readonly progress: TaskProgress } | undefined;
-  /** Inputs inside the builder (holding an LM slot or waiting for one). */
-  private inFlight = 0;
+  /** Records an earlier run made (counted from the start, before their replay reaches the end). */
+  private restoredCount = 0;
+  private ending: Ending | undefined;
+  /** Inputs inside the builder, by attempt: the first outcome of an attempt frees its slot. */
+  private readonly inFlight = new Set<number>();
   /** Accepted records out of the builder, still being appended to disk: they count toward the target. */
   private persisting = 0;
   /** Outcomes out of the builder still being written. Bounded, so a fast model cannot outrun the disk. */
@@ -47,35 +61,48 @@ export class TaskRun {
 
   /** Starts the run into `subscriber`; returns the teardown. */
   start(subscriber: Subscriber<DataPoint>): () => void {
+    // Ending writes files: if that fails (an unwritable folder), the subscriber still hears about it.
+    const settle = (status: TaskResult['status'], ending: Ending, done: () => void): void => {
+      try {
+        this.end(status, ending);
+        done();
+      } catch (error) {
+        subscriber.error(error);
+      }
+    };
     const subscription = from(planInputs(this.options, this.store))
-      .pipe(concatMap((plan) => this.outcomes(plan)))
+      .pipe(concatMap(({ restored, plan }) => this.outcomes(restored, plan)))
       .subscribe({
         next: (outcome) => {
           if (outcome.status === 'accepted') subscriber.next(outcome.record);
         },
         error: (error: unknown) => {
-          void this.store.close().finally(() => {
-            this.end('errored', 'error', errorMessage(error));
-            subscriber.error(error);
-          });
+          void this.store
+            .close()
+            .catch(() => undefined)
+            .then(() => settle('errored', { reason: 'error', message: errorMessage(error) }, () => subscriber.error(error)));
         },
         complete: () => {
-          this.store.finish().then(() => {
-            const reason = this.stopped?.criterion.reason ?? 'complete';
-            this.end(statusOfReason[reason] ?? 'completed', reason, this.stopped?.criterion.describe(this.stopped.progress));
-            subscriber.complete();
-          }, (error: unknown) => subscriber.error(error));
+          const ending = this.ending ?? { reason: 'complete', message: `${this.acceptedSoFar()} records made` };
+          this.store
+            .finish()
+            .then(() => settle(statusOfReason[ending.reason] ?? 'completed', ending, () => subscriber.complete()))
+            .catch((error: unknown) => subscriber.error(error));
         },
       });
     return () => {
       subscription.unsubscribe();
-      // A consumer that takes exactly the target (`take(n)`) unsubscribes before completion reaches us.
-      if (!this.ended && this.options.kind === 'generation' && this.acceptedSoFar() >= this.options.numOutputsToGenerate) {
-        this.store.finishSync();
-        this.end('completed', 'complete', `${this.acceptedSoFar()} of ${this.options.numOutputsToGenerate} records made`);
+      if (this.ended) return;
+      try {
+        // A consumer that takes exactly the target (`take(n)`) unsubscribes before completion reaches us.
+        if (this.options.kind === 'generation' && this.acceptedSoFar() >= this.options.numOutputsToGenerate) {
+          this.store.finishSync();
+          this.end('completed', { reason: 'complete', message: `${this.acceptedSoFar()} of ${this.options.numOutputsToGenerate} records made` });
+        } else this.end('cancelled', { reason: 'cancelled', message: 'unsubscribed before the task ended' });
+      } catch {
+        // Nobody is listening any more; the records already emitted are on disk.
       }
-      this.end('cancelled', 'cancelled', 'unsubscribed before the task ended');
-      void this.store.close();
+      void this.store.close().catch(() => undefined);
     };
   }
 
@@ -85,16 +112,24 @@ export class TaskRun {
    * the outcomes already made finish their writes and are emitted and counted, so the files and the
    * task's result agree.
    */
-  private outcomes(plan: InputPlan): Observable<Outcome<DataPoint>> {
+  private outcomes(restored: readonly DataPoint[], plan: InputPlan): Observable<Outcome<DataPoint>> {
     this.plan = plan;
+    this.restoredCount = restored.length;
+    const { options } = this;
+    if (options.kind === 'generation' && restored.length >= options.numOutputsToGenerate) {
+      this.ending = { reason: 'already_complete', message: `${restored.length} records already made (target ${options.numOutputsToGenerate})` };
+      return EMPTY;
+    }
     // concatMap subscribes the pipeline below synchronously; inputs start right after.
     queueMicrotask(() => this.pump());
-    const restored = plan.restored.map((record): Restored => ({ status: 'restored', attempt: -1, record }));
-    return this.inputs.pipe(
-      startWith(...(restored as Outcome<never>[])),
-      this.options.builder as Builder<never>,
+    const replay = from(restored.map((record): Restored => ({ status: 'restored', attempt: -1, record })));
+    return concat(replay as Observable<Outcome<never>>, this.inputs).pipe(
+      options.builder as Builder<never>,
       tap((outcome) => this.leaveBuilder(outcome)),
-      stopWhen<DataPoint>(this.criteria(), { scheduler: this.options.scheduler, onStop: (criterion, progress) => (this.stopped = { criterion, progress }) }),
+      stopWhen<DataPoint>(this.criteria(), {
+        scheduler: options.scheduler,
+        onStop: (criterion, progress) => (this.ending = { reason: criterion.reason, message: criterion.describe(progress) }),
+      }),
       mergeMap((outcome) => from(this.persist(outcome)).pipe(map(() => outcome))),
       tap((outcome) => this.record(outcome)),
     );
@@ -107,9 +142,9 @@ export class TaskRun {
     return [...generation, ...options.stopWhen, failureRate];
   }
 
-  /** Records made so far, counting restored ones from the start, before their replay reaches the end. */
+  /** Records made so far, restored ones included. */
   private acceptedSoFar(): number {
-    return (this.plan?.restored.length ?? 0) + this.progress.accepted - this.progress.restored;
+    return this.restoredCount + this.progress.accepted - this.progress.restored;
   }
 
   /** Starts as many inputs as the plan has room for. Re-entrant calls (a synchronous outcome) are folded in. */
@@ -118,22 +153,22 @@ export class TaskRun {
     if (this.pumping || !plan) return;
     this.pumping = true;
     const writeRoom = (): number => this.options.concurrency - this.writing;
-    while (!this.stopped && !this.exhausted && writeRoom() > 0 && plan.room(this.acceptedSoFar() + this.persisting, this.inFlight) > 0) {
+    while (!this.ending && !this.exhausted && writeRoom() > 0 && plan.room(this.acceptedSoFar() + this.persisting, this.inFlight.size) > 0) {
       const input = plan.next();
       if (input === undefined) this.exhausted = true;
       else {
-        this.inFlight += 1;
+        this.inFlight.add(this.attempt);
         this.inputs.next(accepted(this.attempt++, input) as Outcome<never>);
       }
     }
     this.pumping = false;
-    if (this.exhausted && this.inFlight === 0) this.inputs.complete();
+    if (this.exhausted && this.inFlight.size === 0) this.inputs.complete();
   }
 
   /** An input's outcome left the builder: its slot is free for the next input while the outcome is written. */
   private leaveBuilder(outcome: Outcome<DataPoint>): void {
     if (outcome.status === 'restored') return;
-    this.inFlight -= 1;
+    this.inFlight.delete(outcome.attempt);
     this.writing += 1;
     if (outcome.status === 'accepted') this.persisting += 1;
     this.pump();
@@ -159,7 +194,8 @@ export class TaskRun {
     return this.store.appendRejected(block, { ...record, attempt: outcome.attempt, issues: outcome.issues });
   }
 
-  private end(status: TaskResult['status'], reason: string, message: string | undefined): void {
+  /** Writes the task's result line once, however the task ended. */
+  private end(status: TaskResult['status'], { reason, message }: Ending): void {
     if (this.ended) return;
     this.ended = true;
     const { options, progress } = this;
@@ -170,12 +206,12 @@ export class TaskRun {
       process_id: process.pid,
       status,
       reason,
-      ...(message ? { message } : {}),
+      message,
       start_time: this.startTime,
       end_time: new Date(options.scheduler.now()).toISOString(),
       metrics: {
         'Number of data produced': this.acceptedSoFar(),
-        records_restored: progress.restored,
+        records_restored: this.restoredCount,
         records_rejected: progress.rejected,
         lm_calls: progress.usage.calls,
         lm_calls_cached: progress.usage.cachedCalls,
@@ -183,7 +219,7 @@ export class TaskRun {
         completion_tokens: progress.usage.completionTokens,
       },
     };
-    this.store.writeResultSync(result, this.plan?.loader?.position);
     this.hooks.onEnd?.(result, progress);
+    this.store.writeResultSync(result, this.plan?.loader?.position);
   }
 }

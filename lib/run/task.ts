@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { Observable } from 'rxjs';
-import { parseConfig } from '../parse-config.ts';
 import type { DataPoint } from '../record.ts';
 import { TaskStore } from '../store/task-store.ts';
-import { type ParsedTaskOptions, type RunHooks, type TaskOptions, taskOptionsSchema } from './task-options.ts';
+import { type ParsedTaskOptions, type RunHooks, type TaskOptions, parseTaskOptions } from './task-options.ts';
 import { TaskRun } from './task-run.ts';
 
 export type { Builder, GenerationTaskOptions, RunHooks, TaskOptions, TransformationTaskOptions } from './task-options.ts';
@@ -26,7 +25,7 @@ export class Task {
   private readonly options: ParsedTaskOptions;
 
   constructor(options: TaskOptions) {
-    this.options = parseConfig('createTask', taskOptionsSchema, options);
+    this.options = parseTaskOptions(options);
   }
 
   get name(): string {
@@ -42,9 +41,9 @@ export class Task {
     return this.options.kind === 'generation' ? this.options.numOutputsToGenerate : this.options.data.length;
   }
 
-  /** The task's folder: `<output_dir>/<task_name>`. */
+  /** The task's folder: `<output_dir>/<store_name or task_name>`. */
   get dir(): string {
-    return join(this.options.outputDir, this.options.name);
+    return join(this.options.outputDir, this.options.storeName ?? this.options.name);
   }
 
   /** Makes the task's records: cold, one run per subscription. Records restored on resume are not re-emitted. */

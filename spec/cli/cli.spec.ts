@@ -255,6 +255,23 @@ describe('rxdgt run: a misbehaving model', () => {
   });
 });
 
+describe('rxdgt run: a model that repeats itself', () => {
+  it('stalls after 100 attempts without a new record and exits 1, keeping the one record made', async () => {
+    const server = await startServer({ respond: () => 'Question: Always the same?\nAnswer: Yes.' });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const config = writeJointConfig(dir, { [geography]: { block: 'generator', baseURL: server.baseURL } });
+    const files = geographyFiles(out);
+
+    const result = await runCli(['run', '--task-paths', 'samples/geography-qa', '--config-path', config, '--output-dir', out]);
+    expect(result.code).toBe(1);
+    expect(summaryTable(result.stdout).rows[0]).toMatchObject({ status: 'stalled', records: '1' });
+    expect(result.stdout).toContain('samples/geography_qa: stalled: no new record in the last 100 attempts');
+    expect(readLines(files.data)).toHaveLength(1);
+    expect(readLines(files.rejected('dedup')).length).toBeGreaterThanOrEqual(100);
+  });
+});
+
 describe('rxdgt run: Ctrl-C', () => {
   it('stops on SIGINT: the task is recorded as cancelled, the records made are kept, the summary printed, exit 1', async () => {
     // Three quick answers, then calls that would hang for a minute.

@@ -1,13 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, mergeMap, take, tap, toArray } from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { geographyQa } from '../../builders/geography-qa/index.ts';
 import { qaRater } from '../../builders/qa-rater/index.ts';
 import { createEngine } from '../../lib/model/engine.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
 import type { DataPoint } from '../../lib/record.ts';
-import { createTask } from '../../lib/run/task.ts';
+import { type Builder, createTask } from '../../lib/run/task.ts';
+import type { GenerationInput } from '../../lib/run/task-inputs.ts';
 import type { TaskResult } from '../../lib/store/task-store.ts';
 import { FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';
 import type { TestServer } from '../../lib/testing/test-server.ts';
@@ -191,6 +192,59 @@ describe('generation tasks', () => {
     expect(records).toHaveLength(24);
     expect(server.counters.maxInFlight).toBe(4);
     for (const name of ['a', 'b', 'c']) expect(readLines(join(dir, name, 'data.jsonl'))).toHaveLength(8);
+  });
+});
+
+describe('edge cases', () => {
+  test('a large resume replays every record without overflowing the stack', async () => {
+    const dir = tempDir();
+    const lines = Array.from({ length: 200_000 }, (_, index) => JSON.stringify({ task_name: 'geo', is_seed: false, question: `Old ${index}?`, answer: 'A.' }));
+    mkdirSync(join(dir, 'geo'), { recursive: true });
+    writeFileSync(join(dir, 'geo', 'data.jsonl'), `${lines.join('\n')}\n`);
+    const generator = createEngine(new FakeLanguageModel({ answers: (_request, index) => `Question: New ${index}?\nAnswer: A.` }));
+    const task = geographyTask(dir, generator, { numOutputsToGenerate: 200_002 });
+    const made = await lastValueFrom(task.run().pipe(toArray()));
+    expect(made.map((record) => record['question'])).toEqual(['New 0?', 'New 1?']);
+    expect(results(dir)).toMatchObject([{ status: 'completed', metrics: { 'Number of data produced': 200_002, records_restored: 200_000 } }]);
+  });
+
+  test('a rerun with a smaller target than the records on disk ends at once, with consistent counts', async () => {
+    const server = await startServer();
+    const dir = tempDir();
+    await lastValueFrom(geographyTask(dir, engineFor(server), { numOutputsToGenerate: 6 }).run());
+    server.resetCounters();
+    expect(await lastValueFrom(geographyTask(dir, engineFor(server), { numOutputsToGenerate: 2 }).run().pipe(toArray()))).toEqual([]);
+    expect(server.counters.requests).toBe(0);
+    expect(results(dir).at(-1)).toMatchObject({
+      status: 'completed',
+      reason: 'already_complete',
+      message: '6 records already made (target 2)',
+      metrics: { 'Number of data produced': 6, records_restored: 6 },
+    });
+    expect(readLines(join(dir, 'geo', 'final_data.jsonl'))).toHaveLength(6);
+  });
+
+  test('an unwritable output folder errors the task instead of hanging', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a-file'), 'not a folder');
+    const generator = createEngine(new FakeLanguageModel({ answers: 'Question: Q?\nAnswer: A.' }));
+    const error = await lastValueFrom(geographyTask(join(dir, 'a-file'), generator, { numOutputsToGenerate: 2 }).run()).catch((reason: unknown) => reason);
+    expect(error).toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  test('a task takes its concurrency from the builder (its LM block\'s call limit) unless told', async () => {
+    const server = await startServer({ latencyMs: 20 });
+    await lastValueFrom(geographyTask(tempDir(), engineFor(server, { callLimit: 16 }), { numOutputsToGenerate: 64 }).run());
+    expect(server.counters.maxInFlight).toBe(16);
+  });
+
+  test('a builder that emits two outcomes for one input still makes exactly the target', async () => {
+    const server = await startServer();
+    const generator = engineFor(server);
+    const doubled: Builder<GenerationInput> = (source) => source.pipe(geographyQa({ generator, dedupThreshold: 1.1 }), mergeMap((outcome) => [outcome, outcome]));
+    const task = createTask({ kind: 'generation', name: 'geo', seeds, builder: doubled, outputDir: tempDir(), numOutputsToGenerate: 7 });
+    const records = await lastValueFrom(task.run().pipe(toArray()));
+    expect(records).toHaveLength(7);
   });
 });
 
