@@ -4,6 +4,7 @@ import { errorMessage } from '../lib/error-message.ts';
 import { mapAccepted, rejected } from '../lib/outcome.ts';
 import { parseConfig } from '../lib/parse-config.ts';
 import type { Outcome } from '../lib/record.ts';
+import { functionSchema } from '../lib/schemas.ts';
 
 /** Config of {@link filterRecords}. */
 export interface FilterRecordsConfig<T> {
@@ -14,7 +15,7 @@ export interface FilterRecordsConfig<T> {
 }
 
 const configSchema = z.object({
-  predicate: z.custom<(record: unknown, attempt: number) => boolean | string>((value) => typeof value === 'function', 'expected a function'),
+  predicate: functionSchema<(record: unknown, attempt: number) => boolean | string>(),
   name: z.string().min(1).default('filter'),
 });
 

@@ -2,11 +2,13 @@ import { type Observable, type OperatorFunction, catchError, map, mergeMap, of, 
 import { z } from 'zod';
 import { ApiCallError } from '../lib/errors/api-call-error.ts';
 import { RetryError } from '../lib/errors/retry-error.ts';
-import { Engine, type EngineResult } from '../lib/model/engine.ts';
+import type { Engine, EngineResult } from '../lib/model/engine.ts';
+import { generationParamsSchema } from '../lib/model/generation-params.ts';
 import type { ChatMessage, GenerationParams, ModelRequest } from '../lib/model/language-model.ts';
 import { accepted, addUsage, rejected } from '../lib/outcome.ts';
 import { parseConfig } from '../lib/parse-config.ts';
 import type { Accepted, Outcome, Usage } from '../lib/record.ts';
+import { engineSchema, functionSchema } from '../lib/schemas.ts';
 import { errorMessage } from '../lib/error-message.ts';
 
 /** Config of {@link generate}. */
@@ -19,31 +21,28 @@ export interface GenerateConfig<In, Out> {
   readonly parse?: (text: string, record: In, texts: readonly string[]) => Out;
   /** `chat` uses /chat/completions, `completion` uses /completions. @default 'chat' */
   readonly method?: 'chat' | 'completion';
-  /** Generation parameters; they override the engine's block defaults. @default {} */
+  /** Generation parameters; they override the engine's block defaults. Unknown keys are config errors. @default {} */
   readonly params?: GenerationParams;
   /** Block name in issues and reject files. @default engine.name */
   readonly name?: string;
 }
 
 const generateConfigSchema = z.object({
-  engine: z.custom<Engine>((value) => value instanceof Engine, 'expected an Engine (createEngine)'),
-  prompt: z.custom<(record: unknown) => string | readonly ChatMessage[]>((value) => typeof value === 'function', 'expected a function'),
-  parse: z.custom<(text: string, record: unknown, texts: readonly string[]) => unknown>((value) => typeof value === 'function', 'expected a function').optional(),
+  engine: engineSchema,
+  prompt: functionSchema<(record: unknown) => string | readonly ChatMessage[]>(),
+  parse: functionSchema<(text: string, record: unknown, texts: readonly string[]) => unknown>().optional(),
   method: z.enum(['chat', 'completion']).default('chat'),
-  params: z.record(z.string(), z.unknown()).default({}),
+  params: generationParamsSchema.default({}),
   name: z.string().min(1).optional(),
 });
 
 /** Statuses that no retry or later record can fix: the run must stop and say so. */
 const fatalStatuses = new Set([401, 403]);
 
+/** What one answer cost: a cached answer is a cached call and spends no tokens. */
 function usageOf(result: EngineResult): Usage {
-  return {
-    calls: result.cached ? 0 : 1,
-    cachedCalls: result.cached ? 1 : 0,
-    promptTokens: result.usage.promptTokens,
-    completionTokens: result.usage.completionTokens,
-  };
+  if (result.cached) return { calls: 0, cachedCalls: 1, promptTokens: 0, completionTokens: 0 };
+  return { calls: 1, cachedCalls: 0, promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens };
 }
 
 /**
@@ -53,6 +52,7 @@ function usageOf(result: EngineResult): Usage {
  * Unsubscribing aborts in-flight HTTP requests; each call is retried on its own, only on retryable
  * errors. A failed call or an unparseable answer is a rejected record (`lm_call_failed`, `parse_failed`),
  * never a stream error; only authentication failures (401, 403) end the stream.
+ * Each record's `usage` counts the call; an answer from the engine's cache is a `cachedCalls` and spends no tokens.
  *
  * ## Example
  * ```ts
@@ -75,6 +75,7 @@ export function generate<In, Out = In & { readonly result: string | readonly str
   config: GenerateConfig<In, Out>,
 ): OperatorFunction<Outcome<In>, Outcome<Out>> {
   const { engine, prompt, parse, method, params, name = config.engine.name } = parseConfig('generate', generateConfigSchema, config);
+  const merged: GenerationParams = { ...engine.params, ...params };
   const toOutput = (parse ?? ((text: string, record: unknown, texts: readonly string[]) => ({ ...(record as object), result: texts.length > 1 ? texts : text }))) as (
     text: string,
     record: In,
@@ -83,7 +84,6 @@ export function generate<In, Out = In & { readonly result: string | readonly str
 
   const requestFor = (record: In): ModelRequest => {
     const built = prompt(record);
-    const merged = { ...engine.params, ...params };
     if (method === 'completion') {
       const text = typeof built === 'string' ? built : built.map((message) => message.content).join('\n\n');
       return { method, prompt: text, ...merged };

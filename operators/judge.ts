@@ -1,11 +1,13 @@
 import { type MonoTypeOperatorFunction, pipe } from 'rxjs';
 import { z } from 'zod';
-import { Engine } from '../lib/model/engine.ts';
+import type { Engine } from '../lib/model/engine.ts';
+import { generationParamsSchema } from '../lib/model/generation-params.ts';
 import type { ChatMessage, GenerationParams } from '../lib/model/language-model.ts';
 import { accepted, mapAccepted, rejected } from '../lib/outcome.ts';
 import { errorMessage } from '../lib/error-message.ts';
 import { parseConfig } from '../lib/parse-config.ts';
 import type { Outcome } from '../lib/record.ts';
+import { engineSchema, functionSchema } from '../lib/schemas.ts';
 import { generate } from './generate.ts';
 
 /** What a judge's verdict function returns: a boolean, or a decision with a reason. */
@@ -23,19 +25,19 @@ export interface JudgeConfig<T> {
   readonly field?: string;
   /** @default 'chat' */
   readonly method?: 'chat' | 'completion';
-  /** Generation parameters for the judge's requests. @default {} */
+  /** Generation parameters for the judge's requests; they override the engine's block defaults. @default {} */
   readonly params?: GenerationParams;
   /** Block name in issues and reject files. @default 'judge' */
   readonly name?: string;
 }
 
 const configSchema = z.object({
-  engine: z.custom<Engine>((value) => value instanceof Engine, 'expected an Engine (createEngine)'),
-  prompt: z.custom<(record: unknown) => string>((value) => typeof value === 'function', 'expected a function'),
-  verdict: z.custom<(text: string, record: unknown) => JudgeVerdict>((value) => typeof value === 'function', 'expected a function'),
+  engine: engineSchema,
+  prompt: functionSchema<(record: unknown) => string | readonly ChatMessage[]>(),
+  verdict: functionSchema<(text: string, record: unknown) => JudgeVerdict>(),
   field: z.string().min(1).default('judge_output'),
   method: z.enum(['chat', 'completion']).default('chat'),
-  params: z.record(z.string(), z.unknown()).default({}),
+  params: generationParamsSchema.default({}),
   name: z.string().min(1).default('judge'),
 });
 

@@ -1,9 +1,10 @@
-import { type MonoTypeOperatorFunction, type SchedulerLike, asyncScheduler, defer, filter, interval, takeUntil, takeWhile, tap } from 'rxjs';
+import { type MonoTypeOperatorFunction, type SchedulerLike, defer, filter, interval, takeUntil, takeWhile, tap } from 'rxjs';
 import { z } from 'zod';
 import { parseConfig } from '../lib/parse-config.ts';
 import type { Outcome } from '../lib/record.ts';
 import type { StopCriterion } from '../lib/run/stop-criteria.ts';
 import { type TaskProgress, advanceProgress, initialProgress } from '../lib/run/task-progress.ts';
+import { functionSchema, schedulerSchema } from '../lib/schemas.ts';
 
 /** Options of {@link stopWhen}. */
 export interface StopWhenConfig {
@@ -17,9 +18,9 @@ export interface StopWhenConfig {
 
 const configSchema = z.object({
   criteria: z.array(z.custom<StopCriterion>((value) => typeof value === 'function' && typeof (value as StopCriterion).reason === 'string', 'expected a stop criterion (isRecordCount, ...)')).min(1),
-  onStop: z.custom<StopWhenConfig['onStop']>((value) => typeof value === 'function').optional(),
+  onStop: functionSchema<NonNullable<StopWhenConfig['onStop']>>().optional(),
   checkEveryMs: z.number().gt(0).default(1000),
-  scheduler: z.custom<SchedulerLike>((value) => typeof (value as SchedulerLike)?.now === 'function').default(asyncScheduler),
+  scheduler: schedulerSchema,
 });
 
 /**

@@ -54,16 +54,17 @@ interface TaskSource {
  * env-expanded, has its `include:` resolved and the joint config's task overrides deep-merged in, then is
  * validated and its seeds and data are read. Tasks that exist only in the joint config are created from it.
  *
+ * Internal: the package does not export it. Callers load and build tasks in one step with `prepareRun`.
+ *
  * ## Example
  * ```ts
- * import { loadTasks } from 'rxdgt';
+ * import { prepareRun } from 'rxdgt';
  *
- * const { tasks, builderOverrides } = await loadTasks(['tasks/public/examples/geography'], { configPath: 'configs/qa.yaml' });
- * tasks[0].spec.task_name; // 'public/examples/geography_qa'
- * tasks[0].seeds; // [{ question: 'What is the capital of France?', answer: 'Paris' }, …]
- * builderOverrides; // { 'public/examples/geography_qa': { blocks: [{ name: 'generator', temperature: 0.7 }] } }
+ * const { tasks } = await prepareRun({ taskPaths: ['tasks/public/examples/geography'], configPath: 'configs/qa.yaml' });
+ * tasks[0].name; // 'public/examples/geography_qa'
  * ```
  *
+ * @see prepareRun, which calls this and turns each loaded task into a runnable `Task`
  * @see mergeBuilderSpec to apply `builderOverrides` to a builder YAML
  * @throws {ConfigError} naming the file and field of the first problem found
  */

@@ -4,9 +4,21 @@ import { ConfigError } from '../errors/config-error.ts';
 type Issue = z.ZodError['issues'][number];
 type PathKey = PropertyKey;
 
-interface Problem {
+/** One problem of a zod validation failure, worded for people: where it is and what is wrong. */
+export interface ZodProblem {
   readonly path: readonly PathKey[];
   readonly message: string;
+}
+
+type Problem = ZodProblem;
+
+/**
+ * Words every issue of a zod failure as `{ path, message }` ("expected number, received string", "unknown field"),
+ * one problem per unknown key. `base` is prepended to every path. The one wording of config problems, used by
+ * {@link zodIssueToConfigError} and `parseConfig`.
+ */
+export function describeZodIssues(error: z.ZodError, base: readonly PathKey[] = []): ZodProblem[] {
+  return error.issues.flatMap((issue) => describeIssue(issue, base));
 }
 
 /**
@@ -18,7 +30,7 @@ interface Problem {
  */
 export function zodIssueToConfigError(error: z.ZodError, file: string | undefined, options: { fieldPrefix?: string | undefined } = {}): ConfigError {
   const prefix = options.fieldPrefix === undefined || options.fieldPrefix === '' ? [] : [options.fieldPrefix];
-  const problems = error.issues.flatMap((issue) => describeIssue(issue, prefix));
+  const problems = describeZodIssues(error, prefix);
   const [first, ...rest] = problems.length > 0 ? problems : [{ path: prefix, message: 'invalid value' }];
   const more = rest.map((problem) => `${fieldOf(problem.path) ?? '(top level)'}: ${problem.message}`);
   const message = more.length === 0 ? first!.message : `${first!.message} (also: ${more.join('; ')})`;
@@ -33,7 +45,7 @@ function describeIssue(issue: Issue, base: readonly PathKey[]): Problem[] {
     case 'invalid_union':
       return describeUnion(issue, path);
     case 'invalid_type':
-      return [{ path, message: typeMessage(issue.message) }];
+      return [{ path, message: typeMessage(issue.message, issue.path.length > 0) }];
     case 'too_small':
       if (issue.origin === 'string' && Number(issue.minimum) === 1) return [{ path, message: 'must not be empty' }];
       return [{ path, message: plain(issue.message) }];
@@ -55,10 +67,11 @@ function describeUnion(issue: Extract<Issue, { code: 'invalid_union' }>, path: r
   return [{ path, message: `expected ${expected.join(' or ')}${received ? `, received ${received}` : ''}` }];
 }
 
-function typeMessage(message: string): string {
+// A missing value inside an object is a missing field; a missing value as a whole is just the wrong type.
+function typeMessage(message: string, isField: boolean): string {
   const match = /expected (\w+), received (\w+)/.exec(message);
   if (match === null) return plain(message);
-  if (match[2] === 'undefined') return `missing required field (expected ${typeName(match[1]!)})`;
+  if (match[2] === 'undefined' && isField) return `missing required field (expected ${typeName(match[1]!)})`;
   return `expected ${typeName(match[1]!)}, received ${match[2]}`;
 }
 

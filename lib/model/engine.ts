@@ -1,11 +1,13 @@
 import stableStringify from 'fast-json-stable-stringify';
 import { LRUCache } from 'lru-cache';
-import { type Observable, type SchedulerLike, asyncScheduler, catchError, defer, map, of, retry, throwError, timer } from 'rxjs';
+import { type Observable, type SchedulerLike, catchError, defer, map, of, retry, throwError, timer } from 'rxjs';
 import { z } from 'zod';
 import { ApiCallError } from '../errors/api-call-error.ts';
 import { RetryError } from '../errors/retry-error.ts';
 import { parseConfig } from '../parse-config.ts';
+import { engineMarker, randomSchema, schedulerSchema } from '../schemas.ts';
 import { fromAbortable } from './abortable.ts';
+import { generationParamsSchema } from './generation-params.ts';
 import type { GenerationParams, LanguageModel, ModelRequest, ModelResult } from './language-model.ts';
 import { Limiter } from './limiter.ts';
 
@@ -19,7 +21,10 @@ export interface EngineConfig {
   readonly maxRetries?: number;
   /** First backoff delay in ms; doubles per try, with jitter, capped at 30 s. `Retry-After` wins. @default 500 */
   readonly retryDelayMs?: number;
-  /** Answers kept in the in-memory cache, keyed on the rendered request; 0 turns it off. @default 10000 */
+  /**
+   * Answers kept in the in-memory cache, keyed on the rendered request; 0 turns it off. Only deterministic
+   * requests are cached (`temperature: 0`, or a `seed`): a sampling request always goes to the model. @default 10000
+   */
   readonly cacheSize?: number;
   /** Generation parameters sent with every request of this block (the block's YAML defaults). @default {} */
   readonly params?: GenerationParams;
@@ -35,9 +40,9 @@ const engineConfigSchema = z.object({
   maxRetries: z.number().int().min(0).default(3),
   retryDelayMs: z.number().min(0).default(500),
   cacheSize: z.number().int().min(0).default(10_000),
-  params: z.custom<GenerationParams>((value) => typeof value === 'object' && value !== null).default({}),
-  scheduler: z.custom<SchedulerLike>((value) => typeof (value as SchedulerLike)?.now === 'function').default(asyncScheduler),
-  random: z.custom<() => number>((value) => typeof value === 'function').default(() => Math.random),
+  params: generationParamsSchema.default({}),
+  scheduler: schedulerSchema,
+  random: randomSchema,
 });
 
 /** A model answer as an engine returns it: whether it came from the cache, and how many tries it took. */
@@ -47,12 +52,23 @@ export interface EngineResult extends ModelResult {
 
 /** Running totals of one engine, across every task that uses it. */
 export interface EngineStats {
-  requests: number;
-  cacheHits: number;
-  retries: number;
-  failures: number;
-  promptTokens: number;
-  completionTokens: number;
+  /** Requests sent to the model, retries included. */
+  readonly requests: number;
+  readonly cacheHits: number;
+  readonly retries: number;
+  /** Calls that failed for good, after their retries. */
+  readonly failures: number;
+  /** Tokens the model reported for answered requests; cache hits spend none. */
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+type Counters = { -readonly [Key in keyof EngineStats]: EngineStats[Key] };
+
+/** Whether the same request always gets the same answer, so an earlier answer may stand in for a new call. */
+function isDeterministic(request: ModelRequest): boolean {
+  // Servers sample at temperature 1 when none is given.
+  return request.temperature === 0 || request.seed !== undefined;
 }
 
 const maxBackoffMs = 30_000;
@@ -72,9 +88,10 @@ const maxRetryAfterMs = 60_000;
  * ```
  */
 export class Engine {
+  protected readonly [engineMarker] = true;
   readonly name: string;
   readonly limiter: Limiter;
-  readonly stats: EngineStats = { requests: 0, cacheHits: 0, retries: 0, failures: 0, promptTokens: 0, completionTokens: 0 };
+  private readonly counters: Counters = { requests: 0, cacheHits: 0, retries: 0, failures: 0, promptTokens: 0, completionTokens: 0 };
   private readonly config: z.output<typeof engineConfigSchema>;
   private readonly cache: LRUCache<string, ModelResult> | undefined;
 
@@ -92,6 +109,11 @@ export class Engine {
     return this.config.callLimit;
   }
 
+  /** A snapshot of the running totals; later calls do not change it. */
+  get stats(): EngineStats {
+    return { ...this.counters };
+  }
+
   /** The block's default generation parameters. */
   get params(): GenerationParams {
     return this.config.params;
@@ -100,20 +122,22 @@ export class Engine {
   /** Sends one request; cold, cancellable (unsubscribing aborts the HTTP request), retried per call. */
   call(request: ModelRequest): Observable<EngineResult> {
     return defer(() => {
-      const key = this.cache && stableStringify([this.model.provider, this.model.endpoint, this.model.modelId, request]);
-      const hit = key === undefined ? undefined : this.cache?.get(key);
+      // A sampling request must reach the model: a cached answer would repeat itself (and stall generation on duplicates).
+      const cache = isDeterministic(request) ? this.cache : undefined;
+      const key = cache && stableStringify([this.model.provider, this.model.endpoint, this.model.modelId, request]);
+      const hit = key === undefined ? undefined : cache?.get(key);
       if (hit) {
-        this.stats.cacheHits += 1;
+        this.counters.cacheHits += 1;
         return of({ ...hit, cached: true });
       }
       const errors: unknown[] = [];
       return defer(() => {
-        this.stats.requests += 1;
+        this.counters.requests += 1;
         return this.limiter.run(() => fromAbortable((signal) => this.model.doGenerate(request, { signal })));
       }).pipe(
         retry({ count: this.config.maxRetries, delay: (error: unknown, tries) => this.backoff(error, tries, errors) }),
         catchError((error: unknown) => {
-          this.stats.failures += 1;
+          this.counters.failures += 1;
           const all = errors.at(-1) === error ? errors : [...errors, error];
           if (all.length === 1) return throwError(() => error);
           // Retries stop either because they ran out or because the last error is not worth another try.
@@ -121,9 +145,9 @@ export class Engine {
           return throwError(() => new RetryError(reason, all));
         }),
         map((result): EngineResult => {
-          this.stats.promptTokens += result.usage.promptTokens;
-          this.stats.completionTokens += result.usage.completionTokens;
-          if (key !== undefined) this.cache?.set(key, result);
+          this.counters.promptTokens += result.usage.promptTokens;
+          this.counters.completionTokens += result.usage.completionTokens;
+          if (key !== undefined) cache?.set(key, result);
           return { ...result, cached: false };
         }),
       );
@@ -138,7 +162,7 @@ export class Engine {
   private backoff(error: unknown, tries: number, errors: unknown[]): Observable<number> {
     errors.push(error);
     if (!ApiCallError.isInstance(error) || !error.isRetryable) return throwError(() => error);
-    this.stats.retries += 1;
+    this.counters.retries += 1;
     const exponential = Math.min(maxBackoffMs, this.config.retryDelayMs * 2 ** (tries - 1));
     // Like the AI SDK, a server's Retry-After is honoured up to a minute; longer asks fall back to backoff.
     const asked = error.retryAfterMs !== undefined && error.retryAfterMs <= maxRetryAfterMs ? error.retryAfterMs : undefined;

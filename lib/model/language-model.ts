@@ -1,3 +1,7 @@
+import type { ResponseFormat } from './response-format.ts';
+
+export type { ResponseFormat } from './response-format.ts';
+
 /** One chat message, as every OpenAI-compatible server takes it. */
 export interface ChatMessage {
   readonly role: 'system' | 'user' | 'assistant';
@@ -19,8 +23,8 @@ export interface GenerationParams {
 
 /** What a block asks of a model: a chat (messages) or a completion (prompt), with parameters. */
 export type ModelRequest =
-  | ({ readonly method: 'chat'; readonly messages: readonly ChatMessage[] } & GenerationParams)
-  | ({ readonly method: 'completion'; readonly prompt: string } & GenerationParams);
+  | ({ readonly method: 'chat'; readonly messages: readonly ChatMessage[]; readonly responseFormat?: ResponseFormat } & GenerationParams)
+  | ({ readonly method: 'completion'; readonly prompt: string; readonly responseFormat?: ResponseFormat } & GenerationParams);
 
 /** What a model answered. */
 export interface ModelResult {
@@ -46,6 +50,11 @@ export interface LanguageModel {
   readonly modelId: string;
   /** Where requests go; named in errors and used in the cache key. */
   readonly endpoint: string;
+  /**
+   * An opaque id of the credential the model calls with (a short hash of the API key, never the key), so
+   * every block sharing one credential and endpoint shares one admission control. Absent: no key.
+   */
+  readonly credential?: string;
   doGenerate(request: ModelRequest, options: CallOptions): Promise<ModelResult>;
   /** Resolves when the endpoint answers at all; rejects with the network error otherwise. */
   probe?(options: CallOptions): Promise<void>;

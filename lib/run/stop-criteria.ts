@@ -44,12 +44,13 @@ export function isStalled(attempts = 100): StopCriterion {
 }
 
 /**
- * Holds when LM call failures reach `rate` of the attempts, once at least `after` attempts were made.
- * @example stopWhen(hasFailureRate(0.5, { after: 20 }))
+ * Holds when LM call failures reach `rate` of the attempts, once at least `after` attempts were made
+ * (default 20, as a task's `failureRateAfter`).
+ * @example stopWhen(hasFailureRate(0.5, { after: 50 }))
  */
 export function hasFailureRate(rate: number, options: { readonly after?: number } = {}): StopCriterion {
   const limit = parseConfig('hasFailureRate', z.number().gt(0).max(1), rate);
-  const after = parseConfig('hasFailureRate', positiveInt, options.after ?? 10);
+  const after = parseConfig('hasFailureRate', positiveInt, options.after ?? 20);
   return criterion(
     'failure_rate',
     (p) => p.attempts >= after && p.failures / p.attempts >= limit,

@@ -1,4 +1,5 @@
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../model/language-model.ts';
+import { countWords } from '../text/count-words.ts';
 
 /** How a fake answers: one text for every call, one text per call in order, or a function of the request. */
 export type FakeAnswers = string | readonly string[] | ((request: ModelRequest, index: number) => string | Promise<string>);
@@ -15,10 +16,6 @@ export interface FakeLanguageModelOptions {
   readonly provider?: string;
   /** @default 'fake-model' */
   readonly modelId?: string;
-}
-
-function countWords(text: string): number {
-  return text.split(/\s+/).filter(Boolean).length;
 }
 
 /**

@@ -3,21 +3,13 @@
  * OpenAI-shaped errors and the rough word-based token count. Internal to `test-server.ts`.
  */
 
+import { countWords } from '../text/count-words.ts';
+
+// The word count stands in for tokens in every fake: re-exported for the other test servers.
+export { countWords };
+
 /** The only model the test server lists. */
 export const testModelName = 'test-model';
-
-/** Counts whitespace-separated words: the test server's rough stand-in for tokens. Allocates nothing. */
-export function countWords(text: string): number {
-  let words = 0;
-  let inWord = false;
-  for (let position = 0; position < text.length; position++) {
-    const code = text.charCodeAt(position);
-    const isSpace = code === 32 || (code >= 9 && code <= 13) || code === 160;
-    if (!isSpace && !inWord) words++;
-    inWord = !isSpace;
-  }
-  return words;
-}
 
 /** Counts the words of chat messages, whose content is a string or an array of `{ type: 'text', text }` parts. */
 export function countMessageWords(messages: unknown): number {

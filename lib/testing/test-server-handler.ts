@@ -8,7 +8,6 @@ import {
   chatCompletionBody,
   completionBody,
   countMessageWords,
-  countWords,
   errorBody,
   garbledText,
   invalidJsonBody,
@@ -16,6 +15,7 @@ import {
   promptsOf,
   testModelName,
 } from './test-server-bodies.ts';
+import { countWords } from '../text/count-words.ts';
 import type { CounterBoard } from './test-server-counters.ts';
 import type { TestServerFault, TestServerOptions, TestServerRequest } from './test-server-options.ts';
 

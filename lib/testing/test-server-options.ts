@@ -43,4 +43,6 @@ export interface TestServerOptions {
    * @default true
    */
   readonly recordRequests?: boolean;
+  /** Port to listen on (127.0.0.1 only). @default 0, a free port */
+  readonly port?: number;
 }

@@ -1,3 +1,4 @@
+import stableStringify from 'fast-json-stable-stringify';
 import { type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler, firstValueFrom, lastValueFrom, merge, toArray } from 'rxjs';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ApiCallError } from '../../lib/errors/api-call-error.ts';
@@ -7,9 +8,16 @@ import { type EngineConfig, createEngine } from '../../lib/model/engine.ts';
 import type { ModelRequest } from '../../lib/model/language-model.ts';
 import { createOllama } from '../../lib/providers/ollama/ollama-model.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
+import { FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';
 import type { TestServer, TestServerFault } from '../../lib/testing/test-server.ts';
 import { useTestServers } from '../helpers/test-servers.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+
+// The real function, watched: the cache key is built only for requests the cache may serve.
+vi.mock('fast-json-stable-stringify', async (importOriginal) => {
+  const actual = await importOriginal<{ default: (value: unknown) => string }>();
+  return { default: vi.fn(actual.default) };
+});
 
 const start = useTestServers();
 
@@ -216,8 +224,8 @@ describe('createEngine over HTTP (OpenAI-compatible)', () => {
   test('cacheSize 0 turns the cache off', async () => {
     const server = await start();
     const engine = engineFor(server, { cacheSize: 0 });
-    await firstValueFrom(engine.call(chat('same question')));
-    const second = await firstValueFrom(engine.call(chat('same question')));
+    await firstValueFrom(engine.call(chat('same question', { temperature: 0 })));
+    const second = await firstValueFrom(engine.call(chat('same question', { temperature: 0 })));
     expect(server.counters.requests).toBe(2);
     expect(second.cached).toBe(false);
     expect(engine.stats.cacheHits).toBe(0);
@@ -255,6 +263,81 @@ describe('createEngine over HTTP (OpenAI-compatible)', () => {
     expect(() => createEngine(model, { callLimit: 0 })).toThrow('engine: invalid config at `callLimit`');
     expect(() => createEngine(model, { maxRetries: -1 })).toThrow('`maxRetries`');
     expect(() => createEngine(model, { cacheSize: 1.5 })).toThrow('`cacheSize`');
+    expect(() => createEngine(model, { params: { max_tokens: 5 } as never })).toThrow('engine: invalid config at `params.max_tokens`: unknown field');
+    expect(() => createEngine(model, { params: { temperature: '0.2' } as never })).toThrow('`params.temperature`: expected number, received string');
+  });
+});
+
+describe('the engine cache', () => {
+  /** An engine over a fake model whose every answer is new, so a repeated answer can only come from the cache. */
+  function fakeEngine(config: EngineConfig = {}) {
+    const model = new FakeLanguageModel({ answers: (_request, index) => `answer ${index}` });
+    return { model, engine: createEngine(model, { retryDelayMs: 1, ...config }) };
+  }
+
+  test('a sampling request (temperature above 0, no seed) always reaches the model', async () => {
+    const { model, engine } = fakeEngine();
+    const first = await firstValueFrom(engine.call(chat('same question', { temperature: 0.7 })));
+    const second = await firstValueFrom(engine.call(chat('same question', { temperature: 0.7 })));
+    expect(model.calls).toHaveLength(2);
+    expect([first.texts, second.texts]).toEqual([['answer 0'], ['answer 1']]);
+    expect([first.cached, second.cached]).toEqual([false, false]);
+    expect(engine.stats).toMatchObject({ requests: 2, cacheHits: 0 });
+  });
+
+  test('a request without a temperature samples (servers default to 1), so it is not cached either', async () => {
+    const { model, engine } = fakeEngine();
+    await firstValueFrom(engine.call(chat('same question')));
+    const second = await firstValueFrom(engine.call(chat('same question')));
+    expect(model.calls).toHaveLength(2);
+    expect(second.cached).toBe(false);
+  });
+
+  test('a sampling request is not written to the cache: it evicts nothing', async () => {
+    const { model, engine } = fakeEngine({ cacheSize: 1 });
+    await firstValueFrom(engine.call(chat('kept', { temperature: 0 })));
+    await firstValueFrom(engine.call(chat('sampled', { temperature: 0.7 })));
+    const again = await firstValueFrom(engine.call(chat('kept', { temperature: 0 })));
+    expect(again).toMatchObject({ texts: ['answer 0'], cached: true });
+    expect(model.calls).toHaveLength(2);
+  });
+
+  test('a seed makes a sampling request repeatable, so it is cached', async () => {
+    const { model, engine } = fakeEngine();
+    const first = await firstValueFrom(engine.call(chat('same question', { temperature: 0.9, seed: 7 })));
+    const second = await firstValueFrom(engine.call(chat('same question', { temperature: 0.9, seed: 7 })));
+    expect(model.calls).toHaveLength(1);
+    expect(second).toEqual({ ...first, cached: true });
+  });
+
+  test('the cache key is computed only for a request the cache may serve', async () => {
+    const { engine } = fakeEngine();
+    const keyMaker = vi.mocked(stableStringify);
+    keyMaker.mockClear();
+    await firstValueFrom(engine.call(chat('sampled', { temperature: 0.7 })));
+    expect(keyMaker).not.toHaveBeenCalled();
+    await firstValueFrom(engine.call(chat('fixed', { temperature: 0 })));
+    expect(keyMaker).toHaveBeenCalledTimes(1);
+  });
+
+  test('a cache hit spends no tokens', async () => {
+    const { engine } = fakeEngine();
+    const first = await firstValueFrom(engine.call(chat('four words in here', { temperature: 0 })));
+    await firstValueFrom(engine.call(chat('four words in here', { temperature: 0 })));
+    expect(engine.stats).toMatchObject({ requests: 1, cacheHits: 1, promptTokens: 4, completionTokens: first.usage.completionTokens });
+  });
+});
+
+describe('Engine.stats', () => {
+  test('is a read-only snapshot: writing to it or calling later changes neither it nor the engine', async () => {
+    const engine = createEngine(new FakeLanguageModel({ answers: 'a' }));
+    const before = engine.stats;
+    // @ts-expect-error the snapshot is read-only
+    before.requests = 99;
+    expect(engine.stats.requests).toBe(0);
+    await firstValueFrom(engine.call(chat('hello')));
+    expect(before.requests).toBe(99);
+    expect(engine.stats).toEqual({ requests: 1, cacheHits: 0, retries: 0, failures: 0, promptTokens: 1, completionTokens: 1 });
   });
 });
 

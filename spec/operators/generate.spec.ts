@@ -1,5 +1,5 @@
 import { EMPTY, NEVER, Subject, concat, from, lastValueFrom, of, take, throwError, toArray } from 'rxjs';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { ApiCallError } from '../../lib/errors/api-call-error.ts';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { RetryError } from '../../lib/errors/retry-error.ts';
@@ -151,13 +151,14 @@ describe('generate over HTTP', () => {
     expect(outcomes[1]?.usage).toEqual({ calls: 2, cachedCalls: 0, promptTokens: 11, completionTokens: 23 });
   });
 
-  test('a call answered from the cache counts as a cached call', async () => {
+  test('a call answered from the cache counts as a cached call and spends no tokens', async () => {
     const server = await start();
     // callLimit 1 runs the calls one after another, so the second finds the first answer cached.
-    const outcomes = await run([askOf(0, 'same'), askOf(1, 'same')], generate({ engine: engineFor(server, { callLimit: 1 }), prompt }));
+    const engine = engineFor(server, { callLimit: 1, params: { temperature: 0 } });
+    const outcomes = await run([askOf(0, 'same'), askOf(1, 'same')], generate({ engine, prompt }));
     expect(outcomes.map((outcome) => outcome.usage)).toEqual([
       { calls: 1, cachedCalls: 0, promptTokens: 1, completionTokens: expect.any(Number) },
-      { calls: 0, cachedCalls: 1, promptTokens: 1, completionTokens: expect.any(Number) },
+      { calls: 0, cachedCalls: 1, promptTokens: 0, completionTokens: 0 },
     ]);
     expect(outcomes[0]?.record).toEqual(outcomes[1]?.record);
     expect(server.counters.requests).toBe(1);
@@ -173,6 +174,15 @@ describe('generate over HTTP', () => {
     expect(server.counters).toMatchObject({ requests: 4, answered: 1, inFlight: 0, clientAborts: 3 });
   });
 
+  test('sampling: a repeated prompt gets a fresh answer, not the cached one', async () => {
+    const server = await start();
+    const engine = engineFor(server, { callLimit: 1 });
+    const outcomes = await run([askOf(0, 'same'), askOf(1, 'same')], generate({ engine, prompt, params: { temperature: 0.8 } }));
+    expect(server.counters.requests).toBe(2);
+    expect(outcomes.map((outcome) => outcome.usage?.calls)).toEqual([1, 1]);
+    expect(outcomes[0]?.record).not.toEqual(outcomes[1]?.record);
+  });
+
   test('bad config throws a ConfigError at the factory call', async () => {
     const server = await start();
     const engine = engineFor(server);
@@ -181,6 +191,43 @@ describe('generate over HTTP', () => {
     expect(() => generate({ engine, prompt: 'not a function' as never })).toThrow('`prompt`');
     expect(() => generate({ engine, prompt, method: 'stream' as never })).toThrow('`method`');
     expect(() => generate({ engine, prompt, name: '' })).toThrow('`name`');
+  });
+
+  test('params are checked strictly: DGT spellings and bad values are config errors', async () => {
+    const server = await start();
+    const engine = engineFor(server);
+    const paramsError = (params: unknown) => () => generate({ engine, prompt, params: params as never });
+    expect(paramsError({ max_tokens: 5 })).toThrow('generate: invalid config at `params.max_tokens`: unknown field');
+    expect(paramsError({ temperature: -0.1 })).toThrow('`params.temperature`');
+    expect(paramsError({ temperature: '0.1' })).toThrow('`params.temperature`: expected number, received string');
+    expect(paramsError({ maxTokens: 0 })).toThrow('`params.maxTokens`');
+    expect(paramsError({ maxTokens: 1.5 })).toThrow('`params.maxTokens`');
+    expect(paramsError({ stop: '\n' })).toThrow('`params.stop`: expected array, received string');
+    expect(paramsError({ seed: 0.5 })).toThrow('`params.seed`');
+    expect(paramsError({ n: 0 })).toThrow('`params.n`');
+    expect(paramsError({ topP: 1.5 })).toThrow('`params.topP`');
+    expect(paramsError({ providerOptions: 'num_ctx=4096' })).toThrow('`params.providerOptions`');
+    expect(() => generate({ engine, prompt, params: { temperature: 0, maxTokens: 1, stop: ['.'], seed: 1, n: 1, topP: 1, providerOptions: {} } })).not.toThrow();
+  });
+
+  test('a param given as undefined leaves the engine default in place', async () => {
+    const server = await start();
+    const engine = engineFor(server, { params: { temperature: 0.1 } });
+    await run([askOf(0, 'q0')], generate({ engine, prompt, params: { temperature: undefined } as never }));
+    expect(server.requests[0]?.body).toMatchObject({ temperature: 0.1 });
+  });
+
+  test('the engine and operator params are merged once, at the factory call', async () => {
+    const server = await start();
+    const engine = engineFor(server, { params: { maxTokens: 50 } });
+    const readParams = vi.spyOn(engine, 'params', 'get');
+    await run([askOf(0, 'q0'), askOf(1, 'q1'), askOf(2, 'q2')], generate({ engine, prompt, params: { temperature: 0.9 } }));
+    expect(readParams).toHaveBeenCalledTimes(1);
+    expect(server.requests.map((request) => [request.body.max_tokens, request.body.temperature])).toEqual([
+      [50, 0.9],
+      [50, 0.9],
+      [50, 0.9],
+    ]);
   });
 });
 

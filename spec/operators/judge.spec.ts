@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { ApiCallError } from '../../lib/errors/api-call-error.ts';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { type Engine, createEngine } from '../../lib/model/engine.ts';
+import type { ChatMessage } from '../../lib/model/language-model.ts';
 import { accepted } from '../../lib/outcome.ts';
 import type { Outcome } from '../../lib/record.ts';
 import { FakeLanguageModel, type FakeLanguageModelOptions } from '../../lib/testing/fake-language-model.ts';
@@ -153,5 +154,24 @@ describe('judge', () => {
     expect(() => judge<Question>({ engine, prompt, verdict: 'YES' as never })).toThrow('judge: invalid config at `verdict`');
     expect(() => judge<Question>({ engine, prompt: undefined as never, verdict: yesNo })).toThrow('`prompt`');
     expect(() => judge<Question>({ engine, prompt, verdict: yesNo, field: '' })).toThrow('`field`');
+  });
+
+  test('params are checked strictly, as generate checks them', () => {
+    const engine = createEngine(new FakeLanguageModel({ answers: 'YES' }));
+    expect(() => judge<Question>({ engine, prompt, verdict: yesNo, params: { max_tokens: 5 } as never })).toThrow(
+      'judge: invalid config at `params.max_tokens`: unknown field',
+    );
+    expect(() => judge<Question>({ engine, prompt, verdict: yesNo, params: { topP: 2 } })).toThrow('judge: invalid config at `params.topP`');
+  });
+
+  test('params override the engine defaults; a prompt may be messages', async () => {
+    const model = new FakeLanguageModel({ answers: 'YES' });
+    const engine = createEngine(model, { name: 'judge', params: { temperature: 0.5, maxTokens: 8 } });
+    const messages = (record: Question): ChatMessage[] => [
+      { role: 'system', content: 'Answer YES or NO.' },
+      { role: 'user', content: String(record.answer) },
+    ];
+    await run([pair(0, '4')], judge<Question>({ engine, prompt: messages, verdict: yesNo, params: { temperature: 0 } }));
+    expect(model.calls).toEqual([{ method: 'chat', messages: messages({ question: '', answer: '4' }), temperature: 0, maxTokens: 8 }]);
   });
 });

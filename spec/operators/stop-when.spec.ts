@@ -4,6 +4,7 @@ import { ConfigError } from '../../lib/errors/config-error.ts';
 import { accepted } from '../../lib/outcome.ts';
 import type { Outcome } from '../../lib/record.ts';
 import { type StopCriterion, hasFailureRate, isRecordCount, isStalled, isTimeElapsed } from '../../lib/run/stop-criteria.ts';
+import { initialProgress } from '../../lib/run/task-progress.ts';
 import { type StopWhenConfig, stopWhen } from '../../operators/stop-when.ts';
 import { describeOperatorContract } from '../helpers/operator-contract.ts';
 import { type Question, askOf, rejectedOf, restoredOf } from '../helpers/outcomes.ts';
@@ -68,6 +69,13 @@ describe('stopWhen', () => {
   test('hasFailureRate waits for `after` attempts, then stops once failures reach the rate', () => {
     // After 2 attempts the rate is 100%, but `after: 4` holds it off; at attempt 4 it is 2/4 = 0.5.
     expectStop(hasFailureRate(0.5, { after: 4 }), '-f-f-a-a-a|', '-f-f-a-(a|)');
+  });
+
+  test('hasFailureRate waits for 20 attempts by default, as a task does (failureRateAfter)', () => {
+    const failing = (attempts: number) => ({ ...initialProgress(0), failures: attempts, attempts });
+    const criterion = hasFailureRate(0.5);
+    expect(criterion(failing(19))).toBe(false);
+    expect(criterion(failing(20))).toBe(true);
   });
 
   test('hasFailureRate counts only lm_call_failed rejections as failures', () => {

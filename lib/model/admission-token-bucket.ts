@@ -1,0 +1,66 @@
+// Float slack: 60 / 60_000 * 1000 is not exactly 1, and a request must not miss its turn by 1e-16 of a token.
+const epsilon = 1e-6;
+
+/**
+ * A continuously refilling token bucket: `capacity` tokens per minute, refilled at `capacity / 60_000` per ms
+ * and read against the caller's clock (`now` in ms, from the scheduler). Tokens may go negative: a request
+ * larger than the bucket, or actual usage above its estimate, is debt that later requests wait out.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private refilledAt: number;
+
+  constructor(
+    private limit: number,
+    now: number,
+  ) {
+    this.tokens = limit;
+    this.refilledAt = now;
+  }
+
+  /** Tokens per minute, which is also the most the bucket holds. */
+  get capacity(): number {
+    return this.limit;
+  }
+
+  /** Tokens in the bucket at `now` (negative while in debt). */
+  available(now: number): number {
+    this.refill(now);
+    return this.tokens;
+  }
+
+  /**
+   * Ms until `amount` tokens are there; 0 when they are already. An amount above the capacity waits for a
+   * full bucket instead, so it never deadlocks.
+   */
+  waitMs(amount: number, now: number): number {
+    const needed = Math.min(amount, this.limit) - this.available(now);
+    if (needed <= epsilon) return 0;
+    return Math.max(1, Math.ceil((needed * 60_000) / this.limit - epsilon));
+  }
+
+  /** Removes `amount` tokens (a refund when negative, never above the capacity). */
+  take(amount: number, now: number): void {
+    this.refill(now);
+    this.tokens = Math.min(this.limit, this.tokens - amount);
+  }
+
+  /** Lowers the tokens to what the server says is left, when that is less. */
+  clamp(remaining: number, now: number): void {
+    this.refill(now);
+    this.tokens = Math.min(this.tokens, remaining);
+  }
+
+  /** Changes the per-minute limit, keeping the tokens already there (up to the new capacity). */
+  resize(limit: number, now: number): void {
+    this.refill(now);
+    this.limit = limit;
+    this.tokens = Math.min(this.tokens, limit);
+  }
+
+  private refill(now: number): void {
+    if (now <= this.refilledAt) return;
+    this.tokens = Math.min(this.limit, this.tokens + ((now - this.refilledAt) * this.limit) / 60_000);
+    this.refilledAt = now;
+  }
+}

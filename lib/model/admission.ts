@@ -1,0 +1,313 @@
+import { Observable, type SchedulerLike, type Subscription, asyncScheduler, defer, timer } from 'rxjs';
+import { z } from 'zod';
+import { parseConfig } from '../parse-config.ts';
+import { AimdController } from './admission-aimd.ts';
+import { parseRateLimitHeaders } from './admission-headers.ts';
+import { TokenBucket } from './admission-token-bucket.ts';
+
+/** Settings of the admission control shared by every block that uses one credential and endpoint. */
+export interface AdmissionConfig {
+  /** Hard cap of requests in flight: the largest `call_limit` of the blocks sharing it. */
+  readonly maxConcurrency: number;
+  /** Requests per minute; unset = no limit, unless response headers give one. @default undefined */
+  readonly rpm?: number;
+  /** Tokens per minute (prompt + completion); unset = no limit, unless response headers give one. @default undefined */
+  readonly tpm?: number;
+  /** AIMD: cut the concurrency on 429/503/529 or a timeout, grow it back after a run of successes. @default true */
+  readonly adaptive?: boolean;
+  /** Multiplier on the concurrency limit at each throttle, in (0, 1). @default 0.75 */
+  readonly decrease?: number;
+  /** Successes in a row before the limit grows by 1. @default 25 */
+  readonly increaseAfter?: number;
+  /** Pause of the whole credential after a throttle without `Retry-After`, in ms. @default 2000 */
+  readonly cooldownMs?: number;
+  /** Scheduler for every wait and for `now()`; tests pass a virtual one. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+const admissionConfigSchema = z.object({
+  maxConcurrency: z.number().int().min(1),
+  rpm: z.number().positive().optional(),
+  tpm: z.number().positive().optional(),
+  adaptive: z.boolean().default(true),
+  decrease: z.number().gt(0).lt(1).default(0.75),
+  increaseAfter: z.number().int().min(1).default(25),
+  cooldownMs: z.number().min(0).default(2000),
+  scheduler: z
+    .custom<SchedulerLike>((value) => typeof (value as SchedulerLike | undefined)?.now === 'function', 'expected a scheduler (asyncScheduler, TestScheduler, ...)')
+    .default(asyncScheduler),
+});
+
+const estimateSchema = z.object({ estimatedTokens: z.number().min(0).optional() });
+
+/** A read-only snapshot of an {@link Admission}, for logs and tests. Times are the scheduler's. */
+export interface AdmissionState {
+  /** Requests allowed in flight now (AIMD), between 1 and `maxConcurrency`. */
+  readonly concurrency: number;
+  readonly maxConcurrency: number;
+  /** Requests running. */
+  readonly active: number;
+  /** Requests waiting to start. */
+  readonly queued: number;
+  /** Time the pause after a throttle or an exhausted rate limit ends; undefined when not paused. */
+  readonly pausedUntil: number | undefined;
+  /** Successes in a row since the last throttle or increase. */
+  readonly successRun: number;
+  /** Requests-per-minute limit in force (configured or learnt from headers); undefined = none. */
+  readonly rpm: number | undefined;
+  /** Request tokens in the bucket now (negative while in debt); undefined without an rpm limit. */
+  readonly rpmAvailable: number | undefined;
+  /** Tokens-per-minute limit in force; undefined = none. */
+  readonly tpm: number | undefined;
+  /** TPM tokens in the bucket now; undefined without a tpm limit. */
+  readonly tpmAvailable: number | undefined;
+  /** Tokens charged to a request that gives no estimate: the moving average of actual usage. */
+  readonly tokensPerRequest: number;
+}
+
+/** A request waiting in the queue: its TPM charge and how to start it. */
+interface Waiting {
+  readonly tokens: number | undefined;
+  readonly start: (charged: number) => void;
+}
+
+// Delivered requests whose usage has not been reported yet, oldest first; bounded so that an engine that
+// never reports cannot grow it without end.
+const maxUnreported = 1024;
+// Weight of the newest usage in the per-request token average.
+const averageWeight = 0.2;
+
+/**
+ * Admission control for one credential and endpoint: a concurrency limit that adapts (AIMD) under a hard cap,
+ * optional RPM and TPM token buckets, and a pause of every request after a throttle. Requests start in FIFO
+ * order; a head-of-line request waiting for tokens (a large TPM estimate, say) holds up the ones behind it,
+ * even those that would fit, so that a big request is never starved by small ones.
+ *
+ * ## Example
+ * ```ts
+ * import { of } from 'rxjs';
+ * import { admissionFor } from 'rxdgt';
+ * const admission = admissionFor('3f9a…:https://api.openai.com/v1', { maxConcurrency: 8, rpm: 600 });
+ * admission.run(() => of('answer'), 1200).subscribe((answer) => admission.succeeded({ promptTokens: 900, completionTokens: 100 }));
+ * // starts at once; the 601st request of a burst waits 100 ms for the bucket to refill
+ * ```
+ *
+ * @see admissionFor
+ */
+export class Admission {
+  private readonly config: z.output<typeof admissionConfigSchema>;
+  private readonly aimd: AimdController;
+  private readonly queue: Waiting[] = [];
+  private readonly unreported: number[] = [];
+  private requestBucket: TokenBucket | undefined;
+  private tokenBucket: TokenBucket | undefined;
+  private active = 0;
+  private pausedUntilTime = Number.NEGATIVE_INFINITY;
+  private averageTokens: number | undefined;
+  private wake: Subscription | undefined;
+  private wakeTime = Number.POSITIVE_INFINITY;
+  private pumping = false;
+  private pumpAgain = false;
+
+  constructor(config: AdmissionConfig) {
+    this.config = parseConfig('admission', admissionConfigSchema, config);
+    const now = this.now();
+    this.aimd = new AimdController(this.config.maxConcurrency, this.config.decrease, this.config.increaseAfter);
+    if (this.config.rpm !== undefined) this.requestBucket = new TokenBucket(this.config.rpm, now);
+    if (this.config.tpm !== undefined) this.tokenBucket = new TokenBucket(this.config.tpm, now);
+  }
+
+  /**
+   * Runs `work` once a slot, a request token and `estimatedTokens` TPM tokens are there and no pause is in
+   * force. Cold and cancellable: unsubscribing while queued leaves the queue without starting; unsubscribing
+   * while running tears the work down (aborting it), then frees the slot. Without an estimate, the average
+   * usage reported so far is charged. Tokens are taken when the request starts and are not refunded on error.
+   */
+  run<T>(work: () => Observable<T>, estimatedTokens?: number): Observable<T> {
+    const { estimatedTokens: tokens } = parseConfig('admission.run', estimateSchema, { estimatedTokens });
+    return new Observable<T>((subscriber) => {
+      let inner: Subscription | undefined;
+      let release: (() => void) | undefined;
+      const waiting: Waiting = {
+        tokens,
+        start: (charged) => {
+          this.active += 1;
+          let released = false;
+          release = () => {
+            if (released) return;
+            released = true;
+            this.active -= 1;
+            this.pump();
+          };
+          let delivered = false;
+          // Its own subscriber, so teardown ends the work (aborting its request) before the slot passes on;
+          // `defer` turns a throwing factory into an error, which frees the slot like any other.
+          inner = defer(work).subscribe({
+            next: (value) => {
+              // The first value is the answer whose usage the engine reports next: pair the charge with it.
+              if (!delivered) this.expectReport(charged);
+              delivered = true;
+              subscriber.next(value);
+            },
+            error: (error: unknown) => subscriber.error(error),
+            complete: () => subscriber.complete(),
+          });
+        },
+      };
+      this.queue.push(waiting);
+      this.pump();
+      return () => {
+        const index = this.queue.indexOf(waiting);
+        if (index >= 0) {
+          this.queue.splice(index, 1);
+          // A removed head may have been what held the others up.
+          if (index === 0) this.pump();
+        }
+        inner?.unsubscribe();
+        release?.();
+      };
+    });
+  }
+
+  /**
+   * Reports a successful request: counts toward the run of successes that grows the limit, and charges the
+   * TPM bucket the difference between the actual tokens and the estimate taken at start. A report pairs
+   * with the oldest answer delivered and not yet reported, so report in the answer's own path (`map`, `tap`).
+   */
+  succeeded(usage?: { readonly promptTokens: number; readonly completionTokens: number }): void {
+    const charged = this.unreported.shift();
+    if (usage !== undefined) {
+      const actual = usage.promptTokens + usage.completionTokens;
+      this.averageTokens = this.averageTokens === undefined ? actual : this.averageTokens + averageWeight * (actual - this.averageTokens);
+      this.tokenBucket?.take(actual - (charged ?? 0), this.now());
+    }
+    if (this.config.adaptive) this.aimd.success();
+    this.pump();
+  }
+
+  /**
+   * Reports a throttle (429, 503, 529) or a timeout: cuts the concurrency limit (when adaptive) and pauses the
+   * whole credential until now + (`retryAfterMs` ?? `cooldownMs`); every queued and new request waits, and
+   * the ones already running go on.
+   */
+  throttled(retryAfterMs?: number): void {
+    if (this.config.adaptive) this.aimd.throttle();
+    const wait = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0 ? retryAfterMs : this.config.cooldownMs;
+    this.pauseFor(wait);
+  }
+
+  /**
+   * Learns limits from response headers (OpenAI `x-ratelimit-*`, Anthropic `anthropic-ratelimit-*`): a limit
+   * unset in the config is adopted from them; the bucket is lowered to what the server says remains; and a
+   * remaining count of 0 pauses the credential until the reset (or for `cooldownMs` without one).
+   */
+  observeHeaders(headers: Readonly<Record<string, string>>): void {
+    const now = this.now();
+    const { requests, tokens } = parseRateLimitHeaders(headers, now);
+    this.requestBucket = this.learn(this.requestBucket, this.config.rpm, requests.limit, requests.remaining, now);
+    this.tokenBucket = this.learn(this.tokenBucket, this.config.tpm, tokens.limit, tokens.remaining, now);
+    for (const reading of [requests, tokens]) {
+      if (reading.remaining === 0) this.pauseFor(reading.resetMs ?? this.config.cooldownMs);
+    }
+    this.pump();
+  }
+
+  /**
+   * Another block shares this admission: its config is checked, and a larger `maxConcurrency` raises the cap
+   * (never lowers it). Its other settings are ignored; the first block's stay.
+   *
+   * @throws ConfigError when the config is invalid.
+   */
+  join(config: AdmissionConfig): void {
+    this.aimd.raiseCap(parseConfig('admission', admissionConfigSchema, config).maxConcurrency);
+    this.pump();
+  }
+
+  get state(): AdmissionState {
+    const now = this.now();
+    return {
+      concurrency: this.aimd.limit,
+      maxConcurrency: this.aimd.cap,
+      active: this.active,
+      queued: this.queue.length,
+      pausedUntil: this.pausedUntilTime > now ? this.pausedUntilTime : undefined,
+      successRun: this.aimd.successRun,
+      rpm: this.requestBucket?.capacity,
+      rpmAvailable: this.requestBucket?.available(now),
+      tpm: this.tokenBucket?.capacity,
+      tpmAvailable: this.tokenBucket?.available(now),
+      tokensPerRequest: this.averageTokens ?? 0,
+    };
+  }
+
+  private now(): number {
+    return this.config.scheduler.now();
+  }
+
+  private learn(bucket: TokenBucket | undefined, configured: number | undefined, limit: number | undefined, remaining: number | undefined, now: number) {
+    let learnt = bucket;
+    if (configured === undefined && limit !== undefined && limit > 0) {
+      if (learnt === undefined) learnt = new TokenBucket(limit, now);
+      else if (learnt.capacity !== limit) learnt.resize(limit, now);
+    }
+    if (remaining !== undefined) learnt?.clamp(remaining, now);
+    return learnt;
+  }
+
+  private pauseFor(ms: number): void {
+    this.pausedUntilTime = Math.max(this.pausedUntilTime, this.now() + ms);
+  }
+
+  private expectReport(charged: number): void {
+    this.unreported.push(charged);
+    if (this.unreported.length > maxUnreported) this.unreported.shift();
+  }
+
+  /** Starts queued requests while they fit; re-entrant calls (a request that ends at once) loop here instead. */
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        this.admit();
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private admit(): void {
+    for (let head = this.queue[0]; head !== undefined; head = this.queue[0]) {
+      // A full house needs no timer: the next slot to free pumps again.
+      if (this.active >= this.aimd.limit) return this.sleep();
+      const now = this.now();
+      const charge = head.tokens ?? this.averageTokens ?? 0;
+      const wait = Math.max(this.pausedUntilTime - now, this.requestBucket?.waitMs(1, now) ?? 0, this.tokenBucket?.waitMs(charge, now) ?? 0);
+      if (wait > 0) return this.sleep(now + wait);
+      this.requestBucket?.take(1, now);
+      this.tokenBucket?.take(charge, now);
+      this.queue.shift();
+      head.start(charge);
+    }
+    this.sleep();
+  }
+
+  /** Keeps one timer, for the earliest time the head may start; none when nothing waits on time. */
+  private sleep(until?: number): void {
+    if (until !== undefined && this.wake !== undefined && this.wakeTime <= until) return;
+    this.wake?.unsubscribe();
+    this.wake = undefined;
+    this.wakeTime = Number.POSITIVE_INFINITY;
+    if (until === undefined) return;
+    this.wakeTime = until;
+    this.wake = timer(until - this.now(), this.config.scheduler).subscribe(() => {
+      this.wake = undefined;
+      this.wakeTime = Number.POSITIVE_INFINITY;
+      this.pump();
+    });
+  }
+}

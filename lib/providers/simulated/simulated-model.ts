@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import type { CallOptions, LanguageModel, ModelRequest, ModelResult, ResponseFormat } from '../../model/language-model.ts';
+import { countWords } from '../../text/count-words.ts';
+
+/** Every text the simulated engine writes starts with this label, so its output can never pass for a model's. */
+export const simulatedLabel = '[simulated]';
+
+/** Settings of the offline `simulated` engine. */
+export interface SimulatedSettings {
+  /** Shown in stats and errors. @default 'simulated' */
+  readonly modelId?: string;
+  /** Delay before each answer, ms (to rehearse a run's timing). @default 0 */
+  readonly latencyMs?: number;
+}
+
+function inputOf(request: ModelRequest): string {
+  return request.method === 'chat' ? request.messages.map((message) => message.content).join('\n') : request.prompt;
+}
+
+/** A small value matching a JSON Schema: the first enum value, labelled strings, zeros, required fields. */
+function sampleOf(schema: Readonly<Record<string, unknown>>, seed: string): unknown {
+  if (Array.isArray(schema['enum'])) return schema['enum'][0];
+  if ('const' in schema) return schema['const'];
+  const type = Array.isArray(schema['type']) ? schema['type'].find((name) => name !== 'null') : schema['type'];
+  switch (type) {
+    case 'object': {
+      const properties = (schema['properties'] ?? {}) as Record<string, Readonly<Record<string, unknown>>>;
+      return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, sampleOf(value, `${seed}.${key}`)]));
+    }
+    case 'array':
+      return [sampleOf((schema['items'] ?? {}) as Readonly<Record<string, unknown>>, `${seed}[0]`)];
+    case 'integer':
+    case 'number':
+      return typeof schema['minimum'] === 'number' ? schema['minimum'] : 0;
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
+    default:
+      return `${simulatedLabel} ${seed}`;
+  }
+}
+
+function answer(input: string, index: number, format: ResponseFormat | undefined): string {
+  const tag = createHash('sha256').update(`${index}\n${input}`).digest('hex').slice(0, 8);
+  if (format) return JSON.stringify(sampleOf(format.schema, tag));
+  // Prompts that show Question/Answer pairs get one back, so sample pipelines run end to end offline.
+  if (/Question:/.test(input) && /Answer:/.test(input)) return `Question: ${simulatedLabel} question ${tag}?\nAnswer: ${simulatedLabel} answer ${tag}.`;
+  return `${simulatedLabel} answer ${tag} to: ${input.slice(0, 60).replace(/\s+/g, ' ')}`;
+}
+
+/**
+ * An offline engine for dry runs and demos: answers at once (or after `latencyMs`), deterministically,
+ * and labels every text it writes with `[simulated]`. Prompts showing `Question:`/`Answer:` pairs get a pair
+ * back; a response format gets a small JSON value matching its schema. DGT block type `simulated`.
+ *
+ * ## Example
+ * ```ts
+ * import { createSimulated } from 'rxdgt';
+ * const model = createSimulated();
+ * await model.doGenerate({ method: 'completion', prompt: 'Question: A?\nAnswer: B.' }, { signal: new AbortController().signal });
+ * // { texts: ['Question: [simulated] question 1c0e…?\nAnswer: [simulated] answer 1c0e….'], ... }
+ * ```
+ */
+export function createSimulated(settings: SimulatedSettings = {}): LanguageModel {
+  let calls = 0;
+  const latencyMs = settings.latencyMs ?? 0;
+  return {
+    specificationVersion: 'v1',
+    provider: 'simulated',
+    modelId: settings.modelId ?? 'simulated',
+    endpoint: 'simulated://offline',
+    async doGenerate(request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> {
+      if (latencyMs > 0) await abortableDelay(latencyMs, signal);
+      signal.throwIfAborted();
+      const input = inputOf(request);
+      const texts = Array.from({ length: request.n ?? 1 }, () => answer(input, calls++, request.responseFormat));
+      return {
+        texts,
+        finishReason: 'stop',
+        usage: { promptTokens: countWords(input), completionTokens: texts.reduce((sum, text) => sum + countWords(text), 0) },
+      };
+    },
+    probe: async () => undefined,
+  };
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
