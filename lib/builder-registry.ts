@@ -35,13 +35,28 @@ export type BuilderDefinition =
   | (DefinitionBase & { readonly kind: 'generation'; create(blocks: ResolvedBlocks): Builder<GenerationInput> })
   | (DefinitionBase & { readonly kind: 'transformation'; create(blocks: ResolvedBlocks): Builder<DataPoint> });
 
-/** DGT's `rouge_scorer` block. */
+/**
+ * DGT's `input_map` of a block with one text input: `{ <record field>: input }`. Read as the record field the block
+ * compares; exactly one field must map to `input`.
+ */
+const inputMapSchema = z
+  .record(z.string(), z.string())
+  .refine((map) => Object.values(map).filter((target) => target === 'input').length === 1, {
+    error: (issue) => {
+      const fields = Object.entries(issue.input as Record<string, string>).filter(([, target]) => target === 'input');
+      const found = fields.length === 0 ? 'none does' : `${fields.map(([field]) => `\`${field}\``).join(', ')} all do`;
+      return `must map one record field to \`input\` (as in \`question: input\`); ${found}`;
+    },
+  })
+  .transform((map) => Object.entries(map).find(([, target]) => target === 'input')![0]);
+
+/** DGT's `rouge_scorer` block; `input_map` becomes the record field it compares. */
 const rougeBlockSchema = z.strictObject({
   name: z.string(),
   type: z.literal('rouge_scorer'),
   filter: z.boolean().default(true),
   threshold: z.number().min(0).default(1.0),
-  input_map: z.record(z.string(), z.string()).optional(),
+  input_map: inputMapSchema.optional(),
   score_func: z.literal('f1').optional(),
   rouge_types: z.array(z.literal('lcs')).optional(),
   fast_rouge: z.boolean().optional(),
@@ -58,7 +73,11 @@ const definitions: readonly BuilderDefinition[] = [
     create: (blocks) => {
       const dedup = blocks.config('dedup', rougeBlockSchema);
       const active = dedup.filter && blocks.isPostprocessor('dedup');
-      return geographyQa({ generator: blocks.engine('generator'), dedupThreshold: active ? dedup.threshold : 1.1 })
+      return geographyQa({
+        generator: blocks.engine('generator'),
+        dedupThreshold: active ? dedup.threshold : 1.1,
+        ...(dedup.input_map === undefined ? {} : { dedupKey: dedup.input_map }),
+      });
     },
   },
   {

@@ -1,69 +1,12 @@
-import { Observable, type SchedulerLike, type Subscription, asyncScheduler, defer, timer } from 'rxjs';
-import { z } from 'zod';
+import { Observable, type Subscription, defer, timer } from 'rxjs';
+import type { z } from 'zod';
 import { parseConfig } from '../parse-config.ts';
 import { AimdController } from './admission-aimd.ts';
+import { type AdmissionConfig, type AdmissionState, admissionConfigSchema, estimateSchema } from './admission-config.ts';
 import { parseRateLimitHeaders } from './admission-headers.ts';
 import { TokenBucket } from './admission-token-bucket.ts';
 
-/** Settings of the admission control shared by every block that uses one credential and endpoint. */
-export interface AdmissionConfig {
-  /** Hard cap of requests in flight: the largest `call_limit` of the blocks sharing it. */
-  readonly maxConcurrency: number;
-  /** Requests per minute; unset = no limit, unless response headers give one. @default undefined */
-  readonly rpm?: number;
-  /** Tokens per minute (prompt + completion); unset = no limit, unless response headers give one. @default undefined */
-  readonly tpm?: number;
-  /** AIMD: cut the concurrency on 429/503/529 or a timeout, grow it back after a run of successes. @default true */
-  readonly adaptive?: boolean;
-  /** Multiplier on the concurrency limit at each throttle, in (0, 1). @default 0.75 */
-  readonly decrease?: number;
-  /** Successes in a row before the limit grows by 1. @default 25 */
-  readonly increaseAfter?: number;
-  /** Pause of the whole credential after a throttle without `Retry-After`, in ms. @default 2000 */
-  readonly cooldownMs?: number;
-  /** Scheduler for every wait and for `now()`; tests pass a virtual one. @default asyncScheduler */
-  readonly scheduler?: SchedulerLike;
-}
-
-const admissionConfigSchema = z.object({
-  maxConcurrency: z.number().int().min(1),
-  rpm: z.number().positive().optional(),
-  tpm: z.number().positive().optional(),
-  adaptive: z.boolean().default(true),
-  decrease: z.number().gt(0).lt(1).default(0.75),
-  increaseAfter: z.number().int().min(1).default(25),
-  cooldownMs: z.number().min(0).default(2000),
-  scheduler: z
-    .custom<SchedulerLike>((value) => typeof (value as SchedulerLike | undefined)?.now === 'function', 'expected a scheduler (asyncScheduler, TestScheduler, ...)')
-    .default(asyncScheduler),
-});
-
-const estimateSchema = z.object({ estimatedTokens: z.number().min(0).optional() });
-
-/** A read-only snapshot of an {@link Admission}, for logs and tests. Times are the scheduler's. */
-export interface AdmissionState {
-  /** Requests allowed in flight now (AIMD), between 1 and `maxConcurrency`. */
-  readonly concurrency: number;
-  readonly maxConcurrency: number;
-  /** Requests running. */
-  readonly active: number;
-  /** Requests waiting to start. */
-  readonly queued: number;
-  /** Time the pause after a throttle or an exhausted rate limit ends; undefined when not paused. */
-  readonly pausedUntil: number | undefined;
-  /** Successes in a row since the last throttle or increase. */
-  readonly successRun: number;
-  /** Requests-per-minute limit in force (configured or learnt from headers); undefined = none. */
-  readonly rpm: number | undefined;
-  /** Request tokens in the bucket now (negative while in debt); undefined without an rpm limit. */
-  readonly rpmAvailable: number | undefined;
-  /** Tokens-per-minute limit in force; undefined = none. */
-  readonly tpm: number | undefined;
-  /** TPM tokens in the bucket now; undefined without a tpm limit. */
-  readonly tpmAvailable: number | undefined;
-  /** Tokens charged to a request that gives no estimate: the moving average of actual usage. */
-  readonly tokensPerRequest: number;
-}
+export type { AdmissionConfig, AdmissionState } from './admission-config.ts';
 
 /** A request waiting in the queue: its TPM charge and how to start it. */
 interface Waiting {
@@ -85,11 +28,14 @@ const averageWeight = 0.2;
  *
  * ## Example
  * ```ts
- * import { of } from 'rxjs';
+ * import { of, tap } from 'rxjs';
  * import { admissionFor } from 'rxdgt';
  * const admission = admissionFor('3f9a…:https://api.openai.com/v1', { maxConcurrency: 8, rpm: 600 });
- * admission.run(() => of('answer'), 1200).subscribe((answer) => admission.succeeded({ promptTokens: 900, completionTokens: 100 }));
- * // starts at once; the 601st request of a burst waits 100 ms for the bucket to refill
+ * admission
+ *   .run(() => of('answer'), 1200)
+ *   .pipe(tap(() => admission.succeeded({ promptTokens: 900, completionTokens: 100 })))
+ *   .subscribe((answer) => answer);
+ * // 'answer', at once; once 600 requests have started within a minute, the next waits up to 100 ms for a token
  * ```
  *
  * @see admissionFor

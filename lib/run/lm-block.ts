@@ -10,7 +10,10 @@ export const engineTypes = ['openai', 'vllm-remote', 'ollama'] as const;
 
 const stopSchema = z.union([z.string(), z.array(z.string())]).transform((value) => (typeof value === 'string' ? [value] : value));
 
-/** An LM block of a builder YAML, with DGT's field names and aliases. Unknown fields are errors. */
+/**
+ * An LM block of a builder YAML, with DGT's field names and aliases. Unknown fields are errors, and so are
+ * `input_map`/`output_map`: a builder's code decides what its LM blocks read and write, so they would be ignored.
+ */
 const lmBlockSchema = z.strictObject({
   name: z.string().min(1),
   type: z.enum(engineTypes),
@@ -33,8 +36,6 @@ const lmBlockSchema = z.strictObject({
   n: z.number().int().min(1).optional(),
   top_p: z.number().min(0).max(1).optional(),
   num_ctx: z.number().int().min(1).optional(),
-  input_map: z.record(z.string(), z.string()).optional(),
-  output_map: z.record(z.string(), z.string()).optional(),
 });
 type LmBlock = z.output<typeof lmBlockSchema>;
 

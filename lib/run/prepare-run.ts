@@ -80,6 +80,8 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
     const concurrency = Math.max(1, ...[...blocks.engines.values()].map((engine) => engine.callLimit));
     const common = {
       name: spec.task_name,
+      // DGT's `store_name` moves the task's folder; records keep the task name.
+      ...(spec.store_name ? { storeName: spec.store_name } : {}),
       outputDir: settings.outputDir ?? runner.output_dir ?? spec.datastore?.output_dir ?? env['DGT_OUTPUT_DIR'] ?? 'output',
       concurrency,
       buildId: settings.buildId ?? 'exp',

@@ -1,9 +1,11 @@
 import { NEVER, Observable, type SchedulerLike, map, merge, of, throwError, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, test } from 'vitest';
+import type { z } from 'zod';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { fromAbortable } from '../../lib/model/abortable.ts';
 import { Admission, type AdmissionConfig } from '../../lib/model/admission.ts';
+import type { admissionConfigSchema } from '../../lib/model/admission-config.ts';
 import { admissionFor, clearAdmissions } from '../../lib/model/admission-registry.ts';
 import { useTestScheduler } from '../helpers/test-scheduler.ts';
 
@@ -319,6 +321,12 @@ describe('admissionFor', () => {
 });
 
 describe('Admission: config', () => {
+  test('AdmissionConfig and its zod schema name the same fields, and every AdmissionConfig passes the schema type', () => {
+    // Not toEqualTypeOf: under exactOptionalPropertyTypes zod's input adds `| undefined` to the defaulted fields.
+    expectTypeOf<keyof AdmissionConfig>().toEqualTypeOf<keyof z.input<typeof admissionConfigSchema>>();
+    expectTypeOf<AdmissionConfig>().toExtend<z.input<typeof admissionConfigSchema>>();
+  });
+
   test.each([
     ['maxConcurrency', { maxConcurrency: 0 }],
     ['maxConcurrency', { maxConcurrency: 1.5 }],

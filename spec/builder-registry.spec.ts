@@ -1,0 +1,72 @@
+import { lastValueFrom, of, toArray } from 'rxjs';
+import { describe, expect, test } from 'vitest';
+import { type BuilderDefinition, findBuilder, resolveBlocks } from '../lib/builder-registry.ts';
+import { type BuilderSpec, loadBuilderSpec } from '../lib/config/builder-spec.ts';
+import { accepted } from '../lib/outcome.ts';
+import type { DataPoint, Outcome } from '../lib/record.ts';
+import type { GenerationInput } from '../lib/run/task-inputs.ts';
+import { configErrorFrom } from './config/temp-files.ts';
+import { useTestServers } from './helpers/test-servers.ts';
+
+const start = useTestServers();
+const geography = findBuilder('public/examples/geography_qa', undefined) as Extract<BuilderDefinition, { kind: 'generation' }>;
+
+const example: DataPoint = { task_name: 'geo', is_seed: true, question: 'Seed question?', answer: 'Seed answer.' };
+const input = (attempt: number) => accepted<GenerationInput>(attempt, { task_name: 'geo', is_seed: false, examples: [example] });
+const locate = (_name: string, index: number) => ({ file: '/b/qa.yaml', field: `blocks.${index}` });
+
+/** The geography builder YAML with its generator on `baseURL` (sampling, so nothing is cached) and this `dedup` block. */
+async function geographySpec(baseURL: string, dedup: Readonly<Record<string, unknown>>): Promise<BuilderSpec> {
+  const base = await loadBuilderSpec(geography.yamlPath);
+  const generator = { name: 'generator', type: 'openai', base_url: baseURL, model_id_or_path: 'test-model', temperature: 0.7 };
+  const blocks = base.blocks.map((block) => (block.name === 'generator' ? generator : block.name === 'dedup' ? { name: 'dedup', type: 'rouge_scorer', ...dedup } : block));
+  return { ...base, blocks };
+}
+
+describe('the geography builder made from its YAML', () => {
+  /** Runs two inputs; the server answers two different questions with the same answer. */
+  async function statusesWith(dedup: Readonly<Record<string, unknown>>): Promise<string[]> {
+    const server = await start({ respond: (_request, index) => `Question: Which place is number ${index}?\nAnswer: The same place.` });
+    const builder = geography.create(resolveBlocks(await geographySpec(server.baseURL, dedup), locate));
+    const outcomes: Outcome<DataPoint>[] = await lastValueFrom(of(input(0), input(1)).pipe(builder, toArray()));
+    return outcomes.map((outcome) => outcome.status);
+  }
+
+  test('its YAML maps the question to the dedup input, as DGT does', async () => {
+    const spec = await loadBuilderSpec(geography.yamlPath);
+    expect(spec.blocks.find((block) => block.name === 'dedup')?.['input_map']).toEqual({ question: 'input' });
+  });
+
+  test('dedups the record field that input_map maps to `input`', async () => {
+    expect(await statusesWith({ input_map: { question: 'input' } })).toEqual(['accepted', 'accepted']);
+    expect(await statusesWith({ input_map: { answer: 'input' } })).toEqual(['accepted', 'rejected']);
+  });
+
+  test('without an input_map, the question is deduped', async () => {
+    expect(await statusesWith({})).toEqual(['accepted', 'accepted']);
+  });
+
+  test('an input_map that maps no field, or several, to `input` is a ConfigError naming the field', async () => {
+    const server = await start();
+    const errorWith = async (inputMap: Record<string, string>) => {
+      const blocks = resolveBlocks(await geographySpec(server.baseURL, { input_map: inputMap }), locate);
+      return configErrorFrom(() => geography.create(blocks));
+    };
+    const none = await errorWith({ question: 'text' });
+    expect(none).toMatchObject({ file: '/b/qa.yaml', field: 'blocks.1.input_map' });
+    expect(none.message).toBe('/b/qa.yaml: field `blocks.1.input_map`: must map one record field to `input` (as in `question: input`); none does');
+    const several = await errorWith({ question: 'input', answer: 'input' });
+    expect(several.message).toMatch(/field `blocks\.1\.input_map`: .*`question`, `answer` all do$/);
+  });
+
+  test('an LM block with input_map or output_map is refused: the builder decides what the model reads', async () => {
+    const server = await start();
+    const spec = await geographySpec(server.baseURL, {});
+    for (const field of ['input_map', 'output_map']) {
+      const blocks = spec.blocks.map((block) => (block.name === 'generator' ? { ...block, [field]: { question: 'input' } } : block));
+      const error = configErrorFrom(() => resolveBlocks({ ...spec, blocks }, locate));
+      expect(error).toMatchObject({ file: '/b/qa.yaml', field: `blocks.0.${field}` });
+      expect(error.message).toMatch(/unknown field$/);
+    }
+  });
+});
