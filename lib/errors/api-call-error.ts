@@ -16,15 +16,25 @@ export class ApiCallError extends RxdgtError {
   readonly isRetryable: boolean;
   /** Server-requested wait before the next try (`Retry-After`), in milliseconds. */
   readonly retryAfterMs: number | undefined;
+  /** Rate-limit response headers, lower-cased, when the server sent any. */
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
   constructor(
     message: string,
-    options: { url: string; statusCode?: number | undefined; retryAfterMs?: number | undefined; isRetryable?: boolean; cause?: unknown },
+    options: {
+      url: string;
+      statusCode?: number | undefined;
+      retryAfterMs?: number | undefined;
+      isRetryable?: boolean;
+      headers?: Readonly<Record<string, string>> | undefined;
+      cause?: unknown;
+    },
   ) {
     super(message, { cause: options.cause });
     this.url = options.url;
     this.statusCode = options.statusCode;
     this.retryAfterMs = options.retryAfterMs;
+    this.headers = options.headers;
     this.isRetryable = options.isRetryable ?? isRetryableStatus(options.statusCode);
   }
 

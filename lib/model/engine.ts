@@ -1,6 +1,6 @@
 import stableStringify from 'fast-json-stable-stringify';
 import { LRUCache } from 'lru-cache';
-import { type Observable, type SchedulerLike, catchError, defer, map, of, retry, throwError, timer } from 'rxjs';
+import { type Observable, type SchedulerLike, catchError, defer, map, of, retry, tap, throwError, timer } from 'rxjs';
 import { z } from 'zod';
 import { ApiCallError } from '../errors/api-call-error.ts';
 import { RetryError } from '../errors/retry-error.ts';
@@ -10,6 +10,9 @@ import { fromAbortable } from './abortable.ts';
 import { generationParamsSchema } from './generation-params.ts';
 import type { GenerationParams, LanguageModel, ModelRequest, ModelResult } from './language-model.ts';
 import { Limiter } from './limiter.ts';
+import type { Admission } from './admission.ts';
+import { admissionFor } from './admission-registry.ts';
+import { type ResponseCache, cacheKey } from './response-cache.ts';
 
 /** Settings of one engine: the block that owns a model, its concurrency cap, retries and cache. */
 export interface EngineConfig {
@@ -26,6 +29,17 @@ export interface EngineConfig {
    * requests are cached (`temperature: 0`, or a `seed`): a sampling request always goes to the model. @default 10000
    */
   readonly cacheSize?: number;
+  /**
+   * A persistent cache behind the in-memory one (DGT's `lm_cache`, e.g. `openSqliteCache(path)`), with the same
+   * deterministic-requests-only rule; a rerun of a finished run is answered from it. @default undefined
+   */
+  readonly diskCache?: ResponseCache;
+  /** Requests per minute for the block's credential and endpoint (a token bucket); unset: none, unless the server's rate-limit headers give one. */
+  readonly rpm?: number;
+  /** Tokens per minute for the credential and endpoint; unset: none, unless the headers give one. */
+  readonly tpm?: number;
+  /** Adaptive concurrency (AIMD): cut on 429/503/529 or a timeout, grow back after a run of successes, never above `callLimit`. @default true */
+  readonly adaptive?: boolean;
   /** Generation parameters sent with every request of this block (the block's YAML defaults). @default {} */
   readonly params?: GenerationParams;
   /** Scheduler for backoff waits; tests pass a virtual one. @default asyncScheduler */
@@ -40,6 +54,10 @@ const engineConfigSchema = z.object({
   maxRetries: z.number().int().min(0).default(3),
   retryDelayMs: z.number().min(0).default(500),
   cacheSize: z.number().int().min(0).default(10_000),
+  diskCache: z.custom<ResponseCache>((value) => typeof (value as ResponseCache)?.get === 'function', 'expected a ResponseCache').optional(),
+  rpm: z.number().positive().optional(),
+  tpm: z.number().positive().optional(),
+  adaptive: z.boolean().default(true),
   params: generationParamsSchema.default({}),
   scheduler: schedulerSchema,
   random: randomSchema,
@@ -64,6 +82,11 @@ export interface EngineStats {
 }
 
 type Counters = { -readonly [Key in keyof EngineStats]: EngineStats[Key] };
+
+/** Failures that mean "slow down": the credential pauses and its concurrency is cut. */
+function isThrottle(error: unknown): error is ApiCallError {
+  return ApiCallError.isInstance(error) && (error.statusCode === 429 || error.statusCode === 503 || error.statusCode === 529 || error.statusCode === 408);
+}
 
 /** Whether the same request always gets the same answer, so an earlier answer may stand in for a new call. */
 function isDeterministic(request: ModelRequest): boolean {
@@ -91,6 +114,8 @@ export class Engine {
   protected readonly [engineMarker] = true;
   readonly name: string;
   readonly limiter: Limiter;
+  /** Admission control shared by every engine with this model's credential and endpoint. */
+  readonly admission: Admission;
   private readonly counters: Counters = { requests: 0, cacheHits: 0, retries: 0, failures: 0, promptTokens: 0, completionTokens: 0 };
   private readonly config: z.output<typeof engineConfigSchema>;
   private readonly cache: LRUCache<string, ModelResult> | undefined;
@@ -103,6 +128,14 @@ export class Engine {
     this.name = this.config.name;
     this.limiter = new Limiter(this.config.callLimit);
     this.cache = this.config.cacheSize > 0 ? new LRUCache({ max: this.config.cacheSize }) : undefined;
+    const { callLimit, rpm, tpm, adaptive, scheduler } = this.config;
+    this.admission = admissionFor(`${model.credential ?? 'no-credential'}@${model.endpoint}`, {
+      maxConcurrency: callLimit,
+      adaptive,
+      scheduler,
+      ...(rpm === undefined ? {} : { rpm }),
+      ...(tpm === undefined ? {} : { tpm }),
+    });
   }
 
   get callLimit(): number {
@@ -123,18 +156,26 @@ export class Engine {
   call(request: ModelRequest): Observable<EngineResult> {
     return defer(() => {
       // A sampling request must reach the model: a cached answer would repeat itself (and stall generation on duplicates).
-      const cache = isDeterministic(request) ? this.cache : undefined;
-      const key = cache && stableStringify([this.model.provider, this.model.endpoint, this.model.modelId, request]);
-      const hit = key === undefined ? undefined : cache?.get(key);
+      const deterministic = isDeterministic(request);
+      const memory = deterministic ? this.cache : undefined;
+      const disk = deterministic ? this.config.diskCache : undefined;
+      const memoryKey = memory && stableStringify([this.model.provider, this.model.endpoint, this.model.modelId, request]);
+      const diskKey = disk && cacheKey(this.model, request);
+      const hit = (memoryKey === undefined ? undefined : memory?.get(memoryKey)) ?? (diskKey === undefined ? undefined : disk?.get(diskKey));
       if (hit) {
         this.counters.cacheHits += 1;
+        if (memoryKey !== undefined) memory?.set(memoryKey, hit);
         return of({ ...hit, cached: true });
       }
       const errors: unknown[] = [];
       return defer(() => {
         this.counters.requests += 1;
-        return this.limiter.run(() => fromAbortable((signal) => this.model.doGenerate(request, { signal })));
+        return this.limiter.run(() => this.admission.run(() => fromAbortable((signal) => this.model.doGenerate(request, { signal }))));
       }).pipe(
+        tap((result) => {
+          if (result.headers) this.admission.observeHeaders(result.headers);
+          this.admission.succeeded(result.usage);
+        }),
         retry({ count: this.config.maxRetries, delay: (error: unknown, tries) => this.backoff(error, tries, errors) }),
         catchError((error: unknown) => {
           this.counters.failures += 1;
@@ -147,8 +188,10 @@ export class Engine {
         map((result): EngineResult => {
           this.counters.promptTokens += result.usage.promptTokens;
           this.counters.completionTokens += result.usage.completionTokens;
-          if (key !== undefined) cache?.set(key, result);
-          return { ...result, cached: false };
+          const { headers: _headers, ...answer } = result;
+          if (memoryKey !== undefined) memory?.set(memoryKey, answer);
+          if (diskKey !== undefined) disk?.set(diskKey, answer);
+          return { ...answer, cached: false };
         }),
       );
     });
@@ -161,6 +204,9 @@ export class Engine {
 
   private backoff(error: unknown, tries: number, errors: unknown[]): Observable<number> {
     errors.push(error);
+    if (ApiCallError.isInstance(error) && error.headers) this.admission.observeHeaders(error.headers);
+    // Every request of the credential waits out a throttle, not only this one; the retry re-enters admission.
+    if (isThrottle(error)) this.admission.throttled(error.retryAfterMs !== undefined && error.retryAfterMs <= maxRetryAfterMs ? error.retryAfterMs : undefined);
     if (!ApiCallError.isInstance(error) || !error.isRetryable) return throwError(() => error);
     this.counters.retries += 1;
     const exponential = Math.min(maxBackoffMs, this.config.retryDelayMs * 2 ** (tries - 1));

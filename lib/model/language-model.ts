@@ -32,6 +32,8 @@ export interface ModelResult {
   readonly texts: readonly string[];
   readonly finishReason: string | undefined;
   readonly usage: { readonly promptTokens: number; readonly completionTokens: number };
+  /** Rate-limit response headers (`x-ratelimit-*`, `anthropic-ratelimit-*`), lower-cased, for admission control. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Per-call options: the signal aborts the HTTP request. */

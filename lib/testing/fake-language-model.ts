@@ -31,11 +31,14 @@ export interface FakeLanguageModelOptions {
  * // { texts: ['Question: Q0?\nAnswer: A0.'], ... }; model.calls.length === 1
  * ```
  */
+let fakeCount = 0;
+
 export class FakeLanguageModel implements LanguageModel {
   readonly specificationVersion = 'v1';
   readonly provider: string;
   readonly modelId: string;
-  readonly endpoint = 'fake://in-process';
+  /** Unique per instance: fakes share no admission control (no credential, no endpoint in common). */
+  readonly endpoint = `fake://in-process/${(fakeCount += 1)}`;
   /** Every request received, in order. */
   readonly calls: ModelRequest[] = [];
   /** Calls whose signal aborted before they answered. */
