@@ -6,7 +6,7 @@ import { zodIssueToConfigError } from './config/zod-issue.ts';
 import { ConfigError } from './errors/config-error.ts';
 import type { Engine } from './model/engine.ts';
 import { packagePath } from './package-path.ts';
-import { engineFromBlock, engineTypes, isEngineBlock } from './run/lm-block.ts';
+import { type EngineDefaults, engineFromBlock, engineTypes, isEngineBlock } from './run/lm-block.ts';
 import type { DataPoint } from './record.ts';
 import type { Builder } from './run/task.ts';
 import type { GenerationInput } from './run/task-inputs.ts';
@@ -124,11 +124,11 @@ export interface BlockLocation {
  * errors point at the right file and field.
  * @throws {ConfigError} naming the file and the block field for an unknown type or a bad field
  */
-export function resolveBlocks(spec: BuilderSpec, locate: (name: string, index: number) => BlockLocation): ResolvedBlocks {
+export function resolveBlocks(spec: BuilderSpec, locate: (name: string, index: number) => BlockLocation, defaults?: EngineDefaults): ResolvedBlocks {
   const engines = new Map<string, Engine>();
   spec.blocks.forEach((block, index) => {
     const where = locate(block.name, index);
-    if (isEngineBlock(block)) engines.set(block.name, engineFromBlock(block, where));
+    if (isEngineBlock(block)) engines.set(block.name, engineFromBlock(block, where, defaults));
     else if (!utilityBlockTypes.includes(block.type)) {
       throw new ConfigError(`unknown block type \`${block.type}\` (known: ${[...engineTypes, ...utilityBlockTypes].join(', ')})`, {
         file: where.file,

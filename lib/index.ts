@@ -9,7 +9,7 @@ export { judge, type JudgeConfig, type JudgeVerdict } from '../operators/judge.t
 export { stopWhen, type StopWhenConfig } from '../operators/stop-when.ts';
 
 // Stop criteria
-export { hasFailureRate, isRecordCount, isStalled, isTimeElapsed, type StopCriterion } from './run/stop-criteria.ts';
+export { hasCostBudget, hasFailureRate, hasTokenBudget, isRecordCount, isStalled, isTimeElapsed, type StopCriterion } from './run/stop-criteria.ts';
 export type { TaskProgress } from './run/task-progress.ts';
 
 // Builders
@@ -35,13 +35,23 @@ export { checkEngines } from './run/preflight.ts';
 export type { TaskResult } from './store/task-store.ts';
 
 // Model spec and engines
-export type { CallOptions, ChatMessage, GenerationParams, LanguageModel, ModelRequest, ModelResult } from './model/language-model.ts';
-export { createEngine, Engine, type EngineConfig, type EngineResult, type EngineStats } from './model/engine.ts';
+export type { CallOptions, ChatMessage, GenerationParams, LanguageModel, ModelRequest, ModelResult, ResponseFormat } from './model/language-model.ts';
+export { createEngine, Engine, type EngineConfig, type EngineResult, type EngineStats, type ModelPrice } from './model/engine.ts';
 export { createOpenAI, type OpenAISettings } from './providers/openai/openai-model.ts';
 export { createOllama, type OllamaSettings } from './providers/ollama/ollama-model.ts';
+export { createOllamaNative, type OllamaNativeSettings } from './providers/ollama-native/ollama-native-model.ts';
+export { azureOpenAIDefaultApiVersion, createAzureOpenAI, type AzureOpenAISettings } from './providers/azure-openai/azure-openai-model.ts';
+export { createAnthropic, type AnthropicSettings } from './providers/anthropic/anthropic-model.ts';
+export { createWatsonx, watsonxMaxConcurrency, type WatsonxSettings } from './providers/watsonx/watsonx-model.ts';
+export { createVllmServer, type ManagedLanguageModel, type VllmServerSettings } from './providers/vllm-server/vllm-server-model.ts';
+export { createSimulated, simulatedLabel, type SimulatedSettings } from './providers/simulated/simulated-model.ts';
+export { type Admission, type AdmissionConfig, type AdmissionState } from './model/admission.ts';
+export { admissionFor } from './model/admission-registry.ts';
+export { openSqliteCache, type SqliteCacheOptions } from './model/sqlite-cache.ts';
+export { cacheKey, type ResponseCache } from './model/response-cache.ts';
 
 // Records and outcomes
-export type { Accepted, DataPoint, Fields, Outcome, RecordIssue, Rejected, Restored, Usage } from './record.ts';
+export type { Accepted, DataPoint, Fields, ModelUsage, Outcome, RecordIssue, Rejected, Restored, Usage } from './record.ts';
 export { accepted, mapAccepted, rejected } from './outcome.ts';
 
 // Errors

@@ -1,5 +1,5 @@
 import { type OperatorFunction, map } from 'rxjs';
-import type { Accepted, Outcome, RecordIssue, Rejected, Usage } from './record.ts';
+import type { Accepted, ModelUsage, Outcome, RecordIssue, Rejected, Usage } from './record.ts';
 
 /** Wraps a record as an accepted outcome of input `attempt`. */
 export function accepted<T>(attempt: number, record: T, usage?: Usage): Accepted<T> {
@@ -12,16 +12,26 @@ export function rejected(from: Outcome<unknown>, issues: readonly RecordIssue[],
   return usage ? { ...base, usage } : base;
 }
 
-/** Adds two usage tallies; either may be missing. */
-export function addUsage(left: Usage | undefined, right: Usage | undefined): Usage | undefined {
-  if (!left) return right;
-  if (!right) return left;
+/** Usage that spent nothing. */
+export const noUsage: Usage = { calls: 0, cachedCalls: 0, promptTokens: 0, completionTokens: 0, costUsd: 0, byModel: {} };
+
+function addModelUsage(left: ModelUsage, right: ModelUsage): ModelUsage {
   return {
     calls: left.calls + right.calls,
     cachedCalls: left.cachedCalls + right.cachedCalls,
     promptTokens: left.promptTokens + right.promptTokens,
     completionTokens: left.completionTokens + right.completionTokens,
+    costUsd: left.costUsd + right.costUsd,
   };
+}
+
+/** Adds two usage tallies, totals and per model; either may be missing. */
+export function addUsage(left: Usage | undefined, right: Usage | undefined): Usage | undefined {
+  if (!left) return right;
+  if (!right) return left;
+  const byModel: Record<string, ModelUsage> = { ...left.byModel };
+  for (const [model, usage] of Object.entries(right.byModel)) byModel[model] = byModel[model] ? addModelUsage(byModel[model], usage) : usage;
+  return { ...addModelUsage(left, right), byModel };
 }
 
 /**

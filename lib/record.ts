@@ -19,12 +19,20 @@ export interface RecordIssue {
   readonly path?: readonly (string | number)[];
 }
 
-/** LM usage attributed to one record: summed by every block that called a model for it. */
-export interface Usage {
+/** LM usage of one engine and model: calls, tokens and their cost. */
+export interface ModelUsage {
   readonly calls: number;
+  /** Answers served from a cache: no tokens spent, no cost. */
   readonly cachedCalls: number;
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /** US dollars, from the engine's price (USD per million tokens); 0 without one. */
+  readonly costUsd: number;
+}
+
+/** LM usage attributed to one record, summed by every block that called a model for it: totals and, by `<block>: <provider>/<model>`, the parts. */
+export interface Usage extends ModelUsage {
+  readonly byModel: Readonly<Record<string, ModelUsage>>;
 }
 
 interface OutcomeBase {

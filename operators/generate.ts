@@ -2,12 +2,12 @@ import { type Observable, type OperatorFunction, catchError, map, mergeMap, of, 
 import { z } from 'zod';
 import { ApiCallError } from '../lib/errors/api-call-error.ts';
 import { RetryError } from '../lib/errors/retry-error.ts';
-import type { Engine, EngineResult } from '../lib/model/engine.ts';
+import type { Engine } from '../lib/model/engine.ts';
 import { generationParamsSchema } from '../lib/model/generation-params.ts';
 import type { ChatMessage, GenerationParams, ModelRequest } from '../lib/model/language-model.ts';
 import { accepted, addUsage, rejected } from '../lib/outcome.ts';
 import { parseConfig } from '../lib/parse-config.ts';
-import type { Accepted, Outcome, Usage } from '../lib/record.ts';
+import type { Accepted, Outcome } from '../lib/record.ts';
 import { engineSchema, functionSchema } from '../lib/schemas.ts';
 import { errorMessage } from '../lib/error-message.ts';
 
@@ -38,12 +38,6 @@ const generateConfigSchema = z.object({
 
 /** Statuses that no retry or later record can fix: the run must stop and say so. */
 const fatalStatuses = new Set([401, 403]);
-
-/** What one answer cost: a cached answer is a cached call and spends no tokens. */
-function usageOf(result: EngineResult): Usage {
-  if (result.cached) return { calls: 0, cachedCalls: 1, promptTokens: 0, completionTokens: 0 };
-  return { calls: 1, cachedCalls: 0, promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens };
-}
 
 /**
  * Sends one LM request per accepted record and turns the answer into the next record.
@@ -101,7 +95,7 @@ export function generate<In, Out = In & { readonly result: string | readonly str
     }
     return engine.call(request).pipe(
       map((result): Outcome<Out> => {
-        const usage = addUsage(outcome.usage, usageOf(result));
+        const usage = addUsage(outcome.usage, engine.usageOf(result));
         try {
           return accepted(outcome.attempt, toOutput(result.texts[0] ?? '', outcome.record, result.texts), usage);
         } catch (error) {

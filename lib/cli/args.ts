@@ -13,6 +13,10 @@ Options:
   --output-dir <dir>             parent folder of every task's output (default: $DGT_OUTPUT_DIR or output)
   --config-path <file>           DGT joint config: databuilders/tasks/task_files overrides
   --build-id <id>                experiment id written to task_results.jsonl (default: exp)
+  --lm-cache <file>              SQLite cache of LM answers for blocks without lm_cache (a rerun makes no repeat calls)
+  --prices <file>                YAML/JSON prices, USD per million tokens: {<model_id>: {input: 2.5, output: 10}}
+  --token-budget <n>             stop every task once its LM calls used this many tokens
+  --cost-budget <usd>            stop every task once its LM calls cost this many US dollars
   -h, --help                     show this help
 
 Exit codes: 0 done, 1 run failed, 2 bad input.`;
@@ -55,6 +59,26 @@ export function parseArgs(argv: readonly string[]): CliCommand {
         settings = { ...settings, numOutputsToGenerate: count };
         break;
       }
+      case '--token-budget': {
+        const text = value();
+        const tokens = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+        if (!Number.isSafeInteger(tokens) || tokens < 1) throw new ConfigError(`\`--token-budget\` must be a whole number of 1 or more, received \`${text}\``);
+        settings = { ...settings, tokenBudget: tokens };
+        break;
+      }
+      case '--cost-budget': {
+        const text = value();
+        const usd = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+        if (!(usd > 0)) throw new ConfigError(`\`--cost-budget\` must be an amount of US dollars above 0, received \`${text}\``);
+        settings = { ...settings, costBudget: usd };
+        break;
+      }
+      case '--lm-cache':
+        settings = { ...settings, lmCache: value() };
+        break;
+      case '--prices':
+        settings = { ...settings, pricesPath: value() };
+        break;
       case '--restart':
       case '--restart-generation':
         noValue();

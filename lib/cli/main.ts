@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors/config-error.ts';
 import { EngineUnreachableError } from '../errors/engine-unreachable-error.ts';
 import { errorMessage } from '../error-message.ts';
-import { prepareRun } from '../run/prepare-run.ts';
+import { type PreparedRun, prepareRun } from '../run/prepare-run.ts';
 import { checkEngines } from '../run/preflight.ts';
 import { runTasks } from '../run/run-tasks.ts';
 import type { TaskResult } from '../store/task-store.ts';
@@ -22,31 +22,12 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
       out.write(`${usage}\n`);
       return 0;
     }
-    const { tasks, engines } = await prepareRun(command.settings);
-    await checkEngines(engines);
-    const report = new RunReport(tasks, out);
-    const results: TaskResult[] = [];
-    report.start();
+    const run = await prepareRun(command.settings);
     try {
-      await new Promise<void>((resolve, reject) => {
-        const subscription = runTasks(tasks, {
-          hooks: (task) => {
-            const hooks = report.hooks(task);
-            return { ...hooks, onEnd: (result, progress) => (results.push(result), hooks.onEnd?.(result, progress)) };
-          },
-        }).subscribe({ error: reject, complete: resolve });
-        // Ctrl-C or SIGTERM: unsubscribing aborts in-flight LM calls; every task records `cancelled`.
-        const onSignal = (): void => {
-          subscription.unsubscribe();
-          resolve();
-        };
-        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-        subscription.add(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
-      });
+      return await execute(run, out);
     } finally {
-      report.finish();
+      await run.close();
     }
-    return results.some((result) => failedStatuses.has(result.status)) || results.length < tasks.length ? 1 : 0;
   } catch (error) {
     if (ConfigError.isInstance(error)) {
       err.write(`rxdgt: ${error.message}\n`);
@@ -59,5 +40,33 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
     err.write(`rxdgt: run failed: ${errorMessage(error)}\n`);
     return 1;
   }
+}
+
+/** Checks the engines answer, runs every task with a live report, and returns the exit code. */
+async function execute({ tasks, engines }: PreparedRun, out: NodeJS.WriteStream): Promise<number> {
+  await checkEngines(engines);
+  const report = new RunReport(tasks, out);
+  const results: TaskResult[] = [];
+  report.start();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const subscription = runTasks(tasks, {
+        hooks: (task) => {
+          const hooks = report.hooks(task);
+          return { ...hooks, onEnd: (result, progress) => (results.push(result), hooks.onEnd?.(result, progress)) };
+        },
+      }).subscribe({ error: reject, complete: resolve });
+      // Ctrl-C or SIGTERM: unsubscribing aborts in-flight LM calls; every task records `cancelled`.
+      const onSignal = (): void => {
+        subscription.unsubscribe();
+        resolve();
+      };
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      subscription.add(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
+    });
+  } finally {
+    report.finish();
+  }
+  return results.some((result) => failedStatuses.has(result.status)) || results.length < tasks.length ? 1 : 0;
 }
 

@@ -78,7 +78,7 @@ export class RunReport {
   }
 
   private table(): string {
-    const header = ['task', 'status', 'records', 'rejected', 'LM calls', 'tokens', 'elapsed'];
+    const header = ['task', 'status', 'records', 'rejected', 'LM calls', 'tokens', 'cost', 'elapsed'];
     const rows = this.lines.map(({ task, progress, result }) => [
       task.name,
       result?.status ?? 'cancelled',
@@ -86,6 +86,7 @@ export class RunReport {
       String(progress?.rejected ?? 0),
       String(lmCalls(progress)),
       String(progress ? progress.usage.promptTokens + progress.usage.completionTokens : 0),
+      `$${(progress?.usage.costUsd ?? 0).toFixed(4)}`,
       elapsedOf({ progress, result }),
     ]);
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] as string).length)));

@@ -8,6 +8,7 @@ import { parseConfig } from '../parse-config.ts';
 import { engineMarker, randomSchema, schedulerSchema } from '../schemas.ts';
 import { fromAbortable } from './abortable.ts';
 import { generationParamsSchema } from './generation-params.ts';
+import type { Usage } from '../record.ts';
 import type { GenerationParams, LanguageModel, ModelRequest, ModelResult } from './language-model.ts';
 import { Limiter } from './limiter.ts';
 import type { Admission } from './admission.ts';
@@ -40,6 +41,8 @@ export interface EngineConfig {
   readonly tpm?: number;
   /** Adaptive concurrency (AIMD): cut on 429/503/529 or a timeout, grow back after a run of successes, never above `callLimit`. @default true */
   readonly adaptive?: boolean;
+  /** Price of the model in US dollars per million tokens, for the cost in usage and budgets. @default no cost */
+  readonly price?: ModelPrice;
   /** Generation parameters sent with every request of this block (the block's YAML defaults). @default {} */
   readonly params?: GenerationParams;
   /** Scheduler for backoff waits; tests pass a virtual one. @default asyncScheduler */
@@ -58,10 +61,17 @@ const engineConfigSchema = z.object({
   rpm: z.number().positive().optional(),
   tpm: z.number().positive().optional(),
   adaptive: z.boolean().default(true),
+  price: z.strictObject({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0) }).optional(),
   params: generationParamsSchema.default({}),
   scheduler: schedulerSchema,
   random: randomSchema,
 });
+
+/** What a model costs, in US dollars per million tokens. */
+export interface ModelPrice {
+  readonly inputPerMillion: number;
+  readonly outputPerMillion: number;
+}
 
 /** A model answer as an engine returns it: whether it came from the cache, and how many tries it took. */
 export interface EngineResult extends ModelResult {
@@ -116,6 +126,7 @@ export class Engine {
   readonly limiter: Limiter;
   /** Admission control shared by every engine with this model's credential and endpoint. */
   readonly admission: Admission;
+  private readonly usageKey: string;
   private readonly counters: Counters = { requests: 0, cacheHits: 0, retries: 0, failures: 0, promptTokens: 0, completionTokens: 0 };
   private readonly config: z.output<typeof engineConfigSchema>;
   private readonly cache: LRUCache<string, ModelResult> | undefined;
@@ -127,6 +138,7 @@ export class Engine {
     this.config = parseConfig('engine', engineConfigSchema, config);
     this.name = this.config.name;
     this.limiter = new Limiter(this.config.callLimit);
+    this.usageKey = `${this.name}: ${model.provider}/${model.modelId}`;
     this.cache = this.config.cacheSize > 0 ? new LRUCache({ max: this.config.cacheSize }) : undefined;
     const { callLimit, rpm, tpm, adaptive, scheduler } = this.config;
     this.admission = admissionFor(`${model.credential ?? 'no-credential'}@${model.endpoint}`, {
@@ -195,6 +207,15 @@ export class Engine {
         }),
       );
     });
+  }
+
+  /** What one answer spent, attributed to `<block>: <provider>/<model>`; a cache hit spends no tokens and costs nothing. */
+  usageOf(result: EngineResult): Usage {
+    const { promptTokens, completionTokens } = result.cached ? { promptTokens: 0, completionTokens: 0 } : result.usage;
+    const price = this.config.price;
+    const costUsd = price ? (promptTokens * price.inputPerMillion + completionTokens * price.outputPerMillion) / 1e6 : 0;
+    const usage = { calls: result.cached ? 0 : 1, cachedCalls: result.cached ? 1 : 0, promptTokens, completionTokens, costUsd };
+    return { ...usage, byModel: { [this.usageKey]: usage } };
   }
 
   /** Resolves when the endpoint answers; rejects with the network error otherwise. */

@@ -60,4 +60,6 @@ export interface LanguageModel {
   doGenerate(request: ModelRequest, options: CallOptions): Promise<ModelResult>;
   /** Resolves when the endpoint answers at all; rejects with the network error otherwise. */
   probe?(options: CallOptions): Promise<void>;
+  /** Releases what the model holds (a server process it started); called when the run ends. */
+  close?(): Promise<void>;
 }

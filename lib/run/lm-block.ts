@@ -1,22 +1,30 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { zodIssueToConfigError } from '../config/zod-issue.ts';
+import { ConfigError } from '../errors/config-error.ts';
 import { Engine } from '../model/engine.ts';
 import type { GenerationParams, LanguageModel } from '../model/language-model.ts';
-import { createOllama } from '../providers/ollama/ollama-model.ts';
+import type { ResponseCache } from '../model/response-cache.ts';
+import { openSqliteCache } from '../model/sqlite-cache.ts';
+import { createAnthropic } from '../providers/anthropic/anthropic-model.ts';
+import { createAzureOpenAI } from '../providers/azure-openai/azure-openai-model.ts';
+import { createOllamaNative } from '../providers/ollama-native/ollama-native-model.ts';
 import { createOpenAI } from '../providers/openai/openai-model.ts';
+import { createSimulated } from '../providers/simulated/simulated-model.ts';
+import { createVllmServer } from '../providers/vllm-server/vllm-server-model.ts';
+import { createWatsonx, watsonxMaxConcurrency } from '../providers/watsonx/watsonx-model.ts';
 
 /** DGT block types that name a language model engine. */
-export const engineTypes = ['openai', 'vllm-remote', 'ollama'] as const;
+export const engineTypes = ['openai', 'vllm-remote', 'azure-openai', 'anthropic', 'watsonx', 'ollama', 'vllm-server', 'simulated'] as const;
 
 const stopSchema = z.union([z.string(), z.array(z.string())]).transform((value) => (typeof value === 'string' ? [value] : value));
 
 /**
- * An LM block of a builder YAML, with DGT's field names and aliases. Unknown fields are errors, and so are
- * `input_map`/`output_map`: a builder's code decides what its LM blocks read and write, so they would be ignored.
+ * Fields every LM block takes, with DGT's names and aliases. `input_map`/`output_map` are not among them: a
+ * builder's code decides what its LM blocks read and write, so they would be ignored.
  */
-const lmBlockSchema = z.strictObject({
+const commonFields = {
   name: z.string().min(1),
-  type: z.enum(engineTypes),
   model_id_or_path: z.string().min(1),
   base_url: z.string().url().optional(),
   api_key: z.string().optional(),
@@ -35,7 +43,34 @@ const lmBlockSchema = z.strictObject({
   random_seed: z.number().int().optional(),
   n: z.number().int().min(1).optional(),
   top_p: z.number().min(0).max(1).optional(),
+  /** DGT's `lm_cache`: a SQLite file of answers shared across runs and processes. */
+  lm_cache: z.string().min(1).optional(),
+  rpm: z.number().positive().optional(),
+  tpm: z.number().positive().optional(),
+  adaptive: z.boolean().default(true),
+  /** US dollars per million tokens. */
+  price: z.strictObject({ input: z.number().min(0), output: z.number().min(0) }).optional(),
+};
+
+/**
+ * Every LM block field. Engine-specific ones (`num_ctx` for ollama; `api_version` for azure-openai, anthropic and
+ * watsonx; `project_id`, `iam_url` for watsonx; `command`, `host`, `port`, `startup_timeout`, `check_interval` for
+ * vllm-server; `latency` for simulated) are ignored by other types, so a joint config can switch a block's `type`
+ * without removing the fields the builder YAML set for the old one. Unknown fields are errors.
+ */
+const lmBlockSchema = z.strictObject({
+  ...commonFields,
+  type: z.enum(engineTypes),
   num_ctx: z.number().int().min(1).optional(),
+  api_version: z.string().min(1).optional(),
+  project_id: z.string().min(1).optional(),
+  iam_url: z.string().url().optional(),
+  command: z.union([z.string().min(1).transform((line) => line.split(/\s+/)), z.array(z.string()).min(1)]).optional(),
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  startup_timeout: z.number().gt(0).default(600),
+  check_interval: z.number().gt(0).default(1),
+  latency: z.number().min(0).default(0),
 });
 type LmBlock = z.output<typeof lmBlockSchema>;
 
@@ -44,30 +79,51 @@ function first<T>(...values: (T | undefined)[]): T | undefined {
   return values.find((value) => value !== undefined);
 }
 
+/** Only the settings that are set, for factories typed with exact optional properties. */
+function defined<T extends Record<string, unknown>>(settings: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
 function paramsOf(block: LmBlock): GenerationParams {
-  const entries: [keyof GenerationParams, unknown][] = [
-    ['temperature', block.temperature],
-    ['maxTokens', first(block.max_tokens, block.max_new_tokens, block.max_completion_tokens, block.num_predict)],
-    ['stop', first(block.stop, block.stop_sequences)],
-    ['seed', first(block.seed, block.random_seed)],
-    ['n', block.n],
-    ['topP', block.top_p],
-  ];
-  const params = Object.fromEntries(entries.filter(([, value]) => value !== undefined));
-  // Ollama's OpenAI-compatible endpoint reads model options from `options`.
-  if (block.num_ctx !== undefined) params['providerOptions'] = { options: { num_ctx: block.num_ctx } };
-  return params as GenerationParams;
+  const params = defined({
+    temperature: block.temperature,
+    maxTokens: first(block.max_tokens, block.max_new_tokens, block.max_completion_tokens, block.num_predict),
+    stop: first(block.stop, block.stop_sequences),
+    seed: first(block.seed, block.random_seed),
+    n: block.n,
+    topP: block.top_p,
+  });
+  // Ollama reads model options such as the context size from `options`.
+  return block.type === 'ollama' && block.num_ctx !== undefined ? { ...params, providerOptions: { options: { num_ctx: block.num_ctx } } } : params;
 }
 
 function modelOf(block: LmBlock): LanguageModel {
   const common = { modelId: block.model_id_or_path, timeoutMs: block.timeout * 1000 };
-  if (block.type === 'ollama') return createOllama({ ...common, ...(block.base_url ? { baseURL: block.base_url } : {}) });
-  return createOpenAI({
-    ...common,
-    provider: block.type,
-    ...(block.base_url ? { baseURL: block.base_url } : {}),
-    ...(block.api_key ? { apiKey: block.api_key } : {}),
-  });
+  switch (block.type) {
+    case 'openai':
+    case 'vllm-remote':
+      return createOpenAI({ ...common, provider: block.type, ...defined({ baseURL: block.base_url, apiKey: block.api_key }) });
+    case 'azure-openai':
+      return createAzureOpenAI({ deployment: block.model_id_or_path, timeoutMs: common.timeoutMs, ...defined({ endpoint: block.base_url, apiKey: block.api_key, apiVersion: block.api_version }) });
+    case 'anthropic':
+      return createAnthropic({ ...common, ...defined({ baseURL: block.base_url, apiKey: block.api_key, apiVersion: block.api_version, defaultMaxTokens: paramsOf(block).maxTokens }) });
+    case 'watsonx':
+      return createWatsonx({
+        ...common,
+        ...defined({ apiKey: block.api_key, apiUrl: block.base_url, projectId: block.project_id, iamUrl: block.iam_url, apiVersion: block.api_version }),
+      });
+    case 'ollama':
+      return createOllamaNative({ ...common, ...defined({ baseURL: block.base_url }) });
+    case 'vllm-server':
+      return createVllmServer({
+        ...common,
+        startupTimeoutMs: block.startup_timeout * 1000,
+        checkIntervalMs: block.check_interval * 1000,
+        ...defined({ command: block.command, host: block.host, port: block.port, apiKey: block.api_key }),
+      });
+    case 'simulated':
+      return createSimulated({ modelId: block.model_id_or_path, latencyMs: block.latency });
+  }
 }
 
 /** Whether a block config names an LM engine. */
@@ -75,18 +131,43 @@ export function isEngineBlock(block: { readonly type: string }): boolean {
   return (engineTypes as readonly string[]).includes(block.type);
 }
 
+/** Settings a whole run gives every LM block that does not set its own. */
+export interface EngineDefaults {
+  /** DGT's `lm_cache` for blocks without one (the CLI's `--lm-cache`). */
+  readonly lmCache?: string | undefined;
+  /** US dollars per million tokens by `model_id_or_path` (the CLI's `--prices`), for blocks without a `price`. */
+  readonly prices?: Readonly<Record<string, { readonly input: number; readonly output: number }>> | undefined;
+  /** Opens (once per path) the response cache of a `lm_cache` path. */
+  readonly openCache: (path: string) => ResponseCache;
+}
+
 /**
  * Creates the {@link Engine} of one LM block from its builder-YAML config.
- * @throws {ConfigError} naming the builder file and the block field
+ * @throws {ConfigError} naming the file and the block field, before any request is sent (a missing API key too)
  */
-export function engineFromBlock(block: Readonly<Record<string, unknown>>, where: { file: string; field: string }): Engine {
+export function engineFromBlock(block: Readonly<Record<string, unknown>>, where: { file: string; field: string }, defaults?: EngineDefaults): Engine {
   const parsed = lmBlockSchema.safeParse(block);
   if (!parsed.success) throw zodIssueToConfigError(parsed.error, where.file, { fieldPrefix: where.field });
   const config = parsed.data;
-  return new Engine(modelOf(config), {
+  let model: LanguageModel;
+  try {
+    model = modelOf(config);
+  } catch (error) {
+    if (!ConfigError.isInstance(error)) throw error;
+    // The engine's own check (a missing key or project): say which block of which file it is about.
+    throw new ConfigError(`block \`${config.name}\`: ${error.message}`, { file: where.file, field: `${where.field}.${error.field ?? 'type'}`, cause: error });
+  }
+  const lmCache = config.lm_cache ?? defaults?.lmCache;
+  const price = config.price ?? defaults?.prices?.[config.model_id_or_path];
+  return new Engine(model, {
     name: config.name,
-    callLimit: config.call_limit,
+    // watsonx's terms cap concurrency at 10, as DGT does.
+    callLimit: config.type === 'watsonx' ? Math.min(config.call_limit, watsonxMaxConcurrency) : config.call_limit,
     maxRetries: config.max_retries,
+    adaptive: config.adaptive,
     params: paramsOf(config),
+    ...defined({ rpm: config.rpm, tpm: config.tpm }),
+    ...(price ? { price: { inputPerMillion: price.input, outputPerMillion: price.output } } : {}),
+    ...(lmCache && defaults ? { diskCache: defaults.openCache(resolve(lmCache)) } : lmCache ? { diskCache: openSqliteCache(resolve(lmCache)) } : {}),
   });
 }

@@ -1,9 +1,16 @@
 import { loadBuilderSpec, mergeBuilderSpec } from '../config/builder-spec.ts';
 import { dgtEnv } from '../config/expand-env.ts';
 import { loadTasks } from '../config/load-tasks.ts';
+import { readYamlFile } from '../config/yaml-file.ts';
+import { zodIssueToConfigError } from '../config/zod-issue.ts';
+import { z } from 'zod';
 import { type BuilderDefinition, type ResolvedBlocks, findBuilder, resolveBlocks } from '../builder-registry.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import type { Engine } from '../model/engine.ts';
+import type { ResponseCache } from '../model/response-cache.ts';
+import { openSqliteCache } from '../model/sqlite-cache.ts';
+import type { EngineDefaults } from './lm-block.ts';
+import { hasCostBudget, hasTokenBudget } from './stop-criteria.ts';
 import { Task } from './task.ts';
 
 /** Settings that apply to every task of a run (the CLI's flags). */
@@ -18,6 +25,16 @@ export interface RunSettings {
   /** Overrides `runner_config.output_dir` of every task. */
   readonly outputDir?: string | undefined;
   readonly buildId?: string | undefined;
+  /** DGT's `lm_cache` for every LM block that sets none: a SQLite file of answers. */
+  readonly lmCache?: string | undefined;
+  /** Prices in US dollars per million tokens by `model_id_or_path`, for LM blocks without a `price`. */
+  readonly prices?: EngineDefaults['prices'];
+  /** A YAML or JSON file of such prices (the CLI's `--prices`); `prices` wins for a model in both. */
+  readonly pricesPath?: string | undefined;
+  /** Stops every task once its LM calls used this many tokens. */
+  readonly tokenBudget?: number | undefined;
+  /** Stops every task once its LM calls cost this many US dollars. */
+  readonly costBudget?: number | undefined;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly cwd?: string;
 }
@@ -33,6 +50,17 @@ export interface RunEngine {
 export interface PreparedRun {
   readonly tasks: readonly Task[];
   readonly engines: readonly RunEngine[];
+  /** Releases what the engines hold: server processes they started, response cache files. Call it when the run ends. */
+  close(): Promise<void>;
+}
+
+const pricesSchema = z.record(z.string().min(1), z.strictObject({ input: z.number().min(0), output: z.number().min(0) }));
+
+/** Reads a price table: `{ <model_id>: { input, output } }` in US dollars per million tokens. */
+async function loadPrices(path: string): Promise<z.output<typeof pricesSchema>> {
+  const parsed = pricesSchema.safeParse(await readYamlFile(path));
+  if (!parsed.success) throw zodIssueToConfigError(parsed.error, path);
+  return parsed.data;
 }
 
 /**
@@ -52,6 +80,17 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   const { tasks: loaded, builderOverrides } = await loadTasks(settings.taskPaths, { configPath: settings.configPath, env, cwd: settings.cwd });
   if (loaded.length === 0) throw new ConfigError(`no task file (task.yaml) found in ${settings.taskPaths.join(', ') || 'the given paths'}`);
 
+  // One cache per file, however many blocks name it.
+  const caches = new Map<string, ResponseCache>();
+  const defaults: EngineDefaults = {
+    lmCache: settings.lmCache,
+    prices: { ...(settings.pricesPath ? await loadPrices(settings.pricesPath) : {}), ...settings.prices },
+    openCache: (path) => caches.get(path) ?? caches.set(path, openSqliteCache(path)).get(path)!,
+  };
+  const budgets = [
+    ...(settings.tokenBudget ? [hasTokenBudget(settings.tokenBudget)] : []),
+    ...(settings.costBudget ? [hasCostBudget(settings.costBudget)] : []),
+  ];
   const builders = new Map<string, { definition: BuilderDefinition; blocks: ResolvedBlocks }>();
   const builderFor = async (dataBuilder: string, file: string | undefined) => {
     const definition = findBuilder(dataBuilder, file);
@@ -67,7 +106,7 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
         ? { file: settings.configPath, field: `databuilders.${definition.name}.blocks.${overridden}` }
         : { file: definition.yamlPath, field: `blocks.${index}` };
     };
-    const entry = { definition, blocks: resolveBlocks(spec, locate) };
+    const entry = { definition, blocks: resolveBlocks(spec, locate, defaults) };
     builders.set(definition.name, entry);
     return entry;
   };
@@ -85,6 +124,7 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
       outputDir: settings.outputDir ?? runner.output_dir ?? spec.datastore?.output_dir ?? env['DGT_OUTPUT_DIR'] ?? 'output',
       concurrency,
       buildId: settings.buildId ?? 'exp',
+      stopWhen: budgets,
     };
     if (definition.kind === 'generation') {
       if (!seeds || seeds.length === 0) {
@@ -110,5 +150,9 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   const engines = [...builders.entries()].flatMap(([builder, { blocks }]) =>
     [...blocks.engines].map(([block, engine]): RunEngine => ({ builder, block, engine })),
   );
-  return { tasks, engines };
+  const close = async (): Promise<void> => {
+    await Promise.all(engines.map(({ engine }) => engine.model.close?.()));
+    for (const cache of caches.values()) cache.close();
+  };
+  return { tasks, engines, close };
 }

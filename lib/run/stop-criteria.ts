@@ -59,3 +59,25 @@ export function hasFailureRate(rate: number, options: { readonly after?: number 
       (p.lastFailure ? `. Last error: ${p.lastFailure}` : ''),
   );
 }
+
+/**
+ * Holds once the task's LM calls have used `tokens` prompt and completion tokens (cache hits use none).
+ * @example stopWhen(hasTokenBudget(1_000_000))
+ */
+export function hasTokenBudget(tokens: number): StopCriterion {
+  const limit = parseConfig('hasTokenBudget', positiveInt, tokens);
+  return criterion(
+    'token_budget',
+    (p) => p.usage.promptTokens + p.usage.completionTokens >= limit,
+    (p) => `token budget of ${limit} spent (${p.usage.promptTokens + p.usage.completionTokens} tokens)`,
+  );
+}
+
+/**
+ * Holds once the task's LM calls have cost `usd` US dollars, from the engines' prices.
+ * @example stopWhen(hasCostBudget(5))
+ */
+export function hasCostBudget(usd: number): StopCriterion {
+  const limit = parseConfig('hasCostBudget', z.number().gt(0), usd);
+  return criterion('cost_budget', (p) => p.usage.costUsd >= limit, (p) => `cost budget of $${limit} spent ($${p.usage.costUsd.toFixed(4)})`);
+}

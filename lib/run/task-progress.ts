@@ -1,3 +1,4 @@
+import { addUsage, noUsage } from '../outcome.ts';
 import type { Outcome, Usage } from '../record.ts';
 
 /** What a task has done so far: the state every stop criterion reads. */
@@ -22,7 +23,6 @@ export interface TaskProgress {
   readonly now: number;
 }
 
-const noUsage: Usage = { calls: 0, cachedCalls: 0, promptTokens: 0, completionTokens: 0 };
 
 /** The progress before any outcome. */
 export function initialProgress(now: number): TaskProgress {
@@ -31,14 +31,7 @@ export function initialProgress(now: number): TaskProgress {
 
 /** The progress after one more outcome. */
 export function advanceProgress(progress: TaskProgress, outcome: Outcome<unknown>, now: number): TaskProgress {
-  const usage = outcome.usage
-    ? {
-        calls: progress.usage.calls + outcome.usage.calls,
-        cachedCalls: progress.usage.cachedCalls + outcome.usage.cachedCalls,
-        promptTokens: progress.usage.promptTokens + outcome.usage.promptTokens,
-        completionTokens: progress.usage.completionTokens + outcome.usage.completionTokens,
-      }
-    : progress.usage;
+  const usage = addUsage(progress.usage, outcome.usage) ?? progress.usage;
   switch (outcome.status) {
     case 'restored':
       return { ...progress, accepted: progress.accepted + 1, restored: progress.restored + 1, now };

@@ -17,6 +17,8 @@ const statusOfReason: Readonly<Record<string, TaskResult['status']>> = {
   failure_rate: 'failed',
   stalled: 'stalled',
   time_elapsed: 'time_elapsed',
+  token_budget: 'budget_spent',
+  cost_budget: 'budget_spent',
 };
 
 /** How a task ended, once known. */
@@ -217,7 +219,9 @@ export class TaskRun {
         lm_calls_cached: progress.usage.cachedCalls,
         prompt_tokens: progress.usage.promptTokens,
         completion_tokens: progress.usage.completionTokens,
+        cost_usd: progress.usage.costUsd,
       },
+      usage_by_model: progress.usage.byModel,
     };
     this.hooks.onEnd?.(result, progress);
     this.store.writeResultSync(result, this.plan?.loader?.position);

@@ -1,7 +1,7 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, rm, writeFile as writeFileAsync } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DataPoint } from '../record.ts';
+import type { DataPoint, ModelUsage } from '../record.ts';
 import { JsonlAppender } from './jsonl-appender.ts';
 import { readJsonl } from './read-jsonl.ts';
 
@@ -11,12 +11,14 @@ export interface TaskResult {
   readonly run_id: string;
   readonly build_id: string;
   readonly process_id: number;
-  readonly status: 'running' | 'completed' | 'stalled' | 'time_elapsed' | 'failed' | 'errored' | 'cancelled';
+  readonly status: 'running' | 'completed' | 'stalled' | 'time_elapsed' | 'budget_spent' | 'failed' | 'errored' | 'cancelled';
   readonly reason?: string;
   readonly message?: string;
   readonly start_time: string;
   readonly end_time?: string;
   readonly metrics?: Readonly<Record<string, number>>;
+  /** LM usage by `<block>: <provider>/<model>`: calls, cached calls, tokens, cost in US dollars. */
+  readonly usage_by_model?: Readonly<Record<string, ModelUsage>>;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { TaskResult } from '../../lib/store/task-store.ts';
 import { startTestServer } from '../../lib/testing/test-server.ts';
 import { readLines } from '../helpers/read-lines.ts';
@@ -8,6 +8,7 @@ import { tempDir } from '../helpers/temp-dir.ts';
 import { useTestServers } from '../helpers/test-servers.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { generationRequests, promptOf, runCli, startCli, summaryTable, writeJointConfig } from './run-cli.ts';
+import { startOllamaServer } from '../helpers/servers/ollama-server.ts';
 
 const startServer = useTestServers();
 
@@ -59,7 +60,7 @@ describe('rxdgt run: the geography sample against a local server', () => {
     }
 
     const { columns, rows } = summaryTable(first.stdout);
-    expect(columns).toEqual(['task', 'status', 'records', 'rejected', 'LM calls', 'tokens', 'elapsed']);
+    expect(columns).toEqual(['task', 'status', 'records', 'rejected', 'LM calls', 'tokens', 'cost', 'elapsed']);
     expect(rows).toHaveLength(1);
     const row = rows[0]!;
     expect(row).toMatchObject({ task: 'samples/geography_qa', status: 'completed', records: '20' });
@@ -125,19 +126,25 @@ describe('rxdgt run: the geography sample against a local server', () => {
     ]);
   });
 
-  it('reads OLLAMA_HOST when no config is given: the ollama engine speaks OpenAI /v1', async () => {
-    const server = await startServer();
+  it('reads OLLAMA_HOST when no config is given: the ollama engine speaks Ollama\'s native API with every option', async () => {
+    const server = await startOllamaServer({
+      models: ['granite4:3b'],
+      respond: (_request, index) => `Question: Where is place ${index}?\nAnswer: There.`,
+    });
+    onTestFinished(() => server.close());
     const out = join(tempDir(), 'out');
+    const host = server.url.replace(/^http:\/\//, '');
     const result = await runCli(['run', '--task-paths', 'samples/geography-qa', '--output-dir', out, '--num-outputs-to-generate', '3'], {
-      OLLAMA_HOST: server.url,
+      // As Ollama users write it: no scheme.
+      OLLAMA_HOST: host,
     });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(readLines(geographyFiles(out).data)).toHaveLength(3);
-    const requests = generationRequests(server.requests);
-    expect(requests).toHaveLength(3);
-    // The builder YAML's model and options reach the server.
-    expect(requests[0]?.body).toMatchObject({ model: 'granite4:3b', max_tokens: 128, options: { num_ctx: 4096 } });
+    const chats = server.requests.filter((request) => request.path === '/api/chat');
+    expect(chats).toHaveLength(3);
+    // The builder YAML's model and options reach the server, under Ollama's names.
+    expect(chats[0]?.body).toMatchObject({ model: 'granite4:3b', stream: false, options: { num_ctx: 4096, num_predict: 128, temperature: 0 } });
   });
 });
 
@@ -159,7 +166,7 @@ describe('rxdgt run: an unreachable engine', () => {
   it('fails with exit code 1 naming the default ollama endpoint, before creating the output dir', async () => {
     const out = join(tempDir(), 'out');
     const result = await runCli(['run', '--task-paths', 'samples/geography-qa', '--output-dir', out]);
-    expectUnreachable(result, 'http://localhost:11434/v1', out, 'OLLAMA_HOST');
+    expectUnreachable(result, 'http://localhost:11434', out, 'OLLAMA_HOST');
   });
 
   it('fails with exit code 1 naming the configured endpoint when nothing listens on its port', async () => {

@@ -41,7 +41,7 @@ function progressOf(fields: Partial<TaskProgress> & { readonly calls?: number })
     failures: 0,
     attempts: 0,
     sinceLastAccepted: 0,
-    usage: { calls, cachedCalls: 0, promptTokens: 10 * calls, completionTokens: 2 * calls },
+    usage: { calls, cachedCalls: 0, promptTokens: 10 * calls, completionTokens: 2 * calls, costUsd: 0, byModel: {} },
     startedAt,
     now: startedAt,
     ...rest,
@@ -102,10 +102,10 @@ describe('RunReport on a TTY', () => {
     expect(output).toContain('\x1b[2Kgeo: completed 20/20 records, 1 rejected, 21 LM calls');
     expect(output).toContain('\x1b[2Krate: completed 3/3 records, 0 rejected, 3 LM calls');
     expect(tableLines(output)).toEqual([
-      'task  status     records  rejected  LM calls  tokens  elapsed',
-      '----  ---------  -------  --------  --------  ------  -------',
-      'geo   completed  20       1         21        252     12.3 s ',
-      'rate  completed  3        0         3         36      1.2 s  ',
+      'task  status     records  rejected  LM calls  tokens  cost     elapsed',
+      '----  ---------  -------  --------  --------  ------  -------  -------',
+      'geo   completed  20       1         21        252     $0.0000  12.3 s ',
+      'rate  completed  3        0         3         36      $0.0000  1.2 s  ',
       '',
     ]);
 
@@ -139,10 +139,10 @@ describe('RunReport without a TTY', () => {
     report.finish();
     const output = chunks.join('');
     expect(tableLines(output)).toEqual([
-      'task  status     records  rejected  LM calls  tokens  elapsed',
-      '----  ---------  -------  --------  --------  ------  -------',
-      'geo   failed     3        17        20        36      6.0 s  ',
-      'rate  cancelled  0        0         0         0       -      ',
+      'task  status     records  rejected  LM calls  tokens  cost     elapsed',
+      '----  ---------  -------  --------  --------  ------  -------  -------',
+      'geo   failed     3        17        20        36      $0.0000  6.0 s  ',
+      'rate  cancelled  0        0         0         0       $0.0000  -      ',
       `geo: failed: ${reason}`,
       '',
     ]);

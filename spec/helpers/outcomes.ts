@@ -1,5 +1,5 @@
 import { accepted, rejected } from '../../lib/outcome.ts';
-import type { Accepted, DataPoint, Rejected, Restored } from '../../lib/record.ts';
+import type { Accepted, DataPoint, Rejected, Restored, Usage } from '../../lib/record.ts';
 
 /** A question-answer record, the shape most operator specs use. */
 export interface Question {
@@ -20,3 +20,6 @@ export const restoredOf = (question: string): Restored => ({
 /** A question an earlier block rejected with `code` (`lm_call_failed` counts as a failure). */
 export const rejectedOf = (attempt: number, question: string, code = 'invalid_record'): Rejected =>
   rejected(askOf(attempt, question), [{ code, message: `${code} for test`, block: 'earlier' }]);
+
+/** A record's usage without cost or a per-model breakdown, for specs about counting. */
+export const usageOf = (counts: Pick<Usage, 'calls' | 'cachedCalls' | 'promptTokens' | 'completionTokens'>): Usage => ({ ...counts, costUsd: 0, byModel: {} });

@@ -4,10 +4,10 @@ import { accepted, rejected } from '../../lib/outcome.ts';
 import type { Outcome } from '../../lib/record.ts';
 import { filterRecords } from '../../operators/filter-records.ts';
 import { describeOperatorContract } from '../helpers/operator-contract.ts';
-import { type Question, rejectedOf, restoredOf } from '../helpers/outcomes.ts';
+import { type Question, rejectedOf, restoredOf, usageOf } from '../helpers/outcomes.ts';
 import { useTestScheduler } from '../helpers/test-scheduler.ts';
 
-const usage = { calls: 1, cachedCalls: 0, promptTokens: 2, completionTokens: 5 };
+const usage = usageOf({ calls: 1, cachedCalls: 0, promptTokens: 2, completionTokens: 5 });
 const long = accepted<Question>(0, { question: 'Why?', answer: 'Because it is.' }, usage);
 const short = accepted<Question>(1, { question: 'How?', answer: '' }, usage);
 const values = { l: long, s: short };

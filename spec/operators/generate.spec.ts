@@ -10,7 +10,7 @@ import type { Outcome, Rejected } from '../../lib/record.ts';
 import { FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';
 import type { TestServer } from '../../lib/testing/test-server.ts';
 import { generate } from '../../operators/generate.ts';
-import { type Question, askOf, rejectedOf, restoredOf } from '../helpers/outcomes.ts';
+import { type Question, askOf, rejectedOf, restoredOf, usageOf } from '../helpers/outcomes.ts';
 import { useTestServers } from '../helpers/test-servers.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -145,10 +145,10 @@ describe('generate over HTTP', () => {
 
   test('usage is attached to the record and added to what it already had', async () => {
     const server = await start({ respond: () => 'one two three' });
-    const earlier = { calls: 1, cachedCalls: 0, promptTokens: 10, completionTokens: 20 };
+    const earlier = usageOf({ calls: 1, cachedCalls: 0, promptTokens: 10, completionTokens: 20 });
     const outcomes = await run([askOf(0, 'four words in here'), accepted(1, { question: 'q' }, earlier)], generate({ engine: engineFor(server), prompt }));
-    expect(outcomes[0]?.usage).toEqual({ calls: 1, cachedCalls: 0, promptTokens: 4, completionTokens: 3 });
-    expect(outcomes[1]?.usage).toEqual({ calls: 2, cachedCalls: 0, promptTokens: 11, completionTokens: 23 });
+    expect(outcomes[0]?.usage).toMatchObject({ calls: 1, cachedCalls: 0, promptTokens: 4, completionTokens: 3, costUsd: 0 });
+    expect(outcomes[1]?.usage).toMatchObject({ calls: 2, cachedCalls: 0, promptTokens: 11, completionTokens: 23 });
   });
 
   test('a call answered from the cache counts as a cached call and spends no tokens', async () => {
@@ -157,8 +157,8 @@ describe('generate over HTTP', () => {
     const engine = engineFor(server, { callLimit: 1, params: { temperature: 0 } });
     const outcomes = await run([askOf(0, 'same'), askOf(1, 'same')], generate({ engine, prompt }));
     expect(outcomes.map((outcome) => outcome.usage)).toEqual([
-      { calls: 1, cachedCalls: 0, promptTokens: 1, completionTokens: expect.any(Number) },
-      { calls: 0, cachedCalls: 1, promptTokens: 0, completionTokens: 0 },
+      expect.objectContaining({ calls: 1, cachedCalls: 0, promptTokens: 1, completionTokens: expect.any(Number) }),
+      expect.objectContaining({ calls: 0, cachedCalls: 1, promptTokens: 0, completionTokens: 0, costUsd: 0 }),
     ]);
     expect(outcomes[0]?.record).toEqual(outcomes[1]?.record);
     expect(server.counters.requests).toBe(1);
@@ -253,9 +253,8 @@ describe('generate with FakeLanguageModel', () => {
   test('one value: one chat call with the prompt as the user message', async () => {
     const model = new FakeLanguageModel({ answers: 'Paris' });
     const outcomes = await run([askOf(0, 'Capital of France?')], generate({ engine: fakeEngine(model), prompt, parse: withAnswer }));
-    expect(outcomes).toEqual([
-      accepted(0, { question: 'Capital of France?', answer: 'Paris' }, { calls: 1, cachedCalls: 0, promptTokens: 3, completionTokens: 1 }),
-    ]);
+    const counts = { calls: 1, cachedCalls: 0, promptTokens: 3, completionTokens: 1, costUsd: 0 };
+    expect(outcomes).toEqual([accepted(0, { question: 'Capital of France?', answer: 'Paris' }, { ...counts, byModel: { 'generator: fake/fake-model': counts } })]);
     expect(model.calls).toEqual([{ method: 'chat', messages: [{ role: 'user', content: 'Capital of France?' }] }]);
   });
 

@@ -4,13 +4,13 @@ import { ConfigError } from '../../lib/errors/config-error.ts';
 import { accepted, rejected } from '../../lib/outcome.ts';
 import { validate } from '../../operators/validate.ts';
 import { describeOperatorContract } from '../helpers/operator-contract.ts';
-import { type Question, rejectedOf, restoredOf } from '../helpers/outcomes.ts';
+import { type Question, rejectedOf, restoredOf, usageOf } from '../helpers/outcomes.ts';
 import { useTestScheduler } from '../helpers/test-scheduler.ts';
 
 const schema = z.object({ question: z.string().min(1), answer: z.string().min(1) });
 type Pair = z.output<typeof schema>;
 
-const usage = { calls: 1, cachedCalls: 0, promptTokens: 3, completionTokens: 4 };
+const usage = usageOf({ calls: 1, cachedCalls: 0, promptTokens: 3, completionTokens: 4 });
 const good = accepted<Question>(0, { question: 'Why?', answer: 'Because.' }, usage);
 const empty = accepted<Question>(1, { question: 'How?', answer: '' });
 const missing = accepted<Question>(2, { question: '' });

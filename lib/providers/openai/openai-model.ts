@@ -1,6 +1,8 @@
 import OpenAI from 'openai';
-import { ApiCallError } from '../../errors/api-call-error.ts';
-import type { CallOptions, GenerationParams, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
+import { ConfigError } from '../../errors/config-error.ts';
+import { credentialId } from '../../model/credential-id.ts';
+import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
+import { generateWithOpenAI } from './openai-shared.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
 
 /** Settings of an OpenAI-compatible engine (OpenAI, vLLM, llama.cpp server, LM Studio, TGI, Ollama's /v1). */
@@ -19,35 +21,6 @@ export interface OpenAISettings {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** Body fields of one request, with DGT's parameter names mapped to OpenAI's. */
-function bodyParams(params: GenerationParams): Record<string, unknown> {
-  const body: Record<string, unknown> = { ...params.providerOptions };
-  if (params.temperature !== undefined) body['temperature'] = params.temperature;
-  if (params.maxTokens !== undefined) body['max_tokens'] = params.maxTokens;
-  if (params.stop !== undefined) body['stop'] = params.stop;
-  if (params.seed !== undefined) body['seed'] = params.seed;
-  if (params.n !== undefined) body['n'] = params.n;
-  if (params.topP !== undefined) body['top_p'] = params.topP;
-  return body;
-}
-
-function toApiCallError(error: unknown, url: string): unknown {
-  if (error instanceof OpenAI.APIUserAbortError) return error;
-  if (error instanceof OpenAI.APIConnectionTimeoutError) {
-    return new ApiCallError(`request to ${url} timed out`, { url, statusCode: 408, cause: error });
-  }
-  if (error instanceof OpenAI.APIError) {
-    const retryAfter = Number(error.headers?.get('retry-after'));
-    return new ApiCallError(`${url} answered ${error.status ?? 'no status'}: ${error.message}`, {
-      url,
-      statusCode: error.status,
-      retryAfterMs: Number.isFinite(retryAfter) && error.headers?.has('retry-after') ? retryAfter * 1000 : undefined,
-      cause: error,
-    });
-  }
-  return error;
-}
-
 /**
  * Creates a {@link LanguageModel} for any OpenAI-compatible server, through the official `openai` SDK
  * (its own retries are off: the engine retries). DGT block types `openai` and `vllm-remote`.
@@ -61,9 +34,14 @@ function toApiCallError(error: unknown, url: string): unknown {
  */
 export function createOpenAI(settings: OpenAISettings): LanguageModel {
   const baseURL = (settings.baseURL ?? process.env['OPENAI_BASE_URL'] ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
+  const apiKey = settings.apiKey ?? process.env['OPENAI_API_KEY'];
+  // Local OpenAI-compatible servers take any key; OpenAI itself does not, so say so before any request.
+  if (!apiKey && baseURL === 'https://api.openai.com/v1') {
+    throw new ConfigError('openai: missing API key: set the OPENAI_API_KEY environment variable (or `api_key` in the block), or `base_url` for a local server', { field: 'api_key' });
+  }
   const client = new OpenAI({
     baseURL,
-    apiKey: settings.apiKey ?? process.env['OPENAI_API_KEY'] ?? 'rxdgt-no-key',
+    apiKey: apiKey ?? 'rxdgt-no-key',
     maxRetries: 0,
     timeout: settings.timeoutMs ?? 300_000,
     defaultHeaders: settings.headers ?? {},
@@ -71,40 +49,17 @@ export function createOpenAI(settings: OpenAISettings): LanguageModel {
   const provider = settings.provider ?? 'openai';
   const modelId = settings.modelId;
 
-  async function doGenerate(request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> {
-    const body = { model: modelId, ...bodyParams(request) };
-    const url = `${baseURL}/${request.method === 'chat' ? 'chat/completions' : 'completions'}`;
-    try {
-      if (request.method === 'chat') {
-        const response = await client.chat.completions.create(
-          { ...body, messages: request.messages as OpenAI.ChatCompletionMessageParam[], stream: false } as OpenAI.ChatCompletionCreateParamsNonStreaming,
-          { signal },
-        );
-        return {
-          texts: response.choices.map((choice) => choice.message?.content ?? ''),
-          finishReason: response.choices[0]?.finish_reason ?? undefined,
-          usage: { promptTokens: response.usage?.prompt_tokens ?? 0, completionTokens: response.usage?.completion_tokens ?? 0 },
-        };
-      }
-      const response = await client.completions.create(
-        { ...body, prompt: request.prompt, stream: false } as OpenAI.CompletionCreateParamsNonStreaming,
-        { signal },
-      );
-      return {
-        texts: response.choices.map((choice) => choice.text ?? ''),
-        finishReason: response.choices[0]?.finish_reason ?? undefined,
-        usage: { promptTokens: response.usage?.prompt_tokens ?? 0, completionTokens: response.usage?.completion_tokens ?? 0 },
-      };
-    } catch (error) {
-      throw toApiCallError(error, url);
-    }
-  }
+  const timeoutMs = settings.timeoutMs ?? 300_000;
+  const secrets = [apiKey];
+  const doGenerate = (request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> =>
+    generateWithOpenAI(client, modelId, request, { root: baseURL, signal, timeoutMs, secrets });
 
   return {
     specificationVersion: 'v1',
     provider,
     modelId,
     endpoint: baseURL,
+    ...(apiKey ? { credential: credentialId(apiKey) as string } : {}),
     doGenerate,
     probe: ({ signal }) => probeEndpoint(`${baseURL}/models`, signal),
   };

@@ -1,0 +1,148 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { z } from 'zod';
+import { ConfigError } from '../../errors/config-error.ts';
+import { credentialId } from '../../model/credential-id.ts';
+import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
+import { parseConfig } from '../../parse-config.ts';
+import { rateLimitHeadersOf, sdkErrorToApiCallError } from '../openai/openai-shared.ts';
+import { probeEndpoint } from '../probe-endpoint.ts';
+
+/** Settings of an Anthropic engine (DGT block type `anthropic`). */
+export interface AnthropicSettings {
+  /** Model, e.g. `claude-sonnet-4-6` (DGT's `model_id_or_path`). */
+  readonly modelId: string;
+  /** API origin, without `/v1` (DGT's `base_url`). @default process.env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com' */
+  readonly baseURL?: string;
+  /** API key (DGT's `api_key`). @default process.env.ANTHROPIC_API_KEY */
+  readonly apiKey?: string;
+  /** Per-request timeout in ms (DGT's `timeout`, given there in seconds). @default 300000 */
+  readonly timeoutMs?: number;
+  /** `max_tokens` of a request that sets none: the API requires one. @default 1024 */
+  readonly defaultMaxTokens?: number;
+  /**
+   * The `anthropic-version` header (DGT's `api_version`). From `2026-10-21` on, the API refuses `temperature` and
+   * `top_p`, so they are sent only to an earlier version such as `2023-06-01`.
+   * @default the SDK's own, '2026-10-21'
+   */
+  readonly apiVersion?: string;
+  /** Extra headers sent with every request. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const settingsSchema = z.object({
+  modelId: z.string().min(1),
+  baseURL: z.url().exactOptional(),
+  apiKey: z.string().exactOptional(),
+  timeoutMs: z.number().positive().exactOptional(),
+  defaultMaxTokens: z.number().int().min(1).exactOptional(),
+  apiVersion: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2023-06-01').exactOptional(),
+  headers: z.record(z.string(), z.string()).exactOptional(),
+});
+
+/** The API version that dropped the sampling parameters. */
+const withoutSampling = '2026-10-21';
+
+/** Every system message, lifted into `system`; the rest as Messages-API turns. A prompt is one user turn. */
+function conversationOf(request: ModelRequest): { system: string | undefined; messages: { role: 'user' | 'assistant'; content: string }[] } {
+  if (request.method === 'completion') return { system: undefined, messages: [{ role: 'user', content: request.prompt }] };
+  const system = request.messages.filter((message) => message.role === 'system').map((message) => message.content);
+  const messages = request.messages.flatMap((message) => (message.role === 'system' ? [] : [{ role: message.role, content: message.content }]));
+  return { system: system.length === 0 ? undefined : system.join('\n\n'), messages };
+}
+
+function bodyOf(request: ModelRequest, model: string, maxTokens: number, sampling: boolean): Record<string, unknown> {
+  const { system, messages } = conversationOf(request);
+  const body: Record<string, unknown> = { ...request.providerOptions, model, max_tokens: request.maxTokens ?? maxTokens, messages };
+  if (system !== undefined) body['system'] = system;
+  if (request.stop !== undefined) body['stop_sequences'] = request.stop;
+  if (sampling && request.temperature !== undefined) body['temperature'] = request.temperature;
+  if (sampling && request.topP !== undefined) body['top_p'] = request.topP;
+  if (request.responseFormat !== undefined) {
+    const { name, schema } = request.responseFormat;
+    body['tools'] = [{ name, description: 'Give the answer as this tool\'s input.', input_schema: schema }];
+    body['tool_choice'] = { type: 'tool', name };
+  }
+  return body;
+}
+
+/** The text blocks joined, or the forced tool's input as JSON when a response format was asked for. */
+function textOf(content: readonly { type: string; text?: unknown; name?: unknown; input?: unknown }[], toolName: string | undefined): string {
+  const tool = toolName === undefined ? undefined : content.find((block) => block.type === 'tool_use' && block.name === toolName);
+  if (tool !== undefined) return JSON.stringify(tool.input ?? {});
+  return content.map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : '')).join('');
+}
+
+/**
+ * Creates a {@link LanguageModel} for Anthropic's Messages API (`POST /v1/messages`), through the official
+ * `@anthropic-ai/sdk` (its own retries are off: the engine retries). System messages are lifted into `system`; a
+ * completion is sent as one user message; `stop` becomes `stop_sequences`; a request without `maxTokens` gets
+ * `defaultMaxTokens`. The API has no `seed` and makes one answer per request, so `seed` is not sent and `n > 1` is
+ * refused; `temperature` and `topP` are sent only when `apiVersion` predates 2026-10-21. A response format is a
+ * forced tool call (one tool named after the schema, `tool_choice: { type: 'tool' }`), and the answer text is the
+ * tool input as JSON. Usage counts cached prompt tokens as prompt tokens. DGT block type `anthropic`.
+ *
+ * ## Example
+ * ```ts
+ * import { createAnthropic, createEngine } from 'rxdgt';
+ * const model = createAnthropic({ modelId: 'claude-sonnet-4-6', defaultMaxTokens: 2048 }); // ANTHROPIC_API_KEY
+ * const engine = createEngine(model, { callLimit: 8 });
+ * await model.doGenerate({ method: 'chat', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }] }, { signal });
+ * // sends { model, max_tokens: 2048, system: 'Be brief.', messages: [{ role: 'user', content: 'Hi' }] }
+ * ```
+ *
+ * @throws {ConfigError} before any request: no API key (`ANTHROPIC_API_KEY`) or a malformed setting; from
+ * `doGenerate`, for `n > 1`.
+ */
+export function createAnthropic(settings: AnthropicSettings): LanguageModel {
+  const config = parseConfig('anthropic', settingsSchema, settings);
+  const apiKey = [config.apiKey, process.env['ANTHROPIC_API_KEY']].find((value) => value !== undefined && value.trim() !== '')?.trim();
+  if (apiKey === undefined) {
+    throw new ConfigError('anthropic: missing API key: set the ANTHROPIC_API_KEY environment variable (or `api_key` in the block)', { field: 'api_key' });
+  }
+  const baseURL = (config.baseURL || process.env['ANTHROPIC_BASE_URL'] || 'https://api.anthropic.com').replace(/\/+$/, '');
+  const { modelId, apiVersion } = config;
+  const timeoutMs = config.timeoutMs ?? 300_000;
+  const maxTokens = config.defaultMaxTokens ?? 1024;
+  const sampling = apiVersion !== undefined && apiVersion < withoutSampling;
+  const url = `${baseURL}/v1/messages`;
+  const client = new Anthropic({
+    apiKey,
+    baseURL,
+    maxRetries: 0,
+    timeout: timeoutMs,
+    defaultHeaders: { ...config.headers, ...(apiVersion === undefined ? {} : { 'anthropic-version': apiVersion }) },
+  });
+
+  async function doGenerate(request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> {
+    if (request.n !== undefined && request.n > 1) {
+      throw new ConfigError(`anthropic: invalid config at \`n\`: expected 1 (the Messages API makes one answer per request), received ${request.n}`, {
+        field: 'n',
+      });
+    }
+    const params = bodyOf(request, modelId, maxTokens, sampling) as unknown as Anthropic.MessageCreateParamsNonStreaming;
+    try {
+      const { data, response } = await client.messages.create(params, { signal }).withResponse();
+      const { input_tokens: input, output_tokens: output, cache_creation_input_tokens: cacheWrites, cache_read_input_tokens: cacheReads } = data.usage;
+      const headers = rateLimitHeadersOf(response.headers);
+      return {
+        texts: [textOf(data.content, request.responseFormat?.name)],
+        finishReason: data.stop_reason ?? undefined,
+        usage: { promptTokens: input + (cacheWrites ?? 0) + (cacheReads ?? 0), completionTokens: output },
+        ...(headers === undefined ? {} : { headers }),
+      };
+    } catch (error) {
+      throw sdkErrorToApiCallError(error, Anthropic, { url, timeoutMs, secrets: [apiKey] });
+    }
+  }
+
+  const credential = credentialId(apiKey);
+  return {
+    specificationVersion: 'v1',
+    provider: 'anthropic',
+    modelId,
+    endpoint: baseURL,
+    ...(credential === undefined ? {} : { credential }),
+    doGenerate,
+    probe: ({ signal }) => probeEndpoint(`${baseURL}/v1/models`, signal),
+  };
+}
