@@ -10,6 +10,7 @@ import { fromAbortable } from './abortable.ts';
 import { generationParamsSchema } from './generation-params.ts';
 import type { Usage } from '../record.ts';
 import type { GenerationParams, LanguageModel, ModelRequest, ModelResult } from './language-model.ts';
+import { type CompletionRequest, CompletionBatcher } from './completion-batcher.ts';
 import { Limiter } from './limiter.ts';
 import type { Admission } from './admission.ts';
 import { admissionFor } from './admission-registry.ts';
@@ -41,6 +42,11 @@ export interface EngineConfig {
   readonly tpm?: number;
   /** Adaptive concurrency (AIMD): cut on 429/503/529 or a timeout, grow back after a run of successes, never above `callLimit`. @default true */
   readonly adaptive?: boolean;
+  /**
+   * Completion prompts sent together in one request, as vLLM and OpenAI allow (DGT's `batch_size`): requests
+   * with the same parameters made in the same turn of the event loop. Chat requests always go one by one. @default 1
+   */
+  readonly batchSize?: number;
   /** Price of the model in US dollars per million tokens, for the cost in usage and budgets. @default no cost */
   readonly price?: ModelPrice;
   /** Generation parameters sent with every request of this block (the block's YAML defaults). @default {} */
@@ -61,6 +67,7 @@ const engineConfigSchema = z.object({
   rpm: z.number().positive().optional(),
   tpm: z.number().positive().optional(),
   adaptive: z.boolean().default(true),
+  batchSize: z.number().int().min(1).default(1),
   price: z.strictObject({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0) }).optional(),
   params: generationParamsSchema.default({}),
   scheduler: schedulerSchema,
@@ -127,6 +134,8 @@ export class Engine {
   /** Admission control shared by every engine with this model's credential and endpoint. */
   readonly admission: Admission;
   private readonly usageKey: string;
+  /** Gathers completion prompts into one request when the block's `batch_size` is above 1 and the model can. */
+  private readonly batcher: CompletionBatcher | undefined;
   private readonly counters: Counters = { requests: 0, cacheHits: 0, retries: 0, failures: 0, promptTokens: 0, completionTokens: 0 };
   private readonly config: z.output<typeof engineConfigSchema>;
   private readonly cache: LRUCache<string, ModelResult> | undefined;
@@ -139,6 +148,9 @@ export class Engine {
     this.name = this.config.name;
     this.limiter = new Limiter(this.config.callLimit);
     this.usageKey = `${this.name}: ${model.provider}/${model.modelId}`;
+    const batch = model.doGenerateBatch?.bind(model);
+    this.batcher =
+      batch && this.config.batchSize > 1 ? new CompletionBatcher(this.config.batchSize, (requests) => this.send((signal) => batch(requests, { signal }))) : undefined;
     this.cache = this.config.cacheSize > 0 ? new LRUCache({ max: this.config.cacheSize }) : undefined;
     const { callLimit, rpm, tpm, adaptive, scheduler } = this.config;
     this.admission = admissionFor(`${model.credential ?? 'no-credential'}@${model.endpoint}`, {
@@ -179,24 +191,9 @@ export class Engine {
         if (memoryKey !== undefined) memory?.set(memoryKey, hit);
         return of({ ...hit, cached: true });
       }
-      const errors: unknown[] = [];
-      return defer(() => {
-        this.counters.requests += 1;
-        return this.limiter.run(() => this.admission.run(() => fromAbortable((signal) => this.model.doGenerate(request, { signal }))));
-      }).pipe(
-        tap((result) => {
-          if (result.headers) this.admission.observeHeaders(result.headers);
-          this.admission.succeeded(result.usage);
-        }),
-        retry({ count: this.config.maxRetries, delay: (error: unknown, tries) => this.backoff(error, tries, errors) }),
-        catchError((error: unknown) => {
-          this.counters.failures += 1;
-          const all = errors.at(-1) === error ? errors : [...errors, error];
-          if (all.length === 1) return throwError(() => error);
-          // Retries stop either because they ran out or because the last error is not worth another try.
-          const reason = ApiCallError.isInstance(error) && error.isRetryable ? 'max_retries_exceeded' : 'not_retryable';
-          return throwError(() => new RetryError(reason, all));
-        }),
+      const batcher = request.method === 'completion' ? this.batcher : undefined;
+      const answer$ = batcher ? batcher.submit(request as CompletionRequest) : this.send((signal) => this.model.doGenerate(request, { signal }));
+      return answer$.pipe(
         map((result): EngineResult => {
           this.counters.promptTokens += result.usage.promptTokens;
           this.counters.completionTokens += result.usage.completionTokens;
@@ -207,6 +204,34 @@ export class Engine {
         }),
       );
     });
+  }
+
+  /**
+   * One model call through the block's limiter and the credential's admission, retried on its own: a
+   * `RetryError` carries every attempt once the retries run out.
+   */
+  private send<T extends ModelResult | readonly ModelResult[]>(call: (signal: AbortSignal) => Promise<T>): Observable<T> {
+    const errors: unknown[] = [];
+    return defer(() => {
+      this.counters.requests += 1;
+      return this.limiter.run(() => this.admission.run(() => fromAbortable(call)));
+    }).pipe(
+      tap((result) => {
+        for (const answer of Array.isArray(result) ? (result as readonly ModelResult[]) : [result as ModelResult]) {
+          if (answer.headers) this.admission.observeHeaders(answer.headers);
+          this.admission.succeeded(answer.usage);
+        }
+      }),
+      retry({ count: this.config.maxRetries, delay: (error: unknown, tries) => this.backoff(error, tries, errors) }),
+      catchError((error: unknown) => {
+        this.counters.failures += 1;
+        const all = errors.at(-1) === error ? errors : [...errors, error];
+        if (all.length === 1) return throwError(() => error);
+        // Retries stop either because they ran out or because the last error is not worth another try.
+        const reason = ApiCallError.isInstance(error) && error.isRetryable ? 'max_retries_exceeded' : 'not_retryable';
+        return throwError(() => new RetryError(reason, all));
+      }),
+    );
   }
 
   /** What one answer spent, attributed to `<block>: <provider>/<model>`; a cache hit spends no tokens and costs nothing. */

@@ -58,6 +58,11 @@ export interface LanguageModel {
    */
   readonly credential?: string;
   doGenerate(request: ModelRequest, options: CallOptions): Promise<ModelResult>;
+  /**
+   * Sends several completion prompts with the same parameters as one request (vLLM and OpenAI take a prompt
+   * array); answers come back in prompt order. Engines use it when their block sets `batch_size` above 1.
+   */
+  doGenerateBatch?(requests: readonly Extract<ModelRequest, { method: 'completion' }>[], options: CallOptions): Promise<readonly ModelResult[]>;
   /** Resolves when the endpoint answers at all; rejects with the network error otherwise. */
   probe?(options: CallOptions): Promise<void>;
   /** Releases what the model holds (a server process it started); called when the run ends. */

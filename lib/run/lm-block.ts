@@ -165,6 +165,7 @@ export function engineFromBlock(block: Readonly<Record<string, unknown>>, where:
     callLimit: config.type === 'watsonx' ? Math.min(config.call_limit, watsonxMaxConcurrency) : config.call_limit,
     maxRetries: config.max_retries,
     adaptive: config.adaptive,
+    ...defined({ batchSize: config.batch_size }),
     params: paramsOf(config),
     ...defined({ rpm: config.rpm, tpm: config.tpm }),
     ...(price ? { price: { inputPerMillion: price.input, outputPerMillion: price.output } } : {}),

@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { ConfigError } from '../../errors/config-error.ts';
 import { credentialId } from '../../model/credential-id.ts';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
+import type { CompletionRequest } from '../../model/completion-batcher.ts';
 import { generateWithOpenAI } from './openai-shared.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
 
@@ -53,6 +54,20 @@ export function createOpenAI(settings: OpenAISettings): LanguageModel {
   const secrets = [apiKey];
   const doGenerate = (request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> =>
     generateWithOpenAI(client, modelId, request, { root: baseURL, signal, timeoutMs, secrets });
+  // One request carries every prompt; its answers are split back by prompt (choice i·n … i·n+n−1 belong to prompt i).
+  const doGenerateBatch = async (requests: readonly CompletionRequest[], { signal }: CallOptions): Promise<readonly ModelResult[]> => {
+    const [first] = requests;
+    if (!first) return [];
+    const batch = await generateWithOpenAI(client, modelId, { ...first, prompt: requests.map((request) => request.prompt) as unknown as string }, { root: baseURL, signal, timeoutMs, secrets });
+    const perPrompt = first.n ?? 1;
+    return requests.map((_request, index) => ({
+      texts: batch.texts.slice(index * perPrompt, (index + 1) * perPrompt),
+      finishReason: batch.finishReason,
+      // The server reports usage for the whole request: each prompt carries its share.
+      usage: { promptTokens: batch.usage.promptTokens / requests.length, completionTokens: batch.usage.completionTokens / requests.length },
+      ...(batch.headers ? { headers: batch.headers } : {}),
+    }));
+  };
 
   return {
     specificationVersion: 'v1',
@@ -61,6 +76,7 @@ export function createOpenAI(settings: OpenAISettings): LanguageModel {
     endpoint: baseURL,
     ...(apiKey ? { credential: credentialId(apiKey) as string } : {}),
     doGenerate,
+    doGenerateBatch,
     probe: ({ signal }) => probeEndpoint(`${baseURL}/models`, signal),
   };
 }

@@ -1,0 +1,68 @@
+import stableStringify from 'fast-json-stable-stringify';
+import { Observable, type Subscription, map, share } from 'rxjs';
+import type { ModelRequest, ModelResult } from './language-model.ts';
+
+/** A completion request: the only kind a server can batch (one prompt array, one set of parameters). */
+export type CompletionRequest = Extract<ModelRequest, { method: 'completion' }>;
+
+interface Member {
+  readonly request: CompletionRequest;
+  readonly subscriber: { next(result: ModelResult): void; error(error: unknown): void; complete(): void };
+  inner?: Subscription;
+}
+
+interface Group {
+  readonly members: Member[];
+  sent: boolean;
+}
+
+/**
+ * Gathers completion requests with the same parameters, made in the same turn of the event loop, into
+ * batches of up to `size` prompts sent as one request (vLLM and OpenAI take a prompt array). Each caller still
+ * gets its own answer as a cold, cancellable observable: leaving before the batch is sent removes the prompt;
+ * the batch's HTTP request is aborted only when every caller has left.
+ */
+export class CompletionBatcher {
+  private readonly pending = new Map<string, Group>();
+
+  constructor(
+    private readonly size: number,
+    /** Sends one batch; answers come back in prompt order. */
+    private readonly send: (requests: readonly CompletionRequest[]) => Observable<readonly ModelResult[]>,
+  ) {}
+
+  submit(request: CompletionRequest): Observable<ModelResult> {
+    return new Observable<ModelResult>((subscriber) => {
+      const { prompt: _prompt, ...parameters } = request;
+      const key = stableStringify(parameters);
+      let group = this.pending.get(key);
+      if (!group) {
+        const created: Group = { members: [], sent: false };
+        this.pending.set(key, created);
+        setImmediate(() => this.flush(key, created));
+        group = created;
+      }
+      const member: Member = { request, subscriber };
+      group.members.push(member);
+      if (group.members.length >= this.size) this.flush(key, group);
+      const joined = group;
+      return () => {
+        if (!joined.sent) joined.members.splice(joined.members.indexOf(member), 1);
+        else member.inner?.unsubscribe();
+      };
+    });
+  }
+
+  private flush(key: string, group: Group): void {
+    if (group.sent) return;
+    group.sent = true;
+    if (this.pending.get(key) === group) this.pending.delete(key);
+    const members = [...group.members];
+    if (members.length === 0) return;
+    // Shared with a reference count: the request is aborted once every member has unsubscribed.
+    const answers = this.send(members.map((member) => member.request)).pipe(share());
+    members.forEach((member, index) => {
+      member.inner = answers.pipe(map((results) => results[index] as ModelResult)).subscribe(member.subscriber);
+    });
+  }
+}
