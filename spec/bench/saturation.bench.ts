@@ -3,15 +3,13 @@
  * (`call_limit / latency`), next to a hand-written loop doing the same requests. The test server runs in
  * a child process, so the client CPU figures are the client's alone.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFile, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { count, lastValueFrom } from 'rxjs';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
 import { type TestServerCounters, startTestServer } from '../../lib/testing/test-server.ts';
+import { repoRoot, startChildServer } from './child-server.ts';
 import { cpuMsSince, geographyBenchTask, geographySeeds, mean, num, range, scratchDir } from './common.ts';
 
 const latencyMs = 50;
@@ -21,7 +19,6 @@ const warmUpRecords = 500;
 /** Measured runs per contender, in alternating order so drift on a shared machine hits both alike. */
 const rounds = 3;
 const bound = callLimit / (latencyMs / 1000);
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 interface ServerStats {
   /** The server process's CPU so far; undefined when it shares the benchmark's process. */
@@ -38,48 +35,16 @@ interface BenchServer {
   close(): Promise<void>;
 }
 
-/** Starts `test-server-process.ts` with `node --import tsx` and talks to it over stdin/stdout lines. */
-async function startChildServer(): Promise<BenchServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'spec', 'bench', 'test-server-process.ts')], {
-    cwd: repoRoot,
-    env: { ...process.env, LATENCY_MS: String(latencyMs) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const waiting: ((line: string) => void)[] = [];
-  const exited = new Promise<never>((_resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code, signal) => reject(new Error(`the test server process exited (${signal ?? `code ${code}`})`)));
-  });
-  exited.catch(() => {});
-  createInterface({ input: child.stdout! }).on('line', (line) => waiting.shift()?.(line));
-  const nextLine = (): Promise<string> => Promise.race([new Promise<string>((resolve) => waiting.push(resolve)), exited]);
-  const ask = async (command: string): Promise<ServerStats> => {
-    const line = nextLine();
-    child.stdin!.write(`${command}\n`);
-    return JSON.parse(await line) as ServerStats;
+/** Starts `test-server-process.ts` in a child process. */
+async function startChildTestServer(): Promise<BenchServer> {
+  const child = await startChildServer<ServerStats>('test-server-process.ts', { LATENCY_MS: String(latencyMs) });
+  return {
+    baseURL: child.baseURL,
+    where: 'child process',
+    reset: () => child.ask('reset'),
+    stats: () => child.ask('stats'),
+    close: () => child.close(),
   };
-  try {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error('the test server process did not start within 20 s')), 20_000);
-    });
-    const first = await Promise.race([nextLine(), timeout]).finally(() => clearTimeout(timer));
-    const { baseURL } = JSON.parse(first) as { baseURL: string };
-    return {
-      baseURL,
-      where: 'child process',
-      reset: () => ask('reset'),
-      stats: () => ask('stats'),
-      close: async () => {
-        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.stdin!.end();
-        await gone;
-      },
-    };
-  } catch (error) {
-    child.kill();
-    throw error;
-  }
 }
 
 /** The fallback: the server inside the benchmark's own process (its CPU then counts as the client's). */
@@ -200,7 +165,7 @@ export async function benchSaturation(): Promise<string[]> {
   if (process.env['BENCH_SERVER'] === 'in-process') lines.push('  (BENCH_SERVER=in-process: the server runs in this process)');
   else {
     try {
-      server = await startChildServer();
+      server = await startChildTestServer();
     } catch (error) {
       lines.push(`  (could not start the server in a child process: ${error instanceof Error ? error.message : String(error)}; running it in process)`);
     }
