@@ -1,7 +1,7 @@
 // rxdgt's public API. Every export is named here; nothing internal leaks (STYLE R17).
 
 // Operators
-export { generate, type GenerateConfig } from '../operators/generate.ts';
+export { generate, type GenerateConfig, type StructuredGenerateConfig } from '../operators/generate.ts';
 export { validate, type ValidateConfig } from '../operators/validate.ts';
 export { dedupe, type DedupeConfig } from '../operators/dedupe.ts';
 export { filterRecords, type FilterRecordsConfig } from '../operators/filter-records.ts';

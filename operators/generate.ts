@@ -1,24 +1,20 @@
-import { type Observable, type OperatorFunction, catchError, map, mergeMap, of, throwError } from 'rxjs';
+import { type Observable, type OperatorFunction, catchError, mergeMap, of, throwError } from 'rxjs';
 import { z } from 'zod';
-import { ApiCallError } from '../lib/errors/api-call-error.ts';
-import { RetryError } from '../lib/errors/retry-error.ts';
-import type { Engine } from '../lib/model/engine.ts';
+import type { Engine, EngineResult } from '../lib/model/engine.ts';
 import { generationParamsSchema } from '../lib/model/generation-params.ts';
 import type { ChatMessage, GenerationParams, ModelRequest } from '../lib/model/language-model.ts';
 import { accepted, addUsage, rejected } from '../lib/outcome.ts';
 import { parseConfig } from '../lib/parse-config.ts';
-import type { Accepted, Outcome } from '../lib/record.ts';
+import type { Accepted, Outcome, Usage } from '../lib/record.ts';
 import { engineSchema, functionSchema } from '../lib/schemas.ts';
 import { errorMessage } from '../lib/error-message.ts';
+import { type AnswerProblem, checkAnswer, isFatal, repairRequest, requestOf, responseFormatFor, schemaIssues } from './generate-internals.ts';
 
-/** Config of {@link generate}. */
-export interface GenerateConfig<In, Out> {
+interface GenerateBaseConfig<In> {
   /** The LM block that answers; its concurrency cap is shared with every other user of the engine. */
   readonly engine: Engine;
   /** Builds the request from a record: a string (a user message in chat mode, the prompt in completion mode) or messages. */
   readonly prompt: (record: In) => string | readonly ChatMessage[];
-  /** Turns the answer into the output record; throwing rejects the record with code `parse_failed`. @default `{ ...record, result }` */
-  readonly parse?: (text: string, record: In, texts: readonly string[]) => Out;
   /** `chat` uses /chat/completions, `completion` uses /completions. @default 'chat' */
   readonly method?: 'chat' | 'completion';
   /** Generation parameters; they override the engine's block defaults. Unknown keys are config errors. @default {} */
@@ -27,89 +23,139 @@ export interface GenerateConfig<In, Out> {
   readonly name?: string;
 }
 
-const generateConfigSchema = z.object({
-  engine: engineSchema,
-  prompt: functionSchema<(record: unknown) => string | readonly ChatMessage[]>(),
-  parse: functionSchema<(text: string, record: unknown, texts: readonly string[]) => unknown>().optional(),
-  method: z.enum(['chat', 'completion']).default('chat'),
-  params: generationParamsSchema.default({}),
-  name: z.string().min(1).optional(),
-});
-
-/** Statuses that no retry or later record can fix: the run must stop and say so. */
-const fatalStatuses = new Set([401, 403]);
+/** Config of {@link generate} in text mode: the answer is text, and `parse` makes the record. */
+export interface GenerateConfig<In, Out> extends GenerateBaseConfig<In> {
+  /** Turns the answer into the output record; throwing rejects the record with code `parse_failed`. @default `{ ...record, result }` */
+  readonly parse?: (text: string, record: In, texts: readonly string[]) => Out;
+}
 
 /**
- * Sends one LM request per accepted record and turns the answer into the next record.
+ * Config of {@link generate} in structured mode: the answer is JSON that `schema` validates, and `toRecord` makes
+ * the record from the validated value. Write LLM-facing schemas with `z.object` at the root and `.nullable()`, not
+ * `.optional()`: `z.toJSONSchema` then lists every field in `required` with `additionalProperties: false`, which
+ * OpenAI's strict mode demands (it refuses a schema with an optional field), and Anthropic's tools need an object root.
+ */
+export interface StructuredGenerateConfig<In, S extends z.ZodType, Out> extends GenerateBaseConfig<In> {
+  /** What the answer must satisfy; converted once, at the factory call, by `z.toJSONSchema` (`$schema` dropped). Transforms are config errors. */
+  readonly schema: S;
+  /** Name of the response format (OpenAI `json_schema.name`, Anthropic's tool): 1–64 letters, digits, `_`, `-`. @default 'output' */
+  readonly schemaName?: string;
+  /** Turns the validated value into the output record; throwing rejects the record with `parse_failed`. @default `{ ...record, [outputField]: value }` */
+  readonly toRecord?: (value: z.output<S>, record: In) => Out;
+  /** Field the default `toRecord` puts the value in. @default 'result' */
+  readonly outputField?: string;
+  /** Extra calls that show the model its invalid answer and the problems, before the record is rejected (`schema_invalid`). @default 2 */
+  readonly repairs?: number;
+}
+
+const generateConfigSchema = z
+  .object({
+    engine: engineSchema,
+    prompt: functionSchema<(record: unknown) => string | readonly ChatMessage[]>(),
+    parse: functionSchema<(text: string, record: unknown, texts: readonly string[]) => unknown>().optional(),
+    method: z.enum(['chat', 'completion']).default('chat'),
+    params: generationParamsSchema.default({}),
+    name: z.string().min(1).optional(),
+    schema: z.custom<z.ZodType>((value) => value instanceof z.ZodType, 'expected a zod schema').optional(),
+    schemaName: z.string().regex(/^[\w-]{1,64}$/, 'expected 1 to 64 letters, digits, `_` or `-`').optional(),
+    toRecord: functionSchema<(value: unknown, record: unknown) => unknown>().optional(),
+    outputField: z.string().min(1).optional(),
+    repairs: z.number().int().min(0).optional(),
+  })
+  .superRefine((config, context) => {
+    const misplaced = config.schema === undefined ? (['schemaName', 'toRecord', 'outputField', 'repairs'] as const) : (['parse'] as const);
+    for (const key of misplaced) {
+      if (config[key] !== undefined) context.addIssue({ code: 'custom', path: [key], message: config.schema ? 'not used with `schema` (use `toRecord`)' : 'only used with `schema`' });
+    }
+  });
+
+/** Stands for "no `toRecord`": the output record is the input with the value under `outputField`. */
+declare const defaultRecord: unique symbol;
+type DefaultRecord = typeof defaultRecord;
+
+/**
+ * Sends one LM request per accepted record and turns the answer into the next record, as text or as validated JSON.
  *
  * One request per input, at most the engine's `callLimit` at once across every task sharing the engine.
- * Unsubscribing aborts in-flight HTTP requests; each call is retried on its own, only on retryable
- * errors. A failed call or an unparseable answer is a rejected record (`lm_call_failed`, `parse_failed`),
- * never a stream error; only authentication failures (401, 403) end the stream.
- * Each record's `usage` counts the call; an answer from the engine's cache is a `cachedCalls` and spends no tokens.
+ * Unsubscribing aborts in-flight HTTP requests; each call is retried on its own, only on retryable errors.
+ * With a `schema`, each engine is asked for JSON in its own form (OpenAI `response_format`, Ollama `format`,
+ * Anthropic forced tool use, watsonx JSON mode); the answer is read leniently (code fences and prose around it are
+ * ignored) and validated, and an invalid one is sent back with its problems up to `repairs` times, each a real call.
+ * A failed call, an unusable answer or an answer still invalid after its repairs is a rejected record
+ * (`lm_call_failed`, `parse_failed`, `schema_invalid` with one issue per problem), never a stream error; only
+ * authentication failures (401, 403) end the stream. Each record's `usage` sums its calls, repairs included; an
+ * answer from the engine's cache is a `cachedCalls` and spends no tokens.
  *
  * ## Example
  * ```ts
  * import { of } from 'rxjs';
+ * import { z } from 'zod';
  * import { accepted, createEngine, generate } from 'rxdgt';
  * import { FakeLanguageModel } from 'rxdgt/testing';
- * const engine = createEngine(new FakeLanguageModel({ answers: 'Paris' }));
+ * const engine = createEngine(new FakeLanguageModel({ answers: '```json\n{ "capital": "Paris", "population": null }\n```' }));
+ * const schema = z.object({ capital: z.string(), population: z.number().nullable() });
  * of(accepted(0, { country: 'France' }))
- *   .pipe(generate({ engine, prompt: (r) => `Capital of ${r.country}?`, parse: (text, r) => ({ ...r, capital: text }) }))
+ *   .pipe(generate({ engine, prompt: (r) => `Capital of ${r.country}?`, schema, toRecord: (value, r) => ({ ...r, ...value }) }))
  *   .subscribe((outcome) => console.log(outcome.record));
- * // { country: 'France', capital: 'Paris' }
+ * // { country: 'France', capital: 'Paris', population: null }
  * ```
  *
  * @see judge
- * @param config The engine, the prompt builder and the parser.
+ * @param config The engine, the prompt builder, and `parse` (text) or `schema` with `toRecord` (structured).
  * @returns An operator from outcomes of `In` to outcomes of `Out`.
  * @throws {ConfigError} When the config is invalid, at the factory call.
  */
-export function generate<In, Out = In & { readonly result: string | readonly string[] }>(
-  config: GenerateConfig<In, Out>,
-): OperatorFunction<Outcome<In>, Outcome<Out>> {
-  const { engine, prompt, parse, method, params, name = config.engine.name } = parseConfig('generate', generateConfigSchema, config);
-  const merged: GenerationParams = { ...engine.params, ...params };
-  const toOutput = (parse ?? ((text: string, record: unknown, texts: readonly string[]) => ({ ...(record as object), result: texts.length > 1 ? texts : text }))) as (
-    text: string,
-    record: In,
-    texts: readonly string[],
-  ) => Out;
+// `Out` comes second in both signatures, so `generate<In, Out>` names the output record in either mode.
+export function generate<In, Out = DefaultRecord, S extends z.ZodType = z.ZodType, const F extends string = 'result'>(
+  config: StructuredGenerateConfig<In, S, Out> & { readonly outputField?: F },
+): OperatorFunction<Outcome<In>, Outcome<[Out] extends [DefaultRecord] ? In & { readonly [K in F]: z.output<S> } : Out>>;
+export function generate<In, Out = In & { readonly result: string | readonly string[] }>(config: GenerateConfig<In, Out>): OperatorFunction<Outcome<In>, Outcome<Out>>;
+export function generate(config: GenerateConfig<unknown, unknown> | StructuredGenerateConfig<unknown, z.ZodType, unknown>): OperatorFunction<Outcome<unknown>, Outcome<unknown>> {
+  const parsed = parseConfig('generate', generateConfigSchema, config);
+  const { engine, prompt, method, schema, repairs = 2, outputField = 'result', name = parsed.engine.name } = parsed;
+  const merged: GenerationParams = { ...engine.params, ...parsed.params };
+  const format = schema && responseFormatFor(schema, parsed.schemaName ?? 'output', merged);
+  const parse = parsed.parse ?? ((text, record, texts) => ({ ...(record as object), result: texts.length > 1 ? texts : text }));
+  const toRecord = parsed.toRecord ?? ((value, record) => ({ ...(record as object), [outputField]: value }));
+  const shared: GenerationParams & Pick<ModelRequest, 'responseFormat'> = { ...merged, ...(format ? { responseFormat: format } : {}) };
 
-  const requestFor = (record: In): ModelRequest => {
-    const built = prompt(record);
-    if (method === 'completion') {
-      const text = typeof built === 'string' ? built : built.map((message) => message.content).join('\n\n');
-      return { method, prompt: text, ...merged };
-    }
-    const messages: readonly ChatMessage[] = typeof built === 'string' ? [{ role: 'user', content: built }] : built;
-    return { method, messages, ...merged };
+  /** The output record, or the problems of an answer that does not satisfy the schema. */
+  const read = (result: EngineResult, record: unknown): { readonly record: unknown } | { readonly problems: readonly AnswerProblem[] } => {
+    const text = result.texts[0] ?? '';
+    if (!schema) return { record: parse(text, record, result.texts) };
+    const checked = checkAnswer(text, schema);
+    return checked.success ? { record: toRecord(checked.data, record) } : checked;
   };
 
-  const answer = (outcome: Accepted<In>): Observable<Outcome<Out>> => {
+  /** One call for the record, then a repair call while the answer is invalid and repairs are left. */
+  const ask = (outcome: Accepted<unknown>, request: ModelRequest, usage: Usage | undefined, repairsLeft: number): Observable<Outcome<unknown>> =>
+    engine.call(request).pipe(
+      mergeMap((result) => {
+        const spent = addUsage(usage, engine.usageOf(result));
+        let answer: ReturnType<typeof read>;
+        try {
+          answer = read(result, outcome.record);
+        } catch (error) {
+          return of(rejected(outcome, [{ code: 'parse_failed', message: errorMessage(error), block: name }], spent));
+        }
+        if ('record' in answer) return of(accepted(outcome.attempt, answer.record, spent));
+        if (repairsLeft === 0) return of(rejected(outcome, schemaIssues(answer.problems, name), spent));
+        return ask(outcome, repairRequest(request, result.texts[0] ?? '', answer.problems), spent, repairsLeft - 1);
+      }),
+      // A repair settles its own failures, so only fatal ones reach this a second time, and are passed on again.
+      catchError((error: unknown) =>
+        isFatal(error) ? throwError(() => error) : of(rejected(outcome, [{ code: 'lm_call_failed', message: errorMessage(error), block: name }], usage)),
+      ),
+    );
+
+  const answer = (outcome: Accepted<unknown>): Observable<Outcome<unknown>> => {
     let request: ModelRequest;
     try {
-      request = requestFor(outcome.record);
+      request = requestOf(prompt(outcome.record), method, shared);
     } catch (error) {
       return of(rejected(outcome, [{ code: 'prompt_failed', message: errorMessage(error), block: name }]));
     }
-    return engine.call(request).pipe(
-      map((result): Outcome<Out> => {
-        const usage = addUsage(outcome.usage, engine.usageOf(result));
-        try {
-          return accepted(outcome.attempt, toOutput(result.texts[0] ?? '', outcome.record, result.texts), usage);
-        } catch (error) {
-          return rejected(outcome, [{ code: 'parse_failed', message: errorMessage(error), block: name }], usage);
-        }
-      }),
-      catchError((error: unknown) => {
-        // A 401 after a retried 5xx arrives wrapped in a RetryError: it is just as fatal.
-        const last = RetryError.isInstance(error) ? error.lastError : error;
-        const fatal = ApiCallError.isInstance(last) && last.statusCode !== undefined && fatalStatuses.has(last.statusCode);
-        if (fatal) return throwError(() => error);
-        return of(rejected(outcome, [{ code: 'lm_call_failed', message: errorMessage(error), block: name }]));
-      }),
-    );
+    return ask(outcome, request, outcome.usage, schema ? repairs : 0);
   };
 
   return (source) =>

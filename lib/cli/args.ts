@@ -22,6 +22,26 @@ Options:
 Exit codes: 0 done, 1 run failed, 2 bad input.`;
 
 /**
+ * The value of `flag` as a whole number of 1 or more. Digits only: Number() would also read `1e3`, `0x10` and `2.0`.
+ * @throws {ConfigError} naming the flag
+ */
+function wholeNumberFlag(flag: string, text: string): number {
+  const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(count) || count < 1) throw new ConfigError(`\`${flag}\` must be a whole number of 1 or more, received \`${text}\``);
+  return count;
+}
+
+/**
+ * The value of `flag` as an amount of US dollars above 0, in plain decimals.
+ * @throws {ConfigError} naming the flag
+ */
+function amountFlag(flag: string, text: string): number {
+  const usd = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(usd > 0)) throw new ConfigError(`\`${flag}\` must be an amount of US dollars above 0, received \`${text}\``);
+  return usd;
+}
+
+/**
  * Parses `rxdgt run ...`. Like DGT, `--task-paths` takes every following argument up to the next flag;
  * `--restart-generation` is an alias of `--restart`.
  * @throws {ConfigError} for an unknown flag or a bad value, naming the flag
@@ -51,28 +71,15 @@ export function parseArgs(argv: readonly string[]): CliCommand {
         // An empty path (`--task-paths "$UNSET"`) would resolve to the working directory and run every task under it.
         if (taskPaths.includes('')) throw new ConfigError(`\`${flag}\` got an empty path`);
         break;
-      case '--num-outputs-to-generate': {
-        const text = value();
-        // Digits only: Number() would also read `1e3`, `0x10` and `2.0`.
-        const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-        if (!Number.isSafeInteger(count) || count < 1) throw new ConfigError(`\`--num-outputs-to-generate\` must be a whole number of 1 or more, received \`${text}\``);
-        settings = { ...settings, numOutputsToGenerate: count };
+      case '--num-outputs-to-generate':
+        settings = { ...settings, numOutputsToGenerate: wholeNumberFlag(flag, value()) };
         break;
-      }
-      case '--token-budget': {
-        const text = value();
-        const tokens = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-        if (!Number.isSafeInteger(tokens) || tokens < 1) throw new ConfigError(`\`--token-budget\` must be a whole number of 1 or more, received \`${text}\``);
-        settings = { ...settings, tokenBudget: tokens };
+      case '--token-budget':
+        settings = { ...settings, tokenBudget: wholeNumberFlag(flag, value()) };
         break;
-      }
-      case '--cost-budget': {
-        const text = value();
-        const usd = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-        if (!(usd > 0)) throw new ConfigError(`\`--cost-budget\` must be an amount of US dollars above 0, received \`${text}\``);
-        settings = { ...settings, costBudget: usd };
+      case '--cost-budget':
+        settings = { ...settings, costBudget: amountFlag(flag, value()) };
         break;
-      }
       case '--lm-cache':
         settings = { ...settings, lmCache: value() };
         break;

@@ -5,6 +5,7 @@ import { AimdController } from './admission-aimd.ts';
 import { type AdmissionConfig, type AdmissionState, admissionConfigSchema, estimateSchema } from './admission-config.ts';
 import { parseRateLimitHeaders } from './admission-headers.ts';
 import { TokenBucket } from './admission-token-bucket.ts';
+import { SlotCount } from './slot-count.ts';
 
 export type { AdmissionConfig, AdmissionState } from './admission-config.ts';
 
@@ -47,7 +48,7 @@ export class Admission {
   private readonly unreported: number[] = [];
   private requestBucket: TokenBucket | undefined;
   private tokenBucket: TokenBucket | undefined;
-  private active = 0;
+  private readonly slots = new SlotCount();
   private pausedUntilTime = Number.NEGATIVE_INFINITY;
   private averageTokens: number | undefined;
   private wake: Subscription | undefined;
@@ -77,14 +78,7 @@ export class Admission {
       const waiting: Waiting = {
         tokens,
         start: (charged) => {
-          this.active += 1;
-          let released = false;
-          release = () => {
-            if (released) return;
-            released = true;
-            this.active -= 1;
-            this.pump();
-          };
+          release = this.slots.take(() => this.pump());
           let delivered = false;
           // Its own subscriber, so teardown ends the work (aborting its request) before the slot passes on;
           // `defer` turns a throwing factory into an error, which frees the slot like any other.
@@ -174,7 +168,7 @@ export class Admission {
     return {
       concurrency: this.aimd.limit,
       maxConcurrency: this.aimd.cap,
-      active: this.active,
+      active: this.slots.active,
       queued: this.queue.length,
       pausedUntil: this.pausedUntilTime > now ? this.pausedUntilTime : undefined,
       successRun: this.aimd.successRun,
@@ -229,7 +223,7 @@ export class Admission {
   private admit(): void {
     for (let head = this.queue[0]; head !== undefined; head = this.queue[0]) {
       // A full house needs no timer: the next slot to free pumps again.
-      if (this.active >= this.aimd.limit) return this.sleep();
+      if (this.slots.active >= this.aimd.limit) return this.sleep();
       const now = this.now();
       const charge = head.tokens ?? this.averageTokens ?? 0;
       const wait = Math.max(this.pausedUntilTime - now, this.requestBucket?.waitMs(1, now) ?? 0, this.tokenBucket?.waitMs(charge, now) ?? 0);

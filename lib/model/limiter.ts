@@ -1,4 +1,5 @@
 import { Observable, type ObservableInput, type Subscription, defer } from 'rxjs';
+import { SlotCount } from './slot-count.ts';
 
 /**
  * A concurrency cap shared by every caller of one engine. `run` wraps an observable factory: the factory
@@ -6,14 +7,14 @@ import { Observable, type ObservableInput, type Subscription, defer } from 'rxjs
  * unsubscribed. Unsubscribing while still queued leaves the queue without starting anything.
  */
 export class Limiter {
-  private active = 0;
+  private readonly slots = new SlotCount();
   private readonly queue = new Set<() => void>();
 
   constructor(readonly limit: number) {}
 
   /** Requests currently holding a slot. */
   get activeCount(): number {
-    return this.active;
+    return this.slots.active;
   }
 
   /** Requests waiting for a slot. */
@@ -27,14 +28,7 @@ export class Limiter {
       let inner: Subscription | undefined;
       const start = (): void => {
         this.queue.delete(start);
-        this.active += 1;
-        let released = false;
-        release = () => {
-          if (released) return;
-          released = true;
-          this.active -= 1;
-          this.next();
-        };
+        release = this.slots.take(() => this.next());
         // Its own subscriber, so teardown ends the inner work (aborting its request) before the slot passes on;
         // `defer` turns a throwing factory into an error, which releases the slot like any other.
         inner = defer(factory).subscribe({
@@ -43,7 +37,7 @@ export class Limiter {
           complete: () => subscriber.complete(),
         });
       };
-      if (this.active < this.limit) start();
+      if (this.slots.active < this.limit) start();
       else this.queue.add(start);
       return () => {
         this.queue.delete(start);
@@ -55,6 +49,6 @@ export class Limiter {
 
   private next(): void {
     const first = this.queue.values().next();
-    if (!first.done && this.active < this.limit) first.value();
+    if (!first.done && this.slots.active < this.limit) first.value();
   }
 }

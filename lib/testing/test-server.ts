@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { closeDestroyingSockets } from './server-close.ts';
 import { CounterBoard, type TestServerCounters } from './test-server-counters.ts';
 import { createTestServerHandler } from './test-server-handler.ts';
 import type { TestServerOptions, TestServerRequest } from './test-server-options.ts';
@@ -54,11 +55,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const requests: TestServerRequest[] = [];
   let isClosing = false;
   const server = createServer(createTestServerHandler(options, { board, requests, isClosing: () => isClosing }));
-  // Tracked by hand so close() can also end idle keep-alive sockets and requests still waiting out latency.
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+  const close = closeDestroyingSockets(server, () => {
+    isClosing = true;
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -68,7 +66,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     });
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  let closed: Promise<void> | undefined;
   return {
     url,
     baseURL: `${url}/v1`,
@@ -77,19 +74,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     requests,
     resetCounters: () => board.reset(),
-    close() {
-      closed ??= new Promise<void>((resolve) => {
-        isClosing = true;
-        // The server reports closed before its sockets emit 'close'; waiting for them lets every
-        // request still in flight settle its counters and latency timer first.
-        const waits = [new Promise<void>((resolveServer) => server.close(() => resolveServer()))];
-        for (const socket of sockets) {
-          waits.push(new Promise<void>((resolveSocket) => socket.once('close', () => resolveSocket())));
-          socket.destroy();
-        }
-        void Promise.all(waits).then(() => resolve());
-      });
-      return closed;
-    },
+    close,
   };
 }

@@ -4,8 +4,11 @@
  * whose name contains one of the arguments.
  */
 import { arch, cpus, loadavg, platform, release } from 'node:os';
+import { benchCache } from './cache.bench.ts';
+import { benchCacheRerun } from './cache-rerun.bench.ts';
 import { benchDedupe } from './dedupe.bench.ts';
 import { benchFrameworkOverhead } from './framework-overhead.bench.ts';
+import { benchRateLimit } from './rate-limit.bench.ts';
 import { benchSaturation } from './saturation.bench.ts';
 
 interface Benchmark {
@@ -17,6 +20,9 @@ interface Benchmark {
 const benchmarks: readonly Benchmark[] = [
   { name: 'framework-overhead', title: 'framework overhead (geography QA, instant fake model)', run: benchFrameworkOverhead },
   { name: 'saturation', title: 'saturation (geography QA over HTTP vs a hand-written loop)', run: benchSaturation },
+  { name: 'rate-limit', title: 'rate limits (geography QA against a 600 requests/min endpoint, to 300 records)', run: benchRateLimit },
+  { name: 'cache-rerun', title: 'cache rerun (a finished 1,000-record run again, lm_cache on SQLite)', run: benchCacheRerun },
+  { name: 'cache-micro', title: 'lm_cache micro-benchmark (key, set, get per call)', run: benchCache },
   { name: 'dedupe', title: 'dedupe (SimilarityIndex vs brute force)', run: benchDedupe },
 ];
 

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
@@ -25,7 +26,26 @@ afterEach(() => {
 });
 
 /** Variables that would point the engines elsewhere or move the output; each test sets what it needs. */
-const isolatedVariables = ['OLLAMA_HOST', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'DGT_OUTPUT_DIR', 'DGT_DATA_DIR', 'DGT_CACHE_DIR', 'FORCE_COLOR'];
+const isolatedVariables = [
+  'OLLAMA_HOST',
+  'OPENAI_BASE_URL',
+  'OPENAI_API_KEY',
+  'DGT_OUTPUT_DIR',
+  'DGT_DATA_DIR',
+  'DGT_CACHE_DIR',
+  'FORCE_COLOR',
+  // Keys and endpoints of the other engine types: a machine's own must neither reach a test nor satisfy a missing-key check.
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_BASE_URL',
+  'AZURE_OPENAI_API_KEY',
+  'AZURE_OPENAI_ENDPOINT',
+  'OPENAI_API_VERSION',
+  'WATSONX_API_KEY',
+  'WATSONX_API_TOKEN',
+  'WATSONX_PROJECT_ID',
+  'WATSONX_API_URL',
+  'WATSONX_IAM_URL',
+];
 
 /**
  * Starts `node --import tsx lib/cli/bin.ts <args>` from the repo root, stdin ignored and stdout/stderr piped (no
@@ -113,4 +133,19 @@ export function generationRequests(requests: readonly TestServerRequest[]): Test
 export function promptOf(request: TestServerRequest): string {
   const messages = (request.body as { messages?: { content?: unknown }[] } | undefined)?.messages ?? [];
   return messages.map((message) => String(message.content ?? '')).join('\n');
+}
+
+/**
+ * Writes a joint config that overrides one block of each given builder with exactly the fields given (`name`
+ * included), as YAML; unlike {@link writeJointConfig} the engine `type` is the caller's.
+ */
+export function writeBlockConfig(
+  dir: string,
+  blocks: Readonly<Record<string, Readonly<Record<string, unknown>> & { readonly name: string }>>,
+  name = 'config.yaml',
+): string {
+  const databuilders = Object.fromEntries(Object.entries(blocks).map(([builder, block]) => [builder, { blocks: [block] }]));
+  const path = join(dir, name);
+  writeFileSync(path, stringify({ databuilders }));
+  return path;
 }

@@ -1,6 +1,7 @@
 import { NEVER, Observable, type SchedulerLike, map, merge, tap, timer } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, test } from 'vitest';
-import { Admission } from '../../lib/model/admission.ts';
+import { Admission, type AdmissionConfig } from '../../lib/model/admission.ts';
 import { useTestScheduler } from '../helpers/test-scheduler.ts';
 
 /** Work that logs its start (name and virtual time), and answers after `duration` ms (never when undefined). */
@@ -14,17 +15,34 @@ function workLog(scheduler: SchedulerLike) {
   return { starts, work };
 }
 
+/** What a test of {@link useGate} gets: the gate, its scheduler and `flush`, and a work log on the same clock. */
+interface GateRun extends ReturnType<typeof workLog> {
+  readonly gate: Admission;
+  readonly scheduler: TestScheduler;
+  readonly flush: () => void;
+}
+
+/**
+ * Registers a test scheduler for the calling `describe`, and returns a runner: it runs `body` in virtual time
+ * with a new Admission of `config` on the test's scheduler. Call the runner inside a test.
+ */
+function useGate(): (config: Omit<AdmissionConfig, 'scheduler'>, body: (run: GateRun) => void) => void {
+  const testScheduler = useTestScheduler();
+  return (config, body) =>
+    testScheduler().run(({ flush }) => {
+      const scheduler = testScheduler();
+      body({ gate: new Admission({ ...config, scheduler }), scheduler, flush, ...workLog(scheduler) });
+    });
+}
+
 /** The start time of each name, for terse expectations. */
 const startOf = (starts: readonly [string, number][]) => Object.fromEntries(starts);
 
 describe('Admission: RPM bucket', () => {
-  const testScheduler = useTestScheduler();
+  const withGate = useGate();
 
   test('rpm = 60: a burst of 60 starts at once, the 61st waits 1 s, then one a second', () => {
-    testScheduler().run(({ flush }) => {
-      const scheduler = testScheduler();
-      const gate = new Admission({ maxConcurrency: 100, rpm: 60, scheduler });
-      const { starts, work } = workLog(scheduler);
+    withGate({ maxConcurrency: 100, rpm: 60 }, ({ gate, flush, starts, work }) => {
       merge(...Array.from({ length: 65 }, (_, index) => gate.run(work(`r${index + 1}`, 0)))).subscribe();
       expect(gate.state).toMatchObject({ active: 60, queued: 5, rpm: 60, rpmAvailable: 0 });
       flush();
@@ -34,10 +52,7 @@ describe('Admission: RPM bucket', () => {
   });
 
   test('the bucket refills continuously, never above its capacity', () => {
-    testScheduler().run(({ flush }) => {
-      const scheduler = testScheduler();
-      const gate = new Admission({ maxConcurrency: 10, rpm: 120, scheduler });
-      const { starts, work } = workLog(scheduler);
+    withGate({ maxConcurrency: 10, rpm: 120 }, ({ gate, scheduler, flush, starts, work }) => {
       for (let index = 0; index < 120; index += 1) gate.run(work(`burst${index}`, 0)).subscribe();
       scheduler.schedule(() => expect(gate.state.rpmAvailable).toBeCloseTo(0.5), 250);
       // 120 per minute is 2 a second: after 10 s, 20 tokens are back and `late` starts at once.
@@ -50,13 +65,10 @@ describe('Admission: RPM bucket', () => {
 });
 
 describe('Admission: TPM bucket', () => {
-  const testScheduler = useTestScheduler();
+  const withGate = useGate();
 
   test('estimated tokens are taken at start; a request that does not fit waits for the refill', () => {
-    testScheduler().run(({ flush }) => {
-      const scheduler = testScheduler();
-      const gate = new Admission({ maxConcurrency: 10, tpm: 1000, scheduler });
-      const { starts, work } = workLog(scheduler);
+    withGate({ maxConcurrency: 10, tpm: 1000 }, ({ gate, flush, starts, work }) => {
       for (const name of ['a', 'b', 'c']) gate.run(work(name), 400).subscribe();
       expect(gate.state).toMatchObject({ active: 2, queued: 1, tpm: 1000, tpmAvailable: 200 });
       flush();
@@ -66,10 +78,7 @@ describe('Admission: TPM bucket', () => {
   });
 
   test('actual usage below the estimate gives tokens back at once', () => {
-    testScheduler().run(({ flush }) => {
-      const scheduler = testScheduler();
-      const gate = new Admission({ maxConcurrency: 10, tpm: 1000, scheduler });
-      const { starts, work } = workLog(scheduler);
+    withGate({ maxConcurrency: 10, tpm: 1000 }, ({ gate, flush, starts, work }) => {
       const reportSmall = () => gate.succeeded({ promptTokens: 60, completionTokens: 40 });
       gate.run(work('a', 10), 400).pipe(tap(reportSmall)).subscribe();
       gate.run(work('b', 10), 400).pipe(tap(reportSmall)).subscribe();
@@ -83,10 +92,7 @@ describe('Admission: TPM bucket', () => {
   });
 
   test('actual usage above the estimate is charged too, delaying the next request', () => {
-    testScheduler().run(({ flush }) => {
-      const scheduler = testScheduler();
-      const gate = new Admission({ maxConcurrency: 10, tpm: 1000, scheduler });
-      const { starts, work } = workLog(scheduler);
+    withGate({ maxConcurrency: 10, tpm: 1000 }, ({ gate, scheduler, flush, starts, work }) => {
       gate.run(work('a', 0), 100).pipe(tap(() => gate.succeeded({ promptTokens: 700, completionTokens: 300 }))).subscribe();
       scheduler.schedule(() => gate.run(work('b', 0), 100).subscribe(), 1);
       flush();
@@ -96,10 +102,7 @@ describe('Admission: TPM bucket', () => {
   });
 
   test('an estimate above the capacity runs on a full bucket instead of deadlocking, and its debt is waited out', () => {
-    testScheduler().run(({ flush }) => {
-      const scheduler = testScheduler();
-      const gate = new Admission({ maxConcurrency: 10, tpm: 1000, scheduler });
-      const { starts, work } = workLog(scheduler);
+    withGate({ maxConcurrency: 10, tpm: 1000 }, ({ gate, flush, starts, work }) => {
       gate.run(work('huge', 0), 5000).subscribe();
       gate.run(work('huge-again', 0), 5000).subscribe();
       flush();
@@ -109,10 +112,7 @@ describe('Admission: TPM bucket', () => {
   });
 
   test('a head-of-line request waiting for tokens holds up smaller ones behind it (FIFO)', () => {
-    testScheduler().run(({ flush }) => {
-      const scheduler = testScheduler();
-      const gate = new Admission({ maxConcurrency: 10, tpm: 1000, scheduler });
-      const { starts, work } = workLog(scheduler);
+    withGate({ maxConcurrency: 10, tpm: 1000 }, ({ gate, flush, starts, work }) => {
       gate.run(work('first'), 900).subscribe();
       gate.run(work('big'), 500).subscribe();
       // 100 tokens are there, but `big` is ahead of it.
@@ -123,10 +123,7 @@ describe('Admission: TPM bucket', () => {
   });
 
   test('without an estimate, a request is charged the average usage reported so far', () => {
-    testScheduler().run(({ flush }) => {
-      const scheduler = testScheduler();
-      const gate = new Admission({ maxConcurrency: 10, tpm: 1000, scheduler });
-      const { starts, work } = workLog(scheduler);
+    withGate({ maxConcurrency: 10, tpm: 1000 }, ({ gate, scheduler, flush, starts, work }) => {
       gate.run(work('first', 0)).pipe(tap(() => gate.succeeded({ promptTokens: 500, completionTokens: 100 }))).subscribe();
       scheduler.schedule(() => {
         expect(gate.state).toMatchObject({ tokensPerRequest: 600 });
@@ -139,10 +136,7 @@ describe('Admission: TPM bucket', () => {
   });
 
   test('a report pairs with the answer being delivered, whatever order the requests started in', () => {
-    testScheduler().run(({ flush }) => {
-      const scheduler = testScheduler();
-      const gate = new Admission({ maxConcurrency: 10, tpm: 10_000, scheduler });
-      const { work } = workLog(scheduler);
+    withGate({ maxConcurrency: 10, tpm: 10_000 }, ({ gate, scheduler, flush, work }) => {
       // The slow one started first, with the larger estimate; each reports exactly its estimate.
       gate.run(work('slow', 20), 3000).pipe(tap(() => gate.succeeded({ promptTokens: 3000, completionTokens: 0 }))).subscribe();
       gate.run(work('fast', 10), 1000).pipe(tap(() => gate.succeeded({ promptTokens: 1000, completionTokens: 0 }))).subscribe();
@@ -153,14 +147,13 @@ describe('Admission: TPM bucket', () => {
 });
 
 describe('Admission: limits learnt from response headers', () => {
-  const testScheduler = useTestScheduler();
+  const withGate = useGate();
 
   const openAI = (fields: Readonly<Record<string, string>>) =>
     Object.fromEntries(Object.entries(fields).map(([name, value]) => [`x-ratelimit-${name}`, value]));
 
   test('OpenAI headers: unset rpm and tpm are adopted, and the buckets drop to what remains', () => {
-    testScheduler().run(() => {
-      const gate = new Admission({ maxConcurrency: 10, scheduler: testScheduler() });
+    withGate({ maxConcurrency: 10 }, ({ gate }) => {
       gate.observeHeaders(
         openAI({
           'limit-requests': '600',
@@ -176,16 +169,14 @@ describe('Admission: limits learnt from response headers', () => {
   });
 
   test('configured limits win over the headers, which still lower the buckets', () => {
-    testScheduler().run(() => {
-      const gate = new Admission({ maxConcurrency: 10, rpm: 60, tpm: 1000, scheduler: testScheduler() });
+    withGate({ maxConcurrency: 10, rpm: 60, tpm: 1000 }, ({ gate }) => {
       gate.observeHeaders(openAI({ 'limit-requests': '600', 'limit-tokens': '90000', 'remaining-requests': '30', 'remaining-tokens': '5000' }));
       expect(gate.state).toMatchObject({ rpm: 60, rpmAvailable: 30, tpm: 1000, tpmAvailable: 1000 });
     });
   });
 
   test('a later limit header resizes an adopted bucket', () => {
-    testScheduler().run(() => {
-      const gate = new Admission({ maxConcurrency: 10, scheduler: testScheduler() });
+    withGate({ maxConcurrency: 10 }, ({ gate }) => {
       gate.observeHeaders(openAI({ 'limit-requests': '600' }));
       gate.observeHeaders(openAI({ 'limit-requests': '300' }));
       expect(gate.state).toMatchObject({ rpm: 300, rpmAvailable: 300 });
@@ -198,10 +189,7 @@ describe('Admission: limits learnt from response headers', () => {
     ['remaining-tokens', 'reset-tokens', '20ms', 20],
     ['remaining-tokens', 'reset-tokens', '0.5s', 500],
   ])('%s of 0 pauses every request until %s (%s)', (remaining, reset, text, pause) => {
-    testScheduler().run(({ flush }) => {
-      const scheduler = testScheduler();
-      const gate = new Admission({ maxConcurrency: 10, scheduler });
-      const { starts, work } = workLog(scheduler);
+    withGate({ maxConcurrency: 10 }, ({ gate, flush, starts, work }) => {
       gate.observeHeaders(openAI({ [remaining]: '0', [reset]: text }));
       expect(gate.state.pausedUntil).toBe(pause);
       gate.run(work('queued', 0)).subscribe();
@@ -211,18 +199,14 @@ describe('Admission: limits learnt from response headers', () => {
   });
 
   test('remaining 0 without a reset pauses for cooldownMs', () => {
-    testScheduler().run(() => {
-      const gate = new Admission({ maxConcurrency: 10, cooldownMs: 750, scheduler: testScheduler() });
+    withGate({ maxConcurrency: 10, cooldownMs: 750 }, ({ gate }) => {
       gate.observeHeaders(openAI({ 'remaining-requests': '0' }));
       expect(gate.state.pausedUntil).toBe(750);
     });
   });
 
   test('an adopted, exhausted bucket then spaces requests at its rate', () => {
-    testScheduler().run(({ flush }) => {
-      const scheduler = testScheduler();
-      const gate = new Admission({ maxConcurrency: 10, scheduler });
-      const { starts, work } = workLog(scheduler);
+    withGate({ maxConcurrency: 10 }, ({ gate, flush, starts, work }) => {
       gate.observeHeaders(openAI({ 'limit-requests': '120', 'remaining-requests': '0', 'reset-requests': '200ms' }));
       for (const name of ['a', 'b', 'c']) gate.run(work(name, 0)).subscribe();
       flush();
@@ -232,10 +216,7 @@ describe('Admission: limits learnt from response headers', () => {
   });
 
   test('Anthropic headers: limits adopted, an RFC 3339 reset read against the scheduler clock', () => {
-    testScheduler().run(({ flush }) => {
-      const scheduler = testScheduler();
-      const gate = new Admission({ maxConcurrency: 10, scheduler });
-      const { starts, work } = workLog(scheduler);
+    withGate({ maxConcurrency: 10 }, ({ gate, flush, starts, work }) => {
       gate.observeHeaders({
         'anthropic-ratelimit-requests-limit': '50',
         'anthropic-ratelimit-requests-remaining': '0',
@@ -251,8 +232,7 @@ describe('Admission: limits learnt from response headers', () => {
   });
 
   test('header names are matched in any letter case; unreadable values are ignored', () => {
-    testScheduler().run(() => {
-      const gate = new Admission({ maxConcurrency: 10, scheduler: testScheduler() });
+    withGate({ maxConcurrency: 10 }, ({ gate }) => {
       gate.observeHeaders({ 'X-RateLimit-Limit-Requests': '600', 'x-ratelimit-limit-tokens': 'lots', 'x-ratelimit-remaining-tokens': '-1' });
       expect(gate.state).toMatchObject({ rpm: 600, tpm: undefined, pausedUntil: undefined });
       gate.observeHeaders({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': 'soon' });

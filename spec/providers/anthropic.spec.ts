@@ -1,67 +1,20 @@
-import { inspect } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiCallError } from '../../lib/errors/api-call-error.ts';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { credentialId } from '../../lib/model/credential-id.ts';
-import type { LanguageModel, ModelRequest, ModelResult } from '../../lib/model/language-model.ts';
+import type { LanguageModel } from '../../lib/model/language-model.ts';
 import { type AnthropicSettings, createAnthropic } from '../../lib/providers/anthropic/anthropic-model.ts';
+import { chat, describeConnectionContract, everythingOf, failureOf, generate, useServers, useUnsetEnvironment } from '../helpers/provider-spec.ts';
 import { type AnthropicServer, type AnthropicServerOptions, startAnthropicServer } from '../helpers/servers/anthropic-server.ts';
-import { waitFor } from '../helpers/wait-for.ts';
 
 const apiKey = 'sk-ant-secret-key-0123456789abcdef';
 const modelId = 'claude-test';
-const environment = [
-  'ANTHROPIC_API_KEY',
-  'ANTHROPIC_AUTH_TOKEN',
-  'ANTHROPIC_BASE_URL',
-  'ANTHROPIC_CUSTOM_HEADERS',
-  'ANTHROPIC_LOG',
-  'ANTHROPIC_PROFILE',
-];
-const servers: AnthropicServer[] = [];
-
-beforeEach(() => {
-  // The machine's own settings must not leak into the tests.
-  for (const name of environment) vi.stubEnv(name, undefined);
-});
-
-afterEach(async () => {
-  vi.unstubAllEnvs();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function start(options: AnthropicServerOptions = {}): Promise<AnthropicServer> {
-  const server = await startAnthropicServer({ apiKey, ...options });
-  servers.push(server);
-  return server;
-}
+useUnsetEnvironment(['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_CUSTOM_HEADERS', 'ANTHROPIC_LOG', 'ANTHROPIC_PROFILE']);
+const start = useServers((options: AnthropicServerOptions = {}) => startAnthropicServer({ apiKey, ...options }));
 
 function modelFor(server: AnthropicServer, settings: Partial<AnthropicSettings> = {}): LanguageModel {
   return createAnthropic({ modelId, baseURL: server.url, apiKey, ...settings });
-}
-
-function generate(model: LanguageModel, request: ModelRequest, signal = new AbortController().signal): Promise<ModelResult> {
-  return model.doGenerate(request, { signal });
-}
-
-function chat(content: string, params: Partial<Extract<ModelRequest, { method: 'chat' }>> = {}): ModelRequest {
-  return { method: 'chat', messages: [{ role: 'user', content }], ...params };
-}
-
-/** The error a promise rejects with. */
-async function failureOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
-
-/** Everything an error shows: its message, its causes, its fields. */
-function everythingOf(error: unknown): string {
-  return `${inspect(error, { depth: 10 })} ${JSON.stringify(error)}`;
 }
 
 const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
@@ -173,12 +126,6 @@ describe('createAnthropic: wire format', () => {
     expect(JSON.stringify(model)).not.toContain(apiKey);
     expect((await generate(model, chat('hi'))).texts).toEqual(['answer 0']);
   });
-
-  it('probes the models list of the API, and any answer counts', async () => {
-    const server = await start();
-    await modelFor(server).probe?.({ signal: new AbortController().signal });
-    expect(server.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['GET /v1/models']);
-  });
 });
 
 describe('createAnthropic: errors', () => {
@@ -221,36 +168,15 @@ describe('createAnthropic: errors', () => {
     expect((error as Error).message).toContain('bad request from Bearer [redacted]');
     expect(everythingOf(error)).not.toContain(apiKey);
   });
-
-  it('maps a dropped connection to a retryable error without a status', async () => {
-    const server = await start({ fault: () => ({ drop: true }) });
-    const error = await failureOf(generate(modelFor(server), chat('hi')));
-    expect(ApiCallError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ statusCode: undefined, isRetryable: true });
-    expect((error as Error).message).toMatch(new RegExp(`^request to ${server.url}/v1/messages failed`));
-  });
-
-  it('maps a timeout to a 408 and closes the connection', async () => {
-    const server = await start({ latencyMs: 60_000 });
-    const error = await failureOf(generate(modelFor(server, { timeoutMs: 50 }), chat('hi')));
-    expect(error).toMatchObject({ statusCode: 408, isRetryable: true });
-    expect((error as Error).message).toBe(`request to ${server.url}/v1/messages timed out after 50 ms`);
-    await waitFor(() => server.clientAborts === 1);
-  });
 });
 
-describe('createAnthropic: cancellation', () => {
-  it('aborting a call closes its connection and rejects with the abort, not an ApiCallError', async () => {
-    const server = await start({ latencyMs: 60_000 });
-    const controller = new AbortController();
-    const call = failureOf(generate(modelFor(server), chat('hi'), controller.signal));
-    await waitFor(() => server.requests.length === 1);
-    controller.abort();
-    const error = await call;
-    expect(error).toBeInstanceOf(Anthropic.APIUserAbortError);
-    expect(ApiCallError.isInstance(error)).toBe(false);
-    await waitFor(() => server.clientAborts === 1);
-  });
+describeConnectionContract('createAnthropic', {
+  start,
+  modelFor,
+  request: chat('hi'),
+  url: (server) => `${server.url}/v1/messages`,
+  expectAbort: (error) => expect(error).toBeInstanceOf(Anthropic.APIUserAbortError),
+  probe: 'GET /v1/models',
 });
 
 describe('createAnthropic: settings', () => {

@@ -1,60 +1,20 @@
-import { inspect } from 'node:util';
 import OpenAI from 'openai';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiCallError } from '../../lib/errors/api-call-error.ts';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { credentialId } from '../../lib/model/credential-id.ts';
-import type { LanguageModel, ModelRequest, ModelResult } from '../../lib/model/language-model.ts';
+import type { LanguageModel } from '../../lib/model/language-model.ts';
 import { type AzureOpenAISettings, createAzureOpenAI } from '../../lib/providers/azure-openai/azure-openai-model.ts';
+import { chat, describeConnectionContract, everythingOf, failureOf, generate, useServers, useUnsetEnvironment } from '../helpers/provider-spec.ts';
 import { type AzureServer, type AzureServerOptions, startAzureServer } from '../helpers/servers/azure-server.ts';
-import { waitFor } from '../helpers/wait-for.ts';
 
 const apiKey = 'azure-secret-key-0123456789abcdef';
 const deployment = 'test-deployment';
-const environment = ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_ENDPOINT', 'OPENAI_API_VERSION', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID'];
-const servers: AzureServer[] = [];
-
-beforeEach(() => {
-  // The machine's own settings must not leak into the tests.
-  for (const name of environment) vi.stubEnv(name, undefined);
-});
-
-afterEach(async () => {
-  vi.unstubAllEnvs();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function start(options: AzureServerOptions = {}): Promise<AzureServer> {
-  const server = await startAzureServer({ apiKey, deployments: [deployment], ...options });
-  servers.push(server);
-  return server;
-}
+useUnsetEnvironment(['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_ENDPOINT', 'OPENAI_API_VERSION', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID']);
+const start = useServers((options: AzureServerOptions = {}) => startAzureServer({ apiKey, deployments: [deployment], ...options }));
 
 function modelFor(server: AzureServer, settings: Partial<AzureOpenAISettings> = {}): LanguageModel {
   return createAzureOpenAI({ endpoint: server.url, deployment, apiKey, ...settings });
-}
-
-function generate(model: LanguageModel, request: ModelRequest, signal = new AbortController().signal): Promise<ModelResult> {
-  return model.doGenerate(request, { signal });
-}
-
-function chat(content: string, params: Partial<Extract<ModelRequest, { method: 'chat' }>> = {}): ModelRequest {
-  return { method: 'chat', messages: [{ role: 'user', content }], ...params };
-}
-
-/** The error a promise rejects with. */
-async function failureOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
-
-/** Everything an error shows: its message, its causes, its fields. */
-function everythingOf(error: unknown): string {
-  return `${inspect(error, { depth: 10 })} ${JSON.stringify(error)}`;
 }
 
 const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false };
@@ -155,12 +115,6 @@ describe('createAzureOpenAI: wire format', () => {
     expect(headers['openai-organization']).toBeUndefined();
     expect(headers['openai-project']).toBeUndefined();
   });
-
-  it('probes the resource\'s models list, and any answer counts', async () => {
-    const server = await start();
-    await modelFor(server).probe?.({ signal: new AbortController().signal });
-    expect(server.requests.map((request) => `${request.method} ${request.path}?${request.query}`)).toEqual(['GET /openai/models?api-version=2024-10-21']);
-  });
 });
 
 describe('createAzureOpenAI: errors', () => {
@@ -207,36 +161,15 @@ describe('createAzureOpenAI: errors', () => {
     expect((error as Error).message).toContain('bad request from key [redacted]');
     expect(everythingOf(error)).not.toContain(apiKey);
   });
-
-  it('maps a dropped connection to a retryable error without a status', async () => {
-    const server = await start({ fault: () => ({ drop: true }) });
-    const error = await failureOf(generate(modelFor(server), chat('hi')));
-    expect(ApiCallError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ statusCode: undefined, isRetryable: true });
-    expect((error as Error).message).toMatch(new RegExp(`^request to ${server.url}/openai/deployments/${deployment}/chat/completions failed`));
-  });
-
-  it('maps a timeout to a 408 and closes the connection', async () => {
-    const server = await start({ latencyMs: 60_000 });
-    const error = await failureOf(generate(modelFor(server, { timeoutMs: 50 }), chat('hi')));
-    expect(error).toMatchObject({ statusCode: 408, isRetryable: true });
-    expect((error as Error).message).toBe(`request to ${server.url}/openai/deployments/${deployment}/chat/completions timed out after 50 ms`);
-    await waitFor(() => server.clientAborts === 1);
-  });
 });
 
-describe('createAzureOpenAI: cancellation', () => {
-  it('aborting a call closes its connection and rejects with the abort, not an ApiCallError', async () => {
-    const server = await start({ latencyMs: 60_000 });
-    const controller = new AbortController();
-    const call = failureOf(generate(modelFor(server), chat('hi'), controller.signal));
-    await waitFor(() => server.requests.length === 1);
-    controller.abort();
-    const error = await call;
-    expect(error).toBeInstanceOf(OpenAI.APIUserAbortError);
-    expect(ApiCallError.isInstance(error)).toBe(false);
-    await waitFor(() => server.clientAborts === 1);
-  });
+describeConnectionContract('createAzureOpenAI', {
+  start,
+  modelFor,
+  request: chat('hi'),
+  url: (server) => `${server.url}/openai/deployments/${deployment}/chat/completions`,
+  expectAbort: (error) => expect(error).toBeInstanceOf(OpenAI.APIUserAbortError),
+  probe: 'GET /openai/models?api-version=2024-10-21',
 });
 
 describe('createAzureOpenAI: settings', () => {

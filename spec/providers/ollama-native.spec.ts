@@ -1,46 +1,18 @@
 import { inspect } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiCallError } from '../../lib/errors/api-call-error.ts';
 import { ConfigError } from '../../lib/errors/config-error.ts';
-import type { LanguageModel, ModelRequest, ModelResult } from '../../lib/model/language-model.ts';
+import type { LanguageModel } from '../../lib/model/language-model.ts';
 import { ollamaHostURL } from '../../lib/providers/ollama-native/ollama-host.ts';
 import { type OllamaNativeSettings, createOllamaNative } from '../../lib/providers/ollama-native/ollama-native-model.ts';
-import { type OllamaServer, type OllamaServerOptions, startOllamaServer } from '../helpers/servers/ollama-server.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { describeConnectionContract, failureOf, generate, useServers, useUnsetEnvironment } from '../helpers/provider-spec.ts';
+import { type OllamaServer, startOllamaServer } from '../helpers/servers/ollama-server.ts';
 
-const servers: OllamaServer[] = [];
-
-beforeEach(() => {
-  vi.stubEnv('OLLAMA_HOST', undefined);
-});
-
-afterEach(async () => {
-  vi.unstubAllEnvs();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function start(options: OllamaServerOptions = {}): Promise<OllamaServer> {
-  const server = await startOllamaServer(options);
-  servers.push(server);
-  return server;
-}
+useUnsetEnvironment(['OLLAMA_HOST']);
+const start = useServers(startOllamaServer);
 
 function modelFor(server: OllamaServer, settings: Partial<OllamaNativeSettings> = {}): LanguageModel {
   return createOllamaNative({ modelId: 'test-model', baseURL: server.url, ...settings });
-}
-
-function generate(model: LanguageModel, request: ModelRequest, signal = new AbortController().signal): Promise<ModelResult> {
-  return model.doGenerate(request, { signal });
-}
-
-/** The error a promise rejects with. */
-async function failureOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
 }
 
 const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
@@ -130,13 +102,6 @@ describe('createOllamaNative: errors', () => {
     expect(dropped).toMatchObject({ statusCode: undefined, isRetryable: true });
   });
 
-  it('maps a timeout to an ApiCallError with status 408', async () => {
-    const server = await start({ latencyMs: 60_000 });
-    const error = await failureOf(generate(modelFor(server, { timeoutMs: 50 }), { method: 'completion', prompt: 'p' }));
-    expect(error).toMatchObject({ statusCode: 408, isRetryable: true });
-    await waitFor(() => server.clientAborts === 1);
-  });
-
   it('reports a connection refused as a retryable ApiCallError naming the host', async () => {
     const server = await start();
     const model = modelFor(server);
@@ -148,16 +113,13 @@ describe('createOllamaNative: errors', () => {
   });
 });
 
-describe('createOllamaNative: cancellation', () => {
-  it('aborting a call closes its connection', async () => {
-    const server = await start({ latencyMs: 60_000 });
-    const controller = new AbortController();
-    const call = failureOf(generate(modelFor(server), { method: 'chat', messages: [{ role: 'user', content: 'hi' }] }, controller.signal));
-    await waitFor(() => server.requests.length === 1);
-    controller.abort();
-    expect(await call).toMatchObject({ name: 'AbortError' });
-    await waitFor(() => server.clientAborts === 1);
-  });
+describeConnectionContract('createOllamaNative', {
+  start,
+  modelFor,
+  request: { method: 'completion', prompt: 'p' },
+  url: (server) => `${server.url}/api/generate`,
+  expectAbort: (error) => expect(error).toMatchObject({ name: 'AbortError' }),
+  probe: 'GET /api/version',
 });
 
 describe('createOllamaNative: host and identity', () => {
@@ -187,14 +149,5 @@ describe('createOllamaNative: host and identity', () => {
     expect(model.credential).toBeUndefined();
     expect(() => createOllamaNative({ modelId: '' })).toThrow(ConfigError);
     expect(() => createOllamaNative({ modelId: 'm', timeoutMs: -1 })).toThrow(/timeoutMs/);
-  });
-
-  it('probes GET /api/version: any answer will do, no answer rejects', async () => {
-    const server = await start();
-    const model = modelFor(server);
-    await model.probe?.({ signal: new AbortController().signal });
-    expect(server.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['GET /api/version']);
-    await server.close();
-    await expect(model.probe?.({ signal: new AbortController().signal })).rejects.toThrow();
   });
 });

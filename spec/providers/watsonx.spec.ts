@@ -1,54 +1,21 @@
 import { inspect } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiCallError } from '../../lib/errors/api-call-error.ts';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { credentialId } from '../../lib/model/credential-id.ts';
-import type { LanguageModel, ModelRequest, ModelResult } from '../../lib/model/language-model.ts';
+import type { LanguageModel } from '../../lib/model/language-model.ts';
 import { type WatsonxSettings, createWatsonx, watsonxMaxConcurrency } from '../../lib/providers/watsonx/watsonx-model.ts';
+import { chat, describeConnectionContract, everythingOf, failureOf, generate, useServers, useUnsetEnvironment } from '../helpers/provider-spec.ts';
 import { type WatsonxServer, type WatsonxServerOptions, startWatsonxServer } from '../helpers/servers/watsonx-server.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const apiKey = 'sk-secret-watsonx-key-0123456789';
 const projectId = 'test-project';
-const environment = ['WATSONX_API_KEY', 'WATSONX_API_TOKEN', 'WATSONX_PROJECT_ID', 'WATSONX_API_URL', 'WATSONX_IAM_URL'];
-const servers: WatsonxServer[] = [];
-
-beforeEach(() => {
-  // The machine's own settings must not leak into the tests.
-  for (const name of environment) vi.stubEnv(name, undefined);
-});
-
-afterEach(async () => {
-  vi.unstubAllEnvs();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function start(options: WatsonxServerOptions = {}): Promise<WatsonxServer> {
-  const server = await startWatsonxServer({ apiKey, projectId, ...options });
-  servers.push(server);
-  return server;
-}
+useUnsetEnvironment(['WATSONX_API_KEY', 'WATSONX_API_TOKEN', 'WATSONX_PROJECT_ID', 'WATSONX_API_URL', 'WATSONX_IAM_URL']);
+const start = useServers((options: WatsonxServerOptions = {}) => startWatsonxServer({ apiKey, projectId, ...options }));
 
 function modelFor(server: WatsonxServer, settings: Partial<WatsonxSettings> = {}): LanguageModel {
   return createWatsonx({ modelId: 'ibm/granite-test', apiKey, projectId, apiUrl: server.url, iamUrl: server.url, ...settings });
-}
-
-function generate(model: LanguageModel, request: ModelRequest, signal = new AbortController().signal): Promise<ModelResult> {
-  return model.doGenerate(request, { signal });
-}
-
-function chat(content: string, params: Partial<Extract<ModelRequest, { method: 'chat' }>> = {}): ModelRequest {
-  return { method: 'chat', messages: [{ role: 'user', content }], ...params };
-}
-
-/** The error a promise rejects with. */
-async function failureOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
 }
 
 /** A clock the client and the server share, moved by hand. */
@@ -302,22 +269,6 @@ describe('createWatsonx: errors', () => {
     expect((wrongProject as Error).message).toContain('project_not_found: Project other-project was not found');
   });
 
-  it('maps a dropped connection to a retryable ApiCallError without a status', async () => {
-    const server = await start({ fault: () => ({ drop: true }) });
-    const error = await failureOf(generate(modelFor(server), chat('hi')));
-    expect(ApiCallError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ statusCode: undefined, isRetryable: true });
-    expect((error as Error).message).toMatch(new RegExp(`^request to ${server.url}/ml/v1/text/chat failed`));
-  });
-
-  it('maps a timeout to an ApiCallError with status 408', async () => {
-    const server = await start({ latencyMs: 60_000 });
-    const error = await failureOf(generate(modelFor(server, { timeoutMs: 50 }), chat('hi')));
-    expect(error).toMatchObject({ statusCode: 408, isRetryable: true });
-    expect((error as Error).message).toBe(`request to ${server.url}/ml/v1/text/chat timed out after 50 ms`);
-    await waitFor(() => server.clientAborts === 1);
-  });
-
   it('names the IAM URL when the exchange fails, never the key, and sends no API request', async () => {
     const server = await start();
     const error = await failureOf(generate(modelFor(server, { apiKey: 'wrong-key-abcdef' }), chat('hi')));
@@ -356,24 +307,25 @@ describe('createWatsonx: errors', () => {
     expect((apiError as Error).message).toContain('bad request from key [redacted] with token [redacted]');
     expect((iamError as Error).message).toContain('IAM broke on [redacted]');
     for (const error of [apiError, iamError]) {
-      const text = `${inspect(error, { depth: 10 })} ${JSON.stringify(error)}`;
+      const text = everythingOf(error);
       expect(text).not.toContain(apiKey);
       expect(text).not.toContain(token);
     }
   });
 });
 
-describe('createWatsonx: cancellation', () => {
-  it('aborting a call closes its connection', async () => {
-    const server = await start({ latencyMs: 60_000 });
-    const controller = new AbortController();
-    const call = failureOf(generate(modelFor(server), chat('hi'), controller.signal));
-    await waitFor(() => server.apiRequests.length === 1);
-    controller.abort();
-    expect(await call).toMatchObject({ name: 'AbortError' });
-    await waitFor(() => server.clientAborts === 1);
-  });
+describeConnectionContract('createWatsonx', {
+  start,
+  modelFor,
+  request: chat('hi'),
+  url: (server) => `${server.url}/ml/v1/text/chat`,
+  // The token exchange comes first.
+  received: (server) => server.apiRequests.length === 1,
+  expectAbort: (error) => expect(error).toMatchObject({ name: 'AbortError' }),
+  probe: 'GET /',
+});
 
+describe('createWatsonx: cancellation', () => {
   it('aborting while the token exchange is pending leaves it to the other calls', async () => {
     const server = await start({ iamLatencyMs: 100 });
     const model = modelFor(server);
@@ -423,14 +375,5 @@ describe('createWatsonx: settings', () => {
     expect(model.credential).not.toContain(apiKey);
     expect(createWatsonx({ modelId: 'm', apiKey: 'another-key', projectId }).credential).not.toBe(model.credential);
     expect(watsonxMaxConcurrency).toBe(10);
-  });
-
-  it('probes the API URL: any answer will do, no answer rejects', async () => {
-    const server = await start();
-    const model = modelFor(server);
-    await model.probe?.({ signal: new AbortController().signal });
-    expect(server.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['GET /']);
-    await server.close();
-    await expect(model.probe?.({ signal: new AbortController().signal })).rejects.toThrow();
   });
 });

@@ -17,27 +17,42 @@ function inputOf(request: ModelRequest): string {
   return request.method === 'chat' ? request.messages.map((message) => message.content).join('\n') : request.prompt;
 }
 
-/** A small value matching a JSON Schema: the first enum value, labelled strings, zeros, required fields. */
+/** A small value matching a JSON Schema: the first enum value, the first non-null branch, labelled strings, the least numbers, required fields. */
 function sampleOf(schema: Readonly<Record<string, unknown>>, seed: string): unknown {
   if (Array.isArray(schema['enum'])) return schema['enum'][0];
   if ('const' in schema) return schema['const'];
+  // `.nullable()` becomes `anyOf: [T, { type: 'null' }]`: answer with T, as a model would.
+  const branches = (schema['anyOf'] ?? schema['oneOf']) as readonly Readonly<Record<string, unknown>>[] | undefined;
+  if (Array.isArray(branches) && branches.length > 0) return sampleOf(branches.find((branch) => branch['type'] !== 'null') ?? branches[0]!, seed);
   const type = Array.isArray(schema['type']) ? schema['type'].find((name) => name !== 'null') : schema['type'];
   switch (type) {
     case 'object': {
       const properties = (schema['properties'] ?? {}) as Record<string, Readonly<Record<string, unknown>>>;
       return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, sampleOf(value, `${seed}.${key}`)]));
     }
-    case 'array':
-      return [sampleOf((schema['items'] ?? {}) as Readonly<Record<string, unknown>>, `${seed}[0]`)];
+    case 'array': {
+      const count = Math.max(1, typeof schema['minItems'] === 'number' ? schema['minItems'] : 1);
+      const items = (schema['items'] ?? {}) as Readonly<Record<string, unknown>>;
+      return Array.from({ length: count }, (_, index) => sampleOf(items, `${seed}[${index}]`));
+    }
     case 'integer':
-    case 'number':
-      return typeof schema['minimum'] === 'number' ? schema['minimum'] : 0;
+    case 'number': {
+      // The number in range nearest 0 (`z.int()` has the safe-integer bounds; `.positive()` an exclusive minimum of 0).
+      const bound = (key: string): number | undefined => (typeof schema[key] === 'number' ? schema[key] : undefined);
+      const low = bound('minimum') ?? ((bound('exclusiveMinimum') ?? -Infinity) + 1);
+      const high = bound('maximum') ?? ((bound('exclusiveMaximum') ?? Infinity) - 1);
+      return Math.min(Math.max(0, type === 'integer' ? Math.ceil(low) : low), high);
+    }
     case 'boolean':
       return true;
     case 'null':
       return null;
-    default:
-      return `${simulatedLabel} ${seed}`;
+    default: {
+      const text = `${simulatedLabel} ${seed}`;
+      const min = typeof schema['minLength'] === 'number' ? schema['minLength'] : 0;
+      const max = typeof schema['maxLength'] === 'number' ? schema['maxLength'] : Infinity;
+      return text.padEnd(min, '.').slice(0, max);
+    }
   }
 }
 

@@ -6,7 +6,7 @@
  * Errors have the shape `{ type: 'error', error: { type, message } }`. Usage is counted in words.
  */
 import { countWords } from '../../../lib/testing/test-server-bodies.ts';
-import { type FixtureReply, type FixtureRequest, startHttpFixture } from './http-fixture.ts';
+import { type FixtureReply, type FixtureRequest, type StandInServer, startHttpFixture } from './http-fixture.ts';
 import { type ServiceFault, faultReply } from './service-fault.ts';
 
 export interface AnthropicServerOptions {
@@ -24,15 +24,8 @@ export interface AnthropicServerOptions {
   readonly answerHeaders?: Readonly<Record<string, string>>;
 }
 
-export interface AnthropicServer {
-  /** Origin, e.g. `http://127.0.0.1:54321`: the SDK's `baseURL`. */
-  readonly url: string;
-  /** Every request received, in order. */
-  readonly requests: readonly FixtureRequest[];
-  /** Requests whose client left before the answer. */
-  readonly clientAborts: number;
-  close(): Promise<void>;
-}
+/** The running stand-in; its `url` is the SDK's `baseURL`. */
+export type AnthropicServer = StandInServer;
 
 const versions = new Set(['2023-06-01', '2026-10-21']);
 const fields = new Set(['model', 'max_tokens', 'messages', 'system', 'stop_sequences', 'tools', 'tool_choice', 'metadata', 'stream', 'thinking', 'service_tier', 'output_config']);
@@ -141,12 +134,5 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
     handle: (request) => (request.method === 'POST' && request.path === '/v1/messages' ? messages(request) : anthropicError(404, 'Not found')),
   });
 
-  return {
-    url: fixture.url,
-    requests: fixture.requests,
-    get clientAborts() {
-      return fixture.clientAborts;
-    },
-    close: () => fixture.close(),
-  };
+  return fixture;
 }

@@ -4,7 +4,7 @@
  * fail in Azure's shape `{ error: { code, message } }`. Answers are OpenAI completion envelopes; usage is counted in words.
  */
 import { chatCompletionBody, completionBody, countMessageWords, countWords, promptsOf } from '../../../lib/testing/test-server-bodies.ts';
-import { type FixtureReply, type FixtureRequest, startHttpFixture } from './http-fixture.ts';
+import { type FixtureReply, type FixtureRequest, type StandInServer, startHttpFixture } from './http-fixture.ts';
 import { type ServiceFault, faultReply } from './service-fault.ts';
 
 export interface AzureServerOptions {
@@ -24,15 +24,8 @@ export interface AzureServerOptions {
   readonly answerHeaders?: Readonly<Record<string, string>>;
 }
 
-export interface AzureServer {
-  /** The resource endpoint, e.g. `http://127.0.0.1:54321`. */
-  readonly url: string;
-  /** Every request received, in order. */
-  readonly requests: readonly FixtureRequest[];
-  /** Generation requests whose client left before the answer. */
-  readonly clientAborts: number;
-  close(): Promise<void>;
-}
+/** The running stand-in; its `url` is the resource endpoint. */
+export type AzureServer = StandInServer;
 
 const generationPath = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions)$/;
 
@@ -77,12 +70,5 @@ export async function startAzureServer(options: AzureServerOptions = {}): Promis
     },
   });
 
-  return {
-    url: fixture.url,
-    requests: fixture.requests,
-    get clientAborts() {
-      return fixture.clientAborts;
-    },
-    close: () => fixture.close(),
-  };
+  return fixture;
 }

@@ -3,7 +3,8 @@
  * latency, counts the clients that leave during the wait, and answers what the handler says.
  */
 import { type IncomingHttpHeaders, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { closeDestroyingSockets } from '../../../lib/testing/server-close.ts';
 
 /** One request as the fixture received it. */
 export interface FixtureRequest {
@@ -42,6 +43,9 @@ export interface HttpFixture {
   close(): Promise<void>;
 }
 
+/** What a service stand-in built on a fixture shows its tests: the fixture, less `inFlight`. */
+export type StandInServer = Pick<HttpFixture, 'url' | 'requests' | 'clientAborts' | 'close'>;
+
 function parseBody(text: string, contentType: string | undefined): unknown {
   if (text === '') return undefined;
   if (contentType?.startsWith('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
@@ -55,7 +59,6 @@ function parseBody(text: string, contentType: string | undefined): unknown {
 /** Starts a fixture on a free port of 127.0.0.1. */
 export async function startHttpFixture(options: HttpFixtureOptions): Promise<HttpFixture> {
   const requests: FixtureRequest[] = [];
-  const sockets = new Set<Socket>();
   let clientAborts = 0;
   let inFlight = 0;
   let closing = false;
@@ -105,15 +108,13 @@ export async function startHttpFixture(options: HttpFixtureOptions): Promise<Htt
       response.once('close', leave);
     });
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+  const close = closeDestroyingSockets(server, () => {
+    closing = true;
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  let closed: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
@@ -123,17 +124,6 @@ export async function startHttpFixture(options: HttpFixtureOptions): Promise<Htt
     get inFlight() {
       return inFlight;
     },
-    close() {
-      closed ??= new Promise<void>((resolve) => {
-        closing = true;
-        const waits = [new Promise<void>((resolveServer) => server.close(() => resolveServer()))];
-        for (const socket of sockets) {
-          waits.push(new Promise<void>((resolveSocket) => socket.once('close', () => resolveSocket())));
-          socket.destroy();
-        }
-        void Promise.all(waits).then(() => resolve());
-      });
-      return closed;
-    },
+    close,
   };
 }

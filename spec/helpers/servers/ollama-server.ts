@@ -4,7 +4,7 @@
  * `{ error: "..." }`, with a 404 for a model that is not pulled. Usage is counted in words.
  */
 import { countWords } from '../../../lib/testing/test-server-bodies.ts';
-import { type FixtureReply, type FixtureRequest, startHttpFixture } from './http-fixture.ts';
+import { type FixtureReply, type FixtureRequest, type StandInServer, startHttpFixture } from './http-fixture.ts';
 
 /** A scripted failure: an Ollama-shaped error, or a dropped connection. */
 export type OllamaFault = { readonly status: number; readonly message?: string } | { readonly drop: true };
@@ -20,15 +20,8 @@ export interface OllamaServerOptions {
   readonly fault?: (request: FixtureRequest, index: number) => OllamaFault | undefined;
 }
 
-export interface OllamaServer {
-  /** Origin, e.g. `http://127.0.0.1:54321`; what `OLLAMA_HOST` would hold. */
-  readonly url: string;
-  /** Every request received, in order. */
-  readonly requests: readonly FixtureRequest[];
-  /** Chat and generate requests whose client left before the answer. */
-  readonly clientAborts: number;
-  close(): Promise<void>;
-}
+/** The running stand-in; its `url` is what `OLLAMA_HOST` would hold. */
+export type OllamaServer = StandInServer;
 
 const generationPaths = new Set(['/api/chat', '/api/generate']);
 
@@ -88,12 +81,5 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
     },
   });
 
-  return {
-    url: fixture.url,
-    requests: fixture.requests,
-    get clientAborts() {
-      return fixture.clientAborts;
-    },
-    close: () => fixture.close(),
-  };
+  return fixture;
 }

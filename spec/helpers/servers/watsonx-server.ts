@@ -5,7 +5,7 @@
  * Usage is counted in words.
  */
 import { countWords } from '../../../lib/testing/test-server-bodies.ts';
-import { type FixtureReply, type FixtureRequest, startHttpFixture } from './http-fixture.ts';
+import { type FixtureReply, type FixtureRequest, type StandInServer, startHttpFixture } from './http-fixture.ts';
 
 /** A scripted failure: a watsonx-shaped error (with `Retry-After` when set), or a dropped connection. */
 export type WatsonxFault = { readonly status: number; readonly retryAfterSeconds?: number; readonly code?: string; readonly message?: string } | { readonly drop: true };
@@ -31,22 +31,16 @@ export interface WatsonxServerOptions {
   readonly iamFault?: (index: number) => WatsonxFault | undefined;
 }
 
-export interface WatsonxServer {
-  /** Origin of both the API and IAM, e.g. `http://127.0.0.1:54321`. */
-  readonly url: string;
-  /** Every request received, in order. */
-  readonly requests: readonly FixtureRequest[];
+/** The running stand-in; its `url` is the origin of both the API and IAM. */
+export interface WatsonxServer extends StandInServer {
   /** Requests to the chat and generation endpoints. */
   readonly apiRequests: readonly FixtureRequest[];
   /** Token exchanges received (`POST /identity/token`). */
   readonly exchanges: number;
   /** Tokens issued, in order. */
   readonly tokens: readonly string[];
-  /** API and IAM requests whose client left before the answer. */
-  readonly clientAborts: number;
   /** Invalidates every token issued so far: the next API call with one gets a 401. */
   revokeTokens(): void;
-  close(): Promise<void>;
 }
 
 const apiPaths = new Set(['/ml/v1/text/chat', '/ml/v1/text/generation']);
