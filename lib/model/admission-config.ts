@@ -17,6 +17,8 @@ export interface AdmissionConfig {
   readonly increaseAfter?: number;
   /** Pause of the whole credential after a throttle without `Retry-After`, in ms. @default 2000 */
   readonly cooldownMs?: number;
+  /** Seconds of the rpm/tpm rate a fresh or idle credential may spend at once (60 = a whole minute's quota). @default 1 */
+  readonly burstSeconds?: number;
   /** Scheduler for every wait and for `now()`; tests pass a virtual one. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
 }
@@ -30,6 +32,7 @@ export const admissionConfigSchema = z.object({
   decrease: z.number().gt(0).lt(1).default(0.75),
   increaseAfter: z.number().int().min(1).default(25),
   cooldownMs: z.number().min(0).default(2000),
+  burstSeconds: z.number().gt(0).max(60).default(1),
   scheduler: z
     .custom<SchedulerLike>((value) => typeof (value as SchedulerLike | undefined)?.now === 'function', 'expected a scheduler (asyncScheduler, TestScheduler, ...)')
     .default(asyncScheduler),

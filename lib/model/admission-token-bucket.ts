@@ -2,9 +2,11 @@
 const epsilon = 1e-6;
 
 /**
- * A continuously refilling token bucket: `capacity` tokens per minute, refilled at `capacity / 60_000` per ms
- * and read against the caller's clock (`now` in ms, from the scheduler). Tokens may go negative: a request
- * larger than the bucket, or actual usage above its estimate, is debt that later requests wait out.
+ * A continuously refilling token bucket: `limit` tokens per minute, refilled at `limit / 60_000` per ms and
+ * read against the caller's clock (`now` in ms, from the scheduler). It holds `burstSeconds` of the rate (one
+ * second's worth by default), so a fresh or idle credential never bursts a whole minute's quota at once
+ * (servers enforce per-minute limits over shorter windows too). Tokens may go negative: a request larger than the bucket, or actual usage above its
+ * estimate, is debt that later requests wait out.
  */
 export class TokenBucket {
   private tokens: number;
@@ -13,14 +15,20 @@ export class TokenBucket {
   constructor(
     private limit: number,
     now: number,
+    private readonly burstSeconds = 1,
   ) {
-    this.tokens = limit;
+    this.tokens = this.capacity;
     this.refilledAt = now;
   }
 
-  /** Tokens per minute, which is also the most the bucket holds. */
-  get capacity(): number {
+  /** Tokens per minute. */
+  get rate(): number {
     return this.limit;
+  }
+
+  /** The most the bucket holds: `burstSeconds` of the rate, at least one token. */
+  get capacity(): number {
+    return Math.max(1, (this.limit * this.burstSeconds) / 60);
   }
 
   /** Tokens in the bucket at `now` (negative while in debt). */
@@ -34,7 +42,7 @@ export class TokenBucket {
    * full bucket instead, so it never deadlocks.
    */
   waitMs(amount: number, now: number): number {
-    const needed = Math.min(amount, this.limit) - this.available(now);
+    const needed = Math.min(amount, this.capacity) - this.available(now);
     if (needed <= epsilon) return 0;
     return Math.max(1, Math.ceil((needed * 60_000) / this.limit - epsilon));
   }
@@ -42,7 +50,7 @@ export class TokenBucket {
   /** Removes `amount` tokens (a refund when negative, never above the capacity). */
   take(amount: number, now: number): void {
     this.refill(now);
-    this.tokens = Math.min(this.limit, this.tokens - amount);
+    this.tokens = Math.min(this.capacity, this.tokens - amount);
   }
 
   /** Lowers the tokens to what the server says is left, when that is less. */
@@ -55,12 +63,12 @@ export class TokenBucket {
   resize(limit: number, now: number): void {
     this.refill(now);
     this.limit = limit;
-    this.tokens = Math.min(this.tokens, limit);
+    this.tokens = Math.min(this.tokens, this.capacity);
   }
 
   private refill(now: number): void {
     if (now <= this.refilledAt) return;
-    this.tokens = Math.min(this.limit, this.tokens + ((now - this.refilledAt) * this.limit) / 60_000);
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledAt) * this.limit) / 60_000);
     this.refilledAt = now;
   }
 }

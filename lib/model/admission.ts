@@ -50,6 +50,7 @@ export class Admission {
   private tokenBucket: TokenBucket | undefined;
   private readonly slots = new SlotCount();
   private pausedUntilTime = Number.NEGATIVE_INFINITY;
+  private lastCutAt = Number.NEGATIVE_INFINITY;
   private averageTokens: number | undefined;
   private wake: Subscription | undefined;
   private wakeTime = Number.POSITIVE_INFINITY;
@@ -60,8 +61,8 @@ export class Admission {
     this.config = parseConfig('admission', admissionConfigSchema, config);
     const now = this.now();
     this.aimd = new AimdController(this.config.maxConcurrency, this.config.decrease, this.config.increaseAfter);
-    if (this.config.rpm !== undefined) this.requestBucket = new TokenBucket(this.config.rpm, now);
-    if (this.config.tpm !== undefined) this.tokenBucket = new TokenBucket(this.config.tpm, now);
+    if (this.config.rpm !== undefined) this.requestBucket = new TokenBucket(this.config.rpm, now, this.config.burstSeconds);
+    if (this.config.tpm !== undefined) this.tokenBucket = new TokenBucket(this.config.tpm, now, this.config.burstSeconds);
   }
 
   /**
@@ -126,12 +127,19 @@ export class Admission {
   }
 
   /**
-   * Reports a throttle (429, 503, 529) or a timeout: cuts the concurrency limit (when adaptive) and pauses the
+   * Reports a throttle (429, 503, 529) or a timeout: cuts the concurrency limit (when adaptive; at most once per
+   * `cooldownMs`, so one burst of 429s is one cut) and pauses the
    * whole credential until now + (`retryAfterMs` ?? `cooldownMs`); every queued and new request waits, and
    * the ones already running go on.
    */
   throttled(retryAfterMs?: number): void {
-    if (this.config.adaptive) this.aimd.throttle();
+    // One congestion event, one cut: the 429s of requests that were already in flight arrive together and
+    // would otherwise cut 64 → 1 at once. Cuts are at least a cooldown apart.
+    const now = this.now();
+    if (this.config.adaptive && now >= this.lastCutAt + this.config.cooldownMs) {
+      this.aimd.throttle();
+      this.lastCutAt = now;
+    }
     const wait = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0 ? retryAfterMs : this.config.cooldownMs;
     this.pauseFor(wait);
   }
@@ -172,9 +180,9 @@ export class Admission {
       queued: this.queue.length,
       pausedUntil: this.pausedUntilTime > now ? this.pausedUntilTime : undefined,
       successRun: this.aimd.successRun,
-      rpm: this.requestBucket?.capacity,
+      rpm: this.requestBucket?.rate,
       rpmAvailable: this.requestBucket?.available(now),
-      tpm: this.tokenBucket?.capacity,
+      tpm: this.tokenBucket?.rate,
       tpmAvailable: this.tokenBucket?.available(now),
       tokensPerRequest: this.averageTokens ?? 0,
     };
@@ -187,8 +195,8 @@ export class Admission {
   private learn(bucket: TokenBucket | undefined, configured: number | undefined, limit: number | undefined, remaining: number | undefined, now: number) {
     let learnt = bucket;
     if (configured === undefined && limit !== undefined && limit > 0) {
-      if (learnt === undefined) learnt = new TokenBucket(limit, now);
-      else if (learnt.capacity !== limit) learnt.resize(limit, now);
+      if (learnt === undefined) learnt = new TokenBucket(limit, now, this.config.burstSeconds);
+      else if (learnt.rate !== limit) learnt.resize(limit, now);
     }
     if (remaining !== undefined) learnt?.clamp(remaining, now);
     return learnt;

@@ -31,7 +31,7 @@ function useGate(): (config: Omit<AdmissionConfig, 'scheduler'>, body: (run: Gat
   return (config, body) =>
     testScheduler().run(({ flush }) => {
       const scheduler = testScheduler();
-      body({ gate: new Admission({ ...config, scheduler }), scheduler, flush, ...workLog(scheduler) });
+      body({ gate: new Admission({ burstSeconds: 60, ...config, scheduler }), scheduler, flush, ...workLog(scheduler) });
     });
 }
 
@@ -60,6 +60,22 @@ describe('Admission: RPM bucket', () => {
       scheduler.schedule(() => expect(gate.state.rpmAvailable).toBe(120), 600_000);
       flush();
       expect(startOf(starts)['late']).toBe(10_000);
+    });
+  });
+});
+
+describe('Admission: burst', () => {
+  const testScheduler = useTestScheduler();
+
+  test('by default a fresh credential bursts one second of its rate, not a minute: rpm 600 starts 10, then one every 100 ms', () => {
+    testScheduler().run(({ flush }) => {
+      const scheduler = testScheduler();
+      const { starts, work } = workLog(scheduler);
+      const gate = new Admission({ maxConcurrency: 64, rpm: 600, scheduler });
+      merge(...Array.from({ length: 13 }, (_, index) => gate.run(work(`r${index + 1}`, 0)))).subscribe();
+      expect(gate.state).toMatchObject({ active: 10, queued: 3 });
+      flush();
+      expect(starts.slice(10)).toEqual([['r11', 100], ['r12', 200], ['r13', 300]]);
     });
   });
 });

@@ -3,7 +3,7 @@ import { TokenBucket } from '../../lib/model/admission-token-bucket.ts';
 
 describe('TokenBucket', () => {
   test('starts full and refills continuously at capacity per minute, never above it', () => {
-    const bucket = new TokenBucket(60, 0);
+    const bucket = new TokenBucket(60, 0, 60);
     expect(bucket.available(0)).toBe(60);
     bucket.take(60, 0);
     expect(bucket.available(500)).toBeCloseTo(0.5);
@@ -12,7 +12,7 @@ describe('TokenBucket', () => {
   });
 
   test('waitMs is the time until the amount is there, and 0 when it already is', () => {
-    const bucket = new TokenBucket(60, 0);
+    const bucket = new TokenBucket(60, 0, 60);
     expect(bucket.waitMs(1, 0)).toBe(0);
     bucket.take(60, 0);
     expect(bucket.waitMs(1, 0)).toBe(1000);
@@ -21,7 +21,7 @@ describe('TokenBucket', () => {
   });
 
   test('an amount above the capacity waits for a full bucket, and leaves it in debt', () => {
-    const bucket = new TokenBucket(1000, 0);
+    const bucket = new TokenBucket(1000, 0, 60);
     expect(bucket.waitMs(5000, 0)).toBe(0);
     bucket.take(5000, 0);
     expect(bucket.available(0)).toBe(-4000);
@@ -29,14 +29,14 @@ describe('TokenBucket', () => {
   });
 
   test('a refund never lifts it above the capacity', () => {
-    const bucket = new TokenBucket(100, 0);
+    const bucket = new TokenBucket(100, 0, 60);
     bucket.take(10, 0);
     bucket.take(-50, 0);
     expect(bucket.available(0)).toBe(100);
   });
 
   test('clamp lowers to what remains; resize keeps the tokens up to the new capacity', () => {
-    const bucket = new TokenBucket(100, 0);
+    const bucket = new TokenBucket(100, 0, 60);
     bucket.clamp(150, 0);
     expect(bucket.available(0)).toBe(100);
     bucket.clamp(40, 0);
@@ -49,9 +49,17 @@ describe('TokenBucket', () => {
   });
 
   test('a clock that steps back is ignored', () => {
-    const bucket = new TokenBucket(60, 1000);
+    const bucket = new TokenBucket(60, 1000, 60);
     bucket.take(60, 1000);
     expect(bucket.available(0)).toBe(0);
     expect(bucket.available(2000)).toBeCloseTo(1);
+  });
+
+  test('by default it holds one second of its rate (at least one token), so an idle credential cannot burst a minute', () => {
+    const bucket = new TokenBucket(600, 0);
+    expect(bucket.capacity).toBe(10);
+    expect(bucket.available(0)).toBe(10);
+    expect(bucket.available(600_000)).toBe(10);
+    expect(new TokenBucket(30, 0).capacity).toBe(1);
   });
 });
