@@ -119,7 +119,10 @@ describe('rxdgt run: the disk cache', () => {
     expect(raterResult(join(dir, 'out'))?.metrics).toMatchObject({ lm_calls: 0, lm_calls_cached: 5 });
   });
 
-  it('vllm-server on a fixed port: a rerun is answered from the cache file', async () => {
+  it.each([
+    ['on a fixed port', true],
+    ['on a free port picked at each start', false],
+  ])('vllm-server %s: a rerun is answered from the cache file', async (_name, fixed) => {
     const dir = tempDir();
     const port = await closedPort();
     const config = writeBlockConfig(dir, {
@@ -128,7 +131,7 @@ describe('rxdgt run: the disk cache', () => {
         type: 'vllm-server',
         model_id_or_path: 'test-model',
         command: 'node --import tsx spec/helpers/servers/openai-server-cli.ts --port {port}',
-        port,
+        ...(fixed ? { port } : {}),
         check_interval: 0.1,
       },
     });

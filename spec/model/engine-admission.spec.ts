@@ -87,28 +87,24 @@ describe('admission shared across engines', () => {
     const later = arrivals.slice(1);
     expect(later.map(({ content }) => content).sort()).toEqual(['from A', 'from B 1', 'from B 2']);
     for (const { at } of later) expect(at).toBeGreaterThanOrEqual(throttledAt + 1000 - slackMs);
-    // The throttle cut the concurrency of the shared admission (cap 1 stays at 1, so raise nothing here).
+    // Both engines see the one admission, idle again (a cap of 1 leaves nothing to cut).
     expect(b.admission.state).toMatchObject({ maxConcurrency: 1, concurrency: 1, active: 0, queued: 0 });
     expect(a.stats.retries).toBe(1);
     expect(b.stats.retries).toBe(0);
   });
 
-  test("concurrency is cut by each throttle, shared by both engines, and grows back by 1 per 25 successes up to the cap", async () => {
-    // Requests 0 and 1 are throttled (Retry-After: 0, so no pause to wait out); bursts are slowed down so that
-    // the concurrency in force is what the server sees in flight.
+  test('a congestion event cuts the concurrency once, for both engines; it grows back by 1 per 25 successes up to the cap', async () => {
+    // `throttles` requests in a row are answered 429 (Retry-After: 0, so no pause to wait out); bursts are slowed
+    // down so that the concurrency in force is what the server sees in flight.
+    let throttles = 0;
     let slow = false;
     const { server } = await timedServer({
-      fault: (index) => (index < 2 ? { kind: 'status', status: 429, retryAfterSeconds: 0 } : undefined),
+      fault: () => (throttles-- > 0 ? { kind: 'status', status: 429, retryAfterSeconds: 0 } : undefined),
       latencyMs: () => (slow ? 40 : 0),
     });
     const a = engineAt(server.baseURL, { callLimit: 4 });
     const b = engineAt(server.baseURL, { callLimit: 4 });
     expect(a.admission.state).toMatchObject({ concurrency: 4, maxConcurrency: 4 });
-
-    // One call, throttled twice, then answered: 4 → 3 → 2, and a run of 1 success.
-    await firstValueFrom(a.call(chat('throttled twice')));
-    expect(a.stats.retries).toBe(2);
-    expect(b.admission.state).toMatchObject({ concurrency: 2, maxConcurrency: 4, successRun: 1 });
 
     /** Sends `count` calls through `engine` at once (slowed) and returns the most the server had in flight. */
     const burst = async (engine: typeof a, count: number, tag: string): Promise<number> => {
@@ -122,15 +118,28 @@ describe('admission shared across engines', () => {
       for (let index = 0; index < count; index += 1) await firstValueFrom(engine.call(chat(`${tag} ${index}`)));
     };
 
-    // B's burst of 6 runs 2 at a time: A's throttles cut B too.
-    expect(await burst(b, 6, 'b burst')).toBe(2);
-    expect(a.admission.state).toMatchObject({ concurrency: 2, successRun: 7 });
-    // 25 successes in a row (1 + 6 + 18) grow the limit to 3.
+    // One call throttled twice in a row, then answered: one congestion event, one cut (4 → 3), a run of 1 success.
+    throttles = 2;
+    await firstValueFrom(a.call(chat('throttled twice')));
+    expect(a.stats.retries).toBe(2);
+    expect(b.admission.state).toMatchObject({ concurrency: 3, maxConcurrency: 4, successRun: 1 });
+    // B's burst runs 3 at a time: A's throttle cut B too.
+    expect(await burst(b, 6, 'b burst')).toBe(3);
+
+    // A throttle after the cooldown (2 s by default) is a new event: 3 → 2.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    throttles = 1;
+    await firstValueFrom(b.call(chat('throttled after the cooldown')));
+    expect(b.stats.retries).toBe(1);
+    expect(a.admission.state).toMatchObject({ concurrency: 2, successRun: 1 });
+    expect(await burst(a, 6, 'a burst')).toBe(2);
+
+    // 25 successes in a row (1 + 6 + 17 + 1) grow the limit by 1.
     await sequential(a, 17, 'a seq');
     expect(a.admission.state).toMatchObject({ concurrency: 2, successRun: 24 });
     await sequential(b, 1, 'b seq');
     expect(a.admission.state).toMatchObject({ concurrency: 3, successRun: 0 });
-    expect(await burst(a, 6, 'a burst')).toBe(3);
+    expect(await burst(a, 6, 'a burst 2')).toBe(3);
     // 25 more: back at the cap of 4, and never above it.
     await sequential(b, 19, 'b seq 2');
     expect(a.admission.state).toMatchObject({ concurrency: 4, successRun: 0 });
@@ -149,33 +158,31 @@ describe('admission shared across engines', () => {
 });
 
 describe('rpm from the block config', () => {
-  test('rpm: 120 is a bucket of 120 requests refilled at 2 a second: a burst of 122 sends the last two 0.5 s and 1 s later', async () => {
-    // The bucket starts full (capacity = rpm): the first 120 requests of a burst may start at once; then one
-    // token comes back every 500 ms.
+  test('rpm: 120 is 2 requests a second, with a burst of one second\'s worth: of 6 sent at once, the 3rd waits 0.5 s and each next one 0.5 s more', async () => {
+    // The bucket holds `burstSeconds` (1 s) of the rate: 2 requests; one token comes back every 500 ms.
     const { server, arrivals } = await timedServer();
     const before = Date.now();
     const engine = engineFromBlock(
-      { name: 'generator', type: 'openai', base_url: server.baseURL, api_key: 'rpm-key', model_id_or_path: 'test-model', call_limit: 200, rpm: 120 },
+      { name: 'generator', type: 'openai', base_url: server.baseURL, api_key: 'rpm-key', model_id_or_path: 'test-model', call_limit: 10, rpm: 120 },
       { file: 'builder.yaml', field: 'blocks.0' },
     );
-    expect(engine.admission.state).toMatchObject({ rpm: 120, rpmAvailable: 120 });
-    const results = await lastValueFrom(merge(...Array.from({ length: 122 }, (_, index) => engine.call(chat(`burst ${index}`)))).pipe(toArray()));
-    expect(results).toHaveLength(122);
+    expect(engine.admission.state).toMatchObject({ rpm: 120, rpmAvailable: 2 });
+    const results = await lastValueFrom(merge(...Array.from({ length: 6 }, (_, index) => engine.call(chat(`burst ${index}`)))).pipe(toArray()));
+    expect(results).toHaveLength(6);
     const times = arrivals.map(({ at }) => at).sort((x, y) => x - y);
-    expect(times).toHaveLength(122);
-    // By any time t, at most 120 + 2 per second since the bucket was made had started.
-    expect(times[120]).toBeGreaterThanOrEqual(before + 500 - slackMs);
-    expect(times[121]).toBeGreaterThanOrEqual(before + 1000 - slackMs);
+    expect(times).toHaveLength(6);
+    // By any time t, at most 2 + 2 per second since the bucket was made have started.
+    for (let index = 2; index < 6; index += 1) expect(times[index]).toBeGreaterThanOrEqual(before + (index - 1) * 500 - slackMs);
     expect(engine.admission.state.rpm).toBe(120);
   });
 
-  test('without rpm a burst of 122 is not held back by a bucket', async () => {
+  test('without rpm and without rate-limit headers there is no bucket', async () => {
     const { server } = await timedServer();
     const engine = engineFromBlock(
-      { name: 'generator', type: 'openai', base_url: server.baseURL, api_key: 'no-rpm-key', model_id_or_path: 'test-model', call_limit: 200 },
+      { name: 'generator', type: 'openai', base_url: server.baseURL, api_key: 'no-rpm-key', model_id_or_path: 'test-model', call_limit: 20 },
       { file: 'builder.yaml', field: 'blocks.0' },
     );
-    await lastValueFrom(merge(...Array.from({ length: 122 }, (_, index) => engine.call(chat(`burst ${index}`)))).pipe(toArray()));
+    await lastValueFrom(merge(...Array.from({ length: 20 }, (_, index) => engine.call(chat(`burst ${index}`)))).pipe(toArray()));
     expect(engine.admission.state).toMatchObject({ rpm: undefined, rpmAvailable: undefined, pausedUntil: undefined });
   });
 });

@@ -29,10 +29,12 @@ describe('vllm-server engine', () => {
   test('starts the command on a free port, waits until /v1/models answers, serves requests, and close() stops it', async () => {
     const model = managed({ command: [...serverCommand, '--startup-delay-ms', '300'], modelId: 'test-model', checkIntervalMs: 50 });
     await model.probe!({ signal: new AbortController().signal });
-    expect(model.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    expect(model.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    // Caches and admission know the server by its configuration, not by the port it happened to get.
+    expect(model.endpoint).toBe(`vllm-server:${[...serverCommand, '--startup-delay-ms', '300'].join(' ')}@127.0.0.1:any#test-model`);
     const result = await model.doGenerate({ method: 'chat', messages: [{ role: 'user', content: 'hi' }] }, { signal: new AbortController().signal });
     expect(result.texts[0]).toMatch(/^Question: /);
-    const models = `${model.endpoint}/models`;
+    const models = `${model.url}/models`;
     expect(await answers(models)).toBe(true);
     await model.close();
     expect(await answers(models)).toBe(false);
@@ -56,7 +58,7 @@ describe('vllm-server engine', () => {
         `import { createVllmServer } from '${join(process.cwd(), 'lib/providers/vllm-server/vllm-server-model.ts')}';`,
         `const model = createVllmServer({ command: ${JSON.stringify(serverCommand)}, modelId: 'm', checkIntervalMs: 50 });`,
         `await model.probe({ signal: new AbortController().signal });`,
-        `process.stdout.write(model.endpoint + '\\n');`,
+        `process.stdout.write(model.url + '\\n');`,
         `setInterval(() => {}, 1000);`,
       ].join('\n'),
     );

@@ -27,6 +27,8 @@ export interface VllmServerSettings {
 
 /** A model whose server process rxdgt owns: `close()` stops it. */
 export interface ManagedLanguageModel extends LanguageModel {
+  /** The server's API root once started, e.g. `http://127.0.0.1:41234/v1`. */
+  readonly url: string;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,9 @@ export function createVllmServer(settings: VllmServerSettings): ManagedLanguageM
   if (template.length === 0) throw new ConfigError('`command` must name the server program');
   let child: ChildProcess | undefined;
   let started: Promise<LanguageModel> | undefined;
+  // The identity of this server for caches and admission: its configuration, not the port it happened to get,
+  // so a rerun's requests hit the cache and two servers never share one admission.
+  const identity = `vllm-server:${template.join(' ')}@${host}:${settings.port ?? 'any'}#${settings.modelId}`;
   let endpoint = `http://${host}:${settings.port ?? '<free port>'}/v1`;
 
   const start = async (): Promise<LanguageModel> => {
@@ -103,7 +108,9 @@ export function createVllmServer(settings: VllmServerSettings): ManagedLanguageM
     specificationVersion: 'v1',
     provider: 'vllm-server',
     modelId: settings.modelId,
-    get endpoint() {
+    endpoint: identity,
+    /** Where the server listens once started (a free port unless `port` is set). */
+    get url() {
       return endpoint;
     },
     async doGenerate(request: ModelRequest, options: CallOptions): Promise<ModelResult> {
