@@ -45,6 +45,7 @@ export { createAnthropic, type AnthropicSettings } from './providers/anthropic/a
 export { createWatsonx, watsonxMaxConcurrency, type WatsonxSettings } from './providers/watsonx/watsonx-model.ts';
 export { createVllmServer, type ManagedLanguageModel, type VllmServerSettings } from './providers/vllm-server/vllm-server-model.ts';
 export { createSimulated, simulatedLabel, type SimulatedSettings } from './providers/simulated/simulated-model.ts';
+export { createLlamaCpp, type LlamaCppModel, type LlamaCppSettings } from './providers/llama-cpp/llama-cpp-model.ts';
 export { type Admission, type AdmissionConfig, type AdmissionState } from './model/admission.ts';
 export { admissionFor } from './model/admission-registry.ts';
 export { openSqliteCache, type SqliteCacheOptions } from './model/sqlite-cache.ts';

@@ -8,6 +8,7 @@ import type { ResponseCache } from '../model/response-cache.ts';
 import { openSqliteCache } from '../model/sqlite-cache.ts';
 import { createAnthropic } from '../providers/anthropic/anthropic-model.ts';
 import { createAzureOpenAI } from '../providers/azure-openai/azure-openai-model.ts';
+import { type LlamaCppModel, createLlamaCpp } from '../providers/llama-cpp/llama-cpp-model.ts';
 import { createOllamaNative } from '../providers/ollama-native/ollama-native-model.ts';
 import { createOpenAI } from '../providers/openai/openai-model.ts';
 import { createSimulated } from '../providers/simulated/simulated-model.ts';
@@ -15,7 +16,7 @@ import { createVllmServer } from '../providers/vllm-server/vllm-server-model.ts'
 import { createWatsonx, watsonxMaxConcurrency } from '../providers/watsonx/watsonx-model.ts';
 
 /** DGT block types that name a language model engine. */
-export const engineTypes = ['openai', 'vllm-remote', 'azure-openai', 'anthropic', 'watsonx', 'ollama', 'vllm-server', 'simulated'] as const;
+export const engineTypes = ['openai', 'vllm-remote', 'azure-openai', 'anthropic', 'watsonx', 'ollama', 'vllm-server', 'llama-cpp', 'simulated'] as const;
 
 const stopSchema = z.union([z.string(), z.array(z.string())]).transform((value) => (typeof value === 'string' ? [value] : value));
 
@@ -53,9 +54,9 @@ const commonFields = {
 };
 
 /**
- * Every LM block field. Engine-specific ones (`num_ctx` for ollama; `api_version` for azure-openai, anthropic and
- * watsonx; `project_id`, `iam_url` for watsonx; `command`, `host`, `port`, `startup_timeout`, `check_interval` for
- * vllm-server; `latency` for simulated) are ignored by other types, so a joint config can switch a block's `type`
+ * Every LM block field. Engine-specific ones (`num_ctx` for ollama and llama-cpp; `api_version` for azure-openai,
+ * anthropic and watsonx; `project_id`, `iam_url` for watsonx; `command`, `host`, `port`, `startup_timeout`,
+ * `check_interval` for vllm-server; `threads`, `gpu`, `sequences` for llama-cpp; `latency` for simulated) are ignored by other types, so a joint config can switch a block's `type`
  * without removing the fields the builder YAML set for the old one. Unknown fields are errors.
  */
 const lmBlockSchema = z.strictObject({
@@ -71,6 +72,9 @@ const lmBlockSchema = z.strictObject({
   startup_timeout: z.number().gt(0).default(600),
   check_interval: z.number().gt(0).default(1),
   latency: z.number().min(0).default(0),
+  threads: z.number().int().min(1).optional(),
+  gpu: z.union([z.literal(false), z.literal('auto')]).optional(),
+  sequences: z.number().int().min(1).optional(),
 });
 type LmBlock = z.output<typeof lmBlockSchema>;
 
@@ -121,9 +125,18 @@ function modelOf(block: LmBlock): LanguageModel {
         checkIntervalMs: block.check_interval * 1000,
         ...defined({ command: block.command, host: block.host, port: block.port, apiKey: block.api_key }),
       });
+    case 'llama-cpp':
+      return createLlamaCpp({ modelPath: block.model_id_or_path, ...defined({ contextSize: block.num_ctx, threads: block.threads, gpu: block.gpu, sequences: block.sequences }) });
     case 'simulated':
       return createSimulated({ modelId: block.model_id_or_path, latencyMs: block.latency });
   }
+}
+
+/** The block's `call_limit`, within what the engine can serve: watsonx's terms allow 10; llama-cpp its sequences. */
+function callLimitOf(block: LmBlock, model: LanguageModel): number {
+  if (block.type === 'watsonx') return Math.min(block.call_limit, watsonxMaxConcurrency);
+  if (block.type === 'llama-cpp') return Math.min(block.call_limit, (model as LlamaCppModel).sequences);
+  return block.call_limit;
 }
 
 /** Whether a block config names an LM engine. */
@@ -161,8 +174,7 @@ export function engineFromBlock(block: Readonly<Record<string, unknown>>, where:
   const price = config.price ?? defaults?.prices?.[config.model_id_or_path];
   return new Engine(model, {
     name: config.name,
-    // watsonx's terms cap concurrency at 10, as DGT does.
-    callLimit: config.type === 'watsonx' ? Math.min(config.call_limit, watsonxMaxConcurrency) : config.call_limit,
+    callLimit: callLimitOf(config, model),
     maxRetries: config.max_retries,
     adaptive: config.adaptive,
     ...defined({ batchSize: config.batch_size }),

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors/config-error.ts';
 import { EngineUnreachableError } from '../errors/engine-unreachable-error.ts';
 import type { RunEngine } from './prepare-run.ts';
 
@@ -14,6 +15,8 @@ export async function checkEngines(engines: readonly RunEngine[], timeoutMs = 50
       try {
         await engine.probe(AbortSignal.timeout(timeoutMs));
       } catch (error) {
+        // A bad setting found while starting (a GGUF that will not load, a missing package) is bad input, not a network problem.
+        if (ConfigError.isInstance(error)) throw new ConfigError(`block \`${block}\`: ${error.message}`, { cause: error });
         throw new EngineUnreachableError({ block, provider: engine.model.provider, url: engine.model.endpoint, cause: networkCause(error) });
       }
     }),

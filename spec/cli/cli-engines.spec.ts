@@ -18,6 +18,7 @@ import { startWatsonxServer } from '../helpers/servers/watsonx-server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { useTestServers } from '../helpers/test-servers.ts';
 import { type CliResult, generationRequests, runCli, summaryTable, writeBlockConfig } from './run-cli.ts';
+import { writeByteBigramGguf } from '../helpers/make-gguf.ts';
 
 const startServer = useTestServers();
 
@@ -166,6 +167,34 @@ describe('rxdgt run: every engine type from the joint config', () => {
     // The OpenAI test server's default answers: so the requests reached it, in OpenAI's protocol.
     for (const record of run.records) expect(record['question']).toMatch(/^What is the capital of region \d+\?$/);
     expect(await answers(`http://127.0.0.1:${port}/v1/models`)).toBe(false);
+  });
+});
+
+describe('rxdgt run: llama-cpp in process', () => {
+  it('runs the rater on a GGUF the test computes: every call is real inference, the gibberish answers are rejected records', async () => {
+    const dir = tempDir();
+    const modelPath = writeByteBigramGguf(dir);
+    const out = join(dir, 'out');
+    const config = writeBlockConfig(dir, {
+      'public/examples/qa_rater': { name: 'rater', type: 'llama-cpp', model_id_or_path: modelPath, threads: 1, max_tokens: 12 },
+    });
+    const result = await runCli(['run', '--task-paths', 'samples/qa-rater', '--config-path', config, '--output-dir', out]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const rejected = readLines<{ issues: { code: string }[] }>(join(out, 'samples', 'qa_rater', 'blocks', 'rater.jsonl'));
+    expect(rejected).toHaveLength(5);
+    for (const line of rejected) expect(line.issues[0]?.code).toBe('parse_failed');
+    const [taskResult] = readLines<{ metrics: Record<string, number>; usage_by_model: Record<string, unknown> }>(join(out, 'samples', 'qa_rater', 'task_results.jsonl'));
+    expect(taskResult?.metrics['lm_calls']).toBe(5);
+    expect(Object.keys(taskResult?.usage_by_model ?? {})).toEqual([`rater: llama-cpp/${modelPath}`]);
+  }, 120_000);
+
+  it('a model path that does not exist is exit 2 naming the block field', async () => {
+    const dir = tempDir();
+    const config = writeBlockConfig(dir, { 'public/examples/qa_rater': { name: 'rater', type: 'llama-cpp', model_id_or_path: join(dir, 'missing.gguf') } });
+    const result = await runCli(['run', '--task-paths', 'samples/qa-rater', '--config-path', config, '--output-dir', join(dir, 'out')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^rxdgt: .*field `databuilders\.public\/examples\/qa_rater\.blocks\.0\.model_id_or_path`: .*missing\.gguf/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import stableStringify from 'fast-json-stable-stringify';
@@ -121,7 +121,7 @@ function finishReasonOf(stopReason: string): string {
 export function createLlamaCpp(settings: LlamaCppSettings): LlamaCppModel {
   const config = parseConfig('llama-cpp', settingsSchema, settings);
   const modelPath = resolve(config.modelPath);
-  if (!existsSync(modelPath)) {
+  if (!statSync(modelPath, { throwIfNoEntry: false })?.isFile()) {
     throw new ConfigError(`llama-cpp: \`model_id_or_path\` names no file: ${modelPath} (a .gguf model file)`, { field: 'model_id_or_path' });
   }
   const endpoint = `llama-cpp://${modelPath}`;
@@ -134,6 +134,8 @@ export function createLlamaCpp(settings: LlamaCppSettings): LlamaCppModel {
   let grammars = new Map<string, Promise<LlamaGrammar>>();
   /** Aborts the calls still running when the model is closed. */
   let closing = new AbortController();
+  /** Calls not settled yet: `close()` waits for them before it frees what they use. */
+  const running = new Set<Promise<unknown>>();
 
   async function load(): Promise<Loaded> {
     const module = await loadNodeLlamaCpp();
@@ -183,8 +185,7 @@ export function createLlamaCpp(settings: LlamaCppSettings): LlamaCppModel {
     return grammar;
   }
 
-  async function doGenerate(request: ModelRequest, options: CallOptions): Promise<ModelResult> {
-    const signal = AbortSignal.any([options.signal, closing.signal]);
+  async function generate(request: ModelRequest, signal: AbortSignal): Promise<ModelResult> {
     const runtime = await loaded();
     signal.throwIfAborted();
     const grammar = request.responseFormat ? await grammarOf(runtime, request.responseFormat) : undefined;
@@ -229,6 +230,16 @@ export function createLlamaCpp(settings: LlamaCppSettings): LlamaCppModel {
     }
   }
 
+  function doGenerate(request: ModelRequest, options: CallOptions): Promise<ModelResult> {
+    const call = generate(request, AbortSignal.any([options.signal, closing.signal]));
+    const settled: Promise<unknown> = call.then(
+      () => running.delete(settled),
+      () => running.delete(settled),
+    );
+    running.add(settled);
+    return call;
+  }
+
   return {
     specificationVersion: 'v1',
     provider: 'llama-cpp',
@@ -240,12 +251,14 @@ export function createLlamaCpp(settings: LlamaCppSettings): LlamaCppModel {
     // preflight's few seconds, so the load is not cut short by the signal.
     probe: async () => void (await loaded()),
     async close() {
-      const running = loading;
+      const opened = loading;
       loading = undefined;
       grammars = new Map();
       closing.abort(new ApiCallError('llama-cpp: the model was closed during the call', { url: endpoint, isRetryable: false }));
       closing = new AbortController();
-      const runtime = await running?.catch(() => undefined);
+      // Freeing the native objects under a running evaluation would fail it from inside node-llama-cpp.
+      await Promise.all(running);
+      const runtime = await opened?.catch(() => undefined);
       await runtime?.llama.dispose();
     },
   };
