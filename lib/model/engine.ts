@@ -171,6 +171,11 @@ export class Engine {
     return { ...this.counters };
   }
 
+  /** Whether the engine knows its model's price, so usage has a cost. */
+  get hasPrice(): boolean {
+    return this.config.price !== undefined;
+  }
+
   /** The block's default generation parameters. */
   get params(): GenerationParams {
     return this.config.params;

@@ -150,6 +150,10 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   const engines = [...builders.entries()].flatMap(([builder, { blocks }]) =>
     [...blocks.engines].map(([block, engine]): RunEngine => ({ builder, block, engine })),
   );
+  // A cost budget can only fire when some engine has a price: say so rather than never stopping.
+  if (settings.costBudget && !engines.some(({ engine }) => engine.hasPrice)) {
+    throw new ConfigError('`--cost-budget` needs prices: set `price: {input, output}` on the LM blocks or pass `--prices FILE`');
+  }
   const close = async (): Promise<void> => {
     await Promise.all(engines.map(({ engine }) => engine.model.close?.()));
     for (const cache of caches.values()) cache.close();

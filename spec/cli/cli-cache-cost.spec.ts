@@ -272,6 +272,14 @@ describe('rxdgt run: usage and cost', () => {
     expect(result.stdout).toContain('samples/geography_qa: budget_spent: cost budget of $0.25 spent');
   });
 
+  it('--cost-budget without any price is bad input (it could never fire): exit 2 before any request', async () => {
+    const { server } = await pairServer();
+    const { result } = await runGeography(server, {}, ['--cost-budget', '0.25']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^rxdgt: `--cost-budget` needs prices/);
+    expect(generationRequests(server.requests)).toHaveLength(0);
+  });
+
   it('--token-budget stops the task as budget_spent on the first answer that reaches it, exit 0', async () => {
     const { server, spent } = await pairServer();
     const { result, taskResult, row, records } = await runGeography(server, {}, ['--token-budget', '300']);
