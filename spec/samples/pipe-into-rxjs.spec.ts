@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
@@ -28,7 +28,7 @@ test('take(5) ends the run early: in-flight LM calls are cancelled and the proce
       '        call_limit: 8',
     ].join('\n'),
   );
-  const { stdout } = await run('npx', ['tsx', 'samples/pipe-into-rxjs.ts', '--config-path', config], { cwd: process.cwd() });
+  const { stdout } = await run('npx', ['tsx', 'samples/pipe-into-rxjs.ts', '--config-path', config, '--output-dir', join(dir, 'out')], { cwd: process.cwd() });
   expect(stdout.trim().split('\n')).toEqual([
     expect.stringMatching(/^batch 1: .+\? \| .+\?$/),
     expect.stringMatching(/^batch 2: .+\? \| .+\?$/),
@@ -40,6 +40,8 @@ test('take(5) ends the run early: in-flight LM calls are cancelled and the proce
   expect(server.counters.clientAborts).toBe(server.counters.requests - server.counters.answered - server.counters.faults);
   expect(server.counters.clientAborts).toBeGreaterThan(0);
   expect(server.counters.inFlight).toBe(0);
+  // The five records were written before they were taken.
+  expect(readFileSync(join(dir, 'out', 'samples', 'geography_qa', 'data.jsonl'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(5);
 }, 60_000);
 
 test('an unreachable engine is one clear line and exit code 1', async () => {
@@ -49,7 +51,7 @@ test('an unreachable engine is one clear line and exit code 1', async () => {
     config,
     'databuilders:\n  public/examples/geography_qa:\n    blocks:\n      - name: generator\n        type: openai\n        base_url: http://127.0.0.1:9/v1\n        model_id_or_path: m\n',
   );
-  const failure = await run('npx', ['tsx', 'samples/pipe-into-rxjs.ts', '--config-path', config]).catch((error: { code: number; stderr: string }) => error);
+  const failure = await run('npx', ['tsx', 'samples/pipe-into-rxjs.ts', '--config-path', config, '--output-dir', join(dir, 'out')]).catch((error: { code: number; stderr: string }) => error);
   expect(failure).toMatchObject({ code: 1 });
   expect((failure as { stderr: string }).stderr).toMatch(/^pipe-into-rxjs: cannot reach the openai engine of block `generator` at http:\/\/127\.0\.0\.1:9\/v1/);
 }, 60_000);
