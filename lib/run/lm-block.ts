@@ -181,6 +181,6 @@ export function engineFromBlock(block: Readonly<Record<string, unknown>>, where:
     params: paramsOf(config),
     ...defined({ rpm: config.rpm, tpm: config.tpm }),
     ...(price ? { price: { inputPerMillion: price.input, outputPerMillion: price.output } } : {}),
-    ...(lmCache && defaults ? { diskCache: defaults.openCache(resolve(lmCache)) } : lmCache ? { diskCache: openSqliteCache(resolve(lmCache)) } : {}),
+    ...(lmCache ? { diskCache: (defaults?.openCache ?? openSqliteCache)(resolve(lmCache)) } : {}),
   });
 }

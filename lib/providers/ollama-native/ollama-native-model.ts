@@ -4,7 +4,7 @@ import { ConfigError } from '../../errors/config-error.ts';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
 import { parseConfig } from '../../parse-config.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
-import { fetchJson } from '../watsonx/fetch-json.ts';
+import { fetchJson } from '../fetch-json.ts';
 import { ollamaHostURL } from './ollama-host.ts';
 
 /** Settings of a native Ollama engine. */

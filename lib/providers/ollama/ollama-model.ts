@@ -1,4 +1,5 @@
 import type { LanguageModel } from '../../model/language-model.ts';
+import { ollamaHostURL } from '../ollama-native/ollama-host.ts';
 import { createOpenAI } from '../openai/openai-model.ts';
 
 /** Settings of an Ollama engine. */
@@ -9,20 +10,6 @@ export interface OllamaSettings {
   readonly baseURL?: string;
   /** Per-request timeout in ms. @default 300000 */
   readonly timeoutMs?: number;
-}
-
-/**
- * The host as Ollama users write it, normalised to a URL. As in Ollama's own client, `OLLAMA_HOST` may omit
- * the scheme, and then a missing port means 11434 (not 80) and a missing host means 127.0.0.1.
- */
-function hostURL(host: string): string {
-  const trimmed = host.trim().replace(/\/+$/, '').replace(/\/v1$/, '');
-  if (/^https?:\/\//.test(trimmed)) return trimmed;
-  const slash = trimmed.indexOf('/');
-  const authority = slash === -1 ? trimmed : trimmed.slice(0, slash);
-  const path = slash === -1 ? '' : trimmed.slice(slash);
-  const hostname = authority === '' || authority.startsWith(':') ? `127.0.0.1${authority}` : authority;
-  return `http://${hostname}${/:\d+$/.test(hostname) ? '' : ':11434'}${path}`;
 }
 
 /**
@@ -37,7 +24,7 @@ function hostURL(host: string): string {
  */
 export function createOllama(settings: OllamaSettings): LanguageModel {
   // An empty OLLAMA_HOST means the default, as it does for Ollama itself.
-  const host = hostURL(settings.baseURL ?? (process.env['OLLAMA_HOST'] || 'http://localhost:11434'));
+  const host = ollamaHostURL(settings.baseURL ?? (process.env['OLLAMA_HOST'] || 'http://localhost:11434'));
   return createOpenAI({
     modelId: settings.modelId,
     baseURL: `${host}/v1`,

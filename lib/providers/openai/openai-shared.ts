@@ -6,7 +6,7 @@
 import OpenAI from 'openai';
 import { ApiCallError } from '../../errors/api-call-error.ts';
 import type { ModelRequest, ModelResult } from '../../model/language-model.ts';
-import { redact, retryAfterMs } from '../watsonx/fetch-json.ts';
+import { redact, retryAfterMs } from '../fetch-json.ts';
 
 /** Where one call goes and what its errors may not show. */
 export interface SdkCallContext {

@@ -3,7 +3,7 @@
  * is cached until shortly before it expires, and concurrent callers share one exchange in flight.
  */
 import { ApiCallError } from '../../errors/api-call-error.ts';
-import { fetchJson } from './fetch-json.ts';
+import { fetchJson } from '../fetch-json.ts';
 
 /** Bearer tokens of one watsonx engine. */
 export interface BearerTokens {

@@ -5,7 +5,7 @@ import { credentialId } from '../../model/credential-id.ts';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
 import { parseConfig } from '../../parse-config.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
-import { fetchJson } from './fetch-json.ts';
+import { fetchJson } from '../fetch-json.ts';
 import { createBearerTokens } from './iam-token.ts';
 import { type WatsonxResponseFormatType, chatBody, chatResult, generationBody, generationResult, watsonxErrorMessage } from './watsonx-bodies.ts';
 

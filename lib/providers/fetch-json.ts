@@ -3,7 +3,7 @@
  * a per-request timeout, the caller's abort passed through untouched, and every failure turned into an
  * {@link ApiCallError} whose message names the endpoint and never a secret.
  */
-import { ApiCallError } from '../../errors/api-call-error.ts';
+import { ApiCallError } from '../errors/api-call-error.ts';
 
 /** One request to a model service. */
 export interface JsonRequest {
