@@ -27,12 +27,17 @@ export {
   type TaskOptions,
   type TransformationTaskOptions,
 } from './run/task.ts';
-export { withConcurrency } from './run/task-options.ts';
+export { withConcurrency, type TaskOutput } from './run/task-options.ts';
 export type { GenerationInput } from './run/task-inputs.ts';
 export { runTasks, type RunTasksOptions } from './run/run-tasks.ts';
 export { prepareRun, type PreparedRun, type RunEngine, type RunSettings } from './run/prepare-run.ts';
 export { checkEngines } from './run/preflight.ts';
-export type { TaskResult } from './store/task-store.ts';
+export type { TaskResult, TaskStatus } from './store/task-result.ts';
+export type { LogEntry } from './store/task-files.ts';
+
+// Datastores
+export { openRecordSource, type RecordSource, type RecordSourceWhere, type SourcePosition, type SourceRow } from './store/sources/record-source.ts';
+export { writeRecordsFile, type RecordStream, type WriteRecordsOptions } from './store/targets/write-records-file.ts';
 
 // Model spec and engines
 export type { CallOptions, ChatMessage, GenerationParams, LanguageModel, ModelRequest, ModelResult, ResponseFormat } from './model/language-model.ts';
@@ -52,8 +57,9 @@ export { openSqliteCache, type SqliteCacheOptions } from './model/sqlite-cache.t
 export { cacheKey, type ResponseCache } from './model/response-cache.ts';
 
 // Records and outcomes
-export type { Accepted, DataPoint, Fields, ModelUsage, Outcome, RecordIssue, Rejected, Restored, Usage } from './record.ts';
-export { accepted, mapAccepted, rejected } from './outcome.ts';
+export type { Accepted, DataPoint, Fields, ModelUsage, Outcome, RecordIssue, Rejected, Restored, Share, Usage } from './record.ts';
+export { accepted, fanOut, mapAccepted, passOn, rejected } from './outcome.ts';
+export { seededRandom } from './random.ts';
 
 // Errors
 export { RxdgtError } from './errors/rxdgt-error.ts';
@@ -61,3 +67,5 @@ export { ConfigError } from './errors/config-error.ts';
 export { ApiCallError } from './errors/api-call-error.ts';
 export { RetryError } from './errors/retry-error.ts';
 export { EngineUnreachableError } from './errors/engine-unreachable-error.ts';
+export { DatastoreError } from './errors/datastore-error.ts';
+export { TaskLockedError, type LockHolder } from './errors/task-locked-error.ts';

@@ -1,15 +1,50 @@
 import { type OperatorFunction, map } from 'rxjs';
-import type { Accepted, ModelUsage, Outcome, RecordIssue, Rejected, Usage } from './record.ts';
+import type { Accepted, ModelUsage, Outcome, RecordIssue, Rejected, Share, Usage } from './record.ts';
 
-/** Wraps a record as an accepted outcome of input `attempt`. */
-export function accepted<T>(attempt: number, record: T, usage?: Usage): Accepted<T> {
-  return usage ? { status: 'accepted', attempt, record, usage } : { status: 'accepted', attempt, record };
+/** Wraps a record as the accepted outcome of input `id`. */
+export function accepted<T>(id: string, record: T, usage?: Usage): Accepted<T> {
+  return usage ? { status: 'accepted', id, record, usage } : { status: 'accepted', id, record };
 }
 
-/** Turns an accepted outcome into a rejection with the given issues, keeping its record and usage. */
-export function rejected(from: Outcome<unknown>, issues: readonly RecordIssue[], usage = from.usage): Rejected {
-  const base = { status: 'rejected', attempt: from.attempt, record: from.record, issues } as const;
+/** The identity of an outcome's input (its id and share), for the outcome that replaces it. */
+function identityOf(from: Outcome<unknown>): { readonly id: string; readonly share?: Share } {
+  return from.share ? { id: from.id, share: from.share } : { id: from.id };
+}
+
+/** The next accepted outcome of the same input: a block's new record, with the input's id and share kept. */
+export function passOn<T>(from: Outcome<unknown>, record: T, usage = from.usage): Accepted<T> {
+  const base = { status: 'accepted', ...identityOf(from), record } as const;
   return usage ? { ...base, usage } : base;
+}
+
+/** Turns an outcome into a rejection with the given issues, keeping its input's identity, its record and usage. */
+export function rejected(from: Outcome<unknown>, issues: readonly RecordIssue[], usage = from.usage): Rejected {
+  const base = { status: 'rejected', ...identityOf(from), record: from.record, issues } as const;
+  return usage ? { ...base, usage } : base;
+}
+
+/**
+ * Fan-out: one accepted outcome per record, splitting the input's share among them, so the task settles the input
+ * only once every one of them is settled (accepted, or rejected by a later block). The usage stays on the first.
+ * No records is a rejection (`no_output`) by `block`: an input always settles through at least one outcome.
+ *
+ * ## Example
+ * ```ts
+ * import { mergeMap, of } from 'rxjs';
+ * import { accepted, fanOut } from 'rxdgt';
+ * of(accepted('0-ab12', { items: ['a', 'b'] }))
+ *   .pipe(mergeMap((outcome) => (outcome.status === 'accepted' ? fanOut(outcome, outcome.record.items.map((text) => ({ text })), 'split') : [outcome])))
+ *   .subscribe((outcome) => console.log(outcome.share)); // [1, 2] then [1, 2]
+ * ```
+ */
+export function fanOut<T>(from: Accepted<unknown>, records: readonly T[], block: string): Outcome<T>[] {
+  if (records.length === 0) return [rejected(from, [{ code: 'no_output', message: 'the block made no record from this input', block }])];
+  const [numerator, denominator] = from.share ?? [1, 1];
+  const share: Share = [numerator, denominator * records.length];
+  return records.map((record, index) => {
+    const base = { status: 'accepted', id: from.id, share, record } as const;
+    return index === 0 && from.usage ? { ...base, usage: from.usage } : base;
+  });
 }
 
 /** Usage that spent nothing. */

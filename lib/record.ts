@@ -35,9 +35,21 @@ export interface Usage extends ModelUsage {
   readonly byModel: Readonly<Record<string, ModelUsage>>;
 }
 
+/**
+ * An outcome's part of its input, as a fraction `[numerator, denominator]`: a builder that makes several records
+ * from one input (fan-out, see `fanOut`) splits its input's share among them, and the task settles the input once
+ * the shares of its outcomes add up to one. Absent means the whole input (`[1, 1]`).
+ */
+export type Share = readonly [numerator: number, denominator: number];
+
 interface OutcomeBase {
-  /** Sequence number of the input this outcome comes from; -1 for records restored from disk. */
-  readonly attempt: number;
+  /**
+   * The input this outcome comes from: `<sequence>-<hash>`, a function of the task, the input (its seed draw or data
+   * row) and its sequence number, the same on every run. Records on disk carry it as `rxdgt_id`.
+   */
+  readonly id: string;
+  /** This outcome's part of its input, when the input made several outcomes. @default [1, 1] */
+  readonly share?: Share;
   /** LM usage spent on this record so far. */
   readonly usage?: Usage;
 }

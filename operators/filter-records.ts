@@ -8,14 +8,14 @@ import { functionSchema } from '../lib/schemas.ts';
 
 /** Config of {@link filterRecords}. */
 export interface FilterRecordsConfig<T> {
-  /** `true` keeps the record; `false` or a string (the reason) rejects it. Receives the record and its attempt number. */
-  readonly predicate: (record: T, attempt: number) => boolean | string;
+  /** `true` keeps the record; `false` or a string (the reason) rejects it. Receives the record and its input's id. */
+  readonly predicate: (record: T, id: string) => boolean | string;
   /** Block name in issues and reject files. @default 'filter' */
   readonly name?: string;
 }
 
 const configSchema = z.object({
-  predicate: functionSchema<(record: unknown, attempt: number) => boolean | string>(),
+  predicate: functionSchema<(record: unknown, id: string) => boolean | string>(),
   name: z.string().min(1).default('filter'),
 });
 
@@ -28,7 +28,7 @@ const configSchema = z.object({
  * ```ts
  * import { of } from 'rxjs';
  * import { accepted, filterRecords } from 'rxdgt';
- * of(accepted(0, { answer: '' }))
+ * of(accepted('0-ab12', { answer: '' }))
  *   .pipe(filterRecords({ predicate: (r) => r.answer.length > 0 || 'empty answer' }))
  *   .subscribe((o) => console.log(o.status)); // 'rejected'
  * ```
@@ -42,7 +42,7 @@ export function filterRecords<T>(config: FilterRecordsConfig<T>): MonoTypeOperat
   return mapAccepted((outcome) => {
     let verdict: boolean | string;
     try {
-      verdict = predicate(outcome.record, outcome.attempt);
+      verdict = predicate(outcome.record, outcome.id);
     } catch (error) {
       return rejected(outcome, [{ code: 'filter_failed', message: errorMessage(error), block: name }]);
     }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Engine, EngineResult } from '../lib/model/engine.ts';
 import { generationParamsSchema } from '../lib/model/generation-params.ts';
 import type { ChatMessage, GenerationParams, ModelRequest } from '../lib/model/language-model.ts';
-import { accepted, addUsage, rejected } from '../lib/outcome.ts';
+import { addUsage, passOn, rejected } from '../lib/outcome.ts';
 import { parseConfig } from '../lib/parse-config.ts';
 import type { Accepted, Outcome, Usage } from '../lib/record.ts';
 import { engineSchema, functionSchema } from '../lib/schemas.ts';
@@ -94,7 +94,7 @@ type DefaultRecord = typeof defaultRecord;
  * import { FakeLanguageModel } from 'rxdgt/testing';
  * const engine = createEngine(new FakeLanguageModel({ answers: '```json\n{ "capital": "Paris", "population": null }\n```' }));
  * const schema = z.object({ capital: z.string(), population: z.number().nullable() });
- * of(accepted(0, { country: 'France' }))
+ * of(accepted('0-ab12', { country: 'France' }))
  *   .pipe(generate({ engine, prompt: (r) => `Capital of ${r.country}?`, schema, toRecord: (value, r) => ({ ...r, ...value }) }))
  *   .subscribe((outcome) => console.log(outcome.record));
  * // { country: 'France', capital: 'Paris', population: null }
@@ -138,7 +138,7 @@ export function generate(config: GenerateConfig<unknown, unknown> | StructuredGe
         } catch (error) {
           return of(rejected(outcome, [{ code: 'parse_failed', message: errorMessage(error), block: name }], spent));
         }
-        if ('record' in answer) return of(accepted(outcome.attempt, answer.record, spent));
+        if ('record' in answer) return of(passOn(outcome, answer.record, spent));
         if (repairsLeft === 0) return of(rejected(outcome, schemaIssues(answer.problems, name), spent));
         return ask(outcome, repairRequest(request, result.texts[0] ?? '', answer.problems), spent, repairsLeft - 1);
       }),

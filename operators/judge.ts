@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Engine } from '../lib/model/engine.ts';
 import { generationParamsSchema } from '../lib/model/generation-params.ts';
 import type { ChatMessage, GenerationParams } from '../lib/model/language-model.ts';
-import { accepted, mapAccepted, rejected } from '../lib/outcome.ts';
+import { mapAccepted, passOn, rejected } from '../lib/outcome.ts';
 import { errorMessage } from '../lib/error-message.ts';
 import { parseConfig } from '../lib/parse-config.ts';
 import type { Outcome } from '../lib/record.ts';
@@ -79,7 +79,7 @@ export function judge<T extends object>(config: JudgeConfig<T>): MonoTypeOperato
     mapAccepted((outcome): Outcome<T> => {
       const { record, text } = outcome.record;
       const kept = { ...record, [field]: text } as T;
-      const judged = accepted(outcome.attempt, kept, outcome.usage);
+      const judged = passOn(outcome, kept);
       let decision: { accept: boolean; reason: string | undefined };
       try {
         decision = readVerdict(verdict(text, record));

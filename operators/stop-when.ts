@@ -7,13 +7,18 @@ import { type TaskProgress, advanceProgress, initialProgress } from '../lib/run/
 import { functionSchema, schedulerSchema } from '../lib/schemas.ts';
 
 /** Options of {@link stopWhen}. */
-export interface StopWhenConfig {
+export interface StopWhenConfig<T = unknown> {
   /** Called once with the criterion that fired and the final progress. */
   readonly onStop?: (criterion: StopCriterion, progress: TaskProgress) => void;
   /** How often time-based criteria are checked when no outcome arrives, in ms. @default 1000 */
   readonly checkEveryMs?: number;
   /** Clock and timer source. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Reads the progress off each value, for a stream that carries its own (a task counts settled inputs, not
+   * outcomes). @default counts the stream's outcomes: each one is one input
+   */
+  readonly progress?: (value: T) => TaskProgress;
 }
 
 const configSchema = z.object({
@@ -21,6 +26,7 @@ const configSchema = z.object({
   onStop: functionSchema<NonNullable<StopWhenConfig['onStop']>>().optional(),
   checkEveryMs: z.number().gt(0).default(1000),
   scheduler: schedulerSchema,
+  progress: functionSchema<(value: unknown) => TaskProgress>().optional(),
 });
 
 /**
@@ -43,9 +49,12 @@ const configSchema = z.object({
  * @returns An operator that passes outcomes through until a criterion holds.
  * @throws {ConfigError} When a criterion or option is invalid, at the factory call.
  */
-export function stopWhen<T>(criteria: StopCriterion | readonly StopCriterion[], config: StopWhenConfig = {}): MonoTypeOperatorFunction<Outcome<T>> {
+export function stopWhen<T>(criteria: StopCriterion | readonly StopCriterion[], config: StopWhenConfig<T> & { readonly progress: (value: T) => TaskProgress }): MonoTypeOperatorFunction<T>;
+export function stopWhen<T>(criteria: StopCriterion | readonly StopCriterion[], config?: StopWhenConfig<Outcome<T>>): MonoTypeOperatorFunction<Outcome<T>>;
+export function stopWhen<T>(criteria: StopCriterion | readonly StopCriterion[], config: StopWhenConfig<T> = {}): MonoTypeOperatorFunction<T> {
   const parsed = parseConfig('stopWhen', configSchema, { ...config, criteria: Array.isArray(criteria) ? criteria : [criteria] });
   const { scheduler } = parsed;
+  const read = parsed.progress as ((value: T) => TaskProgress) | undefined;
   return (source) =>
     defer(() => {
       let progress = initialProgress(scheduler.now());
@@ -65,8 +74,8 @@ export function stopWhen<T>(criteria: StopCriterion | readonly StopCriterion[], 
         }),
       );
       return source.pipe(
-        tap((outcome) => {
-          progress = advanceProgress(progress, outcome, scheduler.now());
+        tap((value) => {
+          progress = read ? read(value) : advanceProgress(progress, value as Outcome<unknown>, scheduler.now());
         }),
         takeWhile(() => !holds(), true),
         takeUntil(timeUp),

@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import { errorMessage } from '../lib/error-message.ts';
-import { accepted, mapAccepted, rejected } from '../lib/outcome.ts';
+import { mapAccepted, passOn, rejected } from '../lib/outcome.ts';
 import { parseConfig } from '../lib/parse-config.ts';
 import type { Outcome } from '../lib/record.ts';
 
@@ -28,7 +28,7 @@ const configSchema = z.object({
  * import { of } from 'rxjs';
  * import { z } from 'zod';
  * import { accepted, validate } from 'rxdgt';
- * of(accepted(0, { question: 'Why?', answer: '' }))
+ * of(accepted('0-ab12', { question: 'Why?', answer: '' }))
  *   .pipe(validate({ schema: z.object({ question: z.string(), answer: z.string().min(1) }) }))
  *   .subscribe((o) => console.log(o.status)); // 'rejected' (answer: too small)
  * ```
@@ -47,7 +47,7 @@ export function validate<In, Out>(config: ValidateConfig<Out>): OperatorFunction
       // A refinement or transform that throws fails this record only, like a throwing filter predicate.
       return rejected(outcome, [{ code: 'validate_failed', message: errorMessage(error), block: name }]);
     }
-    if (result.success) return accepted(outcome.attempt, result.data as Out, outcome.usage);
+    if (result.success) return passOn(outcome, result.data as Out);
     return rejected(
       outcome,
       result.error.issues.map((issue) => ({

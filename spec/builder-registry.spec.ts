@@ -12,7 +12,7 @@ const start = useTestServers();
 const geography = findBuilder('public/examples/geography_qa', undefined) as Extract<BuilderDefinition, { kind: 'generation' }>;
 
 const example: DataPoint = { task_name: 'geo', is_seed: true, question: 'Seed question?', answer: 'Seed answer.' };
-const input = (attempt: number) => accepted<GenerationInput>(attempt, { task_name: 'geo', is_seed: false, examples: [example] });
+const input = (attempt: number) => accepted<GenerationInput>(String(attempt), { task_name: 'geo', is_seed: false, examples: [example], seed: attempt });
 const locate = (_name: string, index: number) => ({ file: '/b/qa.yaml', field: `blocks.${index}` });
 
 /** The geography builder YAML with its generator on `baseURL` (sampling, so nothing is cached) and this `dedup` block. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { packagePath } from '../../lib/package-path.ts';
 import { Engine } from '../../lib/model/engine.ts';
 import { parseConfig } from '../../lib/parse-config.ts';
+import { seededRandom } from '../../lib/random.ts';
 import type { DataPoint } from '../../lib/record.ts';
 import { type Builder, withConcurrency } from '../../lib/run/task-options.ts';
 import type { GenerationInput } from '../../lib/run/task-inputs.ts';
@@ -21,10 +22,8 @@ export interface GeographyQaConfig {
   readonly dedupKey?: string;
   /** Rouge-L threshold of the question dedupe (DGT's `threshold`; 1.0 removes exact duplicates, 1.1 is off). @default 1.0 */
   readonly dedupThreshold?: number;
-  /** In-context examples per prompt, drawn with replacement from the batch. @default 3 */
+  /** In-context examples per prompt, drawn with replacement from the batch (with the input's `seed`, so a seeded run repeats them). @default 3 */
   readonly examplesPerPrompt?: number;
-  /** Source of randomness for picking examples. @default Math.random */
-  readonly random?: () => number;
 }
 
 const configSchema = z.object({
@@ -32,7 +31,6 @@ const configSchema = z.object({
   dedupKey: z.string().min(1).default('question'),
   dedupThreshold: z.number().min(0).default(1.0),
   examplesPerPrompt: z.number().int().min(1).default(3),
-  random: z.custom<() => number>((value) => typeof value === 'function').default(() => Math.random),
 });
 
 /**
@@ -64,17 +62,19 @@ export function parseQuestionAnswer(text: string): { question: string; answer: s
  * ```
  */
 export function geographyQa(config: GeographyQaConfig): Builder<GenerationInput> {
-  const { generator, dedupKey, dedupThreshold, examplesPerPrompt, random } = parseConfig('geographyQa', configSchema, config);
+  const { generator, dedupKey, dedupThreshold, examplesPerPrompt } = parseConfig('geographyQa', configSchema, config);
   const template = loadTemplate(packagePath('builders', 'geography-qa', 'prompt.txt'));
-  const pick = (examples: readonly DataPoint[]): DataPoint[] =>
-    Array.from({ length: examplesPerPrompt }, () => examples[Math.floor(random() * examples.length)] as DataPoint);
+  const pick = ({ examples, seed }: GenerationInput): DataPoint[] => {
+    const random = seededRandom(seed);
+    return Array.from({ length: examplesPerPrompt }, () => examples[Math.floor(random() * examples.length)] as DataPoint);
+  };
   const encode = (examples: readonly DataPoint[]): string =>
     examples.map((example) => `Question: ${String(example['question'])}\nAnswer: ${String(example['answer'])}`).join('\n\n');
 
   const builder = pipe(
     generate<GenerationInput, GeographyQaRecord>({
       engine: generator,
-      prompt: (input) => template.render({ examples: encode(pick(input.examples)) }),
+      prompt: (input) => template.render({ examples: encode(pick(input)) }),
       parse: (text, input) => ({ task_name: input.task_name, is_seed: false, ...parseQuestionAnswer(text) }),
     }),
     dedupe<GeographyQaRecord>({ name: 'dedup', key: dedupKey, threshold: dedupThreshold }),

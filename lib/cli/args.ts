@@ -9,7 +9,8 @@ export const usage = `Usage: rxdgt run --task-paths <files or dirs...> [options]
 Options:
   --task-paths <paths...>        task files, or directories walked for task.yaml
   --num-outputs-to-generate <n>  records per generation task (overrides runner_config)
-  --restart                      start generation tasks over instead of resuming
+  --restart                      start every task over instead of resuming
+  --seed <n>                     seed of every random draw: a rerun with the same seed repeats them
   --output-dir <dir>             parent folder of every task's output (default: $DGT_OUTPUT_DIR or output)
   --config-path <file>           DGT joint config: databuilders/tasks/task_files overrides
   --build-id <id>                experiment id written to task_results.jsonl (default: exp)
@@ -29,6 +30,16 @@ function wholeNumberFlag(flag: string, text: string): number {
   const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(count) || count < 1) throw new ConfigError(`\`${flag}\` must be a whole number of 1 or more, received \`${text}\``);
   return count;
+}
+
+/**
+ * The value of `flag` as a seed: a whole number from 0 to 2^32 - 1.
+ * @throws {ConfigError} naming the flag
+ */
+function seedFlag(flag: string, text: string): number {
+  const seed = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(seed) || seed > 2 ** 32 - 1) throw new ConfigError(`\`${flag}\` must be a whole number from 0 to 4294967295, received \`${text}\``);
+  return seed;
 }
 
 /**
@@ -79,6 +90,9 @@ export function parseArgs(argv: readonly string[]): CliCommand {
         break;
       case '--cost-budget':
         settings = { ...settings, costBudget: amountFlag(flag, value()) };
+        break;
+      case '--seed':
+        settings = { ...settings, seed: seedFlag(flag, value()) };
         break;
       case '--lm-cache':
         settings = { ...settings, lmCache: value() };

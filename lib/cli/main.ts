@@ -1,10 +1,11 @@
 import { ConfigError } from '../errors/config-error.ts';
 import { EngineUnreachableError } from '../errors/engine-unreachable-error.ts';
 import { errorMessage } from '../error-message.ts';
+import { redactUrl } from '../redact-url.ts';
 import { type PreparedRun, prepareRun } from '../run/prepare-run.ts';
 import { checkEngines } from '../run/preflight.ts';
 import { runTasks } from '../run/run-tasks.ts';
-import type { TaskResult } from '../store/task-store.ts';
+import type { TaskResult } from '../store/task-result.ts';
 import { parseArgs, usage } from './args.ts';
 import { RunReport } from './report.ts';
 
@@ -24,17 +25,18 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
     }
     const run = await prepareRun(command.settings);
     try {
-      return await execute(run, out);
+      return await execute(run, out, err);
     } finally {
       await run.close();
     }
   } catch (error) {
+    // errorMessage hides the user name and password of any URL the message quotes.
     if (ConfigError.isInstance(error)) {
-      err.write(`rxdgt: ${error.message}\n`);
+      err.write(`rxdgt: ${errorMessage(error)}\n`);
       return 2;
     }
     if (EngineUnreachableError.isInstance(error)) {
-      err.write(`rxdgt: ${error.message}\n`);
+      err.write(`rxdgt: ${errorMessage(error)}\n`);
       return 1;
     }
     err.write(`rxdgt: run failed: ${errorMessage(error)}\n`);
@@ -43,7 +45,7 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
 }
 
 /** Checks the engines answer, runs every task with a live report, and returns the exit code. */
-async function execute({ tasks, engines }: PreparedRun, out: NodeJS.WriteStream): Promise<number> {
+async function execute({ tasks, engines }: PreparedRun, out: NodeJS.WriteStream, err: NodeJS.WriteStream): Promise<number> {
   await checkEngines(engines);
   const report = new RunReport(tasks, out);
   const results: TaskResult[] = [];
@@ -53,7 +55,12 @@ async function execute({ tasks, engines }: PreparedRun, out: NodeJS.WriteStream)
       const subscription = runTasks(tasks, {
         hooks: (task) => {
           const hooks = report.hooks(task);
-          return { ...hooks, onEnd: (result, progress) => (results.push(result), hooks.onEnd?.(result, progress)) };
+          return {
+            ...hooks,
+            // Warnings (a crash repaired, a lock taken over, a secondary output that failed) are worth a line; the rest is in logs.jsonl.
+            onLog: (entry) => (entry.level === 'INFO' ? undefined : err.write(`rxdgt: ${task.name}: ${redactUrl(entry.message)}\n`)),
+            onEnd: (result, progress) => (results.push(result), hooks.onEnd?.(result, progress)),
+          };
         },
       }).subscribe({ error: reject, complete: resolve });
       // Ctrl-C or SIGTERM: unsubscribing aborts in-flight LM calls; every task records `cancelled`.

@@ -1,4 +1,5 @@
-import type { TaskResult } from '../store/task-store.ts';
+import { redactUrl } from '../redact-url.ts';
+import type { TaskResult } from '../store/task-result.ts';
 import type { RunHooks, Task } from '../run/task.ts';
 import type { TaskProgress } from '../run/task-progress.ts';
 
@@ -71,7 +72,7 @@ export class RunReport {
   private describe(line: TaskLine): string {
     const progress = line.progress;
     const made = recordsOf(line);
-    const of = `/${line.task.target}`;
+    const of = line.task.target === undefined ? '' : `/${line.task.target}`;
     const state = line.result ? line.result.status : 'running';
     const rejected = progress?.rejected ?? 0;
     return `${line.task.name}: ${state} ${made}${of} records, ${rejected} rejected, ${lmCalls(progress)} LM calls`;
@@ -93,7 +94,8 @@ export class RunReport {
     const format = (row: readonly string[]): string => row.map((cell, column) => cell.padEnd(widths[column] as number)).join('  ');
     const reasons = this.lines
       .filter(({ result }) => result?.message && result.status !== 'completed')
-      .map(({ task, result }) => `${task.name}: ${result?.status}: ${result?.message}`);
+      // The reason may quote an endpoint: never with its user name and password.
+      .map(({ task, result }) => `${task.name}: ${result?.status}: ${redactUrl(result?.message ?? '')}`);
     return [format(header), format(widths.map((width) => '-'.repeat(width))), ...rows.map(format), ...reasons].join('\n');
   }
 }

@@ -1,10 +1,9 @@
-import { stat } from 'node:fs/promises';
-import { extname, isAbsolute, resolve } from 'node:path';
+import { extname } from 'node:path';
 import { ConfigError } from '../errors/config-error.ts';
-import { parseCsv } from './csv.ts';
-import { globFiles, hasGlobMagic } from './glob.ts';
-import { parseJson, parseJsonLines, toRecords } from './record-parsers.ts';
-import { parseYamlText, readTextFile } from './yaml-file.ts';
+import { DatastoreError } from '../errors/datastore-error.ts';
+import { openDataFile } from '../store/sources/open-data-file.ts';
+import { resolveDataPath } from '../store/sources/resolve-data-path.ts';
+import type { EntryReader } from '../store/sources/source-entry.ts';
 
 /** Where a data path comes from and how to resolve it. */
 export interface ReadDataFileOptions {
@@ -16,69 +15,61 @@ export interface ReadDataFileOptions {
   readonly file?: string | undefined;
   /** Dotted field that holds the pattern (`seed_datastore.data_path`), for error messages. */
   readonly field?: string | undefined;
-  /** Keep only glob matches ending in one of these (DGT's `data_formats`, e.g. `.jsonl`). */
+  /** Keep only glob matches ending in one of these (DGT's `data_formats`: `.jsonl` or `jsonl`). */
   readonly formats?: readonly string[] | undefined;
 }
 
-const recordFormats = new Set(['.jsonl', '.json', '.yaml', '.yml', '.csv']);
-const textFormats = new Set(['.txt', '.md']);
+const recordFormats = ['.jsonl', '.json', '.yaml', '.yml', '.csv'];
+const textFormats = ['.txt', '.md'];
 
 /**
- * Reads the data file(s) a path or glob names. `.jsonl`, `.json`, `.yaml`/`.yml` and `.csv` give records (a single
- * JSON or YAML object gives one record); `.txt` and `.md` give the whole text. Glob matches are read in sorted path
- * order and their records concatenated.
+ * Reads the data file(s) a path or glob names, whole, while a config is loaded (`include:`, seeds). `.jsonl`,
+ * `.json`, `.yaml`/`.yml` and `.csv` give records (a single JSON or YAML object gives one record; CSV with a header
+ * row and Python's default dialect); `.txt` and `.md` give the whole text. Glob matches are read in sorted path
+ * order and their records concatenated. The parsing is the record sources' (`lib/store/sources/`), which also
+ * stream Parquet and HuggingFace datasets for a run.
  *
- * @throws {ConfigError} when nothing matches (naming `file` and `field`), or a file is malformed (naming the data
- *   file and the line)
+ * ## Example
+ * ```ts
+ * await readDataFile('seeds/*.jsonl', { baseDir: '/work' }); // [{ q: 'a' }, { q: 'b' }]
+ * ```
+ *
+ * @throws {ConfigError} when nothing matches (naming `file` and `field`), the path is a folder or has another
+ *   extension, or a file is malformed (naming the data file and the line)
  */
 export async function readDataFile(pattern: string, options: ReadDataFileOptions): Promise<Record<string, unknown>[] | string> {
-  const paths = await matchDataFiles(pattern, options);
-  const contents = await Promise.all(paths.map((path) => readOne(path, options)));
+  const where = { file: options.file, field: options.field };
+  const resolved = await resolveDataPath(pattern, options);
+  if (resolved.kind === 'folder') {
+    throw new ConfigError(`\`${resolved.path}\` is a directory; give a data file or a glob (HuggingFace dataset directories are read by datastores only)`, where);
+  }
+  const entries = await Promise.all(resolved.paths.map((path) => openDataFile(path, { ...where, formats: [...recordFormats, ...textFormats] })));
+  const contents = await Promise.all(entries.map(({ path, read }) => (textFormats.includes(extname(path!).toLowerCase()) ? textOf(read) : recordsOf(read))));
   const texts = contents.filter((content) => typeof content === 'string');
   if (texts.length === 0) return (contents as Record<string, unknown>[][]).flat();
   if (contents.length === 1) return texts[0]!;
-  throw new ConfigError(`\`${pattern}\` matches ${contents.length} files including text files; a text file must be matched on its own`, {
-    file: options.file,
-    field: options.field,
-  });
+  throw new ConfigError(`\`${pattern}\` matches ${contents.length} files including text files; a text file must be matched on its own`, where);
 }
 
-async function matchDataFiles(pattern: string, options: ReadDataFileOptions): Promise<string[]> {
-  const dirs = [options.baseDir, ...(options.fallbackDir !== undefined && !isAbsolute(pattern) ? [options.fallbackDir] : [])];
-  for (const dir of dirs) {
-    const path = resolve(dir, pattern);
-    if (!hasGlobMagic(pattern) && (await isDirectory(path))) {
-      throw new ConfigError(`\`${path}\` is a directory; give a data file or a glob (HuggingFace dataset directories are not supported)`, {
-        file: options.file,
-        field: options.field,
-      });
-    }
-    const formats = options.formats;
-    const found = (await globFiles(pattern, dir)).filter((match) => formats === undefined || !hasGlobMagic(pattern) || formats.some((format) => match.endsWith(format)));
-    if (found.length > 0) return found;
-  }
-  const tried = dirs.map((dir) => `\`${resolve(dir, pattern)}\``).join(' or ');
-  throw new ConfigError(`no file matches ${tried}`, { file: options.file, field: options.field });
-}
-
-async function readOne(path: string, options: ReadDataFileOptions): Promise<Record<string, unknown>[] | string> {
-  const format = extname(path).toLowerCase();
-  if (!recordFormats.has(format) && !textFormats.has(format)) {
-    const supported = [...recordFormats, ...textFormats].join(', ');
-    throw new ConfigError(`unsupported data format \`${format || '(none)'}\` for \`${path}\` (supported: ${supported})`, { file: options.file, field: options.field });
-  }
-  const text = (await readTextFile(path)).replace(/^\uFEFF/, '');
-  if (textFormats.has(format)) return text;
-  if (format === '.csv') return parseCsv(text, path);
-  if (format === '.jsonl') return parseJsonLines(text, path);
-  const content = format === '.json' ? parseJson(text, path) : parseYamlText(text, path);
-  return toRecords(content, path);
-}
-
-async function isDirectory(path: string): Promise<boolean> {
+async function recordsOf(read: EntryReader): Promise<Record<string, unknown>[]> {
+  const records: Record<string, unknown>[] = [];
   try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
+    for await (const record of read(0)) records.push(record);
+  } catch (error) {
+    throw asConfigError(error);
   }
+  return records;
+}
+
+async function textOf(read: EntryReader): Promise<string> {
+  const [record] = await recordsOf(read);
+  return record!['text'] as string;
+}
+
+// Reading a config is not a run: a file that cannot be read is bad input.
+function asConfigError(error: unknown): unknown {
+  if (!DatastoreError.isInstance(error)) return error;
+  const code = error.code;
+  const message = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, expected a file' : `cannot read file (${code ?? 'unknown error'})`;
+  return new ConfigError(message, { file: error.path, cause: error.cause });
 }

@@ -2,12 +2,13 @@ import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors/config-error.ts';
+import type { RecordSource } from '../store/sources/record-source.ts';
 import { deepMerge } from './deep-merge.ts';
 import { dgtEnv, type Env, expandEnv } from './expand-env.ts';
 import { resolveIncludes } from './include.ts';
 import { type BuilderOverrideConfig, type JointConfig, loadJointConfig } from './joint-config.ts';
 import { isPlainObject } from './plain-object.ts';
-import { loadSeeds, loadTransformData } from './task-data.ts';
+import { loadSeeds, openTransformData } from './task-data.ts';
 import { findTaskFiles } from './task-paths.ts';
 import { type TaskSpec, taskSpecSchema } from './task-spec.ts';
 import { readYamlFile } from './yaml-file.ts';
@@ -17,11 +18,13 @@ import { zodIssueToConfigError } from './zod-issue.ts';
 export interface LoadedTask {
   /** Task file, or the joint config for a task defined only there. */
   readonly file: string | undefined;
+  /** Where the task sits in `file` when that is the joint config (`tasks.<name>`). */
+  readonly fieldPrefix?: string | undefined;
   readonly spec: TaskSpec;
   /** Inline `seed_examples` followed by `seed_datastore` records; undefined when the task has neither. */
   readonly seeds: readonly Record<string, unknown>[] | undefined;
-  /** Transformation input (`data`), read when it is a datastore. */
-  readonly data: readonly Record<string, unknown>[] | undefined;
+  /** Transformation input (`data`): the inline list, or its datastore opened for reading. */
+  readonly data: readonly Record<string, unknown>[] | RecordSource | undefined;
 }
 
 /** Options of {@link loadTasks}. */
@@ -113,8 +116,8 @@ async function loadTask(source: TaskSource, cwd: string, taskSchema: LoadTasksOp
   if (!parsed.success) throw zodIssueToConfigError(parsed.error, source.file, { fieldPrefix: source.fieldPrefix });
   const spec = parsed.data as TaskSpec;
   const context = { file: source.file, cwd, fieldPrefix: source.fieldPrefix };
-  const [seeds, data] = await Promise.all([loadSeeds(spec, context), loadTransformData(spec, context)]);
-  return { file: source.file, spec, seeds, data };
+  const [seeds, data] = await Promise.all([loadSeeds(spec, context), openTransformData(spec, context)]);
+  return { file: source.file, fieldPrefix: source.fieldPrefix, spec, seeds, data };
 }
 
 // DGT reads `task_files` relative to the working directory; a path missing there is tried next to the config.

@@ -1,6 +1,6 @@
-import { ConfigError } from '../errors/config-error.ts';
-import { readDataFile } from './data-file.ts';
-import type { DatastoreConfig, TaskSpec } from './task-spec.ts';
+import type { DataPoint } from '../record.ts';
+import { type RecordSource, openRecordSource } from '../store/sources/record-source.ts';
+import type { TaskSpec } from './task-spec.ts';
 
 type DataRecord = Record<string, unknown>;
 
@@ -14,29 +14,28 @@ export interface TaskDataContext {
   readonly fieldPrefix?: string | undefined;
 }
 
-/** Seeds of a generation task: inline `seed_examples`, then the records at `seed_datastore.data_path`. */
+/**
+ * Seeds of a generation task: inline `seed_examples`, then the records of `seed_datastore` (its inline `data`, then
+ * what `data_path` names). Seeds are few and a task loops over them, so they are read into memory.
+ */
 export async function loadSeeds(spec: TaskSpec, context: TaskDataContext): Promise<DataRecord[] | undefined> {
   const store = spec.seed_datastore;
-  if (spec.seed_examples === undefined && store?.data_path === undefined) return undefined;
-  const fromStore = store?.data_path === undefined ? [] : await readRecords(store, 'seed_datastore.data_path', context);
-  return [...(spec.seed_examples ?? []), ...fromStore];
+  if (spec.seed_examples === undefined && store?.data_path === undefined && store?.data === undefined) return undefined;
+  const seeds: DataRecord[] = [...(spec.seed_examples ?? [])];
+  if (store) {
+    const source = await openRecordSource(store, { baseDir: context.cwd, file: context.file, field: field('seed_datastore', context) });
+    for await (const { record } of source.rows()) seeds.push(record as DataRecord);
+  }
+  return seeds;
 }
 
-/** Input of a transformation task: the inline `data` list, or the records its datastore's `data_path` names. */
-export async function loadTransformData(spec: TaskSpec, context: TaskDataContext): Promise<DataRecord[] | undefined> {
+/**
+ * Input of a transformation task: the inline `data` list, or its datastore, opened now (so a bad path fails before
+ * the run) and read lazily while the task runs.
+ */
+export async function openTransformData(spec: TaskSpec, context: TaskDataContext): Promise<readonly DataPoint[] | readonly DataRecord[] | RecordSource | undefined> {
   if (spec.data === undefined || Array.isArray(spec.data)) return spec.data;
-  if (spec.data.data_path === undefined) {
-    throw new ConfigError('missing required field: a `data` datastore needs `data_path`', { file: context.file, field: field('data.data_path', context) });
-  }
-  return readRecords(spec.data, 'data.data_path', context);
-}
-
-async function readRecords(store: DatastoreConfig, name: string, context: TaskDataContext): Promise<DataRecord[]> {
-  const content = await readDataFile(store.data_path!, { baseDir: context.cwd, file: context.file, field: field(name, context), formats: store.data_formats });
-  if (typeof content === 'string') {
-    throw new ConfigError('expected records (.jsonl, .json, .yaml, .csv) but the path names a text file', { file: context.file, field: field(name, context) });
-  }
-  return content;
+  return openRecordSource(spec.data, { baseDir: context.cwd, file: context.file, field: field('data', context) });
 }
 
 function field(name: string, context: TaskDataContext): string {

@@ -1,22 +1,19 @@
 import { z } from 'zod';
+import { dataloaderConfigSchema, datastoreConfigSchema, sourceDatastoreSchema } from './datastore-spec.ts';
 
 const record = z.record(z.string(), z.unknown());
 
-/** DGT's `default` datastore: local files, read from `data_path`, written as JSONL under `output_dir`. */
-export const datastoreConfigSchema = z.strictObject({
-  type: z.literal('default').default('default'),
-  /** File or glob to read (`${DGT_DATA_DIR}/…`); `**` globs are concatenated in sorted path order. */
-  data_path: z.string().optional(),
-  /** Extensions kept when `data_path` is a glob, e.g. `['.jsonl']`. */
-  data_formats: z.array(z.string()).optional(),
-  output_data_format: z.literal('jsonl').optional(),
-  output_dir: z.string().optional(),
-  store_name: z.string().optional(),
-  restart: z.boolean().optional(),
-});
+export type { DatastoreConfig } from './datastore-spec.ts';
 
-/** A datastore config after parsing (`type` filled in). */
-export type DatastoreConfig = z.output<typeof datastoreConfigSchema>;
+/** DGT's formatters: `formatters/native` (`{{field}}` replaced by the value) and `formatters/template` (Jinja). */
+export const formatterConfigSchema = z.strictObject({
+  type: z.enum(['formatters/native', 'formatters/template'], {
+    error: (issue) => `unknown formatter \`${String(issue.input)}\` (known: formatters/native, formatters/template)`,
+  }),
+  /** A string (the formatted record is `{ text }`) or a mapping of output fields to strings. */
+  format: z.union([z.string(), z.record(z.string(), z.string())]),
+});
+export type FormatterConfig = z.output<typeof formatterConfigSchema>;
 
 /** Per-task run settings (DGT's `TaskRunnerConfig`); CLI flags override them. Defaults are applied by the runner. */
 export const runnerConfigSchema = z.strictObject({
@@ -27,6 +24,8 @@ export const runnerConfigSchema = z.strictObject({
   restart_generation: z.boolean().optional(),
   transform_batch_size: z.int().min(1).optional(),
   save_formatted_output: z.boolean().optional(),
+  /** The run's seed: every random draw is a function of it and the input, so a rerun repeats them. */
+  seed: z.int().min(0).max(2 ** 32 - 1).optional(),
 });
 
 /** A task's `runner_config` after parsing. */
@@ -43,12 +42,23 @@ const taskSpecShape = {
   /** Inline seeds for a generation task. */
   seed_examples: z.array(record).optional(),
   /** Seeds read from files; concatenated after `seed_examples`. */
-  seed_datastore: datastoreConfigSchema.optional(),
+  seed_datastore: sourceDatastoreSchema.optional(),
   /** Input of a transformation task: inline records or a datastore to read. */
-  data: z.union([z.array(record), datastoreConfigSchema]).optional(),
+  data: z.union([z.array(record), sourceDatastoreSchema]).optional(),
+  /** How `seed_datastore` or `data` is walked: DGT's `default` (with `fields`, `loop_over`) or `simple` loader. */
+  dataloader: z.preprocess(
+    (value) => (value !== null && typeof value === 'object' && !Array.isArray(value) && !('type' in value) ? { ...value, type: 'default' } : value),
+    dataloaderConfigSchema,
+  ).optional(),
   runner_config: runnerConfigSchema.optional(),
   /** Base config of the task's output stores. */
   datastore: datastoreConfigSchema.optional(),
+  /** Where `final_data` goes (DGT): by default the `datastore`'s place and format. */
+  final_datastore: datastoreConfigSchema.optional(),
+  /** Where `formatted_data` goes (with `runner_config.save_formatted_output` and a `formatter`). */
+  formatted_datastore: datastoreConfigSchema.optional(),
+  /** Turns each final record into a training example for `formatted_data`. */
+  formatter: formatterConfigSchema.optional(),
   /** Output sub-path; defaults to the task name. */
   store_name: z.string().optional(),
   metadata: record.optional(),

@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument, type Tags } from 'yaml';
 import { ConfigError } from '../errors/config-error.ts';
 
+/** How far a document's aliases may expand (the yaml package's `maxAliasCount` measure): a guard against alias bombs. */
+const maxAliasCount = 10_000;
+
 const timestampTag = 'tag:yaml.org,2002:timestamp';
 const boolTag = 'tag:yaml.org,2002:bool';
 
@@ -18,7 +21,8 @@ function asPyYamlBool(tag: Tags[number]): Tags[number] {
  * Reads and parses one YAML file the way DGT's PyYAML does (YAML 1.1: `yes`/`no` booleans, `<<` merge keys), except
  * that dates stay strings.
  *
- * @throws {ConfigError} when the file is missing, or its YAML is malformed (the message gives line and column)
+ * @throws {ConfigError} when the file is missing, or its YAML is malformed (the message gives line and column) or
+ * expands too many aliases (an alias bomb)
  */
 export async function readYamlFile(path: string): Promise<unknown> {
   return parseYamlText(await readTextFile(path), path);
@@ -38,7 +42,20 @@ export function parseYamlText(text: string, file: string): unknown {
     const hint = problem.code === 'TAG_RESOLVE_FAILED' ? ' (DGT `!function` tags import Python code and are not supported)' : '';
     throw new ConfigError(`invalid YAML at ${where}: ${firstLine(problem.message)}${hint}`, { file, cause: problem });
   }
-  return document.toJS({ maxAliasCount: 10_000 });
+  try {
+    return document.toJS({ maxAliasCount });
+  } catch (error) {
+    // The yaml package refuses to expand an alias bomb ("billion laughs") with a bare ReferenceError.
+    if (error instanceof ReferenceError && /alias count/i.test(error.message)) {
+      throw new ConfigError(
+        `the YAML uses too many aliases, likely an alias bomb ("billion laughs"): its \`*alias\` references expand past the limit of ${maxAliasCount}; ` +
+          'write the repeated data out, or reference it less',
+        { file, cause: error },
+      );
+    }
+    if (error instanceof ReferenceError) throw new ConfigError(`invalid YAML: ${firstLine(error.message)}`, { file, cause: error });
+    throw error;
+  }
 }
 
 /** Reads a UTF-8 text file; a missing file is a ConfigError "file not found". */

@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { ConfigError } from '../errors/config-error.ts';
 import { parseConfig } from '../parse-config.ts';
+import { openDatabase } from '../sqlite.ts';
 import type { ModelResult } from './language-model.ts';
 import type { ResponseCache } from './response-cache.ts';
 
@@ -16,10 +16,6 @@ export interface SqliteCacheOptions {
 }
 
 const optionsSchema = z.object({ memoryEntries: z.number().int().min(0).default(10_000) });
-
-// Loaded on first use: only runs with an `lm_cache` pay for the native addon.
-const require = createRequire(import.meta.url);
-let sqlite: typeof Database | undefined;
 
 /** How long a write waits for another process's write to finish before failing with SQLITE_BUSY. */
 const busyTimeoutMs = 5_000;
@@ -38,8 +34,7 @@ export function openSqliteCache(path: string, options: SqliteCacheOptions = {}):
   let upsert: Database.Statement<[string, string, number]>;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    sqlite ??= require('better-sqlite3') as typeof Database;
-    database = new sqlite(path, { timeout: busyTimeoutMs });
+    database = openDatabase(path, { timeout: busyTimeoutMs });
     // Reading the journal mode is the first read of the file: a file that is not SQLite fails here.
     database.pragma('journal_mode = WAL');
     // In WAL mode, NORMAL syncs at checkpoints only: a crash may lose the last answers, never corrupt the file.

@@ -1,43 +1,75 @@
-import type { DataPoint, Fields } from '../record.ts';
-import type { TaskStore } from '../store/task-store.ts';
-import { SeedLoader, asSeed } from './task-inputs.ts';
+import stableStringify from 'fast-json-stable-stringify';
+import { hash32, hashHex, seededRandom } from '../random.ts';
+import type { DataPoint } from '../record.ts';
+import type { Ledger } from '../store/task-ledger.ts';
+import { remapFields } from '../store/remap-fields.ts';
+import { MachinePool } from './machine-pool.ts';
+import { type GenerationInput, asSeed } from './task-inputs.ts';
 import type { ParsedTaskOptions } from './task-options.ts';
+import { TransformationInputs } from './transformation-inputs.ts';
 
-/** Where a task's inputs come from, and how many may be in flight. */
+/** An input ready to issue. */
+export interface PlannedInput {
+  readonly sequence: number;
+  /** What the input is (its seed draw, its data row): the ledger hashes it into the input's id. */
+  readonly key: string;
+  /** The input record, once its id is known. */
+  make(id: string): object;
+}
+
+/** Where a task's inputs come from, in sequence order, skipping those an earlier run settled. */
 export interface InputPlan {
-  /** The seed loader of a generation task; its position is saved when the task ends. */
-  readonly loader?: SeedLoader;
-  /** Next input, or undefined once the input is exhausted (transformation). */
-  next(): object | undefined;
-  /** How many more inputs may start now, given the records accepted so far and the inputs in flight. */
-  room(acceptedSoFar: number, inFlight: number): number;
+  /** The next input; `'wait'` when it cannot be issued yet (a row still being read, a straggler); undefined once the input is used up. */
+  next(): PlannedInput | 'wait' | undefined;
+  /** An input's records were committed or restored (generation mixes them into later batches). */
+  settled(sequence: number, id: string, records: readonly DataPoint[]): void;
+  /** DGT's dataloader position of the input `sequence`, saved with each commit. */
+  positionOf(sequence: number): unknown;
+  /** Stops reading ahead. */
+  close(): void;
 }
 
 /**
- * Prepares a task's inputs from its files, with the records an earlier run made (replayed through the
- * pipeline before any input, so stateful blocks rebuild their state). A transformation starts over (DGT: an M→N pass cannot resume
- * safely). A generation task resumes unless told to restart: its records and seed position come back from
- * disk, and it never starts more inputs than the records it still needs.
+ * Plans a task's inputs. A generation task draws seed batches by sequence number (the batch of input `s` starts at
+ * seed `s × seed_batch_size`, looping) and mixes in machine-made records from a `MachinePool`; with a run seed it
+ * waits, when needed, until every input more than two rounds of `concurrency` back has settled, so each batch is
+ * the same on every run. A transformation streams its data rows (`TransformationInputs`).
+ *
+ * @param wake called when an input that was `'wait'` may be ready (a row arrived)
  */
-export async function planInputs(options: ParsedTaskOptions, store: TaskStore): Promise<{ readonly restored: DataPoint[]; readonly plan: InputPlan }> {
-  if (options.kind === 'transformation') {
-    await store.clear();
-    let index = 0;
-    const plan: InputPlan = {
-      next: () => (index < options.data.length ? asSeed(options.name, options.data[index++] as Fields) : undefined),
-      room: (_acceptedSoFar, inFlight) => options.concurrency - inFlight,
-    };
-    return { restored: [], plan };
-  }
-  if (options.restart) await store.clear();
-  const [restored, position] = options.restart ? [[] as DataPoint[], 0] : await Promise.all([store.readData(), store.readSeedPosition()]);
-  const seeds = options.seeds.map((seed) => asSeed(options.name, seed));
-  const loader = new SeedLoader(options.name, seeds, options.seedBatchSize ?? Math.min(100, seeds.length), options.machineBatchSize, position, options.random);
-  const target = options.numOutputsToGenerate;
-  const plan: InputPlan = {
-    loader,
-    next: () => loader.next(),
-    room: (acceptedSoFar, inFlight) => Math.min(options.concurrency - inFlight, target - acceptedSoFar - inFlight),
+export function planInputs(options: ParsedTaskOptions, ledger: Ledger, runSeed: number, wake: () => void): InputPlan {
+  const remap = options.fields === undefined ? undefined : remapFields(options.fields);
+  if (options.kind === 'transformation') return new TransformationInputs(options, ledger, remap, wake);
+  const seeds = options.seeds.map((seed) => asSeed(options.name, remap ? remap(seed) : seed));
+  const batchSize = options.seedBatchSize ?? Math.min(100, seeds.length);
+  const fingerprint = hashHex(stableStringify(seeds));
+  const pool = options.machineBatchSize > 0 ? new MachinePool(runSeed) : undefined;
+  const lag = 2 * options.concurrency;
+  const waits = options.seed !== undefined;
+  let sequence = ledger.summary.settledBelow;
+  return {
+    next() {
+      while (ledger.isSettled(sequence)) sequence += 1;
+      const first = sequence * batchSize;
+      if (!options.loopOver && first >= seeds.length) return undefined;
+      if (pool && waits && ledger.settledBelow < sequence - lag) return 'wait';
+      pool?.raiseLine(sequence - lag);
+      const planned = sequence;
+      sequence += 1;
+      const count = options.loopOver ? batchSize : Math.min(batchSize, seeds.length - first);
+      const drawn = Array.from({ length: count }, (_, index) => seeds[(first + index) % seeds.length]!);
+      return {
+        sequence: planned,
+        key: `${fingerprint}:${batchSize}:${first % seeds.length}`,
+        make: (id): GenerationInput => {
+          const seed = hash32(runSeed, id);
+          const machine = pool?.draw(options.machineBatchSize, seededRandom(seed)) ?? [];
+          return { task_name: options.name, is_seed: false, examples: [...drawn, ...machine], seed };
+        },
+      };
+    },
+    settled: (settledSequence, id, records) => pool?.add(settledSequence, id, records),
+    positionOf: (at) => ({ iter_index: 0, row_index: (at * batchSize) % seeds.length }),
+    close: () => undefined,
   };
-  return { restored, plan };
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { zodIssueToConfigError } from '../config/zod-issue.ts';
 import { ConfigError } from '../errors/config-error.ts';
+import { hasUrlUserinfo } from '../redact-url.ts';
 import { Engine } from '../model/engine.ts';
 import type { GenerationParams, LanguageModel } from '../model/language-model.ts';
 import type { ResponseCache } from '../model/response-cache.ts';
@@ -18,6 +19,19 @@ import { createWatsonx, watsonxMaxConcurrency } from '../providers/watsonx/watso
 /** DGT block types that name a language model engine. */
 export const engineTypes = ['openai', 'vllm-remote', 'azure-openai', 'anthropic', 'watsonx', 'ollama', 'vllm-server', 'llama-cpp', 'simulated'] as const;
 
+/**
+ * An endpoint URL without a user name or password: those would be printed wherever the endpoint is (and undici
+ * refuses them anyway). The message never quotes the URL.
+ */
+const endpointSchema = z
+  .string()
+  .url()
+  .refine((url) => !hasUrlUserinfo(url), {
+    message:
+      'the URL holds a user name or password: credentials belong in `api_key` or the engine\'s key variable ' +
+      '(OPENAI_API_KEY, ANTHROPIC_API_KEY, AZURE_OPENAI_API_KEY or WATSONX_API_KEY), not in the URL',
+  });
+
 const stopSchema = z.union([z.string(), z.array(z.string())]).transform((value) => (typeof value === 'string' ? [value] : value));
 
 /**
@@ -27,7 +41,7 @@ const stopSchema = z.union([z.string(), z.array(z.string())]).transform((value) 
 const commonFields = {
   name: z.string().min(1),
   model_id_or_path: z.string().min(1),
-  base_url: z.string().url().optional(),
+  base_url: endpointSchema.optional(),
   api_key: z.string().optional(),
   call_limit: z.number().int().min(1).default(10),
   batch_size: z.number().int().min(1).optional(),
@@ -65,7 +79,7 @@ const lmBlockSchema = z.strictObject({
   num_ctx: z.number().int().min(1).optional(),
   api_version: z.string().min(1).optional(),
   project_id: z.string().min(1).optional(),
-  iam_url: z.string().url().optional(),
+  iam_url: endpointSchema.optional(),
   command: z.union([z.string().min(1).transform((line) => line.split(/\s+/)), z.array(z.string()).min(1)]).optional(),
   host: z.string().min(1).optional(),
   port: z.number().int().min(1).max(65535).optional(),

@@ -1,4 +1,4 @@
-import { loadBuilderSpec, mergeBuilderSpec } from '../config/builder-spec.ts';
+import { type BuilderSpec, loadBuilderSpec, mergeBuilderSpec } from '../config/builder-spec.ts';
 import { dgtEnv } from '../config/expand-env.ts';
 import { loadTasks } from '../config/load-tasks.ts';
 import { readYamlFile } from '../config/yaml-file.ts';
@@ -11,7 +11,8 @@ import type { ResponseCache } from '../model/response-cache.ts';
 import { openSqliteCache } from '../model/sqlite-cache.ts';
 import type { EngineDefaults } from './lm-block.ts';
 import { hasCostBudget, hasTokenBudget } from './stop-criteria.ts';
-import { Task } from './task.ts';
+import { Task, type TaskOptions } from './task.ts';
+import { ledgerKindOf, taskOutputs } from './task-outputs.ts';
 
 /** Settings that apply to every task of a run (the CLI's flags). */
 export interface RunSettings {
@@ -20,8 +21,10 @@ export interface RunSettings {
   readonly configPath?: string | undefined;
   /** Overrides `runner_config.num_outputs_to_generate` of every generation task. */
   readonly numOutputsToGenerate?: number | undefined;
-  /** Starts every generation task over (transformation tasks always start over). */
+  /** Starts every task over instead of resuming (DGT's `--restart`). */
   readonly restart?: boolean | undefined;
+  /** The run's seed for every task (`--seed`): reruns repeat every random draw. Overrides `runner_config.seed`. */
+  readonly seed?: number | undefined;
   /** Overrides `runner_config.output_dir` of every task. */
   readonly outputDir?: string | undefined;
   readonly buildId?: string | undefined;
@@ -91,7 +94,7 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
     ...(settings.tokenBudget ? [hasTokenBudget(settings.tokenBudget)] : []),
     ...(settings.costBudget ? [hasCostBudget(settings.costBudget)] : []),
   ];
-  const builders = new Map<string, { definition: BuilderDefinition; blocks: ResolvedBlocks }>();
+  const builders = new Map<string, { definition: BuilderDefinition; blocks: ResolvedBlocks; builderSpec: BuilderSpec }>();
   const builderFor = async (dataBuilder: string, file: string | undefined) => {
     const definition = findBuilder(dataBuilder, file);
     const known = builders.get(definition.name);
@@ -106,32 +109,53 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
         ? { file: settings.configPath, field: `databuilders.${definition.name}.blocks.${overridden}` }
         : { file: definition.yamlPath, field: `blocks.${index}` };
     };
-    const entry = { definition, blocks: resolveBlocks(spec, locate, defaults) };
+    const entry = { definition, blocks: resolveBlocks(spec, locate, defaults), builderSpec: spec };
     builders.set(definition.name, entry);
     return entry;
   };
 
   const tasks: Task[] = [];
-  for (const { file, spec, seeds, data } of loaded) {
-    const { definition, blocks } = await builderFor(spec.data_builder, file);
+  for (const { file, spec, seeds, data, fieldPrefix } of loaded) {
+    const { definition, blocks, builderSpec } = await builderFor(spec.data_builder, file);
     const runner = spec.runner_config ?? {};
+    const datastore = spec.datastore;
     // A task keeps as many inputs in flight as its busiest LM block may serve at once.
     const concurrency = Math.max(1, ...[...blocks.engines.values()].map((engine) => engine.callLimit));
+    const outputDir = settings.outputDir ?? runner.output_dir ?? datastore?.output_dir ?? env['DGT_OUTPUT_DIR'] ?? 'output';
+    // DGT's `store_name` moves the task's folder; records keep the task name.
+    const storeName = spec.store_name ?? datastore?.store_name;
+    const loader = spec.dataloader;
+    const seed = settings.seed ?? runner.seed;
     const common = {
       name: spec.task_name,
-      // DGT's `store_name` moves the task's folder; records keep the task name.
-      ...(spec.store_name ? { storeName: spec.store_name } : {}),
-      outputDir: settings.outputDir ?? runner.output_dir ?? spec.datastore?.output_dir ?? env['DGT_OUTPUT_DIR'] ?? 'output',
+      ...(storeName ? { storeName } : {}),
+      outputDir,
       concurrency,
       buildId: settings.buildId ?? 'exp',
       stopWhen: budgets,
+      restart: settings.restart ?? runner.restart_generation ?? datastore?.restart ?? false,
+      ...(seed === undefined ? {} : { seed }),
+      ledger: ledgerKindOf(datastore),
+      outputs: taskOutputs(spec, { outputDir, storeName: storeName ?? spec.task_name, file, fieldPrefix }),
+      ...(loader?.type === 'default' && loader.fields ? { fields: loader.fields } : {}),
+      ...(loader?.loop_over === undefined ? (loader?.type === 'simple' ? { loopOver: true } : {}) : { loopOver: loader.loop_over }),
+      card: { databuilder_name: definition.name, task_spec: spec, databuilder_spec: builderSpec },
+    };
+    const make = (options: TaskOptions): Task => {
+      try {
+        return new Task(options);
+      } catch (error) {
+        // A name that would put the task's folder outside its output folder: say which file.
+        if (ConfigError.isInstance(error) && error.file === undefined) throw new ConfigError(error.message, { file, field: error.field, cause: error });
+        throw error;
+      }
     };
     if (definition.kind === 'generation') {
       if (!seeds || seeds.length === 0) {
         throw new ConfigError('a generation task needs `seed_examples` or a `seed_datastore`', { file, field: 'seed_examples' });
       }
       tasks.push(
-        new Task({
+        make({
           ...common,
           kind: 'generation',
           builder: definition.create(blocks),
@@ -139,12 +163,11 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
           numOutputsToGenerate: settings.numOutputsToGenerate ?? runner.num_outputs_to_generate ?? 2,
           ...(runner.seed_batch_size ? { seedBatchSize: runner.seed_batch_size } : {}),
           machineBatchSize: runner.machine_batch_size ?? 10,
-          restart: settings.restart ?? runner.restart_generation ?? false,
         }),
       );
     } else {
       if (!data) throw new ConfigError('a transformation task needs `data`', { file, field: 'data' });
-      tasks.push(new Task({ ...common, kind: 'transformation', builder: definition.create(blocks), data }));
+      tasks.push(make({ ...common, kind: 'transformation', builder: definition.create(blocks), data }));
     }
   }
   const engines = [...builders.entries()].flatMap(([builder, { blocks }]) =>

@@ -1,23 +1,42 @@
-import { type OperatorFunction, type SchedulerLike, asyncScheduler } from 'rxjs';
+import { type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
+import { type OutputFormat, outputFormats } from '../config/datastore-spec.ts';
 import { parseConfig } from '../parse-config.ts';
 import type { DataPoint, Fields, Outcome } from '../record.ts';
-import type { TaskResult } from '../store/task-store.ts';
+import { functionSchema, randomSchema, schedulerSchema } from '../schemas.ts';
+import type { RecordSource } from '../store/sources/record-source.ts';
+import type { TaskResult } from '../store/task-result.ts';
+import type { CsvDialect } from '../store/targets/write-csv-file.ts';
 import type { StopCriterion } from './stop-criteria.ts';
 import type { GenerationInput } from './task-inputs.ts';
 import type { TaskProgress } from './task-progress.ts';
+import type { LogEntry } from '../store/task-files.ts';
 
 /**
- * A databuilder's pipeline, as a task runs it. The contract: **one outcome per input**, in any order. A
- * block that refuses a record rejects it (the rejection is kept in `blocks/<block>.jsonl`); it never drops
- * it, as RxJS `filter` would: a task counts its inputs in flight by their outcomes. A builder may carry the
- * number of inputs it can serve at once (its LM block's `call_limit`), which a task uses by default.
+ * A databuilder's pipeline, as a task runs it. The contract: every input ends in outcomes whose shares add up to
+ * one, in any order: one outcome per input (the usual case), or several made with `fanOut`. A block that refuses a
+ * record rejects it (the rejection is kept in `blocks/<block>.jsonl`); it never drops it, as RxJS `filter` would: a
+ * task settles an input only once all its outcomes are in. A builder may carry the number of inputs it can serve at
+ * once (its LM block's `call_limit`), which a task uses by default.
  */
 export type Builder<In> = OperatorFunction<Outcome<In>, Outcome<DataPoint>> & { readonly concurrency?: number };
 
 /** Gives a builder pipe the concurrency its LM block can serve, for tasks to use by default. */
 export function withConcurrency<In>(builder: OperatorFunction<Outcome<In>, Outcome<DataPoint>>, concurrency: number): Builder<In> {
   return Object.assign(builder, { concurrency });
+}
+
+/** A file written from a task's records when it ends (DGT's `final_datastore`, a `multi_target` secondary). */
+export interface TaskOutput {
+  /** The file: absolute, or relative to the task's folder. */
+  readonly path: string;
+  readonly format: OutputFormat;
+  /** Python `csv` dialect of a `csv` file. */
+  readonly csv?: CsvDialect | undefined;
+  /** Turns each record into the one written (a formatter). @default the record as it is */
+  readonly transform?: ((record: DataPoint) => Fields) | undefined;
+  /** A failure is logged and the task goes on (a `multi_target` secondary); otherwise it fails the task. @default false */
+  readonly optional?: boolean | undefined;
 }
 
 interface CommonOptions {
@@ -37,6 +56,22 @@ interface CommonOptions {
   readonly failureRateAfter?: number;
   /** Experiment id written to `task_results.jsonl` (DGT's `--build-id`). @default 'exp' */
   readonly buildId?: string;
+  /** Start over instead of resuming from the task's folder (DGT's `--restart`). @default false */
+  readonly restart?: boolean;
+  /**
+   * The run's seed (DGT's `--seed`, `runner_config.seed`): every random draw (in-context examples, machine-made
+   * examples mixed in, the `simulated` engine's answers through its prompts) is a function of it and the input id,
+   * so a rerun repeats them whatever the timing. @default a random seed per run, and draws that follow the timing
+   */
+  readonly seed?: number;
+  /** Where the task keeps its records and bookkeeping: DGT's JSONL files, or one SQLite file (`data.sqlite`). @default 'jsonl' */
+  readonly ledger?: 'jsonl' | 'sqlite';
+  /** Files written from the records when the task ends, and on every later run. @default `final_data.jsonl` (`final_data.sqlite` with the `sqlite` ledger) */
+  readonly outputs?: readonly TaskOutput[];
+  /** DGT's dataloader `fields`: each input row remapped (`{"*": "*", "meta.lang": "language"}`). @default every field as it is */
+  readonly fields?: Readonly<Record<string, string>>;
+  /** What ran, for `task_card.jsonl`: the builder's name and the task and builder specs as loaded. */
+  readonly card?: { readonly databuilder_name?: string; readonly task_spec?: unknown; readonly databuilder_spec?: unknown };
   readonly scheduler?: SchedulerLike;
   readonly random?: () => number;
 }
@@ -53,18 +88,20 @@ export interface GenerationTaskOptions extends CommonOptions {
   readonly seedBatchSize?: number;
   /** Machine-made records mixed into each batch. @default 10 */
   readonly machineBatchSize?: number;
-  /** Start over instead of resuming from the files of an earlier run. @default false */
-  readonly restart?: boolean;
-  /** Stop after this many attempts in a row without a new record (DGT's `max_stalled_attempts`). @default 100 */
+  /** Stop after this many inputs in a row without a new record (DGT's `max_stalled_attempts`). @default 100 */
   readonly maxStalledAttempts?: number;
+  /** Start the seeds over once they are used (DGT's dataloader `loop_over`); without it the task ends with them. @default true */
+  readonly loopOver?: boolean;
 }
 
-/** A transformation task: one pass over its input records. Always starts over, as in DGT. */
+/** A transformation task: one pass over its input records; a rerun resumes where the last one stopped. */
 export interface TransformationTaskOptions extends CommonOptions {
   readonly kind: 'transformation';
   readonly builder: Builder<DataPoint>;
-  /** The records to transform (DGT's `data`). */
-  readonly data: readonly Fields[];
+  /** The records to transform (DGT's `data`): a list, or a source read lazily (a datastore). */
+  readonly data: readonly Fields[] | RecordSource;
+  /** Start over at the end of the input (DGT's dataloader `loop_over`): the task then ends only on a stop criterion. @default false */
+  readonly loopOver?: boolean;
 }
 
 export type TaskOptions = GenerationTaskOptions | TransformationTaskOptions;
@@ -72,8 +109,20 @@ export type TaskOptions = GenerationTaskOptions | TransformationTaskOptions;
 /** Hooks a caller (the CLI) uses to watch a run. */
 export interface RunHooks {
   onProgress?(progress: TaskProgress): void;
+  /** A line the task wrote to its `logs.jsonl`: a resume, a repair after a crash, a failed secondary output. */
+  onLog?(entry: LogEntry): void;
   onEnd?(result: TaskResult, progress: TaskProgress): void;
 }
+
+const outputSchema = z.strictObject({
+  path: z.string().min(1),
+  format: z.enum(outputFormats),
+  csv: z.custom<CsvDialect>((value) => typeof value === 'object' && value !== null).optional(),
+  transform: functionSchema<(record: DataPoint) => Fields>().optional(),
+  optional: z.boolean().optional(),
+});
+
+const isRecordSource = (value: unknown): value is RecordSource => typeof (value as RecordSource | undefined)?.rows === 'function';
 
 const commonShape = {
   name: z.string().min(1),
@@ -84,8 +133,14 @@ const commonShape = {
   maxFailureRate: z.number().gt(0).max(1).default(0.5),
   failureRateAfter: z.number().int().min(1).default(20),
   buildId: z.string().min(1).default('exp'),
-  scheduler: z.custom<SchedulerLike>((value) => typeof (value as SchedulerLike)?.now === 'function').default(asyncScheduler),
-  random: z.custom<() => number>((value) => typeof value === 'function').default(() => Math.random),
+  restart: z.boolean().default(false),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  ledger: z.enum(['jsonl', 'sqlite']).default('jsonl'),
+  outputs: z.array(outputSchema).optional(),
+  fields: z.record(z.string().min(1), z.string().min(1)).optional(),
+  card: z.object({ databuilder_name: z.string().optional(), task_spec: z.unknown(), databuilder_spec: z.unknown() }).optional(),
+  scheduler: schedulerSchema,
+  random: randomSchema,
   builder: z.custom<Builder<never>>((value) => typeof value === 'function', 'expected an operator (a builder pipe)'),
 };
 export const taskOptionsSchema = z.discriminatedUnion('kind', [
@@ -96,17 +151,28 @@ export const taskOptionsSchema = z.discriminatedUnion('kind', [
     numOutputsToGenerate: z.number().int().min(1).default(2),
     seedBatchSize: z.number().int().min(1).optional(),
     machineBatchSize: z.number().int().min(0).default(10),
-    restart: z.boolean().default(false),
     maxStalledAttempts: z.number().int().min(1).default(100),
+    loopOver: z.boolean().default(true),
   }),
-  z.object({ ...commonShape, kind: z.literal('transformation'), data: z.array(z.record(z.string(), z.unknown())) }),
+  z.object({
+    ...commonShape,
+    kind: z.literal('transformation'),
+    data: z.union([z.array(z.record(z.string(), z.unknown())), z.custom<RecordSource>(isRecordSource, 'expected a list of records or a record source')]),
+    loopOver: z.boolean().default(false),
+  }),
 ]);
-/** Task options after parsing, with the concurrency resolved. */
-export type ParsedTaskOptions = z.output<typeof taskOptionsSchema> & { readonly concurrency: number };
 
-/** Parses task options eagerly (R3) and resolves the concurrency: given, else the builder's, else 10. */
+type Parsed = z.output<typeof taskOptionsSchema>;
+/** Task options after parsing, with the concurrency and the outputs resolved. */
+export type ParsedTaskOptions = Parsed & { readonly concurrency: number; readonly outputs: readonly TaskOutput[] };
+
+/** Parses task options eagerly (R3), resolving the concurrency (given, else the builder's, else 10) and the default output. */
 export function parseTaskOptions(options: TaskOptions): ParsedTaskOptions {
   const parsed = parseConfig('createTask', taskOptionsSchema, options);
-  return { ...parsed, concurrency: parsed.concurrency ?? (options.builder as Builder<never>).concurrency ?? 10 };
+  const format = parsed.ledger === 'sqlite' ? 'sqlite' : 'jsonl';
+  return {
+    ...parsed,
+    concurrency: parsed.concurrency ?? (options.builder as Builder<never>).concurrency ?? 10,
+    outputs: parsed.outputs ?? [{ path: `final_data.${format}`, format }],
+  };
 }
-

@@ -1,5 +1,6 @@
 import { addUsage, noUsage } from '../outcome.ts';
 import type { Outcome, Usage } from '../record.ts';
+import type { Settlement } from '../store/ledger.ts';
 
 /** What a task has done so far: the state every stop criterion reads. */
 export interface TaskProgress {
@@ -8,11 +9,11 @@ export interface TaskProgress {
   /** Records restored from disk on resume (part of `accepted`). */
   readonly restored: number;
   readonly rejected: number;
-  /** Rejections caused by a failed LM call (`lm_call_failed`). */
+  /** Inputs that made no record because an LM call failed (`lm_call_failed`). */
   readonly failures: number;
-  /** Inputs finished in this run (accepted + rejected, without restored). */
+  /** Inputs finished in this run. */
   readonly attempts: number;
-  /** Inputs finished since the last accepted record. */
+  /** Inputs finished since the last one that made a record. */
   readonly sinceLastAccepted: number;
   /** Message of the last failed LM call, if any. */
   readonly lastFailure?: string;
@@ -24,12 +25,29 @@ export interface TaskProgress {
 }
 
 
-/** The progress before any outcome. */
-export function initialProgress(now: number): TaskProgress {
-  return { accepted: 0, restored: 0, rejected: 0, failures: 0, attempts: 0, sinceLastAccepted: 0, usage: noUsage, startedAt: now, now };
+/** The progress before any outcome, with `restored` records an earlier run made. */
+export function initialProgress(now: number, restored = 0): TaskProgress {
+  return { accepted: restored, restored, rejected: 0, failures: 0, attempts: 0, sinceLastAccepted: 0, usage: noUsage, startedAt: now, now };
 }
 
-/** The progress after one more outcome. */
+/** The progress after one more input settled: its records kept, its rejections, its usage. */
+export function settleProgress(progress: TaskProgress, settlement: Settlement, now: number): TaskProgress {
+  const made = settlement.records.length;
+  const failed = made === 0 ? settlement.rejections.flatMap((rejection) => rejection.issues).find((issue) => issue.code === 'lm_call_failed') : undefined;
+  return {
+    ...progress,
+    ...(failed ? { lastFailure: failed.message } : {}),
+    accepted: progress.accepted + made,
+    rejected: progress.rejected + settlement.rejections.length,
+    failures: progress.failures + (failed ? 1 : 0),
+    attempts: progress.attempts + 1,
+    sinceLastAccepted: made > 0 ? 0 : progress.sinceLastAccepted + 1,
+    usage: addUsage(progress.usage, settlement.usage) ?? progress.usage,
+    now,
+  };
+}
+
+/** The progress after one more outcome (an input of one outcome), as `stopWhen` counts a stream of outcomes. */
 export function advanceProgress(progress: TaskProgress, outcome: Outcome<unknown>, now: number): TaskProgress {
   const usage = addUsage(progress.usage, outcome.usage) ?? progress.usage;
   switch (outcome.status) {

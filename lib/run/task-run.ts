@@ -1,19 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { EMPTY, type Observable, type Subscriber, Subject, concat, concatMap, from, map, mergeMap, tap } from 'rxjs';
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { EMPTY, type Observable, Subject, type Subscriber, concat, concatMap, defer, filter, from, map, mergeMap, tap } from 'rxjs';
 import { stopWhen } from '../../operators/stop-when.ts';
+import { ConfigError } from '../errors/config-error.ts';
+import { DatastoreError } from '../errors/datastore-error.ts';
 import { errorMessage } from '../error-message.ts';
+import { redactSecrets } from '../redact-secrets.ts';
 import { accepted } from '../outcome.ts';
-import type { DataPoint, Outcome, Restored } from '../record.ts';
-import type { TaskResult, TaskStore } from '../store/task-store.ts';
+import type { DataPoint, Outcome } from '../record.ts';
+import type { Settlement } from '../store/ledger.ts';
+import { openJsonlLedger } from '../store/jsonl-ledger-store.ts';
+import { openSqliteLedgerStore } from '../store/sqlite-ledger-store.ts';
+import { clearTaskFolder } from '../store/clear-task-folder.ts';
+import { type Ledger, createLedger } from '../store/task-ledger.ts';
+import { type LogEntry, TaskFiles } from '../store/task-files.ts';
+import { type TaskLock, lockTaskFolder } from '../store/task-lock.ts';
+import type { TaskResult, TaskStatus } from '../store/task-result.ts';
+import { writeOutputs } from '../store/write-outputs.ts';
 import { type InputPlan, planInputs } from './input-plan.ts';
 import { type StopCriterion, hasFailureRate, isRecordCount, isStalled } from './stop-criteria.ts';
 import type { Builder, ParsedTaskOptions, RunHooks } from './task-options.ts';
-import { type TaskProgress, advanceProgress, initialProgress } from './task-progress.ts';
+import { type TaskProgress, initialProgress, settleProgress } from './task-progress.ts';
 
 /** Statuses named after the stop criterion that ended a task. */
-const statusOfReason: Readonly<Record<string, TaskResult['status']>> = {
+const statusOfReason: Readonly<Record<string, TaskStatus>> = {
   complete: 'completed',
   already_complete: 'completed',
+  input_done: 'completed',
+  seeds_used_up: 'stalled',
   failure_rate: 'failed',
   stalled: 'stalled',
   time_elapsed: 'time_elapsed',
@@ -27,33 +42,42 @@ interface Ending {
   readonly message: string;
 }
 
+/** What a run holds while it goes: its lock, ledger, plan and files. */
+interface Session {
+  readonly lock: TaskLock;
+  readonly files: TaskFiles;
+  readonly ledger: Ledger;
+  readonly plan: InputPlan;
+  readonly runId: string;
+}
+
+/** A settled input on its way out, with the progress after it. */
+interface Settled {
+  readonly settlement: Settlement;
+  readonly progress: TaskProgress;
+}
+
 /**
- * One subscription of a task: feeds inputs into the builder no faster than the target allows, appends each
- * outcome to disk before passing it on, and writes the task's result when it ends, however it ends.
+ * One subscription of a task: the pump and the pipe. The ledger (`lib/store/task-ledger.ts`) counts and writes; this
+ * feeds inputs into the builder while the ledger has room, hands every outcome to the ledger, and emits an input's
+ * records once they are committed. Stop criteria read the progress of committed inputs: stopping aborts the LM calls
+ * in flight, and whatever was settled is committed and counted in the result.
  */
 export class TaskRun {
-  private readonly runId = randomUUID();
   private readonly startTime: string;
   private readonly inputs = new Subject<Outcome<never>>();
   private progress: TaskProgress;
-  private plan: InputPlan | undefined;
-  /** Records an earlier run made (counted from the start, before their replay reaches the end). */
-  private restoredCount = 0;
+  private session: Session | undefined;
   private ending: Ending | undefined;
-  /** Inputs inside the builder, by attempt: the first outcome of an attempt frees its slot. */
-  private readonly inFlight = new Set<number>();
-  /** Accepted records out of the builder, still being appended to disk: they count toward the target. */
-  private persisting = 0;
-  /** Outcomes out of the builder still being written. Bounded, so a fast model cannot outrun the disk. */
-  private writing = 0;
-  private attempt = 0;
   private pumping = false;
+  /** Whether the builder listens for inputs: true once the replay of restored records is done. */
+  private accepting = false;
   private exhausted = false;
   private ended = false;
 
   constructor(
     private readonly options: ParsedTaskOptions,
-    private readonly store: TaskStore,
+    private readonly dir: string,
     private readonly hooks: RunHooks,
   ) {
     const now = options.scheduler.now();
@@ -63,77 +87,123 @@ export class TaskRun {
 
   /** Starts the run into `subscriber`; returns the teardown. */
   start(subscriber: Subscriber<DataPoint>): () => void {
-    // Ending writes files: if that fails (an unwritable folder), the subscriber still hears about it.
-    const settle = (status: TaskResult['status'], ending: Ending, done: () => void): void => {
-      try {
-        this.end(status, ending);
-        done();
-      } catch (error) {
-        subscriber.error(error);
-      }
-    };
-    const subscription = from(planInputs(this.options, this.store))
-      .pipe(concatMap(({ restored, plan }) => this.outcomes(restored, plan)))
+    const subscription = defer(() => this.open())
+      .pipe(concatMap((session) => this.settlements(session)))
       .subscribe({
-        next: (outcome) => {
-          if (outcome.status === 'accepted') subscriber.next(outcome.record);
+        next: ({ settlement }) => {
+          for (const record of settlement.records) subscriber.next(record);
         },
-        error: (error: unknown) => {
-          void this.store
-            .close()
-            .catch(() => undefined)
-            .then(() => settle('errored', { reason: 'error', message: errorMessage(error) }, () => subscriber.error(error)));
-        },
+        error: (error: unknown) => this.finish('errored', { reason: 'error', message: errorMessage(error) }).then(() => subscriber.error(error), () => subscriber.error(error)),
         complete: () => {
-          const ending = this.ending ?? { reason: 'complete', message: `${this.acceptedSoFar()} records made` };
-          this.store
-            .finish()
-            .then(() => settle(statusOfReason[ending.reason] ?? 'completed', ending, () => subscriber.complete()))
-            .catch((error: unknown) => subscriber.error(error));
+          const ending = this.ending ?? this.completion();
+          this.finish(statusOfReason[ending.reason] ?? 'completed', ending).then(
+            () => subscriber.complete(),
+            (error: unknown) => subscriber.error(error),
+          );
         },
       });
     return () => {
       subscription.unsubscribe();
-      if (this.ended) return;
-      try {
-        // A consumer that takes exactly the target (`take(n)`) unsubscribes before completion reaches us.
-        if (this.options.kind === 'generation' && this.acceptedSoFar() >= this.options.numOutputsToGenerate) {
-          this.store.finishSync();
-          this.end('completed', { reason: 'complete', message: `${this.acceptedSoFar()} of ${this.options.numOutputsToGenerate} records made` });
-        } else this.end('cancelled', { reason: 'cancelled', message: 'unsubscribed before the task ended' });
-      } catch {
-        // Nobody is listening any more; the records already emitted are on disk.
-      }
-      void this.store.close().catch(() => undefined);
+      if (this.ended || !this.session) return;
+      // A consumer that takes exactly the target (`take(n)`) unsubscribes before completion reaches us.
+      const target = this.options.kind === 'generation' ? this.options.numOutputsToGenerate : Number.POSITIVE_INFINITY;
+      const ending = this.session.ledger.records >= target ? this.completion() : { reason: 'cancelled', message: 'unsubscribed before the task ended' };
+      // Nobody listens any more: a failure here is in the task's log, and the records emitted are on disk.
+      void this.finish(ending.reason === 'cancelled' ? 'cancelled' : 'completed', ending, true).catch(() => undefined);
     };
   }
 
+  /** Takes the folder (lock, restart, crash repair) and plans the inputs; nothing is written before the lock. */
+  private async open(): Promise<Session> {
+    const { options, dir } = this;
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new ConfigError(`cannot create the task's folder: ${new DatastoreError(dir, 'create', error).message.replace(`${dir}: cannot create: `, '')}`, { file: dir, cause: error });
+    }
+    const lock = lockTaskFolder(dir);
+    try {
+      if (options.restart) clearTaskFolder(dir);
+      const store = options.ledger === 'sqlite' ? openSqliteLedgerStore(dir) : await openJsonlLedger(dir);
+      const files = new TaskFiles(dir);
+      const runId = (options.restart ? undefined : files.previousRunId(options.buildId)) ?? randomUUID();
+      const target = options.kind === 'generation' ? options.numOutputsToGenerate : undefined;
+      const runSeed = options.seed ?? Math.floor(options.random() * 2 ** 32);
+      let plan: InputPlan | undefined;
+      const ledger = createLedger(store, {
+        taskName: options.name,
+        ...(target === undefined ? {} : { target }),
+        concurrency: options.concurrency,
+        positionOf: (sequence) => plan?.positionOf(sequence),
+      });
+      this.progress = initialProgress(this.progress.startedAt, ledger.records);
+      plan = planInputs(options, ledger, runSeed, () => this.pump());
+      const session: Session = { lock, files, ledger, plan, runId };
+      this.session = session;
+      files.writeCard({
+        task_name: options.name,
+        databuilder_name: options.card?.databuilder_name,
+        // Specs may hold an `api_key`: the card keeps everything else.
+        task_spec: redactSecrets(options.card?.task_spec),
+        databuilder_spec: redactSecrets(options.card?.databuilder_spec),
+        build_id: options.buildId,
+        run_id: runId,
+        save_formatted_output: options.outputs.some((output) => output.transform !== undefined),
+        process_id: process.pid,
+        ...(options.seed === undefined ? {} : { seed: options.seed }),
+        ledger: store.kind,
+      });
+      if (lock.replaced) this.log('WARNING', `took over the lock of process ${lock.replaced.pid} on ${lock.replaced.host}, which ended without releasing it`);
+      for (const repair of store.repairs) this.log('WARNING', `repaired after a crash: ${repair}`);
+      const resumed = ledger.records > 0 || ledger.summary.settledBelow > 0;
+      this.log('INFO', resumed ? `resuming: ${ledger.records} records already made` : 'run started', { event: resumed ? 'run_resumed' : 'run_started', pid: process.pid, host: hostname() });
+      return session;
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
   /**
-   * Restored records first (they rebuild dedup state), then inputs as room allows, through the builder.
-   * Stop criteria sit between the builder and the disk: stopping aborts the LM calls still in flight, while
-   * the outcomes already made finish their writes and are emitted and counted, so the files and the
-   * task's result agree.
+   * Restored records first (they rebuild dedup state and the machine-example pool), then inputs as the ledger has
+   * room, through the builder; each settled input is committed before its records go on.
    */
-  private outcomes(restored: readonly DataPoint[], plan: InputPlan): Observable<Outcome<DataPoint>> {
-    this.plan = plan;
-    this.restoredCount = restored.length;
+  private settlements({ ledger, plan }: Session): Observable<Settled> {
     const { options } = this;
-    if (options.kind === 'generation' && restored.length >= options.numOutputsToGenerate) {
-      this.ending = { reason: 'already_complete', message: `${restored.length} records already made (target ${options.numOutputsToGenerate})` };
+    if (options.kind === 'generation' && ledger.records >= options.numOutputsToGenerate) {
+      this.ending = { reason: 'already_complete', message: `${ledger.records} records already made (target ${options.numOutputsToGenerate})` };
       return EMPTY;
     }
-    // concatMap subscribes the pipeline below synchronously; inputs start right after.
-    queueMicrotask(() => this.pump());
-    const replay = from(restored.map((record): Restored => ({ status: 'restored', attempt: -1, record })));
-    return concat(replay as Observable<Outcome<never>>, this.inputs).pipe(
+    const replay = from(ledger.restored()).pipe(
+      map(({ record, sequence }): Outcome<never> => {
+        const id = String(record['rxdgt_id'] ?? '');
+        plan.settled(sequence, id, [record]);
+        return { status: 'restored', id, record } as Outcome<never>;
+      }),
+    );
+    // Subscribed once the replay is done: the first inputs start then.
+    const inputs = defer(() => {
+      this.accepting = true;
+      queueMicrotask(() => this.pump());
+      return this.inputs;
+    });
+    return concat(replay, inputs).pipe(
       options.builder as Builder<never>,
-      tap((outcome) => this.leaveBuilder(outcome)),
-      stopWhen<DataPoint>(this.criteria(), {
+      filter((outcome) => outcome.status !== 'restored'),
+      mergeMap((outcome) => ledger.offer(outcome) ?? EMPTY),
+      map((settlement): Settled => {
+        this.progress = settleProgress(this.progress, settlement, options.scheduler.now());
+        plan.settled(settlement.ticket.sequence, settlement.ticket.id, settlement.records);
+        this.hooks.onProgress?.(this.progress);
+        return { settlement, progress: this.progress };
+      }),
+      stopWhen<Settled>(this.criteria(), {
         scheduler: options.scheduler,
+        progress: (settled) => settled.progress,
         onStop: (criterion, progress) => (this.ending = { reason: criterion.reason, message: criterion.describe(progress) }),
       }),
-      mergeMap((outcome) => from(this.persist(outcome)).pipe(map(() => outcome))),
-      tap((outcome) => this.record(outcome)),
+      // A commit may be what held the next input back.
+      tap(() => this.pump()),
     );
   }
 
@@ -144,66 +214,96 @@ export class TaskRun {
     return [...generation, ...options.stopWhen, failureRate];
   }
 
-  /** Records made so far, restored ones included. */
-  private acceptedSoFar(): number {
-    return this.restoredCount + this.progress.accepted - this.progress.restored;
+  /** How a task whose inputs ran out (or whose consumer took the target) ended. */
+  private completion(): Ending {
+    const records = this.session?.ledger.records ?? 0;
+    if (this.options.kind === 'transformation') return { reason: 'input_done', message: `${records} records made from the input` };
+    const target = this.options.numOutputsToGenerate;
+    if (records >= target) return { reason: 'complete', message: `${records} of ${target} records made` };
+    return { reason: 'seeds_used_up', message: `the seeds ran out (loop_over is off) with ${records} of ${target} records made` };
   }
 
-  /** Starts as many inputs as the plan has room for. Re-entrant calls (a synchronous outcome) are folded in. */
+  /** Starts as many inputs as the ledger has room for. Re-entrant calls (a synchronous outcome) are folded in. */
   private pump(): void {
-    const { plan } = this;
-    if (this.pumping || !plan) return;
+    const session = this.session;
+    if (this.pumping || !session || !this.accepting || this.ended) return;
     this.pumping = true;
-    const writeRoom = (): number => this.options.concurrency - this.writing;
-    while (!this.ending && !this.exhausted && writeRoom() > 0 && plan.room(this.acceptedSoFar() + this.persisting, this.inFlight.size) > 0) {
-      const input = plan.next();
-      if (input === undefined) this.exhausted = true;
-      else {
-        this.inFlight.add(this.attempt);
-        this.inputs.next(accepted(this.attempt++, input) as Outcome<never>);
+    try {
+      while (!this.ending && !this.exhausted && session.ledger.room() > 0) {
+        const planned = session.plan.next();
+        if (planned === 'wait') break;
+        if (planned === undefined) this.exhausted = true;
+        else {
+          const ticket = session.ledger.issue(planned.sequence, planned.key);
+          this.inputs.next(accepted(ticket.id, planned.make(ticket.id)) as Outcome<never>);
+        }
       }
+      if (this.exhausted && session.ledger.inFlight === 0) this.inputs.complete();
+    } catch (error) {
+      this.inputs.error(error);
+    } finally {
+      this.pumping = false;
     }
-    this.pumping = false;
-    if (this.exhausted && this.inFlight.size === 0) this.inputs.complete();
   }
 
-  /** An input's outcome left the builder: its slot is free for the next input while the outcome is written. */
-  private leaveBuilder(outcome: Outcome<DataPoint>): void {
-    if (outcome.status === 'restored') return;
-    this.inFlight.delete(outcome.attempt);
-    this.writing += 1;
-    if (outcome.status === 'accepted') this.persisting += 1;
-    this.pump();
+  /** Appends a line to the task's `logs.jsonl` and tells the caller. */
+  private log(level: LogEntry['level'], message: string, extra: Readonly<Record<string, unknown>> = {}): void {
+    const session = this.session;
+    if (!session) return;
+    const entry: LogEntry = {
+      timestamp: new Date(this.options.scheduler.now()).toISOString(),
+      level,
+      message,
+      ...extra,
+      task_name: this.options.name,
+      build_id: this.options.buildId,
+      run_id: session.runId,
+    };
+    try {
+      session.files.log(entry);
+    } catch {
+      // A log line that cannot be written (a full disk) must not hide the failure being logged.
+    }
+    this.hooks.onLog?.(entry);
   }
 
-  private record(outcome: Outcome<DataPoint>): void {
-    if (outcome.status !== 'restored') this.writing -= 1;
-    if (outcome.status === 'accepted') this.persisting -= 1;
-    this.progress = advanceProgress(this.progress, outcome, this.options.scheduler.now());
-    if (outcome.status !== 'rejected') this.plan?.loader?.addMachine(outcome.record, this.progress.accepted);
-    this.hooks.onProgress?.(this.progress);
-    // A finished write may be what held the next input back.
-    this.pump();
-  }
-
-  /** Appends an outcome to its file: accepted records to `data.jsonl`, rejections to `blocks/<block>.jsonl`. */
-  private persist(outcome: Outcome<DataPoint>): Promise<void> {
-    if (outcome.status === 'accepted') return this.store.data.append(outcome.record);
-    if (outcome.status === 'restored') return Promise.resolve();
-    const block = outcome.issues[0]?.block ?? 'unknown';
-    // A generation input carries its whole seed batch: leave it out so reject lines stay small.
-    const { examples: _examples, ...record } = (outcome.record ?? {}) as { examples?: unknown };
-    return this.store.appendRejected(block, { ...record, attempt: outcome.attempt, issues: outcome.issues });
-  }
-
-  /** Writes the task's result line once, however the task ended. */
-  private end(status: TaskResult['status'], { reason, message }: Ending): void {
+  /**
+   * Ends the run once, however it ended: commits what is settled, writes the outputs (`final_data` and the rest,
+   * from the committed records) and the result line (counts from the ledger, so they agree with the files), then
+   * releases the lock. A cancelled run writes its result first, synchronously, from the teardown: the process may
+   * exit soon after; its outputs follow.
+   */
+  private async finish(status: TaskStatus, ending: Ending, cancelled = false): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    const session = this.session;
+    if (!session) return;
+    const { ledger, files, plan, lock } = session;
+    plan.close();
+    ledger.flush();
+    let failure: unknown;
+    try {
+      if (cancelled) this.writeResult(status, ending, session);
+      // A run that failed (a full disk, say) keeps its outputs as they were: the next run writes them.
+      if (status !== 'errored') {
+        failure = (await writeOutputs(this.options.outputs, this.dir, ledger, (message) => this.log('WARNING', message))).failed;
+      }
+      if (failure !== undefined) [status, ending] = ['errored', { reason: 'error', message: errorMessage(failure) }];
+      if (!cancelled) this.writeResult(status, ending, session);
+      this.log(status === 'errored' ? 'ERROR' : 'INFO', `${status}: ${ending.message}`, { event: 'run_finished', status });
+    } finally {
+      ledger.close();
+      files.close();
+      lock.release();
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  private writeResult(status: TaskStatus, { reason, message }: Ending, { ledger, files, runId }: Session): void {
     const { options, progress } = this;
     const result: TaskResult = {
       task_name: options.name,
-      run_id: this.runId,
+      run_id: runId,
       build_id: options.buildId,
       process_id: process.pid,
       status,
@@ -211,9 +311,10 @@ export class TaskRun {
       message,
       start_time: this.startTime,
       end_time: new Date(options.scheduler.now()).toISOString(),
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
       metrics: {
-        'Number of data produced': this.acceptedSoFar(),
-        records_restored: this.restoredCount,
+        'Number of data produced': ledger.records,
+        records_restored: ledger.summary.records,
         records_rejected: progress.rejected,
         lm_calls: progress.usage.calls,
         lm_calls_cached: progress.usage.cachedCalls,
@@ -224,6 +325,6 @@ export class TaskRun {
       usage_by_model: progress.usage.byModel,
     };
     this.hooks.onEnd?.(result, progress);
-    this.store.writeResultSync(result, this.plan?.loader?.position);
+    files.writeResult(result);
   }
 }

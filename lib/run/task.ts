@@ -1,15 +1,15 @@
-import { join } from 'node:path';
 import { Observable } from 'rxjs';
 import type { DataPoint } from '../record.ts';
-import { TaskStore } from '../store/task-store.ts';
+import { taskFolder } from '../store/task-folder.ts';
 import { type ParsedTaskOptions, type RunHooks, type TaskOptions, parseTaskOptions } from './task-options.ts';
 import { TaskRun } from './task-run.ts';
 
 export type { Builder, GenerationTaskOptions, RunHooks, TaskOptions, TransformationTaskOptions } from './task-options.ts';
 
 /**
- * A DGT task as an observable. `run()` makes the task's records; each is appended to
- * `<output_dir>/<task_name>/data.jsonl` before it is emitted. Unsubscribing cancels in-flight LM calls.
+ * A DGT task as an observable. `run()` makes the task's records; each input's records are committed to the task's
+ * ledger (`<output_dir>/<task_name>/data.jsonl`) before they are emitted. Unsubscribing cancels in-flight LM calls. A
+ * rerun resumes: inputs an earlier run settled are not made again.
  *
  * ## Example
  * ```ts
@@ -23,9 +23,13 @@ export type { Builder, GenerationTaskOptions, RunHooks, TaskOptions, Transformat
  */
 export class Task {
   private readonly options: ParsedTaskOptions;
+  /** The task's folder: `<output_dir>/<store_name or task_name>`, checked to lie inside the output folder. */
+  readonly dir: string;
 
+  /** @throws {ConfigError} for bad options, or a name that would put the task's folder outside its output folder */
   constructor(options: TaskOptions) {
     this.options = parseTaskOptions(options);
+    this.dir = taskFolder(this.options.outputDir, this.options.storeName ?? this.options.name, this.options.storeName === undefined ? 'task_name' : 'store_name');
   }
 
   get name(): string {
@@ -36,19 +40,18 @@ export class Task {
     return this.options.kind;
   }
 
-  /** Records this run aims for: `numOutputsToGenerate`, or the number of input records. */
-  get target(): number {
-    return this.options.kind === 'generation' ? this.options.numOutputsToGenerate : this.options.data.length;
+  /** Records this run aims for: `numOutputsToGenerate`, or the number of input records when they are a list (undefined for a streamed source). */
+  get target(): number | undefined {
+    if (this.options.kind === 'generation') return this.options.numOutputsToGenerate;
+    return Array.isArray(this.options.data) ? this.options.data.length : undefined;
   }
 
-  /** The task's folder: `<output_dir>/<store_name or task_name>`. */
-  get dir(): string {
-    return join(this.options.outputDir, this.options.storeName ?? this.options.name);
-  }
-
-  /** Makes the task's records: cold, one run per subscription. Records restored on resume are not re-emitted. */
+  /**
+   * Makes the task's records: cold, one run per subscription, one run per task folder at a time (a second one, here
+   * or in another process, errors with `TaskLockedError`). Records restored on resume are not re-emitted.
+   */
   run(hooks: RunHooks = {}): Observable<DataPoint> {
-    return new Observable<DataPoint>((subscriber) => new TaskRun(this.options, new TaskStore(this.dir), hooks).start(subscriber));
+    return new Observable<DataPoint>((subscriber) => new TaskRun(this.options, this.dir, hooks).start(subscriber));
   }
 }
 

@@ -1,3 +1,5 @@
+import { fnv1a64, fnv1a64Tokens } from './fnv1a-64.ts';
+import { HashSet64 } from './hash-set-64.ts';
 import { hasCommonSubsequence, lcsLength } from './rouge-l.ts';
 import { tokenize } from './tokenize.ts';
 
@@ -18,8 +20,12 @@ import { tokenize } from './tokenize.ts';
  * 3. Verification: the full bag overlap by merging the sorted bags, then the LCS itself over one
  *    rolling row, each stopping early once the threshold is out of reach.
  *
- * Threshold 1 means exact token-sequence equality and is a hash-set lookup. Token ids are only given
- * to kept items, so memory grows with what is kept, not with what is rejected.
+ * Threshold 1 means exact token-sequence equality: only the 64-bit FNV-1a hash of each kept token
+ * sequence is stored, in a flat HashSet64 (16 to 32 bytes per kept text), with no token ids and no
+ * vocabulary. Texts without tokens keep the hash of their raw string at every threshold. Two different
+ * sequences (or raw strings) sharing a hash make a false duplicate, with probability about k²/2⁶⁵ over
+ * k kept texts (3·10⁻⁸ at a million). Below 1, token ids are only given to kept items, so memory grows
+ * with what is kept, not with what is rejected.
  */
 
 /**
@@ -83,11 +89,14 @@ export class SimilarityIndex {
   /** Similarity at or above which a text counts as a near-duplicate. */
   readonly threshold: number;
   #size = 0;
+  /** Below threshold 1: token → id, for kept texts' tokens only. */
   #vocabulary = new Map<string, number>();
-  /** Threshold 1: joined token ids of every kept text. */
-  #exact = new Set<string>();
-  /** Kept texts without any token; they only match the very same string. */
-  #tokenless = new Set<string>();
+  /** Threshold 1: hashes of the token sequences of kept texts. */
+  #exact = new HashSet64();
+  /** Hashes of the raw strings of kept texts without any token; they only match the very same string. */
+  #tokenless = new HashSet64();
+  /** Scratch [high, low] for the hash being looked up. */
+  #hash = new Uint32Array(2);
   #sequences: Int32Array[] = [];
   #bags: Int32Array[] = [];
   #buckets: (Bucket | undefined)[] = [];
@@ -116,6 +125,11 @@ export class SimilarityIndex {
       if (similarity === undefined) this.#keepTokenless(text);
       return similarity;
     }
+    if (this.threshold === 1) {
+      if (!this.#keepExact(tokens)) return 1;
+      this.#size++;
+      return undefined;
+    }
     const encoded = this.#encode(tokens);
     const similarity = this.#find(encoded);
     if (similarity === undefined) this.#keep(encoded);
@@ -126,7 +140,10 @@ export class SimilarityIndex {
   add(text: string): void {
     const tokens = this.threshold > 1 ? [] : tokenize(text);
     if (tokens.length === 0) this.#keepTokenless(text);
-    else this.#keep(this.#encode(tokens));
+    else if (this.threshold === 1) {
+      this.#keepExact(tokens);
+      this.#size++;
+    } else this.#keep(this.#encode(tokens));
   }
 
   /** Drops every kept text. */
@@ -134,8 +151,8 @@ export class SimilarityIndex {
     this.#size = 0;
     this.#query = 0;
     this.#vocabulary = new Map();
-    this.#exact = new Set();
-    this.#tokenless = new Set();
+    this.#exact.clear();
+    this.#tokenless.clear();
     this.#sequences = [];
     this.#bags = [];
     this.#buckets = [];
@@ -144,12 +161,23 @@ export class SimilarityIndex {
 
   /** Two token-free texts score 1 when the strings are equal, else 0; above 1 nothing matches. */
   #findTokenless(text: string): number | undefined {
-    return this.threshold <= 1 && this.#tokenless.has(text) ? 1 : undefined;
+    if (this.threshold > 1) return undefined;
+    const hash = fnv1a64(text, this.#hash);
+    return this.#tokenless.has(hash[0]!, hash[1]!) ? 1 : undefined;
   }
 
   #keepTokenless(text: string): void {
-    if (this.threshold <= 1) this.#tokenless.add(text);
+    if (this.threshold <= 1) {
+      const hash = fnv1a64(text, this.#hash);
+      this.#tokenless.add(hash[0]!, hash[1]!);
+    }
     this.#size++;
+  }
+
+  /** Threshold 1: keeps the token sequence's hash; false when an equal sequence (hash) was already kept. */
+  #keepExact(tokens: readonly string[]): boolean {
+    const hash = fnv1a64Tokens(tokens, this.#hash);
+    return this.#exact.add(hash[0]!, hash[1]!);
   }
 
   /** Unknown tokens get the ids they would get if kept, so a query needs no vocabulary change. */
@@ -167,8 +195,7 @@ export class SimilarityIndex {
     return { sequence, bag, fresh: [...fresh.keys()] };
   }
 
-  #find({ sequence, bag, fresh }: Encoded): number | undefined {
-    if (this.threshold === 1) return fresh.length === 0 && this.#exact.has(sequence.join()) ? 1 : undefined;
+  #find({ sequence, bag }: Encoded): number | undefined {
     const threshold = this.threshold;
     const m = sequence.length;
     const query = ++this.#query;
@@ -204,10 +231,6 @@ export class SimilarityIndex {
   #keep({ sequence, bag, fresh }: Encoded): void {
     for (const token of fresh) this.#vocabulary.set(token, this.#vocabulary.size);
     this.#size++;
-    if (this.threshold === 1) {
-      this.#exact.add(sequence.join());
-      return;
-    }
     const item = this.#sequences.length;
     this.#sequences.push(sequence);
     this.#bags.push(bag);

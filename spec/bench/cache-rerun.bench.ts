@@ -19,7 +19,7 @@ import { openSqliteCache } from '../../lib/model/sqlite-cache.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
 import { createTask } from '../../lib/run/task.ts';
 import type { TestServerCounters } from '../../lib/testing/test-server.ts';
-import type { TaskResult } from '../../lib/store/task-store.ts';
+import type { TaskResult } from '../../lib/store/task-result.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 import { startChildServer } from './child-server.ts';
 import { geographySeeds, num, scratchDir } from './common.ts';
@@ -73,7 +73,6 @@ function runner(baseURL: string, ask: (command: 'stats' | 'reset') => Promise<Se
       const generator = createEngine(model, { callLimit, params: { temperature: 0 }, diskCache: cache });
       const builder = geographyQa({
         generator,
-        random: seededRandom(11),
         ...(variant.examplesPerPrompt === undefined ? {} : { examplesPerPrompt: variant.examplesPerPrompt }),
       });
       const task = createTask({

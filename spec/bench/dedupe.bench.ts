@@ -77,7 +77,7 @@ export async function benchDedupe(): Promise<string[]> {
   for (const threshold of [0.7, 1.0]) {
     withIndex(questions, threshold); // warm-up, so the JIT has compiled the hot path
     const index = timed(() => withIndex(questions, threshold));
-    const outcomes = questions.map((question, attempt) => accepted(attempt, { question }));
+    const outcomes = questions.map((question, attempt) => accepted(String(attempt), { question }));
     const operator = dedupe<{ question: string }>({ key: 'question', threshold });
     await lastValueFrom(from(outcomes).pipe(operator, toArray()));
     const start = performance.now();

@@ -14,7 +14,7 @@ import { geographyQa } from '../../builders/geography-qa/index.ts';
 import { type Engine, createEngine } from '../../lib/model/engine.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
 import { createTask } from '../../lib/run/task.ts';
-import type { TaskResult } from '../../lib/store/task-store.ts';
+import type { TaskResult } from '../../lib/store/task-result.ts';
 import { startChildServer } from './child-server.ts';
 import { cpuMsSince, geographySeeds, num, scratchDir } from './common.ts';
 

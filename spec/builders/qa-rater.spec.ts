@@ -29,7 +29,7 @@ describe('qaRater', () => {
     const model = new FakeLanguageModel({ answers: ['{"knowledge": "capitals", "difficulty": "easy"}', 'garbled'] });
     const rater = createEngine(model, { name: 'rater' });
     const record = { task_name: 'rate', is_seed: true, question: 'Capital of Peru?', answer: 'Lima.' };
-    const outcomes = await lastValueFrom(of(accepted(0, record), accepted(1, { ...record, question: 'Capital of Chad?' })).pipe(qaRater({ rater }), toArray()));
+    const outcomes = await lastValueFrom(of(accepted('0', record), accepted('1', { ...record, question: 'Capital of Chad?' })).pipe(qaRater({ rater }), toArray()));
     expect(outcomes[0]).toMatchObject({ status: 'accepted', record: { ...record, is_seed: false, ratings: { knowledge: 'capitals', difficulty: 'easy' } } });
     expect(outcomes[1]).toMatchObject({ status: 'rejected', issues: [{ code: 'parse_failed', block: 'rater' }] });
     const prompt = model.calls[0]?.method === 'chat' ? model.calls[0].messages[0]!.content : '';

@@ -6,7 +6,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TaskResult } from '../../lib/store/task-store.ts';
+import type { TaskResult } from '../../lib/store/task-result.ts';
 import { countMessageWords, countWords } from '../../lib/testing/test-server-bodies.ts';
 import { type TestServer, type TestServerRequest, startTestServer } from '../../lib/testing/test-server.ts';
 import { readLines } from '../helpers/read-lines.ts';
@@ -41,8 +41,9 @@ async function closedPort(): Promise<number> {
   return Number(new URL(server.url).port);
 }
 
+/** The result of the rater's last run in `out`. */
 function raterResult(out: string): TaskResult | undefined {
-  return readLines<TaskResult>(join(out, 'samples', 'qa_rater', 'task_results.jsonl'))[0];
+  return readLines<TaskResult>(join(out, 'samples', 'qa_rater', 'task_results.jsonl')).at(-1);
 }
 
 describe('rxdgt run: the disk cache', () => {
@@ -51,7 +52,7 @@ describe('rxdgt run: the disk cache', () => {
     const dir = tempDir();
     const cache = join(dir, 'cache.sqlite');
     const config = writeBlockConfig(dir, { [rater]: { name: 'rater', type: 'openai', base_url: server.baseURL, model_id_or_path: 'test-model', temperature: 0 } });
-    const args = (out: string, file = cache) => ['run', '--task-paths', 'samples/qa-rater', '--config-path', config, '--output-dir', join(dir, out), '--lm-cache', file];
+    const args = (out: string, file = cache, ...more: string[]) => ['run', '--task-paths', 'samples/qa-rater', '--config-path', config, '--output-dir', join(dir, out), '--lm-cache', file, ...more];
 
     const first = await runCli(args('out'));
     expect(first.stderr).toBe('');
@@ -62,8 +63,13 @@ describe('rxdgt run: the disk cache', () => {
     expect(generationRequests(server.requests)).toHaveLength(5);
     expect(raterResult(join(dir, 'out'))?.metrics).toMatchObject({ lm_calls: 5, lm_calls_cached: 0 });
 
-    // A transformation task always starts over: every answer comes from the file.
-    const second = await runCli(args('out'));
+    // A rerun resumes: every row is settled, so nothing is asked and nothing changes.
+    const resumed = await runCli(args('out'));
+    expect([resumed.code, resumed.stderr]).toEqual([0, '']);
+    expect(raterResult(join(dir, 'out'))).toMatchObject({ status: 'completed', metrics: { 'Number of data produced': 5, records_restored: 5, lm_calls: 0, lm_calls_cached: 0 } });
+
+    // Started over: every answer comes from the file.
+    const second = await runCli(args('out', cache, '--restart'));
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
     expect(generationRequests(server.requests)).toHaveLength(5);
@@ -111,7 +117,7 @@ describe('rxdgt run: the disk cache', () => {
     const rated = ratings(join(dir, 'out'));
     expect(generationRequests(server.requests)).toHaveLength(5);
 
-    const second = await runCli(args);
+    const second = await runCli([...args, '--restart']);
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
     expect(generationRequests(server.requests)).toHaveLength(5);
@@ -140,18 +146,18 @@ describe('rxdgt run: the disk cache', () => {
     // calls are counted all the same.
     expect((await runCli(args)).code).toBe(0);
     expect(raterResult(join(dir, 'out'))?.metrics).toMatchObject({ lm_calls: 5, lm_calls_cached: 0 });
-    expect((await runCli(args)).code).toBe(0);
+    expect((await runCli([...args, '--restart'])).code).toBe(0);
     expect(raterResult(join(dir, 'out'))?.metrics).toMatchObject({ lm_calls: 0, lm_calls_cached: 5 });
   });
 
-  it('without a cache a rerun asks the server again', async () => {
+  it('without a cache a restarted run asks the server again', async () => {
     const server = await raterServer();
     const dir = tempDir();
     const config = writeBlockConfig(dir, { [rater]: { name: 'rater', type: 'openai', base_url: server.baseURL, model_id_or_path: 'test-model', temperature: 0 } });
     const args = ['run', '--task-paths', 'samples/qa-rater', '--config-path', config, '--output-dir', join(dir, 'out')];
     expect((await runCli(args)).code).toBe(0);
     const rated = ratings(join(dir, 'out'));
-    expect((await runCli(args)).code).toBe(0);
+    expect((await runCli([...args, '--restart'])).code).toBe(0);
     expect(generationRequests(server.requests)).toHaveLength(10);
     expect(ratings(join(dir, 'out'))).not.toEqual(rated);
   });

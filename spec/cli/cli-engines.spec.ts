@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { TaskResult } from '../../lib/store/task-store.ts';
+import type { TaskResult } from '../../lib/store/task-result.ts';
 import { errorBody } from '../../lib/testing/test-server-bodies.ts';
 import { startTestServer } from '../../lib/testing/test-server.ts';
 import { readLines } from '../helpers/read-lines.ts';

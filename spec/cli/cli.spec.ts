@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { TaskResult } from '../../lib/store/task-store.ts';
+import type { TaskResult } from '../../lib/store/task-result.ts';
 import { startTestServer } from '../../lib/testing/test-server.ts';
 import { readLines } from '../helpers/read-lines.ts';
 import { tempDir } from '../helpers/temp-dir.ts';

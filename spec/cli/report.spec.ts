@@ -5,7 +5,7 @@ import type { DataPoint, Outcome } from '../../lib/record.ts';
 import { createTask } from '../../lib/run/task.ts';
 import type { GenerationInput } from '../../lib/run/task-inputs.ts';
 import type { TaskProgress } from '../../lib/run/task-progress.ts';
-import type { TaskResult } from '../../lib/store/task-store.ts';
+import type { TaskResult } from '../../lib/store/task-result.ts';
 
 /** A write stream that keeps every chunk; `isTTY` decides between the live display and plain lines. */
 function fakeStream(isTTY: boolean): { readonly stream: NodeJS.WriteStream; readonly chunks: string[] } {
@@ -147,5 +147,19 @@ describe('RunReport without a TTY', () => {
       '',
     ]);
     expect(output).not.toMatch(/[\r\x1b]/);
+  });
+});
+
+describe('RunReport reasons', () => {
+  it('hide the user name and password of any URL a task result quotes', () => {
+    const { stream, chunks } = fakeStream(false);
+    const report = new RunReport([geo], stream);
+    report.start();
+    const reason = 'Failed after 4 attempts. Last error: request to http://alice:s3cret@127.0.0.1:9/v1 failed';
+    report.hooks(geo).onEnd?.(resultOf('geo', 'errored', reason), progressOf({ failures: 4, attempts: 4 }));
+    report.finish();
+    const output = chunks.join('');
+    expect(output).toContain('geo: errored: Failed after 4 attempts. Last error: request to http://***@127.0.0.1:9/v1 failed');
+    expect(output).not.toMatch(/alice|s3cret/);
   });
 });

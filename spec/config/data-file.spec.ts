@@ -89,4 +89,15 @@ describe('readDataFile', () => {
     const { error } = await readFailure({ 'data.parquet': 'PAR1' }, 'data.parquet', { file: 't.yaml', field: 'data.data_path' });
     expect(error.message).toContain('unsupported data format `.parquet`');
   });
+
+  test('data formats may be given without the dot, as DGT configs do', async () => {
+    const dir = await dirWith({ 'd/a.jsonl': '{"i":1}\n', 'd/b.csv': 'i\n2\n', 'd/c.md': 'skipped' });
+    expect(await readDataFile('d/*', { baseDir: dir, formats: ['jsonl', '.csv'] })).toEqual([{ i: 1 }, { i: '2' }]);
+  });
+
+  test('a folder is an error: HuggingFace dataset folders are read by datastores, not here', async () => {
+    const { dir, error } = await readFailure({ 'ds/state.json': '{}' }, 'ds', { file: 't.yaml', field: 'data.data_path' });
+    expect(error.field).toBe('data.data_path');
+    expect(error.message).toContain(`\`${join(dir, 'ds')}\` is a directory`);
+  });
 });

@@ -152,7 +152,14 @@ describe('loadTasks', () => {
       'rows.jsonl': '{"text":"y"}\n',
     });
     const { tasks } = await load(dir, ['.']);
-    expect(tasks.map((task) => [task.spec.task_name, task.data, task.seeds])).toEqual([
+    // A datastore is opened now (a bad path fails here) and read while the task runs.
+    const rows = async (data: (typeof tasks)[number]['data']) => {
+      if (data === undefined || Array.isArray(data)) return data;
+      const read: unknown[] = [];
+      for await (const { record } of (data as Exclude<typeof data, readonly unknown[]>).rows()) read.push(record);
+      return read;
+    };
+    expect(await Promise.all(tasks.map(async (task) => [task.spec.task_name, await rows(task.data), task.seeds]))).toEqual([
       ['inline', [{ text: 'x' }], undefined],
       ['stored', [{ text: 'y' }], undefined],
     ]);

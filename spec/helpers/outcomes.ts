@@ -8,12 +8,12 @@ export interface Question {
 }
 
 /** An accepted question as input `attempt`. */
-export const askOf = (attempt: number, question: string): Accepted<Question> => accepted(attempt, { question });
+export const askOf = (attempt: number, question: string): Accepted<Question> => accepted(String(attempt), { question });
 
 /** A record restored from an earlier run. */
 export const restoredOf = (question: string): Restored => ({
   status: 'restored',
-  attempt: -1,
+  id: '',
   record: { task_name: 'qa', is_seed: false, question } satisfies DataPoint,
 });
 

@@ -1,11 +1,2 @@
-/** Deterministic PRNG (mulberry32), so a failing case or a benchmark input can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The library's own PRNG: tests and benchmarks replay the draws a run makes.
+export { seededRandom } from '../../lib/random.ts';

@@ -4,17 +4,20 @@ import { ConfigError } from '../../lib/errors/config-error.ts';
 import { accepted, rejected } from '../../lib/outcome.ts';
 import type { DataPoint, Outcome, Restored } from '../../lib/record.ts';
 import { type DedupeConfig, dedupe } from '../../operators/dedupe.ts';
+import { rougeLTokens } from '../../lib/text/rouge-l.ts';
+import { tokenize } from '../../lib/text/tokenize.ts';
 import { describeOperatorContract } from '../helpers/operator-contract.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 import { useTestScheduler } from '../helpers/test-scheduler.ts';
 
 interface Question {
   readonly question: string;
 }
 
-const ask = (attempt: number, question: string) => accepted<Question>(attempt, { question });
+const ask = (attempt: number, question: string) => accepted<Question>(String(attempt), { question });
 const restore = (question: string): Restored => ({
   status: 'restored',
-  attempt: -1,
+  id: '',
   record: { task_name: 'qa', is_seed: false, question } satisfies DataPoint,
 });
 const duplicateOf = (outcome: Outcome<Question>, message: string, block = 'dedup') =>
@@ -113,8 +116,8 @@ describe('dedupe', () => {
 
   test('a missing or non-string field rejects the record with dedupe_key_invalid', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      const m = accepted<Question>(5, { text: 'x' } as unknown as Question);
-      const n = accepted<Question>(6, { question: 42 } as unknown as Question);
+      const m = accepted<Question>('5', { text: 'x' } as unknown as Question);
+      const n = accepted<Question>('6', { question: 42 } as unknown as Question);
       const invalid = (outcome: Outcome<Question>, type: string) =>
         rejected(outcome, [
           {
@@ -135,7 +138,7 @@ describe('dedupe', () => {
   test('restored outcomes seed the index and pass through', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const s = restore('What is the capital of France?');
-      const t = { status: 'restored', attempt: -1, record: { task_name: 'qa', is_seed: false } } as const satisfies Restored;
+      const t = { status: 'restored', id: '', record: { task_name: 'qa', is_seed: false } } as const satisfies Restored;
       const A = duplicateOf(a, 'Rouge-L 1 >= threshold 0.8 to a kept record');
       expectObservable(cold('stac|', { ...values, s, t }).pipe(dedupe({ key: 'question', threshold: 0.8 }))).toBe('stAc|', {
         ...values,
@@ -202,5 +205,74 @@ describe('dedupe', () => {
       expect(build).toThrow(message);
       expect(build).toThrow(ConfigError);
     });
+  });
+});
+
+describe('dedupe decides exact duplicates as a full comparison of the texts would', () => {
+  /** Questions with many repeats: the same few phrasings re-cased, re-spaced, re-punctuated, plus token-free texts. */
+  function questions(count: number, seed: number): string[] {
+    const random = seededRandom(seed);
+    const pick = <V>(values: readonly V[]): V => values[Math.floor(random() * values.length)]!;
+    const subjects = ['France', 'Peru', 'Mali', 'Laos', 'Chad', 'Fiji'];
+    const stems = ['What is the capital of', 'Where is', 'How big is', 'What is the capital of the country'];
+    const bases = subjects.flatMap((subject) => stems.map((stem) => `${stem} ${subject}`)).concat(['', '?!', 'こんにちは', '\uD800']);
+    return Array.from({ length: count }, () => {
+      const base = pick(bases);
+      const cased = random() < 0.3 ? base.toLowerCase() : base;
+      return `${pick(['', ' ', '\n'])}${cased}${pick(['', '?', ' ?', '.', '  '])}`;
+    });
+  }
+
+  /** Restored records (30%) seed the kept set; the rest are accepted outcomes to decide. */
+  function outcomesOf(texts: readonly string[]): Outcome<Question>[] {
+    const random = seededRandom(5);
+    return texts.map((question, index): Outcome<Question> =>
+      random() < 0.3
+        ? { status: 'restored', id: `restored-${index}`, record: { task_name: 'qa', is_seed: false, question } }
+        : accepted<Question>(`${index}-test`, { question }),
+    );
+  }
+
+  async function statusesOf(outcomes: readonly Outcome<Question>[], config: DedupeConfig<Question>): Promise<string[]> {
+    const results = await firstValueFrom(from(outcomes).pipe(dedupe(config), toArray()));
+    return results.map((outcome) => outcome.status);
+  }
+
+  test('method exact: the same decisions as a Set of the trimmed texts', async () => {
+    const texts = questions(3000, 31);
+    const outcomes = outcomesOf(texts);
+    const kept = new Set<string>();
+    const expected = outcomes.map((outcome, index) => {
+      const text = texts[index]!.trim();
+      if (outcome.status === 'restored') return kept.add(text) && 'restored';
+      if (kept.has(text)) return 'rejected';
+      kept.add(text);
+      return 'accepted';
+    });
+    expect(await statusesOf(outcomes, { key: 'question', method: 'exact' })).toEqual(expected);
+    expect(expected.filter((status) => status === 'rejected').length).toBeGreaterThan(1000);
+    expect(kept.size).toBeGreaterThan(50);
+  });
+
+  test('rouge-l at threshold 1: the same decisions as a brute-force Rouge-L F1 = 1 scan', async () => {
+    const texts = questions(2000, 32);
+    const outcomes = outcomesOf(texts);
+    const kept: { text: string; tokens: string[] }[] = [];
+    const isDuplicate = (text: string, tokens: string[]): boolean =>
+      kept.some((other) =>
+        tokens.length === 0 && other.tokens.length === 0 ? text === other.text : rougeLTokens(tokens, other.tokens) >= 1,
+      );
+    const expected = outcomes.map((outcome, index) => {
+      const text = texts[index]!;
+      const tokens = tokenize(text);
+      if (outcome.status === 'restored') return kept.push({ text, tokens }) && 'restored';
+      if (isDuplicate(text, tokens)) return 'rejected';
+      kept.push({ text, tokens });
+      return 'accepted';
+    });
+    expect(await statusesOf(outcomes, { key: 'question' })).toEqual(expected);
+    expect(expected.filter((status) => status === 'rejected').length).toBeGreaterThan(1000);
+    // Token-free texts differing only in spacing ('' and ' ') are told apart, as Rouge-L does.
+    expect(new Set(expected.filter((_, index) => tokenize(texts[index]!).length === 0))).toEqual(new Set(['rejected', 'accepted', 'restored']));
   });
 });

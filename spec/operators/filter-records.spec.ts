@@ -8,16 +8,16 @@ import { type Question, rejectedOf, restoredOf, usageOf } from '../helpers/outco
 import { useTestScheduler } from '../helpers/test-scheduler.ts';
 
 const usage = usageOf({ calls: 1, cachedCalls: 0, promptTokens: 2, completionTokens: 5 });
-const long = accepted<Question>(0, { question: 'Why?', answer: 'Because it is.' }, usage);
-const short = accepted<Question>(1, { question: 'How?', answer: '' }, usage);
+const long = accepted<Question>('0', { question: 'Why?', answer: 'Because it is.' }, usage);
+const short = accepted<Question>('1', { question: 'How?', answer: '' }, usage);
 const values = { l: long, s: short };
 
 const nonEmpty = () => filterRecords<Question>({ predicate: (record) => (record.answer ?? '').length > 0 || 'empty answer' });
 
 // Samples the predicate keeps; `short` would be rejected.
-const kept = { l: long, k: accepted<Question>(2, { question: 'Who?', answer: 'Me.' }) };
+const kept = { l: long, k: accepted<Question>('2', { question: 'Who?', answer: 'Me.' }) };
 describeOperatorContract('filterRecords', nonEmpty, kept, {
-  endless: (index) => accepted<Question>(index, { question: 'q', answer: 'a' }),
+  endless: (index) => accepted<Question>(String(index), { question: 'q', answer: 'a' }),
 });
 
 describe('filterRecords', () => {
@@ -47,14 +47,14 @@ describe('filterRecords', () => {
     });
   });
 
-  test('the predicate receives the record and its attempt number', () => {
-    const predicate = vi.fn((_record: Question, _attempt: number) => true);
+  test('the predicate receives the record and the id of its input', () => {
+    const predicate = vi.fn((_record: Question, _id: string) => true);
     testScheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold('-l-s|', values).pipe(filterRecords({ predicate }))).toBe('-l-s|', values);
     });
     expect(predicate.mock.calls).toEqual([
-      [long.record, 0],
-      [short.record, 1],
+      [long.record, '0'],
+      [short.record, '1'],
     ]);
   });
 

@@ -51,7 +51,7 @@ const prompt = (record: Question) => record.question;
 
 function run<Out>(operator: ReturnType<typeof generate<Question, Out>>, ...questions: string[]): Promise<Outcome<Out>[]> {
   const inputs = questions.map((question, index) => askOf(index, question));
-  return lastValueFrom(from(inputs).pipe(operator, toArray())).then((outcomes) => outcomes.sort((left, right) => left.attempt - right.attempt));
+  return lastValueFrom(from(inputs).pipe(operator, toArray())).then((outcomes) => outcomes.sort((left, right) => Number(left.id) - Number(right.id)));
 }
 
 describe('generate with a schema, over HTTP (OpenAI wire format)', () => {

@@ -27,7 +27,7 @@ const prompt = (record: Question) => record.question;
 const withAnswer = (text: string, record: Question): Question => ({ ...record, answer: text });
 
 function run<Out>(inputs: readonly Outcome<Question>[], operator: ReturnType<typeof generate<Question, Out>>): Promise<Outcome<Out>[]> {
-  return lastValueFrom(from(inputs).pipe(operator, toArray())).then((outcomes) => outcomes.sort((left, right) => left.attempt - right.attempt));
+  return lastValueFrom(from(inputs).pipe(operator, toArray())).then((outcomes) => outcomes.sort((left, right) => Number(left.id) - Number(right.id)));
 }
 
 describe('generate over HTTP', () => {
@@ -88,7 +88,7 @@ describe('generate over HTTP', () => {
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['accepted', 'rejected', 'accepted']);
     expect(outcomes[1]).toMatchObject({
       status: 'rejected',
-      attempt: 1,
+      id: '1',
       record: { question: 'bad' },
       issues: [{ code: 'parse_failed', message: 'no answer found', block: 'gen' }],
       usage: { calls: 1 },
@@ -146,7 +146,7 @@ describe('generate over HTTP', () => {
   test('usage is attached to the record and added to what it already had', async () => {
     const server = await start({ respond: () => 'one two three' });
     const earlier = usageOf({ calls: 1, cachedCalls: 0, promptTokens: 10, completionTokens: 20 });
-    const outcomes = await run([askOf(0, 'four words in here'), accepted(1, { question: 'q' }, earlier)], generate({ engine: engineFor(server), prompt }));
+    const outcomes = await run([askOf(0, 'four words in here'), accepted('1', { question: 'q' }, earlier)], generate({ engine: engineFor(server), prompt }));
     expect(outcomes[0]?.usage).toMatchObject({ calls: 1, cachedCalls: 0, promptTokens: 4, completionTokens: 3, costUsd: 0 });
     expect(outcomes[1]?.usage).toMatchObject({ calls: 2, cachedCalls: 0, promptTokens: 11, completionTokens: 23 });
   });
@@ -254,7 +254,7 @@ describe('generate with FakeLanguageModel', () => {
     const model = new FakeLanguageModel({ answers: 'Paris' });
     const outcomes = await run([askOf(0, 'Capital of France?')], generate({ engine: fakeEngine(model), prompt, parse: withAnswer }));
     const counts = { calls: 1, cachedCalls: 0, promptTokens: 3, completionTokens: 1, costUsd: 0 };
-    expect(outcomes).toEqual([accepted(0, { question: 'Capital of France?', answer: 'Paris' }, { ...counts, byModel: { 'generator: fake/fake-model': counts } })]);
+    expect(outcomes).toEqual([accepted('0', { question: 'Capital of France?', answer: 'Paris' }, { ...counts, byModel: { 'generator: fake/fake-model': counts } })]);
     expect(model.calls).toEqual([{ method: 'chat', messages: [{ role: 'user', content: 'Capital of France?' }] }]);
   });
 

@@ -11,7 +11,7 @@ import { type JudgeConfig, judge } from '../../operators/judge.ts';
 import { type Question, rejectedOf, restoredOf } from '../helpers/outcomes.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-const pair = (attempt: number, answer: string) => accepted<Question>(attempt, { question: 'What is 2 + 2?', answer });
+const pair = (attempt: number, answer: string) => accepted<Question>(String(attempt), { question: 'What is 2 + 2?', answer });
 const prompt = (record: Question) => `Is "${record.answer}" right for "${record.question}"? YES or NO`;
 const yesNo = (text: string) => text.startsWith('YES');
 
@@ -22,7 +22,7 @@ function judgeWith(options: FakeLanguageModelOptions, config: Partial<JudgeConfi
 }
 
 function run(inputs: readonly Outcome<Question>[], operator: ReturnType<typeof judge<Question>>): Promise<Outcome<Question>[]> {
-  return lastValueFrom(from(inputs).pipe(operator, toArray())).then((outcomes) => outcomes.sort((left, right) => left.attempt - right.attempt));
+  return lastValueFrom(from(inputs).pipe(operator, toArray())).then((outcomes) => outcomes.sort((left, right) => Number(left.id) - Number(right.id)));
 }
 
 describe('judge', () => {
@@ -30,7 +30,7 @@ describe('judge', () => {
     const { model, operator } = judgeWith({ answers: 'YES, four is right' });
     const outcomes = await run([pair(0, '4')], operator);
     expect(outcomes).toEqual([
-      accepted(0, { question: 'What is 2 + 2?', answer: '4', judge_output: 'YES, four is right' }, expect.objectContaining({ calls: 1, cachedCalls: 0 })),
+      accepted('0', { question: 'What is 2 + 2?', answer: '4', judge_output: 'YES, four is right' }, expect.objectContaining({ calls: 1, cachedCalls: 0 })),
     ]);
     expect(model.calls).toEqual([{ method: 'chat', messages: [{ role: 'user', content: 'Is "4" right for "What is 2 + 2?"? YES or NO' }] }]);
   });
@@ -44,7 +44,7 @@ describe('judge', () => {
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['accepted', 'rejected']);
     expect(outcomes[1]).toMatchObject({
       status: 'rejected',
-      attempt: 1,
+      id: '1',
       record: { question: 'What is 2 + 2?', answer: '5', judge_output: 'NO: 2 + 2 is 4' },
       issues: [{ code: 'judge_rejected', message: '2 + 2 is 4', block: 'judge' }],
       usage: { calls: 1 },

@@ -24,7 +24,7 @@ describeOperatorContract(
   'stopWhen',
   (scheduler) => stopWhen<Question>(isRecordCount(5), { scheduler }),
   { a: values.a, b: values.b, c: values.c },
-  { endless: (index) => accepted<Question>(index, { question: 'q' }), neverEndingSubscription: '^ 5s !' },
+  { endless: (index) => accepted<Question>(String(index), { question: 'q' }), neverEndingSubscription: '^ 5s !' },
 );
 
 describe('stopWhen', () => {
@@ -135,11 +135,11 @@ describe('stopWhen', () => {
   test('a synchronous endless source stops once the criterion holds', () => {
     let emitted = 0;
     const endless = new Observable<Outcome<Question>>((subscriber) => {
-      while (!subscriber.closed) subscriber.next(accepted(emitted++, { question: 'q' }));
+      while (!subscriber.closed) subscriber.next(accepted(String(emitted++), { question: 'q' }));
     });
     const collected: Outcome<Question>[][] = [];
     endless.pipe(stopWhen(isRecordCount(3)), toArray()).subscribe((all) => collected.push(all));
-    expect(collected[0]?.map((outcome) => outcome.attempt)).toEqual([0, 1, 2]);
+    expect(collected[0]?.map((outcome) => outcome.id)).toEqual(['0', '1', '2']);
     expect(emitted).toBe(3);
   });
 

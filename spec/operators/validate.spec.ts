@@ -11,16 +11,16 @@ const schema = z.object({ question: z.string().min(1), answer: z.string().min(1)
 type Pair = z.output<typeof schema>;
 
 const usage = usageOf({ calls: 1, cachedCalls: 0, promptTokens: 3, completionTokens: 4 });
-const good = accepted<Question>(0, { question: 'Why?', answer: 'Because.' }, usage);
-const empty = accepted<Question>(1, { question: 'How?', answer: '' });
-const missing = accepted<Question>(2, { question: '' });
+const good = accepted<Question>('0', { question: 'Why?', answer: 'Because.' }, usage);
+const empty = accepted<Question>('1', { question: 'How?', answer: '' });
+const missing = accepted<Question>('2', { question: '' });
 const values = { g: good, e: empty, m: missing };
 
 const check = () => validate<Question, Pair>({ schema });
 
 // Valid samples, whose schema output equals the input; `empty` and `missing` would be rejected.
-describeOperatorContract('validate', check, { g: good, o: accepted<Question>(4, { question: 'Who?', answer: 'Me.' }) }, {
-  endless: (index) => accepted<Question>(index, { question: 'q', answer: 'a' }),
+describeOperatorContract('validate', check, { g: good, o: accepted<Question>('4', { question: 'Who?', answer: 'Me.' }) }, {
+  endless: (index) => accepted<Question>(String(index), { question: 'q', answer: 'a' }),
 });
 
 describe('validate', () => {
@@ -28,7 +28,7 @@ describe('validate', () => {
 
   test('one valid record passes as the schema output, keeping attempt and usage', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('-g|', values).pipe(check())).toBe('-g|', { g: accepted(0, { question: 'Why?', answer: 'Because.' }, usage) });
+      expectObservable(cold('-g|', values).pipe(check())).toBe('-g|', { g: accepted('0', { question: 'Why?', answer: 'Because.' }, usage) });
     });
   });
 
@@ -51,15 +51,15 @@ describe('validate', () => {
   test('the schema output replaces the record (transforms and stripped keys)', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const trimming = z.object({ question: z.string().trim() });
-      const source = cold('-a|', { a: accepted(0, { question: '  Why?  ', extra: true }) });
-      expectObservable(source.pipe(validate({ schema: trimming }))).toBe('-a|', { a: accepted(0, { question: 'Why?' }) });
+      const source = cold('-a|', { a: accepted('0', { question: '  Why?  ', extra: true }) });
+      expectObservable(source.pipe(validate({ schema: trimming }))).toBe('-a|', { a: accepted('0', { question: 'Why?' }) });
     });
   });
 
   test('a nested issue names its full path', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const nested = z.object({ answers: z.array(z.string()) });
-      const outcome = accepted(3, { answers: ['a', 2] });
+      const outcome = accepted('3', { answers: ['a', 2] });
       const expected = rejected(outcome, [
         { code: 'invalid_record', message: expect.stringMatching(/^answers\.1: Invalid input/), block: 'checker', path: ['answers', 1] },
       ]);
@@ -82,9 +82,9 @@ describe('validate', () => {
       });
       const expected = {
         g: rejected(good, [{ code: 'validate_failed', message: 'refinement broke', block: 'validator' }]),
-        o: accepted(4, { question: 'Who?', answer: 'Me.' }),
+        o: accepted('4', { question: 'Who?', answer: 'Me.' }),
       };
-      const source = cold('-g-o|', { g: good, o: accepted(4, { question: 'Who?', answer: 'Me.' }) });
+      const source = cold('-g-o|', { g: good, o: accepted('4', { question: 'Who?', answer: 'Me.' }) });
       expectObservable(source.pipe(validate<Question, Pair>({ schema: throwing }))).toBe('-g-o|', expected);
     });
   });

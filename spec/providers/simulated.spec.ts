@@ -5,16 +5,21 @@ import { createSimulated, simulatedLabel } from '../../lib/providers/simulated/s
 const signal = () => new AbortController().signal;
 
 describe('simulated engine', () => {
-  test('answers a Question/Answer prompt with a labelled pair that parses, different each call', async () => {
+  test('answers a Question/Answer prompt with a labelled pair that parses: a function of the request alone', async () => {
     const model = createSimulated();
     const prompt = 'Question: What is the capital of Peru?\nAnswer: Lima.\n\nWrite one new pair.';
-    const first = await model.doGenerate({ method: 'chat', messages: [{ role: 'user', content: prompt }] }, { signal: signal() });
-    const second = await model.doGenerate({ method: 'chat', messages: [{ role: 'user', content: prompt }] }, { signal: signal() });
+    const ask = (content: string, seed?: number) =>
+      model.doGenerate({ method: 'chat', messages: [{ role: 'user', content }], ...(seed === undefined ? {} : { seed }) }, { signal: signal() });
+    const first = await ask(prompt);
     const pair = parseQuestionAnswer(first.texts[0]!);
     expect(pair.question.startsWith(simulatedLabel)).toBe(true);
     expect(pair.answer.startsWith(simulatedLabel)).toBe(true);
-    expect(second.texts[0]).not.toBe(first.texts[0]);
     expect(first.usage.promptTokens).toBeGreaterThan(0);
+    // The same request, the same answer, as a model at temperature 0 (a rerun repeats itself); another prompt or seed, another answer.
+    expect((await ask(prompt)).texts).toEqual(first.texts);
+    expect((await createSimulated().doGenerate({ method: 'chat', messages: [{ role: 'user', content: prompt }] }, { signal: signal() })).texts).toEqual(first.texts);
+    expect((await ask(`${prompt} `)).texts[0]).not.toBe(first.texts[0]);
+    expect((await ask(prompt, 1)).texts[0]).not.toBe(first.texts[0]);
   });
 
   test('labels every other answer, one text per requested choice', async () => {

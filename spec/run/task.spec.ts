@@ -1,15 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstValueFrom, lastValueFrom, mergeMap, take, tap, toArray } from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { geographyQa } from '../../builders/geography-qa/index.ts';
 import { qaRater } from '../../builders/qa-rater/index.ts';
+import { ConfigError } from '../../lib/errors/config-error.ts';
 import { createEngine } from '../../lib/model/engine.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
 import type { DataPoint } from '../../lib/record.ts';
 import { type Builder, createTask } from '../../lib/run/task.ts';
 import type { GenerationInput } from '../../lib/run/task-inputs.ts';
-import type { TaskResult } from '../../lib/store/task-store.ts';
+import type { TaskResult } from '../../lib/store/task-result.ts';
 import { FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';
 import type { TestServer } from '../../lib/testing/test-server.ts';
 import { readLines } from '../helpers/read-lines.ts';
@@ -224,12 +225,13 @@ describe('edge cases', () => {
     expect(readLines(join(dir, 'geo', 'final_data.jsonl'))).toHaveLength(6);
   });
 
-  test('an unwritable output folder errors the task instead of hanging', async () => {
+  test('an output folder that is a file errors the task with one line naming it, instead of hanging', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'a-file'), 'not a folder');
     const generator = createEngine(new FakeLanguageModel({ answers: 'Question: Q?\nAnswer: A.' }));
     const error = await lastValueFrom(geographyTask(join(dir, 'a-file'), generator, { numOutputsToGenerate: 2 }).run()).catch((reason: unknown) => reason);
-    expect(error).toMatchObject({ code: 'ENOTDIR' });
+    expect(ConfigError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toBe(`${join(dir, 'a-file', 'geo')}: cannot create the task's folder: a parent of it is a file, not a directory`);
   });
 
   test('a task takes its concurrency from the builder (its LM block\'s call limit) unless told', async () => {
@@ -238,13 +240,16 @@ describe('edge cases', () => {
     expect(server.counters.maxInFlight).toBe(16);
   });
 
-  test('a builder that emits two outcomes for one input still makes exactly the target', async () => {
+  test('a builder that emits an outcome twice breaks the contract: the task errors naming the input, having written only settled inputs', async () => {
     const server = await startServer();
     const generator = engineFor(server);
     const doubled: Builder<GenerationInput> = (source) => source.pipe(geographyQa({ generator, dedupThreshold: 1.1 }), mergeMap((outcome) => [outcome, outcome]));
     const task = createTask({ kind: 'generation', name: 'geo', seeds, builder: doubled, outputDir: tempDir(), numOutputsToGenerate: 7 });
-    const records = await lastValueFrom(task.run().pipe(toArray()));
-    expect(records).toHaveLength(7);
+    const error = await lastValueFrom(task.run().pipe(toArray())).catch((reason: unknown) => reason);
+    expect((error as Error).message).toMatch(/^the builder emitted an outcome of input `\d+-[0-9a-f]{12}`, which is not in flight/);
+    const written = readLines(join(task.dir, 'data.jsonl'));
+    expect(new Set(written.map((record) => record['rxdgt_id'])).size).toBe(written.length);
+    expect(results(task.dir.replace(/\/geo$/, '')).at(-1)).toMatchObject({ status: 'errored' });
   });
 });
 
@@ -270,6 +275,7 @@ describe('transformation tasks', () => {
     const rejects = readLines(join(dir, 'rate', 'blocks', 'rater.jsonl'));
     expect(rejects).toMatchObject([{ question: 'Capital of Peru?', issues: [{ code: 'parse_failed' }] }]);
     expect(readLines(join(dir, 'rate', 'task_results.jsonl'))).toMatchObject([{ status: 'completed' }]);
-    expect(existsSync(join(dir, 'rate', 'dataloader_state.jsonl'))).toBe(false);
+    // Every row settled: the last commit says so, for a resume.
+    expect(readLines(join(dir, 'rate', 'dataloader_state.jsonl')).at(-1)).toMatchObject({ rxdgt: { settled_below: 3, records: 2, rejected: 1 } });
   });
 });

@@ -18,7 +18,7 @@ import { type PreparedRun, type RunSettings, prepareRun } from '../../lib/run/pr
 import { runTasks } from '../../lib/run/run-tasks.ts';
 import { hasCostBudget, hasTokenBudget } from '../../lib/run/stop-criteria.ts';
 import { type TaskProgress, initialProgress } from '../../lib/run/task-progress.ts';
-import type { TaskResult } from '../../lib/store/task-store.ts';
+import type { TaskResult } from '../../lib/store/task-result.ts';
 import { countMessageWords, countWords } from '../../lib/testing/test-server-bodies.ts';
 import type { TestServer } from '../../lib/testing/test-server.ts';
 import { generationRequests, repoRoot, writeBlockConfig } from '../cli/run-cli.ts';

@@ -5,6 +5,7 @@ import { credentialId } from '../../model/credential-id.ts';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
 import { parseConfig } from '../../parse-config.ts';
 import { rateLimitHeadersOf, sdkErrorToApiCallError } from '../openai/openai-shared.ts';
+import { environmentUrl } from '../environment-url.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
 
 /** Settings of an Anthropic engine (DGT block type `anthropic`). */
@@ -99,7 +100,9 @@ export function createAnthropic(settings: AnthropicSettings): LanguageModel {
   if (apiKey === undefined) {
     throw new ConfigError('anthropic: missing API key: set the ANTHROPIC_API_KEY environment variable (or `api_key` in the block)', { field: 'api_key' });
   }
-  const baseURL = (config.baseURL || process.env['ANTHROPIC_BASE_URL'] || 'https://api.anthropic.com').replace(/\/+$/, '');
+  const fromEnvironment = (): string | undefined =>
+    environmentUrl('ANTHROPIC_BASE_URL', { engine: 'anthropic', field: 'base_url', remedy: 'credentials belong in `api_key` or ANTHROPIC_API_KEY, not in the URL' });
+  const baseURL = (config.baseURL || fromEnvironment() || 'https://api.anthropic.com').replace(/\/+$/, '');
   const { modelId, apiVersion } = config;
   const timeoutMs = config.timeoutMs ?? 300_000;
   const maxTokens = config.defaultMaxTokens ?? 1024;

@@ -5,6 +5,7 @@ import { credentialId } from '../../model/credential-id.ts';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
 import { parseConfig } from '../../parse-config.ts';
 import { generateWithOpenAI } from '../openai/openai-shared.ts';
+import { environmentUrl } from '../environment-url.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
 
 /** The Azure OpenAI data-plane API version sent when none is set: the latest GA one. */
@@ -71,7 +72,9 @@ function resourceEndpoint(endpoint: string | undefined): string {
  */
 export function createAzureOpenAI(settings: AzureOpenAISettings): LanguageModel {
   const config = parseConfig('azure-openai', settingsSchema, settings);
-  const endpoint = resourceEndpoint(firstSet(config.endpoint, process.env['AZURE_OPENAI_ENDPOINT']));
+  const fromEnvironment = (): string | undefined =>
+    environmentUrl('AZURE_OPENAI_ENDPOINT', { engine: 'azure-openai', field: 'base_url', remedy: 'credentials belong in `api_key` or AZURE_OPENAI_API_KEY, not in the URL' });
+  const endpoint = resourceEndpoint(firstSet(config.endpoint) ?? firstSet(fromEnvironment()));
   const deployment = firstSet(config.deployment);
   if (deployment === undefined) {
     throw new ConfigError('azure-openai: missing `model_id_or_path`: set it to the name of the Azure OpenAI deployment', { field: 'model_id_or_path' });

@@ -5,7 +5,7 @@ import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../.
 import { parseConfig } from '../../parse-config.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
 import { fetchJson } from '../fetch-json.ts';
-import { ollamaHostURL } from './ollama-host.ts';
+import { ollamaHostFromEnvironment, ollamaHostURL } from './ollama-host.ts';
 
 /** Settings of a native Ollama engine. */
 export interface OllamaNativeSettings {
@@ -93,7 +93,7 @@ function resultOf(body: unknown, text: unknown, what: string): ModelResult {
 export function createOllamaNative(settings: OllamaNativeSettings): LanguageModel {
   const config = parseConfig('ollama', settingsSchema, settings);
   // An empty OLLAMA_HOST means the default, as it does for Ollama itself.
-  const host = ollamaHostURL(config.baseURL || process.env['OLLAMA_HOST'] || 'http://localhost:11434');
+  const host = ollamaHostURL(config.baseURL || ollamaHostFromEnvironment() || 'http://localhost:11434');
   const timeoutMs = config.timeoutMs ?? 300_000;
   const modelId = config.modelId;
 

@@ -1,5 +1,5 @@
 import type { LanguageModel } from '../../model/language-model.ts';
-import { ollamaHostURL } from '../ollama-native/ollama-host.ts';
+import { ollamaHostFromEnvironment, ollamaHostURL } from '../ollama-native/ollama-host.ts';
 import { createOpenAI } from '../openai/openai-model.ts';
 
 /** Settings of an Ollama engine. */
@@ -24,7 +24,7 @@ export interface OllamaSettings {
  */
 export function createOllama(settings: OllamaSettings): LanguageModel {
   // An empty OLLAMA_HOST means the default, as it does for Ollama itself.
-  const host = ollamaHostURL(settings.baseURL ?? (process.env['OLLAMA_HOST'] || 'http://localhost:11434'));
+  const host = ollamaHostURL(settings.baseURL ?? (ollamaHostFromEnvironment() || 'http://localhost:11434'));
   return createOpenAI({
     modelId: settings.modelId,
     baseURL: `${host}/v1`,

@@ -4,6 +4,7 @@ import { credentialId } from '../../model/credential-id.ts';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
 import type { CompletionRequest } from '../../model/completion-batcher.ts';
 import { generateWithOpenAI } from './openai-shared.ts';
+import { environmentUrl } from '../environment-url.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
 
 /** Settings of an OpenAI-compatible engine (OpenAI, vLLM, llama.cpp server, LM Studio, TGI, Ollama's /v1). */
@@ -34,7 +35,9 @@ export interface OpenAISettings {
  * ```
  */
 export function createOpenAI(settings: OpenAISettings): LanguageModel {
-  const baseURL = (settings.baseURL ?? process.env['OPENAI_BASE_URL'] ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
+  const fromEnvironment = (): string | undefined =>
+    environmentUrl('OPENAI_BASE_URL', { engine: settings.provider ?? 'openai', field: 'base_url', remedy: 'credentials belong in `api_key` or OPENAI_API_KEY, not in the URL' });
+  const baseURL = (settings.baseURL ?? fromEnvironment() ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
   const apiKey = settings.apiKey ?? process.env['OPENAI_API_KEY'];
   // Local OpenAI-compatible servers take any key; OpenAI itself does not, so say so before any request.
   if (!apiKey && baseURL === 'https://api.openai.com/v1') {

@@ -56,8 +56,8 @@ function sampleOf(schema: Readonly<Record<string, unknown>>, seed: string): unkn
   }
 }
 
-function answer(input: string, index: number, format: ResponseFormat | undefined): string {
-  const tag = createHash('sha256').update(`${index}\n${input}`).digest('hex').slice(0, 8);
+function answer(input: string, seed: number | undefined, index: number, format: ResponseFormat | undefined): string {
+  const tag = createHash('sha256').update(`${seed ?? ''}\n${index}\n${input}`).digest('hex').slice(0, 8);
   if (format) return JSON.stringify(sampleOf(format.schema, tag));
   // Prompts that show Question/Answer pairs get one back, so sample pipelines run end to end offline.
   if (/Question:/.test(input) && /Answer:/.test(input)) return `Question: ${simulatedLabel} question ${tag}?\nAnswer: ${simulatedLabel} answer ${tag}.`;
@@ -65,9 +65,11 @@ function answer(input: string, index: number, format: ResponseFormat | undefined
 }
 
 /**
- * An offline engine for dry runs and demos: answers at once (or after `latencyMs`), deterministically,
- * and labels every text it writes with `[simulated]`. Prompts showing `Question:`/`Answer:` pairs get a pair
- * back; a response format gets a small JSON value matching its schema. DGT block type `simulated`.
+ * An offline engine for dry runs and demos: answers at once (or after `latencyMs`), and labels every text it writes
+ * with `[simulated]`. An answer is a function of the request alone (its text, its `seed`, and its place among `n`),
+ * as a model at temperature 0: the same prompt always gets the same answer, so a seeded run repeats itself.
+ * Prompts showing `Question:`/`Answer:` pairs get a pair back; a response format gets a small JSON value matching
+ * its schema. DGT block type `simulated`.
  *
  * ## Example
  * ```ts
@@ -78,7 +80,6 @@ function answer(input: string, index: number, format: ResponseFormat | undefined
  * ```
  */
 export function createSimulated(settings: SimulatedSettings = {}): LanguageModel {
-  let calls = 0;
   const latencyMs = settings.latencyMs ?? 0;
   return {
     specificationVersion: 'v1',
@@ -89,7 +90,7 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
       if (latencyMs > 0) await abortableDelay(latencyMs, signal);
       signal.throwIfAborted();
       const input = inputOf(request);
-      const texts = Array.from({ length: request.n ?? 1 }, () => answer(input, calls++, request.responseFormat));
+      const texts = Array.from({ length: request.n ?? 1 }, (_, index) => answer(input, request.seed, index, request.responseFormat));
       return {
         texts,
         finishReason: 'stop',

@@ -5,6 +5,7 @@ import { credentialId } from '../../model/credential-id.ts';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
 import { parseConfig } from '../../parse-config.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
+import { environmentUrl } from '../environment-url.ts';
 import { fetchJson } from '../fetch-json.ts';
 import { createBearerTokens } from './iam-token.ts';
 import { type WatsonxResponseFormatType, chatBody, chatResult, generationBody, generationResult, watsonxErrorMessage } from './watsonx-bodies.ts';
@@ -95,8 +96,9 @@ export function createWatsonx(settings: WatsonxSettings): LanguageModel {
       field: 'project_id',
     });
   }
-  const apiUrl = origin(firstSet(config.apiUrl, process.env['WATSONX_API_URL']) ?? 'https://us-south.ml.cloud.ibm.com');
-  const iamUrl = origin(firstSet(config.iamUrl, process.env['WATSONX_IAM_URL']) ?? 'https://iam.cloud.ibm.com');
+  const remedy = 'credentials belong in `api_key` or WATSONX_API_KEY, not in the URL';
+  const apiUrl = origin(firstSet(config.apiUrl) ?? firstSet(environmentUrl('WATSONX_API_URL', { engine: 'watsonx', field: 'base_url', remedy })) ?? 'https://us-south.ml.cloud.ibm.com');
+  const iamUrl = origin(firstSet(config.iamUrl) ?? firstSet(environmentUrl('WATSONX_IAM_URL', { engine: 'watsonx', field: 'iam_url', remedy })) ?? 'https://iam.cloud.ibm.com');
   const apiVersion = config.apiVersion ?? '2024-05-01';
   const timeoutMs = config.timeoutMs ?? 300_000;
   const formatType = config.responseFormatType ?? 'json_object';

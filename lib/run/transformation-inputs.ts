@@ -1,0 +1,113 @@
+import stableStringify from 'fast-json-stable-stringify';
+import { ConfigError } from '../errors/config-error.ts';
+import { errorMessage } from '../error-message.ts';
+import type { DataPoint, Fields } from '../record.ts';
+import type { RecordSource, SourcePosition, SourceRow } from '../store/sources/record-source.ts';
+import type { Ledger } from '../store/task-ledger.ts';
+import type { InputPlan, PlannedInput } from './input-plan.ts';
+import { asSeed } from './task-inputs.ts';
+import type { ParsedTaskOptions } from './task-options.ts';
+
+interface ReadRow {
+  readonly sequence: number;
+  readonly record: Fields;
+  readonly position: SourcePosition;
+}
+
+/** A list of records as a source. */
+function listSource(records: readonly Fields[]): RecordSource {
+  return {
+    files: [],
+    async *rows(start = 0) {
+      for (let row = start; row < records.length; row += 1) yield { record: records[row]!, position: { iter_index: 0, row_index: row } };
+    },
+  };
+}
+
+/**
+ * A transformation's inputs: the data rows streamed from their source, starting at the first row an earlier run did
+ * not settle and skipping the later ones it did, so each row is transformed once over any number of resumes. Rows
+ * are read ahead a little (twice the concurrency), never the whole input. With `loopOver`, the rows start over at
+ * the end (sequence numbers keep counting).
+ */
+export class TransformationInputs implements InputPlan {
+  private readonly buffer: ReadRow[] = [];
+  private readonly positions = new Map<number, SourcePosition>();
+  private readonly source: RecordSource;
+  private readonly capacity: number;
+  private done = false;
+  private closed = false;
+  private failure: unknown;
+  private space: (() => void) | undefined;
+  private lastPosition: SourcePosition = { iter_index: 0, row_index: 0 };
+
+  constructor(
+    private readonly options: Extract<ParsedTaskOptions, { kind: 'transformation' }>,
+    private readonly ledger: Ledger,
+    private readonly remap: ((record: Fields) => Fields) | undefined,
+    private readonly wake: () => void,
+  ) {
+    this.source = Array.isArray(options.data) ? listSource(options.data) : (options.data as RecordSource);
+    this.capacity = 2 * options.concurrency;
+    void this.read().catch((error: unknown) => {
+      this.failure = error;
+      this.wake();
+    });
+  }
+
+  next(): PlannedInput | 'wait' | undefined {
+    const row = this.buffer.shift();
+    if (row === undefined) {
+      if (this.failure !== undefined) throw this.failure;
+      return this.done ? undefined : 'wait';
+    }
+    this.space?.();
+    this.positions.set(row.sequence, row.position);
+    const record = row.record;
+    return { sequence: row.sequence, key: stableStringify(record), make: () => asSeed(this.options.name, record) };
+  }
+
+  settled(): void {}
+
+  positionOf(sequence: number): SourcePosition {
+    for (const key of this.positions.keys()) if (key < sequence) this.positions.delete(key);
+    return this.positions.get(sequence) ?? this.buffer[0]?.position ?? this.lastPosition;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.space?.();
+  }
+
+  private async read(): Promise<void> {
+    let sequence = this.ledger.summary.settledBelow;
+    let start = sequence;
+    for (;;) {
+      let rows = 0;
+      for await (const row of this.source.rows(start)) {
+        rows += 1;
+        if (this.closed) return;
+        this.lastPosition = { iter_index: row.position.iter_index, row_index: row.position.row_index + 1 };
+        if (!this.ledger.isSettled(sequence)) this.buffer.push({ sequence, record: this.mapped(row), position: row.position });
+        sequence += 1;
+        this.wake();
+        while (this.buffer.length >= this.capacity && !this.closed) await new Promise<void>((resolve) => (this.space = resolve));
+      }
+      if (!this.options.loopOver || (rows === 0 && start === 0)) break;
+      start = 0;
+    }
+    this.done = true;
+    this.wake();
+  }
+
+  /** The row as the builder gets it, after the dataloader's `fields`; a field it lacks is bad input naming the row. */
+  private mapped(row: SourceRow): DataPoint | Fields {
+    if (!this.remap) return row.record;
+    try {
+      return this.remap(row.record);
+    } catch (error) {
+      const file = this.source.fileAt?.(row.position);
+      throw new ConfigError(`row ${row.position.row_index + 1}: ${errorMessage(error)}`, { file, field: 'dataloader.fields', cause: error });
+    }
+  }
+}

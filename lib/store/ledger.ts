@@ -1,0 +1,80 @@
+import type { DataPoint, Rejected, Usage } from '../record.ts';
+
+/** An input issued to the builder: its stable id and its place in the task's sequence of inputs. */
+export interface Ticket {
+  readonly id: string;
+  readonly sequence: number;
+}
+
+/** An input the builder is done with, once committed: the records kept and the rejections, together. */
+export interface Settlement {
+  readonly ticket: Ticket;
+  /** Accepted records written, each stamped with `rxdgt_id`. */
+  readonly records: readonly DataPoint[];
+  /** Rejected outcomes written to the rejection log. */
+  readonly rejections: readonly Rejected[];
+  /** Accepted records not written because the task's target was already met. */
+  readonly beyondTarget: number;
+  /** LM usage of every outcome of the input. */
+  readonly usage: Usage | undefined;
+}
+
+/** What earlier runs committed, as a ledger finds it when it opens (after repairing a crash). */
+export interface LedgerSummary {
+  /** Accepted records committed. */
+  readonly records: number;
+  /** Rejections committed. */
+  readonly rejected: number;
+  /** Every input below this sequence is settled. */
+  readonly settledBelow: number;
+  /** Settled inputs at or above `settledBelow` (a crash leaves gaps: their inputs are issued again). */
+  readonly settledAbove: readonly number[];
+  /** The dataloader position saved with the last commit (DGT's `{iter_index, row_index}`), when there is one. */
+  readonly position: unknown;
+}
+
+/** A record restored from an earlier run, with the sequence of the input that made it (-1 when unknown). */
+export interface RestoredRecord {
+  readonly record: DataPoint;
+  readonly sequence: number;
+}
+
+/** One commit: every input settled since the last, written atomically with the bookkeeping that says so. */
+export interface CommitBatch {
+  readonly records: readonly DataPoint[];
+  readonly rejections: readonly { readonly block: string; readonly line: Readonly<Record<string, unknown>> }[];
+  /** The summary after this commit. */
+  readonly summary: LedgerSummary;
+}
+
+/**
+ * The storage under a task's ledger: files (`jsonl`) or a database (`sqlite`). Opening it repairs what a crash left
+ * (a torn line, records written without their commit); `commit` is synchronous and atomic with respect to the death
+ * of the process: after a `kill -9` at any instant, the next open finds every commit whole or not at all.
+ */
+export interface LedgerStore {
+  /** `jsonl` or `sqlite`. */
+  readonly kind: string;
+  /** What earlier runs committed. */
+  readonly summary: LedgerSummary;
+  /** What the repair at open did (a torn line cut, an uncommitted tail removed), one sentence each. */
+  readonly repairs: readonly string[];
+  /** Every committed record, in commit order, streamed: never the whole file in memory. */
+  records(): AsyncIterable<RestoredRecord>;
+  /** Writes a batch. @throws {DatastoreError} when the disk refuses it; nothing of the batch is then committed. */
+  commit(batch: CommitBatch): void;
+  /** Copies the records as JSONL to `path` when the store can do it byte for byte (its own file is JSONL). */
+  copyRecordsAsJsonl?(path: string): boolean;
+  close(): void;
+}
+
+/** The id of a record's input, as records carry it on disk. */
+export const idField = 'rxdgt_id';
+
+/** The sequence in an input id (`<sequence>-<hash>`), or -1 when the record has none. */
+export function sequenceOfId(id: unknown): number {
+  if (typeof id !== 'string') return -1;
+  const dash = id.indexOf('-');
+  const sequence = dash > 0 ? Number(id.slice(0, dash)) : Number.NaN;
+  return Number.isSafeInteger(sequence) && sequence >= 0 ? sequence : -1;
+}

@@ -1,0 +1,236 @@
+import { addUsage } from '../outcome.ts';
+import { hashHex } from '../random.ts';
+import type { DataPoint, Outcome, Rejected, Usage } from '../record.ts';
+import { type LedgerStore, type LedgerSummary, type RestoredRecord, type Settlement, type Ticket, idField } from './ledger.ts';
+
+/** Settings of a task's ledger. */
+export interface LedgerOptions {
+  readonly taskName: string;
+  /** Accepted records wanted: records past it are not written. @default Infinity (a transformation) */
+  readonly target?: number;
+  /** Most inputs in flight at once (issued and not yet committed). */
+  readonly concurrency: number;
+  /** The dataloader position to save with a commit, given the first input not yet settled. */
+  readonly positionOf?: (settledBelow: number) => unknown;
+  /** Runs a commit soon after an input settles; commits of the same turn are written together. @default setImmediate */
+  readonly schedule?: (commit: () => void) => void;
+}
+
+/**
+ * What a task run counts and writes per input, over a ledger store (JSONL files or SQLite). It issues tickets
+ * (`<sequence>-<hash>` ids, the same on every run for the same input), takes the builder's outcomes, settles an input
+ * once its outcomes' shares add up to one, and commits settled inputs (records, rejections and the dataloader
+ * position together) in one atomic write per turn. It says how many more inputs may start (`room`), caps records at
+ * the target, and restores what earlier runs committed.
+ */
+export interface Ledger {
+  /** What earlier runs committed (after the store repaired a crash). */
+  readonly summary: LedgerSummary;
+  /** Records committed, this run's included; records queued for the next commit are not. */
+  readonly records: number;
+  /** Inputs issued and not yet committed. */
+  readonly inFlight: number;
+  /** Every input below this sequence is committed (this run's commits included). */
+  readonly settledBelow: number;
+  /** Records earlier runs committed, streamed in commit order (after this run's commits: every record). */
+  restored(): AsyncIterable<RestoredRecord>;
+  /** Copies every committed record as JSONL to `path`, byte for byte, when the store keeps them so; false otherwise. */
+  copyRecordsAsJsonl(path: string): boolean;
+  /** Whether an earlier run settled the input with this sequence. */
+  isSettled(sequence: number): boolean;
+  /** Issues the input with this sequence; `key` is what the input is (its seed draw or data row), which its id hashes. */
+  issue(sequence: number, key: string): Ticket;
+  /**
+   * Takes one outcome of an issued input. Once the input's outcomes are complete, resolves when they are committed,
+   * with what was kept; undefined while more outcomes of the input are due.
+   * @throws {Error} for an outcome of an input not in flight, or shares adding up to more than one (a builder bug)
+   */
+  offer(outcome: Outcome<DataPoint>): Promise<Settlement> | undefined;
+  /** How many more inputs may start now: within the concurrency, and within the records still needed. */
+  room(): number;
+  /** Commits what is settled now, synchronously. */
+  flush(): void;
+  /** Commits what is settled and releases the store; inputs not settled are issued again by the next run. */
+  close(): void;
+}
+
+interface OpenInput {
+  readonly ticket: Ticket;
+  readonly outcomes: Outcome<DataPoint>[];
+  numerator: number;
+  denominator: number;
+}
+
+interface Queued {
+  readonly settlement: Settlement;
+  readonly resolve: (settlement: Settlement) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Opens a task's ledger over a store. */
+export function createLedger(store: LedgerStore, options: LedgerOptions): Ledger {
+  return new StoreLedger(store, options);
+}
+
+class StoreLedger implements Ledger {
+  private readonly open = new Map<string, OpenInput>();
+  private queue: Queued[] = [];
+  private queuedRecords = 0;
+  private scheduled = false;
+  private failure: unknown;
+  private committed: LedgerSummary;
+  readonly summary: LedgerSummary;
+  private readonly settledEarlier: ReadonlySet<number>;
+  private readonly target: number;
+
+  constructor(
+    private readonly store: LedgerStore,
+    private readonly options: LedgerOptions,
+  ) {
+    this.summary = store.summary;
+    this.committed = store.summary;
+    this.settledEarlier = new Set(store.summary.settledAbove);
+    this.target = options.target ?? Number.POSITIVE_INFINITY;
+  }
+
+  get records(): number {
+    return this.committed.records;
+  }
+
+  get inFlight(): number {
+    return this.open.size + this.queue.length;
+  }
+
+  restored(): AsyncIterable<RestoredRecord> {
+    return this.store.records();
+  }
+
+  get settledBelow(): number {
+    return this.committed.settledBelow;
+  }
+
+  copyRecordsAsJsonl(path: string): boolean {
+    return this.store.copyRecordsAsJsonl?.(path) ?? false;
+  }
+
+  isSettled(sequence: number): boolean {
+    return sequence < this.summary.settledBelow || this.settledEarlier.has(sequence);
+  }
+
+  issue(sequence: number, key: string): Ticket {
+    const ticket: Ticket = { id: `${sequence}-${hashHex(`${this.options.taskName}\u0000${sequence}\u0000${key}`)}`, sequence };
+    this.open.set(ticket.id, { ticket, outcomes: [], numerator: 0, denominator: 1 });
+    return ticket;
+  }
+
+  room(): number {
+    const slots = this.options.concurrency - this.inFlight;
+    const needed = this.target - this.committed.records - this.queuedRecords - this.open.size;
+    return Math.max(0, Math.min(slots, needed));
+  }
+
+  offer(outcome: Outcome<DataPoint>): Promise<Settlement> | undefined {
+    const input = this.open.get(outcome.id);
+    if (!input) throw new Error(`the builder emitted an outcome of input \`${outcome.id}\`, which is not in flight (settled already, or never issued)`);
+    input.outcomes.push(outcome);
+    const [numerator, denominator] = outcome.share ?? [1, 1];
+    addShare(input, numerator, denominator);
+    if (input.numerator < input.denominator) return undefined;
+    if (input.numerator > input.denominator) throw new Error(`the outcomes of input \`${outcome.id}\` have shares adding up to more than one`);
+    this.open.delete(outcome.id);
+    return this.settle(input);
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const queue = this.queue;
+    if (queue.length === 0) return;
+    this.queue = [];
+    const settlements = queue.map(({ settlement }) => settlement);
+    const kept = settlements.reduce((sum, { records }) => sum + records.length, 0);
+    this.queuedRecords -= kept;
+    try {
+      if (this.failure !== undefined) throw this.failure;
+      const summary = this.advance(settlements);
+      this.store.commit({
+        records: settlements.flatMap(({ records }) => records),
+        rejections: settlements.flatMap(({ rejections }) => rejections.map((rejection) => ({ block: rejection.issues[0]?.block ?? 'unknown', line: rejectionLine(rejection) }))),
+        summary,
+      });
+      this.committed = summary;
+    } catch (error) {
+      // Nothing of this batch is committed; later commits would sit on a gap, so the ledger stops here.
+      this.failure ??= error;
+      for (const { reject } of queue) reject(error);
+      return;
+    }
+    for (const { settlement, resolve } of queue) resolve(settlement);
+  }
+
+  close(): void {
+    this.flush();
+    this.store.close();
+  }
+
+  private settle(input: OpenInput): Promise<Settlement> {
+    const { ticket, outcomes } = input;
+    const accepted = outcomes.filter((outcome) => outcome.status === 'accepted').map((outcome) => ({ ...outcome.record, [idField]: ticket.id }) as DataPoint);
+    const room = Math.max(0, this.target - this.committed.records - this.queuedRecords);
+    const records = accepted.slice(0, room);
+    const usage = outcomes.reduce<Usage | undefined>((sum, outcome) => addUsage(sum, outcome.usage), undefined);
+    const settlement: Settlement = {
+      ticket,
+      records,
+      rejections: outcomes.filter((outcome): outcome is Rejected => outcome.status === 'rejected'),
+      beyondTarget: accepted.length - records.length,
+      usage,
+    };
+    this.queuedRecords += records.length;
+    return new Promise<Settlement>((resolve, reject) => {
+      this.queue.push({ settlement, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      (this.options.schedule ?? setImmediate)(() => this.flush());
+    });
+  }
+
+  /** The summary once these settlements are committed: counts, and the settled sequences as a low mark plus the gaps above it. */
+  private advance(settlements: readonly Settlement[]): LedgerSummary {
+    let settledBelow = this.committed.settledBelow;
+    const above = new Set(this.committed.settledAbove);
+    for (const { ticket } of settlements) above.add(ticket.sequence);
+    while (above.delete(settledBelow)) settledBelow += 1;
+    return {
+      records: this.committed.records + settlements.reduce((sum, { records }) => sum + records.length, 0),
+      rejected: this.committed.rejected + settlements.reduce((sum, { rejections }) => sum + rejections.length, 0),
+      settledBelow,
+      settledAbove: [...above].sort((left, right) => left - right),
+      position: this.options.positionOf?.(settledBelow),
+    };
+  }
+}
+
+/** Adds `numerator / denominator` to an input's settled share, in lowest terms. */
+function addShare(input: OpenInput, numerator: number, denominator: number): void {
+  const top = input.numerator * denominator + numerator * input.denominator;
+  const bottom = input.denominator * denominator;
+  const divisor = gcd(top, bottom);
+  input.numerator = top / divisor;
+  input.denominator = bottom / divisor;
+  if (!Number.isSafeInteger(input.denominator)) throw new Error('fan-out nested too deep: the shares of an input no longer fit in a safe integer');
+}
+
+function gcd(left: number, right: number): number {
+  let a = Math.abs(left);
+  let b = Math.abs(right);
+  while (b !== 0) [a, b] = [b, a % b];
+  return a || 1;
+}
+
+/** A rejection as its block's log keeps it: the record (a generation input's seed batch left out), its input id and the issues. */
+function rejectionLine(rejection: Rejected): Readonly<Record<string, unknown>> {
+  const { examples: _examples, ...record } = (typeof rejection.record === 'object' && rejection.record !== null ? rejection.record : { value: rejection.record }) as {
+    examples?: unknown;
+  };
+  return { ...record, [idField]: rejection.id, issues: rejection.issues };
+}

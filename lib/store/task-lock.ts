@@ -1,0 +1,61 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { type LockHolder, TaskLockedError } from '../errors/task-locked-error.ts';
+import { openDatabase } from '../sqlite.ts';
+
+/** A held task-folder lock. */
+export interface TaskLock {
+  /** The holder whose lock this one replaced: a run that died without releasing it. */
+  readonly replaced: LockHolder | undefined;
+  release(): void;
+}
+
+/** File names of the lock, kept in the task folder (never deleted: see `lockTaskFolder`). */
+export const lockFileNames = ['.rxdgt.lock', '.rxdgt.lock.json'] as const;
+
+/**
+ * Takes the task folder's lock, so one process at a time runs a task. The lock is an exclusive SQLite lock on
+ * `.rxdgt.lock` (an `fcntl` lock underneath): the kernel drops it when its process ends, however it ends, so a run
+ * killed with `kill -9` never leaves a stale lock. The holder's pid, host and start time go to `.rxdgt.lock.json` for
+ * the message a second run gets. The lock file itself is never removed: a process waiting on the old file would
+ * otherwise lock a deleted file while a third locks the new one.
+ *
+ * @throws {TaskLockedError} when another process (or another run in this process) holds it
+ */
+export function lockTaskFolder(dir: string): TaskLock {
+  const [lockName, holderName] = lockFileNames;
+  const holderPath = join(dir, holderName);
+  const database = openDatabase(join(dir, lockName), { timeout: 0 });
+  try {
+    database.pragma('journal_mode = MEMORY');
+    database.pragma('locking_mode = EXCLUSIVE');
+    database.exec('BEGIN EXCLUSIVE');
+  } catch (error) {
+    database.close();
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') throw new TaskLockedError(dir, readHolder(holderPath));
+    throw error;
+  }
+  // Details left behind belong to a run that ended without cleaning up: its lock is gone, so it died.
+  const replaced = readHolder(holderPath);
+  const holder: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  writeFileSync(holderPath, `${JSON.stringify(holder)}\n`);
+  let held = true;
+  return {
+    replaced,
+    release() {
+      if (!held) return;
+      held = false;
+      rmSync(holderPath, { force: true });
+      database.close();
+    },
+  };
+}
+
+function readHolder(path: string): LockHolder | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+  } catch {
+    return undefined;
+  }
+}
