@@ -4,6 +4,7 @@ import { errorMessage } from '../error-message.ts';
 import { redactUrl } from '../redact-url.ts';
 import { type PreparedRun, prepareRun } from '../run/prepare-run.ts';
 import { checkEngines } from '../run/preflight.ts';
+import { checkTaskFolder } from '../store/task-folder.ts';
 import { runTasks } from '../run/run-tasks.ts';
 import type { TaskResult } from '../store/task-result.ts';
 import { parseArgs, usage } from './args.ts';
@@ -46,6 +47,7 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
 
 /** Checks the engines answer, runs every task with a live report, and returns the exit code. */
 async function execute({ tasks, engines }: PreparedRun, out: NodeJS.WriteStream, err: NodeJS.WriteStream): Promise<number> {
+  for (const task of tasks) checkTaskFolder(task.dir);
   await checkEngines(engines);
   const report = new RunReport(tasks, out);
   const results: TaskResult[] = [];
@@ -57,8 +59,9 @@ async function execute({ tasks, engines }: PreparedRun, out: NodeJS.WriteStream,
           const hooks = report.hooks(task);
           return {
             ...hooks,
-            // Warnings (a crash repaired, a lock taken over, a secondary output that failed) are worth a line; the rest is in logs.jsonl.
-            onLog: (entry) => (entry.level === 'INFO' ? undefined : err.write(`rxdgt: ${task.name}: ${redactUrl(entry.message)}\n`)),
+            // Warnings (a crash repaired, a lock taken over, a secondary output that failed) are worth a line; the rest is in
+            // logs.jsonl. A task that errored ends the run with its error, which is printed below: not twice.
+            onLog: (entry) => (entry.level === 'INFO' || entry.event === 'run_finished' ? undefined : err.write(`rxdgt: ${task.name}: ${redactUrl(entry.message)}\n`)),
             onEnd: (result, progress) => (results.push(result), hooks.onEnd?.(result, progress)),
           };
         },

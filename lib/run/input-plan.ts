@@ -21,8 +21,11 @@ export interface PlannedInput {
 export interface InputPlan {
   /** The next input; `'wait'` when it cannot be issued yet (a row still being read, a straggler); undefined once the input is used up. */
   next(): PlannedInput | 'wait' | undefined;
-  /** An input's records were committed or restored (generation mixes them into later batches). */
-  settled(sequence: number, id: string, records: readonly DataPoint[]): void;
+  /**
+   * What an input made, as it is committed (or restored from disk): its records, and those a dedupe rejected as
+   * duplicates of records kept (generation mixes them into later batches).
+   */
+  settled(sequence: number, records: readonly DataPoint[]): void;
   /** DGT's dataloader position of the input `sequence`, saved with each commit. */
   positionOf(sequence: number): unknown;
   /** Stops reading ahead. */
@@ -45,6 +48,8 @@ export function planInputs(options: ParsedTaskOptions, ledger: Ledger, runSeed: 
   const fingerprint = hashHex(stableStringify(seeds));
   const pool = options.machineBatchSize > 0 ? new MachinePool(runSeed) : undefined;
   const lag = 2 * options.concurrency;
+  // Records restored from earlier runs join the pool as they are read, but for the last inputs before the first new one.
+  pool?.raiseLine(ledger.summary.settledBelow - lag);
   const waits = options.seed !== undefined;
   let sequence = ledger.summary.settledBelow;
   return {
@@ -52,6 +57,7 @@ export function planInputs(options: ParsedTaskOptions, ledger: Ledger, runSeed: 
       while (ledger.isSettled(sequence)) sequence += 1;
       const first = sequence * batchSize;
       if (!options.loopOver && first >= seeds.length) return undefined;
+      // The pool is given an input's records as the input is committed: every input below the ledger's mark is in it.
       if (pool && waits && ledger.settledBelow < sequence - lag) return 'wait';
       pool?.raiseLine(sequence - lag);
       const planned = sequence;
@@ -68,7 +74,7 @@ export function planInputs(options: ParsedTaskOptions, ledger: Ledger, runSeed: 
         },
       };
     },
-    settled: (settledSequence, id, records) => pool?.add(settledSequence, id, records),
+    settled: (settledSequence, records) => pool?.add(settledSequence, records),
     positionOf: (at) => ({ iter_index: 0, row_index: (at * batchSize) % seeds.length }),
     close: () => undefined,
   };

@@ -1,5 +1,7 @@
 import { hash32 } from '../random.ts';
 import type { DataPoint } from '../record.ts';
+import { idField } from '../store/ledger.ts';
+import { fnv1a64 } from '../text/fnv1a-64.ts';
 
 interface Entry {
   readonly priority: number;
@@ -8,18 +10,21 @@ interface Entry {
 }
 
 /**
- * The machine-made records a generation task mixes into its batches: a uniform sample of at most `size` of them,
- * kept as the records with the lowest priorities, where a record's priority is a hash of the run's seed and its
- * place (input id and index). That sample does not depend on the order records arrive in, and the input with
- * sequence `s` only sees records of inputs below `s - lag` (the `line`), so with a seeded run and a caller that
- * waits for those inputs, every draw is the same on every run, whatever the timing.
+ * The machine-made records a generation task mixes into its batches: a uniform sample of at most `size` distinct
+ * records, kept as those with the lowest priorities, where a record's priority is a hash of the run's seed and the
+ * record's content. A record joins once the input that made it is below the `line` (the caller keeps the line two
+ * rounds of concurrency behind the input it draws for, and waits for every input below it). Nothing in that depends
+ * on the order records arrive in, nor on which of two equal records a dedupe kept (both are offered: the kept one
+ * and the one rejected as its duplicate), so with a seeded run every draw is the same on every run.
  */
 export class MachinePool {
   /** Sorted by priority, then key: the order draws index into. */
   private readonly entries: Entry[] = [];
+  private readonly keys = new Set<string>();
   /** Records of inputs at or above the line, by sequence: they join when the line passes them. */
-  private readonly waiting = new Map<number, { readonly id: string; readonly records: readonly DataPoint[] }>();
-  private line = 0;
+  private readonly waiting = new Map<number, DataPoint[]>();
+  private line = Number.NEGATIVE_INFINITY;
+  private readonly hash = new Uint32Array(2);
 
   constructor(
     private readonly runSeed: number,
@@ -30,20 +35,21 @@ export class MachinePool {
     return this.entries.length;
   }
 
-  /** Records of the input `sequence` (-1 for records whose input is unknown: they join at once). */
-  add(sequence: number, id: string, records: readonly DataPoint[]): void {
-    if (sequence >= this.line) this.waiting.set(sequence, { id, records });
-    else this.insertAll(id, records);
+  /** Records made by the input `sequence` (-1 for records of an older run whose input is unknown: they join at once). */
+  add(sequence: number, records: readonly DataPoint[]): void {
+    if (records.length === 0) return;
+    if (sequence < this.line) for (const record of records) this.insert(record);
+    else this.waiting.set(sequence, [...(this.waiting.get(sequence) ?? []), ...records]);
   }
 
   /** Lets in the records of every input below `line`. */
   raiseLine(line: number): void {
     if (line <= this.line) return;
     this.line = line;
-    for (const [sequence, { id, records }] of this.waiting) {
+    for (const [sequence, records] of this.waiting) {
       if (sequence >= line) continue;
       this.waiting.delete(sequence);
-      this.insertAll(id, records);
+      for (const record of records) this.insert(record);
     }
   }
 
@@ -55,24 +61,26 @@ export class MachinePool {
     return [...picked].map((index) => this.entries[index]!.record);
   }
 
-  private insertAll(id: string, records: readonly DataPoint[]): void {
-    records.forEach((record, index) => this.insert(`${id}#${index}`, record));
-  }
-
-  private insert(key: string, record: DataPoint): void {
+  private insert(made: DataPoint): void {
+    // Examples carry what was made, not which input made it: two equal records are one.
+    const { [idField]: _id, ...record } = made;
+    const [high, low] = fnv1a64(JSON.stringify(record), this.hash);
+    const key = `${high!.toString(16)}:${low!.toString(16)}`;
+    if (this.keys.has(key)) return;
     const priority = hash32(this.runSeed, key);
     const entries = this.entries;
     const last = entries.at(-1);
     if (entries.length >= this.size && last && compare(priority, key, last) >= 0) return;
-    let low = 0;
-    let high = entries.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (compare(priority, key, entries[middle]!) < 0) high = middle;
-      else low = middle + 1;
+    let lowIndex = 0;
+    let highIndex = entries.length;
+    while (lowIndex < highIndex) {
+      const middle = (lowIndex + highIndex) >>> 1;
+      if (compare(priority, key, entries[middle]!) < 0) highIndex = middle;
+      else lowIndex = middle + 1;
     }
-    entries.splice(low, 0, { priority, key, record });
-    if (entries.length > this.size) entries.pop();
+    entries.splice(lowIndex, 0, { priority, key, record: record as DataPoint });
+    this.keys.add(key);
+    if (entries.length > this.size) this.keys.delete(entries.pop()!.key);
   }
 }
 

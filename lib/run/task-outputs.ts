@@ -12,6 +12,8 @@ export interface TaskPlace {
   readonly outputDir: string;
   /** The task's sub-path (`store_name`, else `task_name`). */
   readonly storeName: string;
+  /** The field `storeName` comes from, for errors (`store_name`, `datastore.store_name`). @default 'task_name' */
+  readonly storeNameField?: string | undefined;
   /** The task file, for errors. */
   readonly file: string | undefined;
   readonly fieldPrefix?: string | undefined;
@@ -38,7 +40,7 @@ export function taskOutputs(spec: TaskSpec, place: TaskPlace): TaskOutput[] {
   const taskDir = resolve(place.outputDir, place.storeName);
   const outputs: TaskOutput[] = [];
   const add = (name: 'final_data' | 'formatted_data', store: StoreConfig, where: string, extra: Partial<TaskOutput> = {}): void => {
-    const dir = storeFolder(store, place, field(where));
+    const dir = storeFolder(store, place, field(where), field(place.storeNameField ?? 'task_name'));
     const format = formatOf(store);
     outputs.push({ path: join(dir, `${name}.${format}`), format, ...csvOf(store), ...extra });
   };
@@ -78,9 +80,9 @@ function csvOf(store: StoreConfig): Partial<TaskOutput> {
   return { csv: { delimiter: store.delimiter, quotechar: store.quotechar, lineterminator: store.lineterminator } };
 }
 
-function storeFolder(store: StoreConfig, place: TaskPlace, field: string): string {
+function storeFolder(store: StoreConfig, place: TaskPlace, field: string, storeNameField: string): string {
   try {
-    return taskFolder(store.output_dir ?? place.outputDir, store.store_name ?? place.storeName, store.store_name ? `${field}.store_name` : 'task_name');
+    return taskFolder(store.output_dir ?? place.outputDir, store.store_name ?? place.storeName, store.store_name ? `${field}.store_name` : storeNameField);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new ConfigError(error.message, { file: place.file, field: error.field, cause: error });

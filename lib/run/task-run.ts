@@ -67,6 +67,10 @@ export class TaskRun {
   private readonly startTime: string;
   private readonly inputs = new Subject<Outcome<never>>();
   private progress: TaskProgress;
+  /** The progress right after each settlement was committed, for the stop criteria as its records go out. */
+  private readonly progressAfter = new WeakMap<Settlement, TaskProgress>();
+  /** Committed settlements whose records have not gone out yet, in commit order. */
+  private readonly unemitted = new Set<Settlement>();
   private session: Session | undefined;
   private ending: Ending | undefined;
   private pumping = false;
@@ -87,16 +91,18 @@ export class TaskRun {
 
   /** Starts the run into `subscriber`; returns the teardown. */
   start(subscriber: Subscriber<DataPoint>): () => void {
+    const emit = (settlement: Settlement): void => {
+      this.unemitted.delete(settlement);
+      for (const record of settlement.records) subscriber.next(record);
+    };
     const subscription = defer(() => this.open())
       .pipe(concatMap((session) => this.settlements(session)))
       .subscribe({
-        next: ({ settlement }) => {
-          for (const record of settlement.records) subscriber.next(record);
-        },
+        next: ({ settlement }) => emit(settlement),
         error: (error: unknown) => this.finish('errored', { reason: 'error', message: errorMessage(error) }).then(() => subscriber.error(error), () => subscriber.error(error)),
         complete: () => {
           const ending = this.ending ?? this.completion();
-          this.finish(statusOfReason[ending.reason] ?? 'completed', ending).then(
+          this.finish(statusOfReason[ending.reason] ?? 'completed', ending, emit).then(
             () => subscriber.complete(),
             (error: unknown) => subscriber.error(error),
           );
@@ -109,7 +115,7 @@ export class TaskRun {
       const target = this.options.kind === 'generation' ? this.options.numOutputsToGenerate : Number.POSITIVE_INFINITY;
       const ending = this.session.ledger.records >= target ? this.completion() : { reason: 'cancelled', message: 'unsubscribed before the task ended' };
       // Nobody listens any more: a failure here is in the task's log, and the records emitted are on disk.
-      void this.finish(ending.reason === 'cancelled' ? 'cancelled' : 'completed', ending, true).catch(() => undefined);
+      void this.finish(ending.reason === 'cancelled' ? 'cancelled' : 'completed', ending).catch(() => undefined);
     };
   }
 
@@ -135,6 +141,14 @@ export class TaskRun {
         ...(target === undefined ? {} : { target }),
         concurrency: options.concurrency,
         positionOf: (sequence) => plan?.positionOf(sequence),
+        // Counted as committed, so every input in the files is in the counts, however the run ends.
+        onCommit: (settlement) => {
+          this.progress = settleProgress(this.progress, settlement, options.scheduler.now());
+          this.progressAfter.set(settlement, this.progress);
+          this.unemitted.add(settlement);
+          plan?.settled(settlement.ticket.sequence, [...settlement.records, ...duplicatesOf(settlement)]);
+          this.hooks.onProgress?.(this.progress);
+        },
       });
       this.progress = initialProgress(this.progress.startedAt, ledger.records);
       plan = planInputs(options, ledger, runSeed, () => this.pump());
@@ -176,9 +190,8 @@ export class TaskRun {
     }
     const replay = from(ledger.restored()).pipe(
       map(({ record, sequence }): Outcome<never> => {
-        const id = String(record['rxdgt_id'] ?? '');
-        plan.settled(sequence, id, [record]);
-        return { status: 'restored', id, record } as Outcome<never>;
+        plan.settled(sequence, [record]);
+        return { status: 'restored', id: String(record['rxdgt_id'] ?? ''), record } as Outcome<never>;
       }),
     );
     // Subscribed once the replay is done: the first inputs start then.
@@ -191,12 +204,7 @@ export class TaskRun {
       options.builder as Builder<never>,
       filter((outcome) => outcome.status !== 'restored'),
       mergeMap((outcome) => ledger.offer(outcome) ?? EMPTY),
-      map((settlement): Settled => {
-        this.progress = settleProgress(this.progress, settlement, options.scheduler.now());
-        plan.settled(settlement.ticket.sequence, settlement.ticket.id, settlement.records);
-        this.hooks.onProgress?.(this.progress);
-        return { settlement, progress: this.progress };
-      }),
+      map((settlement): Settled => ({ settlement, progress: this.progressAfter.get(settlement) ?? this.progress })),
       stopWhen<Settled>(this.criteria(), {
         scheduler: options.scheduler,
         progress: (settled) => settled.progress,
@@ -270,17 +278,22 @@ export class TaskRun {
   /**
    * Ends the run once, however it ended: commits what is settled, writes the outputs (`final_data` and the rest,
    * from the committed records) and the result line (counts from the ledger, so they agree with the files), then
-   * releases the lock. A cancelled run writes its result first, synchronously, from the teardown: the process may
-   * exit soon after; its outputs follow.
+   * releases the lock. Inputs settled when a stop criterion fired are committed, counted and, while someone
+   * listens (`emit`), emitted: the files and the counts agree. Without a listener (unsubscribed), the result is
+   * written first, synchronously, from the teardown, since the process may exit soon after; the outputs follow.
    */
-  private async finish(status: TaskStatus, ending: Ending, cancelled = false): Promise<void> {
+  private async finish(status: TaskStatus, ending: Ending, emit?: (settlement: Settlement) => void): Promise<void> {
     if (this.ended) return;
     this.ended = true;
     const session = this.session;
     if (!session) return;
     const { ledger, files, plan, lock } = session;
+    const cancelled = emit === undefined;
     plan.close();
+    // Settlements the stop caught between their commit and their emission, and those committed now: counted at
+    // commit; emitted here while someone listens.
     ledger.flush();
+    for (const settlement of [...this.unemitted]) emit?.(settlement);
     let failure: unknown;
     try {
       if (cancelled) this.writeResult(status, ending, session);
@@ -327,4 +340,9 @@ export class TaskRun {
     this.hooks.onEnd?.(result, progress);
     files.writeResult(result);
   }
+}
+
+/** Records of an input a dedupe rejected as duplicates: equal to records kept, so as good an example as they are. */
+function duplicatesOf({ rejections }: Settlement): DataPoint[] {
+  return rejections.filter((rejection) => rejection.issues.some((issue) => issue.code === 'duplicate')).map((rejection) => rejection.record as DataPoint);
 }

@@ -1,6 +1,7 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors/config-error.ts';
+import { describeFsCause } from '../errors/datastore-error.ts';
 
 /**
  * The folder of a task: `<outputDir>/<storeName>`, which must lie strictly inside `outputDir`, lexically and after
@@ -35,4 +36,29 @@ function realOfExisting(path: string): string {
   let existing = path;
   while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
   return resolve(realpathSync(existing), relative(existing, path));
+}
+
+/**
+ * Checks, without creating anything, that a task's folder can be used: the folder (or its deepest existing parent)
+ * is a folder rxdgt may write in, and the files a run appends to are not folders. A run checks every task's folder
+ * before any task starts, so a bad one stops the run (exit 2) before anything is written.
+ *
+ * @throws {ConfigError} naming the path and the cause, in one line
+ */
+export function checkTaskFolder(dir: string): void {
+  let existing = dir;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  const fail = (path: string, cause: string): never => {
+    throw new ConfigError(`cannot use the task's folder: ${cause}`, { file: path });
+  };
+  if (!statSync(existing).isDirectory()) fail(existing, 'it is a file, not a folder');
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    fail(existing, describeFsCause(error));
+  }
+  for (const name of ['data.jsonl', 'dataloader_state.jsonl', 'task_results.jsonl', 'data.sqlite']) {
+    const path = resolve(dir, name);
+    if (existsSync(path) && statSync(path).isDirectory()) fail(path, 'it is a folder, not a file');
+  }
 }

@@ -14,6 +14,8 @@ export interface LedgerOptions {
   readonly positionOf?: (settledBelow: number) => unknown;
   /** Runs a commit soon after an input settles; commits of the same turn are written together. @default setImmediate */
   readonly schedule?: (commit: () => void) => void;
+  /** Told of each settlement as it is committed, in order, before any promise resolves: the place to count. */
+  readonly onCommit?: (settlement: Settlement) => void;
 }
 
 /**
@@ -48,8 +50,8 @@ export interface Ledger {
   offer(outcome: Outcome<DataPoint>): Promise<Settlement> | undefined;
   /** How many more inputs may start now: within the concurrency, and within the records still needed. */
   room(): number;
-  /** Commits what is settled now, synchronously. */
-  flush(): void;
+  /** Commits what is settled now, synchronously; returns what it committed (their promises resolve too). */
+  flush(): readonly Settlement[];
   /** Commits what is settled and releases the store; inputs not settled are issued again by the next run. */
   close(): void;
 }
@@ -141,10 +143,10 @@ class StoreLedger implements Ledger {
     return this.settle(input);
   }
 
-  flush(): void {
+  flush(): readonly Settlement[] {
     this.scheduled = false;
     const queue = this.queue;
-    if (queue.length === 0) return;
+    if (queue.length === 0) return [];
     this.queue = [];
     const settlements = queue.map(({ settlement }) => settlement);
     const kept = settlements.reduce((sum, { records }) => sum + records.length, 0);
@@ -158,13 +160,15 @@ class StoreLedger implements Ledger {
         summary,
       });
       this.committed = summary;
+      for (const settlement of settlements) this.options.onCommit?.(settlement);
     } catch (error) {
       // Nothing of this batch is committed; later commits would sit on a gap, so the ledger stops here.
       this.failure ??= error;
       for (const { reject } of queue) reject(error);
-      return;
+      return [];
     }
     for (const { settlement, resolve } of queue) resolve(settlement);
+    return settlements;
   }
 
   close(): void {

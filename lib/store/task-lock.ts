@@ -1,6 +1,8 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError } from '../errors/config-error.ts';
+import { describeFsCause } from '../errors/datastore-error.ts';
 import { type LockHolder, TaskLockedError } from '../errors/task-locked-error.ts';
 import { openDatabase } from '../sqlite.ts';
 
@@ -22,11 +24,19 @@ export const lockFileNames = ['.rxdgt.lock', '.rxdgt.lock.json'] as const;
  * otherwise lock a deleted file while a third locks the new one.
  *
  * @throws {TaskLockedError} when another process (or another run in this process) holds it
+ * @throws {ConfigError} naming the lock's file when the folder cannot be written (read-only, say)
  */
 export function lockTaskFolder(dir: string): TaskLock {
   const [lockName, holderName] = lockFileNames;
+  const lockPath = join(dir, lockName);
   const holderPath = join(dir, holderName);
-  const database = openDatabase(join(dir, lockName), { timeout: 0 });
+  // SQLite would say only "unable to open database file": opening the file first gives the cause.
+  try {
+    closeSync(openSync(lockPath, 'a'));
+  } catch (error) {
+    throw unwritable(lockPath, error);
+  }
+  const database = openDatabase(lockPath, { timeout: 0 });
   try {
     database.pragma('journal_mode = MEMORY');
     database.pragma('locking_mode = EXCLUSIVE');
@@ -39,7 +49,12 @@ export function lockTaskFolder(dir: string): TaskLock {
   // Details left behind belong to a run that ended without cleaning up: its lock is gone, so it died.
   const replaced = readHolder(holderPath);
   const holder: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
-  writeFileSync(holderPath, `${JSON.stringify(holder)}\n`);
+  try {
+    writeFileSync(holderPath, `${JSON.stringify(holder)}\n`);
+  } catch (error) {
+    database.close();
+    throw unwritable(holderPath, error);
+  }
   let held = true;
   return {
     replaced,
@@ -50,6 +65,10 @@ export function lockTaskFolder(dir: string): TaskLock {
       database.close();
     },
   };
+}
+
+function unwritable(path: string, error: unknown): ConfigError {
+  return new ConfigError(`cannot write the task's lock: ${describeFsCause(error)}`, { file: path, cause: error });
 }
 
 function readHolder(path: string): LockHolder | undefined {

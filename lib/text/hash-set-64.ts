@@ -41,15 +41,8 @@ export class HashSet64 {
     high >>>= 0;
     low >>>= 0;
     if (high === 0 && low === 0) return this.#hasZero;
-    const highs = this.#highs;
-    const lows = this.#lows;
-    const mask = highs.length - 1;
-    for (let slot = slotOf(high, low, mask); ; slot = (slot + 1) & mask) {
-      const storedHigh = highs[slot]!;
-      const storedLow = lows[slot]!;
-      if (storedHigh === high && storedLow === low) return true;
-      if (storedHigh === 0 && storedLow === 0) return false;
-    }
+    const slot = this.#slot(high, low);
+    return this.#highs[slot] === high && this.#lows[slot] === low;
   }
 
   /** Keeps the value `high · 2³² + low`; returns true if it was new, false if it was already kept. */
@@ -61,20 +54,12 @@ export class HashSet64 {
       return (this.#hasZero = true);
     }
     if ((this.#used + 1) * 2 > this.#highs.length) this.#grow();
-    const highs = this.#highs;
-    const lows = this.#lows;
-    const mask = highs.length - 1;
-    for (let slot = slotOf(high, low, mask); ; slot = (slot + 1) & mask) {
-      const storedHigh = highs[slot]!;
-      const storedLow = lows[slot]!;
-      if (storedHigh === high && storedLow === low) return false;
-      if (storedHigh === 0 && storedLow === 0) {
-        highs[slot] = high;
-        lows[slot] = low;
-        this.#used++;
-        return true;
-      }
-    }
+    const slot = this.#slot(high, low);
+    if (this.#highs[slot] === high && this.#lows[slot] === low) return false;
+    this.#highs[slot] = high;
+    this.#lows[slot] = low;
+    this.#used++;
+    return true;
   }
 
   /** Drops every value and gives the slot memory back. */
@@ -83,6 +68,16 @@ export class HashSet64 {
     this.#lows = new Uint32Array(initialCapacity);
     this.#used = 0;
     this.#hasZero = false;
+  }
+
+  /** The slot holding a (non-zero) value, or the empty slot where it would go. */
+  #slot(high: number, low: number): number {
+    const highs = this.#highs;
+    const lows = this.#lows;
+    const mask = highs.length - 1;
+    let slot = slotOf(high, low, mask);
+    while (!(highs[slot] === high && lows[slot] === low) && (highs[slot] !== 0 || lows[slot] !== 0)) slot = (slot + 1) & mask;
+    return slot;
   }
 
   /** Doubles the slots and re-inserts every entry (no entry is 0, none is repeated). */

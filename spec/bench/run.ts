@@ -8,6 +8,8 @@ import { benchCache } from './cache.bench.ts';
 import { benchCacheRerun } from './cache-rerun.bench.ts';
 import { benchDedupe } from './dedupe.bench.ts';
 import { benchFrameworkOverhead } from './framework-overhead.bench.ts';
+import { benchMemory } from './memory.bench.ts';
+import { benchStores } from './stores.bench.ts';
 import { benchRateLimit } from './rate-limit.bench.ts';
 import { benchSaturation } from './saturation.bench.ts';
 
@@ -24,6 +26,8 @@ const benchmarks: readonly Benchmark[] = [
   { name: 'cache-rerun', title: 'cache rerun (a finished 1,000-record run again, lm_cache on SQLite)', run: benchCacheRerun },
   { name: 'cache-micro', title: 'lm_cache micro-benchmark (key, set, get per call)', run: benchCache },
   { name: 'dedupe', title: 'dedupe (SimilarityIndex vs brute force)', run: benchDedupe },
+  { name: 'stores', title: 'datastores: records/s of the SQLite ledger and of CSV, Parquet, SQLite output files, against JSONL', run: benchStores },
+  { name: 'memory', title: 'memory: the built CLI, simulated engine, 100k and 1M records (peak RSS), and a resume of the finished 1M task', run: benchMemory },
 ];
 
 const load = (): string => loadavg().map((value) => value.toFixed(2)).join(' ');

@@ -4,10 +4,24 @@
  * answers each `stats` line on stdin with `{"cpuMs": ..., "counters": ...}`, and each `reset` line by
  * zeroing the counters and answering with stats too. Exits when stdin closes.
  */
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { startTestServer } from '../../lib/testing/test-server.ts';
 
-const server = await startTestServer({ latencyMs: Number(process.env['LATENCY_MS'] ?? 50), recordRequests: false });
+// `ANSWERS=by-prompt`: a deterministic model, as at temperature 0: the same prompt always gets the same pair.
+const byPrompt = process.env['ANSWERS'] === 'by-prompt';
+const server = await startTestServer({
+  latencyMs: Number(process.env['LATENCY_MS'] ?? 50),
+  recordRequests: false,
+  ...(byPrompt
+    ? {
+        respond: (request: { readonly body: unknown }) => {
+          const tag = createHash('sha1').update(JSON.stringify((request.body as { messages?: unknown; prompt?: unknown }).messages ?? (request.body as { prompt?: unknown }).prompt)).digest('hex').slice(0, 10);
+          return `Question: What is the capital of region ${tag}?\nAnswer: City ${tag}.`;
+        },
+      }
+    : {}),
+});
 
 const stats = (): string => {
   const cpu = process.cpuUsage();

@@ -215,14 +215,15 @@ describe('rxdgt run: a misbehaving model', () => {
     expect(Number(attempts)).toBeGreaterThanOrEqual(20);
     expect(Number(failed) / Number(attempts)).toBeGreaterThanOrEqual(0.5);
     expect(failures.length).toBeGreaterThanOrEqual(Number(failed));
-    // The summary agrees with task_results.jsonl, and counts the failed calls as LM calls, as the reason line does.
+    // The summary agrees with task_results.jsonl, and counts the failed calls as LM calls. Inputs settled when the
+    // criterion fired are committed and counted too: the counts may run past the reason line's, never short of it.
     const metrics = taskResult?.metrics ?? {};
     expect(row).toMatchObject({
       records: String(metrics['Number of data produced']),
       rejected: String(metrics['records_rejected']),
-      'LM calls': String(Number(metrics['lm_calls']) + Number(failed)),
+      'LM calls': String(Number(metrics['lm_calls']) + failures.length),
     });
-    expect(Number(metrics['Number of data produced']) + Number(metrics['records_rejected'])).toBe(Number(attempts));
+    expect(Number(metrics['Number of data produced']) + Number(metrics['records_rejected'])).toBeGreaterThanOrEqual(Number(attempts));
     // Every outcome made before the stop is written, emitted and counted: the files and the counts agree.
     expect(metrics['Number of data produced']).toBe(3);
     // Rejections land per block: the failed calls under `generator`, and any prompt that repeated by chance (the

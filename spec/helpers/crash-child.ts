@@ -14,11 +14,11 @@ const [kind, outputDir, ledger] = process.argv.slice(2) as ['generation' | 'tran
 const print = (line: string): void => void writeSync(1, `${line}\n`);
 
 /** Rows of the transformation: row `n` makes `n % 3 + 1` records, except every seventh row, which is rejected. */
-const transformationRows = Array.from({ length: 700 }, (_, n) => ({ n }));
+const transformationRows = Array.from({ length: 2000 }, (_, n) => ({ n }));
 
 /** M→N: each row fans out into its parts after a short wait, so kills land while inputs are in flight. */
 const fanOutBuilder: Builder<DataPoint> = pipe(
-  mergeMap((outcome: Outcome<DataPoint>) => of(outcome).pipe(delay(2))),
+  mergeMap((outcome: Outcome<DataPoint>) => of(outcome).pipe(delay(25))),
   mergeMap((outcome): Outcome<DataPoint>[] => {
     if (outcome.status !== 'accepted') return [outcome];
     const n = outcome.record['n'] as number;

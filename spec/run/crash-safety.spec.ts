@@ -54,7 +54,7 @@ async function committed(ledger: LedgerKind, dir: string): Promise<DataPoint[]> 
 }
 
 /** The records of the transformation, as `n.part`: every part of every row but the rejected sevenths. */
-const expectedParts = Array.from({ length: 700 }, (_, n) => n)
+const expectedParts = Array.from({ length: 2000 }, (_, n) => n)
   .filter((n) => n % 7 !== 6)
   .flatMap((n) => Array.from({ length: (n % 3) + 1 }, (_, part) => `${n}.${part}`))
   .sort();
@@ -97,7 +97,7 @@ describe.each<LedgerKind>(['jsonl', 'sqlite'])('kill -9 at 20 random instants, t
     } else {
       expect([...keys].sort()).toEqual(expectedParts);
       const rejections = ledger === 'jsonl' ? readLines(join(taskDir, 'blocks', 'sevens.jsonl')) : [];
-      if (ledger === 'jsonl') expect(rejections.map((line) => line['n']).sort((left, right) => Number(left) - Number(right))).toEqual(Array.from({ length: 100 }, (_, index) => index * 7 + 6));
+      if (ledger === 'jsonl') expect(rejections.map((line) => line['n']).sort((left, right) => Number(left) - Number(right))).toEqual(Array.from({ length: 285 }, (_, index) => index * 7 + 6));
     }
     // Every record a run handed out is on disk: what was emitted was committed first.
     const onDisk = new Set(records.map((record) => (kind === 'generation' ? `${String(record['rxdgt_id'])} ${String(record['question'])}` : `${String(record['rxdgt_id'])} ${String(record['n'])}.${String(record['part'])}`)));

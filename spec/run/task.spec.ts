@@ -6,6 +6,7 @@ import { geographyQa } from '../../builders/geography-qa/index.ts';
 import { qaRater } from '../../builders/qa-rater/index.ts';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { createEngine } from '../../lib/model/engine.ts';
+import { fanOut, rejected } from '../../lib/outcome.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
 import type { DataPoint } from '../../lib/record.ts';
 import { type Builder, createTask } from '../../lib/run/task.ts';
@@ -277,5 +278,86 @@ describe('transformation tasks', () => {
     expect(readLines(join(dir, 'rate', 'task_results.jsonl'))).toMatchObject([{ status: 'completed' }]);
     // Every row settled: the last commit says so, for a resume.
     expect(readLines(join(dir, 'rate', 'dataloader_state.jsonl')).at(-1)).toMatchObject({ rxdgt: { settled_below: 3, records: 2, rejected: 1 } });
+  });
+});
+
+describe('input identity, fan-out and seeds', () => {
+  /** A model whose answer is a function of the prompt (as at temperature 0), answering after a random wait, so completion order changes from run to run. */
+  function jitteryModel() {
+    const model = new FakeLanguageModel({
+      answers: (request) => {
+        const prompt = request.method === 'chat' ? request.messages.map((message) => message.content).join('\n') : request.prompt;
+        let hash = 0;
+        for (const char of prompt) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) | 0;
+        return `Question: Made question ${(hash >>> 0).toString(16)}?\nAnswer: Made answer.`;
+      },
+    });
+    const slow = Object.assign(Object.create(model) as FakeLanguageModel, {
+      doGenerate: async (...args: Parameters<FakeLanguageModel['doGenerate']>) => {
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 6)));
+        return model.doGenerate(...args);
+      },
+    });
+    return { model, slow };
+  }
+  const promptsOf = (model: FakeLanguageModel) => model.calls.map((request) => (request.method === 'chat' ? request.messages.map((message) => message.content).join('\n') : request.prompt)).sort();
+  const manySeeds = Array.from({ length: 30 }, (_, index) => ({ question: `Seed question ${index}?`, answer: `Seed answer ${index}.` }));
+
+  test('a seeded run repeats every prompt and record, whatever the timing; another seed draws others', async () => {
+    const run = async (seed: number) => {
+      const { model, slow } = jitteryModel();
+      const dir = tempDir();
+      const generator = createEngine(slow, { callLimit: 8, cacheSize: 0 });
+      const task = createTask({ kind: 'generation', name: 'geo', seeds: manySeeds, seedBatchSize: 5, builder: geographyQa({ generator }), numOutputsToGenerate: 120, outputDir: dir, seed });
+      const records = await lastValueFrom(task.run().pipe(toArray()));
+      const byId = (left: DataPoint, right: DataPoint) => String(left['rxdgt_id']).localeCompare(String(right['rxdgt_id']));
+      return { prompts: promptsOf(model), records: [...records].sort(byId) };
+    };
+    const first = await run(7);
+    const second = await run(7);
+    expect(second.prompts).toEqual(first.prompts);
+    expect(second.records).toEqual(first.records);
+    // The machine-made examples were mixed in: some prompt shows a record the task made.
+    expect(first.prompts.some((prompt) => prompt.includes('Made question'))).toBe(true);
+    expect((await run(8)).prompts).not.toEqual(first.prompts);
+  });
+
+  test('ids are `<sequence>-<hash>`, the same for the same input on every run, and on every record and rejection', async () => {
+    const answers = (index: number) => (index % 4 === 3 ? 'garbled' : `Question: Unique question ${index}?\nAnswer: A.`);
+    const idsOf = async () => {
+      const dir = tempDir();
+      const generator = createEngine(new FakeLanguageModel({ answers: (_request, index) => answers(index) }), { callLimit: 1, cacheSize: 0 });
+      const task = createTask({ kind: 'generation', name: 'geo', seeds, builder: geographyQa({ generator }), numOutputsToGenerate: 6, outputDir: dir, concurrency: 1, seed: 3 });
+      const records = await lastValueFrom(task.run().pipe(toArray()));
+      const rejects = readLines(join(dir, 'geo', 'blocks', 'generator.jsonl'));
+      return { records: records.map((record) => record['rxdgt_id']), rejects: rejects.map((line) => line['rxdgt_id']) };
+    };
+    const first = await idsOf();
+    expect(first.records.every((id) => /^\d+-[0-9a-f]{12}$/.test(String(id)))).toBe(true);
+    expect(first.rejects).toHaveLength(1);
+    expect(first.rejects.every((id) => /^\d+-[0-9a-f]{12}$/.test(String(id)))).toBe(true);
+    expect(await idsOf()).toEqual(first);
+  });
+
+  test('a fan-out builder settles an input once all its records are in, and writes exactly the target', async () => {
+    const generator = createEngine(new FakeLanguageModel({ answers: (_request, index) => `Question: Q${index}?\nAnswer: A${index}.` }), { callLimit: 4, cacheSize: 0 });
+    // Each input makes three records, one of them rejected by a later block.
+    const threeEach: Builder<GenerationInput> = (source) =>
+      source.pipe(
+        geographyQa({ generator, dedupThreshold: 1.1 }),
+        mergeMap((outcome) => (outcome.status === 'accepted' ? fanOut(outcome, [0, 1, 2].map((part) => ({ ...outcome.record, part })), 'split') : [outcome])),
+        mergeMap((outcome) => (outcome.status === 'accepted' && outcome.record['part'] === 1 ? [rejected(outcome, [{ code: 'filtered', message: 'part 1', block: 'parts' }])] : [outcome])),
+      );
+    const dir = tempDir();
+    const task = createTask({ kind: 'generation', name: 'geo', seeds, builder: threeEach, outputDir: dir, numOutputsToGenerate: 7, concurrency: 4 });
+    const records = await lastValueFrom(task.run().pipe(toArray()));
+    expect(records).toHaveLength(7);
+    expect(readLines(join(dir, 'geo', 'data.jsonl'))).toEqual(records);
+    // Two records per input: the parts of one input share its id and come out together.
+    const byInput = new Map<unknown, unknown[]>();
+    for (const record of records) byInput.set(record['rxdgt_id'], [...(byInput.get(record['rxdgt_id']) ?? []), record['part']]);
+    expect([...byInput.values()].slice(0, 3)).toEqual([[0, 2], [0, 2], [0, 2]]);
+    expect(readLines(join(dir, 'geo', 'blocks', 'parts.jsonl')).length).toBeGreaterThanOrEqual(4);
+    expect(results(dir).at(-1)).toMatchObject({ status: 'completed', metrics: { 'Number of data produced': 7 } });
   });
 });

@@ -1,12 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
+import { openDatabase } from '../../sqlite.ts';
 import { type ColumnKind, type RecordColumn, rowReader, scanColumns } from './record-columns.ts';
 import type { RecordStream } from './record-stream.ts';
-
-// Loaded on first use: only runs that write SQLite pay for the native addon.
-const require = createRequire(import.meta.url);
-let sqlite: typeof Database | undefined;
 
 /** Rows per transaction: one commit (and sync) per batch, and what one batch holds in memory. */
 const batchSize = 10_000;
@@ -36,10 +32,9 @@ export async function writeSqliteFile(path: string, records: RecordStream): Prom
   const readRow = rowReader(columns);
   // Creating the file first reports a missing permission with its errno code instead of SQLITE_CANTOPEN.
   await writeFile(path, '');
-  sqlite ??= require('better-sqlite3') as typeof Database;
   let database: Database.Database | undefined;
   try {
-    database = new sqlite(path);
+    database = openDatabase(path);
     database.exec(createTableSql(columns));
     const insert = database.prepare(
       columns.length === 0 ? 'INSERT INTO records DEFAULT VALUES' : `INSERT INTO records VALUES (${columns.map(() => '?').join(', ')})`,
