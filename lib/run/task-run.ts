@@ -1,26 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { EMPTY, type Observable, Subject, type Subscriber, concat, concatMap, defer, filter, from, map, mergeMap, tap } from 'rxjs';
 import { stopWhen } from '../../operators/stop-when.ts';
-import { ConfigError } from '../errors/config-error.ts';
-import { DatastoreError } from '../errors/datastore-error.ts';
 import { errorMessage } from '../error-message.ts';
-import { redactSecrets } from '../redact-secrets.ts';
 import { accepted } from '../outcome.ts';
 import type { DataPoint, Outcome } from '../record.ts';
 import type { Settlement } from '../store/ledger.ts';
-import { openJsonlLedger } from '../store/jsonl-ledger-store.ts';
-import { openSqliteLedgerStore } from '../store/sqlite-ledger-store.ts';
-import { clearTaskFolder } from '../store/clear-task-folder.ts';
-import { type Ledger, createLedger } from '../store/task-ledger.ts';
-import { type LogEntry, TaskFiles } from '../store/task-files.ts';
-import { type TaskLock, lockTaskFolder } from '../store/task-lock.ts';
 import type { TaskResult, TaskStatus } from '../store/task-result.ts';
 import { writeOutputs } from '../store/write-outputs.ts';
-import { type InputPlan, planInputs } from './input-plan.ts';
 import { type StopCriterion, hasFailureRate, isRecordCount, isStalled } from './stop-criteria.ts';
 import type { Builder, ParsedTaskOptions, RunHooks } from './task-options.ts';
+import { type TaskSession, openTaskSession } from './task-session.ts';
 import { type TaskProgress, initialProgress, settleProgress } from './task-progress.ts';
 
 /** Statuses named after the stop criterion that ended a task. */
@@ -40,15 +28,6 @@ const statusOfReason: Readonly<Record<string, TaskStatus>> = {
 interface Ending {
   readonly reason: string;
   readonly message: string;
-}
-
-/** What a run holds while it goes: its lock, ledger, plan and files. */
-interface Session {
-  readonly lock: TaskLock;
-  readonly files: TaskFiles;
-  readonly ledger: Ledger;
-  readonly plan: InputPlan;
-  readonly runId: string;
 }
 
 /** A settled input on its way out, with the progress after it. */
@@ -71,7 +50,7 @@ export class TaskRun {
   private readonly progressAfter = new WeakMap<Settlement, TaskProgress>();
   /** Committed settlements whose records have not gone out yet, in commit order. */
   private readonly unemitted = new Set<Settlement>();
-  private session: Session | undefined;
+  private session: TaskSession | undefined;
   private ending: Ending | undefined;
   private pumping = false;
   /** Whether the builder listens for inputs: true once the replay of restored records is done. */
@@ -120,69 +99,28 @@ export class TaskRun {
   }
 
   /** Takes the folder (lock, restart, crash repair) and plans the inputs; nothing is written before the lock. */
-  private async open(): Promise<Session> {
-    const { options, dir } = this;
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (error) {
-      throw new ConfigError(`cannot create the task's folder: ${new DatastoreError(dir, 'create', error).message.replace(`${dir}: cannot create: `, '')}`, { file: dir, cause: error });
-    }
-    const lock = lockTaskFolder(dir);
-    try {
-      if (options.restart) clearTaskFolder(dir);
-      const store = options.ledger === 'sqlite' ? openSqliteLedgerStore(dir) : await openJsonlLedger(dir);
-      const files = new TaskFiles(dir);
-      const runId = (options.restart ? undefined : files.previousRunId(options.buildId)) ?? randomUUID();
-      const target = options.kind === 'generation' ? options.numOutputsToGenerate : undefined;
-      const runSeed = options.seed ?? Math.floor(options.random() * 2 ** 32);
-      let plan: InputPlan | undefined;
-      const ledger = createLedger(store, {
-        taskName: options.name,
-        ...(target === undefined ? {} : { target }),
-        concurrency: options.concurrency,
-        positionOf: (sequence) => plan?.positionOf(sequence),
-        // Counted as committed, so every input in the files is in the counts, however the run ends.
-        onCommit: (settlement) => {
-          this.progress = settleProgress(this.progress, settlement, options.scheduler.now());
-          this.progressAfter.set(settlement, this.progress);
-          this.unemitted.add(settlement);
-          plan?.settled(settlement.ticket.sequence, [...settlement.records, ...duplicatesOf(settlement)]);
-          this.hooks.onProgress?.(this.progress);
-        },
-      });
-      this.progress = initialProgress(this.progress.startedAt, ledger.records);
-      plan = planInputs(options, ledger, runSeed, () => this.pump());
-      const session: Session = { lock, files, ledger, plan, runId };
-      this.session = session;
-      files.writeCard({
-        task_name: options.name,
-        databuilder_name: options.card?.databuilder_name,
-        // Specs may hold an `api_key`: the card keeps everything else.
-        task_spec: redactSecrets(options.card?.task_spec),
-        databuilder_spec: redactSecrets(options.card?.databuilder_spec),
-        build_id: options.buildId,
-        run_id: runId,
-        save_formatted_output: options.outputs.some((output) => output.transform !== undefined),
-        process_id: process.pid,
-        ...(options.seed === undefined ? {} : { seed: options.seed }),
-        ledger: store.kind,
-      });
-      if (lock.replaced) this.log('WARNING', `took over the lock of process ${lock.replaced.pid} on ${lock.replaced.host}, which ended without releasing it`);
-      for (const repair of store.repairs) this.log('WARNING', `repaired after a crash: ${repair}`);
-      const resumed = ledger.records > 0 || ledger.summary.settledBelow > 0;
-      this.log('INFO', resumed ? `resuming: ${ledger.records} records already made` : 'run started', { event: resumed ? 'run_resumed' : 'run_started', pid: process.pid, host: hostname() });
-      return session;
-    } catch (error) {
-      lock.release();
-      throw error;
-    }
+  private async open(): Promise<TaskSession> {
+    const session = await openTaskSession(this.options, this.dir, this.hooks, {
+      // Counted as committed, so every input in the files is in the counts, however the run ends.
+      onCommit: (settlement, plan) => {
+        this.progress = settleProgress(this.progress, settlement, this.options.scheduler.now());
+        this.progressAfter.set(settlement, this.progress);
+        this.unemitted.add(settlement);
+        plan.settled(settlement.ticket.sequence, [...settlement.records, ...duplicatesOf(settlement)]);
+        this.hooks.onProgress?.(this.progress);
+      },
+      wake: () => this.pump(),
+    });
+    this.progress = initialProgress(this.progress.startedAt, session.ledger.records);
+    this.session = session;
+    return session;
   }
 
   /**
    * Restored records first (they rebuild dedup state and the machine-example pool), then inputs as the ledger has
    * room, through the builder; each settled input is committed before its records go on.
    */
-  private settlements({ ledger, plan }: Session): Observable<Settled> {
+  private settlements({ ledger, plan }: TaskSession): Observable<Settled> {
     const { options } = this;
     if (options.kind === 'generation' && ledger.records >= options.numOutputsToGenerate) {
       this.ending = { reason: 'already_complete', message: `${ledger.records} records already made (target ${options.numOutputsToGenerate})` };
@@ -254,27 +192,6 @@ export class TaskRun {
     }
   }
 
-  /** Appends a line to the task's `logs.jsonl` and tells the caller. */
-  private log(level: LogEntry['level'], message: string, extra: Readonly<Record<string, unknown>> = {}): void {
-    const session = this.session;
-    if (!session) return;
-    const entry: LogEntry = {
-      timestamp: new Date(this.options.scheduler.now()).toISOString(),
-      level,
-      message,
-      ...extra,
-      task_name: this.options.name,
-      build_id: this.options.buildId,
-      run_id: session.runId,
-    };
-    try {
-      session.files.log(entry);
-    } catch {
-      // A log line that cannot be written (a full disk) must not hide the failure being logged.
-    }
-    this.hooks.onLog?.(entry);
-  }
-
   /**
    * Ends the run once, however it ended: commits what is settled, writes the outputs (`final_data` and the rest,
    * from the committed records) and the result line (counts from the ledger, so they agree with the files), then
@@ -287,7 +204,7 @@ export class TaskRun {
     this.ended = true;
     const session = this.session;
     if (!session) return;
-    const { ledger, files, plan, lock } = session;
+    const { ledger, plan } = session;
     const cancelled = emit === undefined;
     plan.close();
     // Settlements the stop caught between their commit and their emission, and those committed now: counted at
@@ -299,20 +216,18 @@ export class TaskRun {
       if (cancelled) this.writeResult(status, ending, session);
       // A run that failed (a full disk, say) keeps its outputs as they were: the next run writes them.
       if (status !== 'errored') {
-        failure = (await writeOutputs(this.options.outputs, this.dir, ledger, (message) => this.log('WARNING', message))).failed;
+        failure = (await writeOutputs(this.options.outputs, this.dir, ledger, (message) => session.log('WARNING', message))).failed;
       }
       if (failure !== undefined) [status, ending] = ['errored', { reason: 'error', message: errorMessage(failure) }];
       if (!cancelled) this.writeResult(status, ending, session);
-      this.log(status === 'errored' ? 'ERROR' : 'INFO', `${status}: ${ending.message}`, { event: 'run_finished', status });
+      session.log(status === 'errored' ? 'ERROR' : 'INFO', `${status}: ${ending.message}`, { event: 'run_finished', status });
     } finally {
-      ledger.close();
-      files.close();
-      lock.release();
+      session.close();
     }
     if (failure !== undefined) throw failure;
   }
 
-  private writeResult(status: TaskStatus, { reason, message }: Ending, { ledger, files, runId }: Session): void {
+  private writeResult(status: TaskStatus, { reason, message }: Ending, { ledger, files, runId }: TaskSession): void {
     const { options, progress } = this;
     const result: TaskResult = {
       task_name: options.name,

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { ConfigError } from '../errors/config-error.ts';
+import { describeFsCause } from '../errors/datastore-error.ts';
+import { redactSecrets } from '../redact-secrets.ts';
+import { clearTaskFolder } from '../store/clear-task-folder.ts';
+import { openJsonlLedger } from '../store/jsonl-ledger-store.ts';
+import type { Settlement } from '../store/ledger.ts';
+import { openSqliteLedgerStore } from '../store/sqlite-ledger-store.ts';
+import { type LogEntry, TaskFiles } from '../store/task-files.ts';
+import { type Ledger, createLedger } from '../store/task-ledger.ts';
+import { type TaskLock, lockTaskFolder } from '../store/task-lock.ts';
+import { type InputPlan, planInputs } from './input-plan.ts';
+import type { ParsedTaskOptions, RunHooks } from './task-options.ts';
+
+/** What a run holds while it goes: the folder's lock, its ledger, its input plan and its small files. */
+export interface TaskSession {
+  readonly ledger: Ledger;
+  readonly plan: InputPlan;
+  readonly files: TaskFiles;
+  readonly runId: string;
+  /** Appends a line to the task's `logs.jsonl` and tells the caller (`RunHooks.onLog`). */
+  log(level: LogEntry['level'], message: string, extra?: Readonly<Record<string, unknown>>): void;
+  /** Releases the ledger, the files and the lock. */
+  close(): void;
+}
+
+/** What the run wants to hear from the session as it goes. */
+export interface SessionCallbacks {
+  /** Each settlement as it is committed (before its promise resolves). */
+  readonly onCommit: (settlement: Settlement, plan: InputPlan) => void;
+  /** An input the plan held back may be ready. */
+  readonly wake: () => void;
+}
+
+/**
+ * Opens a run of a task on its folder: creates the folder, takes its lock (nothing is written before), starts it
+ * over when asked, opens the ledger (which repairs what a crash left), writes the run's card and first log lines,
+ * and plans the inputs from what earlier runs settled. The run id is the last card's for the same build id on a
+ * resume (DGT's rule), a new one otherwise.
+ *
+ * @throws {ConfigError} for a folder that cannot be created; {TaskLockedError} when another run holds it
+ */
+export async function openTaskSession(options: ParsedTaskOptions, dir: string, hooks: RunHooks, callbacks: SessionCallbacks): Promise<TaskSession> {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new ConfigError(`cannot create the task's folder: ${describeFsCause(error)}`, { file: dir, cause: error });
+  }
+  const lock = lockTaskFolder(dir);
+  try {
+    if (options.restart) clearTaskFolder(dir);
+    const store = options.ledger === 'sqlite' ? openSqliteLedgerStore(dir) : await openJsonlLedger(dir);
+    const files = new TaskFiles(dir);
+    const runId = (options.restart ? undefined : files.previousRunId(options.buildId)) ?? randomUUID();
+    const target = options.kind === 'generation' ? options.numOutputsToGenerate : undefined;
+    let plan: InputPlan | undefined;
+    const ledger = createLedger(store, {
+      taskName: options.name,
+      ...(target === undefined ? {} : { target }),
+      concurrency: options.concurrency,
+      positionOf: (sequence) => plan?.positionOf(sequence),
+      onCommit: (settlement) => {
+        if (plan) callbacks.onCommit(settlement, plan);
+      },
+    });
+    plan = planInputs(options, ledger, options.seed ?? Math.floor(options.random() * 2 ** 32), callbacks.wake);
+    const session = sessionOf(options, hooks, { lock, files, ledger, plan, runId });
+    files.writeCard({
+      task_name: options.name,
+      databuilder_name: options.card?.databuilder_name,
+      // Specs may hold an `api_key`: the card keeps everything else.
+      task_spec: redactSecrets(options.card?.task_spec),
+      databuilder_spec: redactSecrets(options.card?.databuilder_spec),
+      build_id: options.buildId,
+      run_id: runId,
+      save_formatted_output: options.outputs.some((output) => output.transform !== undefined),
+      process_id: process.pid,
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ledger: store.kind,
+    });
+    if (lock.replaced) session.log('WARNING', `took over the lock of process ${lock.replaced.pid} on ${lock.replaced.host}, which ended without releasing it`);
+    for (const repair of store.repairs) session.log('WARNING', `repaired after a crash: ${repair}`);
+    const resumed = ledger.records > 0 || ledger.summary.settledBelow > 0;
+    session.log('INFO', resumed ? `resuming: ${ledger.records} records already made` : 'run started', {
+      event: resumed ? 'run_resumed' : 'run_started',
+      pid: process.pid,
+      host: hostname(),
+    });
+    return session;
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+function sessionOf(
+  options: ParsedTaskOptions,
+  hooks: RunHooks,
+  parts: { lock: TaskLock; files: TaskFiles; ledger: Ledger; plan: InputPlan; runId: string },
+): TaskSession {
+  const { lock, files, ledger, plan, runId } = parts;
+  return {
+    ledger,
+    plan,
+    files,
+    runId,
+    log(level, message, extra = {}) {
+      const entry: LogEntry = {
+        timestamp: new Date(options.scheduler.now()).toISOString(),
+        level,
+        message,
+        ...extra,
+        task_name: options.name,
+        build_id: options.buildId,
+        run_id: runId,
+      };
+      try {
+        files.log(entry);
+      } catch {
+        // A log line that cannot be written (a full disk) must not hide the failure being logged.
+      }
+      hooks.onLog?.(entry);
+    },
+    close() {
+      ledger.close();
+      files.close();
+      lock.release();
+    },
+  };
+}
