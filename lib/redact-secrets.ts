@@ -1,20 +1,23 @@
-import { redactUrl } from './redact-url.ts';
-
-/** Keys whose values are credentials: `api_key`, `token`, `password`, `secret`, `authorization`, and their kin. */
-const secretKey = /(?:^|[_-])(?:api_?key|key|token|secret|password|passwd|authorization|credentials?)$/i;
+import { isCredentialName, redactUrl } from './redact-url.ts';
 
 /**
- * A copy of a config value fit to write down (a task card): every value under a credential-looking key becomes
- * `***`, and URLs lose their user name and password.
+ * A copy of a config value fit to write down (a task card): every value under a credential-named key becomes
+ * `***`, whole (a string, a number, an object or an array alike), and every string loses the credentials of the
+ * URLs it quotes (`redactUrl`). Key names are judged by their last word (`isCredentialName`): `api_key`, `apiToken`,
+ * `clientSecret`, `Authorization`, `X-Api-Key` (a `headers` mapping included) and a key named just `key` are hidden;
+ * `max_tokens`, `token_budget` and `dedup_key` are kept. A `null` or missing credential stays as it is.
  *
  * ## Example
  * ```ts
- * redactSecrets({ blocks: [{ api_key: 'sk-1', base_url: 'http://u:p@h/v1' }] }); // { blocks: [{ api_key: '***', base_url: 'http://***@h/v1' }] }
+ * redactSecrets({ blocks: [{ apiToken: 'sk-1', base_url: 'http://u:p@h/v1?key=G', max_tokens: 128 }] });
+ * // { blocks: [{ apiToken: '***', base_url: 'http://***@h/v1?key=***', max_tokens: 128 }] }
+ * redactSecrets({ default_headers: { Authorization: 'Bearer sk-1', 'Content-Type': 'application/json' } });
+ * // { default_headers: { Authorization: '***', 'Content-Type': 'application/json' } }
  * ```
  */
 export function redactSecrets(value: unknown): unknown {
   if (typeof value === 'string') return redactUrl(value);
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, secretKey.test(key) && inner !== undefined && inner !== null ? '***' : redactSecrets(inner)]));
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, isCredentialName(key) && inner !== undefined && inner !== null ? '***' : redactSecrets(inner)]));
 }

@@ -6,17 +6,102 @@
 const userinfo = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)[^\s/\\?#"'<>`]+@/gi;
 
 /**
- * Hides the user name and password of every URL in `text`: `scheme://user:pass@` becomes `scheme://***@`.
- * Applied to whatever rxdgt prints or stores that may quote an endpoint (error messages, issue messages).
+ * `?name=`, `&name=`, `#name=` (a fragment such as OAuth's `#access_token=`) or `;name=` (which also catches the
+ * name after an HTML `&amp;`). A name cannot hold any of the characters that may start one, so each run is scanned
+ * from one start only: linear. The value is not part of the match (see `queryValue`), so a parameter nested in a
+ * value that is not a credential (`?next=/cb?token=x`) is still found.
+ */
+const queryName = /[?&#;]([^\s=?&#;"'<>`]+)=/g;
+
+/**
+ * A query value: up to the next parameter, fragment, whitespace or quote (a `?` or `;` in it is kept: over-hiding
+ * beats a leaked tail), less the sentence punctuation that may follow a quoted URL (`trailingPunctuation`).
+ */
+const queryValue = /[^\s&#"'<>`]*/y;
+
+/** Characters that, at the end of a value, are taken for the prose after the URL (`…?key=G: 403`, `(…?key=G).`). */
+const trailingPunctuation = '.,:;!?)]}';
+
+/** Last words that name a credential on their own (`max_tokens` ends in `tokens`, a count, and is not one). */
+const credentialWords = new Set(['token', 'secret', 'password', 'passwd', 'passphrase', 'authorization', 'credential', 'credentials', 'cookie', 'signature', 'sig']);
+
+/** Words that make a following `key` (or a word glued to them: `apikey`, `accesstoken`) a credential. */
+const credentialQualifiers = ['api', 'access', 'secret', 'private', 'client', 'auth', 'subscription'];
+
+/**
+ * Whether a config key, header or query parameter name names a credential, judged by its last word (split at
+ * camelCase humps, `_`, `-`, `.` and other punctuation, any letter case, trailing digits dropped): `token`,
+ * `secret`, `password`, `passwd`, `passphrase`, `authorization`, `credential(s)`, `cookie`, `signature`, `sig`;
+ * `key` alone or after `api`, `access`, `secret`, `private`, `client`, `auth` or `subscription`; and those
+ * qualifiers glued to `key` or a credential word (`apikey`, `accesstoken`).
+ *
+ * ## Example
+ * ```ts
+ * isCredentialName('apiToken');  // true
+ * isCredentialName('X-Api-Key'); // true
+ * isCredentialName('key');       // true
+ * isCredentialName('dedup_key'); // false: `dedup` is no credential word
+ * isCredentialName('max_tokens'); // false: a count of tokens
+ * ```
+ */
+export function isCredentialName(name: string): boolean {
+  const words = name
+    .split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/)
+    .map((word) => word.toLowerCase().replace(/\d+$/, ''))
+    .filter((word) => word !== '');
+  const last = words.at(-1);
+  if (last === undefined) return false;
+  if (credentialWords.has(last)) return true;
+  if (last === 'key') return words.length === 1 || credentialQualifiers.includes(words.at(-2) ?? '');
+  const qualifier = credentialQualifiers.find((word) => last.startsWith(word));
+  const rest = qualifier === undefined ? '' : last.slice(qualifier.length);
+  return rest === 'key' || credentialWords.has(rest);
+}
+
+/**
+ * Hides the credentials of every URL in `text`: `scheme://user:pass@` becomes `scheme://***@`, and the value of
+ * each query (or fragment) parameter whose name is a credential by `isCredentialName` becomes `***`, its name kept.
+ * Applied to whatever rxdgt prints or stores that may quote an endpoint (error messages, issue messages, task cards).
+ * Linear in the length of `text`.
  *
  * ## Example
  * ```ts
  * redactUrl('cannot reach http://alice:s3cret@127.0.0.1:9/v1'); // 'cannot reach http://***@127.0.0.1:9/v1'
- * redactUrl('https://host/path@v2?to=a@b');                      // unchanged: no userinfo
+ * redactUrl('https://h/v1?api-key=G&page=2');                   // 'https://h/v1?api-key=***&page=2'
+ * redactUrl('https://acct.blob/c?se=2030&sig=AbC%3D');          // 'https://acct.blob/c?se=2030&sig=***'
+ * redactUrl('https://host/path@v2?to=a@b&q=token%20count');     // unchanged: no userinfo, no credential parameter
  * ```
  */
 export function redactUrl(text: string): string {
-  return text.replace(userinfo, '$1***@');
+  return redactQueryValues(text.replace(userinfo, '$1***@'));
+}
+
+function redactQueryValues(text: string): string {
+  const parts: string[] = [];
+  let copied = 0;
+  queryName.lastIndex = 0;
+  for (let match = queryName.exec(text); match !== null; match = queryName.exec(text)) {
+    if (!isCredentialName(decodeName(match[1] ?? ''))) continue;
+    const start = queryName.lastIndex;
+    queryValue.lastIndex = start;
+    let end = start + (queryValue.exec(text)?.[0].length ?? 0);
+    while (end > start && trailingPunctuation.includes(text.charAt(end - 1))) end -= 1;
+    if (end === start) continue;
+    parts.push(text.slice(copied, start), '***');
+    copied = end;
+    queryName.lastIndex = end;
+  }
+  parts.push(text.slice(copied));
+  return parts.join('');
+}
+
+/** A percent-encoded parameter name decoded (`api%2Dkey`), or as written when it is not valid percent-encoding. */
+function decodeName(name: string): string {
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
 }
 
 /**

@@ -16,6 +16,12 @@ describe('errorMessage', () => {
     expect(errorMessage('request to https://bob:pw@host/v1 failed')).toBe('request to https://***@host/v1 failed');
   });
 
+  it('hides the values of credential query parameters the message quotes, and keeps the others', () => {
+    expect(errorMessage(new Error('GET https://h/v1/models?api-key=G&page=2 answered 401'))).toBe('GET https://h/v1/models?api-key=***&page=2 answered 401');
+    expect(errorMessage(new Error('cannot read https://acct.blob/c?se=2030&sig=AbC%3D: 403'))).toBe('cannot read https://acct.blob/c?se=2030&sig=***: 403');
+    expect(errorMessage('https://bob:pw@h/v1?token=t&q=token%20count failed')).toBe('https://***@h/v1?token=***&q=token%20count failed');
+  });
+
   it('hides them in the message of a RetryError, the lm_call_failed issue of a call that failed on every try', () => {
     const attempt = new ApiCallError('request to http://alice:s3cret@127.0.0.1:9/v1 failed: fetch failed', { url: 'http://alice:s3cret@127.0.0.1:9/v1' });
     const message = errorMessage(new RetryError('max_retries_exceeded', [attempt, attempt]));

@@ -1,3 +1,4 @@
+import { settledBelowOf } from '../store/ledger.ts';
 import stableStringify from 'fast-json-stable-stringify';
 import { hash32, hashHex, seededRandom } from '../random.ts';
 import type { DataPoint } from '../record.ts';
@@ -49,9 +50,9 @@ export function planInputs(options: ParsedTaskOptions, ledger: Ledger, runSeed: 
   const pool = options.machineBatchSize > 0 ? new MachinePool(runSeed) : undefined;
   const lag = 2 * options.concurrency;
   // Records restored from earlier runs join the pool as they are read, but for the last inputs before the first new one.
-  pool?.raiseLine(ledger.summary.settledBelow - lag);
+  pool?.raiseLine(settledBelowOf(ledger.summary) - lag);
   const waits = options.seed !== undefined;
-  let sequence = ledger.summary.settledBelow;
+  let sequence = settledBelowOf(ledger.summary);
   return {
     next() {
       while (ledger.isSettled(sequence)) sequence += 1;

@@ -1,6 +1,7 @@
+import { isAbsolute, relative, sep } from 'node:path';
 import { type BuilderSpec, loadBuilderSpec, mergeBuilderSpec } from '../config/builder-spec.ts';
 import { dgtEnv } from '../config/expand-env.ts';
-import { loadTasks } from '../config/load-tasks.ts';
+import { type LoadedTask, loadTasks } from '../config/load-tasks.ts';
 import { readYamlFile } from '../config/yaml-file.ts';
 import { zodIssueToConfigError } from '../config/zod-issue.ts';
 import { z } from 'zod';
@@ -9,10 +10,12 @@ import { ConfigError } from '../errors/config-error.ts';
 import type { Engine } from '../model/engine.ts';
 import type { ResponseCache } from '../model/response-cache.ts';
 import { openSqliteCache } from '../model/sqlite-cache.ts';
+import { taskFolder } from '../store/task-folder.ts';
 import type { EngineDefaults } from './lm-block.ts';
 import { hasCostBudget, hasTokenBudget } from './stop-criteria.ts';
 import { Task, type TaskOptions } from './task.ts';
-import { ledgerKindOf, taskOutputs } from './task-outputs.ts';
+import { bookkeepingAt, fieldsProblem } from './task-options.ts';
+import { type PlacedOutput, ledgerKindOf, taskOutputs } from './task-outputs.ts';
 
 /** Settings that apply to every task of a run (the CLI's flags). */
 export interface RunSettings {
@@ -68,7 +71,8 @@ async function loadPrices(path: string): Promise<z.output<typeof pricesSchema>> 
 
 /**
  * Loads task files (and the joint config) into runnable tasks. Blocks are resolved once per builder, so
- * every task of a builder shares its engines (and their `call_limit`). Nothing is written to disk.
+ * every task of a builder shares its engines (and their `call_limit`). Every task's place is checked first, on its own
+ * and against the other tasks' (see `checkTasksApart`), before any builder is loaded. Nothing is written to disk.
  *
  * ## Example
  * ```ts
@@ -82,6 +86,10 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   const env = dgtEnv(settings.env ?? process.env);
   const { tasks: loaded, builderOverrides } = await loadTasks(settings.taskPaths, { configPath: settings.configPath, env, cwd: settings.cwd });
   if (loaded.length === 0) throw new ConfigError(`no task file (task.yaml) found in ${settings.taskPaths.join(', ') || 'the given paths'}`);
+  // Every task's place first, before any builder is loaded or cache file opened: a bad layout touches nothing.
+  const outputDirOf = ({ spec }: LoadedTask): string => settings.outputDir ?? spec.runner_config?.output_dir ?? spec.datastore?.output_dir ?? env['DGT_OUTPUT_DIR'] ?? 'output';
+  const places = loaded.map((entry) => placeTask(entry, outputDirOf(entry)));
+  checkTasksApart(places);
 
   // One cache per file, however many blocks name it.
   const caches = new Map<string, ResponseCache>();
@@ -115,43 +123,34 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   };
 
   const tasks: Task[] = [];
-  for (const { file, spec, seeds, data, fieldPrefix } of loaded) {
+  for (const [index, { file, spec, seeds, data }] of loaded.entries()) {
+    const place = places[index]!;
     const { definition, blocks, builderSpec } = await builderFor(spec.data_builder, file);
     const runner = spec.runner_config ?? {};
     const datastore = spec.datastore;
     // A task keeps as many inputs in flight as its busiest LM block may serve at once.
     const concurrency = Math.max(1, ...[...blocks.engines.values()].map((engine) => engine.callLimit));
-    const outputDir = settings.outputDir ?? runner.output_dir ?? datastore?.output_dir ?? env['DGT_OUTPUT_DIR'] ?? 'output';
-    // DGT's `store_name` moves the task's folder; records keep the task name.
-    const storeName = spec.store_name ?? datastore?.store_name;
     const loader = spec.dataloader;
     const seed = settings.seed ?? runner.seed;
     const common = {
       name: spec.task_name,
-      ...(storeName ? { storeName } : {}),
-      outputDir,
+      ...(place.storeName ? { storeName: place.storeName } : {}),
+      outputDir: place.outputDir,
       concurrency,
       buildId: settings.buildId ?? 'exp',
       stopWhen: budgets,
       restart: settings.restart ?? runner.restart_generation ?? datastore?.restart ?? false,
       ...(seed === undefined ? {} : { seed }),
       ledger: ledgerKindOf(datastore),
-      outputs: taskOutputs(spec, {
-        outputDir,
-        storeName: storeName ?? spec.task_name,
-        storeNameField: spec.store_name ? 'store_name' : datastore?.store_name ? 'datastore.store_name' : 'task_name',
-        file,
-        fieldPrefix,
-      }),
+      outputs: place.outputs.map(({ output }) => output),
       ...(loader?.type === 'default' && loader.fields ? { fields: loader.fields } : {}),
-      ...(loader?.loop_over === undefined ? (loader?.type === 'simple' ? { loopOver: true } : {}) : { loopOver: loader.loop_over }),
       card: { databuilder_name: definition.name, task_spec: spec, databuilder_spec: builderSpec },
     };
     const make = (options: TaskOptions): Task => {
       try {
         return new Task(options);
       } catch (error) {
-        // A name that would put the task's folder outside its output folder: say which file.
+        // A problem of the options the task file gave: say which file.
         if (ConfigError.isInstance(error) && error.file === undefined) throw new ConfigError(error.message, { file, field: error.field, cause: error });
         throw error;
       }
@@ -169,6 +168,9 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
           numOutputsToGenerate: settings.numOutputsToGenerate ?? runner.num_outputs_to_generate ?? 2,
           ...(runner.seed_batch_size ? { seedBatchSize: runner.seed_batch_size } : {}),
           machineBatchSize: runner.machine_batch_size ?? 10,
+          // Seeds start over unless `loop_over: false`. Not for a transformation: it is one pass, as DGT's (whose
+          // `loop_over` only resets the loader for a later read).
+          ...(loader?.loop_over === undefined ? {} : { loopOver: loader.loop_over }),
         }),
       );
     } else {
@@ -188,4 +190,90 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
     for (const cache of caches.values()) cache.close();
   };
   return { tasks, engines, close };
+}
+
+/** Where a task of the run goes, with what its errors name. */
+interface PlacedTask {
+  readonly name: string;
+  readonly file: string | undefined;
+  readonly outputDir: string;
+  /** The task's `store_name` (or its datastore's), when it has one. */
+  readonly storeName: string | undefined;
+  /** The task's folder, absolute. */
+  readonly dir: string;
+  /** The field naming the folder: `task_name`, `store_name` or `datastore.store_name` (under `tasks.<name>.` in the joint config). */
+  readonly folderField: string;
+  /** Absolute paths, each with the datastore field that places it. */
+  readonly outputs: readonly PlacedOutput[];
+}
+
+/**
+ * A task's folder and outputs, checked on their own: the folder inside its output folder, a usable dataloader
+ * `fields` map (a bad one would surface only once the run starts, after a `--restart` deleted the task's data), outputs
+ * off the task's own files and each other.
+ *
+ * @throws {ConfigError} naming the task file and the field
+ */
+function placeTask({ file, spec, fieldPrefix }: LoadedTask, outputDir: string): PlacedTask {
+  const field = (name: string): string => (fieldPrefix ? `${fieldPrefix}.${name}` : name);
+  // DGT's `store_name` moves the task's folder; records keep the task name.
+  const storeName = spec.store_name ?? spec.datastore?.store_name;
+  const storeNameField = spec.store_name ? 'store_name' : spec.datastore?.store_name ? 'datastore.store_name' : 'task_name';
+  let dir: string;
+  try {
+    dir = taskFolder(outputDir, storeName ?? spec.task_name, field(storeNameField));
+  } catch (error) {
+    if (!ConfigError.isInstance(error)) throw error;
+    throw new ConfigError(error.message, { file, field: error.field, cause: error });
+  }
+  const fields = spec.dataloader?.type === 'default' ? spec.dataloader.fields : undefined;
+  const problem = fields === undefined ? undefined : fieldsProblem(fields);
+  if (problem !== undefined) throw new ConfigError(problem, { file, field: field('dataloader.fields') });
+  const outputs = taskOutputs(spec, { outputDir, storeName: storeName ?? spec.task_name, storeNameField, file, fieldPrefix });
+  return { name: spec.task_name, file, outputDir, storeName, dir, folderField: field(storeNameField), outputs };
+}
+
+/**
+ * Checks the tasks of one run against each other, before anything is touched: no two share a folder; no task's folder
+ * overlaps another's own files (its `blocks/`, where that task's rejections would mix with this one's files) or its
+ * outputs; no output lands on another task's own files, nor two tasks' outputs on one file (an output that leaves its
+ * own task's folder is the one at fault). A task folder nested in another (`a` and `a/b`: DGT task names with `/`)
+ * is fine.
+ *
+ * @throws {ConfigError} naming the file and field of the task at fault, and the other task's file and field
+ */
+function checkTasksApart(places: readonly PlacedTask[]): void {
+  const of = (place: PlacedTask, field: string): string => `task \`${place.name}\` (${place.file ?? 'no file'}, field \`${field}\`)`;
+  const fail = (place: PlacedTask, field: string, message: string): never => {
+    throw new ConfigError(message, { file: place.file, field });
+  };
+  places.forEach((later, index) => {
+    for (const earlier of places.slice(0, index)) {
+      if (later.dir === earlier.dir) fail(later, later.folderField, `the task's folder ${later.dir} is also the folder of ${of(earlier, earlier.folderField)}; two tasks may not share a folder`);
+      for (const [place, other] of [[later, earlier], [earlier, later]] as const) {
+        const own = bookkeepingAt(other.dir, place.dir);
+        if (own !== undefined) fail(place, place.folderField, `the task's folder ${place.dir} would overlap the ${own} of ${of(other, other.folderField)}`);
+        const output = other.outputs.find(({ output: { path } }) => within(path, place.dir));
+        if (output !== undefined) fail(place, place.folderField, `the task's folder ${place.dir} would overlap the output ${output.output.path} of ${of(other, output.field)}`);
+        for (const { output, field } of place.outputs) {
+          const hit = bookkeepingAt(other.dir, output.path);
+          if (hit !== undefined) fail(place, field, `the output ${output.path} would overwrite the ${hit} of ${of(other, other.folderField)}`);
+        }
+      }
+      for (const mine of later.outputs) {
+        const theirs = earlier.outputs.find(({ output }) => output.path === mine.output.path);
+        if (theirs === undefined) continue;
+        // The output that leaves its own task's folder is at fault; else the later task's.
+        const earlierStrays = !within(earlier.dir, theirs.output.path) && within(later.dir, mine.output.path);
+        const [place, field, other, otherField] = earlierStrays ? [earlier, theirs.field, later, mine.field] : [later, mine.field, earlier, theirs.field];
+        fail(place, field, `the output ${mine.output.path} is also an output of ${of(other, otherField)}; two tasks may not write one file`);
+      }
+    }
+  });
+}
+
+/** Whether `path` is `parent` or lies inside it (lexically). */
+function within(parent: string, path: string): boolean {
+  const inside = relative(parent, path);
+  return !(inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside));
 }

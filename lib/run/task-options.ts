@@ -1,10 +1,15 @@
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { type OutputFormat, outputFormats } from '../config/datastore-spec.ts';
+import { ConfigError } from '../errors/config-error.ts';
 import { parseConfig } from '../parse-config.ts';
 import type { DataPoint, Fields, Outcome } from '../record.ts';
 import { functionSchema, randomSchema, schedulerSchema } from '../schemas.ts';
+import { remapFields } from '../store/remap-fields.ts';
 import type { RecordSource } from '../store/sources/record-source.ts';
+import { taskFolder } from '../store/task-folder.ts';
+import { bookkeepingFiles, taskFiles } from '../store/task-layout.ts';
 import type { TaskResult } from '../store/task-result.ts';
 import type { CsvDialect } from '../store/targets/write-csv-file.ts';
 import type { StopCriterion } from './stop-criteria.ts';
@@ -28,7 +33,11 @@ export function withConcurrency<In>(builder: OperatorFunction<Outcome<In>, Outco
 
 /** A file written from a task's records when it ends (DGT's `final_datastore`, a `multi_target` secondary). */
 export interface TaskOutput {
-  /** The file: absolute, or relative to the task's folder. */
+  /**
+   * The file: absolute, or relative to the task's folder (and then inside it). Never one of the task's own files
+   * (`data.jsonl`, `data.sqlite`, `dataloader_state.jsonl`, `task_results.jsonl`, `task_card.jsonl`, `logs.jsonl`, the
+   * lock files, anything under `blocks/`), nor another output's.
+   */
   readonly path: string;
   readonly format: OutputFormat;
   /** Python `csv` dialect of a `csv` file. */
@@ -68,7 +77,7 @@ interface CommonOptions {
   readonly ledger?: 'jsonl' | 'sqlite';
   /** Files written from the records when the task ends, and on every later run. @default `final_data.jsonl` (`final_data.sqlite` with the `sqlite` ledger) */
   readonly outputs?: readonly TaskOutput[];
-  /** DGT's dataloader `fields`: each input row remapped (`{"*": "*", "meta.lang": "language"}`). @default every field as it is */
+  /** DGT's dataloader `fields`: each input row remapped (`{"*": "*", "meta.lang": "language"}`), checked when the task is made. @default every field as it is */
   readonly fields?: Readonly<Record<string, string>>;
   /** What ran, for `task_card.jsonl`: the builder's name and the task and builder specs as loaded. */
   readonly card?: { readonly databuilder_name?: string; readonly task_spec?: unknown; readonly databuilder_spec?: unknown };
@@ -94,14 +103,15 @@ export interface GenerationTaskOptions extends CommonOptions {
   readonly loopOver?: boolean;
 }
 
-/** A transformation task: one pass over its input records; a rerun resumes where the last one stopped. */
+/**
+ * A transformation task: one pass over its input records, as DGT's (whose dataloader `loop_over` only resets the
+ * loader for a later read); a rerun resumes where the last one stopped.
+ */
 export interface TransformationTaskOptions extends CommonOptions {
   readonly kind: 'transformation';
   readonly builder: Builder<DataPoint>;
   /** The records to transform (DGT's `data`): a list, or a source read lazily (a datastore). */
   readonly data: readonly Fields[] | RecordSource;
-  /** Start over at the end of the input (DGT's dataloader `loop_over`): the task then ends only on a stop criterion. @default false */
-  readonly loopOver?: boolean;
 }
 
 export type TaskOptions = GenerationTaskOptions | TransformationTaskOptions;
@@ -137,7 +147,13 @@ const commonShape = {
   seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
   ledger: z.enum(['jsonl', 'sqlite']).default('jsonl'),
   outputs: z.array(outputSchema).optional(),
-  fields: z.record(z.string().min(1), z.string().min(1)).optional(),
+  fields: z
+    .record(z.string().min(1), z.string().min(1))
+    .superRefine((fields, context) => {
+      const problem = fieldsProblem(fields);
+      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   card: z.object({ databuilder_name: z.string().optional(), task_spec: z.unknown(), databuilder_spec: z.unknown() }).optional(),
   scheduler: schedulerSchema,
   random: randomSchema,
@@ -158,7 +174,6 @@ export const taskOptionsSchema = z.discriminatedUnion('kind', [
     ...commonShape,
     kind: z.literal('transformation'),
     data: z.union([z.array(z.record(z.string(), z.unknown())), z.custom<RecordSource>(isRecordSource, 'expected a list of records or a record source')]),
-    loopOver: z.boolean().default(false),
   }),
 ]);
 
@@ -175,4 +190,99 @@ export function parseTaskOptions(options: TaskOptions): ParsedTaskOptions {
     concurrency: parsed.concurrency ?? (options.builder as Builder<never>).concurrency ?? 10,
     outputs: parsed.outputs ?? [{ path: `final_data.${format}`, format }],
   };
+}
+
+/**
+ * Why a dataloader `fields` map cannot be used (a malformed path, a source that appends, `"*"` mapped to anything but
+ * `"*"`), or undefined when it can. A task checks its map when it is made, before a `--restart` deletes anything.
+ *
+ * ## Example
+ * ```ts
+ * fieldsProblem({ '*': '*', 'meta.lang': 'language' }); // undefined
+ * fieldsProblem({ '*': 'nonsense' }); // '`*` keeps every field and must map to `*`, received "nonsense"'
+ * ```
+ */
+export function fieldsProblem(fields: Readonly<Record<string, string>>): string | undefined {
+  try {
+    remapFields(fields);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return error.message.replace(/^fields: /, '');
+  }
+}
+
+/**
+ * Which of the task's own files `path` lands on, worded for errors: one of its bookkeeping files (`` `data.jsonl` ``,
+ * a lock file: `bookkeepingFiles` of lib/store/task-layout.ts), its `` `blocks/` folder `` or a file in it, or its
+ * `folder` itself; undefined when none. Lexical: `path` and `taskDir` are compared as resolved, without following links.
+ *
+ * ## Example
+ * ```ts
+ * bookkeepingAt('/out/t', '/out/t/blocks/rater.jsonl'); // '`blocks/` folder'
+ * bookkeepingAt('/out/t', '/out/t/final_data.jsonl'); // undefined
+ * ```
+ */
+export function bookkeepingAt(taskDir: string, path: string): string | undefined {
+  const inside = relative(resolve(taskDir), resolve(path));
+  if (inside === '') return 'folder';
+  if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) return undefined;
+  const first = inside.split(sep)[0]!;
+  if (first === taskFiles.blocks) return `\`${taskFiles.blocks}/\` folder`;
+  return bookkeepingFiles.has(first) ? `\`${first}\`` : undefined;
+}
+
+/** Where a task's outputs come from, for {@link checkOutputPaths}' errors. */
+export interface OutputsSource {
+  /** The field of output `index` (`outputs.0.path`, `final_datastore.store_name`). */
+  readonly fieldOf: (index: number) => string;
+  /** The task file the outputs come from. */
+  readonly file?: string | undefined;
+  /** The factory the outputs were given to in code (`createTask`), for a message worded as its other errors. */
+  readonly owner?: string | undefined;
+}
+
+/**
+ * Checks a task's outputs against its folder before anything is written: a relative path must lie inside the folder
+ * (as `taskFolder` checks a task's folder against its output folder, symbolic links included); an absolute one is
+ * the caller's choice. No output may land on the task's own files (see {@link bookkeepingAt}), and no two on one
+ * file. Returns each output's absolute path.
+ *
+ * ## Example
+ * ```ts
+ * checkOutputPaths([{ path: 'rated.csv', format: 'csv' }], '/out/t', { fieldOf: (index) => `outputs.${index}.path` }); // ['/out/t/rated.csv']
+ * checkOutputPaths([{ path: 'data.jsonl', format: 'csv' }], '/out/t', { fieldOf: (index) => `outputs.${index}.path` });
+ * // throws ConfigError: the output `data.jsonl` (/out/t/data.jsonl) would overwrite the task's own `data.jsonl`
+ * ```
+ *
+ * @throws {ConfigError} in one line, naming the output's field (and the file, when `source` gives one)
+ */
+export function checkOutputPaths(outputs: readonly TaskOutput[], taskDir: string, source: OutputsSource): string[] {
+  const paths: string[] = [];
+  outputs.forEach((output, index) => {
+    const field = source.fieldOf(index);
+    const fail = (message: string, cause?: unknown): never => {
+      if (source.owner !== undefined) throw new ConfigError(`${source.owner}: invalid config at \`${field}\`: ${message}`, { field, cause });
+      throw new ConfigError(message, { file: source.file, field, cause });
+    };
+    const absolute = isAbsolute(output.path);
+    const path = resolve(taskDir, output.path);
+    const shown = absolute ? path : `\`${output.path}\` (${path})`;
+    const own = bookkeepingAt(taskDir, path);
+    if (own !== undefined) fail(`the output ${shown} would overwrite the task's own ${own}`);
+    if (!absolute) {
+      try {
+        taskFolder(taskDir, output.path, field);
+      } catch (error) {
+        if (!ConfigError.isInstance(error)) throw error;
+        const inside = relative(resolve(taskDir), path);
+        const outside = inside === '..' || inside.startsWith(`..${sep}`);
+        fail(outside ? `the output ${shown} lies outside the task's folder ${resolve(taskDir)}; give a path inside it (without \`..\`) or an absolute one` : `the output ${shown} leads through a symbolic link out of the task's folder ${resolve(taskDir)}`, error);
+      }
+    }
+    const other = paths.indexOf(path);
+    if (other !== -1) fail(`the output ${shown} is also written by \`${source.fieldOf(other)}\`; two outputs may not write one file`);
+    paths.push(path);
+  });
+  return paths;
 }

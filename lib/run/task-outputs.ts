@@ -1,10 +1,10 @@
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { DatastoreConfig, OutputFormat, StoreConfig } from '../config/datastore-spec.ts';
 import type { TaskSpec } from '../config/task-spec.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { taskFolder } from '../store/task-folder.ts';
 import { createFormatter } from './formatter.ts';
-import type { TaskOutput } from './task-options.ts';
+import { type TaskOutput, checkOutputPaths } from './task-options.ts';
 
 /** Where a task's files go, as its spec and the run's settings say. */
 export interface TaskPlace {
@@ -25,50 +25,60 @@ export function ledgerKindOf(datastore: DatastoreConfig | undefined): 'jsonl' | 
   return store?.type === 'sqlite' ? 'sqlite' : 'jsonl';
 }
 
+/** An output of a task file, with the field that places it, for errors. */
+export interface PlacedOutput {
+  /** Its `path` is absolute. */
+  readonly output: TaskOutput;
+  /** The datastore field the output's place comes from: `final_datastore.store_name`, `datastore.output_dir`, `datastore.additional.0`. */
+  readonly field: string;
+}
+
 /**
  * The files a task writes from its records when it ends, from DGT's datastore settings: `final_data.<format>` where
  * `final_datastore` (else `datastore`) says, a copy for each `additional` store of a `multi_target` (optional: a
  * failure is logged), and `formatted_data.<format>` through the `formatter` when `save_formatted_output` is on. Each
  * store's folder is `<its output_dir or the task's>/<its store_name or the task's>`, checked to lie inside that
- * output folder; no output may overwrite the ledger's own files.
+ * output folder; no output may land on the task's own files (`data.jsonl`, `blocks/`, ...) or on another output.
+ *
+ * ## Example
+ * ```ts
+ * taskOutputs(spec, { outputDir: 'out', storeName: 'geo', file: 'task.yaml' });
+ * // [{ output: { path: '/abs/out/geo/final_data.jsonl', format: 'jsonl' }, field: 'datastore' }]
+ * ```
  *
  * @throws {ConfigError} naming the task file and the field of a folder outside its output folder, a missing
- *   formatter, or an output that would overwrite the task's data
+ *   formatter, or an output that would overwrite the task's own files or another output
  */
-export function taskOutputs(spec: TaskSpec, place: TaskPlace): TaskOutput[] {
+export function taskOutputs(spec: TaskSpec, place: TaskPlace): PlacedOutput[] {
   const field = (name: string): string => (place.fieldPrefix ? `${place.fieldPrefix}.${name}` : name);
-  const taskDir = resolve(place.outputDir, place.storeName);
-  const outputs: TaskOutput[] = [];
+  const placed: PlacedOutput[] = [];
   const add = (name: 'final_data' | 'formatted_data', store: StoreConfig, where: string, extra: Partial<TaskOutput> = {}): void => {
     const dir = storeFolder(store, place, field(where), field(place.storeNameField ?? 'task_name'));
     const format = formatOf(store);
-    outputs.push({ path: join(dir, `${name}.${format}`), format, ...csvOf(store), ...extra });
+    // The store's setting that moved the file, else the store itself.
+    const placedBy = store.store_name !== undefined ? `${where}.store_name` : store.output_dir !== undefined ? `${where}.output_dir` : where;
+    placed.push({ output: { path: join(dir, `${name}.${format}`), format, ...csvOf(store), ...extra }, field: field(placedBy) });
   };
   const primaryOf = (config: DatastoreConfig | undefined): StoreConfig => (config?.type === 'multi_target' ? config.primary : (config ?? { type: 'default' }));
   const final = spec.final_datastore ?? spec.datastore;
-  add('final_data', primaryOf(final), spec.final_datastore ? 'final_datastore' : 'datastore');
+  const finalField = spec.final_datastore ? 'final_datastore' : 'datastore';
+  add('final_data', primaryOf(final), final?.type === 'multi_target' ? `${finalField}.primary` : finalField);
   if (final?.type === 'multi_target') {
-    final.additional.forEach((store, index) => add('final_data', store, `${spec.final_datastore ? 'final_datastore' : 'datastore'}.additional.${index}`, { optional: true }));
+    final.additional.forEach((store, index) => add('final_data', store, `${finalField}.additional.${index}`, { optional: true }));
   }
   if (spec.runner_config?.save_formatted_output) {
     if (!spec.formatter) throw new ConfigError('`save_formatted_output` needs a `formatter` (formatters/native or formatters/template)', { file: place.file, field: field('runner_config.save_formatted_output') });
     const formatted = spec.formatted_datastore ?? spec.datastore;
-    add('formatted_data', primaryOf(formatted), spec.formatted_datastore ? 'formatted_datastore' : 'datastore', { transform: createFormatter(spec.formatter) });
+    const formattedField = spec.formatted_datastore ? 'formatted_datastore' : 'datastore';
+    add('formatted_data', primaryOf(formatted), formatted?.type === 'multi_target' ? `${formattedField}.primary` : formattedField, { transform: createFormatter(spec.formatter) });
   }
-  // An output written over the ledger's own files would destroy the task's data.
-  const ledgerFiles = new Set(['data.jsonl', 'data.sqlite', 'dataloader_state.jsonl', 'task_results.jsonl', 'task_card.jsonl', 'logs.jsonl']);
-  const seen = new Set<string>();
-  for (const output of outputs) {
-    const inTask = relative(taskDir, output.path);
-    if (ledgerFiles.has(inTask) || seen.has(output.path)) {
-      throw new ConfigError(`two stores would write ${output.path}: give the additional store another \`output_dir\`, \`store_name\` or \`output_data_format\``, {
-        file: place.file,
-        field: field(spec.final_datastore ? 'final_datastore' : 'datastore'),
-      });
-    }
-    seen.add(output.path);
-  }
-  return outputs;
+  const taskDir = resolve(place.outputDir, place.storeName);
+  checkOutputPaths(
+    placed.map(({ output }) => output),
+    taskDir,
+    { fieldOf: (index) => placed[index]!.field, file: place.file },
+  );
+  return placed;
 }
 
 function formatOf(store: StoreConfig): OutputFormat {

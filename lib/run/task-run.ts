@@ -8,7 +8,7 @@ import type { TaskResult, TaskStatus } from '../store/task-result.ts';
 import { writeOutputs } from '../store/write-outputs.ts';
 import { type StopCriterion, hasFailureRate, isRecordCount, isStalled } from './stop-criteria.ts';
 import type { Builder, ParsedTaskOptions, RunHooks } from './task-options.ts';
-import { type TaskSession, openTaskSession } from './task-session.ts';
+import { type TaskSession, endingRun, openTaskSession } from './task-session.ts';
 import { type TaskProgress, initialProgress, settleProgress } from './task-progress.ts';
 
 /** Statuses named after the stop criterion that ended a task. */
@@ -53,6 +53,9 @@ export class TaskRun {
   private session: TaskSession | undefined;
   private ending: Ending | undefined;
   private pumping = false;
+  private unsubscribed = false;
+  /** Settles once the folder is open, and let go again when the run was unsubscribed meanwhile. */
+  private opening: Promise<void> | undefined;
   /** Whether the builder listens for inputs: true once the replay of restored records is done. */
   private accepting = false;
   private exhausted = false;
@@ -80,6 +83,13 @@ export class TaskRun {
         next: ({ settlement }) => emit(settlement),
         error: (error: unknown) => this.finish('errored', { reason: 'error', message: errorMessage(error) }).then(() => subscriber.error(error), () => subscriber.error(error)),
         complete: () => {
+          const unsettled = this.session?.ledger.inFlight ?? 0;
+          if (!this.ending && unsettled > 0) {
+            // The builder ended with inputs it never settled: a block dropped them (RxJS `filter`) instead of rejecting.
+            const error = new Error(`the builder completed with ${unsettled} inputs it gave no outcome for: a block dropped them instead of rejecting them (use filterRecords, not RxJS filter)`);
+            void this.finish('errored', { reason: 'error', message: error.message }).then(() => subscriber.error(error), () => subscriber.error(error));
+            return;
+          }
           const ending = this.ending ?? this.completion();
           this.finish(statusOfReason[ending.reason] ?? 'completed', ending, emit).then(
             () => subscriber.complete(),
@@ -89,6 +99,9 @@ export class TaskRun {
       });
     return () => {
       subscription.unsubscribe();
+      this.unsubscribed = true;
+      // Still opening: the open lets go of the folder when it is done; a new run in this process waits for that.
+      if (!this.session && this.opening) endingRun(this.dir, this.opening);
       if (this.ended || !this.session) return;
       // A consumer that takes exactly the target (`take(n)`) unsubscribes before completion reaches us.
       const target = this.options.kind === 'generation' ? this.options.numOutputsToGenerate : Number.POSITIVE_INFINITY;
@@ -98,19 +111,33 @@ export class TaskRun {
     };
   }
 
-  /** Takes the folder (lock, restart, crash repair) and plans the inputs; nothing is written before the lock. */
+  /**
+   * Takes the folder (lock, restart, crash repair) and plans the inputs; nothing is written before the lock. A run
+   * unsubscribed while it opened lets go of the folder at once.
+   */
   private async open(): Promise<TaskSession> {
-    const session = await openTaskSession(this.options, this.dir, this.hooks, {
+    const opening = openTaskSession(this.options, this.dir, this.hooks, {
       // Counted as committed, so every input in the files is in the counts, however the run ends.
       onCommit: (settlement, plan) => {
         this.progress = settleProgress(this.progress, settlement, this.options.scheduler.now());
         this.progressAfter.set(settlement, this.progress);
         this.unemitted.add(settlement);
         plan.settled(settlement.ticket.sequence, [...settlement.records, ...duplicatesOf(settlement)]);
-        this.hooks.onProgress?.(this.progress);
+        try {
+          this.hooks.onProgress?.(this.progress);
+        } catch (error) {
+          // A caller's hook that throws ends the run (the commit itself is done).
+          this.inputs.error(error);
+        }
       },
       wake: () => this.pump(),
     });
+    this.opening = opening.then(
+      (session) => (this.unsubscribed ? session.close() : undefined),
+      () => undefined,
+    );
+    const session = await opening;
+    if (this.unsubscribed) throw new Error('unsubscribed while the task opened');
     this.progress = initialProgress(this.progress.startedAt, session.ledger.records);
     this.session = session;
     return session;
@@ -184,7 +211,8 @@ export class TaskRun {
           this.inputs.next(accepted(ticket.id, planned.make(ticket.id)) as Outcome<never>);
         }
       }
-      if (this.exhausted && session.ledger.inFlight === 0) this.inputs.complete();
+      // No more inputs: the builder completes once it has settled those it has (a batching builder flushes its batch).
+      if (this.exhausted) this.inputs.complete();
     } catch (error) {
       this.inputs.error(error);
     } finally {
@@ -199,11 +227,15 @@ export class TaskRun {
    * listens (`emit`), emitted: the files and the counts agree. Without a listener (unsubscribed), the result is
    * written first, synchronously, from the teardown, since the process may exit soon after; the outputs follow.
    */
-  private async finish(status: TaskStatus, ending: Ending, emit?: (settlement: Settlement) => void): Promise<void> {
-    if (this.ended) return;
+  private finish(status: TaskStatus, ending: Ending, emit?: (settlement: Settlement) => void): Promise<void> {
+    if (this.ended || !this.session) return Promise.resolve();
     this.ended = true;
-    const session = this.session;
-    if (!session) return;
+    const finished = this.end(this.session, status, ending, emit);
+    endingRun(this.dir, finished);
+    return finished;
+  }
+
+  private async end(session: TaskSession, status: TaskStatus, ending: Ending, emit?: (settlement: Settlement) => void): Promise<void> {
     const { ledger, plan } = session;
     const cancelled = emit === undefined;
     plan.close();
@@ -211,7 +243,9 @@ export class TaskRun {
     // commit; emitted here while someone listens.
     ledger.flush();
     for (const settlement of [...this.unemitted]) emit?.(settlement);
-    let failure: unknown;
+    // A commit that failed (a full disk) fails the run, whatever ended it.
+    let failure: unknown = ledger.failure;
+    if (failure !== undefined && status !== 'errored') [status, ending] = ['errored', { reason: 'error', message: errorMessage(failure) }];
     try {
       if (cancelled) this.writeResult(status, ending, session);
       // A run that failed (a full disk, say) keeps its outputs as they were: the next run writes them.

@@ -1,16 +1,20 @@
+import { settledBelowOf } from '../store/ledger.ts';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '../errors/config-error.ts';
 import { describeFsCause } from '../errors/datastore-error.ts';
 import { redactSecrets } from '../redact-secrets.ts';
 import { clearTaskFolder } from '../store/clear-task-folder.ts';
-import { openJsonlLedger } from '../store/jsonl-ledger-store.ts';
-import type { Settlement } from '../store/ledger.ts';
+import { openJsonlLedgerStore } from '../store/jsonl-ledger-store.ts';
+import type { LedgerStore, Settlement } from '../store/ledger.ts';
 import { openSqliteLedgerStore } from '../store/sqlite-ledger-store.ts';
 import { type LogEntry, TaskFiles } from '../store/task-files.ts';
 import { type Ledger, createLedger } from '../store/task-ledger.ts';
 import { type TaskLock, lockTaskFolder } from '../store/task-lock.ts';
+import { outputFile, taskFiles } from '../store/task-layout.ts';
+import { inputFingerprint } from './input-fingerprint.ts';
 import { type InputPlan, planInputs } from './input-plan.ts';
 import type { ParsedTaskOptions, RunHooks } from './task-options.ts';
 
@@ -48,16 +52,28 @@ export async function openTaskSession(options: ParsedTaskOptions, dir: string, h
   } catch (error) {
     throw new ConfigError(`cannot create the task's folder: ${describeFsCause(error)}`, { file: dir, cause: error });
   }
+  await previousRunEnded(dir);
   const lock = lockTaskFolder(dir);
+  let store: LedgerStore | undefined;
   try {
     if (options.restart) clearTaskFolder(dir);
-    const store = options.ledger === 'sqlite' ? openSqliteLedgerStore(dir) : await openJsonlLedger(dir);
+    else refuseOtherLedger(options.ledger, dir);
+    sweepTemporaryFiles(dir);
+    store = options.ledger === 'sqlite' ? openSqliteLedgerStore(dir) : await openJsonlLedgerStore(dir);
+    const input = options.kind === 'transformation' ? inputFingerprint(options.data) : undefined;
+    if (input !== undefined && store.summary.input !== undefined && store.summary.input !== input && store.summary.next > 0) {
+      throw new ConfigError(
+        `the input of task \`${options.name}\` changed since its last run (its records were made from other rows, and a resume skips rows by their place): start over with --restart`,
+        { file: dir },
+      );
+    }
     const files = new TaskFiles(dir);
-    const runId = (options.restart ? undefined : files.previousRunId(options.buildId)) ?? randomUUID();
+    const runId = (options.restart ? undefined : await files.previousRunId(options.buildId)) ?? randomUUID();
     const target = options.kind === 'generation' ? options.numOutputsToGenerate : undefined;
     let plan: InputPlan | undefined;
     const ledger = createLedger(store, {
       taskName: options.name,
+      input,
       ...(target === undefined ? {} : { target }),
       concurrency: options.concurrency,
       positionOf: (sequence) => plan?.positionOf(sequence),
@@ -82,7 +98,7 @@ export async function openTaskSession(options: ParsedTaskOptions, dir: string, h
     });
     if (lock.replaced) session.log('WARNING', `took over the lock of process ${lock.replaced.pid} on ${lock.replaced.host}, which ended without releasing it`);
     for (const repair of store.repairs) session.log('WARNING', `repaired after a crash: ${repair}`);
-    const resumed = ledger.records > 0 || ledger.summary.settledBelow > 0;
+    const resumed = ledger.records > 0 || settledBelowOf(ledger.summary) > 0;
     session.log('INFO', resumed ? `resuming: ${ledger.records} records already made` : 'run started', {
       event: resumed ? 'run_resumed' : 'run_started',
       pid: process.pid,
@@ -90,9 +106,45 @@ export async function openTaskSession(options: ParsedTaskOptions, dir: string, h
     });
     return session;
   } catch (error) {
+    store?.close();
     lock.release();
     throw error;
   }
+}
+
+/** Runs of one task folder in this process, until they have ended (outputs written, lock released). */
+const ending = new Map<string, Promise<void>>();
+
+/**
+ * Registers a run's end, so a new run of the same folder in this process waits for it instead of finding the lock
+ * held (`take(n)` ends a run before its outputs are written).
+ */
+export function endingRun(dir: string, ended: Promise<void>): void {
+  const settled = ended.then(
+    () => undefined,
+    () => undefined,
+  );
+  ending.set(dir, settled);
+  void settled.then(() => {
+    if (ending.get(dir) === settled) ending.delete(dir);
+  });
+}
+
+async function previousRunEnded(dir: string): Promise<void> {
+  await ending.get(dir);
+}
+
+/** A folder that holds the other kind of ledger: resuming would ignore its records, so say so. */
+function refuseOtherLedger(kind: 'jsonl' | 'sqlite', dir: string): void {
+  const other = kind === 'jsonl' ? taskFiles.sqlite : taskFiles.data;
+  if (!existsSync(join(dir, other))) return;
+  const named = kind === 'jsonl' ? '`datastore: {type: sqlite}`' : 'the default (JSONL) datastore';
+  throw new ConfigError(`holds this task's records in ${other}, written with ${named}: keep that datastore, or start over with --restart`, { file: dir });
+}
+
+/** Temporary files of outputs a killed run was writing. */
+function sweepTemporaryFiles(dir: string): void {
+  for (const name of readdirSync(dir)) if (outputFile.test(name) && name.endsWith('.tmp')) rmSync(join(dir, name), { force: true });
 }
 
 function sessionOf(

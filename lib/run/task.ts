@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import type { DataPoint } from '../record.ts';
 import { taskFolder } from '../store/task-folder.ts';
-import { type ParsedTaskOptions, type RunHooks, type TaskOptions, parseTaskOptions } from './task-options.ts';
+import { type ParsedTaskOptions, type RunHooks, type TaskOptions, checkOutputPaths, parseTaskOptions } from './task-options.ts';
 import { TaskRun } from './task-run.ts';
 
 export type { Builder, GenerationTaskOptions, RunHooks, TaskOptions, TransformationTaskOptions } from './task-options.ts';
@@ -26,10 +26,14 @@ export class Task {
   /** The task's folder: `<output_dir>/<store_name or task_name>`, checked to lie inside the output folder. */
   readonly dir: string;
 
-  /** @throws {ConfigError} for bad options, or a name that would put the task's folder outside its output folder */
+  /**
+   * @throws {ConfigError} for bad options (a `fields` map that cannot be used among them), a name that would put the
+   *   task's folder outside its output folder, or an output outside the task's folder, on its own files or on another's
+   */
   constructor(options: TaskOptions) {
     this.options = parseTaskOptions(options);
     this.dir = taskFolder(this.options.outputDir, this.options.storeName ?? this.options.name, this.options.storeName === undefined ? 'task_name' : 'store_name');
+    checkOutputPaths(this.options.outputs, this.dir, { fieldOf: (index) => `outputs.${index}.path`, owner: 'createTask' });
   }
 
   get name(): string {

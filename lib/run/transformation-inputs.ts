@@ -1,7 +1,8 @@
 import stableStringify from 'fast-json-stable-stringify';
 import { ConfigError } from '../errors/config-error.ts';
 import { errorMessage } from '../error-message.ts';
-import type { DataPoint, Fields } from '../record.ts';
+import type { Fields } from '../record.ts';
+import { settledBelowOf } from '../store/ledger.ts';
 import type { RecordSource, SourcePosition, SourceRow } from '../store/sources/record-source.ts';
 import type { Ledger } from '../store/task-ledger.ts';
 import type { InputPlan, PlannedInput } from './input-plan.ts';
@@ -15,7 +16,7 @@ interface ReadRow {
 }
 
 /** A list of records as a source. */
-function listSource(records: readonly Fields[]): RecordSource {
+export function listSource(records: readonly Fields[]): RecordSource {
   return {
     files: [],
     async *rows(start = 0) {
@@ -25,13 +26,14 @@ function listSource(records: readonly Fields[]): RecordSource {
 }
 
 /**
- * A transformation's inputs: the data rows streamed from their source, starting at the first row an earlier run did
- * not settle and skipping the later ones it did, so each row is transformed once over any number of resumes. Rows
- * are read ahead a little (twice the concurrency), never the whole input. With `loopOver`, the rows start over at
- * the end (sequence numbers keep counting).
+ * A transformation's inputs: one pass over the data rows, streamed from their source, starting at the first row an
+ * earlier run did not settle and skipping the later ones it did, so each row is transformed once over any number of
+ * resumes. Rows are read ahead a little (twice the concurrency), never the whole input; the positions kept are those
+ * of the rows in flight.
  */
 export class TransformationInputs implements InputPlan {
   private readonly buffer: ReadRow[] = [];
+  /** Positions of the rows issued and not yet settled, for the dataloader state saved with a commit. */
   private readonly positions = new Map<number, SourcePosition>();
   private readonly source: RecordSource;
   private readonly capacity: number;
@@ -39,7 +41,8 @@ export class TransformationInputs implements InputPlan {
   private closed = false;
   private failure: unknown;
   private space: (() => void) | undefined;
-  private lastPosition: SourcePosition = { iter_index: 0, row_index: 0 };
+  /** Where the next row to read is. */
+  private nextPosition: SourcePosition = { iter_index: 0, row_index: 0 };
 
   constructor(
     private readonly options: Extract<ParsedTaskOptions, { kind: 'transformation' }>,
@@ -67,11 +70,12 @@ export class TransformationInputs implements InputPlan {
     return { sequence: row.sequence, key: stableStringify(record), make: () => asSeed(this.options.name, record) };
   }
 
-  settled(): void {}
+  settled(sequence: number): void {
+    this.positions.delete(sequence);
+  }
 
   positionOf(sequence: number): SourcePosition {
-    for (const key of this.positions.keys()) if (key < sequence) this.positions.delete(key);
-    return this.positions.get(sequence) ?? this.buffer[0]?.position ?? this.lastPosition;
+    return this.positions.get(sequence) ?? this.buffer[0]?.position ?? this.nextPosition;
   }
 
   close(): void {
@@ -80,34 +84,26 @@ export class TransformationInputs implements InputPlan {
   }
 
   private async read(): Promise<void> {
-    let sequence = this.ledger.summary.settledBelow;
-    let start = sequence;
-    for (;;) {
-      let rows = 0;
-      for await (const row of this.source.rows(start)) {
-        rows += 1;
-        if (this.closed) return;
-        this.lastPosition = { iter_index: row.position.iter_index, row_index: row.position.row_index + 1 };
-        if (!this.ledger.isSettled(sequence)) this.buffer.push({ sequence, record: this.mapped(row), position: row.position });
-        sequence += 1;
-        this.wake();
-        while (this.buffer.length >= this.capacity && !this.closed) await new Promise<void>((resolve) => (this.space = resolve));
-      }
-      if (!this.options.loopOver || (rows === 0 && start === 0)) break;
-      start = 0;
+    let sequence = settledBelowOf(this.ledger.summary);
+    for await (const row of this.source.rows(sequence)) {
+      if (this.closed) return;
+      this.nextPosition = { iter_index: row.position.iter_index, row_index: row.position.row_index + 1 };
+      if (!this.ledger.isSettled(sequence)) this.buffer.push({ sequence, record: this.mapped(row), position: row.position });
+      sequence += 1;
+      this.wake();
+      while (this.buffer.length >= this.capacity && !this.closed) await new Promise<void>((resolve) => (this.space = resolve));
     }
     this.done = true;
     this.wake();
   }
 
   /** The row as the builder gets it, after the dataloader's `fields`; a field it lacks is bad input naming the row. */
-  private mapped(row: SourceRow): DataPoint | Fields {
+  private mapped(row: SourceRow): Fields {
     if (!this.remap) return row.record;
     try {
       return this.remap(row.record);
     } catch (error) {
-      const file = this.source.fileAt?.(row.position);
-      throw new ConfigError(`row ${row.position.row_index + 1}: ${errorMessage(error)}`, { file, field: 'dataloader.fields', cause: error });
+      throw new ConfigError(`row ${row.position.row_index + 1}: ${errorMessage(error)}`, { file: this.source.fileAt?.(row.position), field: 'dataloader.fields', cause: error });
     }
   }
 }

@@ -5,16 +5,18 @@ import { DatastoreError } from '../errors/datastore-error.ts';
 import type { DataPoint } from '../record.ts';
 import { AppendFile } from './append-file.ts';
 import { readLastLine, readLines } from './jsonl-lines.ts';
-import { type CommitBatch, type LedgerStore, type LedgerSummary, type RestoredRecord, idField, sequenceOfId } from './ledger.ts';
+import { type CommitBatch, type LedgerStore, type LedgerSummary, type RestoredRecord, emptySummary, idField, sequenceOfId } from './ledger.ts';
+import { taskFiles } from './task-layout.ts';
 
 /** rxdgt's bookkeeping inside a `dataloader_state.jsonl` line, beside DGT's `iter_index` and `row_index`. */
 interface CommitState {
-  readonly version: 1;
+  readonly version: 2;
   readonly records: number;
   readonly rejected: number;
-  readonly settled_below: number;
-  readonly settled_above: readonly number[];
-  /** Bytes of `data.jsonl` and of each `blocks/<file>` once this commit was written: what a crash truncates to. */
+  readonly next: number;
+  readonly unsettled: readonly number[];
+  readonly input?: string | undefined;
+  /** Bytes of `data.jsonl` and of each `blocks/<file>` once this commit was written: what a crash cuts them back to. */
   readonly data_bytes: number;
   readonly block_bytes: Readonly<Record<string, number>>;
 }
@@ -30,38 +32,39 @@ export function blockFileName(block: string): string {
  * commit ends with one `dataloader_state.jsonl` line: DGT's `{iter_index, row_index}` plus rxdgt's bookkeeping,
  * including how long every file was once the commit was written. That line is the commit: a crash before it leaves
  * bytes past the recorded lengths, which the next open cuts off (with a note in `repairs`), so every record is on
- * disk once and no line is torn. A torn last line of the state file itself is cut the same way. Files an older rxdgt
- * or DGT wrote (no bookkeeping) are scanned instead: a torn last line is cut, every whole record counts.
+ * disk once and no line is torn. A torn last line of the state file itself is cut the same way.
  *
- * @throws {ConfigError} when a file is a folder, or holds less than its last commit says (changed by hand)
+ * A fresh folder gets a first, empty commit line before anything is appended; a block's file is listed in a commit
+ * line before its first rejection is written; so every file the ledger appends to is always covered by a commit,
+ * and files it does not list are never touched. Files of an older rxdgt or of DGT (records, no bookkeeping) are
+ * scanned once (a torn last line cut, every whole record counted) and given their first commit line.
+ *
+ * @throws {ConfigError} when a file is a folder, `blocks/` holds another task, or a file holds less than its last
+ *   commit says (changed by hand)
  */
-export function openJsonlLedgerStore(dir: string): LedgerStore {
-  const dataPath = join(dir, 'data.jsonl');
-  const statePath = join(dir, 'dataloader_state.jsonl');
-  const blocksDir = join(dir, 'blocks');
-  for (const path of [dataPath, statePath, blocksDir]) expectKind(path, path === blocksDir ? 'folder' : 'file');
+export async function openJsonlLedgerStore(dir: string): Promise<LedgerStore> {
+  const dataPath = join(dir, taskFiles.data);
+  const statePath = join(dir, taskFiles.state);
+  const blocksDir = join(dir, taskFiles.blocks);
+  for (const path of [dataPath, statePath]) expectKind(path, 'file');
+  expectKind(blocksDir, 'folder');
+  if (existsSync(join(blocksDir, taskFiles.lock))) {
+    throw new ConfigError('is the folder of another task, not this task\'s rejection logs: give one of the two tasks another `task_name` or `store_name`', { file: blocksDir });
+  }
   const repairs: string[] = [];
   const committed = readCommit(statePath, repairs);
-  const blockNames = existsSync(blocksDir) ? readdirSync(blocksDir).filter((name) => name.endsWith('.jsonl')) : [];
+  const blockBytes = new Map<string, number>();
   let summary: LedgerSummary;
   let dataBytes: number;
-  const blockBytes = new Map<string, number>();
   if (committed) {
     const { state } = committed;
     dataBytes = cutTo(dataPath, state.data_bytes, repairs);
-    for (const name of blockNames) blockBytes.set(name, cutTo(join(blocksDir, name), state.block_bytes[name] ?? 0, repairs));
-    summary = {
-      records: state.records,
-      rejected: state.rejected,
-      settledBelow: state.settled_below,
-      settledAbove: state.settled_above,
-      position: committed.position,
-    };
+    for (const [name, bytes] of Object.entries(state.block_bytes)) blockBytes.set(name, cutTo(join(blocksDir, name), bytes, repairs));
+    summary = { records: state.records, rejected: state.rejected, next: state.next, unsettled: state.unsettled, position: committed.position, input: state.input };
   } else {
-    // No bookkeeping: files of an older run. Every whole line counts; one input per record.
-    dataBytes = 0;
-    summary = { records: 0, rejected: 0, settledBelow: 0, settledAbove: [], position: undefined };
+    ({ summary, dataBytes } = await scanOlderRun(dataPath, blocksDir, blockBytes, repairs));
   }
+
   const data = new AppendFile(dataPath);
   const state = new AppendFile(statePath);
   const blocks = new Map<string, AppendFile>();
@@ -74,12 +77,14 @@ export function openJsonlLedgerStore(dir: string): LedgerStore {
     }
     return file;
   };
+  const writeState = (at: LedgerSummary): void => state.append(`${JSON.stringify(stateLine(at, data.size, blockBytes))}\n`);
+  // The files this ledger appends to are covered by a commit line from the start.
+  if (!committed) writeState(summary);
+  let current = summary;
 
-  const store: LedgerStore & { scanLegacy(): Promise<void> } = {
+  return {
     kind: 'jsonl',
-    get summary() {
-      return summary;
-    },
+    summary,
     repairs,
     async *records(): AsyncGenerator<RestoredRecord> {
       if (!existsSync(dataPath)) return;
@@ -91,18 +96,26 @@ export function openJsonlLedgerStore(dir: string): LedgerStore {
     },
     commit(batch: CommitBatch) {
       const texts = new Map<AppendFile, string>([[data, batch.records.map((record) => `${JSON.stringify(record)}\n`).join('')]]);
+      const fresh: string[] = [];
       for (const { block, line } of batch.rejections) {
-        const file = blockFile(blockFileName(block));
+        const name = blockFileName(block);
+        if (!blockBytes.has(name) && !fresh.includes(name)) fresh.push(name);
+        const file = blockFile(name);
         texts.set(file, `${texts.get(file) ?? ''}${JSON.stringify(line)}\n`);
       }
       const sizes = new Map<AppendFile, number>();
       try {
+        // A new block file is listed (at its current length) before anything is written to it.
+        if (fresh.length > 0) {
+          for (const name of fresh) blockBytes.set(name, blockFile(name).size);
+          writeState(current);
+        }
         for (const [file, text] of texts) {
           sizes.set(file, file.size);
           file.append(text);
         }
         for (const [name, file] of blocks) blockBytes.set(name, file.size);
-        state.append(`${JSON.stringify(stateLine(batch.summary, data.size, blockBytes))}\n`);
+        writeState(batch.summary);
       } catch (error) {
         // Undo what was written: a later commit must not sit on top of records this one never committed.
         for (const [file, size] of sizes) file.truncate(size);
@@ -110,7 +123,7 @@ export function openJsonlLedgerStore(dir: string): LedgerStore {
         throw error;
       }
       dataBytes = data.size;
-      summary = batch.summary;
+      current = batch.summary;
     },
     copyRecordsAsJsonl(path: string) {
       if (!existsSync(dataPath)) return false;
@@ -122,47 +135,46 @@ export function openJsonlLedgerStore(dir: string): LedgerStore {
       state.close();
       for (const file of blocks.values()) file.close();
     },
-    /** Counts the records of files without bookkeeping (cutting a torn last line), before anything is appended. */
-    async scanLegacy() {
-      if (committed) return;
-      let records = 0;
-      const end = { end: 0, torn: false };
-      if (existsSync(dataPath)) {
-        for await (const line of readLines(dataPath, undefined, end)) {
-          if (line.text.trim() === '') continue;
-          parseLine(line.text, dataPath, line.number);
-          records += 1;
-        }
-        if (end.torn) cut(dataPath, end.end, 'a torn last line', repairs);
-      }
-      for (const name of blockNames) {
-        const path = join(blocksDir, name);
-        const blockEnd = { end: 0, torn: false };
-        for await (const _line of readLines(path, undefined, blockEnd));
-        if (blockEnd.torn) cut(path, blockEnd.end, 'a torn last line', repairs);
-        blockBytes.set(name, blockEnd.end);
-      }
-      dataBytes = end.end;
-      summary = { records, rejected: 0, settledBelow: records, settledAbove: [], position: undefined };
-    },
   };
-  return store;
 }
 
-/** Opens the JSONL ledger store and, for files without rxdgt's bookkeeping, counts what they hold. */
-export async function openJsonlLedger(dir: string): Promise<LedgerStore> {
-  const store = openJsonlLedgerStore(dir) as LedgerStore & { scanLegacy(): Promise<void> };
-  await store.scanLegacy();
-  return store;
+/**
+ * Counts the records of files without rxdgt's bookkeeping (DGT's, an older rxdgt's), cutting torn last lines: every
+ * whole record counts. Records with ids say which inputs made them; others count as one input each.
+ */
+async function scanOlderRun(dataPath: string, blocksDir: string, blockBytes: Map<string, number>, repairs: string[]): Promise<{ summary: LedgerSummary; dataBytes: number }> {
+  let records = 0;
+  let next = 0;
+  const end = { end: 0, torn: false };
+  if (existsSync(dataPath)) {
+    for await (const line of readLines(dataPath, undefined, end)) {
+      if (line.text.trim() === '') continue;
+      const record = parseLine(line.text, dataPath, line.number) as DataPoint;
+      records += 1;
+      const sequence = sequenceOfId(record[idField]);
+      next = Math.max(next, sequence === -1 ? records : sequence + 1);
+    }
+    if (end.torn) cut(dataPath, end.end, 'a torn last line', repairs);
+  }
+  const names = existsSync(blocksDir) ? readdirSync(blocksDir).filter((name) => name.endsWith('.jsonl')) : [];
+  for (const name of names) {
+    const path = join(blocksDir, name);
+    const blockEnd = { end: 0, torn: false };
+    for await (const _line of readLines(path, undefined, blockEnd));
+    if (blockEnd.torn) cut(path, blockEnd.end, 'a torn last line', repairs);
+    blockBytes.set(name, blockEnd.end);
+  }
+  return { summary: { ...emptySummary, records, next }, dataBytes: end.end };
 }
 
 function stateLine(summary: LedgerSummary, dataBytes: number, blockBytes: ReadonlyMap<string, number>): Record<string, unknown> {
   const rxdgt: CommitState = {
-    version: 1,
+    version: 2,
     records: summary.records,
     rejected: summary.rejected,
-    settled_below: summary.settledBelow,
-    settled_above: summary.settledAbove,
+    next: summary.next,
+    unsettled: summary.unsettled,
+    ...(summary.input === undefined ? {} : { input: summary.input }),
     data_bytes: dataBytes,
     block_bytes: Object.fromEntries(blockBytes),
   };
@@ -182,8 +194,14 @@ function readCommit(path: string, repairs: string[]): { state: CommitState; posi
   } catch (error) {
     throw new ConfigError(`the last line is not valid JSON (${(error as Error).message}); the file was changed outside rxdgt: restore it, or start over with --restart`, { file: path, cause: error });
   }
+  if (line === null || typeof line !== 'object' || Array.isArray(line)) {
+    throw new ConfigError('the last line is not a dataloader state; the file was changed outside rxdgt: restore it, or start over with --restart', { file: path });
+  }
   const { rxdgt, ...position } = line;
   if (rxdgt === undefined) return undefined;
+  if (rxdgt === null || typeof rxdgt !== 'object' || (rxdgt as { version?: unknown }).version !== 2) {
+    throw new ConfigError('was written by another version of rxdgt; start over with --restart', { file: path });
+  }
   return { state: rxdgt as CommitState, position: Object.keys(position).length > 0 ? position : undefined };
 }
 
@@ -191,10 +209,7 @@ function readCommit(path: string, repairs: string[]): { state: CommitState; posi
 function cutTo(path: string, bytes: number, repairs: string[]): number {
   const size = existsSync(path) ? statSync(path).size : 0;
   if (size < bytes) {
-    throw new ConfigError(
-      `holds ${size} bytes but its last commit recorded ${bytes}: it was changed outside rxdgt; restore it, or start over with --restart`,
-      { file: path },
-    );
+    throw new ConfigError(`holds ${size} bytes but its last commit recorded ${bytes}: it was changed outside rxdgt; restore it, or start over with --restart`, { file: path });
   }
   if (size > bytes) cut(path, bytes, 'records written without their commit (the run was killed mid-write)', repairs);
   return bytes;
@@ -214,10 +229,7 @@ function parseLine(text: string, path: string, number: number): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`line ${number} is not valid JSON (${(error as Error).message}); repair or remove it, or start over with --restart`, {
-      file: path,
-      cause: error,
-    });
+    throw new ConfigError(`line ${number} is not valid JSON (${(error as Error).message}); repair or remove it, or start over with --restart`, { file: path, cause: error });
   }
 }
 

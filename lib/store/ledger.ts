@@ -19,18 +19,32 @@ export interface Settlement {
   readonly usage: Usage | undefined;
 }
 
-/** What earlier runs committed, as a ledger finds it when it opens (after repairing a crash). */
+/**
+ * What a ledger has committed: counts, and which inputs are settled: every input below `next`, but for those listed
+ * in `unsettled` (in flight at the commit: a crash then leaves them to be issued again). `unsettled` never holds more
+ * than the inputs a run keeps in flight, however long one of them takes.
+ */
 export interface LedgerSummary {
   /** Accepted records committed. */
   readonly records: number;
   /** Rejections committed. */
   readonly rejected: number;
-  /** Every input below this sequence is settled. */
-  readonly settledBelow: number;
-  /** Settled inputs at or above `settledBelow` (a crash leaves gaps: their inputs are issued again). */
-  readonly settledAbove: readonly number[];
+  /** One past the highest settled sequence. */
+  readonly next: number;
+  /** Sequences below `next` not settled, ascending. */
+  readonly unsettled: readonly number[];
   /** The dataloader position saved with the last commit (DGT's `{iter_index, row_index}`), when there is one. */
   readonly position: unknown;
+  /** What the input was at the last commit (a transformation's files or rows), to refuse a resume on a changed one. */
+  readonly input?: string | undefined;
+}
+
+/** A summary of nothing committed. */
+export const emptySummary: LedgerSummary = { records: 0, rejected: 0, next: 0, unsettled: [], position: undefined };
+
+/** The first input not settled: the lowest unsettled one, else `next`. */
+export function settledBelowOf(summary: LedgerSummary): number {
+  return summary.unsettled[0] ?? summary.next;
 }
 
 /** A record restored from an earlier run, with the sequence of the input that made it (-1 when unknown). */
@@ -54,8 +68,8 @@ export interface CommitBatch {
  */
 export interface LedgerStore {
   /** `jsonl` or `sqlite`. */
-  readonly kind: string;
-  /** What earlier runs committed. */
+  readonly kind: 'jsonl' | 'sqlite';
+  /** What earlier runs committed, as found at open. */
   readonly summary: LedgerSummary;
   /** What the repair at open did (a torn line cut, an uncommitted tail removed), one sentence each. */
   readonly repairs: readonly string[];

@@ -4,7 +4,8 @@ import { ConfigError } from '../errors/config-error.ts';
 import { DatastoreError } from '../errors/datastore-error.ts';
 import type { DataPoint } from '../record.ts';
 import { openDatabase } from '../sqlite.ts';
-import { type CommitBatch, type LedgerStore, type LedgerSummary, type RestoredRecord, idField, sequenceOfId } from './ledger.ts';
+import { type CommitBatch, type LedgerStore, type LedgerSummary, type RestoredRecord, emptySummary, idField, sequenceOfId } from './ledger.ts';
+import { taskFiles } from './task-layout.ts';
 
 const schema = `
   CREATE TABLE IF NOT EXISTS records (position INTEGER PRIMARY KEY, sequence INTEGER NOT NULL, record TEXT NOT NULL);
@@ -21,7 +22,7 @@ const schema = `
  * @throws {ConfigError} when `data.sqlite` is not a SQLite database
  */
 export function openSqliteLedgerStore(dir: string): LedgerStore {
-  const path = join(dir, 'data.sqlite');
+  const path = join(dir, taskFiles.sqlite);
   let database: Database.Database;
   try {
     database = openDatabase(path, { timeout: 5_000 });
@@ -34,7 +35,7 @@ export function openSqliteLedgerStore(dir: string): LedgerStore {
   }
   const db = database;
   const stored = db.prepare<[], string>('SELECT summary FROM ledger WHERE id = 1').pluck().get();
-  let summary: LedgerSummary = stored ? (JSON.parse(stored) as LedgerSummary) : { records: 0, rejected: 0, settledBelow: 0, settledAbove: [], position: undefined };
+  const summary: LedgerSummary = stored ? (JSON.parse(stored) as LedgerSummary) : emptySummary;
   const insertRecord = db.prepare<[number, string]>('INSERT INTO records (sequence, record) VALUES (?, ?)');
   const insertRejected = db.prepare<[number, string, string]>('INSERT INTO rejected (sequence, block, line) VALUES (?, ?, ?)');
   const saveSummary = db.prepare<[string]>('INSERT INTO ledger (id, summary) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET summary = excluded.summary');
@@ -46,9 +47,7 @@ export function openSqliteLedgerStore(dir: string): LedgerStore {
 
   return {
     kind: 'sqlite',
-    get summary() {
-      return summary;
-    },
+    summary,
     repairs: [],
     async *records(): AsyncGenerator<RestoredRecord> {
       // Pages of rows by position: no statement stays open across the awaits of the consumer.
@@ -67,7 +66,6 @@ export function openSqliteLedgerStore(dir: string): LedgerStore {
       } catch (error) {
         throw new DatastoreError(path, 'commit', error);
       }
-      summary = batch.summary;
     },
     close() {
       if (db.open) db.close();

@@ -1,7 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TaskResult } from './task-result.ts';
 import { AppendFile } from './append-file.ts';
+import { readLines } from './jsonl-lines.ts';
+import { taskFiles } from './task-layout.ts';
+import type { TaskResult } from './task-result.ts';
 
 /** One line of a task's `logs.jsonl`, DGT's structured log. */
 export interface LogEntry {
@@ -41,9 +43,9 @@ export class TaskFiles {
   private readonly logs: AppendFile;
 
   constructor(readonly dir: string) {
-    this.results = new AppendFile(join(dir, 'task_results.jsonl'));
-    this.cards = new AppendFile(join(dir, 'task_card.jsonl'));
-    this.logs = new AppendFile(join(dir, 'logs.jsonl'));
+    this.results = new AppendFile(join(dir, taskFiles.results));
+    this.cards = new AppendFile(join(dir, taskFiles.card));
+    this.logs = new AppendFile(join(dir, taskFiles.logs));
   }
 
   writeResult(result: TaskResult): void {
@@ -60,22 +62,18 @@ export class TaskFiles {
 
   /**
    * The run id of the last card with this build id, which a resumed run reuses (DGT: one run id per build across
-   * resumes); undefined when there is none. Cards are small: one line per run.
+   * resumes); undefined when there is none. The cards are streamed: one line per run, each with its specs.
    */
-  previousRunId(buildId: string): string | undefined {
-    const path = join(this.dir, 'task_card.jsonl');
-    try {
-      if (!statSync(path).isFile()) return undefined;
-    } catch {
-      return undefined;
-    }
+  async previousRunId(buildId: string): Promise<string | undefined> {
+    const path = join(this.dir, taskFiles.card);
+    if (!existsSync(path)) return undefined;
     let found: string | undefined;
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
+    for await (const { text } of readLines(path)) {
       try {
-        const card = JSON.parse(line) as Partial<TaskCard>;
+        const card = JSON.parse(text) as Partial<TaskCard>;
         if (card.build_id === buildId && typeof card.run_id === 'string') found = card.run_id;
       } catch {
-        // A torn or foreign line says nothing about run ids.
+        // A foreign line says nothing about run ids.
       }
     }
     return found;

@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors/config-error.ts';
 import { describeFsCause } from '../errors/datastore-error.ts';
+import { taskFiles } from './task-layout.ts';
 
 /**
  * The folder of a task: `<outputDir>/<storeName>`, which must lie strictly inside `outputDir`, lexically and after
@@ -57,7 +58,7 @@ export function checkTaskFolder(dir: string): void {
   } catch (error) {
     fail(existing, describeFsCause(error));
   }
-  for (const name of ['data.jsonl', 'dataloader_state.jsonl', 'task_results.jsonl', 'data.sqlite']) {
+  for (const name of [taskFiles.data, taskFiles.state, taskFiles.results, taskFiles.sqlite]) {
     const path = resolve(dir, name);
     if (existsSync(path) && statSync(path).isDirectory()) fail(path, 'it is a folder, not a file');
   }

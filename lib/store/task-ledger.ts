@@ -1,7 +1,7 @@
 import { addUsage } from '../outcome.ts';
 import { hashHex } from '../random.ts';
 import type { DataPoint, Outcome, Rejected, Usage } from '../record.ts';
-import { type LedgerStore, type LedgerSummary, type RestoredRecord, type Settlement, type Ticket, idField } from './ledger.ts';
+import { type LedgerStore, type LedgerSummary, type RestoredRecord, type Settlement, type Ticket, idField, settledBelowOf } from './ledger.ts';
 
 /** Settings of a task's ledger. */
 export interface LedgerOptions {
@@ -12,6 +12,8 @@ export interface LedgerOptions {
   readonly concurrency: number;
   /** The dataloader position to save with a commit, given the first input not yet settled. */
   readonly positionOf?: (settledBelow: number) => unknown;
+  /** What the input is (a fingerprint of a transformation's files or rows), saved with every commit. */
+  readonly input?: string | undefined;
   /** Runs a commit soon after an input settles; commits of the same turn are written together. @default setImmediate */
   readonly schedule?: (commit: () => void) => void;
   /** Told of each settlement as it is committed, in order, before any promise resolves: the place to count. */
@@ -34,6 +36,8 @@ export interface Ledger {
   readonly inFlight: number;
   /** Every input below this sequence is committed (this run's commits included). */
   readonly settledBelow: number;
+  /** The error of a commit that failed: nothing is committed after it. */
+  readonly failure: unknown;
   /** Records earlier runs committed, streamed in commit order (after this run's commits: every record). */
   restored(): AsyncIterable<RestoredRecord>;
   /** Copies every committed record as JSONL to `path`, byte for byte, when the store keeps them so; false otherwise. */
@@ -50,8 +54,8 @@ export interface Ledger {
   offer(outcome: Outcome<DataPoint>): Promise<Settlement> | undefined;
   /** How many more inputs may start now: within the concurrency, and within the records still needed. */
   room(): number;
-  /** Commits what is settled now, synchronously; returns what it committed (their promises resolve too). */
-  flush(): readonly Settlement[];
+  /** Commits what is settled now, synchronously (a failure rejects their promises and is kept in `failure`). */
+  flush(): void;
   /** Commits what is settled and releases the store; inputs not settled are issued again by the next run. */
   close(): void;
 }
@@ -79,10 +83,11 @@ class StoreLedger implements Ledger {
   private queue: Queued[] = [];
   private queuedRecords = 0;
   private scheduled = false;
-  private failure: unknown;
+  failure: unknown;
   private committed: LedgerSummary;
   readonly summary: LedgerSummary;
-  private readonly settledEarlier: ReadonlySet<number>;
+  /** Inputs an earlier run left unsettled below its `next`: issued again. */
+  private readonly unsettledEarlier: ReadonlySet<number>;
   private readonly target: number;
 
   constructor(
@@ -91,7 +96,7 @@ class StoreLedger implements Ledger {
   ) {
     this.summary = store.summary;
     this.committed = store.summary;
-    this.settledEarlier = new Set(store.summary.settledAbove);
+    this.unsettledEarlier = new Set(store.summary.unsettled);
     this.target = options.target ?? Number.POSITIVE_INFINITY;
   }
 
@@ -108,7 +113,7 @@ class StoreLedger implements Ledger {
   }
 
   get settledBelow(): number {
-    return this.committed.settledBelow;
+    return settledBelowOf(this.committed);
   }
 
   copyRecordsAsJsonl(path: string): boolean {
@@ -116,7 +121,7 @@ class StoreLedger implements Ledger {
   }
 
   isSettled(sequence: number): boolean {
-    return sequence < this.summary.settledBelow || this.settledEarlier.has(sequence);
+    return sequence < this.summary.next && !this.unsettledEarlier.has(sequence);
   }
 
   issue(sequence: number, key: string): Ticket {
@@ -143,14 +148,13 @@ class StoreLedger implements Ledger {
     return this.settle(input);
   }
 
-  flush(): readonly Settlement[] {
+  flush(): void {
     this.scheduled = false;
     const queue = this.queue;
-    if (queue.length === 0) return [];
+    if (queue.length === 0) return;
     this.queue = [];
     const settlements = queue.map(({ settlement }) => settlement);
-    const kept = settlements.reduce((sum, { records }) => sum + records.length, 0);
-    this.queuedRecords -= kept;
+    this.queuedRecords -= settlements.reduce((sum, { records }) => sum + records.length, 0);
     try {
       if (this.failure !== undefined) throw this.failure;
       const summary = this.advance(settlements);
@@ -160,15 +164,14 @@ class StoreLedger implements Ledger {
         summary,
       });
       this.committed = summary;
-      for (const settlement of settlements) this.options.onCommit?.(settlement);
     } catch (error) {
       // Nothing of this batch is committed; later commits would sit on a gap, so the ledger stops here.
       this.failure ??= error;
       for (const { reject } of queue) reject(error);
-      return [];
+      return;
     }
+    for (const settlement of settlements) this.options.onCommit?.(settlement);
     for (const { settlement, resolve } of queue) resolve(settlement);
-    return settlements;
   }
 
   close(): void {
@@ -198,18 +201,23 @@ class StoreLedger implements Ledger {
     });
   }
 
-  /** The summary once these settlements are committed: counts, and the settled sequences as a low mark plus the gaps above it. */
+  /** The summary once these settlements are committed: counts, `next`, and the inputs below it still in flight. */
   private advance(settlements: readonly Settlement[]): LedgerSummary {
-    let settledBelow = this.committed.settledBelow;
-    const above = new Set(this.committed.settledAbove);
-    for (const { ticket } of settlements) above.add(ticket.sequence);
-    while (above.delete(settledBelow)) settledBelow += 1;
+    const done = new Set(settlements.map(({ ticket }) => ticket.sequence));
+    const next = Math.max(this.committed.next, ...[...done].map((sequence) => sequence + 1));
+    // Below `next`: what was unsettled before, plus everything issued from the old `next` on, but for what settled now.
+    const unsettled = new Set(this.committed.unsettled);
+    for (const { ticket } of this.open.values()) if (ticket.sequence < next) unsettled.add(ticket.sequence);
+    for (const { settlement } of this.queue) if (settlement.ticket.sequence < next) unsettled.add(settlement.ticket.sequence);
+    for (const sequence of done) unsettled.delete(sequence);
+    for (const sequence of unsettled) if (sequence >= next) unsettled.delete(sequence);
     return {
       records: this.committed.records + settlements.reduce((sum, { records }) => sum + records.length, 0),
       rejected: this.committed.rejected + settlements.reduce((sum, { rejections }) => sum + rejections.length, 0),
-      settledBelow,
-      settledAbove: [...above].sort((left, right) => left - right),
-      position: this.options.positionOf?.(settledBelow),
+      next,
+      unsettled: [...unsettled].sort((left, right) => left - right),
+      position: this.options.positionOf?.(unsettled.size > 0 ? Math.min(...unsettled) : next),
+      ...(this.options.input === undefined ? {} : { input: this.options.input }),
     };
   }
 }

@@ -37,7 +37,10 @@ export async function writeOutputs(outputs: readonly TaskOutput[], dir: string, 
   return { failed };
 }
 
-/** A byte copy of the ledger's JSONL records, through a temporary file; false when the ledger keeps none. */
+/**
+ * A byte copy of the ledger's JSONL records, through a temporary file renamed into place; false when the ledger keeps
+ * none. Synchronous: a run ended by its consumer (`take(n)`) has its `final_data.jsonl` before the teardown returns.
+ */
 function copyJsonl(ledger: Ledger, path: string): boolean {
   const temporary = `${path}.${process.pid}.copy.tmp`;
   try {
@@ -49,7 +52,7 @@ function copyJsonl(ledger: Ledger, path: string): boolean {
     try {
       rmSync(temporary, { force: true });
     } catch {
-      // Nothing was made (its folder is a file, say): the write's failure is the one to report.
+      // Nothing was made (its folder is a file, say): the copy's failure is the one to report.
     }
     throw new DatastoreError(path, 'write', error);
   }

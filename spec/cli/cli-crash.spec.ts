@@ -1,6 +1,7 @@
 /**
- * Runs that end badly, through the CLI: a torn last line left by a crash (repaired on the next run), a full disk
- * (exit 1, nothing torn; the folder resumes elsewhere), and Ctrl-C (the files agree with each other).
+ * Runs that end badly, through the CLI: a torn last line left by a crash (repaired on the next run), a folder left
+ * by another version of rxdgt (refused until --restart), a full disk (exit 1, nothing torn; the folder resumes
+ * elsewhere), and Ctrl-C (the files agree with each other).
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,9 +26,18 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** rxdgt's bookkeeping in a `dataloader_state.jsonl` line: one commit. */
+interface Commit {
+  readonly version: number;
+  readonly records: number;
+  readonly data_bytes: number;
+  readonly next: number;
+  readonly unsettled: readonly number[];
+}
+
 /** The rxdgt bookkeeping of the last `dataloader_state.jsonl` line. */
-function lastCommit(taskDir: string): { records: number; data_bytes: number; settled_below: number; settled_above: number[] } {
-  return wholeLines(join(taskDir, 'dataloader_state.jsonl')).at(-1)!['rxdgt'] as { records: number; data_bytes: number; settled_below: number; settled_above: number[] };
+function lastCommit(taskDir: string): Commit {
+  return wholeLines(join(taskDir, 'dataloader_state.jsonl')).at(-1)!['rxdgt'] as Commit;
 }
 
 describe('rxdgt run: a torn last line from a crash', () => {
@@ -66,7 +76,37 @@ describe('rxdgt run: a torn last line from a crash', () => {
     expect(records).toHaveLength(5);
     expect(records.slice(0, 2)).toEqual(dgt.map((line) => JSON.parse(line)));
     uniqueIds(records.slice(2));
-    expect(lastCommit(taskDir)).toMatchObject({ records: 5, data_bytes: statSync(join(taskDir, 'data.jsonl')).size });
+    // The scan of DGT's records was committed at once, before anything was appended; the run's commits follow.
+    expect(wholeLines(join(taskDir, 'dataloader_state.jsonl'))[0]).toEqual({
+      rxdgt: { version: 2, records: 2, rejected: 0, next: 2, unsettled: [], data_bytes: Buffer.byteLength(`${dgt.join('\n')}\n`), block_bytes: {} },
+    });
+    expect(records.slice(2).every((record) => Number(String(record['rxdgt_id']).split('-')[0]) >= 2)).toBe(true);
+    expect(lastCommit(taskDir)).toMatchObject({ version: 2, records: 5, data_bytes: statSync(join(taskDir, 'data.jsonl')).size });
+  });
+});
+
+describe('rxdgt run: a folder written by another version of rxdgt', () => {
+  it('exits 2 naming dataloader_state.jsonl and saying to restart; --restart starts over', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const taskDir = join(out, 't');
+    const state = join(taskDir, 'dataloader_state.jsonl');
+    expect((await runSimulated(dir, out, 3)).code).toBe(0);
+    const lines = wholeLines(state);
+    const { rxdgt, ...position } = lines.at(-1)! as { rxdgt: Commit };
+    // The line an older rxdgt wrote: version 1, with its own fields.
+    const older = { ...position, rxdgt: { version: 1, records: rxdgt.records, rejected: 0, settled_below: rxdgt.next, settled_above: [], data_bytes: rxdgt.data_bytes } };
+    writeFileSync(state, [...lines.slice(0, -1), older].map((line) => `${JSON.stringify(line)}\n`).join(''));
+    const data = readFileSync(join(taskDir, 'data.jsonl'));
+
+    const refused = await runSimulated(dir, out, 5);
+    expect([refused.code, stderrLines(refused.stderr)]).toEqual([2, [`rxdgt: ${state}: was written by another version of rxdgt; start over with --restart`]]);
+    expect(readFileSync(join(taskDir, 'data.jsonl'))).toEqual(data);
+
+    const restarted = await runCli(['run', '--task-paths', geographyTask(dir, 't'), '--config-path', simulatedConfig(dir), '--output-dir', out, '--num-outputs-to-generate', '5', '--restart']);
+    expect([restarted.code, restarted.stderr]).toEqual([0, '']);
+    expect(wholeLines(join(taskDir, 'data.jsonl'))).toHaveLength(5);
+    expect(lastCommit(taskDir)).toMatchObject({ version: 2, records: 5 });
   });
 });
 
@@ -139,11 +179,13 @@ describe('rxdgt run: Ctrl-C', () => {
     expect(readFileSync(join(taskDir, 'final_data.jsonl'))).toEqual(readFileSync(data));
     const commit = lastCommit(taskDir);
     expect(commit).toMatchObject({ records: records.length, data_bytes: statSync(data).size });
-    // The inputs settled: at least one per record (an input makes at most one), and each record's input among them.
-    expect(commit.settled_below + commit.settled_above.length).toBeGreaterThanOrEqual(records.length);
+    // The inputs settled (below `next`, but for those `unsettled`): at least one per record (an input makes at most
+    // one), and each record's input among them.
+    expect(commit.unsettled.every((sequence) => sequence < commit.next)).toBe(true);
+    expect(commit.next - commit.unsettled.length).toBeGreaterThanOrEqual(records.length);
     for (const record of records) {
       const sequence = Number(String(record['rxdgt_id']).split('-')[0]);
-      expect(sequence < commit.settled_below || commit.settled_above.includes(sequence)).toBe(true);
+      expect({ sequence, settled: sequence < commit.next && !commit.unsettled.includes(sequence) }).toEqual({ sequence, settled: true });
     }
     expect(wholeLines(join(taskDir, 'logs.jsonl')).at(-1)).toMatchObject({ event: 'run_finished', status: 'cancelled' });
   });

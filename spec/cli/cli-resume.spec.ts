@@ -1,7 +1,7 @@
 /**
  * A task's bookkeeping across runs, through the CLI: `task_card.jsonl` (one card per run; the run id kept over
- * resumes of one build; no credential), `logs.jsonl` events, and a transformation killed mid-way that resumes
- * without asking the model again for a row already committed.
+ * resumes of one build; no credential), `logs.jsonl` events, a transformation killed mid-way that resumes without
+ * asking the model again for a row already committed, and one whose rows changed, which does not resume.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { useTestServers } from '../helpers/test-servers.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { filesUnder, geographyTask, lineCount, qaRows, rating, raterTask, serverConfig, uniqueIds, wholeLines } from './cli-tasks.ts';
+import { filesUnder, geographyTask, lineCount, qaRows, rating, raterTask, serverConfig, stderrLines, uniqueIds, wholeLines } from './cli-tasks.ts';
 import { generationRequests, promptOf, runCli, startCli } from './run-cli.ts';
 
 const startServer = useTestServers();
@@ -101,5 +101,36 @@ describe('rxdgt run: a transformation killed with SIGKILL, then rerun', () => {
       status: 'completed',
       metrics: { 'Number of data produced': 12, records_restored: committed.length },
     });
+  });
+});
+
+describe('rxdgt run: a transformation whose rows changed since its last run', () => {
+  it('exits 2 saying so, without touching the folder; --restart starts over with the new rows', async () => {
+    const server = await startServer({ respond: rating });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const taskDir = join(out, 'r');
+    const config = serverConfig(dir, server);
+    const run = (rows: number, ...more: string[]) => runCli(['run', '--task-paths', raterTask(dir, 'r', qaRows(rows)), '--config-path', config, '--output-dir', out, ...more]);
+    expect((await run(3)).code).toBe(0);
+    expect(wholeLines(join(taskDir, 'data.jsonl'))).toHaveLength(3);
+    const fingerprint = (wholeLines(join(taskDir, 'dataloader_state.jsonl')).at(-1)!['rxdgt'] as { input?: unknown }).input;
+    expect(fingerprint).toMatch(/^[0-9a-f]+$/);
+    const data = readFileSync(join(taskDir, 'data.jsonl'));
+
+    // Rows are skipped by their place on a resume: an inserted row would shift every row after it.
+    const changed = await run(4);
+    expect([changed.code, stderrLines(changed.stderr)]).toEqual([
+      2,
+      [`rxdgt: ${taskDir}: the input of task \`r\` changed since its last run (its records were made from other rows, and a resume skips rows by their place): start over with --restart`],
+    ]);
+    expect(readFileSync(join(taskDir, 'data.jsonl'))).toEqual(data);
+
+    const restarted = await run(4, '--restart');
+    expect([restarted.code, restarted.stderr]).toEqual([0, '']);
+    expect(wholeLines(join(taskDir, 'data.jsonl'))).toHaveLength(4);
+    const commit = wholeLines(join(taskDir, 'dataloader_state.jsonl')).at(-1)!['rxdgt'] as { input?: unknown };
+    expect(commit).toMatchObject({ records: 4, next: 4, unsettled: [] });
+    expect(commit.input).not.toBe(fingerprint);
   });
 });

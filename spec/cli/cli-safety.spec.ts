@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { corruptRowGroup, writeParquet } from '../store/sources/fixtures.ts';
-import { geography, geographyTask, qaRows, raterTask, simulatedConfig, stderrLines, twoSeeds, wholeLines } from './cli-tasks.ts';
+import { filesUnder, geography, geographyTask, qaRows, raterTask, simulatedConfig, stderrLines, twoSeeds, wholeLines } from './cli-tasks.ts';
 import { type CliResult, runCli } from './run-cli.ts';
 
 /** Runs the CLI on one task file with the simulated engine. */
@@ -226,5 +226,85 @@ describe('rxdgt run: places that cannot be used are bad input, one line naming t
     const dir = tempDir();
     const task = geographyTask(dir, 't', { datastore: { type: 's3' } });
     expectOneLine(await run(dir, task, join(dir, 'out')), task, 'field `datastore.type`', 'unknown datastore type `s3`', 'known: default, sqlite, multi_target');
+  });
+});
+
+/** Every file under `dir` with its content, to show a refused run changed nothing. */
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(filesUnder(dir).map((path) => [path, readFileSync(path, 'utf8')]));
+}
+
+/** Runs the CLI on several task files with the simulated engine. */
+function runAll(dir: string, tasks: readonly string[], out: string, ...more: string[]): Promise<CliResult> {
+  return runCli(['run', '--task-paths', ...tasks, '--config-path', simulatedConfig(dir), '--output-dir', out, ...more]);
+}
+
+describe('rxdgt run: task layouts refused before anything is touched (exit 2, one line naming the file and the field)', () => {
+  it('a bad `dataloader.fields` with --restart: the task\'s earlier data stays', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    expect((await run(dir, geographyTask(dir, 't'), out)).code).toBe(0);
+    const before = snapshot(out);
+    expect(Object.keys(before)).toContain(join(out, 't', 'data.jsonl'));
+    const task = geographyTask(dir, 't', { dataloader: { fields: { '*': 'nonsense' } } });
+    const result = await run(dir, task, out, '--restart');
+    expectOneLine(result);
+    expect(stderrLines(result.stderr)).toEqual([`rxdgt: ${task}: field \`dataloader.fields\`: \`*\` keeps every field and must map to \`*\`, received "nonsense"`]);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it('two tasks with the same `store_name`: names both files; nothing created', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const a = geographyTask(dir, 'a', { store_name: 'shared' }, 'a.yaml');
+    const b = geographyTask(dir, 'b', { store_name: 'shared' }, 'b.yaml');
+    const result = await runAll(dir, [a, b], out);
+    expectOneLine(result);
+    expect(stderrLines(result.stderr)).toEqual([
+      `rxdgt: ${b}: field \`store_name\`: the task's folder ${join(out, 'shared')} is also the folder of task \`a\` (${a}, field \`store_name\`); two tasks may not share a folder`,
+    ]);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a task named `a/blocks` beside task `a`, with --restart: task `a`\'s files stay', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const a = geographyTask(dir, 'a', {}, 'a.yaml');
+    expect((await run(dir, a, out)).code).toBe(0);
+    const before = snapshot(out);
+    const inner = geographyTask(dir, 'a/blocks', {}, 'inner.yaml');
+    const result = await runAll(dir, [a, inner], out, '--restart');
+    expectOneLine(result);
+    expect(stderrLines(result.stderr)).toEqual([
+      `rxdgt: ${inner}: field \`task_name\`: the task's folder ${join(out, 'a', 'blocks')} would overlap the \`blocks/\` folder of task \`a\` (${a}, field \`task_name\`)`,
+    ]);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it('a `final_datastore.store_name` pointing at another task\'s folder: names the field and the other task; its final data stays', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const a = geographyTask(dir, 'a', {}, 'a.yaml');
+    expect((await run(dir, a, out)).code).toBe(0);
+    const before = snapshot(out);
+    const b = geographyTask(dir, 'b', { final_datastore: { store_name: 'a' } }, 'b.yaml');
+    const result = await runAll(dir, [b, a], out, '--restart');
+    expectOneLine(result);
+    expect(stderrLines(result.stderr)).toEqual([
+      `rxdgt: ${b}: field \`final_datastore.store_name\`: the output ${join(out, 'a', 'final_data.jsonl')} is also an output of task \`a\` (${a}, field \`datastore\`); two tasks may not write one file`,
+    ]);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it('a `final_datastore.store_name` inside the task\'s own `blocks/`: nothing created', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const task = geographyTask(dir, 't', { final_datastore: { store_name: 't/blocks' } });
+    const result = await run(dir, task, out);
+    expectOneLine(result);
+    expect(stderrLines(result.stderr)).toEqual([
+      `rxdgt: ${task}: field \`final_datastore.store_name\`: the output ${join(out, 't', 'blocks', 'final_data.jsonl')} would overwrite the task's own \`blocks/\` folder`,
+    ]);
+    expect(existsSync(out)).toBe(false);
   });
 });

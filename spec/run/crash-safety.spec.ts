@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { DataPoint } from '../../lib/record.ts';
-import { openJsonlLedger } from '../../lib/store/jsonl-ledger-store.ts';
+import { openJsonlLedgerStore } from '../../lib/store/jsonl-ledger-store.ts';
 import { openSqliteLedgerStore } from '../../lib/store/sqlite-ledger-store.ts';
 import type { TaskResult } from '../../lib/store/task-result.ts';
 import { repoRoot } from '../cli/run-cli.ts';
@@ -46,7 +46,7 @@ function runChild(kind: Kind, ledger: LedgerKind, dir: string, killAfterMs?: num
 }
 
 async function committed(ledger: LedgerKind, dir: string): Promise<DataPoint[]> {
-  const store = ledger === 'jsonl' ? await openJsonlLedger(dir) : openSqliteLedgerStore(dir);
+  const store = ledger === 'jsonl' ? await openJsonlLedgerStore(dir) : openSqliteLedgerStore(dir);
   const records: DataPoint[] = [];
   for await (const { record } of store.records()) records.push(record);
   store.close();

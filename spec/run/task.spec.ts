@@ -1,12 +1,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { firstValueFrom, lastValueFrom, mergeMap, take, tap, toArray } from 'rxjs';
+import { bufferCount, filter, firstValueFrom, lastValueFrom, mergeMap, take, tap, toArray } from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { geographyQa } from '../../builders/geography-qa/index.ts';
 import { qaRater } from '../../builders/qa-rater/index.ts';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { createEngine } from '../../lib/model/engine.ts';
-import { fanOut, rejected } from '../../lib/outcome.ts';
+import { fanOut, passOn, rejected } from '../../lib/outcome.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
 import type { DataPoint } from '../../lib/record.ts';
 import { type Builder, createTask } from '../../lib/run/task.ts';
@@ -277,7 +277,7 @@ describe('transformation tasks', () => {
     expect(rejects).toMatchObject([{ question: 'Capital of Peru?', issues: [{ code: 'parse_failed' }] }]);
     expect(readLines(join(dir, 'rate', 'task_results.jsonl'))).toMatchObject([{ status: 'completed' }]);
     // Every row settled: the last commit says so, for a resume.
-    expect(readLines(join(dir, 'rate', 'dataloader_state.jsonl')).at(-1)).toMatchObject({ rxdgt: { settled_below: 3, records: 2, rejected: 1 } });
+    expect(readLines(join(dir, 'rate', 'dataloader_state.jsonl')).at(-1)).toMatchObject({ rxdgt: { next: 3, unsettled: [], records: 2, rejected: 1 } });
   });
 });
 
@@ -359,5 +359,58 @@ describe('input identity, fan-out and seeds', () => {
     expect([...byInput.values()].slice(0, 3)).toEqual([[0, 2], [0, 2], [0, 2]]);
     expect(readLines(join(dir, 'geo', 'blocks', 'parts.jsonl')).length).toBeGreaterThanOrEqual(4);
     expect(results(dir).at(-1)).toMatchObject({ status: 'completed', metrics: { 'Number of data produced': 7 } });
+  });
+});
+
+describe('a run and its folder', () => {
+  const rows = Array.from({ length: 10 }, (_, n) => ({ n }));
+  const rowsTask = (dir: string, builder: Builder<DataPoint>) => createTask({ kind: 'transformation', name: 'rows', data: rows, builder, outputDir: dir, concurrency: 4 });
+
+  test('a builder that batches its inputs finishes: the last, partial batch is flushed when the input ends', async () => {
+    const dir = tempDir();
+    const batched: Builder<DataPoint> = (source) =>
+      source.pipe(
+        bufferCount(4),
+        mergeMap((batch) => batch.map((outcome) => (outcome.status === 'accepted' ? passOn(outcome, { ...outcome.record, batch: batch.length }) : outcome))),
+      );
+    const records = await lastValueFrom(rowsTask(dir, batched).run().pipe(toArray()));
+    expect(records.map((record) => record['n']).sort((left, right) => Number(left) - Number(right))).toEqual(rows.map((row) => row.n));
+    expect(records.filter((record) => record['batch'] === 2)).toHaveLength(2);
+  });
+
+  test('a builder that drops an input (RxJS filter) ends the task with an error naming the cause, not a hang', async () => {
+    // (While dropped inputs hold every slot the task cannot tell them from slow ones: here all fit in the slots.)
+    const dropsOdd: Builder<DataPoint> = (source) => source.pipe(filter((outcome) => Number(outcome.record && (outcome.record as DataPoint)['n']) % 2 === 0));
+    const task = createTask({ kind: 'transformation', name: 'rows', data: rows, builder: dropsOdd, outputDir: tempDir(), concurrency: 16 });
+    const error = await lastValueFrom(task.run()).catch((reason: unknown) => reason);
+    expect((error as Error).message).toMatch(/^the builder completed with \d+ inputs it gave no outcome for: a block dropped them instead of rejecting them/);
+  });
+
+  test('a run unsubscribed while it opens lets go of the folder: the next run takes it', async () => {
+    const dir = tempDir();
+    const passThrough: Builder<DataPoint> = (source) => source;
+    rowsTask(dir, passThrough).run().subscribe().unsubscribe();
+    const records = await lastValueFrom(rowsTask(dir, passThrough).run().pipe(toArray()));
+    expect(records).toHaveLength(10);
+  });
+
+  test('a run right after one its consumer ended early (take) waits for that one to let go, and resumes it', async () => {
+    const dir = tempDir();
+    const passThrough: Builder<DataPoint> = (source) => source;
+    expect(await lastValueFrom(rowsTask(dir, passThrough).run().pipe(take(3), toArray()))).toHaveLength(3);
+    const rest = await lastValueFrom(rowsTask(dir, passThrough).run().pipe(toArray()));
+    const all = readLines(join(dir, 'rows', 'data.jsonl'));
+    expect(all).toHaveLength(10);
+    expect(new Set(all.map((record) => record['n'])).size).toBe(10);
+    expect(rest.length).toBeLessThanOrEqual(7);
+  });
+
+  test('a resume refuses a transformation whose input changed: rows are skipped by their place', async () => {
+    const dir = tempDir();
+    const passThrough: Builder<DataPoint> = (source) => source;
+    await lastValueFrom(rowsTask(dir, passThrough).run().pipe(take(3)));
+    const changed = createTask({ kind: 'transformation', name: 'rows', data: [{ n: -1 }, ...rows], builder: passThrough, outputDir: dir, concurrency: 4 });
+    const error = await lastValueFrom(changed.run()).catch((reason: unknown) => reason);
+    expect((error as Error).message).toBe(`${join(dir, 'rows')}: the input of task \`rows\` changed since its last run (its records were made from other rows, and a resume skips rows by their place): start over with --restart`);
   });
 });

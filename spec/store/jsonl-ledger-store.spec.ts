@@ -7,7 +7,7 @@ import { ConfigError } from '../../lib/errors/config-error.ts';
 import { DatastoreError } from '../../lib/errors/datastore-error.ts';
 import { accepted, rejected } from '../../lib/outcome.ts';
 import type { DataPoint } from '../../lib/record.ts';
-import { blockFileName, openJsonlLedger } from '../../lib/store/jsonl-ledger-store.ts';
+import { blockFileName, openJsonlLedgerStore } from '../../lib/store/jsonl-ledger-store.ts';
 import type { LedgerStore, RestoredRecord, Settlement } from '../../lib/store/ledger.ts';
 import { type Ledger, createLedger } from '../../lib/store/task-ledger.ts';
 import { readLines } from '../helpers/read-lines.ts';
@@ -28,7 +28,7 @@ const positionOf = (settledBelow: number) => ({ iter_index: 0, row_index: settle
 
 /** The store in `dir` and a ledger over it that commits only when told (`flush`). */
 async function openLedger(dir: string): Promise<{ store: LedgerStore; ledger: Ledger }> {
-  const store = await openJsonlLedger(dir);
+  const store = await openJsonlLedgerStore(dir);
   return { store, ledger: createLedger(store, { taskName: 'qa', concurrency: 100, positionOf, schedule: () => {} }) };
 }
 
@@ -50,6 +50,9 @@ async function committedFolder(texts: readonly string[]): Promise<string> {
   return dir;
 }
 
+/** The rxdgt bookkeeping of the last line of `dataloader_state.jsonl`: the last commit. */
+const lastCommitOf = (dir: string): unknown => readLines(statePathOf(dir)).at(-1)?.['rxdgt'];
+
 async function restoredTexts(store: LedgerStore): Promise<unknown[]> {
   const texts: unknown[] = [];
   for await (const { record } of store.records() as AsyncIterable<RestoredRecord>) texts.push(record['text']);
@@ -58,7 +61,7 @@ async function restoredTexts(store: LedgerStore): Promise<unknown[]> {
 
 /** Opening `dir` fails with a ConfigError naming `file`; returns it. */
 async function configErrorOf(dir: string, file: string): Promise<ConfigError> {
-  const error: unknown = await openJsonlLedger(dir).then(
+  const error: unknown = await openJsonlLedgerStore(dir).then(
     () => undefined,
     (reason: unknown) => reason,
   );
@@ -67,13 +70,13 @@ async function configErrorOf(dir: string, file: string): Promise<ConfigError> {
   return error as ConfigError;
 }
 
-describe('openJsonlLedger crash repair', () => {
+describe('openJsonlLedgerStore crash repair', () => {
   test('bytes appended to data.jsonl after the last commit are cut, with a note', async () => {
     const dir = await committedFolder(['a', 'b']);
     const committed = readFileSync(dataPathOf(dir));
     const tail = `${JSON.stringify({ ...record('c'), rxdgt_id: '2-000000000000' })}\n`;
     appendFileSync(dataPathOf(dir), tail);
-    const store = await openJsonlLedger(dir);
+    const store = await openJsonlLedgerStore(dir);
     expect(store.repairs).toEqual([uncommittedNote(dataPathOf(dir), Buffer.byteLength(tail))]);
     expect(store.summary.records).toBe(2);
     expect(readFileSync(dataPathOf(dir))).toEqual(committed);
@@ -89,14 +92,15 @@ describe('openJsonlLedger crash repair', () => {
     const committedData = readFileSync(dataPathOf(dir));
     // A third commit killed mid-way: its record is written, its commit line only in part.
     const record3 = `${JSON.stringify(record('c'))}\n`;
-    const tornState = '{"iter_index":0,"row_index":3,"rxdgt":{"version":1,"rec';
+    const tornState = '{"iter_index":0,"row_index":3,"rxdgt":{"version":2,"rec';
     appendFileSync(dataPathOf(dir), record3);
     appendFileSync(statePathOf(dir), tornState);
-    const store = await openJsonlLedger(dir);
+    const store = await openJsonlLedgerStore(dir);
     expect(store.repairs).toEqual([tornNote(statePathOf(dir), tornState.length), uncommittedNote(dataPathOf(dir), record3.length)]);
     expect(store.summary).toEqual(summary);
     expect(readFileSync(dataPathOf(dir))).toEqual(committedData);
-    expect(readLines(statePathOf(dir))).toHaveLength(2);
+    // The first, empty commit line of the fresh folder, and one line per commit.
+    expect(readLines(statePathOf(dir))).toHaveLength(3);
     store.close();
   });
 
@@ -108,22 +112,66 @@ describe('openJsonlLedger crash repair', () => {
     const committed = readFileSync(blockPathOf(dir, 'judge'));
     const torn = '{"task_name":"qa","te';
     appendFileSync(blockPathOf(dir, 'judge'), torn);
-    const store = await openJsonlLedger(dir);
+    const store = await openJsonlLedgerStore(dir);
     expect(store.repairs).toEqual([uncommittedNote(blockPathOf(dir, 'judge'), torn.length)]);
     expect(readFileSync(blockPathOf(dir, 'judge'))).toEqual(committed);
     expect(store.summary.rejected).toBe(1);
     store.close();
   });
 
-  test('a blocks file that no commit knows of is emptied', async () => {
+  test('a blocks file that no commit lists is left alone', async () => {
     const dir = await committedFolder(['a']);
-    const line = '{"rxdgt_id":"1-000000000000","issues":[]}\n';
+    const line = '{"note":"a file of the user\'s"}\n{"torn":';
     mkdirSync(join(dir, 'blocks'));
-    writeFileSync(blockPathOf(dir, 'late'), line);
-    const store = await openJsonlLedger(dir);
-    expect(store.repairs).toEqual([uncommittedNote(blockPathOf(dir, 'late'), line.length)]);
-    expect(statSync(blockPathOf(dir, 'late')).size).toBe(0);
+    writeFileSync(blockPathOf(dir, 'notes'), line);
+    const store = await openJsonlLedgerStore(dir);
+    expect(store.repairs).toEqual([]);
+    expect(readFileSync(blockPathOf(dir, 'notes'), 'utf8')).toBe(line);
     store.close();
+  });
+
+  test('a block file created by a commit that never finished is cut back to the length its registration line gave', async () => {
+    const dir = tempDir();
+    const { ledger } = await openLedger(dir);
+    await commit(ledger, 0, 'a');
+    const before = lastCommitOf(dir);
+    await commit(ledger, 1, 'bad', 'judge');
+    ledger.close();
+    const lines = readFileSync(statePathOf(dir), 'utf8').split('\n').slice(0, -1);
+    // The commit that met the block first: a line listing its file (still empty), the rejection, then the commit line.
+    expect(lines.slice(-2).map((text) => (JSON.parse(text) as { rxdgt: unknown }).rxdgt)).toEqual([
+      { ...(before as object), block_bytes: { 'judge.jsonl': 0 } },
+      expect.objectContaining({ rejected: 1, next: 2, block_bytes: { 'judge.jsonl': statSync(blockPathOf(dir, 'judge')).size } }),
+    ]);
+    // Killed before its commit line: the registration line is the last commit.
+    const rejection = readFileSync(blockPathOf(dir, 'judge'));
+    writeFileSync(statePathOf(dir), `${lines.slice(0, -1).join('\n')}\n`);
+    const store = await openJsonlLedgerStore(dir);
+    expect(store.repairs).toEqual([uncommittedNote(blockPathOf(dir, 'judge'), rejection.length)]);
+    expect(statSync(blockPathOf(dir, 'judge')).size).toBe(0);
+    expect(store.summary).toMatchObject({ records: 1, rejected: 0, next: 1, unsettled: [] });
+    store.close();
+  });
+
+  test('records appended after the first, empty commit line of a fresh folder are cut', async () => {
+    const dir = tempDir();
+    (await openJsonlLedgerStore(dir)).close();
+    expect(readLines(statePathOf(dir))).toEqual([{ rxdgt: { version: 2, records: 0, rejected: 0, next: 0, unsettled: [], data_bytes: 0, block_bytes: {} } }]);
+    // Killed during the first real commit: its records are written, its commit line is not.
+    const tail = ['a', 'b'].map((text, sequence) => `${JSON.stringify({ ...record(text), rxdgt_id: `${sequence}-000000000000` })}\n`).join('');
+    appendFileSync(dataPathOf(dir), tail);
+    const store = await openJsonlLedgerStore(dir);
+    expect(store.repairs).toEqual([uncommittedNote(dataPathOf(dir), Buffer.byteLength(tail))]);
+    expect(statSync(dataPathOf(dir)).size).toBe(0);
+    expect(store.summary).toEqual({ records: 0, rejected: 0, next: 0, unsettled: [], position: undefined });
+    expect(readLines(statePathOf(dir))).toHaveLength(1);
+    store.close();
+  });
+
+  test('a commit line of another version of rxdgt is a ConfigError naming the file', async () => {
+    const dir = await committedFolder(['a']);
+    appendFileSync(statePathOf(dir), '{"iter_index":0,"row_index":1,"rxdgt":{"version":1,"records":1,"rejected":0,"settled_below":1,"settled_above":[],"data_bytes":0}}\n');
+    expect((await configErrorOf(dir, statePathOf(dir))).message).toBe(`${statePathOf(dir)}: was written by another version of rxdgt; start over with --restart`);
   });
 
   test('data.jsonl shorter than its last commit says is a ConfigError naming the file', async () => {
@@ -145,17 +193,18 @@ describe('openJsonlLedger crash repair', () => {
     await commit(ledger, 2, 'c');
     await commit(ledger, 3, 'd');
     ledger.close();
-    const reopened = await openJsonlLedger(dir);
+    const reopened = await openJsonlLedgerStore(dir);
     expect(reopened.repairs).toEqual([]);
-    expect(reopened.summary).toMatchObject({ records: 4, settledBelow: 4, settledAbove: [] });
+    expect(reopened.summary).toMatchObject({ records: 4, next: 4, unsettled: [] });
     expect(await restoredTexts(reopened)).toEqual(['a', 'b', 'c', 'd']);
     expect(readLines(dataPathOf(dir)).map((line) => line['text'])).toEqual(['a', 'b', 'c', 'd']);
-    expect(readLines(statePathOf(dir))).toHaveLength(4);
+    // The fresh folder's first line and four commits.
+    expect(readLines(statePathOf(dir))).toHaveLength(5);
     reopened.close();
   });
 });
 
-describe('openJsonlLedger on files of an older run (no bookkeeping)', () => {
+describe('openJsonlLedgerStore on files of an older run (no bookkeeping)', () => {
   /** DGT's layout without rxdgt's bookkeeping: three whole records, a torn fourth, and dataloader positions. */
   function olderRun(): string {
     const dir = tempDir();
@@ -164,17 +213,48 @@ describe('openJsonlLedger on files of an older run (no bookkeeping)', () => {
     return dir;
   }
 
-  test('counts the whole records as settled and cuts the torn line', async () => {
+  test('counts the whole records as settled, cuts the torn line, and writes a commit line at once', async () => {
     const dir = olderRun();
-    const store = await openJsonlLedger(dir);
-    expect(store.summary).toEqual({ records: 3, rejected: 0, settledBelow: 3, settledAbove: [], position: undefined });
+    const store = await openJsonlLedgerStore(dir);
+    expect(store.summary).toEqual({ records: 3, rejected: 0, next: 3, unsettled: [], position: undefined });
     expect(store.repairs).toEqual([tornNote(dataPathOf(dir), '{"task_name":"qa","te'.length)]);
     expect(readFileSync(dataPathOf(dir), 'utf8').endsWith('"text":"c"}\n')).toBe(true);
+    // DGT's lines are kept; the commit line after them covers the records as they are now.
+    expect(readLines(statePathOf(dir))).toEqual([
+      { row_index: 1 },
+      { row_index: 2 },
+      { row_index: 3 },
+      { rxdgt: { version: 2, records: 3, rejected: 0, next: 3, unsettled: [], data_bytes: statSync(dataPathOf(dir)).size, block_bytes: {} } },
+    ]);
+    store.close();
+  });
+
+  test('the files are scanned once: a reopen uses the commit line and cuts what came after it', async () => {
+    const dir = olderRun();
+    (await openJsonlLedgerStore(dir)).close();
+    const scanned = readFileSync(dataPathOf(dir));
+    const tail = `${JSON.stringify(record('d'))}\n`;
+    appendFileSync(dataPathOf(dir), tail);
+    const store = await openJsonlLedgerStore(dir);
+    expect(store.repairs).toEqual([uncommittedNote(dataPathOf(dir), tail.length)]);
+    expect(readFileSync(dataPathOf(dir))).toEqual(scanned);
+    expect(store.summary).toMatchObject({ records: 3, next: 3, unsettled: [] });
+    expect(readLines(statePathOf(dir))).toHaveLength(4);
+    store.close();
+  });
+
+  test('records with ids set `next` one past the highest sequence', async () => {
+    const dir = tempDir();
+    const lines = [0, 5, 2].map((sequence) => JSON.stringify({ ...record(`record ${sequence}`), rxdgt_id: `${sequence}-000000000000` }));
+    writeFileSync(dataPathOf(dir), `${lines.join('\n')}\n`);
+    const store = await openJsonlLedgerStore(dir);
+    expect(store.summary).toEqual({ records: 3, rejected: 0, next: 6, unsettled: [], position: undefined });
+    expect(lastCommitOf(dir)).toMatchObject({ records: 3, next: 6, unsettled: [] });
     store.close();
   });
 
   test('streams the records with an unknown sequence (-1)', async () => {
-    const store = await openJsonlLedger(olderRun());
+    const store = await openJsonlLedgerStore(olderRun());
     const restored: RestoredRecord[] = [];
     for await (const entry of store.records()) restored.push(entry);
     expect(restored).toEqual(['a', 'b', 'c'].map((text) => ({ record: record(text), sequence: -1 })));
@@ -185,9 +265,10 @@ describe('openJsonlLedger on files of an older run (no bookkeeping)', () => {
     const dir = olderRun();
     mkdirSync(join(dir, 'blocks'));
     writeFileSync(blockPathOf(dir, 'judge'), '{"issues":[]}\n{"iss');
-    const store = await openJsonlLedger(dir);
+    const store = await openJsonlLedgerStore(dir);
     expect(store.repairs).toContain(tornNote(blockPathOf(dir, 'judge'), '{"iss'.length));
     expect(readFileSync(blockPathOf(dir, 'judge'), 'utf8')).toBe('{"issues":[]}\n');
+    expect(lastCommitOf(dir)).toMatchObject({ block_bytes: { 'judge.jsonl': '{"issues":[]}\n'.length } });
     store.close();
   });
 
@@ -196,15 +277,15 @@ describe('openJsonlLedger on files of an older run (no bookkeeping)', () => {
     const { ledger } = await openLedger(dir);
     await commit(ledger, 3, 'd');
     ledger.close();
-    const store = await openJsonlLedger(dir);
+    const store = await openJsonlLedgerStore(dir);
     expect(store.repairs).toEqual([]);
-    expect(store.summary).toMatchObject({ records: 4, settledBelow: 4 });
+    expect(store.summary).toMatchObject({ records: 4, next: 4, unsettled: [] });
     expect(await restoredTexts(store)).toEqual(['a', 'b', 'c', 'd']);
     store.close();
   });
 });
 
-describe('openJsonlLedger on files of the wrong kind', () => {
+describe('openJsonlLedgerStore on files of the wrong kind', () => {
   test('data.jsonl that is a folder is a ConfigError naming it', async () => {
     const dir = tempDir();
     mkdirSync(dataPathOf(dir));
@@ -221,6 +302,16 @@ describe('openJsonlLedger on files of the wrong kind', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'blocks'), '');
     expect((await configErrorOf(dir, join(dir, 'blocks'))).message).toBe(`${join(dir, 'blocks')}: is a file, expected a folder`);
+  });
+
+  test('blocks that is the folder of another task (it holds a .rxdgt.lock) is a ConfigError naming it, and nothing is written', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'blocks'));
+    writeFileSync(join(dir, 'blocks', '.rxdgt.lock'), '');
+    expect((await configErrorOf(dir, join(dir, 'blocks'))).message).toBe(
+      `${join(dir, 'blocks')}: is the folder of another task, not this task's rejection logs: give one of the two tasks another \`task_name\` or \`store_name\``,
+    );
+    expect(readdirSync(dir)).toEqual(['blocks']);
   });
 });
 
@@ -272,11 +363,12 @@ describe('a full disk', () => {
     expect(DatastoreError.isInstance(result)).toBe(true);
     expect((result as DatastoreError).message).toBe(`${dataPathOf(dir)}: cannot append: the disk is full`);
     expect((result as DatastoreError).code).toBe('ENOSPC');
+    expect(ledger.failure).toBe(result);
     expect(store.summary).toEqual(summary);
     expect(ledger.records).toBe(1);
     ledger.close();
     restore();
-    const reopened = await openJsonlLedger(dir);
+    const reopened = await openJsonlLedgerStore(dir);
     expect([reopened.repairs, reopened.summary]).toEqual([[], summary]);
     reopened.close();
   });
@@ -296,7 +388,7 @@ describe('a full disk', () => {
     expect(store.summary).toEqual(summary);
     ledger.close();
     restore();
-    const reopened = await openJsonlLedger(dir);
+    const reopened = await openJsonlLedgerStore(dir);
     expect([reopened.repairs, reopened.summary]).toEqual([[], summary]);
     reopened.close();
   });
@@ -325,7 +417,7 @@ describe('a full disk', () => {
     test.skipIf(process.getuid?.() !== 0)('commits until the disk is full leave whole lines, and a copy reopens at the last commit', async (context) => {
       context.skip(!mounted, 'mount -t tmpfs is not permitted here');
       const dir = mountPoint!;
-      const { store, ledger } = await openLedger(dir);
+      const { ledger } = await openLedger(dir);
       let commits = 0;
       let failure: unknown;
       for (let sequence = 0; sequence < 1_000 && failure === undefined; sequence += 1) {
@@ -338,12 +430,13 @@ describe('a full disk', () => {
       expect((failure as DatastoreError).code).toBe('ENOSPC');
       expect((failure as DatastoreError).message).toMatch(/: cannot append: the disk is full$/);
       expect(commits).toBeGreaterThan(10);
-      const last = store.summary;
-      expect(last.records).toBe(commits);
+      expect([ledger.records, ledger.failure]).toEqual([commits, failure]);
       ledger.close();
+      const last = { records: commits, rejected: 0, next: commits, unsettled: [], position: positionOf(commits) };
       // Every line whole JSON: readLines parses each, and each file ends with its newline.
       expect(readLines(dataPathOf(dir))).toHaveLength(commits);
-      expect(readLines(statePathOf(dir))).toHaveLength(commits);
+      // The fresh folder's first line and one line per commit.
+      expect(readLines(statePathOf(dir))).toHaveLength(commits + 1);
       for (const path of [dataPathOf(dir), statePathOf(dir)]) expect(readFileSync(path, 'utf8').endsWith('\n')).toBe(true);
 
       const copy = tempDir();

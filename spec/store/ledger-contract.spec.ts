@@ -2,8 +2,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { DatastoreError } from '../../lib/errors/datastore-error.ts';
 import { accepted, fanOut, rejected } from '../../lib/outcome.ts';
 import type { Accepted, DataPoint, Outcome } from '../../lib/record.ts';
-import { openJsonlLedger } from '../../lib/store/jsonl-ledger-store.ts';
-import { type CommitBatch, type LedgerStore, type LedgerSummary, type RestoredRecord, type Settlement, idField } from '../../lib/store/ledger.ts';
+import { openJsonlLedgerStore } from '../../lib/store/jsonl-ledger-store.ts';
+import { type CommitBatch, type LedgerStore, type LedgerSummary, type RestoredRecord, type Settlement, emptySummary, idField } from '../../lib/store/ledger.ts';
 import { openSqliteLedgerStore } from '../../lib/store/sqlite-ledger-store.ts';
 import { type Ledger, type LedgerOptions, createLedger } from '../../lib/store/task-ledger.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -11,7 +11,7 @@ import { tempDir } from '../helpers/temp-dir.ts';
 type OpenStore = (dir: string) => LedgerStore | Promise<LedgerStore>;
 
 const stores: readonly (readonly [string, OpenStore])[] = [
-  ['jsonl', openJsonlLedger],
+  ['jsonl', openJsonlLedgerStore],
   ['sqlite', openSqliteLedgerStore],
 ];
 
@@ -87,7 +87,7 @@ async function commitOne(ledger: Ledger, sequence: number, text = `record ${sequ
 }
 
 /** A summary without its dataloader position. */
-const countsOf = ({ records, rejected, settledBelow, settledAbove }: LedgerSummary) => ({ records, rejected, settledBelow, settledAbove });
+const countsOf = ({ records, rejected, next, unsettled }: LedgerSummary) => ({ records, rejected, next, unsettled });
 
 const idPattern = /^\d+-[0-9a-f]{12}$/;
 
@@ -140,7 +140,7 @@ describe.each(stores)('createLedger over the %s store', (_kind, openStore) => {
       expect((await Promise.all(promises)).map(({ ticket }) => ticket)).toEqual([first, second]);
       expect(batches).toHaveLength(1);
       expect(batches[0]!.records).toEqual([stamped('a', first.id), stamped('b', second.id)]);
-      expect(batches[0]!.summary).toEqual({ records: 2, rejected: 0, settledBelow: 2, settledAbove: [], position: undefined });
+      expect(batches[0]!.summary).toEqual({ records: 2, rejected: 0, next: 2, unsettled: [], position: undefined });
     });
 
     test('without a schedule, the commit runs by itself soon after', async () => {
@@ -174,7 +174,22 @@ describe.each(stores)('createLedger over the %s store', (_kind, openStore) => {
       ledger.flush();
       expect(await promise).toEqual({ ticket, records: [], rejections: [rejection], beyondTarget: 0, usage: undefined });
       close(ledger);
-      expect(countsOf((await openLedger(dir)).summary)).toEqual({ records: 0, rejected: 1, settledBelow: 1, settledAbove: [] });
+      expect(countsOf((await openLedger(dir)).summary)).toEqual({ records: 0, rejected: 1, next: 1, unsettled: [] });
+    });
+
+    test('`onCommit` is told of each settlement in commit order, once the commit is written', async () => {
+      const told: (readonly [number, number])[] = [];
+      const ledger: Ledger = await openLedger(tempDir(), { schedule: () => {}, onCommit: ({ ticket }) => told.push([ticket.sequence, ledger.records]) });
+      const [first, second] = [ledger.issue(0, 'a'), ledger.issue(1, 'b')];
+      const promises = [settling(ledger, accepted(second!.id, record('b'))), settling(ledger, accepted(first!.id, record('a')))];
+      expect(told).toEqual([]);
+      ledger.flush();
+      // Both inputs went in one commit: each is told with the records of the whole commit counted.
+      expect(told).toEqual([
+        [1, 2],
+        [0, 2],
+      ]);
+      await Promise.all(promises);
     });
   });
 
@@ -315,22 +330,34 @@ describe.each(stores)('createLedger over the %s store', (_kind, openStore) => {
   });
 
   describe('reopening', () => {
-    /** Commits inputs 3, 0 and 2 (in that order, one commit each) and leaves 1 unsettled; returns the last summary. */
-    async function commitWithGap(dir: string): Promise<{ ids: string[]; committed: LedgerSummary }> {
+    /**
+     * Issues inputs 0 to 3, commits 3, 0 and 2 (in that order, one commit each) and leaves 1 in flight; returns the
+     * summary of each commit.
+     */
+    async function commitWithGap(dir: string, options: Partial<LedgerOptions> = {}): Promise<{ ids: string[]; summaries: LedgerSummary[] }> {
       const positionOf = (settledBelow: number) => ({ iter_index: 0, row_index: settledBelow });
       const { store, batches } = recording(await openStore(dir));
-      const ledger = createLedger(store, { taskName: 'qa', concurrency: 8, positionOf, schedule: () => {} });
+      const ledger = createLedger(store, { taskName: 'qa', concurrency: 8, positionOf, schedule: () => {}, ...options });
       const tickets = [0, 1, 2, 3].map((sequence) => ledger.issue(sequence, `key ${sequence}`));
       for (const sequence of [3, 0, 2]) await commitOneOf(ledger, accepted(tickets[sequence]!.id, record(`record ${sequence}`)));
       ledger.close();
-      return { ids: tickets.map(({ id }) => id), committed: batches.at(-1)!.summary };
+      return { ids: tickets.map(({ id }) => id), summaries: batches.map(({ summary }) => summary) };
     }
+
+    test('each commit lists the inputs below `next` still in flight as `unsettled`, and saves the position of the first', async () => {
+      const { summaries } = await commitWithGap(tempDir());
+      expect(summaries.map(({ next, unsettled, position }) => ({ next, unsettled, position }))).toEqual([
+        { next: 4, unsettled: [0, 1, 2], position: { iter_index: 0, row_index: 0 } },
+        { next: 4, unsettled: [1, 2], position: { iter_index: 0, row_index: 1 } },
+        { next: 4, unsettled: [1], position: { iter_index: 0, row_index: 1 } },
+      ]);
+    });
 
     test('gives the summary of the last commit', async () => {
       const dir = tempDir();
-      const { committed } = await commitWithGap(dir);
-      expect(committed).toEqual({ records: 3, rejected: 0, settledBelow: 1, settledAbove: [2, 3], position: { iter_index: 0, row_index: 1 } });
-      expect((await openLedger(dir)).summary).toEqual(committed);
+      const { summaries } = await commitWithGap(dir);
+      expect(summaries.at(-1)).toEqual({ records: 3, rejected: 0, next: 4, unsettled: [1], position: { iter_index: 0, row_index: 1 } });
+      expect((await openLedger(dir)).summary).toEqual(summaries.at(-1));
     });
 
     test('`restored()` streams every record in commit order with its sequence', async () => {
@@ -343,21 +370,54 @@ describe.each(stores)('createLedger over the %s store', (_kind, openStore) => {
       ]);
     });
 
-    test('`isSettled` reports the low mark and the settled sequences above it', async () => {
+    test('`isSettled` holds below `next`, but for the inputs in `unsettled`', async () => {
       const dir = tempDir();
       await commitWithGap(dir);
       const ledger = await openLedger(dir);
       expect([0, 1, 2, 3, 4].map((sequence) => ledger.isSettled(sequence))).toEqual([true, false, true, true, false]);
+      expect(ledger.settledBelow).toBe(1);
     });
 
-    test('settling the gap in the next run moves the low mark past it', async () => {
+    test('settling the gap in the next run empties `unsettled` and moves the low mark to `next`', async () => {
       const dir = tempDir();
       await commitWithGap(dir);
       const ledger = await openLedger(dir, { schedule: () => {} });
       await commitOne(ledger, 1);
       expect(ledger.settledBelow).toBe(4);
       close(ledger);
-      expect((await openLedger(dir)).summary).toMatchObject({ records: 4, settledBelow: 4, settledAbove: [] });
+      expect((await openLedger(dir)).summary).toMatchObject({ records: 4, next: 4, unsettled: [] });
+    });
+
+    test('an input in flight past the last settled one is not listed, and is not settled on reopen', async () => {
+      const dir = tempDir();
+      const { store, batches } = recording(await openStore(dir));
+      const first = createLedger(store, { taskName: 'qa', concurrency: 8, schedule: () => {} });
+      first.issue(1, 'key 1');
+      await commitOne(first, 0);
+      first.close();
+      expect(countsOf(batches.at(-1)!.summary)).toEqual({ records: 1, rejected: 0, next: 1, unsettled: [] });
+      const reopened = await openLedger(dir);
+      expect([0, 1].map((sequence) => reopened.isSettled(sequence))).toEqual([true, false]);
+    });
+
+    test('one input in flight while many later ones settle is the one entry of `unsettled`', async () => {
+      const dir = tempDir();
+      const { store, batches } = recording(await openStore(dir));
+      const ledger = createLedger(store, { taskName: 'qa', concurrency: 8, schedule: () => {} });
+      ledger.issue(0, 'a slow input');
+      for (let sequence = 1; sequence <= 20; sequence += 1) await commitOne(ledger, sequence);
+      ledger.close();
+      expect(batches.map(({ summary }) => summary.unsettled)).toEqual(Array.from({ length: 20 }, () => [0]));
+      const reopened = await openLedger(dir);
+      expect(countsOf(reopened.summary)).toEqual({ records: 20, rejected: 0, next: 21, unsettled: [0] });
+      expect([reopened.isSettled(0), reopened.isSettled(20), reopened.settledBelow]).toEqual([false, true, 0]);
+    });
+
+    test("every commit saves the input's fingerprint, and a reopen gives it back", async () => {
+      const dir = tempDir();
+      const { summaries } = await commitWithGap(dir, { input: '0123456789abcdef' });
+      expect(summaries.map(({ input }) => input)).toEqual(['0123456789abcdef', '0123456789abcdef', '0123456789abcdef']);
+      expect((await openLedger(dir)).summary.input).toBe('0123456789abcdef');
     });
 
     test('records committed in this run are streamed after those of earlier runs', async () => {
@@ -383,13 +443,11 @@ async function commitOneOf(ledger: Ledger, outcome: Outcome<DataPoint>): Promise
 }
 
 describe('createLedger over a store whose commit fails', () => {
-  const emptySummary: LedgerSummary = { records: 0, rejected: 0, settledBelow: 0, settledAbove: [], position: undefined };
-
   /** A store that refuses every commit with `failure`, counting the attempts. */
   function failingStore(failure: Error): LedgerStore & { readonly attempts: () => number } {
     let attempts = 0;
     return {
-      kind: 'failing',
+      kind: 'jsonl',
       summary: emptySummary,
       repairs: [],
       async *records() {},
@@ -402,10 +460,12 @@ describe('createLedger over a store whose commit fails', () => {
     };
   }
 
-  test('rejects every promise queued for the failed commit with its error', async () => {
+  test('rejects every promise queued for the failed commit with its error, keeps it in `failure`, and tells `onCommit` nothing', async () => {
     const failure = new DatastoreError('/out/qa/data.jsonl', 'append', Object.assign(new Error('full'), { code: 'ENOSPC' }));
     const { schedule, run } = manualSchedule();
-    const ledger = createLedger(failingStore(failure), { taskName: 'qa', concurrency: 8, schedule });
+    const told: Settlement[] = [];
+    const ledger = createLedger(failingStore(failure), { taskName: 'qa', concurrency: 8, schedule, onCommit: (settlement) => told.push(settlement) });
+    expect(ledger.failure).toBeUndefined();
     const tickets = [ledger.issue(0, 'a'), ledger.issue(1, 'b')];
     const results = Promise.allSettled(tickets.map((ticket) => settling(ledger, accepted(ticket.id, record(ticket.id)))));
     run();
@@ -413,6 +473,8 @@ describe('createLedger over a store whose commit fails', () => {
       { status: 'rejected', reason: failure },
       { status: 'rejected', reason: failure },
     ]);
+    expect(ledger.failure).toBe(failure);
+    expect(told).toEqual([]);
     expect([ledger.records, ledger.inFlight, ledger.settledBelow]).toEqual([0, 0, 0]);
   });
 
@@ -430,5 +492,6 @@ describe('createLedger over a store whose commit fails', () => {
     run();
     expect(await laterResult).toEqual([{ status: 'rejected', reason: failure }]);
     expect(store.attempts()).toBe(1);
+    expect(ledger.failure).toBe(failure);
   });
 });

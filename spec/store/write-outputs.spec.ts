@@ -6,7 +6,7 @@ import { DatastoreError } from '../../lib/errors/datastore-error.ts';
 import { accepted } from '../../lib/outcome.ts';
 import type { DataPoint } from '../../lib/record.ts';
 import type { TaskOutput } from '../../lib/run/task-options.ts';
-import { openJsonlLedger } from '../../lib/store/jsonl-ledger-store.ts';
+import { openJsonlLedgerStore } from '../../lib/store/jsonl-ledger-store.ts';
 import type { LedgerStore } from '../../lib/store/ledger.ts';
 import { openSqliteLedgerStore } from '../../lib/store/sqlite-ledger-store.ts';
 import { type Ledger, createLedger } from '../../lib/store/task-ledger.ts';
@@ -44,7 +44,7 @@ async function readParquet(path: string): Promise<Record<string, unknown>[]> {
 describe('writeOutputs', () => {
   test("a JSONL ledger's plain jsonl output is a byte copy of data.jsonl", async () => {
     const dir = tempDir();
-    const { ledger } = await ledgerWithRecords(await openJsonlLedger(dir));
+    const { ledger } = await ledgerWithRecords(await openJsonlLedgerStore(dir));
     const { warn, messages } = warnings();
     expect(await writeOutputs([{ path: 'final_data.jsonl', format: 'jsonl' }], dir, ledger, warn)).toEqual({ failed: undefined });
     expect(readFileSync(join(dir, 'final_data.jsonl'))).toEqual(readFileSync(join(dir, 'data.jsonl')));
@@ -52,9 +52,18 @@ describe('writeOutputs', () => {
     expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
+  test('the byte copy is in place as soon as writeOutputs returns, before its promise is awaited', async () => {
+    const dir = tempDir();
+    const { ledger } = await ledgerWithRecords(await openJsonlLedgerStore(dir));
+    const written = writeOutputs([{ path: 'final_data.jsonl', format: 'jsonl' }], dir, ledger, warnings().warn);
+    // A run ended by its consumer (`take(n)`) writes its outputs from a teardown that does not wait.
+    expect(readFileSync(join(dir, 'final_data.jsonl'))).toEqual(readFileSync(join(dir, 'data.jsonl')));
+    expect(await written).toEqual({ failed: undefined });
+  });
+
   test('a parquet output reads back with the records', async () => {
     const dir = tempDir();
-    const { ledger, records } = await ledgerWithRecords(await openJsonlLedger(dir));
+    const { ledger, records } = await ledgerWithRecords(await openJsonlLedgerStore(dir));
     await writeOutputs([{ path: 'final_data.parquet', format: 'parquet' }], dir, ledger, warnings().warn);
     expect(await readParquet(join(dir, 'final_data.parquet'))).toEqual(records);
   });
@@ -69,7 +78,7 @@ describe('writeOutputs', () => {
   test('an output with a transform writes each record as the transform makes it, to an absolute path', async () => {
     const dir = tempDir();
     const path = join(tempDir(), 'formatted.jsonl');
-    const { ledger } = await ledgerWithRecords(await openJsonlLedger(dir));
+    const { ledger } = await ledgerWithRecords(await openJsonlLedgerStore(dir));
     const output: TaskOutput = { path, format: 'jsonl', transform: (record) => ({ input: record['text'] }) };
     await writeOutputs([output], dir, ledger, warnings().warn);
     expect(readLines(path)).toEqual(texts.map((text) => ({ input: text })));
@@ -78,7 +87,7 @@ describe('writeOutputs', () => {
   test('an optional output that fails is reported through `warn`, and the required one is still written', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'blocked'), 'a file where a folder should be');
-    const { ledger } = await ledgerWithRecords(await openJsonlLedger(dir));
+    const { ledger } = await ledgerWithRecords(await openJsonlLedgerStore(dir));
     const { warn, messages } = warnings();
     const outputs: TaskOutput[] = [
       { path: 'blocked/secondary.jsonl', format: 'jsonl', optional: true },
@@ -94,7 +103,7 @@ describe('writeOutputs', () => {
   test('a required output that fails is returned as `failed`, and the outputs after it are still written', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'blocked'), 'a file where a folder should be');
-    const { ledger, records } = await ledgerWithRecords(await openJsonlLedger(dir));
+    const { ledger, records } = await ledgerWithRecords(await openJsonlLedgerStore(dir));
     const { warn, messages } = warnings();
     const outputs: TaskOutput[] = [
       { path: 'blocked/final_data.parquet', format: 'parquet' },

@@ -25,11 +25,6 @@ const writers: Readonly<Record<OutputFormat, FormatWriter>> = {
   sqlite: (path, records) => writeSqliteFile(path, records),
 };
 
-/** The file extension of a format, without the dot: `jsonl`, `parquet`, `csv`, `sqlite`. */
-export function extensionOf(format: OutputFormat): string {
-  return format;
-}
-
 /**
  * Writes every record to `path` in `format`, atomically: into a temporary file beside it (`<path>.<pid>.<n>.tmp`),
  * renamed over `path` at the end. The folder is created if missing. On failure the temporary file is removed and
@@ -52,7 +47,7 @@ export function extensionOf(format: OutputFormat): string {
  * ```
  *
  * @param format One of `outputFormats`.
- * @param path The file to write; its extension is not checked (see {@link extensionOf}).
+ * @param path The file to write; its extension is not checked (a format's name is its extension: `final_data.parquet`).
  * @param records Called once per pass; each call must give the same records.
  * @returns The number of records written.
  * @throws DatastoreError naming `path` when the file cannot be written (its folder is a file, permission denied, a

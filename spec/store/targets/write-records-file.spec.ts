@@ -4,21 +4,15 @@ import { describe, expect, test } from 'vitest';
 import { outputFormats } from '../../../lib/config/datastore-spec.ts';
 import { ConfigError } from '../../../lib/errors/config-error.ts';
 import { DatastoreError } from '../../../lib/errors/datastore-error.ts';
-import { extensionOf, writeRecordsFile } from '../../../lib/store/targets/write-records-file.ts';
+import { writeRecordsFile } from '../../../lib/store/targets/write-records-file.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 import { failingStream, streamOf, variedRecords } from './record-fixtures.ts';
 
 const isRoot = process.getuid?.() === 0;
 
-describe('extensionOf', () => {
-  test('gives the extension of each format', () => {
-    expect(outputFormats.map(extensionOf)).toEqual(['jsonl', 'parquet', 'csv', 'sqlite']);
-  });
-});
-
 describe('writeRecordsFile', () => {
   test.each(outputFormats)('%s: writes every record and creates the folder', async (format) => {
-    const path = join(tempDir(), 'task', `final_data.${extensionOf(format)}`);
+    const path = join(tempDir(), 'task', `final_data.${format}`);
     expect(await writeRecordsFile(format, path, streamOf(variedRecords))).toBe(variedRecords.length);
     expect(readdirSync(join(path, '..'))).toEqual([`final_data.${format}`]);
   });
