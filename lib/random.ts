@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { fnv1a64 } from './text/fnv1a-64.ts';
 
 /**
  * A deterministic source of numbers in [0, 1) (mulberry32), for draws a run must be able to repeat: the same
@@ -22,12 +22,23 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** A 32-bit number derived from the parts (SHA-1 of their joined text): seeds per input, priorities in samples. */
+const scratch = new Uint32Array(2);
+
+/**
+ * A 32-bit number derived from the parts: FNV-1a 64 of their joined text, both halves folded and mixed (murmur3's
+ * finalizer), so every bit depends on every input bit. For seeds per input and priorities in samples: not a
+ * cryptographic hash, and it need not be.
+ */
 export function hash32(...parts: readonly (string | number)[]): number {
-  return hash('sha1', parts.join('\u0000'), 'buffer').readUInt32BE(0);
+  const [high, low] = fnv1a64(parts.join('\u0000'), scratch);
+  let mixed = low! ^ Math.imul(high!, 0x9e3779b1);
+  mixed = Math.imul(mixed ^ (mixed >>> 16), 0x85ebca6b);
+  mixed = Math.imul(mixed ^ (mixed >>> 13), 0xc2b2ae35);
+  return (mixed ^ (mixed >>> 16)) >>> 0;
 }
 
-/** The first `length` hex digits of the SHA-1 of `text`. */
+/** The first `length` (at most 16) hex digits of the FNV-1a 64 hash of `text`. */
 export function hashHex(text: string, length = 12): string {
-  return hash('sha1', text, 'hex').slice(0, length);
+  const [high, low] = fnv1a64(text, scratch);
+  return (high!.toString(16).padStart(8, '0') + low!.toString(16).padStart(8, '0')).slice(0, length);
 }

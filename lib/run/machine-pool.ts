@@ -45,9 +45,13 @@ export class MachinePool {
   /** Lets in the records of every input below `line`. */
   raiseLine(line: number): void {
     if (line <= this.line) return;
+    const from = this.line;
     this.line = line;
-    for (const [sequence, records] of this.waiting) {
-      if (sequence >= line) continue;
+    // The line moves up one input at a time as inputs are issued: look at those it passed, not at every waiting one.
+    const passed = Number.isFinite(from) && line - from <= this.waiting.size ? range(from, line) : [...this.waiting.keys()].filter((sequence) => sequence < line);
+    for (const sequence of passed) {
+      const records = this.waiting.get(sequence);
+      if (!records) continue;
       this.waiting.delete(sequence);
       for (const record of records) this.insert(record);
     }
@@ -86,4 +90,8 @@ export class MachinePool {
 
 function compare(priority: number, key: string, entry: Entry): number {
   return priority - entry.priority || (key < entry.key ? -1 : key > entry.key ? 1 : 0);
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, index) => from + index);
 }

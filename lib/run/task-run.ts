@@ -77,18 +77,20 @@ export class TaskRun {
       this.unemitted.delete(settlement);
       for (const record of settlement.records) subscriber.next(record);
     };
+    const fail = (error: unknown): void => {
+      const failed = (): void => subscriber.error(error);
+      void this.finish('errored', { reason: 'error', message: errorMessage(error) }).then(failed, failed);
+    };
     const subscription = defer(() => this.open())
       .pipe(concatMap((session) => this.settlements(session)))
       .subscribe({
         next: ({ settlement }) => emit(settlement),
-        error: (error: unknown) => this.finish('errored', { reason: 'error', message: errorMessage(error) }).then(() => subscriber.error(error), () => subscriber.error(error)),
+        error: fail,
         complete: () => {
           const unsettled = this.session?.ledger.inFlight ?? 0;
+          // The builder ended with inputs it never settled: a block dropped them (RxJS `filter`) instead of rejecting.
           if (!this.ending && unsettled > 0) {
-            // The builder ended with inputs it never settled: a block dropped them (RxJS `filter`) instead of rejecting.
-            const error = new Error(`the builder completed with ${unsettled} inputs it gave no outcome for: a block dropped them instead of rejecting them (use filterRecords, not RxJS filter)`);
-            void this.finish('errored', { reason: 'error', message: error.message }).then(() => subscriber.error(error), () => subscriber.error(error));
-            return;
+            return fail(new Error(`the builder completed with ${unsettled} inputs it gave no outcome for: a block dropped them instead of rejecting them (use filterRecords, not RxJS filter)`));
           }
           const ending = this.ending ?? this.completion();
           this.finish(statusOfReason[ending.reason] ?? 'completed', ending, emit).then(
