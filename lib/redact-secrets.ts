@@ -1,4 +1,5 @@
-import { isCredentialName, redactUrl } from './redact-url.ts';
+import { isCredentialName } from './credential-name.ts';
+import { redactUrl } from './redact-url.ts';
 
 /**
  * A copy of a config value fit to write down (a task card): every value under a credential-named key becomes

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hasUrlUserinfo, isCredentialName, redactUrl } from '../lib/redact-url.ts';
+import { isCredentialName } from '../lib/credential-name.ts';
+import { hasUrlUserinfo, redactUrl } from '../lib/redact-url.ts';
 
 describe('redactUrl', () => {
   it('hides user and password of an http and an https URL', () => {

@@ -14,7 +14,8 @@ import { taskFolder } from '../store/task-folder.ts';
 import type { EngineDefaults } from './lm-block.ts';
 import { hasCostBudget, hasTokenBudget } from './stop-criteria.ts';
 import { Task, type TaskOptions } from './task.ts';
-import { bookkeepingAt, fieldsProblem } from './task-options.ts';
+import { bookkeepingAt } from './output-paths.ts';
+import { fieldsProblem } from './task-options.ts';
 import { type PlacedOutput, ledgerKindOf, taskOutputs } from './task-outputs.ts';
 
 /** Settings that apply to every task of a run (the CLI's flags). */

@@ -4,7 +4,8 @@ import type { TaskSpec } from '../config/task-spec.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { taskFolder } from '../store/task-folder.ts';
 import { createFormatter } from './formatter.ts';
-import { type TaskOutput, checkOutputPaths } from './task-options.ts';
+import { checkOutputPaths } from './output-paths.ts';
+import type { TaskOutput } from './task-options.ts';
 
 /** Where a task's files go, as its spec and the run's settings say. */
 export interface TaskPlace {

@@ -46,10 +46,11 @@ export class TaskRun {
   private readonly startTime: string;
   private readonly inputs = new Subject<Outcome<never>>();
   private progress: TaskProgress;
-  /** The progress right after each settlement was committed, for the stop criteria as its records go out. */
-  private readonly progressAfter = new WeakMap<Settlement, TaskProgress>();
-  /** Committed settlements whose records have not gone out yet, in commit order. */
-  private readonly unemitted = new Set<Settlement>();
+  /**
+   * Committed settlements whose records have not gone out yet, in commit order, with the progress right after each
+   * (what the stop criteria read as its records go out).
+   */
+  private readonly unemitted = new Map<Settlement, TaskProgress>();
   private session: TaskSession | undefined;
   private ending: Ending | undefined;
   private pumping = false;
@@ -122,8 +123,7 @@ export class TaskRun {
       // Counted as committed, so every input in the files is in the counts, however the run ends.
       onCommit: (settlement, plan) => {
         this.progress = settleProgress(this.progress, settlement, this.options.scheduler.now());
-        this.progressAfter.set(settlement, this.progress);
-        this.unemitted.add(settlement);
+        this.unemitted.set(settlement, this.progress);
         plan.settled(settlement.ticket.sequence, [...settlement.records, ...duplicatesOf(settlement)]);
         try {
           this.hooks.onProgress?.(this.progress);
@@ -171,7 +171,7 @@ export class TaskRun {
       options.builder as Builder<never>,
       filter((outcome) => outcome.status !== 'restored'),
       mergeMap((outcome) => ledger.offer(outcome) ?? EMPTY),
-      map((settlement): Settled => ({ settlement, progress: this.progressAfter.get(settlement) ?? this.progress })),
+      map((settlement): Settled => ({ settlement, progress: this.unemitted.get(settlement) ?? this.progress })),
       stopWhen<Settled>(this.criteria(), {
         scheduler: options.scheduler,
         progress: (settled) => settled.progress,
@@ -244,7 +244,7 @@ export class TaskRun {
     // Settlements the stop caught between their commit and their emission, and those committed now: counted at
     // commit; emitted here while someone listens.
     ledger.flush();
-    for (const settlement of [...this.unemitted]) emit?.(settlement);
+    for (const settlement of [...this.unemitted.keys()]) emit?.(settlement);
     // A commit that failed (a full disk) fails the run, whatever ended it.
     let failure: unknown = ledger.failure;
     if (failure !== undefined && status !== 'errored') [status, ending] = ['errored', { reason: 'error', message: errorMessage(failure) }];

@@ -1,7 +1,8 @@
 import { Observable } from 'rxjs';
 import type { DataPoint } from '../record.ts';
 import { taskFolder } from '../store/task-folder.ts';
-import { type ParsedTaskOptions, type RunHooks, type TaskOptions, checkOutputPaths, parseTaskOptions } from './task-options.ts';
+import { checkOutputPaths } from './output-paths.ts';
+import { type ParsedTaskOptions, type RunHooks, type TaskOptions, parseTaskOptions } from './task-options.ts';
 import { TaskRun } from './task-run.ts';
 
 export type { Builder, GenerationTaskOptions, RunHooks, TaskOptions, TransformationTaskOptions } from './task-options.ts';

@@ -5,7 +5,8 @@ import { describe, expect, test } from 'vitest';
 import { passOn } from '../../lib/outcome.ts';
 import type { DataPoint } from '../../lib/record.ts';
 import { type Builder, type TaskOptions, createTask } from '../../lib/run/task.ts';
-import { type TaskOutput, bookkeepingAt, checkOutputPaths, fieldsProblem, parseTaskOptions } from '../../lib/run/task-options.ts';
+import { bookkeepingAt, checkOutputPaths } from '../../lib/run/output-paths.ts';
+import { type TaskOutput, fieldsProblem, parseTaskOptions } from '../../lib/run/task-options.ts';
 import { configErrorFrom } from '../config/temp-files.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
