@@ -8,4 +8,6 @@ export default defineConfig({
   platform: 'node',
   target: 'node20',
   clean: true,
+  // Loaded only for a user's TypeScript builder module, from the user's own install.
+  external: [/^tsx(\/|$)/],
 });

@@ -1,14 +1,23 @@
+import { dirname } from 'node:path';
+import { type MonoTypeOperatorFunction, pipe } from 'rxjs';
 import { z } from 'zod';
+import type { BlockContext } from './blocks/block-definition.ts';
+import { blockOperator } from './blocks/block-operator.ts';
+import { languageModelBlock, languageModelBlockFields } from './blocks/language-model-block.ts';
+import { generationPipeline, transformationPipeline } from './blocks/pipeline-builder.ts';
+import { blockTypes, findBlockDefinition } from './blocks/registry.ts';
 import { geographyQa } from '../builders/geography-qa/index.ts';
 import { qaRater } from '../builders/qa-rater/index.ts';
 import type { BuilderSpec } from './config/builder-spec.ts';
 import { zodIssueToConfigError } from './config/zod-issue.ts';
 import { ConfigError } from './errors/config-error.ts';
+import { type EmbedderFactory, embedderFactory } from './model/embedding-block.ts';
 import type { Engine } from './model/engine.ts';
 import { packagePath } from './package-path.ts';
 import { type EngineDefaults, engineFromBlock, engineTypes, isEngineBlock } from './run/lm-block.ts';
-import type { DataPoint } from './record.ts';
+import type { DataPoint, Outcome } from './record.ts';
 import type { Builder } from './run/task.ts';
+import { withConcurrency } from './run/task-options.ts';
 import type { GenerationInput } from './run/task-inputs.ts';
 
 /** A builder's blocks, resolved from its YAML: engines for LM blocks, parsed configs for the others. */
@@ -22,12 +31,19 @@ export interface ResolvedBlocks {
   config<S extends z.ZodType>(name: string, schema: S): z.output<S>;
   /** Whether the builder YAML lists this block under `postprocessors`. */
   isPostprocessor(name: string): boolean;
+  /**
+   * The named block as an operator over outcomes, with its `input_map`, `output_map` and (validators) `filter`: a
+   * registered block type, or an LM block of a `pipeline:` builder (its `prompt`, `output_field`, `parse`).
+   */
+  operator(name: string): MonoTypeOperatorFunction<Outcome<DataPoint>>;
 }
 
 interface DefinitionBase {
   readonly name: string;
   /** The builder YAML with its default blocks. */
   readonly yamlPath: string;
+  /** Whether the builder is a `pipeline:` YAML: its LM blocks take `prompt`, `output_field`, `parse`, `input_map`, `output_map`. */
+  readonly pipeline?: boolean;
 }
 
 /** A databuilder registered under its DGT name: generation builders take seed batches, transformation builders records. */
@@ -35,49 +51,16 @@ export type BuilderDefinition =
   | (DefinitionBase & { readonly kind: 'generation'; create(blocks: ResolvedBlocks): Builder<GenerationInput> })
   | (DefinitionBase & { readonly kind: 'transformation'; create(blocks: ResolvedBlocks): Builder<DataPoint> });
 
-/**
- * DGT's `input_map` of a block with one text input: `{ <record field>: input }`. Read as the record field the block
- * compares; exactly one field must map to `input`.
- */
-const inputMapSchema = z
-  .record(z.string(), z.string())
-  .refine((map) => Object.values(map).filter((target) => target === 'input').length === 1, {
-    error: (issue) => {
-      const fields = Object.entries(issue.input as Record<string, string>).filter(([, target]) => target === 'input');
-      const found = fields.length === 0 ? 'none does' : `${fields.map(([field]) => `\`${field}\``).join(', ')} all do`;
-      return `must map one record field to \`input\` (as in \`question: input\`); ${found}`;
-    },
-  })
-  .transform((map) => Object.entries(map).find(([, target]) => target === 'input')![0]);
-
-/** DGT's `rouge_scorer` block; `input_map` becomes the record field it compares. */
-const rougeBlockSchema = z.strictObject({
-  name: z.string(),
-  type: z.literal('rouge_scorer'),
-  filter: z.boolean().default(true),
-  threshold: z.number().min(0).default(1.0),
-  input_map: inputMapSchema.optional(),
-  score_func: z.literal('f1').optional(),
-  rouge_types: z.array(z.literal('lcs')).optional(),
-  fast_rouge: z.boolean().optional(),
-});
-
-/** Types of the utility blocks builders know, beside the LM engine types. */
-const utilityBlockTypes = ['rouge_scorer'];
-
 const definitions: readonly BuilderDefinition[] = [
   {
     name: 'public/examples/geography_qa',
     kind: 'generation',
     yamlPath: packagePath('builders', 'geography-qa', 'qa.yaml'),
+    // DGT's builder runs its `dedup` block (a `rouge_scorer`) over what the generator made, as a postprocessor.
     create: (blocks) => {
-      const dedup = blocks.config('dedup', rougeBlockSchema);
-      const active = dedup.filter && blocks.isPostprocessor('dedup');
-      return geographyQa({
-        generator: blocks.engine('generator'),
-        dedupThreshold: active ? dedup.threshold : 1.1,
-        ...(dedup.input_map === undefined ? {} : { dedupKey: dedup.input_map }),
-      });
+      const generator = blocks.engine('generator');
+      const made = geographyQa({ generator, dedupThreshold: 1.1 });
+      return blocks.isPostprocessor('dedup') ? withConcurrency(pipe(made, blocks.operator('dedup')), generator.callLimit) : made;
     },
   },
   {
@@ -103,11 +86,13 @@ function patternToRegExp(pattern: string): RegExp {
  * Finds the builder a task names in `data_builder` (an exact name or an fnmatch pattern matching one).
  * @throws {ConfigError} naming the task file and `data_builder` when none or several match
  */
-export function findBuilder(dataBuilder: string, file: string | undefined): BuilderDefinition {
+export function findBuilder(dataBuilder: string, file: string | undefined, discovered: readonly BuilderDefinition[] = []): BuilderDefinition {
   const regexp = patternToRegExp(dataBuilder);
-  const matches = definitions.filter((definition) => definition.name === dataBuilder || regexp.test(definition.name));
+  const all = [...definitions, ...discovered];
+  const exact = all.filter((definition) => definition.name === dataBuilder);
+  const matches = exact.length > 0 ? exact : all.filter((definition) => regexp.test(definition.name));
   if (matches.length === 1) return matches[0] as BuilderDefinition;
-  const known = builderNames().join(', ');
+  const known = all.map((definition) => definition.name).join(', ');
   const problem = matches.length === 0 ? `unknown builder \`${dataBuilder}\`` : `\`${dataBuilder}\` matches several builders`;
   throw new ConfigError(`${problem} (known: ${known})`, { file, field: 'data_builder' });
 }
@@ -118,23 +103,67 @@ export interface BlockLocation {
   readonly field: string;
 }
 
+/** Where a builder's blocks live and what its LM blocks may take. */
+export interface ResolveOptions {
+  /** The builder YAML's folder, for files its blocks name. @default the folder of the block's file */
+  readonly directory?: string | undefined;
+  /** A `pipeline:` builder: its LM blocks take `prompt`, `output_field`, `parse`, `input_map`, `output_map`. */
+  readonly pipeline?: boolean | undefined;
+  /** The builder's kind, which a generation pipeline's blocks see. @default 'transformation' */
+  readonly kind?: 'generation' | 'transformation' | undefined;
+  /** Builds the embedding engines of `embedding_config` fields, shared across the run. @default one for this builder */
+  readonly embedder?: EmbedderFactory | undefined;
+}
+
+/** An LM block's fields split into the engine's and the pipeline block's. */
+function engineFieldsOf(block: Readonly<Record<string, unknown>>, pipeline: boolean): Readonly<Record<string, unknown>> {
+  if (!pipeline) return block;
+  return Object.fromEntries(Object.entries(block).filter(([key]) => !languageModelBlockFields.includes(key)));
+}
+
 /**
- * Resolves a builder's blocks once: one engine per LM block, shared by every task of the builder.
- * `locate` says where each block was written (the builder YAML, or the joint config that overrode it), so
- * errors point at the right file and field.
+ * Resolves a builder's blocks once: one engine per LM block (and per nested `lm_config`), shared by every task of the
+ * builder, and one operator per registered block, its config checked now. `locate` says where each block was written
+ * (the builder YAML, or the joint config that overrode it), so errors point at the right file and field.
  * @throws {ConfigError} naming the file and the block field for an unknown type or a bad field
  */
-export function resolveBlocks(spec: BuilderSpec, locate: (name: string, index: number) => BlockLocation, defaults?: EngineDefaults): ResolvedBlocks {
+export function resolveBlocks(spec: BuilderSpec, locate: (name: string, index: number) => BlockLocation, defaults?: EngineDefaults, options: ResolveOptions = {}): ResolvedBlocks {
+  const pipeline = options.pipeline ?? false;
+  const embedder = options.embedder ?? embedderFactory(defaults);
   const engines = new Map<string, Engine>();
+  const operators = new Map<string, MonoTypeOperatorFunction<Outcome<DataPoint>>>();
+  const contextOf = (where: BlockLocation, name: string): BlockContext => ({
+    file: where.file,
+    field: where.field,
+    directory: options.directory ?? dirname(where.file),
+    builderKind: options.kind ?? 'transformation',
+    engine: (config, field) => {
+      if (typeof config !== 'object' || config === null) {
+        throw new ConfigError(`block \`${name}\` needs \`${field}\`: an engine config such as { type: openai, model_id_or_path: gpt-4o-mini }`, { file: where.file, field: `${where.field}.${field}` });
+      }
+      const engine = engineFromBlock({ name: `${name}.${field}`, ...config }, { file: where.file, field: `${where.field}.${field}` }, defaults);
+      engines.set(`${name}.${field}`, engine);
+      return engine;
+    },
+    embedder: (config, field) => embedder(config, { file: where.file, field: `${where.field}.${field}`, name }),
+  });
   spec.blocks.forEach((block, index) => {
     const where = locate(block.name, index);
-    if (isEngineBlock(block)) engines.set(block.name, engineFromBlock(block, where, defaults));
-    else if (!utilityBlockTypes.includes(block.type)) {
-      throw new ConfigError(`unknown block type \`${block.type}\` (known: ${[...engineTypes, ...utilityBlockTypes].join(', ')})`, {
-        file: where.file,
-        field: `${where.field}.type`,
-      });
+    if (isEngineBlock(block)) {
+      const engine = engineFromBlock(engineFieldsOf(block, pipeline), where, defaults);
+      engines.set(block.name, engine);
+      if (pipeline) operators.set(block.name, languageModelBlock(block, engine, contextOf(where, block.name)));
+      return;
     }
+    const definition = findBlockDefinition(block.type);
+    if (definition) {
+      operators.set(block.name, blockOperator(definition, block, contextOf(where, block.name)));
+      return;
+    }
+    throw new ConfigError(`unknown block type \`${block.type}\` (known: ${[...engineTypes, ...blockTypes()].join(', ')})`, {
+      file: where.file,
+      field: `${where.field}.type`,
+    });
   });
   const blockNamed = (name: string): { block: BuilderSpec['blocks'][number]; where: BlockLocation } => {
     const index = spec.blocks.findIndex((block) => block.name === name);
@@ -160,5 +189,26 @@ export function resolveBlocks(spec: BuilderSpec, locate: (name: string, index: n
       return parsed.data;
     },
     isPostprocessor: (name) => spec.postprocessors.some((entry) => entry.name === name),
+    operator: (name) => {
+      const operator = operators.get(name);
+      if (operator) return operator;
+      const { block, where } = blockNamed(name);
+      throw new ConfigError(`block \`${name}\` (type \`${block.type}\`) cannot run as a pipeline step${isEngineBlock(block) ? ' outside a `pipeline:` builder' : ''}`, { file: where.file, field: `${where.field}.type` });
+    },
   };
+}
+
+/**
+ * The definition of a `pipeline:` builder YAML (beyond DGT): each record flows through the named blocks in order, then
+ * through its `postprocessors`.
+ */
+export function pipelineDefinition(yamlPath: string, spec: BuilderSpec): BuilderDefinition {
+  const create = (blocks: ResolvedBlocks) => {
+    const names = [...(blocks.spec.pipeline ?? []), ...blocks.spec.postprocessors.map((entry) => entry.name)];
+    const concurrency = Math.max(1, ...[...blocks.engines.values()].map((engine) => engine.callLimit));
+    return { operators: names.map((name) => blocks.operator(name)), concurrency };
+  };
+  return spec.kind === 'generation'
+    ? { name: spec.name, yamlPath, pipeline: true, kind: 'generation', create: (blocks) => generationPipeline(create(blocks)) }
+    : { name: spec.name, yamlPath, pipeline: true, kind: 'transformation', create: (blocks) => transformationPipeline(create(blocks)) };
 }

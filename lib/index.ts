@@ -9,13 +9,36 @@ export { judge, type JudgeConfig, type JudgeVerdict } from '../operators/judge.t
 export { stopWhen, type StopWhenConfig } from '../operators/stop-when.ts';
 
 // Stop criteria
-export { hasCostBudget, hasFailureRate, hasTokenBudget, isRecordCount, isStalled, isTimeElapsed, type StopCriterion } from './run/stop-criteria.ts';
-export type { TaskProgress } from './run/task-progress.ts';
+export {
+  hasAcceptanceRateBelow,
+  hasCostBudget,
+  hasFailureRate,
+  hasMeanScoreBelow,
+  hasTokenBudget,
+  isMisconfigured,
+  isRecordCount,
+  isStalled,
+  isTimeElapsed,
+  windowsOf,
+  type QualityWindowOptions,
+  type StopCriterion,
+} from './run/stop-criteria.ts';
+export { initialProgress, type ConfigIssueStreak, type TaskProgress } from './run/task-progress.ts';
+export { windowKey, type ProgressWindow, type WindowReading, type WindowReadings } from './run/progress-windows.ts';
+export { configShapedIssueCodes, isConfigShapedIssue, type ConfigShapedIssueCode } from './run/config-shaped.ts';
 
 // Builders
 export { geographyQa, parseQuestionAnswer, type GeographyQaConfig, type GeographyQaRecord } from '../builders/geography-qa/index.ts';
 export { qaRater, salvageRatings, difficulties, type QaRaterConfig, type RatedRecord, type Ratings, type Difficulty } from '../builders/qa-rater/index.ts';
-export { builderNames } from './builder-registry.ts';
+export { builderNames, type BuilderDefinition, type ResolvedBlocks } from './builder-registry.ts';
+export { discoverBuilders } from './builder-paths.ts';
+
+// Blocks
+export type { BlockAnswer, BlockBehaviour, BlockCall, BlockContext, BlockDefinition, BlockFields, CommonBlockFields, Verdict } from './blocks/block-definition.ts';
+export { block, type BlockOptions } from './blocks/block.ts';
+export { blockOperator } from './blocks/block-operator.ts';
+export { BlockError } from './blocks/block-error.ts';
+export { blockTypes, findBlockDefinition, registerBlock } from './blocks/registry.ts';
 
 // Tasks and runs
 export {
@@ -40,7 +63,21 @@ export { openRecordSource, type RecordSource, type RecordSourceWhere, type Sourc
 export { writeRecordsFile, type RecordStream, type WriteRecordsOptions } from './store/targets/write-records-file.ts';
 
 // Model spec and engines
-export type { CallOptions, ChatMessage, GenerationParams, LanguageModel, ModelRequest, ModelResult, ResponseFormat } from './model/language-model.ts';
+export type {
+  CallOptions,
+  ChatMessage,
+  ChatToolCall,
+  GenerationParams,
+  LanguageModel,
+  ModelRequest,
+  ModelResult,
+  ReasoningEffort,
+  ResponseFormat,
+  TokenLogprob,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
+} from './model/language-model.ts';
 export { createEngine, Engine, type EngineConfig, type EngineResult, type EngineStats, type ModelPrice } from './model/engine.ts';
 export { createOpenAI, type OpenAISettings } from './providers/openai/openai-model.ts';
 export { createOllama, type OllamaSettings } from './providers/ollama/ollama-model.ts';
@@ -53,6 +90,14 @@ export { createSimulated, simulatedLabel, type SimulatedSettings } from './provi
 export { createLlamaCpp, type LlamaCppModel, type LlamaCppSettings } from './providers/llama-cpp/llama-cpp-model.ts';
 export { type Admission, type AdmissionConfig, type AdmissionState } from './model/admission.ts';
 export { admissionFor } from './model/admission-registry.ts';
+export { CallPolicy, type CallPolicyConfig, type CallReport } from './model/call-policy.ts';
+export type { EmbeddingModel, EmbeddingResult } from './model/embedding-model.ts';
+export { createEmbeddingEngine, EmbeddingEngine, type EmbeddingEngineConfig, type EmbeddingEngineResult, type EmbeddingEngineStats } from './model/embedding-engine.ts';
+export { embeddingFromBlock } from './model/embedding-block.ts';
+export { createOpenAIEmbedding, type OpenAIEmbeddingSettings } from './providers/openai/openai-embedding-model.ts';
+export { createOllamaEmbedding } from './providers/ollama-native/ollama-embedding-model.ts';
+export { createWatsonxEmbedding } from './providers/watsonx/watsonx-embedding-model.ts';
+export { createLlamaCppEmbedding, type LlamaCppEmbeddingModel } from './providers/llama-cpp/llama-cpp-embedding-model.ts';
 export { openSqliteCache, type SqliteCacheOptions } from './model/sqlite-cache.ts';
 export { cacheKey, type ResponseCache } from './model/response-cache.ts';
 

@@ -2,7 +2,7 @@ import { type MonoTypeOperatorFunction, type SchedulerLike, defer, filter, inter
 import { z } from 'zod';
 import { parseConfig } from '../lib/parse-config.ts';
 import type { Outcome } from '../lib/record.ts';
-import type { StopCriterion } from '../lib/run/stop-criteria.ts';
+import { type StopCriterion, windowsOf } from '../lib/run/stop-criteria.ts';
 import { type TaskProgress, advanceProgress, initialProgress } from '../lib/run/task-progress.ts';
 import { functionSchema, schedulerSchema } from '../lib/schemas.ts';
 
@@ -16,7 +16,8 @@ export interface StopWhenConfig<T = unknown> {
   readonly scheduler?: SchedulerLike;
   /**
    * Reads the progress off each value, for a stream that carries its own (a task counts settled inputs, not
-   * outcomes). @default counts the stream's outcomes: each one is one input
+   * outcomes). It must keep the windows the criteria read (`initialProgress(now, 0, windowsOf(criteria))`).
+   * @default counts the stream's outcomes: each one is one input
    */
   readonly progress?: (value: T) => TaskProgress;
 }
@@ -34,7 +35,8 @@ const configSchema = z.object({
  * criterion is still emitted. Completing unsubscribes upstream, which aborts in-flight LM calls.
  *
  * Criteria are checked after every outcome and every `checkEveryMs` (so a time limit fires on a quiet
- * stream too). Restored outcomes count as accepted records.
+ * stream too). Restored outcomes count as accepted records. The progress keeps the windows the criteria name
+ * (acceptance and scores of the latest outcomes, for `hasAcceptanceRateBelow` and `hasMeanScoreBelow`).
  *
  * ## Example
  * ```ts
@@ -43,7 +45,7 @@ const configSchema = z.object({
  * // 'complete' once 100 records are accepted
  * ```
  *
- * @see isRecordCount @see isTimeElapsed @see isStalled @see hasFailureRate
+ * @see isRecordCount @see isTimeElapsed @see isStalled @see hasFailureRate @see hasAcceptanceRateBelow @see hasMeanScoreBelow @see isMisconfigured
  * @param criteria One criterion or several; any one stops.
  * @param config Callback and clock.
  * @returns An operator that passes outcomes through until a criterion holds.
@@ -57,7 +59,7 @@ export function stopWhen<T>(criteria: StopCriterion | readonly StopCriterion[], 
   const read = parsed.progress as ((value: T) => TaskProgress) | undefined;
   return (source) =>
     defer(() => {
-      let progress = initialProgress(scheduler.now());
+      let progress = initialProgress(scheduler.now(), 0, windowsOf(parsed.criteria));
       let stopped = false;
       const holds = (): boolean => {
         if (stopped) return true;

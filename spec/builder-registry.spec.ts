@@ -38,25 +38,24 @@ describe('the geography builder made from its YAML', () => {
   });
 
   test('dedups the record field that input_map maps to `input`', async () => {
-    expect(await statusesWith({ input_map: { question: 'input' } })).toEqual(['accepted', 'accepted']);
-    expect(await statusesWith({ input_map: { answer: 'input' } })).toEqual(['accepted', 'rejected']);
+    expect(await statusesWith({ filter: true, threshold: 1, input_map: { question: 'input' } })).toEqual(['accepted', 'accepted']);
+    expect(await statusesWith({ filter: true, threshold: 1, input_map: { answer: 'input' } })).toEqual(['accepted', 'rejected']);
   });
 
-  test('without an input_map, the question is deduped', async () => {
-    expect(await statusesWith({})).toEqual(['accepted', 'accepted']);
+  test('with filter off (DGT\'s default), a near-duplicate is kept and marked is_valid: false', async () => {
+    expect(await statusesWith({ threshold: 1, input_map: { answer: 'input' } })).toEqual(['accepted', 'accepted']);
   });
 
-  test('an input_map that maps no field, or several, to `input` is a ConfigError naming the field', async () => {
+  test('without an input_map, as in DGT, the block has no `input` to read: every record is rejected (input_missing)', async () => {
+    expect(await statusesWith({ filter: true, threshold: 1 })).toEqual(['rejected', 'rejected']);
+  });
+
+  test('an input_map that maps to an input the block does not take is a ConfigError naming the field, when the blocks resolve', async () => {
     const server = await start();
-    const errorWith = async (inputMap: Record<string, string>) => {
-      const blocks = resolveBlocks(await geographySpec(server.baseURL, { input_map: inputMap }), locate);
-      return configErrorFrom(() => geography.create(blocks));
-    };
-    const none = await errorWith({ question: 'text' });
-    expect(none).toMatchObject({ file: '/b/qa.yaml', field: 'blocks.1.input_map' });
-    expect(none.message).toBe('/b/qa.yaml: field `blocks.1.input_map`: must map one record field to `input` (as in `question: input`); none does');
-    const several = await errorWith({ question: 'input', answer: 'input' });
-    expect(several.message).toMatch(/field `blocks\.1\.input_map`: .*`question`, `answer` all do$/);
+    const spec = await geographySpec(server.baseURL, { input_map: { question: 'text' } });
+    const error = configErrorFrom(() => resolveBlocks(spec, locate));
+    expect(error).toMatchObject({ file: '/b/qa.yaml', field: 'blocks.1.input_map' });
+    expect(error.message).toContain('maps to `text`, which block `dedup` does not take (its inputs: input, context)');
   });
 
   test('an LM block with input_map or output_map is refused: the builder decides what the model reads', async () => {

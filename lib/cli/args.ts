@@ -10,10 +10,12 @@ Options:
   --task-paths <paths...>        task files, or directories walked for task.yaml
   --num-outputs-to-generate <n>  records per generation task (overrides runner_config)
   --restart                      start every task over instead of resuming
+  --save-formatted-output        also write formatted_data through each task's formatter (sets runner_config)
   --seed <n>                     seed of every random draw: a rerun with the same seed repeats them
   --output-dir <dir>             parent folder of every task's output (default: $DGT_OUTPUT_DIR or output)
   --config-path <file>           DGT joint config: databuilders/tasks/task_files overrides
   --build-id <id>                experiment id written to task_results.jsonl (default: exp)
+  --include-builder-paths <dirs...>  your own builders: \`pipeline:\` builder YAMLs and .ts/.js builder modules
   --lm-cache <file>              SQLite cache of LM answers for blocks without lm_cache (a rerun makes no repeat calls)
   --prices <file>                YAML/JSON prices, USD per million tokens: {<model_id>: {input: 2.5, output: 10}}
   --token-budget <n>             stop every task once its LM calls used this many tokens
@@ -105,12 +107,24 @@ export function parseArgs(argv: readonly string[]): CliCommand {
         noValue();
         settings = { ...settings, restart: true };
         break;
+      case '--save-formatted-output':
+        noValue();
+        settings = { ...settings, saveFormattedOutput: true };
+        break;
       case '--output-dir':
         settings = { ...settings, outputDir: value() };
         break;
       case '--config-path':
         settings = { ...settings, configPath: value() };
         break;
+      case '--include-builder-paths': {
+        // DGT takes several folders after one flag; the flag may also repeat.
+        const paths = [...(settings.builderPaths ?? [])];
+        paths.push(value());
+        while (inline === undefined && rest[index + 1] !== undefined && !(rest[index + 1] as string).startsWith('-')) paths.push(rest[++index] as string);
+        settings = { ...settings, builderPaths: paths };
+        break;
+      }
       case '--build-id':
         settings = { ...settings, buildId: value() };
         break;

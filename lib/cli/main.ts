@@ -10,8 +10,12 @@ import type { TaskResult } from '../store/task-result.ts';
 import { parseArgs, usage } from './args.ts';
 import { RunReport } from './report.ts';
 
-/** Statuses after which a run has not done its job: exit code 1. A stalled task made fewer records than asked. */
-const failedStatuses: ReadonlySet<TaskResult['status']> = new Set(['failed', 'errored', 'cancelled', 'stalled']);
+/**
+ * Statuses after which a run has not done its job: exit code 1. A stalled task made fewer records than asked, as did
+ * one stopped as `low_quality` (its acceptance rate or mean score too low), like a `failed` one (its LM calls failed
+ * too often, or every input was rejected by one config-shaped issue: a mistake in the pipeline).
+ */
+const failedStatuses: ReadonlySet<TaskResult['status']> = new Set(['failed', 'errored', 'cancelled', 'stalled', 'low_quality']);
 
 /**
  * `rxdgt run ...`: loads the tasks, checks the engines answer, runs every task and prints a summary.

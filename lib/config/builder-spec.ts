@@ -28,17 +28,34 @@ const builderSpecShape = {
   }),
   postprocessors: z.array(postprocessorConfigSchema).default([]),
   metadata: z.record(z.string(), z.unknown()).optional(),
+  /** A builder without code (beyond DGT): the names of the blocks each record flows through, in order. */
+  pipeline: z.array(z.string().min(1)).min(1).optional(),
+  /** What a `pipeline:` builder takes: seed batches (`generation`) or records (`transformation`). */
+  kind: z.enum(['generation', 'transformation']).optional(),
 };
 
-/** A DGT builder YAML; unknown top-level keys are errors. */
-export const builderSpecSchema = z.strictObject(builderSpecShape);
+/** A DGT builder YAML; unknown top-level keys are errors. A `pipeline` names blocks of the builder, and needs a `kind`. */
+export const builderSpecSchema = z.strictObject(builderSpecShape).superRefine((spec, context) => {
+  if (spec.pipeline === undefined) {
+    if (spec.kind !== undefined) context.addIssue({ code: 'custom', path: ['kind'], message: '`kind` belongs to a `pipeline:` builder; this builder has no `pipeline`' });
+    return;
+  }
+  if (spec.kind === undefined) context.addIssue({ code: 'custom', path: ['kind'], message: 'a `pipeline:` builder needs `kind: generation` or `kind: transformation`' });
+  const names = new Set(spec.blocks.map((block) => block.name));
+  spec.pipeline.forEach((name, index) => {
+    if (!names.has(name)) {
+      const known = [...names].map((known) => `\`${known}\``).join(', ') || 'none';
+      context.addIssue({ code: 'custom', path: ['pipeline', index], message: `no block named \`${name}\` (the builder's blocks: ${known})` });
+    }
+  });
+});
 
 /** A validated builder YAML. */
 export type BuilderSpec = z.output<typeof builderSpecSchema>;
 
 /** The builder schema plus a builder's own top-level fields (DGT subclass fields such as `max_workers`). */
 export function builderSpecSchemaWith<Extra extends z.ZodRawShape>(extra: Extra) {
-  return builderSpecSchema.extend(extra);
+  return z.strictObject({ ...builderSpecShape, ...extra });
 }
 
 /**

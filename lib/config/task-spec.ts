@@ -1,19 +1,23 @@
 import { z } from 'zod';
+import { parseFieldPath } from '../text/field-path.ts';
 import { dataloaderConfigSchema, datastoreConfigSchema, sourceDatastoreSchema } from './datastore-spec.ts';
+import { type FormatterConfig, formatterConfigSchema } from '../formatters/formatter-config.ts';
 
 const record = z.record(z.string(), z.unknown());
 
 export type { DatastoreConfig } from './datastore-spec.ts';
 
-/** DGT's formatters: `formatters/native` (`{{field}}` replaced by the value) and `formatters/template` (Jinja). */
-export const formatterConfigSchema = z.strictObject({
-  type: z.enum(['formatters/native', 'formatters/template'], {
-    error: (issue) => `unknown formatter \`${String(issue.input)}\` (known: formatters/native, formatters/template)`,
-  }),
-  /** A string (the formatted record is `{ text }`) or a mapping of output fields to strings. */
-  format: z.union([z.string(), z.record(z.string(), z.string())]),
+/** DGT's formatters (`formatters/native`, `formatters/conversation/messages`, ...): see `lib/formatters/`. */
+export { formatterConfigSchema, type FormatterConfig };
+
+/** A record field path in DGT's syntax (`judge_score`, `scores.overall`), checked when the file is read. */
+const fieldPathSchema = z.string().superRefine((path, context) => {
+  try {
+    parseFieldPath(path);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: (error as Error).message });
+  }
 });
-export type FormatterConfig = z.output<typeof formatterConfigSchema>;
 
 /** Per-task run settings (DGT's `TaskRunnerConfig`); CLI flags override them. Defaults are applied by the runner. */
 export const runnerConfigSchema = z.strictObject({
@@ -26,6 +30,14 @@ export const runnerConfigSchema = z.strictObject({
   save_formatted_output: z.boolean().optional(),
   /** The run's seed: every random draw is a function of it and the input, so a rerun repeats them. */
   seed: z.int().min(0).max(2 ** 32 - 1).optional(),
+  /** Stops the task (`low_quality`) when, of its last `window` inputs, the share that made a record falls below `rate`. */
+  min_acceptance_rate: z
+    .strictObject({ rate: z.number().gt(0).max(1), window: z.int().min(1).optional(), after: z.int().min(1).optional() })
+    .optional(),
+  /** Stops the task (`low_quality`) when the mean of `field` (a judge's score) over its last `window` records falls below `score`. */
+  min_mean_score: z
+    .strictObject({ field: fieldPathSchema, score: z.number(), window: z.int().min(1).optional(), after: z.int().min(1).optional() })
+    .optional(),
 });
 
 /** A task's `runner_config` after parsing. */

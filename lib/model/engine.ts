@@ -1,31 +1,26 @@
 import stableStringify from 'fast-json-stable-stringify';
-import { LRUCache } from 'lru-cache';
-import { type Observable, type SchedulerLike, catchError, defer, map, of, retry, tap, throwError, timer } from 'rxjs';
+import { type Observable, defer, map, of } from 'rxjs';
 import { z } from 'zod';
-import { ApiCallError } from '../errors/api-call-error.ts';
-import { RetryError } from '../errors/retry-error.ts';
 import { parseConfig } from '../parse-config.ts';
-import { engineMarker, randomSchema, schedulerSchema } from '../schemas.ts';
-import { fromAbortable } from './abortable.ts';
+import { engineMarker } from '../schemas.ts';
 import { generationParamsSchema } from './generation-params.ts';
 import type { Usage } from '../record.ts';
 import type { GenerationParams, LanguageModel, ModelRequest, ModelResult } from './language-model.ts';
 import { type CompletionRequest, CompletionBatcher } from './completion-batcher.ts';
-import { Limiter } from './limiter.ts';
+import type { Limiter } from './limiter.ts';
 import type { Admission } from './admission.ts';
-import { admissionFor } from './admission-registry.ts';
+import { attributedUsage } from './attributed-usage.ts';
+import type { CallPolicy } from './call-policy.ts';
 import { type ResponseCache, cacheKey } from './response-cache.ts';
+import { type SharedEngineConfig, sharedEngineCallPolicy, sharedEngineConfigFields } from './shared-engine-config.ts';
+import { TieredCache, modelResultCodec } from './tiered-cache.ts';
+
+export type { ModelPrice } from './attributed-usage.ts';
 
 /** Settings of one engine: the block that owns a model, its concurrency cap, retries and cache. */
-export interface EngineConfig {
+export interface EngineConfig extends SharedEngineConfig {
   /** Block name, as in the builder YAML. @default 'generator' */
   readonly name?: string;
-  /** Most requests in flight at once, across every task that shares the engine (DGT's `call_limit`). @default 10 */
-  readonly callLimit?: number;
-  /** Extra tries after a retryable failure (408, 409, 429, 5xx, connection errors). @default 3 */
-  readonly maxRetries?: number;
-  /** First backoff delay in ms; doubles per try, with jitter, capped at 30 s. `Retry-After` wins. @default 500 */
-  readonly retryDelayMs?: number;
   /**
    * Answers kept in the in-memory cache, keyed on the rendered request; 0 turns it off. Only deterministic
    * requests are cached (`temperature: 0`, or a `seed`): a sampling request always goes to the model. @default 10000
@@ -36,49 +31,21 @@ export interface EngineConfig {
    * deterministic-requests-only rule; a rerun of a finished run is answered from it. @default undefined
    */
   readonly diskCache?: ResponseCache;
-  /** Requests per minute for the block's credential and endpoint (a token bucket); unset: none, unless the server's rate-limit headers give one. */
-  readonly rpm?: number;
-  /** Tokens per minute for the credential and endpoint; unset: none, unless the headers give one. */
-  readonly tpm?: number;
-  /** Adaptive concurrency (AIMD): cut on 429/503/529 or a timeout, grow back after a run of successes, never above `callLimit`. @default true */
-  readonly adaptive?: boolean;
   /**
    * Completion prompts sent together in one request, as vLLM and OpenAI allow (DGT's `batch_size`): requests
    * with the same parameters made in the same turn of the event loop. Chat requests always go one by one. @default 1
    */
   readonly batchSize?: number;
-  /** Price of the model in US dollars per million tokens, for the cost in usage and budgets. @default no cost */
-  readonly price?: ModelPrice;
   /** Generation parameters sent with every request of this block (the block's YAML defaults). @default {} */
   readonly params?: GenerationParams;
-  /** Scheduler for backoff waits; tests pass a virtual one. @default asyncScheduler */
-  readonly scheduler?: SchedulerLike;
-  /** Source of jitter in [0, 1). @default Math.random */
-  readonly random?: () => number;
 }
 
 const engineConfigSchema = z.object({
   name: z.string().min(1).default('generator'),
-  callLimit: z.number().int().min(1).default(10),
-  maxRetries: z.number().int().min(0).default(3),
-  retryDelayMs: z.number().min(0).default(500),
-  cacheSize: z.number().int().min(0).default(10_000),
-  diskCache: z.custom<ResponseCache>((value) => typeof (value as ResponseCache)?.get === 'function', 'expected a ResponseCache').optional(),
-  rpm: z.number().positive().optional(),
-  tpm: z.number().positive().optional(),
-  adaptive: z.boolean().default(true),
+  ...sharedEngineConfigFields,
   batchSize: z.number().int().min(1).default(1),
-  price: z.strictObject({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0) }).optional(),
   params: generationParamsSchema.default({}),
-  scheduler: schedulerSchema,
-  random: randomSchema,
 });
-
-/** What a model costs, in US dollars per million tokens. */
-export interface ModelPrice {
-  readonly inputPerMillion: number;
-  readonly outputPerMillion: number;
-}
 
 /** A model answer as an engine returns it: whether it came from the cache, and how many tries it took. */
 export interface EngineResult extends ModelResult {
@@ -98,25 +65,17 @@ export interface EngineStats {
   readonly completionTokens: number;
 }
 
-type Counters = { -readonly [Key in keyof EngineStats]: EngineStats[Key] };
-
-/** Failures that mean "slow down": the credential pauses and its concurrency is cut. */
-function isThrottle(error: unknown): error is ApiCallError {
-  return ApiCallError.isInstance(error) && (error.statusCode === 429 || error.statusCode === 503 || error.statusCode === 529 || error.statusCode === 408);
-}
-
 /** Whether the same request always gets the same answer, so an earlier answer may stand in for a new call. */
 function isDeterministic(request: ModelRequest): boolean {
   // Servers sample at temperature 1 when none is given.
   return request.temperature === 0 || request.seed !== undefined;
 }
 
-const maxBackoffMs = 30_000;
-const maxRetryAfterMs = 60_000;
-
 /**
  * One LM block: a {@link LanguageModel} behind a shared concurrency cap, an in-memory cache and
- * per-call retries. Created once per builder block and shared by every task of that builder.
+ * per-call retries. Created once per builder block and shared by every task of that builder. Composed of the
+ * middleware every engine shares: a {@link CallPolicy} (limiter, admission, retries) and a {@link TieredCache}
+ * (memory and `lm_cache`), as `EmbeddingEngine` is.
  *
  * ## Example
  * ```ts
@@ -134,11 +93,13 @@ export class Engine {
   /** Admission control shared by every engine with this model's credential and endpoint. */
   readonly admission: Admission;
   private readonly usageKey: string;
+  /** Limiter, admission and retries: the policies every call of this engine goes through. */
+  private readonly policy: CallPolicy;
   /** Gathers completion prompts into one request when the block's `batch_size` is above 1 and the model can. */
   private readonly batcher: CompletionBatcher | undefined;
-  private readonly counters: Counters = { requests: 0, cacheHits: 0, retries: 0, failures: 0, promptTokens: 0, completionTokens: 0 };
+  private readonly counters = { cacheHits: 0, promptTokens: 0, completionTokens: 0 };
   private readonly config: z.output<typeof engineConfigSchema>;
-  private readonly cache: LRUCache<string, ModelResult> | undefined;
+  private readonly cache: TieredCache<ModelResult>;
 
   constructor(
     readonly model: LanguageModel,
@@ -146,20 +107,14 @@ export class Engine {
   ) {
     this.config = parseConfig('engine', engineConfigSchema, config);
     this.name = this.config.name;
-    this.limiter = new Limiter(this.config.callLimit);
+    this.policy = sharedEngineCallPolicy(model, this.config);
+    this.limiter = this.policy.limiter;
+    this.admission = this.policy.admission;
     this.usageKey = `${this.name}: ${model.provider}/${model.modelId}`;
     const batch = model.doGenerateBatch?.bind(model);
     this.batcher =
       batch && this.config.batchSize > 1 ? new CompletionBatcher(this.config.batchSize, (requests) => this.send((signal) => batch(requests, { signal }))) : undefined;
-    this.cache = this.config.cacheSize > 0 ? new LRUCache({ max: this.config.cacheSize }) : undefined;
-    const { callLimit, rpm, tpm, adaptive, scheduler } = this.config;
-    this.admission = admissionFor(`${model.credential ?? 'no-credential'}@${model.endpoint}`, {
-      maxConcurrency: callLimit,
-      adaptive,
-      scheduler,
-      ...(rpm === undefined ? {} : { rpm }),
-      ...(tpm === undefined ? {} : { tpm }),
-    });
+    this.cache = new TieredCache(this.config.cacheSize, this.config.diskCache, modelResultCodec);
   }
 
   get callLimit(): number {
@@ -168,7 +123,8 @@ export class Engine {
 
   /** A snapshot of the running totals; later calls do not change it. */
   get stats(): EngineStats {
-    return { ...this.counters };
+    const { requests, retries, failures } = this.policy.stats;
+    return { requests, retries, failures, ...this.counters };
   }
 
   /** Whether the engine knows its model's price, so usage has a cost. */
@@ -185,15 +141,16 @@ export class Engine {
   call(request: ModelRequest): Observable<EngineResult> {
     return defer(() => {
       // A sampling request must reach the model: a cached answer would repeat itself (and stall generation on duplicates).
-      const deterministic = isDeterministic(request);
-      const memory = deterministic ? this.cache : undefined;
-      const disk = deterministic ? this.config.diskCache : undefined;
-      const memoryKey = memory && stableStringify([this.model.provider, this.model.endpoint, this.model.modelId, request]);
-      const diskKey = disk && cacheKey(this.model, request);
-      const hit = (memoryKey === undefined ? undefined : memory?.get(memoryKey)) ?? (diskKey === undefined ? undefined : disk?.get(diskKey));
+      const { provider, endpoint, modelId } = this.model;
+      const slot = isDeterministic(request)
+        ? this.cache.slot(
+            () => stableStringify([provider, endpoint, modelId, request]),
+            () => cacheKey(this.model, request),
+          )
+        : undefined;
+      const hit = slot?.get();
       if (hit) {
         this.counters.cacheHits += 1;
-        if (memoryKey !== undefined) memory?.set(memoryKey, hit);
         return of({ ...hit, cached: true });
       }
       const batcher = request.method === 'completion' ? this.batcher : undefined;
@@ -203,68 +160,27 @@ export class Engine {
           this.counters.promptTokens += result.usage.promptTokens;
           this.counters.completionTokens += result.usage.completionTokens;
           const { headers: _headers, ...answer } = result;
-          if (memoryKey !== undefined) memory?.set(memoryKey, answer);
-          if (diskKey !== undefined) disk?.set(diskKey, answer);
+          slot?.set(answer);
           return { ...answer, cached: false };
         }),
       );
     });
   }
 
-  /**
-   * One model call through the block's limiter and the credential's admission, retried on its own: a
-   * `RetryError` carries every attempt once the retries run out.
-   */
+  /** One model call (or batch of calls) through the engine's {@link CallPolicy}; each answer reports its usage. */
   private send<T extends ModelResult | readonly ModelResult[]>(call: (signal: AbortSignal) => Promise<T>): Observable<T> {
-    const errors: unknown[] = [];
-    return defer(() => {
-      this.counters.requests += 1;
-      return this.limiter.run(() => this.admission.run(() => fromAbortable(call)));
-    }).pipe(
-      tap((result) => {
-        for (const answer of Array.isArray(result) ? (result as readonly ModelResult[]) : [result as ModelResult]) {
-          if (answer.headers) this.admission.observeHeaders(answer.headers);
-          this.admission.succeeded(answer.usage);
-        }
-      }),
-      retry({ count: this.config.maxRetries, delay: (error: unknown, tries) => this.backoff(error, tries, errors) }),
-      catchError((error: unknown) => {
-        this.counters.failures += 1;
-        const all = errors.at(-1) === error ? errors : [...errors, error];
-        if (all.length === 1) return throwError(() => error);
-        // Retries stop either because they ran out or because the last error is not worth another try.
-        const reason = ApiCallError.isInstance(error) && error.isRetryable ? 'max_retries_exceeded' : 'not_retryable';
-        return throwError(() => new RetryError(reason, all));
-      }),
-    );
+    return this.policy.run(call, (result) => (Array.isArray(result) ? (result as readonly ModelResult[]) : [result as ModelResult]));
   }
 
   /** What one answer spent, attributed to `<block>: <provider>/<model>`; a cache hit spends no tokens and costs nothing. */
   usageOf(result: EngineResult): Usage {
     const { promptTokens, completionTokens } = result.cached ? { promptTokens: 0, completionTokens: 0 } : result.usage;
-    const price = this.config.price;
-    const costUsd = price ? (promptTokens * price.inputPerMillion + completionTokens * price.outputPerMillion) / 1e6 : 0;
-    const usage = { calls: result.cached ? 0 : 1, cachedCalls: result.cached ? 1 : 0, promptTokens, completionTokens, costUsd };
-    return { ...usage, byModel: { [this.usageKey]: usage } };
+    return attributedUsage(this.usageKey, this.config.price, { calls: result.cached ? 0 : 1, cachedCalls: result.cached ? 1 : 0, promptTokens, completionTokens });
   }
 
   /** Resolves when the endpoint answers; rejects with the network error otherwise. */
   probe(signal: AbortSignal): Promise<void> {
     return this.model.probe ? this.model.probe({ signal }) : Promise.resolve();
-  }
-
-  private backoff(error: unknown, tries: number, errors: unknown[]): Observable<number> {
-    errors.push(error);
-    if (ApiCallError.isInstance(error) && error.headers) this.admission.observeHeaders(error.headers);
-    // Every request of the credential waits out a throttle, not only this one; the retry re-enters admission.
-    if (isThrottle(error)) this.admission.throttled(error.retryAfterMs !== undefined && error.retryAfterMs <= maxRetryAfterMs ? error.retryAfterMs : undefined);
-    if (!ApiCallError.isInstance(error) || !error.isRetryable) return throwError(() => error);
-    this.counters.retries += 1;
-    const exponential = Math.min(maxBackoffMs, this.config.retryDelayMs * 2 ** (tries - 1));
-    // Like the AI SDK, a server's Retry-After is honoured up to a minute; longer asks fall back to backoff.
-    const asked = error.retryAfterMs !== undefined && error.retryAfterMs <= maxRetryAfterMs ? error.retryAfterMs : undefined;
-    const wait = asked ?? exponential * (0.5 + this.config.random() / 2);
-    return timer(wait, this.config.scheduler);
   }
 }
 

@@ -2,37 +2,44 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { zodIssueToConfigError } from '../config/zod-issue.ts';
 import { ConfigError } from '../errors/config-error.ts';
-import { hasUrlUserinfo } from '../redact-url.ts';
 import { Engine } from '../model/engine.ts';
+import { reasoningEfforts } from '../model/generation-params.ts';
 import type { GenerationParams, LanguageModel } from '../model/language-model.ts';
 import type { ResponseCache } from '../model/response-cache.ts';
 import { openSqliteCache } from '../model/sqlite-cache.ts';
-import { createAnthropic } from '../providers/anthropic/anthropic-model.ts';
-import { createAzureOpenAI } from '../providers/azure-openai/azure-openai-model.ts';
-import { type LlamaCppModel, createLlamaCpp } from '../providers/llama-cpp/llama-cpp-model.ts';
-import { createOllamaNative } from '../providers/ollama-native/ollama-native-model.ts';
-import { createOpenAI } from '../providers/openai/openai-model.ts';
-import { createSimulated } from '../providers/simulated/simulated-model.ts';
-import { createVllmServer } from '../providers/vllm-server/vllm-server-model.ts';
-import { createWatsonx, watsonxMaxConcurrency } from '../providers/watsonx/watsonx-model.ts';
+import { anthropicBlock } from '../providers/anthropic/anthropic-block.ts';
+import { azureOpenAIBlock } from '../providers/azure-openai/azure-openai-block.ts';
+import { definedSettings } from '../providers/defined-settings.ts';
+import type { EngineAdapter, EngineCommon } from '../providers/engine-adapter.ts';
+import { endpointUrlSchema } from '../providers/endpoint-url-schema.ts';
+import { llamaCppBlock } from '../providers/llama-cpp/llama-cpp-block.ts';
+import { ollamaBlock } from '../providers/ollama-native/ollama-native-block.ts';
+import { openAIBlock } from '../providers/openai/openai-block.ts';
+import { promptTokenizer } from '../providers/prompt-tokenizer.ts';
+import { truncatingPrompts } from '../providers/prompt-truncation.ts';
+import { simulatedBlock } from '../providers/simulated/simulated-block.ts';
+import { vllmServerBlock } from '../providers/vllm-server/vllm-server-block.ts';
+import { watsonxBlock } from '../providers/watsonx/watsonx-block.ts';
+
+/** The engine registry: each provider's adapter, by the block types it makes. */
+const adapters: readonly EngineAdapter[] = [openAIBlock, azureOpenAIBlock, anthropicBlock, watsonxBlock, ollamaBlock, vllmServerBlock, llamaCppBlock, simulatedBlock];
+const adapterOf = new Map(adapters.flatMap((adapter) => adapter.types.map((type) => [type, adapter] as const)));
 
 /** DGT block types that name a language model engine. */
-export const engineTypes = ['openai', 'vllm-remote', 'azure-openai', 'anthropic', 'watsonx', 'ollama', 'vllm-server', 'llama-cpp', 'simulated'] as const;
-
-/**
- * An endpoint URL without a user name or password: those would be printed wherever the endpoint is (and undici
- * refuses them anyway). The message never quotes the URL.
- */
-const endpointSchema = z
-  .string()
-  .url()
-  .refine((url) => !hasUrlUserinfo(url), {
-    message:
-      'the URL holds a user name or password: credentials belong in `api_key` or the engine\'s key variable ' +
-      '(OPENAI_API_KEY, ANTHROPIC_API_KEY, AZURE_OPENAI_API_KEY or WATSONX_API_KEY), not in the URL',
-  });
+export const engineTypes: readonly string[] = [...adapterOf.keys()];
 
 const stopSchema = z.union([z.string(), z.array(z.string())]).transform((value) => (typeof value === 'string' ? [value] : value));
+const nameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a name of letters, digits, `_` and `-` (at most 64)');
+
+/** OpenAI's `response_format`, as DGT passes it: text (nothing asked), JSON mode, or a JSON Schema. */
+const responseFormatSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('text') }),
+  z.strictObject({ type: z.literal('json_object') }),
+  z.strictObject({
+    type: z.literal('json_schema'),
+    json_schema: z.looseObject({ name: nameSchema.optional(), schema: z.record(z.string(), z.unknown()), strict: z.boolean().optional(), description: z.string().optional() }),
+  }),
+]);
 
 /**
  * Fields every LM block takes, with DGT's names and aliases. `input_map`/`output_map` are not among them: a
@@ -41,7 +48,7 @@ const stopSchema = z.union([z.string(), z.array(z.string())]).transform((value) 
 const commonFields = {
   name: z.string().min(1),
   model_id_or_path: z.string().min(1),
-  base_url: endpointSchema.optional(),
+  base_url: endpointUrlSchema.optional(),
   api_key: z.string().optional(),
   call_limit: z.number().int().min(1).default(10),
   batch_size: z.number().int().min(1).optional(),
@@ -58,6 +65,24 @@ const commonFields = {
   random_seed: z.number().int().optional(),
   n: z.number().int().min(1).optional(),
   top_p: z.number().min(0).max(1).optional(),
+  top_k: z.number().int().min(-1).optional(),
+  frequency_penalty: z.number().min(-2).max(2).optional(),
+  presence_penalty: z.number().min(-2).max(2).optional(),
+  logit_bias: z.record(z.string().regex(/^\d+$/, 'expected a token id'), z.number().min(-100).max(100)).optional(),
+  /** `true`, or DGT's count of top tokens (`logprobs: 5` is `logprobs: true, top_logprobs: 5`). */
+  logprobs: z.union([z.boolean(), z.number().int().min(0).max(20)]).optional(),
+  top_logprobs: z.number().int().min(0).max(20).optional(),
+  echo: z.boolean().optional(),
+  skip_special_tokens: z.boolean().optional(),
+  reasoning_effort: z.enum(reasoningEfforts).optional(),
+  extra_body: z.record(z.string(), z.unknown()).optional(),
+  response_format: responseFormatSchema.optional(),
+  default_headers: z.record(z.string(), z.string()).optional(),
+  continuation: z.string().optional(),
+  force_cache: z.boolean().optional(),
+  /** `true`: the model's own tokenizer; a string: a tiktoken encoding (or OpenAI model) to count with. */
+  init_tokenizer: z.union([z.boolean(), z.string().min(1)]).optional(),
+  max_length: z.number().int().min(1).optional(),
   /** DGT's `lm_cache`: a SQLite file of answers shared across runs and processes. */
   lm_cache: z.string().min(1).optional(),
   rpm: z.number().positive().optional(),
@@ -67,95 +92,92 @@ const commonFields = {
   price: z.strictObject({ input: z.number().min(0), output: z.number().min(0) }).optional(),
 };
 
+const commonSchema = z.object(commonFields);
+type LmBlock = z.output<typeof commonSchema> & { readonly type: string };
+
+/** Every field some engine type has, unchecked: what a block of another type ignores. */
+const anyEngineField = Object.fromEntries(adapters.flatMap((adapter) => Object.keys(adapter.fields)).map((name) => [name, z.unknown().optional()]));
+
 /**
- * Every LM block field. Engine-specific ones (`num_ctx` for ollama and llama-cpp; `api_version` for azure-openai,
- * anthropic and watsonx; `project_id`, `iam_url` for watsonx; `command`, `host`, `port`, `startup_timeout`,
- * `check_interval` for vllm-server; `threads`, `gpu`, `sequences` for llama-cpp; `latency` for simulated) are ignored by other types, so a joint config can switch a block's `type`
- * without removing the fields the builder YAML set for the old one. Unknown fields are errors.
+ * The schema of a block of one type: the common fields, the type's own fields checked, and every other engine type's
+ * fields ignored, so a joint config can switch a block's `type` without removing them. Unknown fields are errors.
  */
-const lmBlockSchema = z.strictObject({
-  ...commonFields,
-  type: z.enum(engineTypes),
-  num_ctx: z.number().int().min(1).optional(),
-  api_version: z.string().min(1).optional(),
-  project_id: z.string().min(1).optional(),
-  iam_url: endpointSchema.optional(),
-  command: z.union([z.string().min(1).transform((line) => line.split(/\s+/)), z.array(z.string()).min(1)]).optional(),
-  host: z.string().min(1).optional(),
-  port: z.number().int().min(1).max(65535).optional(),
-  startup_timeout: z.number().gt(0).default(600),
-  check_interval: z.number().gt(0).default(1),
-  latency: z.number().min(0).default(0),
-  threads: z.number().int().min(1).optional(),
-  gpu: z.union([z.literal(false), z.literal('auto')]).optional(),
-  sequences: z.number().int().min(1).optional(),
-});
-type LmBlock = z.output<typeof lmBlockSchema>;
+const schemaOf = (adapter: EngineAdapter | undefined): z.ZodType<LmBlock & Record<string, unknown>> =>
+  z.strictObject({ ...commonFields, ...anyEngineField, ...adapter?.fields, type: z.enum(engineTypes as [string, ...string[]]) }) as unknown as z.ZodType<
+    LmBlock & Record<string, unknown>
+  >;
+const schemas = new Map(adapters.map((adapter) => [adapter, schemaOf(adapter)] as const));
+const unknownTypeSchema = schemaOf(undefined);
 
 /** The first defined value of DGT's aliases for one parameter. */
 function first<T>(...values: (T | undefined)[]): T | undefined {
   return values.find((value) => value !== undefined);
 }
 
-/** Only the settings that are set, for factories typed with exact optional properties. */
-function defined<T extends Record<string, unknown>>(settings: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
-}
-
+/** The block's generation parameters, DGT's names mapped onto GenerationParams'. */
 function paramsOf(block: LmBlock): GenerationParams {
-  const params = defined({
+  const format = block.response_format;
+  const logprobsCount = typeof block.logprobs === 'number' && block.logprobs > 0 ? block.logprobs : undefined;
+  return definedSettings({
     temperature: block.temperature,
     maxTokens: first(block.max_tokens, block.max_new_tokens, block.max_completion_tokens, block.num_predict),
     stop: first(block.stop, block.stop_sequences),
     seed: first(block.seed, block.random_seed),
     n: block.n,
     topP: block.top_p,
-  });
-  // Ollama reads model options such as the context size from `options`.
-  return block.type === 'ollama' && block.num_ctx !== undefined ? { ...params, providerOptions: { options: { num_ctx: block.num_ctx } } } : params;
+    topK: block.top_k,
+    frequencyPenalty: block.frequency_penalty,
+    presencePenalty: block.presence_penalty,
+    logitBias: block.logit_bias,
+    logprobs: block.logprobs === undefined ? undefined : block.logprobs !== false && block.logprobs !== 0,
+    topLogprobs: block.top_logprobs ?? logprobsCount,
+    echo: block.echo,
+    skipSpecialTokens: block.skip_special_tokens,
+    reasoningEffort: block.reasoning_effort,
+    extraBody: block.extra_body,
+    continuation: block.continuation,
+    forceCache: block.force_cache,
+    responseFormat: format?.type === 'json_schema' ? { name: format.json_schema.name ?? 'response', schema: format.json_schema.schema } : undefined,
+    jsonMode: format?.type === 'json_object' ? true : undefined,
+  }) as GenerationParams;
 }
 
-function modelOf(block: LmBlock): LanguageModel {
-  const common = { modelId: block.model_id_or_path, timeoutMs: block.timeout * 1000 };
-  switch (block.type) {
-    case 'openai':
-    case 'vllm-remote':
-      return createOpenAI({ ...common, provider: block.type, ...defined({ baseURL: block.base_url, apiKey: block.api_key }) });
-    case 'azure-openai':
-      return createAzureOpenAI({ deployment: block.model_id_or_path, timeoutMs: common.timeoutMs, ...defined({ endpoint: block.base_url, apiKey: block.api_key, apiVersion: block.api_version }) });
-    case 'anthropic':
-      return createAnthropic({ ...common, ...defined({ baseURL: block.base_url, apiKey: block.api_key, apiVersion: block.api_version, defaultMaxTokens: paramsOf(block).maxTokens }) });
-    case 'watsonx':
-      return createWatsonx({
-        ...common,
-        ...defined({ apiKey: block.api_key, apiUrl: block.base_url, projectId: block.project_id, iamUrl: block.iam_url, apiVersion: block.api_version }),
-      });
-    case 'ollama':
-      return createOllamaNative({ ...common, ...defined({ baseURL: block.base_url }) });
-    case 'vllm-server':
-      return createVllmServer({
-        ...common,
-        startupTimeoutMs: block.startup_timeout * 1000,
-        checkIntervalMs: block.check_interval * 1000,
-        ...defined({ command: block.command, host: block.host, port: block.port, apiKey: block.api_key }),
-      });
-    case 'llama-cpp':
-      return createLlamaCpp({ modelPath: block.model_id_or_path, ...defined({ contextSize: block.num_ctx, threads: block.threads, gpu: block.gpu, sequences: block.sequences }) });
-    case 'simulated':
-      return createSimulated({ modelId: block.model_id_or_path, latencyMs: block.latency });
+/** The tokenizer `init_tokenizer` asks for, when the prompts are cut before they reach the model. */
+function tokenizerOf(block: LmBlock, adapter: EngineAdapter) {
+  if (adapter.ownTokenizer || block.init_tokenizer === undefined || block.init_tokenizer === false) return undefined;
+  return promptTokenizer(block.init_tokenizer, block.model_id_or_path);
+}
+
+/** The model of a block, with its prompts cut to `max_length` when the engine does not cut them itself. */
+function modelOf(block: LmBlock & Record<string, unknown>, adapter: EngineAdapter, params: GenerationParams): LanguageModel {
+  adapter.checkParams?.(params);
+  const tokenizer = tokenizerOf(block, adapter);
+  if (block.max_length !== undefined && !adapter.ownTokenizer && tokenizer === undefined) {
+    throw new ConfigError(
+      'invalid config at `max_length`: cutting prompts to a length needs a tokenizer: set `init_tokenizer` (true for an OpenAI model, or a tiktoken encoding such as o200k_base)',
+      { field: 'max_length' },
+    );
   }
-}
-
-/** The block's `call_limit`, within what the engine can serve: watsonx's terms allow 10; llama-cpp its sequences. */
-function callLimitOf(block: LmBlock, model: LanguageModel): number {
-  if (block.type === 'watsonx') return Math.min(block.call_limit, watsonxMaxConcurrency);
-  if (block.type === 'llama-cpp') return Math.min(block.call_limit, (model as LlamaCppModel).sequences);
-  return block.call_limit;
+  const common: EngineCommon = {
+    type: block.type,
+    modelId: block.model_id_or_path,
+    timeoutMs: block.timeout * 1000,
+    params,
+    ...definedSettings({
+      baseURL: block.base_url,
+      apiKey: block.api_key,
+      headers: block.default_headers,
+      maxLength: block.max_length,
+      initTokenizer: block.init_tokenizer === false ? undefined : block.init_tokenizer,
+    }),
+  };
+  const model = adapter.create(block, common);
+  return block.max_length !== undefined && tokenizer !== undefined ? truncatingPrompts(model, { maxLength: block.max_length, tokenizer }) : model;
 }
 
 /** Whether a block config names an LM engine. */
 export function isEngineBlock(block: { readonly type: string }): boolean {
-  return (engineTypes as readonly string[]).includes(block.type);
+  return adapterOf.has(block.type);
 }
 
 /** Settings a whole run gives every LM block that does not set its own. */
@@ -169,31 +191,35 @@ export interface EngineDefaults {
 }
 
 /**
- * Creates the {@link Engine} of one LM block from its builder-YAML config.
- * @throws {ConfigError} naming the file and the block field, before any request is sent (a missing API key too)
+ * Creates the {@link Engine} of one LM block from its builder-YAML config, through the adapter of its `type`.
+ * @throws {ConfigError} naming the file and the block field, before any request is sent (a missing API key, a
+ *   parameter the engine cannot honour, a tokenizer that cannot be had, too)
  */
 export function engineFromBlock(block: Readonly<Record<string, unknown>>, where: { file: string; field: string }, defaults?: EngineDefaults): Engine {
-  const parsed = lmBlockSchema.safeParse(block);
+  const adapter = typeof block['type'] === 'string' ? adapterOf.get(block['type']) : undefined;
+  const parsed = (adapter ? schemas.get(adapter)! : unknownTypeSchema).safeParse(block);
   if (!parsed.success) throw zodIssueToConfigError(parsed.error, where.file, { fieldPrefix: where.field });
   const config = parsed.data;
+  const engine = adapter!;
+  const params: GenerationParams = { ...paramsOf(config), ...engine.params?.(config) };
   let model: LanguageModel;
   try {
-    model = modelOf(config);
+    model = modelOf(config, engine, params);
   } catch (error) {
     if (!ConfigError.isInstance(error)) throw error;
-    // The engine's own check (a missing key or project): say which block of which file it is about.
+    // The engine's own check (a missing key or project, a parameter): say which block of which file it is about.
     throw new ConfigError(`block \`${config.name}\`: ${error.message}`, { file: where.file, field: `${where.field}.${error.field ?? 'type'}`, cause: error });
   }
   const lmCache = config.lm_cache ?? defaults?.lmCache;
   const price = config.price ?? defaults?.prices?.[config.model_id_or_path];
   return new Engine(model, {
     name: config.name,
-    callLimit: callLimitOf(config, model),
+    callLimit: engine.callLimit?.(config, model, config.call_limit) ?? config.call_limit,
     maxRetries: config.max_retries,
     adaptive: config.adaptive,
-    ...defined({ batchSize: config.batch_size }),
-    params: paramsOf(config),
-    ...defined({ rpm: config.rpm, tpm: config.tpm }),
+    ...definedSettings({ batchSize: config.batch_size }),
+    params,
+    ...definedSettings({ rpm: config.rpm, tpm: config.tpm }),
     ...(price ? { price: { inputPerMillion: price.input, outputPerMillion: price.output } } : {}),
     ...(lmCache ? { diskCache: (defaults?.openCache ?? openSqliteCache)(resolve(lmCache)) } : {}),
   });

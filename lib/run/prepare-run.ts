@@ -1,4 +1,5 @@
-import { isAbsolute, relative, sep } from 'node:path';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
+import { discoverBuilders } from '../builder-paths.ts';
 import { type BuilderSpec, loadBuilderSpec, mergeBuilderSpec } from '../config/builder-spec.ts';
 import { dgtEnv } from '../config/expand-env.ts';
 import { type LoadedTask, loadTasks } from '../config/load-tasks.ts';
@@ -10,8 +11,10 @@ import { ConfigError } from '../errors/config-error.ts';
 import type { Engine } from '../model/engine.ts';
 import type { ResponseCache } from '../model/response-cache.ts';
 import { openSqliteCache } from '../model/sqlite-cache.ts';
+import { embedderFactory } from '../model/embedding-block.ts';
 import { taskFolder } from '../store/task-folder.ts';
 import type { EngineDefaults } from './lm-block.ts';
+import { runnerStopCriteria } from './runner-criteria.ts';
 import { hasCostBudget, hasTokenBudget } from './stop-criteria.ts';
 import { Task, type TaskOptions } from './task.ts';
 import { bookkeepingAt } from './output-paths.ts';
@@ -23,10 +26,17 @@ export interface RunSettings {
   readonly taskPaths: readonly string[];
   /** DGT's joint config: builder block overrides, task overrides, extra task files. */
   readonly configPath?: string | undefined;
+  /**
+   * Folders of the user's own builders (DGT's `--include-builder-paths`): `pipeline:` builder YAMLs and modules that
+   * export builder definitions. A task's `data_builder` may name any of them.
+   */
+  readonly builderPaths?: readonly string[] | undefined;
   /** Overrides `runner_config.num_outputs_to_generate` of every generation task. */
   readonly numOutputsToGenerate?: number | undefined;
   /** Starts every task over instead of resuming (DGT's `--restart`). */
   readonly restart?: boolean | undefined;
+  /** Turns on every task's `runner_config.save_formatted_output` (DGT's `--save-formatted-output`); each task then needs a `formatter`. */
+  readonly saveFormattedOutput?: boolean | undefined;
   /** The run's seed for every task (`--seed`): reruns repeat every random draw. Overrides `runner_config.seed`. */
   readonly seed?: number | undefined;
   /** Overrides `runner_config.output_dir` of every task. */
@@ -85,7 +95,8 @@ async function loadPrices(path: string): Promise<z.output<typeof pricesSchema>> 
  */
 export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   const env = dgtEnv(settings.env ?? process.env);
-  const { tasks: loaded, builderOverrides } = await loadTasks(settings.taskPaths, { configPath: settings.configPath, env, cwd: settings.cwd });
+  const { tasks: found, builderOverrides } = await loadTasks(settings.taskPaths, { configPath: settings.configPath, env, cwd: settings.cwd });
+  const loaded = settings.saveFormattedOutput ? found.map(withFormattedOutput) : found;
   if (loaded.length === 0) throw new ConfigError(`no task file (task.yaml) found in ${settings.taskPaths.join(', ') || 'the given paths'}`);
   // Every task's place first, before any builder is loaded or cache file opened: a bad layout touches nothing.
   const outputDirOf = ({ spec }: LoadedTask): string => settings.outputDir ?? spec.runner_config?.output_dir ?? spec.datastore?.output_dir ?? env['DGT_OUTPUT_DIR'] ?? 'output';
@@ -103,9 +114,11 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
     ...(settings.tokenBudget ? [hasTokenBudget(settings.tokenBudget)] : []),
     ...(settings.costBudget ? [hasCostBudget(settings.costBudget)] : []),
   ];
+  const embedder = embedderFactory(defaults);
+  const discovered = settings.builderPaths?.length ? await discoverBuilders(settings.builderPaths, settings.cwd) : [];
   const builders = new Map<string, { definition: BuilderDefinition; blocks: ResolvedBlocks; builderSpec: BuilderSpec }>();
   const builderFor = async (dataBuilder: string, file: string | undefined) => {
-    const definition = findBuilder(dataBuilder, file);
+    const definition = findBuilder(dataBuilder, file, discovered);
     const known = builders.get(definition.name);
     if (known) return known;
     const override = builderOverrides[definition.name];
@@ -118,7 +131,8 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
         ? { file: settings.configPath, field: `databuilders.${definition.name}.blocks.${overridden}` }
         : { file: definition.yamlPath, field: `blocks.${index}` };
     };
-    const entry = { definition, blocks: resolveBlocks(spec, locate, defaults), builderSpec: spec };
+    const blocks = resolveBlocks(spec, locate, defaults, { directory: dirname(definition.yamlPath), pipeline: definition.pipeline ?? false, kind: definition.kind, embedder });
+    const entry = { definition, blocks, builderSpec: spec };
     builders.set(definition.name, entry);
     return entry;
   };
@@ -139,7 +153,7 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
       outputDir: place.outputDir,
       concurrency,
       buildId: settings.buildId ?? 'exp',
-      stopWhen: budgets,
+      stopWhen: [...budgets, ...runnerStopCriteria(runner)],
       restart: settings.restart ?? runner.restart_generation ?? datastore?.restart ?? false,
       ...(seed === undefined ? {} : { seed }),
       ledger: ledgerKindOf(datastore),
@@ -187,10 +201,20 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
     throw new ConfigError('`--cost-budget` needs prices: set `price: {input, output}` on the LM blocks or pass `--prices FILE`');
   }
   const close = async (): Promise<void> => {
-    await Promise.all(engines.map(({ engine }) => engine.model.close?.()));
+    await Promise.all([...engines.map(({ engine }) => engine.model.close?.()), embedder.close()]);
     for (const cache of caches.values()) cache.close();
   };
   return { tasks, engines, close };
+}
+
+/**
+ * The task with `runner_config.save_formatted_output` on, for `--save-formatted-output`.
+ * @throws {ConfigError} naming the task file and its `formatter` field when the task has no formatter
+ */
+function withFormattedOutput(entry: LoadedTask): LoadedTask {
+  const { spec, file, fieldPrefix } = entry;
+  if (!spec.formatter) throw new ConfigError('`--save-formatted-output` needs a `formatter` in every task', { file, field: fieldPrefix ? `${fieldPrefix}.formatter` : 'formatter' });
+  return { ...entry, spec: { ...spec, runner_config: { ...spec.runner_config, save_formatted_output: true } } };
 }
 
 /** Where a task of the run goes, with what its errors name. */

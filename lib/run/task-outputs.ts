@@ -68,7 +68,7 @@ export function taskOutputs(spec: TaskSpec, place: TaskPlace): PlacedOutput[] {
     final.additional.forEach((store, index) => add('final_data', store, `${finalField}.additional.${index}`, { optional: true }));
   }
   if (spec.runner_config?.save_formatted_output) {
-    if (!spec.formatter) throw new ConfigError('`save_formatted_output` needs a `formatter` (formatters/native or formatters/template)', { file: place.file, field: field('runner_config.save_formatted_output') });
+    if (!spec.formatter) throw new ConfigError('`save_formatted_output` needs a `formatter` (e.g. `formatter: { type: formatters/conversation/messages }`)', { file: place.file, field: field('runner_config.save_formatted_output') });
     const formatted = spec.formatted_datastore ?? spec.datastore;
     const formattedField = spec.formatted_datastore ? 'formatted_datastore' : 'datastore';
     add('formatted_data', primaryOf(formatted), formatted?.type === 'multi_target' ? `${formattedField}.primary` : formattedField, { transform: createFormatter(spec.formatter) });

@@ -1,6 +1,10 @@
 import { addUsage, noUsage } from '../outcome.ts';
 import type { Outcome, Usage } from '../record.ts';
 import type { Settlement } from '../store/ledger.ts';
+import { type ConfigIssueStreak, extendStreak } from './config-issue-streak.ts';
+import { type ProgressWindow, type WindowReadings, advanceWindows, openWindows } from './progress-windows.ts';
+
+export type { ConfigIssueStreak } from './config-issue-streak.ts';
 
 /** What a task has done so far: the state every stop criterion reads. */
 export interface TaskProgress {
@@ -22,12 +26,37 @@ export interface TaskProgress {
   /** When the task started and the time of this reading, from the task's scheduler (ms). */
   readonly startedAt: number;
   readonly now: number;
+  /**
+   * The windows the task's criteria read (`StopCriterion.windows`), by `windowKey`: acceptance over the last inputs,
+   * scores over the last records, of this run. Absent when no criterion needs one.
+   */
+  readonly windows?: WindowReadings;
+  /** Whether every input of this run was rejected by one config-shaped issue of one block; absent before the first. */
+  readonly configIssue?: ConfigIssueStreak;
 }
 
+/** The progress before any outcome, with `restored` records an earlier run made, keeping the given windows. */
+export function initialProgress(now: number, restored = 0, windows: readonly ProgressWindow[] = []): TaskProgress {
+  const readings = openWindows(windows);
+  return {
+    accepted: restored,
+    restored,
+    rejected: 0,
+    failures: 0,
+    attempts: 0,
+    sinceLastAccepted: 0,
+    usage: noUsage,
+    startedAt: now,
+    now,
+    ...(readings ? { windows: readings } : {}),
+  };
+}
 
-/** The progress before any outcome, with `restored` records an earlier run made. */
-export function initialProgress(now: number, restored = 0): TaskProgress {
-  return { accepted: restored, restored, rejected: 0, failures: 0, attempts: 0, sinceLastAccepted: 0, usage: noUsage, startedAt: now, now };
+/** The windows and the config-issue streak after one more input: what the quality criteria read. */
+function quality(progress: TaskProgress, made: number, lostToFailure: boolean, records: readonly unknown[], rejections: Parameters<typeof extendStreak>[2]) {
+  const windows = advanceWindows(progress.windows, { made: made > 0, lostToFailure, records });
+  const configIssue = extendStreak(progress.configIssue, made, rejections);
+  return { ...(windows ? { windows } : {}), ...(configIssue ? { configIssue } : {}) };
 }
 
 /** The progress after one more input settled: its records kept, its rejections, its usage. */
@@ -37,6 +66,7 @@ export function settleProgress(progress: TaskProgress, settlement: Settlement, n
   return {
     ...progress,
     ...(failed ? { lastFailure: failed.message } : {}),
+    ...quality(progress, made + settlement.beyondTarget, failed !== undefined && settlement.beyondTarget === 0, settlement.records, settlement.rejections),
     accepted: progress.accepted + made,
     rejected: progress.rejected + settlement.rejections.length,
     failures: progress.failures + (failed ? 1 : 0),
@@ -54,12 +84,21 @@ export function advanceProgress(progress: TaskProgress, outcome: Outcome<unknown
     case 'restored':
       return { ...progress, accepted: progress.accepted + 1, restored: progress.restored + 1, now };
     case 'accepted':
-      return { ...progress, accepted: progress.accepted + 1, attempts: progress.attempts + 1, sinceLastAccepted: 0, usage, now };
+      return {
+        ...progress,
+        ...quality(progress, 1, false, [outcome.record], []),
+        accepted: progress.accepted + 1,
+        attempts: progress.attempts + 1,
+        sinceLastAccepted: 0,
+        usage,
+        now,
+      };
     case 'rejected': {
       const failed = outcome.issues.find((issue) => issue.code === 'lm_call_failed');
       return {
         ...progress,
         ...(failed ? { lastFailure: failed.message } : {}),
+        ...quality(progress, 0, failed !== undefined, [], [outcome]),
         rejected: progress.rejected + 1,
         failures: progress.failures + (failed ? 1 : 0),
         attempts: progress.attempts + 1,

@@ -6,7 +6,7 @@ import type { DataPoint, Outcome } from '../record.ts';
 import type { Settlement } from '../store/ledger.ts';
 import type { TaskResult, TaskStatus } from '../store/task-result.ts';
 import { writeOutputs } from '../store/write-outputs.ts';
-import { type StopCriterion, hasFailureRate, isRecordCount, isStalled } from './stop-criteria.ts';
+import { type StopCriterion, describeConfigIssue, hasFailureRate, isMisconfigured, isRecordCount, isStalled, windowsOf } from './stop-criteria.ts';
 import type { Builder, ParsedTaskOptions, RunHooks } from './task-options.ts';
 import { type TaskSession, endingRun, openTaskSession } from './task-session.ts';
 import { type TaskProgress, initialProgress, settleProgress } from './task-progress.ts';
@@ -18,11 +18,20 @@ const statusOfReason: Readonly<Record<string, TaskStatus>> = {
   input_done: 'completed',
   seeds_used_up: 'stalled',
   failure_rate: 'failed',
+  misconfigured: 'failed',
+  acceptance_rate: 'low_quality',
+  mean_score: 'low_quality',
   stalled: 'stalled',
   time_elapsed: 'time_elapsed',
   token_budget: 'budget_spent',
   cost_budget: 'budget_spent',
 };
+
+/**
+ * Inputs that must all be rejected by one config-shaped issue of one block (`isMisconfigured`) before a task fails:
+ * enough that bad data is unlikely to be the cause, few enough to spare the LM calls.
+ */
+const misconfiguredAfter = 10;
 
 /** How a task ended, once known. */
 interface Ending {
@@ -45,6 +54,8 @@ interface Settled {
 export class TaskRun {
   private readonly startTime: string;
   private readonly inputs = new Subject<Outcome<never>>();
+  /** The stop criteria: built-in ones, then the task's `stopWhen`. */
+  private readonly criteria: readonly StopCriterion[];
   private progress: TaskProgress;
   /**
    * Committed settlements whose records have not gone out yet, in commit order, with the progress right after each
@@ -69,7 +80,8 @@ export class TaskRun {
   ) {
     const now = options.scheduler.now();
     this.startTime = new Date(now).toISOString();
-    this.progress = initialProgress(now);
+    this.criteria = criteriaOf(options);
+    this.progress = initialProgress(now, 0, windowsOf(this.criteria));
   }
 
   /** Starts the run into `subscriber`; returns the teardown. */
@@ -140,7 +152,7 @@ export class TaskRun {
     );
     const session = await opening;
     if (this.unsubscribed) throw new Error('unsubscribed while the task opened');
-    this.progress = initialProgress(this.progress.startedAt, session.ledger.records);
+    this.progress = initialProgress(this.progress.startedAt, session.ledger.records, windowsOf(this.criteria));
     this.session = session;
     return session;
   }
@@ -172,25 +184,23 @@ export class TaskRun {
       filter((outcome) => outcome.status !== 'restored'),
       mergeMap((outcome) => ledger.offer(outcome) ?? EMPTY),
       map((settlement): Settled => ({ settlement, progress: this.unemitted.get(settlement) ?? this.progress })),
-      stopWhen<Settled>(this.criteria(), {
+      stopWhen<Settled>(this.criteria, {
         scheduler: options.scheduler,
         progress: (settled) => settled.progress,
-        onStop: (criterion, progress) => (this.ending = { reason: criterion.reason, message: criterion.describe(progress) }),
+        // A stall of inputs all rejected by one config-shaped issue is that mistake (a stall limit below 10).
+        onStop: (criterion, progress) =>
+          (this.ending = (criterion.reason === 'stalled' ? misconfiguredEnding(progress) : undefined) ?? { reason: criterion.reason, message: criterion.describe(progress) }),
       }),
       // A commit may be what held the next input back.
       tap(() => this.pump()),
     );
   }
 
-  private criteria(): StopCriterion[] {
-    const { options } = this;
-    const failureRate = hasFailureRate(options.maxFailureRate, { after: options.failureRateAfter });
-    const generation = options.kind === 'generation' ? [isRecordCount(options.numOutputsToGenerate), isStalled(options.maxStalledAttempts)] : [];
-    return [...generation, ...options.stopWhen, failureRate];
-  }
-
   /** How a task whose inputs ran out (or whose consumer took the target) ended. */
   private completion(): Ending {
+    // Fewer inputs than `isMisconfigured` waits for, every one rejected by one config-shaped issue: that mistake.
+    const misconfigured = misconfiguredEnding(this.progress);
+    if (misconfigured) return misconfigured;
     const records = this.session?.ledger.records ?? 0;
     if (this.options.kind === 'transformation') return { reason: 'input_done', message: `${records} records made from the input` };
     const target = this.options.numOutputsToGenerate;
@@ -291,6 +301,24 @@ export class TaskRun {
     this.hooks.onEnd?.(result, progress);
     files.writeResult(result);
   }
+}
+
+/**
+ * A task's stop criteria: the misconfiguration check first (its inputs made nothing, so it names the cause better
+ * than a stall), the target and the stall limit of a generation, the task's own, then the LM failure rate. The
+ * misconfiguration check waits for min(10, the target or the input rows) inputs.
+ */
+function criteriaOf(options: ParsedTaskOptions): StopCriterion[] {
+  const failureRate = hasFailureRate(options.maxFailureRate, { after: options.failureRateAfter });
+  const generation = options.kind === 'generation' ? [isRecordCount(options.numOutputsToGenerate), isStalled(options.maxStalledAttempts)] : [];
+  const inputs = options.kind === 'generation' ? options.numOutputsToGenerate : Array.isArray(options.data) ? options.data.length : misconfiguredAfter;
+  return [isMisconfigured(Math.max(1, Math.min(misconfiguredAfter, inputs))), ...generation, ...options.stopWhen, failureRate];
+}
+
+/** The `misconfigured` ending, when every input of the run so far was rejected by one config-shaped issue. */
+function misconfiguredEnding(progress: TaskProgress): Ending | undefined {
+  const message = describeConfigIssue(progress);
+  return message === undefined ? undefined : { reason: 'misconfigured', message };
 }
 
 /** Records of an input a dedupe rejected as duplicates: equal to records kept, so as good an example as they are. */

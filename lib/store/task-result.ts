@@ -1,7 +1,13 @@
 import type { ModelUsage } from '../record.ts';
 
-/** How a task ended: `completed` (target met or input done), a stop criterion's status, or a failure. */
-export type TaskStatus = 'completed' | 'stalled' | 'time_elapsed' | 'budget_spent' | 'failed' | 'errored' | 'cancelled';
+/**
+ * How a task ended: `completed` (target met or input done), a stop criterion's status (`stalled`, `time_elapsed`,
+ * `budget_spent`, `low_quality`: the acceptance rate or a mean score fell below its bound), `failed` (LM calls failed
+ * too often, or every input was rejected by one config-shaped issue: a mistake in the pipeline), `errored` or
+ * `cancelled`. `reason` says which criterion: `complete`, `input_done`, `stalled`, `failure_rate`, `misconfigured`,
+ * `acceptance_rate`, `mean_score`, ...
+ */
+export type TaskStatus = 'completed' | 'stalled' | 'time_elapsed' | 'budget_spent' | 'low_quality' | 'failed' | 'errored' | 'cancelled';
 
 /** One line of `task_results.jsonl`: one per run of the task. */
 export interface TaskResult {

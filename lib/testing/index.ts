@@ -3,6 +3,7 @@ export { FakeLanguageModel, type FakeAnswers, type FakeLanguageModelOptions } fr
 export {
   startTestServer,
   type TestServer,
+  type TestServerAnswer,
   type TestServerCounters,
   type TestServerFault,
   type TestServerOptions,

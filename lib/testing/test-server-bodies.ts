@@ -4,6 +4,7 @@
  */
 
 import { countWords } from '../text/count-words.ts';
+import type { TestServerAnswer } from './test-server-options.ts';
 
 // The word count stands in for tokens in every fake: re-exported for the other test servers.
 export { countWords };
@@ -40,33 +41,91 @@ export function garbledText(index: number, choice: number): string {
   return `%% zq ~~ ][ ${index}.${choice} ::: >< ##`;
 }
 
+/** One answer as the server writes it: a plain text, or a scripted {@link TestServerAnswer}. */
+export type Answer = string | TestServerAnswer;
+
+type ToolCallAnswer = NonNullable<TestServerAnswer['toolCalls']>[number];
+
+function argumentsOf(call: ToolCallAnswer): string {
+  return typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments);
+}
+
+/** Words of an answer: its text and its tool calls' names and arguments. */
+function wordsOf(answer: Answer): number {
+  if (typeof answer === 'string') return countWords(answer);
+  let words = countWords(answer.content ?? '');
+  for (const call of answer.toolCalls ?? []) words += countWords(`${call.name} ${argumentsOf(call)}`);
+  return words;
+}
+
 /** Token usage of an answer, counted in words. */
-function usageOf(promptTokens: number, texts: readonly string[]) {
+function usageOf(promptTokens: number, answers: readonly Answer[]) {
   let completionTokens = 0;
-  for (const text of texts) completionTokens += countWords(text);
+  for (const answer of answers) completionTokens += wordsOf(answer);
   return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
 }
 
-/** Serialized completion envelope of type `object`, with word-counted usage of `texts`. */
-function envelopeBody(id: string, object: string, model: string, choices: readonly unknown[], promptTokens: number, texts: readonly string[]): string {
-  return JSON.stringify({ id, object, created: Math.floor(Date.now() / 1000), model, choices, usage: usageOf(promptTokens, texts) });
+/** Serialized completion envelope of type `object`, with word-counted usage of `answers`. */
+function envelopeBody(id: string, object: string, model: string, choices: readonly unknown[], promptTokens: number, answers: readonly Answer[]): string {
+  return JSON.stringify({ id, object, created: Math.floor(Date.now() / 1000), model, choices, usage: usageOf(promptTokens, answers) });
 }
 
-/** Serialized `chat.completion` envelope with one choice per text. */
-export function chatCompletionBody(index: number, model: string, promptTokens: number, texts: readonly string[]): string {
-  const choices = texts.map((content, choice) => ({
-    index: choice,
-    message: { role: 'assistant', content },
-    logprobs: null,
-    finish_reason: 'stop',
-  }));
-  return envelopeBody(`chatcmpl-test-${index}`, 'chat.completion', model, choices, promptTokens, texts);
+function finishReasonOf(answer: Answer): string {
+  if (typeof answer === 'string') return 'stop';
+  return answer.finishReason ?? (answer.toolCalls?.length ? 'tool_calls' : 'stop');
 }
 
-/** Serialized legacy `text_completion` envelope with one choice per text. */
-export function completionBody(index: number, model: string, promptTokens: number, texts: readonly string[]): string {
-  const choices = texts.map((text, choice) => ({ index: choice, text, logprobs: null, finish_reason: 'stop' }));
-  return envelopeBody(`cmpl-test-${index}`, 'text_completion', model, choices, promptTokens, texts);
+/** Chat's `logprobs`: `{ content: [{ token, logprob, bytes, top_logprobs }] }`. */
+function chatLogprobs(entries: TestServerAnswer['logprobs']): unknown {
+  if (entries === undefined) return null;
+  const bytes = (token: string) => [...Buffer.from(token)];
+  return {
+    content: entries.map(({ token, logprob, top = [] }) => ({
+      token,
+      logprob,
+      bytes: bytes(token),
+      top_logprobs: top.map((alternative) => ({ ...alternative, bytes: bytes(alternative.token) })),
+    })),
+  };
+}
+
+/** Serialized `chat.completion` envelope with one choice per answer. */
+export function chatCompletionBody(index: number, model: string, promptTokens: number, answers: readonly Answer[]): string {
+  const choices = answers.map((answer, choice) => {
+    if (typeof answer === 'string') return { index: choice, message: { role: 'assistant', content: answer }, logprobs: null, finish_reason: 'stop' };
+    const toolCalls = answer.toolCalls?.map((call, position) => ({ id: call.id ?? `call_${position}`, type: 'function', function: { name: call.name, arguments: argumentsOf(call) } }));
+    const content = answer.content === undefined ? (toolCalls ? null : '') : answer.content;
+    return {
+      index: choice,
+      message: { role: 'assistant', content, ...(toolCalls ? { tool_calls: toolCalls } : {}) },
+      logprobs: chatLogprobs(answer.logprobs),
+      finish_reason: finishReasonOf(answer),
+    };
+  });
+  return envelopeBody(`chatcmpl-test-${index}`, 'chat.completion', model, choices, promptTokens, answers);
+}
+
+/** A legacy completion's `logprobs`: parallel `tokens`, `token_logprobs`, `top_logprobs` (token to logprob) and `text_offset`. */
+function completionLogprobs(entries: TestServerAnswer['logprobs']): unknown {
+  if (entries === undefined) return null;
+  let offset = 0;
+  const textOffset = entries.map(({ token }) => (offset += token.length) - token.length);
+  return {
+    tokens: entries.map(({ token }) => token),
+    token_logprobs: entries.map(({ logprob }) => logprob),
+    top_logprobs: entries.map(({ top = [] }) => Object.fromEntries(top.map(({ token, logprob }) => [token, logprob]))),
+    text_offset: textOffset,
+  };
+}
+
+/** Serialized legacy `text_completion` envelope with one choice per answer (tool calls are chat's only, and left out). */
+export function completionBody(index: number, model: string, promptTokens: number, answers: readonly Answer[]): string {
+  const choices = answers.map((answer, choice) =>
+    typeof answer === 'string'
+      ? { index: choice, text: answer, logprobs: null, finish_reason: 'stop' }
+      : { index: choice, text: answer.content ?? '', logprobs: completionLogprobs(answer.logprobs), finish_reason: finishReasonOf(answer) },
+  );
+  return envelopeBody(`cmpl-test-${index}`, 'text_completion', model, choices, promptTokens, answers);
 }
 
 /** Serialized model list; it never changes, so it is built once. */

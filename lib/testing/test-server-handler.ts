@@ -16,8 +16,9 @@ import {
   testModelName,
 } from './test-server-bodies.ts';
 import { countWords } from '../text/count-words.ts';
+import { embeddingsBody } from './test-server-embeddings.ts';
 import type { CounterBoard } from './test-server-counters.ts';
-import type { TestServerFault, TestServerOptions, TestServerRequest } from './test-server-options.ts';
+import type { TestServerAnswer, TestServerFault, TestServerOptions, TestServerRequest } from './test-server-options.ts';
 
 /** What the handler shares with the server around it. */
 export interface HandlerContext {
@@ -27,12 +28,13 @@ export interface HandlerContext {
   readonly isClosing: () => boolean;
 }
 
-type Endpoint = 'chat' | 'completion' | 'models';
+type Endpoint = 'chat' | 'completion' | 'models' | 'embeddings';
 
 function endpointOf(method: string | undefined, path: string): Endpoint | undefined {
   if (method === 'POST' && path === '/v1/chat/completions') return 'chat';
   if (method === 'POST' && path === '/v1/completions') return 'completion';
   if (method === 'GET' && path === '/v1/models') return 'models';
+  if (method === 'POST' && path === '/v1/embeddings') return 'embeddings';
   return undefined;
 }
 
@@ -55,8 +57,9 @@ function countingResponder(): () => string {
   };
 }
 
-/** Serializes a completion envelope for a chat or legacy request, asking `produce` for each choice's text. */
-function answerBody(endpoint: Endpoint, body: any, index: number, produce: (choice: number) => string): string {
+/** Serializes a completion envelope for a chat or legacy request, asking `produce` for each choice's answer. */
+function answerBody(endpoint: Endpoint, body: any, index: number, produce: (choice: number) => string | TestServerAnswer): string {
+  if (endpoint === 'embeddings') return embeddingsBody(body);
   const n = Number.isInteger(body.n) && body.n > 0 ? (body.n as number) : 1;
   const model = typeof body.model === 'string' ? body.model : testModelName;
   if (endpoint === 'chat') {

@@ -10,6 +10,22 @@ export interface TestServerRequest {
   readonly headers: IncomingHttpHeaders;
 }
 
+/**
+ * A scripted answer beyond a plain text: tool calls (chat), token log probabilities, a finish reason. The server
+ * sends it in OpenAI's shape: `message.tool_calls` with JSON-text arguments, `logprobs.content` for chat, the
+ * `tokens`/`token_logprobs`/`top_logprobs` arrays for a legacy completion.
+ */
+export interface TestServerAnswer {
+  /** The text; `null` for a message of tool calls only. @default null with tool calls, else '' */
+  readonly content?: string | null;
+  /** Calls the model makes (chat only); `arguments` as sent, or an object the server writes as JSON. Ids default to `call_<n>`. */
+  readonly toolCalls?: readonly { readonly id?: string; readonly name: string; readonly arguments: string | Readonly<Record<string, unknown>> }[];
+  /** Log probabilities of the answer's tokens, with the top alternatives of each. */
+  readonly logprobs?: readonly { readonly token: string; readonly logprob: number; readonly top?: readonly { readonly token: string; readonly logprob: number }[] }[];
+  /** @default 'tool_calls' with tool calls, else 'stop' */
+  readonly finishReason?: string;
+}
+
 /** A misbehaviour the test server plays instead of a normal answer. */
 export type TestServerFault =
   /** An OpenAI-shaped error with this status (429, 500, ...), with `Retry-After` when set; `body` replaces the error. */
@@ -29,11 +45,12 @@ export interface TestServerOptions {
    */
   readonly latencyMs?: number | ((index: number) => number);
   /**
-   * Produces the text of one answer (choice). Called once per choice; `choice` is the choice's index in the
-   * response, which for a legacy prompt array is `promptIndex * n + answerIndex`.
+   * Produces one answer (choice): its text, or a {@link TestServerAnswer} with tool calls or log probabilities. Called
+   * once per choice; `choice` is the choice's index in the response, which for a legacy prompt array is
+   * `promptIndex * n + answerIndex`. Every request is recorded in `TestServer.requests`, so a test can check what was sent.
    * @default a unique `Question: What is the capital of region 17?\nAnswer: City 17.` pair from a counter
    */
-  readonly respond?: (request: TestServerRequest, index: number, choice: number) => string;
+  readonly respond?: (request: TestServerRequest, index: number, choice: number) => string | TestServerAnswer;
   /** Decides a fault for the generation request with this 0-based index; undefined answers normally. */
   readonly fault?: (request: TestServerRequest, index: number) => TestServerFault | undefined;
   /** API key the server demands as `Authorization: Bearer <key>`; other requests get a 401 OpenAI-shaped error. */

@@ -6,7 +6,7 @@ import { createTestServerHandler } from './test-server-handler.ts';
 import type { TestServerOptions, TestServerRequest } from './test-server-options.ts';
 
 export type { TestServerCounters } from './test-server-counters.ts';
-export type { TestServerFault, TestServerOptions, TestServerRequest } from './test-server-options.ts';
+export type { TestServerAnswer, TestServerFault, TestServerOptions, TestServerRequest } from './test-server-options.ts';
 
 /** A running local OpenAI-compatible server. */
 export interface TestServer {
@@ -30,8 +30,9 @@ export interface TestServer {
  *
  * Serves `POST /v1/chat/completions`, `POST /v1/completions` (a `prompt` string or array, `n` answers per
  * prompt) and `GET /v1/models` (lists `test-model`); any other path gets a 404 OpenAI-shaped error. Token
- * usage is counted in whitespace-separated words. Latency, faults and answers are scripted by request index.
- * No streaming.
+ * usage is counted in whitespace-separated words. Latency, faults and answers are scripted by request index; an
+ * answer may be a structured {@link TestServerAnswer} with tool calls and log probabilities, and every request is
+ * kept in `requests` for a test to check what was sent. No streaming.
  *
  * ## Example
  *

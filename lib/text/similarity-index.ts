@@ -11,8 +11,10 @@ import { tokenize } from './tokenize.ts';
  *    items of n tokens inside a narrow band. Items are bucketed by token count and only those buckets
  *    are visited; each bucket (m, n) needs an LCS of at least `minimumLcs(m, n)` tokens.
  * 2. Bag filter with prefix indexing. LCS <= |bag(a) ∩ bag(b)|, the multiset intersection. A bag is a set
- *    of elements (token id, occurrence number), sorted in one global order (token id descending: ids are
- *    given in order of first appearance, so late ids are the rarer tokens). If two bags share >= o
+ *    of elements (token rank, occurrence number), sorted in one global order: rank descending, the rarer
+ *    tokens first, which keeps the posting lists walked short. Ranks follow how many kept texts hold each
+ *    token, measured again (and every posting rebuilt) each time the kept texts double from 256; tokens
+ *    first kept since then rank above all others, in order of first appearance. If two bags share >= o
  *    elements, the first |a|-o+1 elements of one and the first |b|-o+1 of the other have one in common.
  *    So each kept item posts only its first elements (using the smallest o any partner could need),
  *    with their positions, to its bucket's inverted index; a query for bucket (m, n) walks its own first
@@ -34,7 +36,7 @@ import { tokenize } from './tokenize.ts';
  */
 type Bucket = Map<number, number[][]>;
 
-/** A tokenized text: ids in text order, the same ids as a bag (descending), and tokens new to the index. */
+/** A tokenized text: ids in text order, their ranks as a bag (descending), and tokens new to the index. */
 interface Encoded {
   readonly sequence: Int32Array;
   readonly bag: Int32Array;
@@ -99,6 +101,13 @@ export class SimilarityIndex {
   #hash = new Uint32Array(2);
   #sequences: Int32Array[] = [];
   #bags: Int32Array[] = [];
+  /** Per token id below `#ranked`, its rank (0 for the token most kept texts hold); later ids rank as themselves. */
+  #ranks = new Int32Array(0);
+  #ranked = 0;
+  /** Per token id, how many kept texts hold it. */
+  #holders: number[] = [];
+  /** Kept texts at which ranks are measured again. */
+  #nextRanking = 256;
   #buckets: (Bucket | undefined)[] = [];
   /** Per item, the last query that reached it, so each item is verified at most once per query. */
   #stamps = new Int32Array(1024);
@@ -136,6 +145,17 @@ export class SimilarityIndex {
     return similarity;
   }
 
+  /** The F1 of a kept near-duplicate of `text`, or `undefined` when there is none; keeps nothing. */
+  find(text: string): number | undefined {
+    const tokens = this.threshold > 1 ? [] : tokenize(text);
+    if (tokens.length === 0) return this.#findTokenless(text);
+    if (this.threshold === 1) {
+      const hash = fnv1a64Tokens(tokens, this.#hash);
+      return this.#exact.has(hash[0]!, hash[1]!) ? 1 : undefined;
+    }
+    return this.#find(this.#encode(tokens));
+  }
+
   /** Keeps `text` without looking for near-duplicates (state rebuilt from records restored on resume). */
   add(text: string): void {
     const tokens = this.threshold > 1 ? [] : tokenize(text);
@@ -157,6 +177,10 @@ export class SimilarityIndex {
     this.#bags = [];
     this.#buckets = [];
     this.#stamps = new Int32Array(1024);
+    this.#ranks = new Int32Array(0);
+    this.#ranked = 0;
+    this.#holders = [];
+    this.#nextRanking = 256;
   }
 
   /** Two token-free texts score 1 when the strings are equal, else 0; above 1 nothing matches. */
@@ -191,8 +215,14 @@ export class SimilarityIndex {
       if (id === undefined) fresh.set(token, (id = known + fresh.size));
       sequence[i] = id;
     }
-    const bag = sequence.slice().sort().reverse();
-    return { sequence, bag, fresh: [...fresh.keys()] };
+    return { sequence, bag: this.#bagOf(sequence), fresh: [...fresh.keys()] };
+  }
+
+  /** The ranks of a sequence's token ids, descending. */
+  #bagOf(sequence: Int32Array): Int32Array {
+    const bag = new Int32Array(sequence.length);
+    for (let i = 0; i < sequence.length; i++) bag[i] = sequence[i]! < this.#ranked ? this.#ranks[sequence[i]!]! : sequence[i]!;
+    return bag.sort().reverse();
   }
 
   #find({ sequence, bag }: Encoded): number | undefined {
@@ -200,6 +230,7 @@ export class SimilarityIndex {
     const m = sequence.length;
     const query = ++this.#query;
     const stamps = this.#stamps;
+    const bags = this.#bags;
     let last = Math.min(this.#buckets.length - 1, Math.ceil((m * (2 - threshold)) / threshold) + 1);
     while (last >= m && !reachable(m, last, threshold)) last--;
     for (let n = shortestPartner(m, threshold); n <= last; n++) {
@@ -218,9 +249,9 @@ export class SimilarityIndex {
           const item = postings[k]!;
           if (stamps[item] === query) continue;
           stamps[item] = query;
-          const kept = this.#sequences[item]!;
-          if (bagsOverlap(bag, this.#bags[item]!, need) && hasCommonSubsequence(sequence, kept, need)) {
-            return (2 * lcsLength(sequence, kept)) / (m + n);
+          if (bagsOverlap(bag, bags[item]!, need)) {
+            const kept = this.#sequences[item]!;
+            if (hasCommonSubsequence(sequence, kept, need)) return (2 * lcsLength(sequence, kept)) / (m + n);
           }
         }
       }
@@ -234,12 +265,20 @@ export class SimilarityIndex {
     const item = this.#sequences.length;
     this.#sequences.push(sequence);
     this.#bags.push(bag);
+    for (const id of new Set(sequence)) this.#holders[id] = (this.#holders[id] ?? 0) + 1;
     if (item >= this.#stamps.length) {
       const grown = new Int32Array(this.#stamps.length * 2);
       grown.set(this.#stamps);
       this.#stamps = grown;
     }
-    const n = sequence.length;
+    if (this.#sequences.length >= this.#nextRanking) this.#rank();
+    else this.#post(item);
+  }
+
+  /** Posts the first elements of kept item `item`'s bag to its bucket. */
+  #post(item: number): void {
+    const bag = this.#bags[item]!;
+    const n = bag.length;
     const bucket = (this.#buckets[n] ??= new Map());
     const prefix = n - minimumLcs(n, shortestPartner(n, this.threshold), this.threshold) + 1;
     for (let i = 0, occurrence = 0; i < prefix; i++) {
@@ -248,6 +287,21 @@ export class SimilarityIndex {
       const byOccurrence = bucket.get(token) ?? [];
       if (byOccurrence.length === 0) bucket.set(token, byOccurrence);
       (byOccurrence[occurrence] ??= []).push(item, i);
+    }
+  }
+
+  /** Ranks every token by how many kept texts hold it, then rebuilds every bag and posting in that order. */
+  #rank(): void {
+    const ids = Array.from({ length: this.#vocabulary.size }, (_, id) => id);
+    ids.sort((left, right) => (this.#holders[right] ?? 0) - (this.#holders[left] ?? 0) || left - right);
+    this.#ranks = new Int32Array(ids.length);
+    ids.forEach((id, rank) => (this.#ranks[id] = rank));
+    this.#ranked = ids.length;
+    this.#nextRanking = this.#sequences.length * 2;
+    this.#buckets = [];
+    for (let item = 0; item < this.#sequences.length; item++) {
+      this.#bags[item] = this.#bagOf(this.#sequences[item]!);
+      this.#post(item);
     }
   }
 }

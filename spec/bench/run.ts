@@ -26,6 +26,9 @@ const benchmarks: readonly Benchmark[] = [
   { name: 'cache-rerun', title: 'cache rerun (a finished 1,000-record run again, lm_cache on SQLite)', run: benchCacheRerun },
   { name: 'cache-micro', title: 'lm_cache micro-benchmark (key, set, get per call)', run: benchCache },
   { name: 'dedupe', title: 'dedupe (SimilarityIndex vs brute force)', run: benchDedupe },
+  { name: 'dedupe-scale', title: 'dedupe at scale: dedup/minhash over 1M texts (recall, false drops), Rouge-L index vs brute force at 10k and the index at 100k', run: async () => (await import('./dedupe-scale.bench.ts')).benchDedupeScale() },
+  { name: 'validators', title: 'syntax validators: µs per record of each validators/* check, against JSON.parse', run: async () => (await import('./validators.bench.ts')).benchValidators() },
+  { name: 'embedding-dedupe', title: 'dedup/embedding over 100k texts against the test server in another process, against exact dedupe', run: async () => (await import('./embedding-dedupe.bench.ts')).benchEmbeddingDedupe() },
   { name: 'stores', title: 'datastores: records/s of the SQLite ledger and of CSV, Parquet, SQLite output files, against JSONL', run: benchStores },
   { name: 'memory', title: 'memory: the built CLI, simulated engine, 100k and 1M records (peak RSS), and a resume of the finished 1M task', run: benchMemory },
 ];

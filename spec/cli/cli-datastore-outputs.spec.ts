@@ -154,7 +154,7 @@ describe('rxdgt run: `final_datastore` and `formatted_datastore`', () => {
     const task = geographyTask(dir, 't', { runner_config: { save_formatted_output: true } });
     const result = await run(dir, task, out);
     expect(result.code).toBe(2);
-    expect(stderrLines(result.stderr)).toEqual([`rxdgt: ${task}: field \`runner_config.save_formatted_output\`: \`save_formatted_output\` needs a \`formatter\` (formatters/native or formatters/template)`]);
+    expect(stderrLines(result.stderr)).toEqual([`rxdgt: ${task}: field \`runner_config.save_formatted_output\`: \`save_formatted_output\` needs a \`formatter\` (e.g. \`formatter: { type: formatters/conversation/messages }\`)`]);
     expect(existsSync(out)).toBe(false);
   });
 });

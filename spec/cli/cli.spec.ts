@@ -100,20 +100,31 @@ describe('rxdgt run: the geography sample against a local server', () => {
   it('walks a directory given to --task-paths and runs every task in it', async () => {
     let pairs = 0;
     const server = await startServer({
-      respond: (request) =>
-        promptOf(request).includes('Rate the question-answer pair') ? '{"knowledge": "world geography", "difficulty": "easy"}' : questionAnswer(++pairs),
+      respond: (request) => {
+        const prompt = promptOf(request);
+        if (prompt.includes('Rate the question-answer pair')) return '{"knowledge": "world geography", "difficulty": "easy"}';
+        pairs += 1;
+        // The pipeline sample asks for a JSON object.
+        return prompt.includes('as one JSON object') ? JSON.stringify({ question: `What is the capital of region ${pairs}?`, answer: `City ${pairs}.` }) : questionAnswer(pairs);
+      },
     });
     const dir = tempDir();
     const out = join(dir, 'out');
     const config = writeJointConfig(dir, {
       [geography]: { block: 'generator', baseURL: server.baseURL },
       [rater]: { block: 'rater', baseURL: server.baseURL },
+      'samples/pipeline_qa': { block: 'writer', baseURL: server.baseURL },
     });
 
-    const result = await runCli(['run', '--task-paths', 'samples', '--config-path', config, '--output-dir', out, '--num-outputs-to-generate', '3']);
+    const builders = 'samples/pipeline-qa/builders';
+    const result = await runCli(['run', '--task-paths', 'samples', '--include-builder-paths', builders, '--config-path', config, '--output-dir', out, '--num-outputs-to-generate', '3']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(readdirSync(join(out, 'samples')).sort()).toEqual(['geography_qa', 'qa_rater']);
+    expect(readdirSync(join(out, 'samples')).sort()).toEqual(['geography_qa', 'pipeline_qa', 'qa_rater']);
+    // The builder without code: the writer's JSON merged, its question checked and deduplicated.
+    const piped = readLines(join(out, 'samples', 'pipeline_qa', 'data.jsonl'));
+    expect(piped).toHaveLength(3);
+    for (const record of piped) expect(record).toMatchObject({ task_name: 'samples/pipeline_qa', question: expect.stringMatching(/^What is the capital of region \d+\?$/) });
     expect(readLines(join(out, 'samples', 'geography_qa', 'data.jsonl'))).toHaveLength(3);
     // The flag is for generation tasks: the rater rates all five records of its task file.
     const rated = readLines(join(out, 'samples', 'qa_rater', 'final_data.jsonl'));
@@ -122,6 +133,7 @@ describe('rxdgt run: the geography sample against a local server', () => {
     expect(generationRequests(server.requests).filter((request) => promptOf(request).includes('Rate the question-answer pair'))).toHaveLength(5);
     expect(summaryTable(result.stdout).rows.map((row) => [row['task'], row['status'], row['records']])).toEqual([
       ['samples/geography_qa', 'completed', '3'],
+      ['samples/pipeline_qa', 'completed', '3'],
       ['samples/qa_rater', 'completed', '5'],
     ]);
   });

@@ -1,5 +1,5 @@
 import stableStringify from 'fast-json-stable-stringify';
-import { type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler, firstValueFrom, lastValueFrom, merge, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, merge, toArray } from 'rxjs';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ApiCallError } from '../../lib/errors/api-call-error.ts';
 import { ConfigError } from '../../lib/errors/config-error.ts';
@@ -10,6 +10,7 @@ import { createOllama } from '../../lib/providers/ollama/ollama-model.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
 import { FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';
 import type { TestServer, TestServerFault } from '../../lib/testing/test-server.ts';
+import { recordingScheduler } from '../helpers/recording-scheduler.ts';
 import { useTestServers } from '../helpers/test-servers.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -38,16 +39,6 @@ const chat = (content: string, params: Partial<ModelRequest> = {}): ModelRequest
 /** Fault for the request indexes listed, a normal answer for the others. */
 function faultAt(fault: TestServerFault, ...indexes: number[]) {
   return (_request: unknown, index: number) => (indexes.includes(index) ? fault : undefined);
-}
-
-/** A scheduler that records every delay it is asked for and runs the work at once: backoff without waiting. */
-function recordingScheduler(): { scheduler: SchedulerLike; delays: number[] } {
-  const delays: number[] = [];
-  function schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
-    delays.push(delay);
-    return asyncScheduler.schedule(work, 0, state);
-  }
-  return { scheduler: { now: () => asyncScheduler.now(), schedule }, delays };
 }
 
 describe('createEngine over HTTP (OpenAI-compatible)', () => {

@@ -4,7 +4,9 @@ import { ConfigError } from '../../lib/errors/config-error.ts';
 import { accepted, rejected } from '../../lib/outcome.ts';
 import type { DataPoint, Outcome, Restored } from '../../lib/record.ts';
 import { type DedupeConfig, dedupe } from '../../operators/dedupe.ts';
+import { MinHashIndex } from '../../lib/text/minhash-index.ts';
 import { rougeLTokens } from '../../lib/text/rouge-l.ts';
+import { jaccard, shingleHashes } from '../../lib/text/shingle-hashes.ts';
 import { tokenize } from '../../lib/text/tokenize.ts';
 import { describeOperatorContract } from '../helpers/operator-contract.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
@@ -274,5 +276,82 @@ describe('dedupe decides exact duplicates as a full comparison of the texts woul
     expect(expected.filter((status) => status === 'rejected').length).toBeGreaterThan(1000);
     // Token-free texts differing only in spacing ('' and ' ') are told apart, as Rouge-L does.
     expect(new Set(expected.filter((_, index) => tokenize(texts[index]!).length === 0))).toEqual(new Set(['rejected', 'accepted', 'restored']));
+  });
+});
+
+describe('dedupe method minhash', () => {
+  const base = 'the quick brown fox jumps over the lazy dog near the quiet river bank at dawn';
+  const oneWord = 'the quick brown fox jumps over the lazy dog near the quiet river bank at dusk';
+  const twoWords = 'the quick brown fox leaps over the lazy dog near the quiet river bank at dusk';
+  const similarity = (left: string, right: string) => jaccard(shingleHashes(left, 3), shingleHashes(right, 3));
+
+  test('rejects a text whose 3-word-shingle Jaccard to a kept one reaches 0.8 by default, naming it', async () => {
+    expect(similarity(oneWord, base)).toBeGreaterThanOrEqual(0.8);
+    expect(similarity(twoWords, base)).toBeLessThan(0.8);
+    const outcomes = [ask(0, base), ask(1, oneWord), ask(2, twoWords), ask(3, `${base.toUpperCase()}!`)];
+    const results = await firstValueFrom(from(outcomes).pipe(dedupe<Question>({ key: 'question', method: 'minhash' }), toArray()));
+    const shown = Number(similarity(oneWord, base).toFixed(2));
+    expect(results).toEqual([
+      outcomes[0],
+      duplicateOf(outcomes[1]!, `Jaccard ${shown} >= threshold 0.8 to a kept record`),
+      outcomes[2],
+      duplicateOf(outcomes[3]!, 'Jaccard 1 >= threshold 0.8 to a kept record'),
+    ]);
+  });
+
+  test('takes the threshold, shingle size and permutations it is given; restored records seed it', async () => {
+    const outcomes = [restore(base), ask(1, twoWords), ask(2, 'a completely different question about bees')];
+    const config = { key: 'question', method: 'minhash', threshold: 0.5, shingleSize: 2, permutations: 128 } as const;
+    const results = await firstValueFrom(from(outcomes).pipe(dedupe<Question>(config), toArray()));
+    expect(results.map((outcome) => outcome.status)).toEqual(['restored', 'rejected', 'accepted']);
+  });
+
+  test('a threshold above 1 keeps everything', async () => {
+    const outcomes = [ask(0, base), ask(1, base)];
+    const results = await firstValueFrom(from(outcomes).pipe(dedupe<Question>({ key: 'question', method: 'minhash', threshold: 1.1 }), toArray()));
+    expect(results).toEqual(outcomes);
+  });
+
+  test('decides as a MinHashIndex over the same texts does, restored records included', async () => {
+    const random = seededRandom(77);
+    const texts = Array.from({ length: 2000 }, (_, i) => `${base.split(' ').slice(0, 4 + (i % 12)).join(' ')} ${Math.floor(random() * 300)}`);
+    const outcomes = texts.map((question, index): Outcome<Question> =>
+      index % 5 === 0 ? { status: 'restored', id: `r-${index}`, record: { task_name: 'qa', is_seed: false, question } } : ask(index, question),
+    );
+    const index = new MinHashIndex({ threshold: 0.8 });
+    const expected = outcomes.map((outcome, position) => {
+      if (outcome.status !== 'restored') return index.admit(texts[position]!) === undefined ? 'accepted' : 'rejected';
+      index.add(texts[position]!);
+      return 'restored';
+    });
+    const results = await firstValueFrom(from(outcomes).pipe(dedupe<Question>({ key: 'question', method: 'minhash' }), toArray()));
+    expect(results.map((outcome) => outcome.status)).toEqual(expected);
+    expect(expected.filter((status) => status === 'rejected').length).toBeGreaterThan(100);
+  });
+
+  test.each([
+    ['shingleSize without minhash', { key: 'q', shingleSize: 3 }, /dedupe: invalid config at `shingleSize`: applies to method `minhash` only, not `rouge-l`/],
+    ['permutations with exact', { key: 'q', method: 'exact', permutations: 64 }, /invalid config at `permutations`: applies to method `minhash` only, not `exact`/],
+    ['permutations of 0', { key: 'q', method: 'minhash', permutations: 0 }, /invalid config at `permutations`/],
+    ['a fractional shingle size', { key: 'q', method: 'minhash', shingleSize: 2.5 }, /invalid config at `shingleSize`/],
+  ])('bad config: %s', (_, config, message) => {
+    expect(() => dedupe(config as DedupeConfig<Question>)).toThrow(message);
+  });
+});
+
+describe('dedupe reads text in any script', () => {
+  test('rouge-l at threshold 1 rejects a Japanese question that differs only in punctuation', async () => {
+    const outcomes = [ask(0, '東京の人口はどのくらいですか？'), ask(1, '東京の人口は、どのくらいですか'), ask(2, '大阪の人口はどのくらいですか？')];
+    const results = await firstValueFrom(from(outcomes).pipe(dedupe<Question>({ key: 'question' }), toArray()));
+    expect(results.map((outcome) => outcome.status)).toEqual(['accepted', 'rejected', 'accepted']);
+  });
+});
+
+describe('dedupe key typing', () => {
+  test('a key that is not a field of a typed record is a type error; any string is fine on a plain record', () => {
+    // @ts-expect-error: 'questoin' is not a field of Question.
+    expect(() => dedupe<Question>({ key: 'questoin' })).not.toThrow();
+    expect(() => dedupe<Question>({ key: (record) => record.question })).not.toThrow();
+    expect(() => dedupe<DataPoint>({ key: 'anything' })).not.toThrow();
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { accepted } from '../../lib/outcome.ts';
 import type { Outcome } from '../../lib/record.ts';
-import { type StopCriterion, hasFailureRate, isRecordCount, isStalled, isTimeElapsed } from '../../lib/run/stop-criteria.ts';
+import { type StopCriterion, hasAcceptanceRateBelow, hasFailureRate, hasMeanScoreBelow, isMisconfigured, isRecordCount, isStalled, isTimeElapsed } from '../../lib/run/stop-criteria.ts';
 import { initialProgress } from '../../lib/run/task-progress.ts';
 import { type StopWhenConfig, stopWhen } from '../../operators/stop-when.ts';
 import { describeOperatorContract } from '../helpers/operator-contract.ts';
@@ -17,6 +17,7 @@ const values = {
   r: rejectedOf(3, 'q3'),
   f: rejectedOf(4, 'q4', 'lm_call_failed'),
   s: restoredOf('q5'),
+  k: rejectedOf(6, 'q6', 'dedupe_key_invalid'),
 };
 
 // A count no contract case reaches. The `checkEveryMs` timer never runs out, so never-ending sources are unsubscribed.
@@ -80,6 +81,49 @@ describe('stopWhen', () => {
 
   test('hasFailureRate counts only lm_call_failed rejections as failures', () => {
     expectStop(hasFailureRate(0.5, { after: 2 }), '-r-r-r-r|', '-r-r-r-r|');
+  });
+
+  test('hasAcceptanceRateBelow keeps its window over the stream and stops once the rate falls below its bound', () => {
+    // Window of 3, after 4: the first three are held off; at the 4th the window (r r a) is at 1/3.
+    expectStop(hasAcceptanceRateBelow(0.5, { window: 3, after: 4 }), '-r-r-r-a-r-|', '-r-r-r-(a|)', { subscription: '^------!' });
+  });
+
+  test('hasAcceptanceRateBelow leaves failed LM calls out of its window', () => {
+    // Window of 2: (a a), then (a r) at exactly 0.5, then (r r).
+    expectStop(hasAcceptanceRateBelow(0.5, { window: 2, after: 2 }), '-a-f-f-a-r-r|', '-a-f-f-a-r-(r|)');
+  });
+
+  test('hasMeanScoreBelow reads the field of accepted outcomes', () => {
+    const scored: Record<string, Outcome<Question>> = { x: askOf(7, 'q7'), h: accepted('8', { question: 'q8', score: 5 }), l: accepted('9', { question: 'q9', score: 1 }) };
+    testScheduler().run(({ cold, expectObservable }) => {
+      const criterion = hasMeanScoreBelow('score', 3, { window: 2, after: 2 });
+      // Scores 5, (none), 1: mean 3; then 1, 1.
+      expectObservable(cold('-h-x-l-l-h|', scored).pipe(stopWhen<Question>(criterion, { scheduler: testScheduler() }))).toBe('-h-x-l-(l|)', scored);
+    });
+  });
+
+  test('isMisconfigured stops a stream whose every outcome is rejected by one config-shaped issue', () => {
+    const onStop = vi.fn();
+    expectStop(isMisconfigured(3), '-k-k-k-k|', '-k-k-(k|)', { onStop });
+    expect(onStop.mock.calls[0]?.[0].describe(onStop.mock.calls[0]?.[1])).toBe(
+      'every one of the first 3 records was rejected by block `earlier`: dedupe_key_invalid: dedupe_key_invalid for test',
+    );
+  });
+
+  test('isMisconfigured never fires once an outcome was rejected otherwise', () => {
+    expectStop(isMisconfigured(3), '-k-r-k-k-k|', '-k-r-k-k-k|');
+  });
+
+  test('a `progress` reader whose progress lacks a window a criterion reads errors the stream, naming it', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const read = () => initialProgress(0);
+      const stopped = cold('-a|', values).pipe(stopWhen(hasAcceptanceRateBelow(0.5), { progress: read, scheduler: testScheduler() }));
+      expectObservable(stopped).toBe(
+        '-#',
+        undefined,
+        new Error('hasAcceptanceRateBelow: the progress keeps no window `acceptance:100`: make it with initialProgress(now, restored, windowsOf(criteria))'),
+      );
+    });
   });
 
   test('isTimeElapsed fires on a quiet stream, checked through the scheduler', () => {

@@ -205,3 +205,53 @@ describe('createAzureOpenAI: settings', () => {
     );
   });
 });
+
+describe('createAzureOpenAI: DGT parameters and tools', () => {
+  const lookup = { type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { city: { type: 'string' } } } } } as const;
+
+  it('sends penalties, logprobs, tools and the default headers as OpenAI does', async () => {
+    const server = await start({ respond: () => 'ok' });
+    await generate(modelFor(server, { headers: { 'x-ms-client-request-id': 'run-1' } }), {
+      ...chat('hi'),
+      frequencyPenalty: 0.5,
+      logprobs: true,
+      topLogprobs: 3,
+      tools: [lookup],
+      toolChoice: 'required',
+      extraBody: { user: 'u-1' },
+    });
+    const [request] = server.requests;
+    expect(request?.headers['x-ms-client-request-id']).toBe('run-1');
+    expect(request?.body).toEqual({
+      model: deployment,
+      messages: [{ role: 'user', content: 'hi' }],
+      frequency_penalty: 0.5,
+      logprobs: true,
+      top_logprobs: 3,
+      tools: [lookup],
+      tool_choice: 'required',
+      user: 'u-1',
+      stream: false,
+    });
+  });
+
+  it.each([
+    ['top_k', { topK: 40 }],
+    ['skip_special_tokens', { skipSpecialTokens: false }],
+  ] as const)('refuses %s, naming the block field, before any request', async (field, params) => {
+    const server = await start();
+    const error = await failureOf(generate(modelFor(server), chat('hi', params)));
+    expect(ConfigError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ field });
+    expect((error as Error).message).toMatch(new RegExp(`^azure-openai: invalid config at \`${field}\`: not supported`));
+    expect(server.requests).toEqual([]);
+  });
+
+  it('keeps a default header\'s value out of an error even when the service echoes it', async () => {
+    const token = 'proxy-token-0123456789';
+    const server = await start({ fault: (request) => ({ status: 400, message: `bad proxy token ${String(request.headers['x-proxy-token'])}` }) });
+    const error = await failureOf(generate(modelFor(server, { headers: { 'x-proxy-token': token } }), chat('hi')));
+    expect((error as Error).message).toContain('bad proxy token [redacted]');
+    expect(everythingOf(error)).not.toContain(token);
+  });
+});

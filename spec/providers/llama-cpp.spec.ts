@@ -177,3 +177,69 @@ describe('llama-cpp engine', () => {
     if (canSeeMaps) expect(mappings(path)).toBe(0);
   });
 });
+
+describe('llama-cpp engine: DGT parameters and tools', () => {
+  const parameters = { type: 'object', properties: { city: { type: 'string' } } } as const;
+  const lookup = { type: 'function', function: { name: 'lookup', description: 'Finds a city.', parameters } } as const;
+  const ask = [{ role: 'user', content: 'Where is the Louvre?' }] as const;
+
+  test('tools become functions the chat template documents: the prompt grows by their documentation', async () => {
+    const without = await generate({ method: 'chat', messages: ask, maxTokens: 5, seed: 1 });
+    const withTools = await generate({ method: 'chat', messages: ask, tools: [lookup], maxTokens: 5, seed: 1 });
+    expect(withTools.usage.promptTokens).toBeGreaterThan(without.usage.promptTokens);
+    // `none` leaves them out.
+    const none = await generate({ method: 'chat', messages: ask, tools: [lookup], toolChoice: 'none', maxTokens: 5, seed: 1 });
+    expect(none.usage.promptTokens).toBe(without.usage.promptTokens);
+  });
+
+  test('a conversation of tool calls and results is rendered: the answer continues after the result', async () => {
+    const messages = [
+      ...ask,
+      { role: 'assistant', content: '', tool_calls: [{ id: 'c0', type: 'function', function: { name: 'lookup', arguments: '{"city":"Paris"}' } }] },
+      { role: 'tool', content: 'The Louvre is in Paris, France.', tool_call_id: 'c0' },
+    ] as const;
+    const result = await generate({ method: 'chat', messages, tools: [lookup], maxTokens: 5, seed: 1 });
+    const plain = await generate({ method: 'chat', messages: ask, tools: [lookup], maxTokens: 5, seed: 1 });
+    expect(result.usage.promptTokens).toBeGreaterThan(plain.usage.promptTokens + Buffer.byteLength('The Louvre is in Paris, France.') - 1);
+    expect(result.texts).toHaveLength(1);
+  });
+
+  test('a logit bias of -100 bans a token (one per byte here: `e` is 101); top_k and the penalties are taken', async () => {
+    const result = await generate({ method: 'completion', prompt: 'The ', maxTokens: 120, seed: 3, logitBias: { '101': -100 }, topK: 40, frequencyPenalty: 0.2, presencePenalty: 0.1 });
+    expect(result.texts[0]).not.toContain('e');
+    expect(result.usage.completionTokens).toBe(120);
+  });
+
+  test('JSON mode constrains the answer to the JSON grammar: it opens an object', async () => {
+    // This model never ends a string by itself, so the answer is JSON cut short; its start shows the grammar.
+    const result = await generate({ method: 'completion', prompt: 'Data: ', jsonMode: true, maxTokens: 40, seed: 4 });
+    expect(result.texts[0]).toMatch(/^\s*\{/);
+  });
+
+  test('the continuation is appended to a completion prompt; maxLength keeps the last maxLength − maxTokens tokens', async () => {
+    const continued = await generate({ method: 'completion', prompt: 'This ', continuation: 'License', maxTokens: 1 });
+    expect(continued.usage.promptTokens).toBe(Buffer.byteLength('This License'));
+    const cut = createLlamaCpp({ modelPath, threads, maxLength: 20 });
+    try {
+      const result = await cut.doGenerate({ method: 'completion', prompt: 'x'.repeat(100), maxTokens: 4 }, { signal: signal() });
+      expect(result.usage.promptTokens).toBe(16);
+      await expect(cut.doGenerate({ method: 'completion', prompt: 'x', maxTokens: 20 }, { signal: signal() })).rejects.toSatisfy(
+        (error) => ConfigError.isInstance(error) && error.field === 'max_length',
+      );
+    } finally {
+      await cut.close();
+    }
+  });
+
+  test.each<[string, ModelRequest]>([
+    ['logprobs', { method: 'completion', prompt: 'x', logprobs: true }],
+    ['echo', { method: 'completion', prompt: 'x', echo: true }],
+    ['reasoning_effort', { method: 'chat', messages: ask, reasoningEffort: 'low' }],
+    ['extra_body', { method: 'completion', prompt: 'x', extraBody: { a: 1 } }],
+    ['tool_choice', { method: 'chat', messages: ask, tools: [lookup], toolChoice: 'required' }],
+    ['tools', { method: 'chat', messages: ask, tools: [lookup], jsonMode: true }],
+    ['tools', { method: 'completion', prompt: 'x', tools: [lookup] }],
+  ])('refuses %s with a ConfigError naming the block field', async (field, request) => {
+    await expect(generate(request)).rejects.toSatisfy((error) => ConfigError.isInstance(error) && error.field === field && error.message.startsWith('llama-cpp: invalid config'));
+  });
+});

@@ -48,3 +48,35 @@ describe('simulated engine', () => {
     await expect(pending).rejects.toThrow('stop');
   });
 });
+
+describe('simulated engine: tools, JSON mode, logprobs', () => {
+  const lookup = {
+    type: 'function',
+    function: { name: 'lookup', parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1 } } } },
+  } as const;
+  const ask = [{ role: 'user', content: 'Where?' }] as const;
+
+  test('a forced tool call (required, or a named tool) gets a call whose arguments match the parameters; auto gets text', async () => {
+    const model = createSimulated();
+    const required = await model.doGenerate({ method: 'chat', messages: ask, tools: [lookup], toolChoice: 'required' }, { signal: signal() });
+    expect(required.texts).toEqual(['']);
+    expect(required.toolCalls).toEqual([[{ id: expect.stringMatching(/^call_/), name: 'lookup', arguments: { city: expect.stringContaining(simulatedLabel), days: 1 } }]]);
+    const named = await model.doGenerate({ method: 'chat', messages: ask, tools: [lookup], toolChoice: { type: 'function', function: { name: 'lookup' } } }, { signal: signal() });
+    expect(named.toolCalls?.[0]?.[0]?.name).toBe('lookup');
+    const auto = await model.doGenerate({ method: 'chat', messages: ask, tools: [lookup] }, { signal: signal() });
+    expect(auto.toolCalls).toBeUndefined();
+    expect(auto.texts[0]).toContain(simulatedLabel);
+  });
+
+  test('JSON mode answers an object; logprobs give each word a log probability of 0; the continuation is part of the input', async () => {
+    const model = createSimulated();
+    const json = await model.doGenerate({ method: 'completion', prompt: 'Data', jsonMode: true, logprobs: true }, { signal: signal() });
+    expect(JSON.parse(json.texts[0]!)).toEqual({ answer: expect.stringContaining(simulatedLabel) });
+    expect(json.logprobs?.[0]?.map((entry) => entry.token).join('')).toBe(json.texts[0]);
+    expect(json.logprobs?.[0]?.every((entry) => entry.logprob === 0)).toBe(true);
+    const plain = await model.doGenerate({ method: 'completion', prompt: 'Data' }, { signal: signal() });
+    const continued = await model.doGenerate({ method: 'completion', prompt: 'Data', continuation: ' more' }, { signal: signal() });
+    expect(continued.texts).not.toEqual(plain.texts);
+    expect(plain.logprobs).toBeUndefined();
+  });
+});

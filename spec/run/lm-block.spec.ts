@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { engineFromBlock } from '../../lib/run/lm-block.ts';
+import { configErrorFrom } from '../helpers/config-error-from.ts';
 
 const where = { file: 'builders/geo/qa.yaml', field: 'blocks.0' };
 
 /** The ConfigError `engineFromBlock` throws for `block`; fails the test when it throws nothing or something else. */
-function configErrorOf(block: Readonly<Record<string, unknown>>): ConfigError {
-  try {
-    engineFromBlock(block, where);
-  } catch (error) {
-    expect(ConfigError.isInstance(error), `expected a ConfigError, got ${String(error)}`).toBe(true);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError, but nothing was thrown');
-}
+const configErrorOf = (block: Readonly<Record<string, unknown>>): ConfigError => configErrorFrom(() => engineFromBlock(block, where), 'engineFromBlock');
 
 describe('engineFromBlock: URLs with credentials', () => {
   it('refuses a base_url with a user name and password, naming file and field, never the secrets', () => {

@@ -235,13 +235,13 @@ describe('startTestServer', () => {
 
   it('answers unknown paths and wrong methods with a 404 OpenAI-shaped error', async () => {
     const server = await start();
-    const response = await postJson(server, '/v1/embeddings', {});
+    const response = await postJson(server, '/v1/audio/speech', {});
     expect(response.status).toBe(404);
     const body = await response.json();
-    expect(body).toEqual({ error: { message: expect.stringContaining('/v1/embeddings'), type: 'invalid_request_error', param: null, code: 'not_found' } });
+    expect(body).toEqual({ error: { message: expect.stringContaining('/v1/audio/speech'), type: 'invalid_request_error', param: null, code: 'not_found' } });
     expect((await fetch(`${server.baseURL}/chat/completions`)).status).toBe(404);
     expect(server.counters.requests).toBe(0);
-    expect(server.counters.byPath).toEqual({ '/v1/embeddings': 1, '/v1/chat/completions': 1 });
+    expect(server.counters.byPath).toEqual({ '/v1/audio/speech': 1, '/v1/chat/completions': 1 });
   });
 
   it('refuses a generation body that is not JSON with a 400', async () => {
@@ -324,5 +324,39 @@ describe('startTestServer', () => {
     expect(await pending).toBeInstanceOf(TypeError);
     expect(server.counters).toMatchObject({ inFlight: 0, answered: 0, clientAborts: 0 });
     await expect(server.close()).resolves.toBeUndefined();
+  });
+});
+
+describe('startTestServer: structured answers', () => {
+  it('answers with scripted tool calls (object arguments written as JSON) and records what the client sent', async () => {
+    const server = await start({ respond: () => ({ toolCalls: [{ name: 'lookup', arguments: { city: 'Paris' } }, { id: 'own', name: 'now', arguments: '{}' }] }) });
+    const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object' } } }];
+    const completion = await clientOf(server).chat.completions.create({ model: 'test-model', messages: [{ role: 'user', content: 'Paris?' }], tools, tool_choice: 'required' });
+    const [choice] = completion.choices;
+    expect(choice?.finish_reason).toBe('tool_calls');
+    expect(choice?.message.content).toBeNull();
+    expect(choice?.message.tool_calls).toEqual([
+      { id: 'call_0', type: 'function', function: { name: 'lookup', arguments: '{"city":"Paris"}' } },
+      { id: 'own', type: 'function', function: { name: 'now', arguments: '{}' } },
+    ]);
+    expect(server.requests[0]?.body).toMatchObject({ tools, tool_choice: 'required' });
+  });
+
+  it('answers with scripted log probabilities in the shape of each endpoint', async () => {
+    const logprobs = [{ token: 'Hi', logprob: -0.5, top: [{ token: 'Hello', logprob: -1 }] }];
+    const server = await start({ respond: () => ({ content: 'Hi', logprobs, finishReason: 'length' }) });
+    const chat = await clientOf(server).chat.completions.create({ model: 'test-model', messages: [{ role: 'user', content: 'x' }], logprobs: true });
+    expect(chat.choices[0]?.logprobs?.content).toEqual([{ token: 'Hi', logprob: -0.5, bytes: [72, 105], top_logprobs: [{ token: 'Hello', logprob: -1, bytes: [72, 101, 108, 108, 111] }] }]);
+    expect(chat.choices[0]?.finish_reason).toBe('length');
+    const legacy = await clientOf(server).completions.create({ model: 'test-model', prompt: 'x', logprobs: 1 });
+    expect(legacy.choices[0]?.text).toBe('Hi');
+    expect(legacy.choices[0]?.logprobs).toEqual({ tokens: ['Hi'], token_logprobs: [-0.5], top_logprobs: [{ Hello: -1 }], text_offset: [0] });
+  });
+
+  it('counts a tool call\'s name and arguments as completion words', async () => {
+    const server = await start({ respond: () => ({ content: 'ok then', toolCalls: [{ name: 'lookup', arguments: '{"city": "Paris"}' }] }) });
+    const completion = await clientOf(server).chat.completions.create({ model: 'test-model', messages: [{ role: 'user', content: 'x' }] });
+    expect(completion.usage?.completion_tokens).toBe(5);
+    expect(completion.choices[0]?.message.content).toBe('ok then');
   });
 });

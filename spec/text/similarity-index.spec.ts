@@ -5,7 +5,8 @@ import { tokenize } from '../../lib/text/tokenize.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 
 const vocabulary = ['the', 'a', 'cat', 'cats', 'sat', 'on', 'mat', 'is', 'ab', 'c', 'abc', 'b', '2', '0', 'v2'];
-const tokenless = ['', ' ', '?!', '?! ', '...', 'こんにちは', 'こんにちは ', 'カフェ', '\uD800', '\uD801', '—'];
+const tokenless = ['', ' ', '?!', '?! ', '...', '。', '。 ', '🙂', '\uD800', '\uD801', '—'];
+const unicode = ['こんにちは', 'こんにちは。', 'カフェ', 'Café', 'CAFÉ!', 'naïve', '東京'];
 
 /**
  * Texts with many exact token duplicates: short sentences over a tiny vocabulary (where regrouped letters
@@ -19,6 +20,7 @@ function duplicateHeavyTexts(count: number, seed: number): string[] {
   for (let i = 0; i < count; i++) {
     const roll = random();
     if (roll < 0.1) texts.push(pick(tokenless));
+    else if (roll < 0.15) texts.push(pick(unicode));
     else if (roll < 0.5 && texts.length > 0) {
       const earlier = pick(texts);
       const variant = random();
@@ -97,7 +99,7 @@ describe('SimilarityIndex at threshold 1', () => {
     expect(index.size).toBe(decisions.filter((decision) => decision !== false).length);
   });
 
-  test('compares token sequences, and token-free texts by their raw string', () => {
+  test('compares token sequences (in any script), and token-free texts by their raw string', () => {
     const index = new SimilarityIndex(1);
     expect(index.admit('ab c')).toBeUndefined();
     expect(index.admit('a bc')).toBeUndefined();
@@ -106,10 +108,13 @@ describe('SimilarityIndex at threshold 1', () => {
     expect(index.admit('')).toBeUndefined();
     expect(index.admit(' ')).toBeUndefined();
     expect(index.admit('')).toBe(1);
+    expect(index.admit('—')).toBeUndefined();
+    expect(index.admit('— ')).toBeUndefined();
+    expect(index.admit('—')).toBe(1);
     expect(index.admit('こんにちは')).toBeUndefined();
-    expect(index.admit('こんにちは ')).toBeUndefined();
-    expect(index.admit('こんにちは')).toBe(1);
-    expect(index.size).toBe(7);
+    expect(index.admit('こんにちは。')).toBe(1);
+    expect(index.admit('こんにちわ')).toBeUndefined();
+    expect(index.size).toBe(9);
   });
 
   test('clear forgets token sequences and token-free texts', () => {
@@ -134,5 +139,55 @@ describe('SimilarityIndex below threshold 1', () => {
     expect(index.admit('the cat sat')).toBeUndefined();
     expect(index.admit('the cat')).toBeCloseTo(0.8, 10);
     expect(index.size).toBe(3);
+  });
+});
+
+describe('SimilarityIndex.find', () => {
+  test.each([0.6, 1])('answers as admit would at threshold %s, without keeping', (threshold) => {
+    const seeded = () => {
+      const index = new SimilarityIndex(threshold);
+      index.add('the cat sat on the mat');
+      index.add('?!');
+      return index;
+    };
+    const index = seeded();
+    for (const probe of ['The cat sat on the mat.', 'the cat sat', 'a dog ran', '?!', '...', 'cat sat on the mat the']) {
+      expect(index.find(probe)).toBe(seeded().admit(probe));
+    }
+    expect(index.size).toBe(2);
+    expect(index.find('The cat sat on the mat.')).toBe(1);
+  });
+});
+
+describe('SimilarityIndex below threshold 1, across its re-rankings', () => {
+  test('texts restored with add and texts admitted decide as a brute-force scan, past 256, 512 and 1024 kept texts', () => {
+    const random = seededRandom(31);
+    const vocabulary = Array.from({ length: 60 }, (_, i) => `t${i}`);
+    const texts: string[] = [];
+    for (let i = 0; i < 2500; i++) {
+      if (texts.length > 0 && random() < 0.3) {
+        const words = texts[Math.floor(random() * texts.length)]!.split(' ');
+        words[Math.floor(random() * words.length)] = vocabulary[Math.floor(random() * random() * vocabulary.length)]!;
+        texts.push(words.join(' '));
+      } else texts.push(Array.from({ length: 3 + Math.floor(random() * 10) }, () => vocabulary[Math.floor(random() * random() * vocabulary.length)]).join(' '));
+    }
+    const index = new SimilarityIndex(0.75);
+    const kept: string[][] = [];
+    let rejections = 0;
+    for (const [position, text] of texts.entries()) {
+      const tokens = tokenize(text);
+      if (position % 4 === 0) {
+        index.add(text);
+        kept.push(tokens);
+        continue;
+      }
+      const duplicate = kept.some((other) => rougeLTokens(tokens, other) >= 0.75);
+      expect(index.admit(text) !== undefined).toBe(duplicate);
+      if (duplicate) rejections++;
+      else kept.push(tokens);
+    }
+    expect(index.size).toBe(kept.length);
+    expect(kept.length).toBeGreaterThan(1100);
+    expect(rejections).toBeGreaterThan(100);
   });
 });

@@ -2,11 +2,13 @@ import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { ConfigError } from '../../errors/config-error.ts';
 import { credentialId } from '../../model/credential-id.ts';
-import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
+import type { CallOptions, LanguageModel, ModelRequest, ModelResult, ToolCall } from '../../model/language-model.ts';
 import { parseConfig } from '../../parse-config.ts';
 import { rateLimitHeadersOf, sdkErrorToApiCallError } from '../openai/openai-shared.ts';
 import { environmentUrl } from '../environment-url.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
+import { toolCallOf, toolCallsField } from '../tool-calls.ts';
+import { anthropicBody } from './anthropic-body.ts';
 
 /** Settings of an Anthropic engine (DGT block type `anthropic`). */
 export interface AnthropicSettings {
@@ -43,34 +45,17 @@ const settingsSchema = z.object({
 /** The API version that dropped the sampling parameters. */
 const withoutSampling = '2026-10-21';
 
-/** Every system message, lifted into `system`; the rest as Messages-API turns. A prompt is one user turn. */
-function conversationOf(request: ModelRequest): { system: string | undefined; messages: { role: 'user' | 'assistant'; content: string }[] } {
-  if (request.method === 'completion') return { system: undefined, messages: [{ role: 'user', content: request.prompt }] };
-  const system = request.messages.filter((message) => message.role === 'system').map((message) => message.content);
-  const messages = request.messages.flatMap((message) => (message.role === 'system' ? [] : [{ role: message.role, content: message.content }]));
-  return { system: system.length === 0 ? undefined : system.join('\n\n'), messages };
-}
+type ContentBlock = { type: string; text?: unknown; id?: unknown; name?: unknown; input?: unknown };
 
-function bodyOf(request: ModelRequest, model: string, maxTokens: number, sampling: boolean): Record<string, unknown> {
-  const { system, messages } = conversationOf(request);
-  const body: Record<string, unknown> = { ...request.providerOptions, model, max_tokens: request.maxTokens ?? maxTokens, messages };
-  if (system !== undefined) body['system'] = system;
-  if (request.stop !== undefined) body['stop_sequences'] = request.stop;
-  if (sampling && request.temperature !== undefined) body['temperature'] = request.temperature;
-  if (sampling && request.topP !== undefined) body['top_p'] = request.topP;
-  if (request.responseFormat !== undefined) {
-    const { name, schema } = request.responseFormat;
-    body['tools'] = [{ name, description: 'Give the answer as this tool\'s input.', input_schema: schema }];
-    body['tool_choice'] = { type: 'tool', name };
-  }
-  return body;
-}
-
-/** The text blocks joined, or the forced tool's input as JSON when a response format was asked for. */
-function textOf(content: readonly { type: string; text?: unknown; name?: unknown; input?: unknown }[], toolName: string | undefined): string {
-  const tool = toolName === undefined ? undefined : content.find((block) => block.type === 'tool_use' && block.name === toolName);
-  if (tool !== undefined) return JSON.stringify(tool.input ?? {});
-  return content.map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : '')).join('');
+/** The text blocks joined (or the forced tool's input as JSON when a response format was asked for), and the tool calls. */
+function answerOf(content: readonly ContentBlock[], formatTool: string | undefined): { text: string; toolCalls: ToolCall[] } {
+  const format = formatTool === undefined ? undefined : content.find((block) => block.type === 'tool_use' && block.name === formatTool);
+  if (format !== undefined) return { text: JSON.stringify(format.input ?? {}), toolCalls: [] };
+  const text = content.map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : '')).join('');
+  const toolCalls = content.flatMap((block, index) =>
+    block.type === 'tool_use' && typeof block.name === 'string' ? [toolCallOf(typeof block.id === 'string' ? block.id : `call_${index}`, block.name, block.input)] : [],
+  );
+  return { text, toolCalls };
 }
 
 /**
@@ -80,7 +65,11 @@ function textOf(content: readonly { type: string; text?: unknown; name?: unknown
  * `defaultMaxTokens`. The API has no `seed` and makes one answer per request, so `seed` is not sent and `n > 1` is
  * refused; `temperature` and `topP` are sent only when `apiVersion` predates 2026-10-21. A response format is a
  * forced tool call (one tool named after the schema, `tool_choice: { type: 'tool' }`), and the answer text is the
- * tool input as JSON. Usage counts cached prompt tokens as prompt tokens. DGT block type `anthropic`.
+ * tool input as JSON. Tools become `tools` with an `input_schema` (`tool_choice` `required` is `any`), tool calls and
+ * results become `tool_use` and `tool_result` blocks, and `tool_use` answers come back as tool calls;
+ * `reasoning_effort` is `output_config.effort`, and `top_k` is sent as the sampling parameters are. Penalties, logit
+ * bias, log probabilities and echo are refused; JSON mode without a schema is left out, as DGT does (the API has no
+ * equivalent). Usage counts cached prompt tokens as prompt tokens. DGT block type `anthropic`.
  *
  * ## Example
  * ```ts
@@ -108,6 +97,8 @@ export function createAnthropic(settings: AnthropicSettings): LanguageModel {
   const maxTokens = config.defaultMaxTokens ?? 1024;
   const sampling = apiVersion !== undefined && apiVersion < withoutSampling;
   const url = `${baseURL}/v1/messages`;
+  // Header values may be credentials too: no error shows them.
+  const secrets = [apiKey, ...Object.values(config.headers ?? {})];
   const client = new Anthropic({
     apiKey,
     baseURL,
@@ -122,19 +113,21 @@ export function createAnthropic(settings: AnthropicSettings): LanguageModel {
         field: 'n',
       });
     }
-    const params = bodyOf(request, modelId, maxTokens, sampling) as unknown as Anthropic.MessageCreateParamsNonStreaming;
+    const params = anthropicBody(request, modelId, maxTokens, sampling) as unknown as Anthropic.MessageCreateParamsNonStreaming;
     try {
       const { data, response } = await client.messages.create(params, { signal }).withResponse();
       const { input_tokens: input, output_tokens: output, cache_creation_input_tokens: cacheWrites, cache_read_input_tokens: cacheReads } = data.usage;
       const headers = rateLimitHeadersOf(response.headers);
+      const answer = answerOf(data.content as readonly ContentBlock[], request.responseFormat?.name);
       return {
-        texts: [textOf(data.content, request.responseFormat?.name)],
+        texts: [answer.text],
+        ...toolCallsField([answer.toolCalls]),
         finishReason: data.stop_reason ?? undefined,
         usage: { promptTokens: input + (cacheWrites ?? 0) + (cacheReads ?? 0), completionTokens: output },
         ...(headers === undefined ? {} : { headers }),
       };
     } catch (error) {
-      throw sdkErrorToApiCallError(error, Anthropic, { url, timeoutMs, secrets: [apiKey] });
+      throw sdkErrorToApiCallError(error, Anthropic, { url, timeoutMs, secrets });
     }
   }
 

@@ -2,9 +2,10 @@ import { AzureOpenAI } from 'openai';
 import { z } from 'zod';
 import { ConfigError } from '../../errors/config-error.ts';
 import { credentialId } from '../../model/credential-id.ts';
-import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
+import type { CallOptions, GenerationParams, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
 import { parseConfig } from '../../parse-config.ts';
 import { generateWithOpenAI } from '../openai/openai-shared.ts';
+import { refuseParams } from '../unsupported-params.ts';
 import { environmentUrl } from '../environment-url.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
 
@@ -53,11 +54,23 @@ function resourceEndpoint(endpoint: string | undefined): string {
 }
 
 /**
+ * Throws for a parameter Azure OpenAI does not take: it is OpenAI's service, without vLLM's extensions.
+ * @throws {ConfigError} naming the block field (`top_k`, `skip_special_tokens`)
+ */
+export function checkAzureOpenAIParams(params: GenerationParams): void {
+  refuseParams('azure-openai', params, {
+    topK: 'Azure OpenAI has no top-k sampling',
+    skipSpecialTokens: 'Azure OpenAI never shows special tokens',
+  });
+}
+
+/**
  * Creates a {@link LanguageModel} for an Azure OpenAI deployment, through the `openai` SDK's `AzureOpenAI` client
  * (its own retries are off: the engine retries). Chat requests go to
  * `<endpoint>/openai/deployments/<deployment>/chat/completions?api-version=…`, completion requests to
  * `…/completions`, with the key in the `api-key` header. A response format is sent as
- * `response_format: { type: 'json_schema', json_schema: { name, schema, strict: true } }`. DGT block type `azure-openai`.
+ * `response_format: { type: 'json_schema', json_schema: { name, schema, strict: true } }`; tools, tool calls and
+ * `logprobs` as on OpenAI; `top_k` and `skip_special_tokens: false` are refused. DGT block type `azure-openai`.
  *
  * ## Example
  * ```ts
@@ -100,8 +113,12 @@ export function createAzureOpenAI(settings: AzureOpenAISettings): LanguageModel 
     defaultHeaders: config.headers ?? {},
   });
 
-  const doGenerate = (request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> =>
-    generateWithOpenAI(client, deployment, request, { root, signal, timeoutMs, secrets: [apiKey] });
+  // Header values may be credentials too: no error shows them.
+  const secrets = [apiKey, ...Object.values(config.headers ?? {})];
+  const doGenerate = async (request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> => {
+    checkAzureOpenAIParams(request);
+    return generateWithOpenAI(client, deployment, request, { engine: 'azure-openai', root, signal, timeoutMs, secrets });
+  };
 
   const credential = credentialId(apiKey);
   return {

@@ -1,14 +1,14 @@
-import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
 import stableStringify from 'fast-json-stable-stringify';
-import type { ChatHistoryItem, Llama, LlamaCompletionGenerationOptions, LlamaContextSequence, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
+import type { ChatModelFunctions, LLamaChatGenerateResponseOptions, Llama, LlamaCompletionGenerationOptions, LlamaContextSequence, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
 import { z } from 'zod';
 import { ApiCallError } from '../../errors/api-call-error.ts';
 import { ConfigError } from '../../errors/config-error.ts';
-import type { CallOptions, ChatMessage, LanguageModel, ModelRequest, ModelResult, ResponseFormat } from '../../model/language-model.ts';
+import type { ChatMessage, LanguageModel, ModelRequest, ModelResult, ResponseFormat } from '../../model/language-model.ts';
 import { parseConfig } from '../../parse-config.ts';
-import { type NodeLlamaCpp, loadNodeLlamaCpp } from './load-node-llama-cpp.ts';
+import { toolCallsField } from '../tool-calls.ts';
+import { chatHistory, checkLlamaCppParams, functionsOf, llamaToolCalls, samplingOptions } from './llama-cpp-request.ts';
+import { llamaCppRuntime } from './llama-cpp-runtime.ts';
+import type { NodeLlamaCpp } from './load-node-llama-cpp.ts';
 import { SequencePool } from './sequence-pool.ts';
 
 /** Settings of a `llama-cpp` engine: a GGUF model run in-process by node-llama-cpp. */
@@ -29,6 +29,11 @@ export interface LlamaCppSettings {
    * calls wait for a free sequence; give the engine a `callLimit` of this many. @default 1
    */
   readonly sequences?: number;
+  /**
+   * Completion prompts are cut from the left to their last `maxLength − maxTokens` tokens, counted by the model's own
+   * tokenizer (DGT's `max_length`). @default no cut
+   */
+  readonly maxLength?: number;
 }
 
 /** A `llama-cpp` model: `close()` frees the model, its context and the native backend. */
@@ -44,7 +49,10 @@ const settingsSchema = z.object({
   threads: z.number().int().min(1).exactOptional(),
   gpu: z.union([z.literal(false), z.literal('auto')]).exactOptional(),
   sequences: z.number().int().min(1).exactOptional(),
+  maxLength: z.number().int().min(1).exactOptional(),
 });
+
+type CompletionRequest = Extract<ModelRequest, { method: 'completion' }>;
 
 /** llama.cpp's own default (its CLI and server); node-llama-cpp's would be greedy decoding. */
 const defaultTemperature = 0.8;
@@ -56,44 +64,48 @@ interface Loaded {
   readonly pool: SequencePool;
 }
 
-function chatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
-  const history = messages.map((message): ChatHistoryItem => {
-    if (message.role === 'assistant') return { type: 'model', response: [message.content] };
-    return { type: message.role, text: message.content };
-  });
-  // A trailing assistant message is a prefix the answer continues; otherwise the answer is a new model turn.
-  return history.at(-1)?.type === 'model' ? history : [...history, { type: 'model', response: [] }];
-}
-
 /** One call on a sequence: its prompt's token count and a way to answer it (once per `n`). */
 interface Call {
   readonly promptTokens: number;
-  answer(options: LlamaCompletionGenerationOptions): Promise<{ response: string; metadata: { stopReason: string } }>;
+  answer(options: LlamaCompletionGenerationOptions): Promise<{ response: string; metadata: { stopReason: string }; functionCalls?: FunctionCalls }>;
   dispose(): void;
 }
 
-function chatCall({ module, model }: Loaded, sequence: LlamaContextSequence, messages: readonly ChatMessage[]): Call {
+type FunctionCalls = readonly { readonly functionName: string; readonly params: unknown }[];
+
+function chatCall({ module, model }: Loaded, sequence: LlamaContextSequence, messages: readonly ChatMessage[], functions: ChatModelFunctions | undefined): Call {
   const chat = new module.LlamaChat({ contextSequence: sequence });
   const history = chatHistory(messages);
+  const withFunctions = functions === undefined ? {} : { availableFunctions: functions };
   return {
-    // The prompt as the model sees it: rendered by the model's chat template.
-    promptTokens: chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(model.tokenizer).length,
-    answer: (options) => chat.generateResponse(history, options),
+    // The prompt as the model sees it: rendered by the model's chat template, with the functions' documentation.
+    promptTokens: chat.chatWrapper.generateContextState({ chatHistory: history, ...withFunctions }).contextText.tokenize(model.tokenizer).length,
+    answer: (options) => (functions === undefined ? chat.generateResponse(history, options) : chat.generateResponse(history, { ...(options as object), functions } as LLamaChatGenerateResponseOptions<ChatModelFunctions>)),
     dispose: () => chat.dispose(),
   };
 }
 
-function completionCall({ module, model }: Loaded, sequence: LlamaContextSequence, prompt: string): Call {
+/**
+ * A completion call: the prompt with its continuation, cut from the left to its last `maxLength − maxTokens` tokens
+ * when `maxLength` is set (DGT's `max_length`, with the model's own tokenizer).
+ */
+function completionCall({ module, model }: Loaded, sequence: LlamaContextSequence, request: CompletionRequest, maxLength: number | undefined): Call {
   const completion = new module.LlamaCompletion({ contextSequence: sequence });
+  let tokens = model.tokenize(request.prompt + (request.continuation ?? ''));
+  if (maxLength !== undefined) {
+    const keep = maxLength - (request.maxTokens ?? 0);
+    if (keep < 1) throw new ConfigError(`llama-cpp: invalid config at \`max_length\`: ${maxLength} leaves no room for the prompt after \`max_tokens\` ${request.maxTokens}`, { field: 'max_length' });
+    tokens = tokens.slice(-keep);
+  }
   return {
-    promptTokens: model.tokenize(prompt).length,
-    answer: (options) => completion.generateCompletionWithMeta(prompt, options),
+    promptTokens: tokens.length,
+    answer: (options) => completion.generateCompletionWithMeta(tokens, options),
     dispose: () => completion.dispose(),
   };
 }
 
 function finishReasonOf(stopReason: string): string {
-  return stopReason === 'maxTokens' ? 'length' : stopReason === 'abort' ? 'abort' : 'stop';
+  return stopReason === 'maxTokens' ? 'length' : stopReason === 'abort' ? 'abort' : stopReason === 'functionCalls' ? 'tool_calls' : 'stop';
 }
 
 /**
@@ -102,9 +114,13 @@ function finishReasonOf(stopReason: string): string {
  * probe), into one context of `sequences` sequences; each call takes a fresh sequence, so calls share no state.
  * `chat` goes through the model's chat template (node-llama-cpp's chat wrapper), `completion` continues the
  * prompt as is. `maxTokens`, `temperature` (default 0.8), `topP`, `seed`, `stop` and the abort signal are
- * honoured; `providerOptions` are passed to node-llama-cpp as given (`topK`, `minP`, `repeatPenalty`, ...). A
- * response format becomes a JSON-schema grammar, so the answer always parses. Without `maxTokens`, an answer
- * ends when the context is full. Usage counts come from the model's own tokenizer. DGT block type `llama-cpp`.
+ * honoured, and so are `topK`, the frequency and presence penalties (node-llama-cpp's `repeatPenalty`) and the logit
+ * bias (a token bias; -100 bans the token); `providerOptions` are passed to node-llama-cpp as given (`minP`, ...). A
+ * response format becomes a JSON-schema grammar (JSON mode the JSON grammar), so the answer always parses. A chat's
+ * tools become node-llama-cpp functions (documented by the chat template; `tool_choice` can only be `auto` or `none`),
+ * and the functions the model calls come back as tool calls. Log probabilities, echo, a reasoning effort and an extra
+ * body are refused. Without `maxTokens`, an answer ends when the context is full. Usage counts come from the model's
+ * own tokenizer. DGT block type `llama-cpp`.
  *
  * ## Example
  * ```ts
@@ -120,55 +136,20 @@ function finishReasonOf(stopReason: string): string {
  */
 export function createLlamaCpp(settings: LlamaCppSettings): LlamaCppModel {
   const config = parseConfig('llama-cpp', settingsSchema, settings);
-  const modelPath = resolve(config.modelPath);
-  if (!statSync(modelPath, { throwIfNoEntry: false })?.isFile()) {
-    throw new ConfigError(`llama-cpp: \`model_id_or_path\` names no file: ${modelPath} (a .gguf model file)`, { field: 'model_id_or_path' });
-  }
-  const endpoint = `llama-cpp://${modelPath}`;
   const contextSize = config.contextSize ?? 2048;
-  const threads = config.threads ?? availableParallelism();
   const sequences = config.sequences ?? 1;
-  /** node-llama-cpp's log lines (it would print them on the console), shown only when loading fails. */
-  const logs: string[] = [];
-  let loading: Promise<Loaded> | undefined;
-  let grammars = new Map<string, Promise<LlamaGrammar>>();
-  /** Aborts the calls still running when the model is closed. */
-  let closing = new AbortController();
-  /** Calls not settled yet: `close()` waits for them before it frees what they use. */
-  const running = new Set<Promise<unknown>>();
-
-  async function load(): Promise<Loaded> {
-    const module = await loadNodeLlamaCpp();
-    let llama: Llama | undefined;
-    try {
-      llama = await module.getLlama({
-        gpu: config.gpu ?? false,
-        build: 'never',
-        skipDownload: true,
-        progressLogs: false,
-        maxThreads: threads,
-        logger: (level, message) => {
-          logs.push(`${level}: ${message.trim()}`);
-          if (logs.length > 20) logs.shift();
-        },
-      });
+  const loader = llamaCppRuntime<Loaded>({
+    modelPath: config.modelPath,
+    threads: config.threads,
+    gpu: config.gpu,
+    open: async ({ module, llama, modelPath, threads }) => {
       const model = await llama.loadModel({ modelPath });
       const context = await model.createContext({ contextSize, threads, sequences });
       return { module, llama, model, pool: new SequencePool(context) };
-    } catch (error) {
-      await llama?.dispose();
-      const detail = [error instanceof Error ? error.message : String(error), ...logs.filter((line) => /^(error|fatal)/.test(line))].join('; ');
-      throw new ConfigError(`llama-cpp: cannot load \`model_id_or_path\` ${modelPath}: ${detail}`, { field: 'model_id_or_path', cause: error });
-    }
-  }
-
-  function loaded(): Promise<Loaded> {
-    loading ??= load().catch((error: unknown) => {
-      loading = undefined; // the next call tries again
-      throw error;
-    });
-    return loading;
-  }
+    },
+  });
+  const { endpoint } = loader;
+  let grammars = new Map<string, Promise<LlamaGrammar>>();
 
   function grammarOf(runtime: Loaded, format: ResponseFormat): Promise<LlamaGrammar> {
     const key = stableStringify(format.schema);
@@ -186,13 +167,20 @@ export function createLlamaCpp(settings: LlamaCppSettings): LlamaCppModel {
   }
 
   async function generate(request: ModelRequest, signal: AbortSignal): Promise<ModelResult> {
-    const runtime = await loaded();
+    checkLlamaCppParams(request);
+    const functions = functionsOf(request);
+    const runtime = await loader.loaded();
     signal.throwIfAborted();
-    const grammar = request.responseFormat ? await grammarOf(runtime, request.responseFormat) : undefined;
+    const grammar = request.responseFormat
+      ? await grammarOf(runtime, request.responseFormat)
+      : request.jsonMode
+        ? await runtime.llama.getGrammarFor('json')
+        : undefined;
+    const sampling = samplingOptions(request, runtime.module, runtime.model);
     const sequence = await runtime.pool.acquire(signal);
     let call: Call | undefined;
     try {
-      call = request.method === 'chat' ? chatCall(runtime, sequence, request.messages) : completionCall(runtime, sequence, request.prompt);
+      call = request.method === 'chat' ? chatCall(runtime, sequence, request.messages, functions) : completionCall(runtime, sequence, request, config.maxLength);
       const { promptTokens, answer } = call;
       const room = sequence.contextSize - promptTokens;
       if (room < 1) {
@@ -202,6 +190,7 @@ export function createLlamaCpp(settings: LlamaCppSettings): LlamaCppModel {
         });
       }
       const generation = (index: number): LlamaCompletionGenerationOptions => ({
+        ...sampling,
         ...(request.providerOptions as LlamaCompletionGenerationOptions | undefined),
         signal,
         // Capped by the room left: past it, node-llama-cpp would shift the context and never stop.
@@ -214,30 +203,22 @@ export function createLlamaCpp(settings: LlamaCppSettings): LlamaCppModel {
         ...(grammar ? { grammar } : {}),
       });
       const texts: string[] = [];
+      const toolCalls: ReturnType<typeof llamaToolCalls>[] = [];
       let finishReason: string | undefined;
       for (let index = 0; index < (request.n ?? 1); index++) {
         if (index > 0) await sequence.clearHistory();
-        const { response, metadata } = await answer(generation(index));
+        const { response, metadata, functionCalls } = await answer(generation(index));
         texts.push(response);
+        toolCalls.push(llamaToolCalls(functionCalls));
         finishReason = finishReasonOf(metadata.stopReason);
       }
       // As an OpenAI-compatible server counts: the prompt once, every answer's tokens.
       const completionTokens = texts.reduce((sum, text) => sum + runtime.model.tokenize(text).length, 0);
-      return { texts, finishReason, usage: { promptTokens, completionTokens } };
+      return { texts, ...toolCallsField(toolCalls), finishReason, usage: { promptTokens, completionTokens } };
     } finally {
       call?.dispose();
       await runtime.pool.release(sequence);
     }
-  }
-
-  function doGenerate(request: ModelRequest, options: CallOptions): Promise<ModelResult> {
-    const call = generate(request, AbortSignal.any([options.signal, closing.signal]));
-    const settled: Promise<unknown> = call.then(
-      () => running.delete(settled),
-      () => running.delete(settled),
-    );
-    running.add(settled);
-    return call;
   }
 
   return {
@@ -246,20 +227,13 @@ export function createLlamaCpp(settings: LlamaCppSettings): LlamaCppModel {
     modelId: config.modelPath,
     endpoint,
     sequences,
-    doGenerate,
+    doGenerate: (request, options) => loader.track((signal) => generate(request, signal), options),
     // The run's preflight loads the model before any file is written. A large model may take longer than the
     // preflight's few seconds, so the load is not cut short by the signal.
-    probe: async () => void (await loaded()),
-    async close() {
-      const opened = loading;
-      loading = undefined;
+    probe: async () => void (await loader.loaded()),
+    close() {
       grammars = new Map();
-      closing.abort(new ApiCallError('llama-cpp: the model was closed during the call', { url: endpoint, isRetryable: false }));
-      closing = new AbortController();
-      // Freeing the native objects under a running evaluation would fail it from inside node-llama-cpp.
-      await Promise.all(running);
-      const runtime = await opened?.catch(() => undefined);
-      await runtime?.llama.dispose();
+      return loader.close();
     },
   };
 }

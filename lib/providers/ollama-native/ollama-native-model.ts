@@ -5,6 +5,9 @@ import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../.
 import { parseConfig } from '../../parse-config.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
 import { fetchJson } from '../fetch-json.ts';
+import { chatLogprobsOf, logprobsField } from '../openai/openai-logprobs.ts';
+import { toolCallsField } from '../tool-calls.ts';
+import { ollamaBody, ollamaToolCalls } from './ollama-native-body.ts';
 import { ollamaHostFromEnvironment, ollamaHostURL } from './ollama-host.ts';
 
 /** Settings of a native Ollama engine. */
@@ -15,42 +18,16 @@ export interface OllamaNativeSettings {
   readonly baseURL?: string;
   /** Per-request timeout in ms (DGT's `timeout`, given there in seconds). @default 300000 */
   readonly timeoutMs?: number;
+  /** Extra headers sent with every request (DGT's `default_headers`), e.g. for a proxy in front of Ollama. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const settingsSchema = z.object({
   modelId: z.string().min(1),
   baseURL: z.string().exactOptional(),
   timeoutMs: z.number().positive().exactOptional(),
+  headers: z.record(z.string(), z.string()).exactOptional(),
 });
-
-/**
- * Ollama's model options (`api/types.go`). A `providerOptions` key among them goes into `options`, as does
- * everything in `providerOptions.options`; any other key (`keep_alive`, `think`, ...) goes into the body.
- */
-const optionNames = new Set([
-  'num_ctx', 'num_batch', 'num_gpu', 'main_gpu', 'use_mmap', 'num_thread', 'numa', 'num_keep', 'seed', 'num_predict', 'top_k',
-  'top_p', 'min_p', 'typical_p', 'repeat_last_n', 'temperature', 'repeat_penalty', 'presence_penalty', 'frequency_penalty',
-  'penalize_newline', 'stop', 'mirostat', 'mirostat_tau', 'mirostat_eta', 'tfs_z',
-]);
-
-/** The body fields besides the prompt: `options` with every generation option set, and `format` for a schema. */
-function requestFields(request: ModelRequest): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
-  const options: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(request.providerOptions ?? {})) {
-    if (key === 'options' && typeof value === 'object' && value !== null) Object.assign(options, value);
-    else if (optionNames.has(key)) options[key] = value;
-    else body[key] = value;
-  }
-  if (request.maxTokens !== undefined) options['num_predict'] = request.maxTokens;
-  if (request.temperature !== undefined) options['temperature'] = request.temperature;
-  if (request.topP !== undefined) options['top_p'] = request.topP;
-  if (request.seed !== undefined) options['seed'] = request.seed;
-  if (request.stop !== undefined) options['stop'] = request.stop;
-  if (Object.keys(options).length > 0) body['options'] = options;
-  if (request.responseFormat) body['format'] = request.responseFormat.schema;
-  return body;
-}
 
 function ollamaErrorMessage(body: unknown): string | undefined {
   const error = (body as { error?: unknown } | null)?.error;
@@ -61,14 +38,20 @@ function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
 
-/** Text, `done_reason` and usage (`prompt_eval_count`, `eval_count`) of a non-streamed answer. */
-function resultOf(body: unknown, text: unknown, what: string): ModelResult {
-  if (typeof text !== 'string') {
+/** Text, tool calls, log probabilities, `done_reason` and usage (`prompt_eval_count`, `eval_count`) of a non-streamed answer. */
+function resultOf(body: unknown, isChat: boolean, what: string): ModelResult {
+  const message = (body as { message?: { content?: unknown } }).message;
+  const text = isChat ? message?.content : (body as { response?: unknown }).response;
+  const toolCalls = isChat ? ollamaToolCalls(message) : [];
+  // A message of tool calls alone may come without any content.
+  if (typeof text !== 'string' && toolCalls.length === 0) {
     throw new ApiCallError(`${what} answered 200 without a text`, { url: what, statusCode: 200, isRetryable: false });
   }
-  const { done_reason: doneReason, prompt_eval_count: promptTokens, eval_count: completionTokens } = body as Record<string, unknown>;
+  const { done_reason: doneReason, prompt_eval_count: promptTokens, eval_count: completionTokens, logprobs } = body as Record<string, unknown>;
   return {
-    texts: [text],
+    texts: [typeof text === 'string' ? text : ''],
+    ...toolCallsField([toolCalls]),
+    ...logprobsField([chatLogprobsOf(logprobs)]),
     finishReason: typeof doneReason === 'string' ? doneReason : undefined,
     usage: { promptTokens: count(promptTokens), completionTokens: count(completionTokens) },
   };
@@ -78,8 +61,11 @@ function resultOf(body: unknown, text: unknown, what: string): ModelResult {
  * Creates a {@link LanguageModel} for Ollama through its native API: `chat` requests go to `/api/chat`,
  * `completion` requests to `/api/generate`, unstreamed. Every generation option set is sent in `options`
  * (`num_predict`, `temperature`, `top_p`, `seed`, `stop`, and `num_ctx` or any other from `providerOptions`), in
- * completion mode too, where DGT sent none; a response format is sent as `format`. Ollama makes one answer per
- * request, so `n > 1` is refused. DGT block type `ollama`.
+ * completion mode too, where DGT sent none (`top_k`, `frequency_penalty` and `presence_penalty` among them); a response
+ * format is sent as `format` (JSON mode as `format: 'json'`), `reasoning_effort` as `think`, `logprobs` and
+ * `top_logprobs` as they are. Chat takes tools (Ollama cannot force a call: `tool_choice` `required` or a named
+ * function is refused) and returns tool calls. Ollama makes one answer per request, so `n > 1` is refused. DGT
+ * block type `ollama`.
  *
  * ## Example
  * ```ts
@@ -103,17 +89,16 @@ export function createOllamaNative(settings: OllamaNativeSettings): LanguageMode
     }
     const isChat = request.method === 'chat';
     const what = `${host}/api/${isChat ? 'chat' : 'generate'}`;
-    const input = request.method === 'chat' ? { messages: request.messages } : { prompt: request.prompt };
     const body = await fetchJson({
       url: what,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...requestFields(request), model: modelId, ...input, stream: false }),
+      headers: { ...config.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...ollamaBody(request), model: modelId, stream: false }),
       signal,
       timeoutMs,
       errorMessageOf: ollamaErrorMessage,
+      secrets: Object.values(config.headers ?? {}),
     });
-    const text = isChat ? (body as { message?: { content?: unknown } }).message?.content : (body as { response?: unknown }).response;
-    return resultOf(body, text, what);
+    return resultOf(body, isChat, what);
   }
 
   return {

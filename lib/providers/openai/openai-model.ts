@@ -1,11 +1,7 @@
-import OpenAI from 'openai';
-import { ConfigError } from '../../errors/config-error.ts';
-import { credentialId } from '../../model/credential-id.ts';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
 import type { CompletionRequest } from '../../model/completion-batcher.ts';
+import { openAIConnection } from './openai-connection.ts';
 import { generateWithOpenAI } from './openai-shared.ts';
-import { environmentUrl } from '../environment-url.ts';
-import { probeEndpoint } from '../probe-endpoint.ts';
 
 /** Settings of an OpenAI-compatible engine (OpenAI, vLLM, llama.cpp server, LM Studio, TGI, Ollama's /v1). */
 export interface OpenAISettings {
@@ -25,7 +21,9 @@ export interface OpenAISettings {
 
 /**
  * Creates a {@link LanguageModel} for any OpenAI-compatible server, through the official `openai` SDK
- * (its own retries are off: the engine retries). DGT block types `openai` and `vllm-remote`.
+ * (its own retries are off: the engine retries). DGT block types `openai` and `vllm-remote`. Every parameter is sent
+ * under OpenAI's name, vLLM's extensions (`top_k`, `skip_special_tokens`) too; chat takes tools and returns tool calls;
+ * `logprobs` come back per answer token.
  *
  * ## Example
  * ```ts
@@ -35,36 +33,22 @@ export interface OpenAISettings {
  * ```
  */
 export function createOpenAI(settings: OpenAISettings): LanguageModel {
-  const fromEnvironment = (): string | undefined =>
-    environmentUrl('OPENAI_BASE_URL', { engine: settings.provider ?? 'openai', field: 'base_url', remedy: 'credentials belong in `api_key` or OPENAI_API_KEY, not in the URL' });
-  const baseURL = (settings.baseURL ?? fromEnvironment() ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
-  const apiKey = settings.apiKey ?? process.env['OPENAI_API_KEY'];
-  // Local OpenAI-compatible servers take any key; OpenAI itself does not, so say so before any request.
-  if (!apiKey && baseURL === 'https://api.openai.com/v1') {
-    throw new ConfigError('openai: missing API key: set the OPENAI_API_KEY environment variable (or `api_key` in the block), or `base_url` for a local server', { field: 'api_key' });
-  }
-  const client = new OpenAI({
-    baseURL,
-    apiKey: apiKey ?? 'rxdgt-no-key',
-    maxRetries: 0,
-    timeout: settings.timeoutMs ?? 300_000,
-    defaultHeaders: settings.headers ?? {},
-  });
-  const provider = settings.provider ?? 'openai';
+  const { client, provider, baseURL, apiKey, timeoutMs, identity } = openAIConnection(settings, 'openai');
   const modelId = settings.modelId;
 
-  const timeoutMs = settings.timeoutMs ?? 300_000;
-  const secrets = [apiKey];
-  const doGenerate = (request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> =>
-    generateWithOpenAI(client, modelId, request, { root: baseURL, signal, timeoutMs, secrets });
+  // Header values may be credentials too (`default_headers`): no error shows them.
+  const secrets = [apiKey, ...Object.values(settings.headers ?? {})];
+  const context = { engine: provider, root: baseURL, timeoutMs, secrets };
+  const doGenerate = (request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> => generateWithOpenAI(client, modelId, request, { ...context, signal });
   // One request carries every prompt; its answers are split back by prompt (choice i·n … i·n+n−1 belong to prompt i).
   const doGenerateBatch = async (requests: readonly CompletionRequest[], { signal }: CallOptions): Promise<readonly ModelResult[]> => {
     const [first] = requests;
     if (!first) return [];
-    const batch = await generateWithOpenAI(client, modelId, { ...first, prompt: requests.map((request) => request.prompt) as unknown as string }, { root: baseURL, signal, timeoutMs, secrets });
+    const batch = await generateWithOpenAI(client, modelId, { ...first, prompt: requests.map((request) => request.prompt) as unknown as string }, { ...context, signal });
     const perPrompt = first.n ?? 1;
     return requests.map((_request, index) => ({
       texts: batch.texts.slice(index * perPrompt, (index + 1) * perPrompt),
+      ...(batch.logprobs ? { logprobs: batch.logprobs.slice(index * perPrompt, (index + 1) * perPrompt) } : {}),
       finishReason: batch.finishReason,
       // The server reports usage for the whole request: each prompt carries its share.
       usage: { promptTokens: batch.usage.promptTokens / requests.length, completionTokens: batch.usage.completionTokens / requests.length },
@@ -72,14 +56,5 @@ export function createOpenAI(settings: OpenAISettings): LanguageModel {
     }));
   };
 
-  return {
-    specificationVersion: 'v1',
-    provider,
-    modelId,
-    endpoint: baseURL,
-    ...(apiKey ? { credential: credentialId(apiKey) as string } : {}),
-    doGenerate,
-    doGenerateBatch,
-    probe: ({ signal }) => probeEndpoint(`${baseURL}/models`, signal),
-  };
+  return { ...identity, doGenerate, doGenerateBatch };
 }

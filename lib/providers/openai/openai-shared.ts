@@ -1,69 +1,64 @@
 /**
- * What the engines on the `openai` SDK share (`openai`, `vllm-remote`, `azure-openai`): the request body in OpenAI's
- * names, one chat or completion call, and the answer. The error and header helpers at the end serve every
+ * What the engines on the `openai` SDK share (`openai`, `vllm-remote`, `azure-openai`, `vllm-server`): one chat or
+ * completion call (its body is `openai-body.ts`'s), and the answer. The error and header helpers at the end serve every
  * Stainless-generated SDK (`openai`, `@anthropic-ai/sdk`), whose error classes have the same shape.
  */
 import OpenAI from 'openai';
 import { ApiCallError } from '../../errors/api-call-error.ts';
 import type { ModelRequest, ModelResult } from '../../model/language-model.ts';
 import { redact, retryAfterMs } from '../fetch-json.ts';
+import { toolCallsField } from '../tool-calls.ts';
+import { chatChoiceOf, completionChoiceOf, openAIBodyParams, openAIInput } from './openai-body.ts';
+import { logprobsField } from './openai-logprobs.ts';
 
 /** Where one call goes and what its errors may not show. */
 export interface SdkCallContext {
+  /** Engine type named in the errors of a parameter (`openai`, `azure-openai`). */
+  readonly engine: string;
   /** API root the method's path is appended to (`…/v1`, `…/openai/deployments/<name>`); errors name it. */
   readonly root: string;
   readonly signal: AbortSignal;
   /** The client's timeout, named when it fires. */
   readonly timeoutMs: number;
-  /** Strings that never reach an error (API keys). */
+  /** Strings that never reach an error (API keys, header values). */
   readonly secrets: readonly (string | undefined)[];
 }
 
-/** Body fields besides the model and the input: DGT's parameters in OpenAI's names, and the response format. */
-export function openAIBodyParams(request: ModelRequest): Record<string, unknown> {
-  const body: Record<string, unknown> = { ...request.providerOptions };
-  if (request.temperature !== undefined) body['temperature'] = request.temperature;
-  if (request.maxTokens !== undefined) body['max_tokens'] = request.maxTokens;
-  if (request.stop !== undefined) body['stop'] = request.stop;
-  if (request.seed !== undefined) body['seed'] = request.seed;
-  if (request.n !== undefined) body['n'] = request.n;
-  if (request.topP !== undefined) body['top_p'] = request.topP;
-  if (request.responseFormat !== undefined) {
-    const { name, schema } = request.responseFormat;
-    body['response_format'] = { type: 'json_schema', json_schema: { name, schema, strict: true } };
-  }
-  return body;
-}
-
-/** Sends one unstreamed chat (`chat/completions`) or completion (`completions`) request through `client`. */
+/**
+ * Sends one unstreamed chat (`chat/completions`) or completion (`completions`) request through `client`. `engine`
+ * names the engine in the errors of a parameter it cannot send.
+ */
 export async function generateWithOpenAI(client: OpenAI, model: string, request: ModelRequest, context: SdkCallContext): Promise<ModelResult> {
-  const body = { model, ...openAIBodyParams(request) };
+  const body = { model, ...openAIInput(request), ...openAIBodyParams(context.engine, request), stream: false };
   const { signal } = context;
   const url = `${context.root}/${request.method === 'chat' ? 'chat/completions' : 'completions'}`;
   try {
     if (request.method === 'chat') {
-      const messages = request.messages as OpenAI.ChatCompletionMessageParam[];
-      const params = { ...body, messages, stream: false } as OpenAI.ChatCompletionCreateParamsNonStreaming;
+      const params = body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;
       const { data, response } = await client.chat.completions.create(params, { signal }).withResponse();
-      return resultOf(data.choices.map((choice) => choice.message?.content ?? ''), data.choices[0]?.finish_reason, data.usage, response.headers);
+      const choices = data.choices.map(chatChoiceOf);
+      const answers = { texts: choices.map((choice) => choice.text), ...toolCallsField(choices.map((choice) => choice.toolCalls)), ...logprobsField(choices.map((choice) => choice.logprobs)) };
+      return resultOf(answers, data.choices[0]?.finish_reason, data.usage, response.headers);
     }
-    const params = { ...body, prompt: request.prompt, stream: false } as OpenAI.CompletionCreateParamsNonStreaming;
+    const params = body as unknown as OpenAI.CompletionCreateParamsNonStreaming;
     const { data, response } = await client.completions.create(params, { signal }).withResponse();
-    return resultOf(data.choices.map((choice) => choice.text ?? ''), data.choices[0]?.finish_reason, data.usage, response.headers);
+    const choices = data.choices.map(completionChoiceOf);
+    const answers = { texts: choices.map((choice) => choice.text), ...logprobsField(choices.map((choice) => choice.logprobs)) };
+    return resultOf(answers, data.choices[0]?.finish_reason, data.usage, response.headers);
   } catch (error) {
     throw sdkErrorToApiCallError(error, OpenAI, { ...context, url });
   }
 }
 
 function resultOf(
-  texts: string[],
+  answers: Pick<ModelResult, 'texts' | 'toolCalls' | 'logprobs'>,
   finishReason: string | null | undefined,
   usage: OpenAI.CompletionUsage | undefined,
   headers: Headers,
 ): ModelResult {
   const rateLimits = rateLimitHeadersOf(headers);
   return {
-    texts,
+    ...answers,
     finishReason: finishReason ?? undefined,
     usage: { promptTokens: usage?.prompt_tokens ?? 0, completionTokens: usage?.completion_tokens ?? 0 },
     ...(rateLimits === undefined ? {} : { headers: rateLimits }),

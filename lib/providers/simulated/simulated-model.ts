@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { CallOptions, LanguageModel, ModelRequest, ModelResult, ResponseFormat } from '../../model/language-model.ts';
+import type { CallOptions, LanguageModel, ModelRequest, ModelResult, ResponseFormat, TokenLogprob, ToolDefinition } from '../../model/language-model.ts';
 import { countWords } from '../../text/count-words.ts';
+import { toolCallOf, toolCallsField } from '../tool-calls.ts';
 
 /** Every text the simulated engine writes starts with this label, so its output can never pass for a model's. */
 export const simulatedLabel = '[simulated]';
@@ -14,7 +15,7 @@ export interface SimulatedSettings {
 }
 
 function inputOf(request: ModelRequest): string {
-  return request.method === 'chat' ? request.messages.map((message) => message.content).join('\n') : request.prompt;
+  return request.method === 'chat' ? request.messages.map((message) => message.content).join('\n') : request.prompt + (request.continuation ?? '');
 }
 
 /** A small value matching a JSON Schema: the first enum value, the first non-null branch, labelled strings, the least numbers, required fields. */
@@ -56,12 +57,29 @@ function sampleOf(schema: Readonly<Record<string, unknown>>, seed: string): unkn
   }
 }
 
-function answer(input: string, seed: number | undefined, index: number, format: ResponseFormat | undefined): string {
-  const tag = createHash('sha256').update(`${seed ?? ''}\n${index}\n${input}`).digest('hex').slice(0, 8);
+function tagOf(input: string, seed: number | undefined, index: number): string {
+  return createHash('sha256').update(`${seed ?? ''}\n${index}\n${input}`).digest('hex').slice(0, 8);
+}
+
+function answer(input: string, tag: string, format: ResponseFormat | undefined, jsonMode: boolean | undefined): string {
   if (format) return JSON.stringify(sampleOf(format.schema, tag));
+  if (jsonMode) return JSON.stringify({ answer: `${simulatedLabel} answer ${tag}` });
   // Prompts that show Question/Answer pairs get one back, so sample pipelines run end to end offline.
   if (/Question:/.test(input) && /Answer:/.test(input)) return `Question: ${simulatedLabel} question ${tag}?\nAnswer: ${simulatedLabel} answer ${tag}.`;
   return `${simulatedLabel} answer ${tag} to: ${input.slice(0, 60).replace(/\s+/g, ' ')}`;
+}
+
+/** The tool a request forces a call to (`toolChoice` `required`: the first; a named one), if any. */
+function forcedTool(request: ModelRequest): ToolDefinition['function'] | undefined {
+  const tools = request.method === 'chat' ? (request.tools ?? []) : [];
+  const choice = request.toolChoice;
+  if (typeof choice === 'object') return tools.find((tool) => tool.function.name === choice.function.name)?.function;
+  return choice === 'required' ? tools[0]?.function : undefined;
+}
+
+/** One entry per word, each certain (log probability 0): enough for pipelines that read log probabilities. */
+function wordLogprobs(text: string): TokenLogprob[] {
+  return text.split(/(?<=\s)/).filter((word) => word !== '').map((token) => ({ token, logprob: 0 }));
 }
 
 /**
@@ -69,7 +87,9 @@ function answer(input: string, seed: number | undefined, index: number, format: 
  * with `[simulated]`. An answer is a function of the request alone (its text, its `seed`, and its place among `n`),
  * as a model at temperature 0: the same prompt always gets the same answer, so a seeded run repeats itself.
  * Prompts showing `Question:`/`Answer:` pairs get a pair back; a response format gets a small JSON value matching
- * its schema. DGT block type `simulated`.
+ * its schema (JSON mode an `{ answer }` object); a chat that forces a tool call (`toolChoice` `required` or a named
+ * function) gets a call whose arguments match the tool's parameters; `logprobs` gives each word a log probability of 0.
+ * Every other parameter is taken and has no effect, as the sampling ones. DGT block type `simulated`.
  *
  * ## Example
  * ```ts
@@ -90,9 +110,14 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
       if (latencyMs > 0) await abortableDelay(latencyMs, signal);
       signal.throwIfAborted();
       const input = inputOf(request);
-      const texts = Array.from({ length: request.n ?? 1 }, (_, index) => answer(input, request.seed, index, request.responseFormat));
+      const tags = Array.from({ length: request.n ?? 1 }, (_, index) => tagOf(input, request.seed, index));
+      const tool = forcedTool(request);
+      const texts = tags.map((tag) => (tool ? '' : answer(input, tag, request.responseFormat, request.jsonMode)));
+      const toolCalls = tool ? tags.map((tag) => [toolCallOf(`call_${tag}`, tool.name, sampleOf(tool.parameters ?? { type: 'object' }, tag))]) : [];
       return {
         texts,
+        ...toolCallsField(toolCalls),
+        ...(request.logprobs ? { logprobs: texts.map(wordLogprobs) } : {}),
         finishReason: 'stop',
         usage: { promptTokens: countWords(input), completionTokens: texts.reduce((sum, text) => sum + countWords(text), 0) },
       };

@@ -23,6 +23,8 @@ export interface VllmServerSettings {
   readonly apiKey?: string;
   /** Per-request timeout, ms. @default 300000 */
   readonly timeoutMs?: number;
+  /** Extra headers sent with every request (DGT's `default_headers`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A model whose server process rxdgt owns: `close()` stops it. */
@@ -100,6 +102,7 @@ export function createVllmServer(settings: VllmServerSettings): ManagedLanguageM
       provider: 'vllm-server',
       ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
       ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
+      ...(settings.headers ? { headers: settings.headers } : {}),
     });
   };
   const ready = (): Promise<LanguageModel> => (started ??= start());

@@ -5,6 +5,9 @@
 import { ApiCallError } from '../../errors/api-call-error.ts';
 import { ConfigError } from '../../errors/config-error.ts';
 import type { ChatMessage, ModelRequest, ModelResult, ResponseFormat } from '../../model/language-model.ts';
+import { chatLogprobsOf, logprobsField } from '../openai/openai-logprobs.ts';
+import { toolCallOf, toolCallsField } from '../tool-calls.ts';
+import { chatExtras, generatedTokenLogprobs, generationExtras, watsonxMessages } from './watsonx-params.ts';
 
 export type ChatRequest = Extract<ModelRequest, { method: 'chat' }>;
 export type CompletionRequest = Extract<ModelRequest, { method: 'completion' }>;
@@ -35,14 +38,16 @@ function withSchemaInstruction(messages: readonly ChatMessage[], format: Respons
   return messages.map((message, index) => (index === system ? { role: 'system', content: `${message.content}\n\n${instruction}` } : message));
 }
 
-/** Body of `POST /ml/v1/text/chat`. `providerOptions` go in as given; the fields set here win. */
+/** Body of `POST /ml/v1/text/chat`. `providerOptions` go in as given; the fields set here win, and `extraBody` wins over them. */
 export function chatBody(request: ChatRequest, target: WatsonxTarget, formatType: WatsonxResponseFormatType): Record<string, unknown> {
   const format = request.responseFormat;
+  const messages = watsonxMessages(request.messages);
   const body: Record<string, unknown> = {
     ...request.providerOptions,
     model_id: target.modelId,
     project_id: target.projectId,
-    messages: format && formatType === 'json_object' ? withSchemaInstruction(request.messages, format) : request.messages,
+    messages: format && formatType === 'json_object' ? withSchemaInstruction(messages, format) : messages,
+    ...chatExtras(request),
   };
   if (request.maxTokens !== undefined) body['max_tokens'] = request.maxTokens;
   if (request.temperature !== undefined) body['temperature'] = request.temperature;
@@ -54,14 +59,14 @@ export function chatBody(request: ChatRequest, target: WatsonxTarget, formatType
   if (format) {
     body['response_format'] =
       formatType === 'json_schema' ? { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, strict: true } } : { type: 'json_object' };
-  }
-  return body;
+  } else if (request.jsonMode) body['response_format'] = { type: 'json_object' };
+  return { ...body, ...request.extraBody };
 }
 
 /**
  * Body of `POST /ml/v1/text/generation`. Text generation has no `n` and no JSON mode: greedy decoding makes one
- * answer whatever `n` says, sampled `n > 1` is a config error, and a response format becomes an instruction
- * placed before the prompt. `providerOptions` go into `parameters` as given.
+ * answer whatever `n` says, sampled `n > 1` is a config error, and a response format (or JSON mode) becomes an
+ * instruction placed before the prompt. `providerOptions` go into `parameters` as given; `extraBody` into the body.
  */
 export function generationBody(request: CompletionRequest, target: WatsonxTarget): Record<string, unknown> {
   const greedy = isGreedy(request.temperature);
@@ -70,7 +75,7 @@ export function generationBody(request: CompletionRequest, target: WatsonxTarget
       field: 'n',
     });
   }
-  const parameters: Record<string, unknown> = { ...request.providerOptions };
+  const parameters: Record<string, unknown> = { ...request.providerOptions, ...generationExtras(request) };
   if (request.temperature !== undefined) parameters['decoding_method'] = greedy ? 'greedy' : 'sample';
   if (request.maxTokens !== undefined) parameters['max_new_tokens'] = request.maxTokens;
   if (request.temperature !== undefined) parameters['temperature'] = request.temperature;
@@ -78,13 +83,19 @@ export function generationBody(request: CompletionRequest, target: WatsonxTarget
   if (request.stop !== undefined) parameters['stop_sequences'] = request.stop;
   if (request.seed !== undefined) parameters['random_seed'] = request.seed;
   const format = request.responseFormat;
+  const prompt = request.prompt + (request.continuation ?? '');
+  const instruction = format ? schemaInstruction(format) : request.jsonMode ? jsonInstruction : undefined;
   return {
     model_id: target.modelId,
     project_id: target.projectId,
-    input: format ? `${schemaInstruction(format)}\n\n${request.prompt}` : request.prompt,
+    input: instruction ? `${instruction}\n\n${prompt}` : prompt,
     parameters,
+    ...request.extraBody,
   };
 }
+
+/** The instruction of JSON mode where the API has none (text generation). */
+const jsonInstruction = 'Answer with one JSON object, and nothing else.';
 
 /** The service's error text: `{ errors: [{ code, message }], status_code }`. */
 export function watsonxErrorMessage(body: unknown): string | undefined {
@@ -103,25 +114,37 @@ function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
 
-/** Texts, finish reason and usage of a chat answer, OpenAI-shaped. */
+/** Texts, tool calls, log probabilities, finish reason and usage of a chat answer, OpenAI-shaped. */
 export function chatResult(body: unknown, what: string): ModelResult {
   const { choices, usage } = body as { choices?: unknown; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } };
   if (!Array.isArray(choices) || choices.length === 0) throw unexpected(what, '`choices`');
-  const typed = choices as { message?: { content?: unknown }; finish_reason?: unknown }[];
+  const typed = choices as { message?: { content?: unknown; tool_calls?: unknown }; finish_reason?: unknown; logprobs?: unknown }[];
+  const toolCalls = typed.map((choice) =>
+    (Array.isArray(choice?.message?.tool_calls) ? (choice.message.tool_calls as { id?: unknown; function?: { name?: unknown; arguments?: unknown } }[]) : []).flatMap((call, index) =>
+      typeof call?.function?.name === 'string' ? [toolCallOf(typeof call.id === 'string' && call.id !== '' ? call.id : `call_${index}`, call.function.name, call.function.arguments)] : [],
+    ),
+  );
   return {
     texts: typed.map((choice) => (typeof choice?.message?.content === 'string' ? choice.message.content : '')),
+    ...toolCallsField(toolCalls),
+    ...logprobsField(typed.map((choice) => chatLogprobsOf(choice?.logprobs))),
     finishReason: typeof typed[0]?.finish_reason === 'string' ? typed[0].finish_reason : undefined,
     usage: { promptTokens: count(usage?.prompt_tokens), completionTokens: count(usage?.completion_tokens) },
   };
 }
 
-/** Text, finish reason (`stop_reason`: `eos_token`, `max_tokens`, ...) and usage of a text generation answer. */
+/**
+ * Text (after the echoed `input_text`, when asked for), log probabilities, finish reason (`stop_reason`: `eos_token`,
+ * `max_tokens`, ...) and usage of a text generation answer.
+ */
 export function generationResult(body: unknown, what: string): ModelResult {
   const results = (body as { results?: unknown }).results;
-  const first = Array.isArray(results) ? (results[0] as { generated_text?: unknown; stop_reason?: unknown; input_token_count?: unknown; generated_token_count?: unknown } | undefined) : undefined;
+  type Result = { generated_text?: unknown; input_text?: unknown; generated_tokens?: unknown; stop_reason?: unknown; input_token_count?: unknown; generated_token_count?: unknown };
+  const first = Array.isArray(results) ? (results[0] as Result | undefined) : undefined;
   if (typeof first?.generated_text !== 'string') throw unexpected(what, '`results[0].generated_text`');
   return {
-    texts: [first.generated_text],
+    texts: [(typeof first.input_text === 'string' ? first.input_text : '') + first.generated_text],
+    ...logprobsField([generatedTokenLogprobs(first.generated_tokens)]),
     finishReason: typeof first.stop_reason === 'string' ? first.stop_reason : undefined,
     usage: { promptTokens: count(first.input_token_count), completionTokens: count(first.generated_token_count) },
   };

@@ -1,0 +1,118 @@
+import { type MonoTypeOperatorFunction, defer, finalize, map } from 'rxjs';
+import { errorMessage } from '../../error-message.ts';
+import { rejected } from '../../outcome.ts';
+import type { DataPoint, Outcome, RecordIssue } from '../../record.ts';
+import type { BlockFields, CommonBlockFields } from '../block-definition.ts';
+import { type FieldMap, outputWriter } from '../block-io.ts';
+
+/** The kept texts of one subscription of a dedupe block. */
+export interface KeptTexts {
+  /** Keeps `text` unless a kept text is too similar; returns that similarity, or `undefined` when kept. */
+  admit(text: string): number | undefined;
+  /** Keeps `text` without checking it. */
+  add(text: string): void;
+  clear(): void;
+}
+
+/** Why a text is a duplicate: its similarity (DGT's metadata `score`) and one sentence. */
+export interface Finding {
+  readonly score: number;
+  readonly reason: string;
+}
+
+/** How one dedupe block behaves over the stream. */
+export interface SimilarityOperatorOptions {
+  /** The block's config: its name, `filter` and `output_map`. */
+  readonly config: CommonBlockFields & { readonly filter: boolean };
+  /** A fresh kept set, per subscription. */
+  readonly keptTexts: () => KeptTexts;
+  /** The reason for a text whose similarity to a kept text is `score`. */
+  readonly duplicate: (score: number) => string;
+  /**
+   * Checks a text against something other than the kept texts (DGT's `context`) before them; may throw a
+   * `TypeError` for a bad input, which rejects the record with code `input_not_text`.
+   */
+  readonly check?: ((text: string, inputs: BlockFields) => Finding | undefined) | undefined;
+}
+
+/** A score as reasons show it: two decimals, unless rounding would show a value below the threshold. */
+export function shownScore(score: number, threshold: number): number {
+  const rounded = Number(score.toFixed(2));
+  return rounded >= threshold ? rounded : Number(score.toPrecision(6));
+}
+
+/** The record path `input_map` reads the block's `input` from, for issues: `{ question: input }` gives `['question']`. */
+function inputPath(inputMap: CommonBlockFields['input_map']): string[] | undefined {
+  if (inputMap === undefined || Array.isArray(inputMap)) return undefined;
+  const entry = Object.entries(inputMap as Readonly<Record<string, string>>).find(([, input]) => input === 'input');
+  return entry ? [entry[0]] : undefined;
+}
+
+const describe = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value);
+
+/**
+ * The stream behaviour shared by the dedupe blocks, as DGT's Rouge validator treats its inputs, one record at a
+ * time in stream order: a record's `input` text is checked (by `check`, then) against every text kept before it.
+ * With `filter` on, a duplicate is rejected (code `duplicate`, its record marked `is_valid: false` and
+ * `metadata: { score, reason }`, as validators do) and not kept; with it off, every record passes, marked
+ * `is_valid` (and `metadata` when it is a duplicate) through `output_map`, and is kept either way, as DGT does. Restored records seed the kept set; rejected ones pass through untouched. A non-text `input` rejects the
+ * record (`input_not_text`); inputs the block cannot read reject it with `input_missing`.
+ */
+export function similarityOperator(
+  options: SimilarityOperatorOptions,
+  read: (record: DataPoint) => BlockFields,
+): MonoTypeOperatorFunction<Outcome<DataPoint>> {
+  const { config, keptTexts, duplicate, check } = options;
+  const path = inputPath(config.input_map);
+  const issue = (code: string, message: string): RecordIssue => (path ? { code, message, block: config.name, path } : { code, message, block: config.name });
+  const write = outputWriter(config.output_map as FieldMap | undefined, config.name);
+  const mark = (record: DataPoint, finding: Finding | undefined): DataPoint =>
+    write(record, finding === undefined ? { is_valid: true } : { is_valid: false, metadata: { score: finding.score, reason: finding.reason } });
+
+  return (source) =>
+    defer(() => {
+      let kept: KeptTexts | undefined = keptTexts();
+      return source.pipe(
+        map((outcome): Outcome<DataPoint> => {
+          if (outcome.status === 'rejected' || !kept) return outcome;
+          let inputs: BlockFields;
+          try {
+            inputs = read(outcome.record);
+          } catch (error) {
+            return outcome.status === 'restored' ? outcome : rejected(outcome, [issue('input_missing', `cannot read the block's inputs: ${errorMessage(error)}`)]);
+          }
+          const text = inputs['input'];
+          if (typeof text !== 'string') {
+            if (outcome.status === 'restored') return outcome;
+            return rejected(outcome, [issue('input_not_text', `the block's \`input\` is ${describe(text)}, expected a text`)]);
+          }
+          if (outcome.status === 'restored') {
+            kept.add(text);
+            return outcome;
+          }
+          let finding: Finding | undefined;
+          try {
+            finding = check?.(text, inputs);
+          } catch (error) {
+            return rejected(outcome, [issue('input_not_text', errorMessage(error))]);
+          }
+          if (finding === undefined) {
+            const score = kept.admit(text);
+            if (score !== undefined) finding = { score, reason: duplicate(score) };
+          }
+          if (config.filter) {
+            if (finding === undefined) return outcome;
+            // As validators do: the rejected record carries its marks.
+            return rejected({ ...outcome, record: mark(outcome.record, finding) }, [issue('duplicate', finding.reason)]);
+          }
+          // Without filter, DGT keeps every record, duplicates included, and later ones are compared with them too.
+          if (finding !== undefined) kept.add(text);
+          return { ...outcome, record: mark(outcome.record, finding) };
+        }),
+        finalize(() => {
+          kept?.clear();
+          kept = undefined;
+        }),
+      );
+    });
+}

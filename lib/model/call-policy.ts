@@ -1,0 +1,165 @@
+import { type Observable, type SchedulerLike, catchError, defer, retry, tap, throwError, timer } from 'rxjs';
+import { z } from 'zod';
+import { ApiCallError } from '../errors/api-call-error.ts';
+import { RetryError } from '../errors/retry-error.ts';
+import { parseConfig } from '../parse-config.ts';
+import { randomSchema, schedulerSchema } from '../schemas.ts';
+import { fromAbortable } from './abortable.ts';
+import type { Admission } from './admission.ts';
+import { admissionFor } from './admission-registry.ts';
+import { Limiter } from './limiter.ts';
+
+/** Settings of a {@link CallPolicy}: the block's concurrency cap, its retries and the credential's rate limits. */
+export interface CallPolicyConfig {
+  /** Most calls in flight at once through this policy (DGT's `call_limit`). @default 10 */
+  readonly callLimit?: number;
+  /** Extra tries after a retryable failure (408, 409, 429, 5xx, connection errors). @default 3 */
+  readonly maxRetries?: number;
+  /** First backoff delay in ms; doubles per try, with jitter, capped at 30 s. `Retry-After` wins. @default 500 */
+  readonly retryDelayMs?: number;
+  /** Requests per minute for the credential and endpoint; unset: none, unless rate-limit headers give one. */
+  readonly rpm?: number | undefined;
+  /** Tokens per minute for the credential and endpoint; unset: none, unless the headers give one. */
+  readonly tpm?: number | undefined;
+  /** Adaptive concurrency (AIMD) of the credential's admission. @default true */
+  readonly adaptive?: boolean;
+  /** Scheduler for backoff waits and admission; tests pass a virtual one. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+  /** Source of jitter in [0, 1). @default Math.random */
+  readonly random?: () => number;
+}
+
+const callPolicyConfigSchema = z.object({
+  callLimit: z.number().int().min(1).default(10),
+  maxRetries: z.number().int().min(0).default(3),
+  retryDelayMs: z.number().min(0).default(500),
+  rpm: z.number().positive().optional(),
+  tpm: z.number().positive().optional(),
+  adaptive: z.boolean().default(true),
+  scheduler: schedulerSchema,
+  random: randomSchema,
+});
+
+/** Where calls go: the credential and endpoint whose admission control the policy shares. */
+export interface CallTarget {
+  /** Opaque credential id (never the key); absent without one. */
+  readonly credential?: string | undefined;
+  readonly endpoint: string;
+}
+
+/** What one answer tells admission control: its rate-limit headers and the tokens it spent. */
+export interface CallReport {
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly usage: { readonly promptTokens: number; readonly completionTokens: number };
+}
+
+/** Running totals of one policy. */
+export interface CallPolicyStats {
+  /** Requests sent, retries included. */
+  readonly requests: number;
+  readonly retries: number;
+  /** Calls that failed for good, after their retries. */
+  readonly failures: number;
+}
+
+/** The admission key of a target: every model (LM or embedding) with this credential and endpoint shares one admission. */
+export function admissionKey(target: CallTarget): string {
+  return `${target.credential ?? 'no-credential'}@${target.endpoint}`;
+}
+
+/** Failures that mean "slow down": the credential pauses and its concurrency is cut. */
+function isThrottle(error: unknown): error is ApiCallError {
+  return ApiCallError.isInstance(error) && (error.statusCode === 429 || error.statusCode === 503 || error.statusCode === 529 || error.statusCode === 408);
+}
+
+const maxBackoffMs = 30_000;
+const maxRetryAfterMs = 60_000;
+
+/**
+ * The policies every model call goes through, whatever it returns: the block's concurrency cap ({@link Limiter}),
+ * the admission control of its credential and endpoint (shared by every block that calls them, LM or embedding),
+ * and retries with exponential backoff that honour `Retry-After`. A middleware: `run` wraps one promise-returning
+ * call into a cold, cancellable observable; engines compose it with their cache.
+ *
+ * ## Example
+ * ```ts
+ * import { CallPolicy } from 'rxdgt';
+ * const policy = new CallPolicy({ endpoint: 'http://127.0.0.1:11434' }, { callLimit: 4, maxRetries: 2 });
+ * policy.run((signal) => fetch('http://127.0.0.1:11434/api/version', { signal }).then((r) => r.json()), () => []).subscribe();
+ * // one request, retried up to twice on 429/5xx, never more than 4 at once
+ * ```
+ *
+ * @throws {ConfigError} when the config is invalid, at construction.
+ */
+export class CallPolicy {
+  readonly limiter: Limiter;
+  /** Admission control shared by every policy with this credential and endpoint. */
+  readonly admission: Admission;
+  private readonly config: z.output<typeof callPolicyConfigSchema>;
+  private readonly counters = { requests: 0, retries: 0, failures: 0 };
+
+  constructor(target: CallTarget, config: CallPolicyConfig = {}) {
+    this.config = parseConfig('call policy', callPolicyConfigSchema, config);
+    const { callLimit, rpm, tpm, adaptive, scheduler } = this.config;
+    this.limiter = new Limiter(callLimit);
+    this.admission = admissionFor(admissionKey(target), {
+      maxConcurrency: callLimit,
+      adaptive,
+      scheduler,
+      ...(rpm === undefined ? {} : { rpm }),
+      ...(tpm === undefined ? {} : { tpm }),
+    });
+  }
+
+  get callLimit(): number {
+    return this.config.callLimit;
+  }
+
+  /** A snapshot of the running totals. */
+  get stats(): CallPolicyStats {
+    return { ...this.counters };
+  }
+
+  /**
+   * One call through the limiter and the credential's admission, retried on its own: a `RetryError` carries every
+   * attempt once the retries run out. `reportsOf` tells admission what each answer spent (one report per answer:
+   * a batched call reports each). Cold; unsubscribing aborts the call's signal.
+   */
+  run<T>(call: (signal: AbortSignal) => Promise<T>, reportsOf: (result: T) => Iterable<CallReport>): Observable<T> {
+    const errors: unknown[] = [];
+    return defer(() => {
+      this.counters.requests += 1;
+      return this.limiter.run(() => this.admission.run(() => fromAbortable(call)));
+    }).pipe(
+      tap((result) => {
+        for (const report of reportsOf(result)) {
+          if (report.headers) this.admission.observeHeaders(report.headers);
+          this.admission.succeeded(report.usage);
+        }
+      }),
+      retry({ count: this.config.maxRetries, delay: (error: unknown, tries) => this.backoff(error, tries, errors) }),
+      catchError((error: unknown) => {
+        this.counters.failures += 1;
+        const all = errors.at(-1) === error ? errors : [...errors, error];
+        if (all.length === 1) return throwError(() => error);
+        // Retries stop either because they ran out or because the last error is not worth another try.
+        const reason = ApiCallError.isInstance(error) && error.isRetryable ? 'max_retries_exceeded' : 'not_retryable';
+        return throwError(() => new RetryError(reason, all));
+      }),
+    );
+  }
+
+  private backoff(error: unknown, tries: number, errors: unknown[]): Observable<number> {
+    errors.push(error);
+    if (ApiCallError.isInstance(error) && error.headers) this.admission.observeHeaders(error.headers);
+    // Every request of the credential waits out a throttle, not only this one; the retry re-enters admission.
+    if (isThrottle(error)) this.admission.throttled(error.retryAfterMs !== undefined && error.retryAfterMs <= maxRetryAfterMs ? error.retryAfterMs : undefined);
+    if (!ApiCallError.isInstance(error) || !error.isRetryable) return throwError(() => error);
+    this.counters.retries += 1;
+    const exponential = Math.min(maxBackoffMs, this.config.retryDelayMs * 2 ** (tries - 1));
+    // Like the AI SDK, a server's Retry-After is honoured up to a minute; longer asks fall back to backoff.
+    const asked = error.retryAfterMs !== undefined && error.retryAfterMs <= maxRetryAfterMs ? error.retryAfterMs : undefined;
+    const wait = asked ?? exponential * (0.5 + this.config.random() / 2);
+    return timer(wait, this.config.scheduler);
+  }
+}

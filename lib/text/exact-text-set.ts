@@ -1,0 +1,51 @@
+import { fnv1a64 } from './fnv1a-64.ts';
+import { HashSet64 } from './hash-set-64.ts';
+
+/**
+ * The kept texts of one exact dedupe, compared after trimming: only the 64-bit FNV-1a hash of each is kept, in a
+ * {@link HashSet64} (16 to 32 bytes per kept text, however long). Two different texts sharing a hash would make the
+ * later a false duplicate: about k²/2⁶⁵ over k kept texts, 3·10⁻⁸ at a million.
+ *
+ * ## Example
+ * ```ts
+ * const texts = new ExactTextSet();
+ * texts.admit('What is the capital of France?'); // undefined: kept
+ * texts.admit('  What is the capital of France?\n'); // 1: a duplicate
+ * texts.admit('what is the capital of france?'); // undefined: case counts
+ * ```
+ */
+export class ExactTextSet {
+  #hashes = new HashSet64();
+  #hash = new Uint32Array(2);
+
+  /** Number of distinct texts kept. */
+  get size(): number {
+    return this.#hashes.size;
+  }
+
+  /** Keeps `text` unless it is already kept; returns 1 for a duplicate, `undefined` when kept. */
+  admit(text: string): number | undefined {
+    return this.#keep(text) ? undefined : 1;
+  }
+
+  /** 1 when `text` is kept, else `undefined`; keeps nothing. */
+  find(text: string): number | undefined {
+    fnv1a64(text.trim(), this.#hash);
+    return this.#hashes.has(this.#hash[0]!, this.#hash[1]!) ? 1 : undefined;
+  }
+
+  /** Keeps `text` (state rebuilt from records restored on resume). */
+  add(text: string): void {
+    this.#keep(text);
+  }
+
+  /** Drops every kept text and gives the memory back. */
+  clear(): void {
+    this.#hashes.clear();
+  }
+
+  #keep(text: string): boolean {
+    fnv1a64(text.trim(), this.#hash);
+    return this.#hashes.add(this.#hash[0]!, this.#hash[1]!);
+  }
+}
