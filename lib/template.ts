@@ -8,9 +8,10 @@ export interface PromptTemplate {
   render(context: Readonly<Record<string, unknown>>): string;
 }
 
-/** Compiles a Jinja template from a string; an undefined variable is an error naming it. */
+/** Compiles a Jinja template from a string (a syntax error throws here); an undefined variable is an error naming it. */
 export function compileTemplate(source: string): PromptTemplate {
-  const template = nunjucks.compile(source, environment);
+  // Compiled now (nunjucks compiles lazily by default), so a syntax error surfaces when the template is loaded.
+  const template = new nunjucks.Template(source, environment, undefined, true);
   return { render: (context) => template.render(context as object) };
 }
 

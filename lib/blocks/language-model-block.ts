@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import nunjucks from 'nunjucks';
 import { type MonoTypeOperatorFunction, map } from 'rxjs';
 import { z } from 'zod';
 import { zodIssueToConfigError } from '../config/zod-issue.ts';
@@ -49,9 +48,6 @@ const schema = z
 function isMapped(outputMap: FieldMap | undefined, output: string): boolean {
   return outputMap !== undefined && (Array.isArray(outputMap) ? outputMap.includes(output) : Object.hasOwn(outputMap, output));
 }
-
-/** Only to find a template's syntax errors while the pipeline is built (nunjucks compiles lazily, at the first render). */
-const syntaxCheck = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
 
 /** Draws `count` of the examples without replacement, in an order set by the seed. */
 function draw(examples: readonly DataPoint[], count: number | undefined, seed: number | undefined): readonly DataPoint[] {
@@ -142,7 +138,6 @@ export function languageModelBlock(raw: unknown, engine: Engine, context: BlockC
     : config.prompt;
   if (source !== undefined) {
     try {
-      new nunjucks.Template(source, syntaxCheck, undefined, true);
       template = compileTemplate(source);
     } catch (error) {
       throw new ConfigError(`the prompt is not a valid Jinja template: ${errorMessage(error).replace(/^\(unknown path\)\s*/, '').replace(/\s*\n\s*/g, ' ').trim()}`, { file: context.file, field: `${context.field}.${config.prompt_file ? 'prompt_file' : 'prompt'}` });
