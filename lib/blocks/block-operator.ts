@@ -1,6 +1,6 @@
 import { type MonoTypeOperatorFunction, type Observable, catchError, defaultIfEmpty, defer, finalize, from, isObservable, mergeMap, of, pipe, take, throwError } from 'rxjs';
 import { z } from 'zod';
-import { zodIssueToConfigError } from '../config/zod-issue.ts';
+import { blockSubject, zodIssueToConfigError } from '../config/zod-issue.ts';
 import { ApiCallError } from '../errors/api-call-error.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { RetryError } from '../errors/retry-error.ts';
@@ -31,7 +31,7 @@ export function parseBlockConfig(definition: BlockDefinition, raw: unknown, wher
     ...definition.fields,
   });
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw zodIssueToConfigError(parsed.error, where.file, { fieldPrefix: where.field });
+  if (!parsed.success) throw zodIssueToConfigError(parsed.error, where.file, { fieldPrefix: where.field, subject: blockSubject(raw) });
   return { filter: false, ...parsed.data } as Parameters<BlockDefinition['create']>[0];
 }
 

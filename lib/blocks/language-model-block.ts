@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type MonoTypeOperatorFunction, map } from 'rxjs';
 import { z } from 'zod';
-import { zodIssueToConfigError } from '../config/zod-issue.ts';
+import { blockSubject, zodIssueToConfigError } from '../config/zod-issue.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { errorMessage } from '../error-message.ts';
 import type { Engine } from '../model/engine.ts';
@@ -120,7 +120,7 @@ function parseJsonAnswer(text: string): BlockFields {
  */
 export function languageModelBlock(raw: unknown, engine: Engine, context: BlockContext): MonoTypeOperatorFunction<Outcome<DataPoint>> {
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw zodIssueToConfigError(parsed.error, context.file, { fieldPrefix: context.field });
+  if (!parsed.success) throw zodIssueToConfigError(parsed.error, context.file, { fieldPrefix: context.field, subject: blockSubject(raw) });
   const config = parsed.data;
   if (config.examples !== undefined && context.builderKind !== 'generation') {
     throw new ConfigError('`examples` draws from a generation input\'s seed examples; this builder is not `kind: generation`', { file: context.file, field: `${context.field}.examples` });

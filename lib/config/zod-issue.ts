@@ -27,13 +27,19 @@ export function describeZodIssues(error: z.ZodError, base: readonly PathKey[] = 
  * the message states what was expected and lists any further problems. The ZodError is kept as `cause`.
  *
  * @param options.fieldPrefix dotted path to prepend when the validated value sits inside a larger file
+ * @param options.subject what the value is, put before the message (``block `dedup` ``)
  */
-export function zodIssueToConfigError(error: z.ZodError, file: string | undefined, options: { fieldPrefix?: string | undefined } = {}): ConfigError {
+export function zodIssueToConfigError(
+  error: z.ZodError,
+  file: string | undefined,
+  options: { fieldPrefix?: string | undefined; subject?: string | undefined } = {},
+): ConfigError {
   const prefix = options.fieldPrefix === undefined || options.fieldPrefix === '' ? [] : [options.fieldPrefix];
   const problems = describeZodIssues(error, prefix);
   const [first, ...rest] = problems.length > 0 ? problems : [{ path: prefix, message: 'invalid value' }];
   const more = rest.map((problem) => `${fieldOf(problem.path) ?? '(top level)'}: ${problem.message}`);
-  const message = more.length === 0 ? first!.message : `${first!.message} (also: ${more.join('; ')})`;
+  const stated = more.length === 0 ? first!.message : `${first!.message} (also: ${more.join('; ')})`;
+  const message = options.subject === undefined ? stated : `${options.subject}: ${stated}`;
   return new ConfigError(message, { file, field: fieldOf(first!.path), cause: error });
 }
 
@@ -86,4 +92,10 @@ function plain(message: string): string {
 
 function fieldOf(path: readonly PathKey[]): string | undefined {
   return path.length === 0 ? undefined : path.map(String).join('.');
+}
+
+/** How an error names the block a config belongs to (``block `dedup` ``), when the config has a name. */
+export function blockSubject(config: unknown): string | undefined {
+  const name = (config as { name?: unknown } | null | undefined)?.name;
+  return typeof name === 'string' && name !== '' ? `block \`${name}\`` : undefined;
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { zodIssueToConfigError } from '../config/zod-issue.ts';
+import { blockSubject, zodIssueToConfigError } from '../config/zod-issue.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { Engine } from '../model/engine.ts';
 import { reasoningEfforts } from '../model/generation-params.ts';
@@ -198,7 +198,7 @@ export interface EngineDefaults {
 export function engineFromBlock(block: Readonly<Record<string, unknown>>, where: { file: string; field: string }, defaults?: EngineDefaults): Engine {
   const adapter = typeof block['type'] === 'string' ? adapterOf.get(block['type']) : undefined;
   const parsed = (adapter ? schemas.get(adapter)! : unknownTypeSchema).safeParse(block);
-  if (!parsed.success) throw zodIssueToConfigError(parsed.error, where.file, { fieldPrefix: where.field });
+  if (!parsed.success) throw zodIssueToConfigError(parsed.error, where.file, { fieldPrefix: where.field, subject: blockSubject(block) });
   const config = parsed.data;
   const engine = adapter!;
   const params: GenerationParams = { ...paramsOf(config), ...engine.params?.(config) };

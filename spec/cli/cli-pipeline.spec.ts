@@ -102,10 +102,11 @@ describe('rxdgt run with a pipeline: builder', () => {
     const server = await startServer({ respond });
     const dir = tempDir();
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ name: 'my/b', kind: 'transformation', blocks: [{ name: 'a', ...engine(server), prompt: 'x', outptu_field: 'y' }], pipeline: ['a'] }, /blocks\.0\.outptu_field/],
+      [{ name: 'my/b', kind: 'transformation', blocks: [{ name: 'a', ...engine(server), prompt: 'x', outptu_field: 'y' }], pipeline: ['a'] }, /blocks\.0\.outptu_field`: block `a`: unknown field/],
       [{ name: 'my/b', kind: 'transformation', blocks: [{ name: 'a', ...engine(server), prompt: 'x' }], pipeline: ['a', 'b'] }, /pipeline\.1.*no block named `b`/s],
       [{ name: 'my/b', blocks: [{ name: 'a', ...engine(server), prompt: 'x' }], pipeline: ['a'] }, /kind/],
       [{ name: 'my/b', kind: 'transformation', blocks: [{ name: 'a', type: 'no_such_block' }], pipeline: ['a'] }, /blocks\.0\.type.*unknown block type `no_such_block`/s],
+      [{ name: 'my/b', kind: 'transformation', blocks: [{ name: 'len', type: 'validators/length', min: 1, unti: 'words' }], pipeline: ['len'] }, /blocks\.0\.unti`: block `len`: unknown field/],
       [{ name: 'my/b', kind: 'transformation', blocks: [{ name: 'a', ...engine(server), prompt_file: '../secret.txt' }], pipeline: ['a'] }, /prompt_file.*outside/s],
     ];
     for (const [index, [spec, expected]] of cases.entries()) {

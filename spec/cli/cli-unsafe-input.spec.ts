@@ -40,7 +40,7 @@ describe('rxdgt run: an endpoint URL with a user name and password', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr.trimEnd().split('\n')).toEqual([
-      `rxdgt: ${config}: field \`databuilders.${geography}.blocks.0.base_url\`: the URL holds a user name or password: ` +
+      `rxdgt: ${config}: field \`databuilders.${geography}.blocks.0.base_url\`: block \`generator\`: the URL holds a user name or password: ` +
         'credentials belong in `api_key` or the engine\'s key variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, AZURE_OPENAI_API_KEY or WATSONX_API_KEY), not in the URL',
     ]);
     expect(server.requests).toEqual([]);

@@ -13,7 +13,7 @@ describe('engineFromBlock: URLs with credentials', () => {
     const error = configErrorOf({ name: 'generator', type: 'openai', model_id_or_path: 'm', base_url: 'http://alice:s3cret@127.0.0.1:9/v1' });
     expect(error.file).toBe(where.file);
     expect(error.field).toBe('blocks.0.base_url');
-    expect(error.message).toMatch(/^builders\/geo\/qa\.yaml: field `blocks\.0\.base_url`: the URL holds a user name or password: credentials belong in `api_key`/);
+    expect(error.message).toMatch(/^builders\/geo\/qa\.yaml: field `blocks\.0\.base_url`: block `generator`: the URL holds a user name or password: credentials belong in `api_key`/);
     expect(error.message).toContain('OPENAI_API_KEY');
     expect(error.message).not.toMatch(/alice|s3cret/);
     // The ZodError kept as cause does not hold the input either.
