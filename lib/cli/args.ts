@@ -1,19 +1,34 @@
 import { ConfigError } from '../errors/config-error.ts';
+import { builderNames } from '../builder-registry.ts';
 import type { RunSettings } from '../run/prepare-run.ts';
 
-/** The `rxdgt run` command line, parsed. */
-export type CliCommand = { readonly command: 'run'; readonly settings: RunSettings } | { readonly command: 'help' };
+/** The `rxdgt run` command line, parsed. `debug` (DGT's `--debug`) prints every log line, not only warnings. */
+export type CliCommand = { readonly command: 'run'; readonly settings: RunSettings; readonly debug?: true } | { readonly command: 'help' };
+
+/** DGT's builder namespaces rxdgt has builders in: the first segment of each registered builder name (`public`). */
+const knownNamespaces = [...new Set(builderNames().map((name) => name.split('/')[0] as string))];
 
 export const usage = `Usage: rxdgt run --task-paths <files or dirs...> [options]
+       rxdgt --task-paths <files or dirs...> [options]   (DGT's form: same as \`run\`)
+
+A .env file in the working directory is loaded first; variables already set win.
 
 Options:
-  --task-paths <paths...>        task files, or directories walked for task.yaml
+  --task-paths <paths...>        task files, or directories walked for task.yaml (optional with --config-path)
   --num-outputs-to-generate <n>  records per generation task (overrides runner_config)
   --restart                      start every task over instead of resuming
   --save-formatted-output        also write formatted_data through each task's formatter (sets runner_config)
   --seed <n>                     seed of every random draw: a rerun with the same seed repeats them
   --output-dir <dir>             parent folder of every task's output (default: $DGT_OUTPUT_DIR or output)
   --config-path <file>           DGT joint config: databuilders/tasks/task_files overrides
+  --seed-batch-size <n>          seeds per generation input (overrides runner_config.seed_batch_size)
+  --machine-batch-size <n>       machine-made records mixed into each input, 0 for none (overrides runner_config)
+  --max-gen-requests <n>         stop a generation task after this many generation attempts (status stalled)
+  --max-stalled-requests <n>     stop a generation task after this many attempts in a row made no record (default 100)
+  --num-prompt-instructions <n>  accepted for DGT's instructlab builders; no rxdgt builder reads it yet
+  --prompt-file-path <file>      accepted for DGT's instructlab builders; no rxdgt builder reads it yet
+  --include-namespaces <names...>  DGT builder namespaces to load (${knownNamespaces.join(', ')}); every one is always loaded
+  --debug                        print every log line (info included) on stderr
   --build-id <id>                experiment id written to task_results.jsonl (default: exp)
   --include-builder-paths <dirs...>  your own builders: \`pipeline:\` builder YAMLs and .ts/.js builder modules
   --lm-cache <file>              SQLite cache of LM answers for blocks without lm_cache (a rerun makes no repeat calls)
@@ -31,6 +46,16 @@ Exit codes: 0 done, 1 run failed, 2 bad input.`;
 function wholeNumberFlag(flag: string, text: string): number {
   const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(count) || count < 1) throw new ConfigError(`\`${flag}\` must be a whole number of 1 or more, received \`${text}\``);
+  return count;
+}
+
+/**
+ * The value of `flag` as a whole number of 0 or more.
+ * @throws {ConfigError} naming the flag
+ */
+function countFlag(flag: string, text: string): number {
+  const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(count)) throw new ConfigError(`\`${flag}\` must be a whole number of 0 or more, received \`${text}\``);
   return count;
 }
 
@@ -55,15 +80,25 @@ function amountFlag(flag: string, text: string): number {
 }
 
 /**
- * Parses `rxdgt run ...`. Like DGT, `--task-paths` takes every following argument up to the next flag;
- * `--restart-generation` is an alias of `--restart`.
+ * Parses `rxdgt run ...`, or DGT's bare form `rxdgt --task-paths ...` (flags without a command mean `run`). Like DGT,
+ * `--task-paths` and `--include-namespaces` take every following argument up to the next flag; `--restart-generation`
+ * is an alias of `--restart`. `--task-paths` may be left out when `--config-path` is given (its tasks then run).
+ *
+ * ## Example
+ * ```ts
+ * parseArgs(['--task-paths', 'samples/geography-qa', '--max-stalled-requests', '3']);
+ * // { command: 'run', settings: { taskPaths: ['samples/geography-qa'], maxStalledRequests: 3 } }
+ * ```
  * @throws {ConfigError} for an unknown flag or a bad value, naming the flag
  */
 export function parseArgs(argv: readonly string[]): CliCommand {
-  const [command, ...rest] = argv;
+  const [command, ...afterCommand] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') return { command: 'help' };
-  if (command !== 'run') throw new ConfigError(`unknown command \`${command}\` (expected \`run\`)`);
+  const bare = command.startsWith('-');
+  if (!bare && command !== 'run') throw new ConfigError(`unknown command \`${command}\` (expected \`run\`)`);
+  const rest = bare ? argv : afterCommand;
   const taskPaths: string[] = [];
+  let debug = false;
   let settings: { -readonly [K in keyof RunSettings]: RunSettings[K] } = { taskPaths };
   for (let index = 0; index < rest.length; index += 1) {
     const [flag, inline] = (rest[index] as string).split(/=(.*)/s, 2) as [string, string | undefined];
@@ -125,6 +160,36 @@ export function parseArgs(argv: readonly string[]): CliCommand {
         settings = { ...settings, builderPaths: paths };
         break;
       }
+      case '--seed-batch-size':
+        settings = { ...settings, seedBatchSize: wholeNumberFlag(flag, value()) };
+        break;
+      case '--machine-batch-size':
+        settings = { ...settings, machineBatchSize: countFlag(flag, value()) };
+        break;
+      case '--max-gen-requests':
+        settings = { ...settings, maxGenRequests: wholeNumberFlag(flag, value()) };
+        break;
+      case '--max-stalled-requests':
+        settings = { ...settings, maxStalledRequests: wholeNumberFlag(flag, value()) };
+        break;
+      case '--num-prompt-instructions':
+        settings = { ...settings, numPromptInstructions: wholeNumberFlag(flag, value()) };
+        break;
+      case '--prompt-file-path':
+        settings = { ...settings, promptFilePath: value() };
+        break;
+      case '--include-namespaces': {
+        // Every known namespace is always loaded: the flag only checks its names, so a typo is not silently ignored.
+        const names = [value()];
+        while (inline === undefined && rest[index + 1] !== undefined && !(rest[index + 1] as string).startsWith('-')) names.push(rest[++index] as string);
+        const unknown = names.find((name) => !knownNamespaces.includes(name));
+        if (unknown !== undefined) throw new ConfigError(`\`${flag}\`: unknown namespace \`${unknown}\` (known: ${knownNamespaces.join(', ')})`);
+        break;
+      }
+      case '--debug':
+        noValue();
+        debug = true;
+        break;
       case '--build-id':
         settings = { ...settings, buildId: value() };
         break;
@@ -136,6 +201,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
         throw new ConfigError(`unknown option \`${flag}\`\n${usage}`);
     }
   }
-  if (taskPaths.length === 0) throw new ConfigError('`--task-paths` is required: give task files or directories');
-  return { command: 'run', settings };
+  if (taskPaths.length === 0 && settings.configPath === undefined) {
+    throw new ConfigError('`--task-paths` is required (or `--config-path` with tasks): give task files or directories');
+  }
+  return { command: 'run', settings, ...(debug ? { debug: true as const } : {}) };
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { ConfigError } from '../errors/config-error.ts';
 import { EngineUnreachableError } from '../errors/engine-unreachable-error.ts';
 import { errorMessage } from '../error-message.ts';
@@ -17,12 +19,55 @@ import { RunReport } from './report.ts';
  */
 const failedStatuses: ReadonlySet<TaskResult['status']> = new Set(['failed', 'errored', 'cancelled', 'stalled', 'low_quality']);
 
+/** Where `main` finds the `.env` file it loads before anything else. */
+export interface MainOptions {
+  /** The `.env` file to load (bin.ts gives the working directory's); none when unset. A missing file is fine. */
+  readonly dotEnvPath?: string | undefined;
+}
+
 /**
- * `rxdgt run ...`: loads the tasks, checks the engines answer, runs every task and prints a summary.
+ * Loads a `.env` file into `process.env`, as DGT does: `NAME=value` lines, `#` comments, quoted values (which may span
+ * lines). A variable already set wins. A missing file is no error.
+ * @throws {ConfigError} naming the file when it cannot be read or holds a line that is no assignment
+ */
+export function loadDotEnv(path: string): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new ConfigError(`cannot read the .env file: ${(error as Error).message}`, { file: path, cause: error });
+  }
+  let openQuote: string | undefined;
+  for (const [index, line] of text.split(/\r?\n/).entries()) {
+    if (openQuote !== undefined) {
+      if (line.includes(openQuote)) openQuote = undefined;
+      continue;
+    }
+    if (/^\s*(#.*)?$/.test(line)) continue;
+    const assignment = /^\s*(?:export\s+)?[A-Za-z_][\w.-]*\s*=\s*(.*)$/.exec(line);
+    if (!assignment) throw new ConfigError(`line ${index + 1} of the .env file is not \`NAME=value\``, { file: path });
+    const value = assignment[1] as string;
+    const quote = /^["'`]/.exec(value)?.[0];
+    if (quote !== undefined && !value.slice(1).includes(quote)) openQuote = quote;
+  }
+  for (const [name, value] of Object.entries(parseEnv(text))) {
+    if (process.env[name] === undefined) process.env[name] = value;
+  }
+}
+
+/**
+ * `rxdgt run ...`: loads the `.env` file and the tasks, checks the engines answer, runs every task and prints a summary.
  * Returns the exit code: 0 done, 1 run failed, 2 bad input.
  */
-export async function main(argv: readonly string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: NodeJS.WriteStream = process.stdout,
+  err: NodeJS.WriteStream = process.stderr,
+  options: MainOptions = {},
+): Promise<number> {
   try {
+    if (options.dotEnvPath !== undefined) loadDotEnv(options.dotEnvPath);
     const command = parseArgs(argv);
     if (command.command === 'help') {
       out.write(`${usage}\n`);
@@ -30,7 +75,7 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
     }
     const run = await prepareRun(command.settings);
     try {
-      return await execute(run, out, err);
+      return await execute(run, out, err, command.debug ?? false);
     } finally {
       await run.close();
     }
@@ -50,7 +95,7 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
 }
 
 /** Checks the engines answer, runs every task with a live report, and returns the exit code. */
-async function execute({ tasks, engines }: PreparedRun, out: NodeJS.WriteStream, err: NodeJS.WriteStream): Promise<number> {
+async function execute({ tasks, engines }: PreparedRun, out: NodeJS.WriteStream, err: NodeJS.WriteStream, debug: boolean): Promise<number> {
   for (const task of tasks) checkTaskFolder(task.dir);
   await checkEngines(engines);
   const report = new RunReport(tasks, out);
@@ -64,8 +109,8 @@ async function execute({ tasks, engines }: PreparedRun, out: NodeJS.WriteStream,
           return {
             ...hooks,
             // Warnings (a crash repaired, a lock taken over, a secondary output that failed) are worth a line; the rest is in
-            // logs.jsonl. A task that errored ends the run with its error, which is printed below: not twice.
-            onLog: (entry) => (entry.level === 'INFO' || entry.event === 'run_finished' ? undefined : err.write(`rxdgt: ${task.name}: ${redactUrl(entry.message)}\n`)),
+            // logs.jsonl (`--debug` prints them too). A task that errored ends the run with its error, printed below: not twice.
+            onLog: (entry) => ((entry.level === 'INFO' && !debug) || entry.event === 'run_finished' ? undefined : err.write(`rxdgt: ${task.name}: ${redactUrl(entry.message)}\n`)),
             onEnd: (result, progress) => (results.push(result), hooks.onEnd?.(result, progress)),
           };
         },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors/config-error.ts';
+import { deepMerge } from './deep-merge.ts';
 import { readYamlFile } from './yaml-file.ts';
 import { zodIssueToConfigError } from './zod-issue.ts';
 
@@ -32,6 +33,14 @@ const builderSpecShape = {
   pipeline: z.array(z.string().min(1)).min(1).optional(),
   /** What a `pipeline:` builder takes: seed batches (`generation`) or records (`transformation`). */
   kind: z.enum(['generation', 'transformation']).optional(),
+  /**
+   * DGT builder kwargs (`ConcurrentGenerationDataBuilder`'s `max_workers` and `items_per_worker`, the base builder's
+   * `max_stalled_attempts`), accepted so DGT builder YAMLs and joint configs load. rxdgt ignores them: they have no
+   * meaning in its reactive runner.
+   */
+  max_workers: z.int().min(1).optional(),
+  items_per_worker: z.int().min(1).optional(),
+  max_stalled_attempts: z.int().min(1).optional(),
 };
 
 /** A DGT builder YAML; unknown top-level keys are errors. A `pipeline` names blocks of the builder, and needs a `kind`. */
@@ -69,33 +78,53 @@ export async function loadBuilderSpec(path: string): Promise<BuilderSpec> {
   return parsed.data;
 }
 
-/** Changes to a builder from a joint config: blocks matched by `name`, postprocessors replaced as a whole. */
+/**
+ * Changes to a builder from a joint config's `databuilders.<name>`: `blocks` matched by `name`, `postprocessors`
+ * replaced as a whole, and any other builder-level key (`max_workers`, `metadata`, ...) as DGT applies it.
+ */
 export interface BuilderOverride {
   readonly blocks?: readonly ({ readonly name: string } & Readonly<Record<string, unknown>>)[] | undefined;
   readonly postprocessors?: readonly PostprocessorConfig[] | undefined;
+  readonly [key: string]: unknown;
 }
 
 /**
- * Applies `override` to `base`: each override block is shallow-merged into the base block of the same name (keys
- * the override leaves out stay, even when it changes `type`). A given `postprocessors` list replaces the base one.
+ * Applies `override` to `base` as DGT's builder index does: each override block is deep-merged into the base block
+ * of the same name (keys the override leaves out stay, even when it changes `type`; a `null` clears a key), and a
+ * block the builder lacks is appended (it must then give a `type`). A given `postprocessors` list replaces the base
+ * one. Any other key replaces the builder's, mappings merging key by key; keys new to the builder are added (DGT
+ * builder kwargs such as `max_workers` are kept on the spec; rxdgt gives them no meaning).
  *
- * @throws {ConfigError} when an override names a block the builder does not have
+ * ## Example
+ * ```ts
+ * const base = { name: 'qa', blocks: [{ name: 'generator', type: 'ollama', model_id_or_path: 'granite' }], postprocessors: [] };
+ * mergeBuilderSpec(base, { blocks: [{ name: 'generator', type: 'openai', model_id_or_path: 'gpt-4o-mini' }], max_workers: 8 });
+ * // { name: 'qa', blocks: [{ name: 'generator', type: 'openai', model_id_or_path: 'gpt-4o-mini' }], postprocessors: [], max_workers: 8 }
+ * ```
+ *
+ * @throws {ConfigError} when an appended block has no `type`
  */
 export function mergeBuilderSpec<Spec extends BuilderSpec>(
   base: Spec,
   override: BuilderOverride,
   where: { file?: string | undefined; field?: string | undefined } = {},
 ): Spec {
-  const blocks = base.blocks.map((block) => ({ ...block }));
-  (override.blocks ?? []).forEach((change, index) => {
+  const { blocks: blockChanges, postprocessors: postprocessorList, ...builderKeys } = override;
+  const blocks: BlockConfig[] = base.blocks.map((block) => ({ ...block }));
+  (blockChanges ?? []).forEach((change, index) => {
     const target = blocks.findIndex((block) => block.name === change.name);
-    if (target === -1) {
-      const known = blocks.map((block) => `\`${block.name}\``).join(', ');
-      const field = `${where.field === undefined ? '' : `${where.field}.`}blocks.${index}.name`;
-      throw new ConfigError(`builder \`${base.name}\` has no block \`${change.name}\` (its blocks: ${known})`, { file: where.file, field });
+    if (target !== -1) {
+      blocks[target] = deepMerge(blocks[target]!, change) as BlockConfig;
+      return;
     }
-    blocks[target] = { ...blocks[target]!, ...change };
+    const added = deepMerge({}, change);
+    if (typeof added['type'] !== 'string' || added['type'] === '') {
+      const known = blocks.map((block) => `\`${block.name}\``).join(', ') || 'none';
+      const field = `${where.field === undefined ? '' : `${where.field}.`}blocks.${index}.type`;
+      throw new ConfigError(`builder \`${base.name}\` has no block \`${change.name}\` (its blocks: ${known}), so this block is added and needs a \`type\``, { file: where.file, field });
+    }
+    blocks.push(added as BlockConfig);
   });
-  const postprocessors = override.postprocessors === undefined ? base.postprocessors : override.postprocessors.map((entry) => ({ ...entry }));
-  return { ...base, blocks, postprocessors };
+  const postprocessors = postprocessorList === undefined ? base.postprocessors : postprocessorList.map((entry) => ({ ...entry }));
+  return { ...deepMerge(base, builderKeys), blocks, postprocessors } as Spec;
 }

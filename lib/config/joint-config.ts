@@ -7,8 +7,12 @@ import { isPlainObject } from './plain-object.ts';
 import { readYamlFile } from './yaml-file.ts';
 import { zodIssueToConfigError } from './zod-issue.ts';
 
-/** Changes to one builder: blocks matched by `name` (only the keys given change), postprocessors replaced. */
-export const builderOverrideSchema = z.strictObject({
+/**
+ * Changes to one builder, as DGT applies them: blocks matched by `name` (only the keys given change), a block the
+ * builder lacks appended, postprocessors replaced, and any other builder-level key (`max_workers`, `metadata`, ...)
+ * set on the builder. See `mergeBuilderSpec`.
+ */
+export const builderOverrideSchema = z.looseObject({
   blocks: z.array(z.looseObject({ name: z.string().min(1), type: z.string().min(1).optional() })).optional(),
   postprocessors: z.array(postprocessorConfigSchema).optional(),
 });

@@ -54,8 +54,10 @@ interface TaskSource {
 
 /**
  * Loads DGT task files as DGT's CLI does: directories are walked for `task.yaml`/`qna.yaml`; each file is read,
- * env-expanded, has its `include:` resolved and the joint config's task overrides deep-merged in, then is
- * validated and its seeds and data are read. Tasks that exist only in the joint config are created from it.
+ * env-expanded, has its `include:` resolved and the joint config's task overrides deep-merged in (a `null` clears a
+ * field), then is validated and its seeds and data are read. The joint config's `task_files` are loaded too, and a
+ * `tasks:` entry no task file defines is a whole task created from the config (it needs `data_builder`), so
+ * `paths` may be empty when a joint config is given. No paths and no config tasks gives no tasks (not an error).
  *
  * Internal: the package does not export it. Callers load and build tasks in one step with `prepareRun`.
  *
@@ -90,11 +92,19 @@ export async function loadTasks(paths: readonly string[], options: LoadTasksOpti
     const overrides = override === undefined ? {} : await resolveIncludes(override, { file: config!.file, cwd, env, fieldPrefix: `tasks.${name}` });
     sources.push({ file, document: deepMerge(document, overrides) });
   }
+  // As in DGT, a `tasks:` entry no task file defines is a whole task of its own, named by its key.
   for (const [name, entry] of Object.entries(config?.tasks ?? {})) {
     if (fileOfTask.has(name)) continue;
     const fieldPrefix = `tasks.${name}`;
-    const document = await resolveIncludes(entry, { file: config!.file, cwd, env, fieldPrefix });
-    sources.push({ file: config!.file, document: { task_name: name, ...document }, fieldPrefix });
+    const document = deepMerge({}, await resolveIncludes(entry, { file: config!.file, cwd, env, fieldPrefix }));
+    if (document['data_builder'] === undefined) {
+      const searched = files.length === 0 ? 'no task files were given' : `none of the ${files.length} task file(s) defines it`;
+      throw new ConfigError(`task \`${name}\` is not in any task file (${searched}), so it is a whole task here and needs \`data_builder\``, {
+        file: config!.file,
+        field: `${fieldPrefix}.data_builder`,
+      });
+    }
+    sources.push({ file: config!.file, document: { ...document, task_name: name }, fieldPrefix });
   }
   const tasks: LoadedTask[] = [];
   // One at a time, so the error reported is always the first in path order.

@@ -15,7 +15,8 @@ import { embedderFactory } from '../model/embedding-block.ts';
 import { taskFolder } from '../store/task-folder.ts';
 import type { EngineDefaults } from './lm-block.ts';
 import { runnerStopCriteria } from './runner-criteria.ts';
-import { hasCostBudget, hasTokenBudget } from './stop-criteria.ts';
+import { type StopCriterion, hasCostBudget, hasTokenBudget } from './stop-criteria.ts';
+import type { TaskProgress } from './task-progress.ts';
 import { Task, type TaskOptions } from './task.ts';
 import { bookkeepingAt } from './output-paths.ts';
 import { fieldsProblem } from './task-options.ts';
@@ -33,6 +34,23 @@ export interface RunSettings {
   readonly builderPaths?: readonly string[] | undefined;
   /** Overrides `runner_config.num_outputs_to_generate` of every generation task. */
   readonly numOutputsToGenerate?: number | undefined;
+  /** Overrides `runner_config.seed_batch_size` of every generation task (DGT's `--seed-batch-size`). */
+  readonly seedBatchSize?: number | undefined;
+  /** Overrides `runner_config.machine_batch_size` of every generation task (DGT's `--machine-batch-size`); 0 mixes in none. */
+  readonly machineBatchSize?: number | undefined;
+  /**
+   * Stops a generation task after this many generation attempts (inputs tried) in this run, with status `stalled`
+   * (DGT's `--max-gen-requests`: the cap on its generation loop, for builders that never reach their target).
+   */
+  readonly maxGenRequests?: number | undefined;
+  /** Stops a generation task after this many attempts in a row made no record (DGT's `--max-stalled-requests`). @default 100 */
+  readonly maxStalledRequests?: number | undefined;
+  /**
+   * DGT's `--num-prompt-instructions` and `--prompt-file-path`: settings of DGT's instructlab builders. Kept for
+   * builders that read them; no rxdgt builder does yet, so they change nothing today.
+   */
+  readonly numPromptInstructions?: number | undefined;
+  readonly promptFilePath?: string | undefined;
   /** Starts every task over instead of resuming (DGT's `--restart`). */
   readonly restart?: boolean | undefined;
   /** Turns on every task's `runner_config.save_formatted_output` (DGT's `--save-formatted-output`); each task then needs a `formatter`. */
@@ -97,7 +115,12 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   const env = dgtEnv(settings.env ?? process.env);
   const { tasks: found, builderOverrides } = await loadTasks(settings.taskPaths, { configPath: settings.configPath, env, cwd: settings.cwd });
   const loaded = settings.saveFormattedOutput ? found.map(withFormattedOutput) : found;
-  if (loaded.length === 0) throw new ConfigError(`no task file (task.yaml) found in ${settings.taskPaths.join(', ') || 'the given paths'}`);
+  if (loaded.length === 0) {
+    if (settings.taskPaths.length === 0 && settings.configPath) {
+      throw new ConfigError('the joint config defines no task: give `--task-paths`, or list `task_files` or whole tasks (with `data_builder`) under `tasks:`', { file: settings.configPath });
+    }
+    throw new ConfigError(`no task file (task.yaml) found in ${settings.taskPaths.join(', ') || 'the given paths'}`);
+  }
   // Every task's place first, before any builder is loaded or cache file opened: a bad layout touches nothing.
   const outputDirOf = ({ spec }: LoadedTask): string => settings.outputDir ?? spec.runner_config?.output_dir ?? spec.datastore?.output_dir ?? env['DGT_OUTPUT_DIR'] ?? 'output';
   const places = loaded.map((entry) => placeTask(entry, outputDirOf(entry)));
@@ -181,8 +204,10 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
           builder: definition.create(blocks),
           seeds,
           numOutputsToGenerate: settings.numOutputsToGenerate ?? runner.num_outputs_to_generate ?? 2,
-          ...(runner.seed_batch_size ? { seedBatchSize: runner.seed_batch_size } : {}),
-          machineBatchSize: runner.machine_batch_size ?? 10,
+          ...(settings.seedBatchSize ?? runner.seed_batch_size ? { seedBatchSize: (settings.seedBatchSize ?? runner.seed_batch_size) as number } : {}),
+          machineBatchSize: settings.machineBatchSize ?? runner.machine_batch_size ?? 10,
+          ...(settings.maxStalledRequests ? { maxStalledAttempts: settings.maxStalledRequests } : {}),
+          ...(settings.maxGenRequests ? { stopWhen: [...common.stopWhen, hasGenerationAttempts(settings.maxGenRequests)] } : {}),
           // Seeds start over unless `loop_over: false`. Not for a transformation: it is one pass, as DGT's (whose
           // `loop_over` only resets the loader for a later read).
           ...(loader?.loop_over === undefined ? {} : { loopOver: loader.loop_over }),
@@ -205,6 +230,18 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
     for (const cache of caches.values()) cache.close();
   };
   return { tasks, engines, close };
+}
+
+/**
+ * Holds once a task made `limit` generation attempts in this run (`--max-gen-requests`). Its reason is `stalled`: the
+ * task stopped short of its target, as a stalled one does.
+ */
+function hasGenerationAttempts(limit: number): StopCriterion {
+  const test = (progress: TaskProgress): boolean => progress.attempts >= limit;
+  return Object.assign(test, {
+    reason: 'stalled',
+    describe: (progress: TaskProgress) => `${progress.attempts} generation attempts made: the \`--max-gen-requests\` limit (${limit}) with ${progress.accepted} records`,
+  });
 }
 
 /**

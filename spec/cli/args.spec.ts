@@ -73,4 +73,54 @@ describe('parseArgs', () => {
     expect(problemOf(['run', '--task-paths', 'a', '--restart=false'])).toBe('`--restart` takes no value, received `false`');
     expect(problemOf(['run', '--task-paths', 'a', '--help=run'])).toBe('`--help` takes no value, received `run`');
   });
+  it('reads the DGT builder and task flags into the run settings', () => {
+    expect(
+      parseArgs([
+        'run',
+        '--task-paths',
+        'a',
+        '--seed-batch-size',
+        '3',
+        '--machine-batch-size=0',
+        '--max-gen-requests',
+        '40',
+        '--max-stalled-requests',
+        '5',
+        '--num-prompt-instructions',
+        '2',
+        '--prompt-file-path',
+        'prompt.txt',
+        '--include-namespaces',
+        'public',
+        '--debug',
+      ]),
+    ).toEqual({
+      command: 'run',
+      debug: true,
+      settings: { taskPaths: ['a'], seedBatchSize: 3, machineBatchSize: 0, maxGenRequests: 40, maxStalledRequests: 5, numPromptInstructions: 2, promptFilePath: 'prompt.txt' },
+    });
+  });
+
+  it("takes DGT's bare form (flags without `run`) and `--config-path` without `--task-paths`", () => {
+    expect(parseArgs(['--task-paths', 'a', 'b', '--restart'])).toEqual({ command: 'run', settings: { taskPaths: ['a', 'b'], restart: true } });
+    expect(parseArgs(['--config-path', 'config.yaml'])).toEqual({ command: 'run', settings: { taskPaths: [], configPath: 'config.yaml' } });
+    expect(parseArgs(['run', '--config-path=config.yaml'])).toEqual({ command: 'run', settings: { taskPaths: [], configPath: 'config.yaml' } });
+    expect(problemOf(['--restart'])).toMatch(/^`--task-paths` is required/);
+  });
+
+  it('rejects bad values of the DGT flags and an unknown namespace, naming the flag', () => {
+    expect(problemOf(['run', '--task-paths', 'a', '--seed-batch-size', '0'])).toBe('`--seed-batch-size` must be a whole number of 1 or more, received `0`');
+    expect(problemOf(['run', '--task-paths', 'a', '--machine-batch-size', '-1'])).toBe('`--machine-batch-size` must be a whole number of 0 or more, received `-1`');
+    expect(problemOf(['run', '--task-paths', 'a', '--machine-batch-size', '1.5'])).toBe('`--machine-batch-size` must be a whole number of 0 or more, received `1.5`');
+    expect(problemOf(['run', '--task-paths', 'a', '--max-gen-requests', 'many'])).toBe('`--max-gen-requests` must be a whole number of 1 or more, received `many`');
+    expect(problemOf(['run', '--task-paths', 'a', '--max-stalled-requests', '0'])).toBe('`--max-stalled-requests` must be a whole number of 1 or more, received `0`');
+    expect(problemOf(['run', '--task-paths', 'a', '--include-namespaces', 'public', 'research'])).toBe('`--include-namespaces`: unknown namespace `research` (known: public)');
+    expect(problemOf(['run', '--task-paths', 'a', '--debug=yes'])).toBe('`--debug` takes no value, received `yes`');
+  });
+
+  it('lists every DGT flag in the usage text', () => {
+    for (const flag of ['--include-namespaces', '--debug', '--seed-batch-size', '--machine-batch-size', '--num-prompt-instructions', '--prompt-file-path', '--max-gen-requests', '--max-stalled-requests']) {
+      expect(usage).toContain(flag);
+    }
+  });
 });

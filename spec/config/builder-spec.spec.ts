@@ -49,10 +49,15 @@ describe('loadBuilderSpec', () => {
     expect(error.message).toBe(`${file}: field \`blocks.1.name\`: duplicate block name \`gen\``);
   });
 
-  test('an unknown top-level key and a block without type are errors naming the field', async () => {
+  test('DGT builder kwargs such as max_workers are accepted; an unknown top-level key and a block without type are errors naming the field', async () => {
     const dir = await tempDir();
-    await writeFiles(dir, { 'a.yaml': 'name: b\nblocks: []\nmax_workers: 2\n', 'b.yaml': 'name: b\nblocks:\n  - {name: gen}\n' });
-    expect((await configErrorOf(loadBuilderSpec(join(dir, 'a.yaml')))).field).toBe('max_workers');
+    await writeFiles(dir, {
+      'a.yaml': 'name: b\nblocks: []\nbuilders: 2\n',
+      'b.yaml': 'name: b\nblocks:\n  - {name: gen}\n',
+      'c.yaml': 'name: b\nblocks: []\nmax_workers: 8\nitems_per_worker: 2\nmax_stalled_attempts: 3\n',
+    });
+    expect(await loadBuilderSpec(join(dir, 'c.yaml'))).toMatchObject({ max_workers: 8, items_per_worker: 2, max_stalled_attempts: 3 });
+    expect((await configErrorOf(loadBuilderSpec(join(dir, 'a.yaml')))).field).toBe('builders');
     const error = await configErrorOf(loadBuilderSpec(join(dir, 'b.yaml')));
     expect(error.field).toBe('blocks.0.type');
     expect(error.message).toContain('missing required field');
@@ -69,7 +74,7 @@ describe('mergeBuilderSpec', () => {
     postprocessors: [{ name: 'dedup' }],
   };
 
-  test('merges override blocks into base blocks by name, shallowly', () => {
+  test('merges override blocks into base blocks by name', () => {
     const merged = mergeBuilderSpec(base, { blocks: [{ name: 'generator', type: 'openai', model_id_or_path: 'gpt-4o-mini' }] });
     expect(merged.blocks[0]).toEqual({ name: 'generator', type: 'openai', model_id_or_path: 'gpt-4o-mini', num_ctx: 4096, temperature: 0 });
     expect(merged.blocks[1]).toEqual(base.blocks[1]);
@@ -81,9 +86,25 @@ describe('mergeBuilderSpec', () => {
     expect(mergeBuilderSpec(base, {}).postprocessors).toEqual([{ name: 'dedup' }]);
   });
 
-  test('an override naming a block the builder lacks is an error naming it', () => {
-    const error = configErrorFrom(() => mergeBuilderSpec(base, { blocks: [{ name: 'judge', type: 'lm_judge' }] }, { file: '/c.yaml', field: 'databuilders.geo' }));
-    expect(error.field).toBe('databuilders.geo.blocks.0.name');
+  test('an override block the builder lacks is appended; without a type it is an error naming the field', () => {
+    const merged = mergeBuilderSpec(base, { blocks: [{ name: 'judge', type: 'lm_judge', model_id_or_path: 'm' }] });
+    expect(merged.blocks.map((block) => block.name)).toEqual(['generator', 'dedup', 'judge']);
+    expect(merged.blocks[2]).toEqual({ name: 'judge', type: 'lm_judge', model_id_or_path: 'm' });
+    const error = configErrorFrom(() => mergeBuilderSpec(base, { blocks: [{ name: 'judge', temperature: 1 }] }, { file: '/c.yaml', field: 'databuilders.geo' }));
+    expect(error.field).toBe('databuilders.geo.blocks.0.type');
     expect(error.message).toContain('builder `geo` has no block `judge` (its blocks: `generator`, `dedup`)');
+  });
+
+  test('a null in an override block clears that key', () => {
+    const merged = mergeBuilderSpec(base, { blocks: [{ name: 'generator', num_ctx: null }] });
+    expect(merged.blocks[0]).toEqual({ name: 'generator', type: 'ollama', model_id_or_path: 'granite4:3b', temperature: 0 });
+  });
+
+  test('builder-level keys override: new keys are added, mappings merge, other values replace', () => {
+    const withMetadata = { ...base, metadata: { owner: 'a', version: 1 } };
+    const merged = mergeBuilderSpec(withMetadata, { max_workers: 8, metadata: { version: 2 } });
+    expect(merged).toMatchObject({ max_workers: 8, metadata: { owner: 'a', version: 2 } });
+    expect(merged.blocks).toEqual(base.blocks);
+    expect(withMetadata.metadata).toEqual({ owner: 'a', version: 1 });
   });
 });

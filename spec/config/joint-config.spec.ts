@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadJointConfig } from '../../lib/config/joint-config.ts';
+import { dgtExampleConfigs } from './dgt-example-configs.ts';
 import { configErrorOf, useTempDir, writeFiles } from './temp-files.ts';
 
 describe('loadJointConfig', () => {
@@ -36,13 +37,25 @@ describe('loadJointConfig', () => {
     expect(error.message).toContain(`${file}: field \`builders\`: unknown field`);
   });
 
-  test('a block override without a name, or an unknown builder key, is named', async () => {
+  test('a block override without a name is named; builder-level keys such as max_workers are kept', async () => {
     const dir = await tempDir();
     await writeFiles(dir, {
       'a.yaml': 'databuilders:\n  geo:\n    blocks:\n      - {temperature: 0.7}\n',
-      'b.yaml': 'databuilders:\n  geo:\n    max_workers: 3\n',
+      'b.yaml': 'databuilders:\n  geo:\n    max_workers: 3\n    data_builder: core/conversation\n',
     });
     expect((await configErrorOf(loadJointConfig(join(dir, 'a.yaml'), {}))).field).toBe('databuilders.geo.blocks.0.name');
-    expect((await configErrorOf(loadJointConfig(join(dir, 'b.yaml'), {}))).field).toBe('databuilders.geo.max_workers');
+    expect((await loadJointConfig(join(dir, 'b.yaml'), {})).databuilders).toEqual({ geo: { max_workers: 3, data_builder: 'core/conversation' } });
+  });
+
+  test("reads DGT's configs/public/examples joint configs", async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, dgtExampleConfigs);
+    const qa = await loadJointConfig(join(dir, 'configs/public/examples/openai_qa.yaml'), { DGT_DATA_DIR: '/d' });
+    expect(qa.databuilders).toEqual({ 'public/examples/geography_qa': { blocks: [{ name: 'generator', type: 'openai', model_id_or_path: 'gpt-4o-mini' }] } });
+    expect(qa.tasks).toEqual({
+      'public/examples/geography_qa': { seed_examples: null, seed_datastore: { type: 'default', data_path: '/d/public/examples/qa/seed_examples.jsonl' } },
+    });
+    const chat = await loadJointConfig(join(dir, 'configs/public/examples/openai_chit_chat.yaml'), {});
+    expect(chat.databuilders['public/examples/chit_chat']).toMatchObject({ data_builder: 'core/conversation' });
   });
 });

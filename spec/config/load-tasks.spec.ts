@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { mergeBuilderSpec } from '../../lib/config/builder-spec.ts';
 import { type LoadTasksOptions, loadTasks } from '../../lib/config/load-tasks.ts';
 import { taskSpecSchemaWith } from '../../lib/config/task-spec.ts';
+import { dgtExampleConfigs } from './dgt-example-configs.ts';
 import { configErrorOf, tempDirWith, useTempDir } from './temp-files.ts';
 
 const geographyTask = `task_name: public/examples/geography_qa
@@ -253,6 +254,55 @@ describe('loadTasks', () => {
     expect(error.file).toBe(configPath);
     expect(error.field).toBe('tasks.solo.runner_config.num_outputs');
     expect(error.message).toContain(configPath);
+  });
+
+  test("DGT's configs/public/examples joint configs load: `seed_examples: null` clears the inline seeds", async () => {
+    const chitChat = 'task_name: public/examples/chit_chat\ntask_description: chat\ndata_builder: public/examples/chit_chat\nseed_examples:\n  - {scenario: inline}\n';
+    const dir = await dirWith({
+      ...dgtExampleConfigs,
+      'tasks/public/examples/qa/task.yaml': geographyTask,
+      'tasks/public/examples/chit_chat/task.yaml': chitChat,
+      'data/public/examples/qa/seed_examples.jsonl': '{"question": "Highest mountain?", "answer": "Everest"}\n',
+      'data/public/examples/chit_chat/seed_examples.jsonl': '{"scenario": "a"}\n{"scenario": "b"}\n',
+    });
+    const qa = await load(dir, ['tasks/public/examples/qa'], { configPath: 'configs/public/examples/openai_qa.yaml' });
+    expect(qa.tasks[0]?.spec.seed_examples).toBeUndefined();
+    expect(qa.tasks[0]?.spec.seed_datastore?.data_path).toBe('data/public/examples/qa/seed_examples.jsonl');
+    expect(qa.tasks[0]?.seeds).toEqual([{ question: 'Highest mountain?', answer: 'Everest' }]);
+    const chat = await load(dir, ['tasks/public/examples/chit_chat'], { configPath: 'configs/public/examples/openai_chit_chat.yaml' });
+    expect(chat.tasks[0]?.seeds).toEqual([{ scenario: 'a' }, { scenario: 'b' }]);
+    expect(chat.builderOverrides['public/examples/chit_chat']).toMatchObject({ data_builder: 'core/conversation' });
+  });
+
+  test('a null nested in a task override clears that key only', async () => {
+    const dir = await dirWith({ 'tasks/task.yaml': geographyTask, 'config.yaml': 'tasks:\n  public/examples/geography_qa:\n    runner_config: {seed_batch_size: null}\n' });
+    const { tasks } = await load(dir, ['tasks'], { configPath: 'config.yaml' });
+    expect(tasks[0]?.spec.runner_config).toEqual({ num_outputs_to_generate: 10 });
+    expect(tasks[0]?.seeds).toHaveLength(2);
+  });
+
+  test('--config-path alone: a whole task under `tasks:` is a complete run, its nulls dropped and its key naming it', async () => {
+    const dir = await dirWith({
+      'config.yaml': 'tasks:\n  solo:\n    task_name: other\n    task_description: d\n    data_builder: geo\n    seed_examples:\n      - {question: q}\n    metadata: null\n',
+    });
+    const { tasks } = await load(dir, [], { configPath: 'config.yaml' });
+    expect(tasks.map((task) => [task.spec.task_name, task.fieldPrefix])).toEqual([['solo', 'tasks.solo']]);
+    expect(tasks[0]?.spec.metadata).toBeUndefined();
+    expect(tasks[0]?.seeds).toEqual([{ question: 'q' }]);
+  });
+
+  test('a `tasks:` entry no task file defines needs data_builder, the error naming the config entry', async () => {
+    const dir = await dirWith({ 'tasks/task.yaml': header('geo'), 'config.yaml': 'tasks:\n  gone:\n    seed_examples: null\n' });
+    const configPath = join(dir, 'config.yaml');
+    const error = await configErrorOf(load(dir, ['tasks'], { configPath }));
+    expect(error.file).toBe(configPath);
+    expect(error.field).toBe('tasks.gone.data_builder');
+    expect(error.message).toContain('task `gone` is not in any task file (none of the 1 task file(s) defines it)');
+  });
+
+  test('no task paths and a config without tasks or task_files loads no tasks, keeping its builder overrides', async () => {
+    const dir = await dirWith({ 'config.yaml': 'databuilders:\n  geo:\n    max_workers: 2\n' });
+    expect(await load(dir, [], { configPath: 'config.yaml' })).toEqual({ tasks: [], builderOverrides: { geo: { max_workers: 2 } } });
   });
 
   test('a builder YAML passed as the joint config is rejected', async () => {

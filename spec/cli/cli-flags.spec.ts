@@ -1,0 +1,194 @@
+/**
+ * DGT's CLI flags through the CLI: `--max-stalled-requests` and `--max-gen-requests` stop a generation task,
+ * `--debug` prints info lines, the bare form (`rxdgt --task-paths ...`) runs, a `.env` file in the working directory
+ * is loaded (variables already set win; a malformed one is exit 2), and an `openai` block without `base_url` goes
+ * to OPENAI_BASE_URL.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TaskResult } from '../../lib/store/task-result.ts';
+import type { TestServerRequest } from '../../lib/testing/test-server.ts';
+import { readLines } from '../helpers/read-lines.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { useTestServers } from '../helpers/test-servers.ts';
+import { geography, geographyTask, lineCount, twoSeeds } from './cli-tasks.ts';
+import { type CliResult, generationRequests, promptOf, repoRoot, runCli, summaryTable } from './run-cli.ts';
+
+const startServer = useTestServers();
+
+/** A joint config with one generator block (one call at a time) at `baseURL`, or with no `base_url` at all. */
+function generatorConfig(dir: string, baseURL: string | undefined): string {
+  const block = { name: 'generator', type: 'openai', model_id_or_path: 'test-model', call_limit: 1, ...(baseURL ? { base_url: baseURL } : {}) };
+  const path = join(dir, 'config.yaml');
+  writeFileSync(path, stringify({ databuilders: { [geography]: { blocks: [block] } } }));
+  return path;
+}
+
+/** A usable answer, its question unique to the request. */
+function uniquePair(_request: TestServerRequest, index: number): string {
+  return `Question: Which place has the number ${index}?\nAnswer: Place ${index}.`;
+}
+
+const running = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+});
+
+/** Runs the CLI from `cwd` (not the repo root), with only `env` among the engine variables. */
+function runCliIn(cwd: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
+  const childEnv: Record<string, string | undefined> = { ...process.env };
+  for (const name of Object.keys(childEnv)) if (/^(OPENAI|OLLAMA|DGT|ANTHROPIC|AZURE|WATSONX)_/.test(name)) delete childEnv[name];
+  Object.assign(childEnv, env);
+  const loader = join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs');
+  const child = spawn(process.execPath, ['--import', `file://${loader}`, join(repoRoot, 'lib', 'cli', 'bin.ts'), ...args], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+describe('rxdgt run: DGT flags', () => {
+  it('--max-stalled-requests 3 stops a task whose answers are all unusable after 3 attempts: stalled, exit 1', async () => {
+    const server = await startServer({ respond: () => 'garbled' });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const task = geographyTask(dir, 'geo_stuck', { runner_config: { num_outputs_to_generate: 10 } });
+    const result = await runCli(['run', '--task-paths', task, '--config-path', generatorConfig(dir, server.baseURL), '--output-dir', out, '--max-stalled-requests', '3']);
+    expect(result.code).toBe(1);
+    expect(readLines<TaskResult>(join(out, 'geo_stuck', 'task_results.jsonl'))).toMatchObject([{ status: 'stalled', reason: 'stalled', message: 'no new record in the last 3 attempts' }]);
+    // Three inputs settled, no more (the engine's cache may answer a repeated prompt).
+    expect(generationRequests(server.requests).length).toBeLessThanOrEqual(3);
+  });
+
+  it('--max-gen-requests 4 stops a task after 4 generation attempts, short of its target: stalled, exit 1, records kept', async () => {
+    const server = await startServer({ respond: uniquePair });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const task = geographyTask(dir, 'geo_capped', { runner_config: { num_outputs_to_generate: 50 } });
+    const result = await runCli(['run', '--task-paths', task, '--config-path', generatorConfig(dir, server.baseURL), '--output-dir', out, '--max-gen-requests', '4']);
+    expect(result.code).toBe(1);
+    const [ended] = readLines<TaskResult>(join(out, 'geo_capped', 'task_results.jsonl'));
+    expect(ended).toMatchObject({ status: 'stalled', reason: 'stalled' });
+    expect(ended?.message).toContain('`--max-gen-requests` limit (4)');
+    expect(summaryTable(result.stdout).rows).toMatchObject([{ task: 'geo_capped', status: 'stalled' }]);
+    expect(lineCount(join(out, 'geo_capped', 'final_data.jsonl'))).toBeLessThanOrEqual(4);
+    expect(generationRequests(server.requests).length).toBeLessThanOrEqual(4);
+  });
+
+  it('--seed-batch-size 1 --machine-batch-size 0: every prompt shows one seed and no machine-made record', async () => {
+    const server = await startServer({ respond: uniquePair });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const task = geographyTask(dir, 'geo_batches', { runner_config: { num_outputs_to_generate: 2, seed_batch_size: 2, machine_batch_size: 10 } });
+    const result = await runCli(['run', '--task-paths', task, '--config-path', generatorConfig(dir, server.baseURL), '--output-dir', out, '--seed-batch-size', '1', '--machine-batch-size', '0']);
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    const prompts = generationRequests(server.requests).map(promptOf);
+    // One seed per batch: two prompts only, one per seed (the engine's cache answers a repeat).
+    expect(prompts.length).toBeGreaterThanOrEqual(2);
+    for (const prompt of prompts) {
+      expect(twoSeeds.filter((seed) => prompt.includes(seed.question))).toHaveLength(1);
+      expect(prompt).not.toContain('Which place has the number');
+    }
+  });
+
+  it("runs DGT's bare form (`rxdgt --task-paths ...`), and `--debug` prints the info lines on stderr", async () => {
+    const server = await startServer({ respond: uniquePair });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const task = geographyTask(dir, 'geo_bare', { runner_config: { num_outputs_to_generate: 2 } });
+    const config = generatorConfig(dir, server.baseURL);
+    const quiet = await runCli(['--task-paths', task, '--config-path', config, '--output-dir', out]);
+    expect([quiet.code, quiet.stderr]).toEqual([0, '']);
+    expect(lineCount(join(out, 'geo_bare', 'final_data.jsonl'))).toBe(2);
+
+    const loud = await runCli(['--task-paths', task, '--config-path', config, '--output-dir', out, '--restart', '--debug']);
+    expect(loud.code).toBe(0);
+    expect(loud.stderr).toMatch(/^rxdgt: geo_bare: /m);
+  });
+
+  it('an openai block without base_url goes to OPENAI_BASE_URL, which a .env file in the working directory may set', async () => {
+    const server = await startServer({ respond: uniquePair });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const task = geographyTask(dir, 'geo_env', { runner_config: { num_outputs_to_generate: 2 } });
+    const config = generatorConfig(dir, undefined);
+    const args = ['run', '--task-paths', task, '--config-path', config, '--output-dir', out, '--restart'];
+
+    const fromVariable = await runCli(args, { OPENAI_BASE_URL: server.baseURL });
+    expect([fromVariable.code, fromVariable.stderr]).toEqual([0, '']);
+    const afterVariable = generationRequests(server.requests).length;
+    expect(afterVariable).toBeGreaterThanOrEqual(2);
+
+    writeFileSync(join(dir, '.env'), `# endpoint of the test server\nOPENAI_BASE_URL="${server.baseURL}"\n`);
+    const fromDotEnv = await runCliIn(dir, args);
+    expect([fromDotEnv.code, fromDotEnv.stderr]).toEqual([0, '']);
+    expect(generationRequests(server.requests).length).toBeGreaterThanOrEqual(afterVariable + 2);
+  });
+
+  it('a variable already set wins over the .env file', async () => {
+    const server = await startServer({ respond: uniquePair });
+    const dir = tempDir();
+    const task = geographyTask(dir, 'geo_env', { runner_config: { num_outputs_to_generate: 2 } });
+    // The .env file points at a port nothing listens on; the environment's value is the test server.
+    writeFileSync(join(dir, '.env'), 'OPENAI_BASE_URL=http://127.0.0.1:9/v1\n');
+    const result = await runCliIn(dir, ['run', '--task-paths', task, '--config-path', generatorConfig(dir, undefined), '--output-dir', join(dir, 'out')], {
+      OPENAI_BASE_URL: server.baseURL,
+    });
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    expect(generationRequests(server.requests).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a malformed .env file is exit 2 naming it, before any task runs', async () => {
+    const dir = tempDir();
+    const task = geographyTask(dir, 'geo_env');
+    writeFileSync(join(dir, '.env'), 'OPENAI_BASE_URL=http://127.0.0.1:9/v1\nthis line is no assignment\n');
+    const result = await runCliIn(dir, ['run', '--task-paths', task, '--output-dir', join(dir, 'out')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(join(dir, '.env'));
+    expect(result.stderr).toContain('line 2 of the .env file is not `NAME=value`');
+  });
+
+  it('--config-path alone is a complete run: a whole task under `tasks:` (builder keys such as max_workers are taken)', async () => {
+    const server = await startServer({ respond: (_request, index) => `Question: What is the capital of config region ${index}?\nAnswer: City ${index}.` });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      stringify({
+        databuilders: { [geography]: { max_workers: 4, blocks: [{ name: 'generator', type: 'openai', base_url: server.baseURL, model_id_or_path: 'test-model', api_key: 'k' }] } },
+        tasks: {
+          whole_geo: {
+            task_description: 'A whole task in the joint config.',
+            created_by: 'test',
+            data_builder: geography,
+            seed_examples: twoSeeds,
+            runner_config: { num_outputs_to_generate: 3 },
+          },
+        },
+      }),
+    );
+    const result = await runCli(['--config-path', config, '--output-dir', out]);
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    expect(lineCount(join(out, 'whole_geo', 'data.jsonl'))).toBe(3);
+    expect(summaryTable(result.stdout).rows).toMatchObject([{ task: 'whole_geo', status: 'completed', records: '3' }]);
+
+    const empty = join(dir, 'empty.yaml');
+    writeFileSync(empty, 'tasks: {}\n');
+    const none = await runCli(['run', '--config-path', empty]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(`${empty}: the joint config defines no task`);
+  });
+});
