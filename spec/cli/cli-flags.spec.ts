@@ -4,18 +4,17 @@
  * is loaded (variables already set win; a malformed one is exit 2), and an `openai` block without `base_url` goes
  * to OPENAI_BASE_URL.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TaskResult } from '../../lib/store/task-result.ts';
 import type { TestServerRequest } from '../../lib/testing/test-server.ts';
 import { readLines } from '../helpers/read-lines.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { useTestServers } from '../helpers/test-servers.ts';
 import { geography, geographyTask, lineCount, twoSeeds } from './cli-tasks.ts';
-import { type CliResult, generationRequests, promptOf, repoRoot, runCli, summaryTable } from './run-cli.ts';
+import { type CliResult, generationRequests, promptOf, runCli, summaryTable } from './run-cli.ts';
 
 const startServer = useTestServers();
 
@@ -32,32 +31,8 @@ function uniquePair(_request: TestServerRequest, index: number): string {
   return `Question: Which place has the number ${index}?\nAnswer: Place ${index}.`;
 }
 
-const running = new Set<ChildProcess>();
-afterEach(() => {
-  for (const child of running) child.kill('SIGKILL');
-  running.clear();
-});
-
-/** Runs the CLI from `cwd` (not the repo root), with only `env` among the engine variables. */
-function runCliIn(cwd: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
-  const childEnv: Record<string, string | undefined> = { ...process.env };
-  for (const name of Object.keys(childEnv)) if (/^(OPENAI|OLLAMA|DGT|ANTHROPIC|AZURE|WATSONX)_/.test(name)) delete childEnv[name];
-  Object.assign(childEnv, env);
-  const loader = join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs');
-  const child = spawn(process.execPath, ['--import', `file://${loader}`, join(repoRoot, 'lib', 'cli', 'bin.ts'), ...args], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+/** Runs the CLI from `cwd` (not the repo root), so a `.env` file there is the one it loads. */
+const runCliAt = (cwd: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> => runCli(args, env, { cwd });
 
 describe('rxdgt run: DGT flags', () => {
   it('--max-stalled-requests 3 stops a task whose answers are all unusable after 3 attempts: stalled, exit 1', async () => {
@@ -132,7 +107,7 @@ describe('rxdgt run: DGT flags', () => {
     expect(afterVariable).toBeGreaterThanOrEqual(2);
 
     writeFileSync(join(dir, '.env'), `# endpoint of the test server\nOPENAI_BASE_URL="${server.baseURL}"\n`);
-    const fromDotEnv = await runCliIn(dir, args);
+    const fromDotEnv = await runCliAt(dir, args);
     expect([fromDotEnv.code, fromDotEnv.stderr]).toEqual([0, '']);
     expect(generationRequests(server.requests).length).toBeGreaterThanOrEqual(afterVariable + 2);
   });
@@ -143,7 +118,7 @@ describe('rxdgt run: DGT flags', () => {
     const task = geographyTask(dir, 'geo_env', { runner_config: { num_outputs_to_generate: 2 } });
     // The .env file points at a port nothing listens on; the environment's value is the test server.
     writeFileSync(join(dir, '.env'), 'OPENAI_BASE_URL=http://127.0.0.1:9/v1\n');
-    const result = await runCliIn(dir, ['run', '--task-paths', task, '--config-path', generatorConfig(dir, undefined), '--output-dir', join(dir, 'out')], {
+    const result = await runCliAt(dir, ['run', '--task-paths', task, '--config-path', generatorConfig(dir, undefined), '--output-dir', join(dir, 'out')], {
       OPENAI_BASE_URL: server.baseURL,
     });
     expect([result.code, result.stderr]).toEqual([0, '']);
@@ -154,7 +129,7 @@ describe('rxdgt run: DGT flags', () => {
     const dir = tempDir();
     const task = geographyTask(dir, 'geo_env');
     writeFileSync(join(dir, '.env'), 'OPENAI_BASE_URL=http://127.0.0.1:9/v1\nthis line is no assignment\n');
-    const result = await runCliIn(dir, ['run', '--task-paths', task, '--output-dir', join(dir, 'out')]);
+    const result = await runCliAt(dir, ['run', '--task-paths', task, '--output-dir', join(dir, 'out')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(join(dir, '.env'));
     expect(result.stderr).toContain('line 2 of the .env file is not `NAME=value`');

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach } from 'vitest';
 import type { TestServerRequest } from '../../lib/testing/test-server.ts';
 
@@ -51,12 +51,19 @@ const isolatedVariables = [
  * Starts `node --import tsx lib/cli/bin.ts <args>` from the repo root, stdin ignored and stdout/stderr piped (no
  * TTY). No deadline of its own: the test timeout bounds a hung CLI, and the child is killed when the test ends.
  */
-export function startCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): { readonly child: ChildProcess; readonly result: Promise<CliResult> } {
+export function startCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+  options: { readonly cwd?: string } = {},
+): { readonly child: ChildProcess; readonly result: Promise<CliResult> } {
   const childEnv: Record<string, string | undefined> = { ...process.env };
   for (const name of isolatedVariables) delete childEnv[name];
   Object.assign(childEnv, env);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/bin.ts', ...args], {
-    cwd: repoRoot,
+  // From another folder (a `.env` there), tsx and the CLI are named by their place in the repository.
+  const loader = options.cwd === undefined ? 'tsx' : pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  const bin = options.cwd === undefined ? 'lib/cli/bin.ts' : join(repoRoot, 'lib', 'cli', 'bin.ts');
+  const child = spawn(process.execPath, ['--import', loader, bin, ...args], {
+    cwd: options.cwd ?? repoRoot,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -76,8 +83,8 @@ export function startCli(args: readonly string[], env: Readonly<Record<string, s
 }
 
 /** Runs the CLI to its end; see {@link startCli}. */
-export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
-  return startCli(args, env).result;
+export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}, options: { readonly cwd?: string } = {}): Promise<CliResult> {
+  return startCli(args, env, options).result;
 }
 
 /** Writes a joint config pointing the given builders' LM blocks at `baseURL`, plus any extra block keys. */
