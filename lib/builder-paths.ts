@@ -1,7 +1,7 @@
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BuilderDefinition, builderNames, pipelineDefinition } from './builder-registry.ts';
+import { type BuilderDefinition, builderNames, builtInBuilder, pipelineDefinition } from './builder-registry.ts';
 import { builderSpecSchema } from './config/builder-spec.ts';
 import { readYamlFile } from './config/yaml-file.ts';
 import { zodIssueToConfigError } from './config/zod-issue.ts';
@@ -28,6 +28,20 @@ async function filesBelow(folder: string): Promise<string[]> {
     else if (entry.isFile()) files.push(path);
   }
   return files;
+}
+
+/**
+ * A YAML file of a builder folder. One that does not parse is skipped unless it says `pipeline:` (then it was meant as a
+ * builder and the error is the user's): DGT's package folder holds YAML files of every kind.
+ */
+async function readBuilderYaml(file: string): Promise<unknown> {
+  try {
+    return await readYamlFile(file);
+  } catch (error) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (ConfigError.isInstance(error) && !/^pipeline\s*:/m.test(text)) return undefined;
+    throw error;
+  }
 }
 
 /** Whether a module export is a builder definition: a name, a kind, a builder YAML and `create`. */
@@ -84,8 +98,10 @@ async function codeBuilders(file: string, folder: string, found: Set<BuilderDefi
 
 /**
  * Finds the builders under DGT's `--include-builder-paths` folders: every builder YAML with a `pipeline:` (a builder
- * without code), and every builder definition a `.ts`/`.js` module exports (`{ name, kind, yamlPath, create }`, as the
- * built-in builders are defined). Other YAML files (the builder YAMLs of code builders, task files) are skipped.
+ * without code), every builder definition a `.ts`/`.js` module exports (`{ name, kind, yamlPath, create }`, as the
+ * built-in builders are defined), and DGT's own builder YAMLs (DGT's package folder, `fms_dgt` or its
+ * `public/databuilders`): a YAML whose `name` is a built-in builder's runs rxdgt's code for it with that YAML's blocks
+ * and the prompt templates beside it. Other YAML files (task files, YAMLs of builders rxdgt lacks) are skipped.
  *
  * ## Example
  * ```ts
@@ -95,7 +111,7 @@ async function codeBuilders(file: string, folder: string, found: Set<BuilderDefi
  * @throws {ConfigError} naming the file for a malformed builder, and both places for a name defined twice
  */
 export async function discoverBuilders(folders: readonly string[], cwd = process.cwd()): Promise<BuilderDefinition[]> {
-  const found: { definition: BuilderDefinition; file: string }[] = [];
+  const found: { definition: BuilderDefinition; file: string; replacesBuiltIn?: boolean }[] = [];
   // A file under two of the folders (given twice, or one inside another) is read once.
   const visited = new Set<string>();
   const exported = new Set<BuilderDefinition>();
@@ -106,11 +122,19 @@ export async function discoverBuilders(folders: readonly string[], cwd = process
       visited.add(file);
       const extension = extname(file);
       if (yamlExtensions.has(extension)) {
-        const content = await readYamlFile(file);
-        if (typeof content !== 'object' || content === null || !('pipeline' in content)) continue;
-        const parsed = builderSpecSchema.safeParse(content);
-        if (!parsed.success) throw zodIssueToConfigError(parsed.error, file);
-        found.push({ definition: pipelineDefinition(file, parsed.data), file });
+        const content = await readBuilderYaml(file);
+        if (typeof content !== 'object' || content === null || Array.isArray(content)) continue;
+        if ('pipeline' in content) {
+          const parsed = builderSpecSchema.safeParse(content);
+          if (!parsed.success) throw zodIssueToConfigError(parsed.error, file);
+          found.push({ definition: pipelineDefinition(file, parsed.data), file });
+          continue;
+        }
+        // DGT's own builder YAML (DGT's package folder given): rxdgt's code for that builder, with this YAML's blocks and
+        // the prompt templates beside it.
+        const { name, blocks } = content as { name?: unknown; blocks?: unknown };
+        const builtIn = typeof name === 'string' && Array.isArray(blocks) ? builtInBuilder(name) : undefined;
+        if (builtIn) found.push({ definition: { ...builtIn, yamlPath: file }, file, replacesBuiltIn: true });
       } else if (codeExtensions.has(extension) && !/\.(spec|test|d)\.[mc]?[jt]s$/.test(file)) {
         for (const definition of await codeBuilders(file, folder, exported)) found.push({ definition, file });
       }
@@ -118,8 +142,8 @@ export async function discoverBuilders(folders: readonly string[], cwd = process
   }
   const builtIn = new Set(builderNames());
   const seen = new Map<string, string>();
-  for (const { definition, file } of found) {
-    if (builtIn.has(definition.name)) throw new ConfigError(`builder \`${definition.name}\` is already a built-in builder`, { file, field: 'name' });
+  for (const { definition, file, replacesBuiltIn } of found) {
+    if (builtIn.has(definition.name) && !replacesBuiltIn) throw new ConfigError(`builder \`${definition.name}\` is already a built-in builder`, { file, field: 'name' });
     const earlier = seen.get(definition.name);
     if (earlier !== undefined) throw new ConfigError(`builder \`${definition.name}\` is defined twice: here and in ${earlier}`, { file, field: 'name' });
     seen.set(definition.name, file);

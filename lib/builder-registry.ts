@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type MonoTypeOperatorFunction, pipe } from 'rxjs';
 import { z } from 'zod';
 import type { BlockContext } from './blocks/block-definition.ts';
@@ -8,7 +8,9 @@ import { generationPipeline, transformationPipeline } from './blocks/pipeline-bu
 import { blockTypes, findBlockDefinition } from './blocks/registry.ts';
 import { geographyQa } from '../builders/geography-qa/index.ts';
 import { qaRater } from '../builders/qa-rater/index.ts';
+import { dgtBuilders } from '../builders/index.ts';
 import type { BuilderSpec } from './config/builder-spec.ts';
+import type { TaskSpec } from './config/task-spec.ts';
 import { zodIssueToConfigError } from './config/zod-issue.ts';
 import { ConfigError } from './errors/config-error.ts';
 import { type EmbedderFactory, embedderFactory } from './model/embedding-block.ts';
@@ -23,6 +25,8 @@ import type { GenerationInput } from './run/task-inputs.ts';
 /** A builder's blocks, resolved from its YAML: engines for LM blocks, parsed configs for the others. */
 export interface ResolvedBlocks {
   readonly spec: BuilderSpec;
+  /** The builder YAML's folder: where its prompt templates are read (DGT's own folder when DGT's YAML is used). */
+  readonly directory: string;
   /** The engine of an LM block. */
   engine(name: string): Engine;
   /** Every LM block's engine, by block name, in YAML order. */
@@ -36,6 +40,40 @@ export interface ResolvedBlocks {
    * registered block type, or an LM block of a `pipeline:` builder (its `prompt`, `output_field`, `parse`).
    */
   operator(name: string): MonoTypeOperatorFunction<Outcome<DataPoint>>;
+  /**
+   * The builder's `postprocessors` as one operator, in YAML order, to run over every record when the task ends
+   * (`withPostprocess`), as DGT does; undefined when it lists none.
+   */
+  postprocess(): MonoTypeOperatorFunction<Outcome<DataPoint>> | undefined;
+  /**
+   * An engine for an LM config a task names (a tool simulator's `lm_config`), built as the builder's own LM blocks
+   * are: with the run's `lm_cache`, prices and admission; closed with them when the run ends.
+   */
+  engineFrom(config: unknown, where: BlockLocation): Engine;
+}
+
+/** Run-wide settings DGT's builders read (the CLI's `--num-prompt-instructions` and `--prompt-file-path`). */
+export interface BuilderSettings {
+  readonly numPromptInstructions?: number | undefined;
+  readonly promptFilePath?: string | undefined;
+}
+
+/** The task a builder is created for: its spec, with the builder's own task fields parsed by its `taskFields`. */
+export interface BuilderTask {
+  readonly spec: TaskSpec & Readonly<Record<string, unknown>>;
+  /** The task file (or the joint config for a task defined there), for errors. */
+  readonly file: string | undefined;
+  /** Where the task sits in `file` (`tasks.<name>` in a joint config); '' in a task file. */
+  readonly fieldPrefix: string;
+  /** The task file's folder: relative paths the task names resolve against (and must stay inside). */
+  readonly directory: string;
+  readonly settings: BuilderSettings;
+  /**
+   * Resolves a file the task names at `field` (its full path in `file`, with `fieldPrefix`): inside the task's folder,
+   * or inside DGT's data folder (`${DGT_DATA_DIR}/...`, as DGT's own task files write them); anything else is a
+   * ConfigError naming the task file and the field (see `resolveInputPath`).
+   */
+  resolvePath(path: string, field: string): string;
 }
 
 interface DefinitionBase {
@@ -44,12 +82,27 @@ interface DefinitionBase {
   readonly yamlPath: string;
   /** Whether the builder is a `pipeline:` YAML: its LM blocks take `prompt`, `output_field`, `parse`, `input_map`, `output_map`. */
   readonly pipeline?: boolean;
+  /**
+   * The task fields this builder adds to DGT's (its Task subclass's: `max_turns`, `num_icl_examples_per_prompt`, ...).
+   * A task of the builder is parsed with them, still strictly: a field neither knows is an error naming it.
+   */
+  readonly taskFields?: z.ZodRawShape;
+  /**
+   * The builder-level YAML fields this builder adds (its DGT builder config's: `max_concurrent_conversations`,
+   * `target`, ...), on `blocks.spec`. The builder YAML and a joint config's `databuilders.<name>` are checked with them.
+   */
+  readonly builderFields?: z.ZodRawShape;
+  /**
+   * A generation builder whose tasks may have no seeds (DGT's conversation builders start from their initialization
+   * stages): such a task runs with one empty seed. @default false: a generation task needs seeds
+   */
+  readonly seedless?: boolean;
 }
 
 /** A databuilder registered under its DGT name: generation builders take seed batches, transformation builders records. */
 export type BuilderDefinition =
-  | (DefinitionBase & { readonly kind: 'generation'; create(blocks: ResolvedBlocks): Builder<GenerationInput> })
-  | (DefinitionBase & { readonly kind: 'transformation'; create(blocks: ResolvedBlocks): Builder<DataPoint> });
+  | (DefinitionBase & { readonly kind: 'generation'; create(blocks: ResolvedBlocks, task: BuilderTask): Builder<GenerationInput> })
+  | (DefinitionBase & { readonly kind: 'transformation'; create(blocks: ResolvedBlocks, task: BuilderTask): Builder<DataPoint> });
 
 const definitions: readonly BuilderDefinition[] = [
   {
@@ -59,7 +112,8 @@ const definitions: readonly BuilderDefinition[] = [
     // DGT's builder runs its `dedup` block (a `rouge_scorer`) over what the generator made, as a postprocessor.
     create: (blocks) => {
       const generator = blocks.engine('generator');
-      const made = geographyQa({ generator, dedupThreshold: 1.1 });
+      // DGT's layout: the prompt beside the builder YAML in use (DGT's own, under --include-builder-paths).
+      const made = geographyQa({ generator, dedupThreshold: 1.1, promptPath: join(blocks.directory, 'prompt_templates', 'prompt.txt') });
       return blocks.isPostprocessor('dedup') ? withConcurrency(pipe(made, blocks.operator('dedup')), generator.callLimit) : made;
     },
   },
@@ -69,11 +123,23 @@ const definitions: readonly BuilderDefinition[] = [
     yamlPath: packagePath('builders', 'qa-rater', 'rater.yaml'),
     create: (blocks) => qaRater({ rater: blocks.engine('rater') }),
   },
+  ...dgtBuilders,
 ];
+
+/** DGT builders rxdgt leaves out on purpose, with why: a task naming one exits 2 saying so. */
+const unsupportedBuilders: Readonly<Record<string, string>> = {
+  time_series:
+    'it fine-tunes a language model in process (SDForger: a model is trained on the embedded series, then sampled), which rxdgt does not do; run this task with DGT, or generate series with a builder of your own',
+};
 
 /** Every registered builder name. */
 export function builderNames(): string[] {
   return definitions.map((definition) => definition.name);
+}
+
+/** The built-in builder of this exact name, if any. */
+export function builtInBuilder(name: string): BuilderDefinition | undefined {
+  return definitions.find((definition) => definition.name === name);
 }
 
 /** Converts DGT's fnmatch-style builder pattern (`*`, `?`) to a regular expression. */
@@ -82,13 +148,27 @@ function patternToRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
+/** The builder a task names in `data_builder` (exact or one fnmatch match), or undefined: {@link findBuilder} says why. */
+export function knownBuilder(dataBuilder: string, discovered: readonly BuilderDefinition[] = []): BuilderDefinition | undefined {
+  try {
+    return findBuilder(dataBuilder, undefined, discovered);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Finds the builder a task names in `data_builder` (an exact name or an fnmatch pattern matching one).
  * @throws {ConfigError} naming the task file and `data_builder` when none or several match
  */
 export function findBuilder(dataBuilder: string, file: string | undefined, discovered: readonly BuilderDefinition[] = []): BuilderDefinition {
   const regexp = patternToRegExp(dataBuilder);
-  const all = [...definitions, ...discovered];
+  // A builder found under --include-builder-paths with a built-in's name (DGT's own YAML) takes its place.
+  const all = [...definitions.filter((definition) => !discovered.some((found) => found.name === definition.name)), ...discovered];
+  const unsupported = unsupportedBuilders[dataBuilder];
+  if (unsupported !== undefined && !all.some((definition) => definition.name === dataBuilder)) {
+    throw new ConfigError(`builder \`${dataBuilder}\` is not available in rxdgt: ${unsupported}`, { file, field: 'data_builder' });
+  }
   const exact = all.filter((definition) => definition.name === dataBuilder);
   const matches = exact.length > 0 ? exact : all.filter((definition) => regexp.test(definition.name));
   if (matches.length === 1) return matches[0] as BuilderDefinition;
@@ -172,6 +252,7 @@ export function resolveBlocks(spec: BuilderSpec, locate: (name: string, index: n
   };
   return {
     spec,
+    directory: options.directory ?? dirname(locate('', -1).file),
     engines,
     engine: (name) => {
       const engine = engines.get(name);
@@ -189,6 +270,17 @@ export function resolveBlocks(spec: BuilderSpec, locate: (name: string, index: n
       return parsed.data;
     },
     isPostprocessor: (name) => spec.postprocessors.some((entry) => entry.name === name),
+    engineFrom: (config, where) => {
+      const name = where.field.split('.').filter((part) => !/^\d+$/.test(part)).at(-2) ?? where.field;
+      if (typeof config !== 'object' || config === null) throw new ConfigError('expected an engine config such as { type: openai, model_id_or_path: gpt-4o-mini }', where);
+      const engine = engineFromBlock({ name, ...config }, where, defaults);
+      engines.set(`${where.file}#${where.field}`, engine);
+      return engine;
+    },
+    postprocess() {
+      const steps = spec.postprocessors.map((entry) => this.operator(entry.name));
+      return steps.length === 0 ? undefined : (source) => steps.reduce((flow, step) => flow.pipe(step), source);
+    },
     operator: (name) => {
       const operator = operators.get(name);
       if (operator) return operator;

@@ -30,7 +30,20 @@ export { configShapedIssueCodes, isConfigShapedIssue, type ConfigShapedIssueCode
 // Builders
 export { geographyQa, parseQuestionAnswer, type GeographyQaConfig, type GeographyQaRecord } from '../builders/geography-qa/index.ts';
 export { qaRater, salvageRatings, difficulties, type QaRaterConfig, type RatedRecord, type Ratings, type Difficulty } from '../builders/qa-rater/index.ts';
-export { builderNames, type BuilderDefinition, type ResolvedBlocks } from './builder-registry.ts';
+export { builderNames, type BuilderDefinition, type BuilderSettings, type BuilderTask, type ResolvedBlocks } from './builder-registry.ts';
+
+// Conversations: DGT's stage framework, for conversation builders of your own
+export { appendStep, createConversation, lastStep, makeStep, type Conversation, type Step, type StepOf } from './conversation/conversation.ts';
+export { askModel } from './conversation/ask-model.ts';
+export { defineStage, dropConversation, type Stage, type StageContext, type StageDefinition, type StageDrop, type StageSetup } from './conversation/stage.ts';
+export { findStage, registerStage, stageRegistry, type StageRegistry } from './conversation/stage-registry.ts';
+export { conversationBuilder, type ConversationBuilderConfig } from './conversation/conversation-builder.ts';
+export { conversationTaskFields } from './conversation/conversation-task-fields.ts';
+export { conversationBuilderFields } from './conversation/conversation-builder-fields.ts';
+export { coreConversationStages } from '../builders/conversation/index.ts';
+export { createSearchEngine, type SearchEngineLocation } from './search/create-search-engine.ts';
+export type { SearchEngine } from './search/search-engine.ts';
+export { compileTemplate, loadTemplate, type PromptTemplate } from './template.ts';
 export { discoverBuilders } from './builder-paths.ts';
 
 // Blocks
@@ -50,7 +63,7 @@ export {
   type TaskOptions,
   type TransformationTaskOptions,
 } from './run/task.ts';
-export { withConcurrency, type TaskOutput } from './run/task-options.ts';
+export { inputsExhausted, withConcurrency, withPostprocess, type TaskOutput } from './run/task-options.ts';
 export type { GenerationInput } from './run/task-inputs.ts';
 export { runTasks, type RunTasksOptions } from './run/run-tasks.ts';
 export { prepareRun, type PreparedRun, type RunEngine, type RunSettings } from './run/prepare-run.ts';

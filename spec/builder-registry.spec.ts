@@ -1,3 +1,5 @@
+import { dirname } from 'node:path';
+import { builderTask } from './helpers/builder-task.ts';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { type BuilderDefinition, findBuilder, resolveBlocks } from '../lib/builder-registry.ts';
@@ -27,7 +29,7 @@ describe('the geography builder made from its YAML', () => {
   /** Runs two inputs; the server answers two different questions with the same answer. */
   async function statusesWith(dedup: Readonly<Record<string, unknown>>): Promise<string[]> {
     const server = await start({ respond: (_request, index) => `Question: Which place is number ${index}?\nAnswer: The same place.` });
-    const builder = geography.create(resolveBlocks(await geographySpec(server.baseURL, dedup), locate));
+    const builder = geography.create(resolveBlocks(await geographySpec(server.baseURL, dedup), locate, undefined, { directory: dirname(geography.yamlPath) }), builderTask());
     const outcomes: Outcome<DataPoint>[] = await lastValueFrom(of(input(0), input(1)).pipe(builder, toArray()));
     return outcomes.map((outcome) => outcome.status);
   }
@@ -67,5 +69,19 @@ describe('the geography builder made from its YAML', () => {
       expect(error).toMatchObject({ file: '/b/qa.yaml', field: `blocks.0.${field}` });
       expect(error.message).toMatch(/unknown field$/);
     }
+  });
+});
+
+describe('ResolvedBlocks.engineFrom', () => {
+  test("an LM config a task names gets the run's prices, as the builder's own blocks do; a non-object is a ConfigError at its field", async () => {
+    const spec = await loadBuilderSpec(geography.yamlPath);
+    const unused = (): never => {
+      throw new Error('no cache here');
+    };
+    const blocks = resolveBlocks(spec, locate, { prices: { 'sim-model': { input: 1, output: 2 } }, openCache: unused }, { directory: dirname(geography.yamlPath) });
+    const where = { file: '/t/task.yaml', field: 'tools.engines.sim.lm_config' };
+    const engine = blocks.engineFrom({ type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'k', model_id_or_path: 'sim-model' }, where);
+    expect(engine.hasPrice).toBe(true);
+    expect(configErrorFrom(() => blocks.engineFrom('nope', where))).toMatchObject({ file: '/t/task.yaml', field: 'tools.engines.sim.lm_config' });
   });
 });

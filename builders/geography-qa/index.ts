@@ -24,6 +24,8 @@ export interface GeographyQaConfig {
   readonly dedupThreshold?: number;
   /** In-context examples per prompt, drawn with replacement from the batch (with the input's `seed`, so a seeded run repeats them). @default 3 */
   readonly examplesPerPrompt?: number;
+  /** The Jinja prompt (`{{ examples }}` is the encoded pairs), e.g. DGT's own `prompt_templates/prompt.txt`. @default the one shipped here */
+  readonly promptPath?: string;
 }
 
 const configSchema = z.object({
@@ -31,6 +33,7 @@ const configSchema = z.object({
   dedupKey: z.string().min(1).default('question'),
   dedupThreshold: z.number().min(0).default(1.0),
   examplesPerPrompt: z.number().int().min(1).default(3),
+  promptPath: z.string().min(1).default(packagePath('builders', 'geography-qa', 'prompt_templates', 'prompt.txt')),
 });
 
 /**
@@ -62,8 +65,8 @@ export function parseQuestionAnswer(text: string): { question: string; answer: s
  * ```
  */
 export function geographyQa(config: GeographyQaConfig): Builder<GenerationInput> {
-  const { generator, dedupKey, dedupThreshold, examplesPerPrompt } = parseConfig('geographyQa', configSchema, config);
-  const template = loadTemplate(packagePath('builders', 'geography-qa', 'prompt.txt'));
+  const { generator, dedupKey, dedupThreshold, examplesPerPrompt, promptPath } = parseConfig('geographyQa', configSchema, config);
+  const template = loadTemplate(promptPath);
   const pick = ({ examples, seed }: GenerationInput): DataPoint[] => {
     const random = seededRandom(seed);
     return Array.from({ length: examplesPerPrompt }, () => examples[Math.floor(random() * examples.length)] as DataPoint);

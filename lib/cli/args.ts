@@ -1,12 +1,11 @@
 import { ConfigError } from '../errors/config-error.ts';
-import { builderNames } from '../builder-registry.ts';
 import type { RunSettings } from '../run/prepare-run.ts';
 
 /** The `rxdgt run` command line, parsed. `debug` (DGT's `--debug`) prints every log line, not only warnings. */
 export type CliCommand = { readonly command: 'run'; readonly settings: RunSettings; readonly debug?: true } | { readonly command: 'help' };
 
-/** DGT's builder namespaces rxdgt has builders in: the first segment of each registered builder name (`public`). */
-const knownNamespaces = [...new Set(builderNames().map((name) => name.split('/')[0] as string))];
+/** DGT's builder namespaces (the folders of its package) rxdgt has builders from: `core/conversation` and the `public` ones. */
+const knownNamespaces = ['core', 'public'];
 
 export const usage = `Usage: rxdgt run --task-paths <files or dirs...> [options]
        rxdgt --task-paths <files or dirs...> [options]   (DGT's form: same as \`run\`)
@@ -25,8 +24,8 @@ Options:
   --machine-batch-size <n>       machine-made records mixed into each input, 0 for none (overrides runner_config)
   --max-gen-requests <n>         stop a generation task after this many generation attempts (status stalled)
   --max-stalled-requests <n>     stop a generation task after this many attempts in a row made no record (default 100)
-  --num-prompt-instructions <n>  accepted for DGT's instructlab builders; no rxdgt builder reads it yet
-  --prompt-file-path <file>      accepted for DGT's instructlab builders; no rxdgt builder reads it yet
+  --num-prompt-instructions <n>  in-context examples per prompt of public/instructlab/simple (DGT's flag)
+  --prompt-file-path <file>      the prompt template of public/instructlab/simple (DGT's flag)
   --include-namespaces <names...>  DGT builder namespaces to load (${knownNamespaces.join(', ')}); every one is always loaded
   --debug                        print every log line (info included) on stderr
   --build-id <id>                experiment id written to task_results.jsonl (default: exp)

@@ -58,7 +58,7 @@ export function loadDotEnv(path: string): void {
 
 /**
  * `rxdgt run ...`: loads the `.env` file and the tasks, checks the engines answer, runs every task and prints a summary.
- * Returns the exit code: 0 done, 1 run failed, 2 bad input.
+ * Returns the exit code: 0 done, 1 run failed, 2 bad input (also when some tasks were set aside and the others ran).
  */
 export async function main(
   argv: readonly string[],
@@ -74,8 +74,12 @@ export async function main(
       return 0;
     }
     const run = await prepareRun(command.settings);
+    // A task that could not be loaded is set aside with one line; the others run, and the exit code says bad input.
+    for (const { error } of run.failed) err.write(`rxdgt: ${errorMessage(error)}\n`);
+    if (run.failed.length > 0) err.write(`rxdgt: ${run.failed.length} task(s) set aside; running the other ${run.tasks.length}\n`);
     try {
-      return await execute(run, out, err, command.debug ?? false);
+      const code = await execute(run, out, err, command.debug ?? false);
+      return run.failed.length > 0 ? 2 : code;
     } finally {
       await run.close();
     }

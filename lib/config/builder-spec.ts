@@ -68,12 +68,12 @@ export function builderSpecSchemaWith<Extra extends z.ZodRawShape>(extra: Extra)
 }
 
 /**
- * Reads and validates a builder YAML.
+ * Reads and validates a builder YAML (with a builder's own fields, `schema` from {@link builderSpecSchemaWith}).
  *
  * @throws {ConfigError} naming the file and the field path
  */
-export async function loadBuilderSpec(path: string): Promise<BuilderSpec> {
-  const parsed = builderSpecSchema.safeParse(await readYamlFile(path));
+export async function loadBuilderSpec(path: string, schema: z.ZodType<BuilderSpec> = builderSpecSchema): Promise<BuilderSpec> {
+  const parsed = schema.safeParse(await readYamlFile(path));
   if (!parsed.success) throw zodIssueToConfigError(parsed.error, path);
   return parsed.data;
 }

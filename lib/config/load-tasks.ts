@@ -37,6 +37,19 @@ export interface LoadTasksOptions {
   readonly cwd?: string | undefined;
   /** Schema for tasks of one builder (e.g. from `taskSpecSchemaWith`); the base schema when it returns undefined. */
   readonly taskSchema?: ((dataBuilder: string) => z.ZodType | undefined) | undefined;
+  /**
+   * Goes on past a task that cannot be loaded (a malformed file, a bad field, a missing seed file), keeping its error
+   * in `failed`, so a directory tree runs every task it can. Problems of the joint config itself still throw.
+   * @default false: the first problem throws
+   */
+  readonly keepGoing?: boolean | undefined;
+}
+
+/** A task that could not be loaded, and why. */
+export interface TaskFailure {
+  /** The task file (or the joint config, for a task defined there). */
+  readonly file: string | undefined;
+  readonly error: ConfigError;
 }
 
 /** Result of {@link loadTasks}. */
@@ -44,6 +57,8 @@ export interface LoadedTasks {
   readonly tasks: LoadedTask[];
   /** The joint config's `databuilders` section, keyed by builder name. */
   readonly builderOverrides: Record<string, BuilderOverrideConfig>;
+  /** Tasks that could not be loaded (with `keepGoing`; empty otherwise), in path order. */
+  readonly failed: TaskFailure[];
 }
 
 interface TaskSource {
@@ -79,18 +94,32 @@ export async function loadTasks(paths: readonly string[], options: LoadTasksOpti
   const config = options.configPath === undefined ? undefined : await loadJointConfig(resolve(cwd, options.configPath), env);
   const files = await findTaskFiles([...paths, ...(await configTaskFiles(config, cwd))], cwd);
   const sources: TaskSource[] = [];
+  const failed: TaskFailure[] = [];
+  // With `keepGoing`, a task's own problem is kept and the next task tried; anything else is thrown.
+  const attempt = async <T>(file: string | undefined, work: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (!options.keepGoing || !ConfigError.isInstance(error)) throw error;
+      failed.push({ file, error });
+      return undefined;
+    }
+  };
   const fileOfTask = new Map<string, string>();
   for (const file of files) {
-    const document = await readTaskDocument(file, env, cwd);
-    const name = document['task_name'];
-    if (typeof name === 'string') {
-      const other = fileOfTask.get(name);
-      if (other !== undefined) throw new ConfigError(`duplicate task_name \`${name}\`: also defined in ${other}`, { file, field: 'task_name' });
-      fileOfTask.set(name, file);
-    }
-    const override = typeof name === 'string' ? config?.tasks[name] : undefined;
-    const overrides = override === undefined ? {} : await resolveIncludes(override, { file: config!.file, cwd, env, fieldPrefix: `tasks.${name}` });
-    sources.push({ file, document: deepMerge(document, overrides) });
+    const source = await attempt(file, async () => {
+      const document = await readTaskDocument(file, env, cwd);
+      const name = document['task_name'];
+      if (typeof name === 'string') {
+        const other = fileOfTask.get(name);
+        if (other !== undefined) throw new ConfigError(`duplicate task_name \`${name}\`: also defined in ${other}`, { file, field: 'task_name' });
+        fileOfTask.set(name, file);
+      }
+      const override = typeof name === 'string' ? config?.tasks[name] : undefined;
+      const overrides = override === undefined ? {} : await resolveIncludes(override, { file: config!.file, cwd, env, fieldPrefix: `tasks.${name}` });
+      return { file, document: deepMerge(document, overrides) };
+    });
+    if (source) sources.push(source);
   }
   // As in DGT, a `tasks:` entry no task file defines is a whole task of its own, named by its key.
   for (const [name, entry] of Object.entries(config?.tasks ?? {})) {
@@ -108,8 +137,11 @@ export async function loadTasks(paths: readonly string[], options: LoadTasksOpti
   }
   const tasks: LoadedTask[] = [];
   // One at a time, so the error reported is always the first in path order.
-  for (const source of sources) tasks.push(await loadTask(source, cwd, options.taskSchema));
-  return { tasks, builderOverrides: { ...config?.databuilders } };
+  for (const source of sources) {
+    const task = await attempt(source.file, () => loadTask(source, cwd, options.taskSchema));
+    if (task) tasks.push(task);
+  }
+  return { tasks, builderOverrides: { ...config?.databuilders }, failed };
 }
 
 async function readTaskDocument(file: string, env: Env, cwd: string): Promise<Record<string, unknown>> {

@@ -1,12 +1,14 @@
-import { dirname, isAbsolute, relative, sep } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { discoverBuilders } from '../builder-paths.ts';
-import { type BuilderSpec, loadBuilderSpec, mergeBuilderSpec } from '../config/builder-spec.ts';
+import { type BuilderSpec, builderSpecSchemaWith, loadBuilderSpec, mergeBuilderSpec } from '../config/builder-spec.ts';
 import { dgtEnv } from '../config/expand-env.ts';
-import { type LoadedTask, loadTasks } from '../config/load-tasks.ts';
+import { type LoadedTask, type TaskFailure, loadTasks } from '../config/load-tasks.ts';
+import { resolveInputPath } from '../config/input-path.ts';
+import { taskSpecSchema, taskSpecSchemaWith } from '../config/task-spec.ts';
 import { readYamlFile } from '../config/yaml-file.ts';
 import { zodIssueToConfigError } from '../config/zod-issue.ts';
 import { z } from 'zod';
-import { type BuilderDefinition, type ResolvedBlocks, findBuilder, resolveBlocks } from '../builder-registry.ts';
+import { type BuilderDefinition, type BuilderTask, type ResolvedBlocks, findBuilder, knownBuilder, resolveBlocks } from '../builder-registry.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import type { Engine } from '../model/engine.ts';
 import type { ResponseCache } from '../model/response-cache.ts';
@@ -46,8 +48,8 @@ export interface RunSettings {
   /** Stops a generation task after this many attempts in a row made no record (DGT's `--max-stalled-requests`). @default 100 */
   readonly maxStalledRequests?: number | undefined;
   /**
-   * DGT's `--num-prompt-instructions` and `--prompt-file-path`: settings of DGT's instructlab builders. Kept for
-   * builders that read them; no rxdgt builder does yet, so they change nothing today.
+   * DGT's `--num-prompt-instructions` and `--prompt-file-path`: settings of DGT's instructlab builders (in-context
+   * examples per prompt, and the prompt template file), which builders read from their `BuilderTask.settings`.
    */
   readonly numPromptInstructions?: number | undefined;
   readonly promptFilePath?: string | undefined;
@@ -84,6 +86,8 @@ export interface RunEngine {
 /** Tasks ready to run, and the engines they share. */
 export interface PreparedRun {
   readonly tasks: readonly Task[];
+  /** Tasks set aside because they could not be loaded (a bad field, an unknown builder, a missing seed file), with why. */
+  readonly failed: readonly TaskFailure[];
   readonly engines: readonly RunEngine[];
   /** Releases what the engines hold: server processes they started, response cache files. Call it when the run ends. */
   close(): Promise<void>;
@@ -113,9 +117,26 @@ async function loadPrices(path: string): Promise<z.output<typeof pricesSchema>> 
  */
 export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   const env = dgtEnv(settings.env ?? process.env);
-  const { tasks: found, builderOverrides } = await loadTasks(settings.taskPaths, { configPath: settings.configPath, env, cwd: settings.cwd });
-  const loaded = settings.saveFormattedOutput ? found.map(withFormattedOutput) : found;
-  if (loaded.length === 0) {
+  const discovered = settings.builderPaths?.length ? await discoverBuilders(settings.builderPaths, settings.cwd) : [];
+  // A task of a builder with its own task fields is parsed with them. A task of an unknown builder is read loosely:
+  // its fields are that builder's, so the error to report (below, naming `data_builder`) is the builder.
+  const taskSchema = (dataBuilder: string) => {
+    const definition = knownBuilder(dataBuilder, discovered);
+    if (definition === undefined) return taskSpecSchema.loose();
+    return definition.taskFields ? taskSpecSchemaWith(definition.taskFields) : undefined;
+  };
+  const { tasks: found, builderOverrides, failed } = await loadTasks(settings.taskPaths, { configPath: settings.configPath, env, cwd: settings.cwd, taskSchema, keepGoing: true });
+  // A task's own problem sets that task aside (it is reported in `failed`); the others still run.
+  const setAside = <T>(file: string | undefined, work: () => T): T | undefined => {
+    try {
+      return work();
+    } catch (error) {
+      if (!ConfigError.isInstance(error)) throw error;
+      failed.push({ file, error });
+      return undefined;
+    }
+  };
+  if (found.length === 0 && failed.length === 0) {
     if (settings.taskPaths.length === 0 && settings.configPath) {
       throw new ConfigError('the joint config defines no task: give `--task-paths`, or list `task_files` or whole tasks (with `data_builder`) under `tasks:`', { file: settings.configPath });
     }
@@ -123,7 +144,15 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   }
   // Every task's place first, before any builder is loaded or cache file opened: a bad layout touches nothing.
   const outputDirOf = ({ spec }: LoadedTask): string => settings.outputDir ?? spec.runner_config?.output_dir ?? spec.datastore?.output_dir ?? env['DGT_OUTPUT_DIR'] ?? 'output';
-  const places = loaded.map((entry) => placeTask(entry, outputDirOf(entry)));
+  const placed = found.flatMap((entry) => {
+    const task = setAside(entry.file, () => {
+      const ready = settings.saveFormattedOutput ? withFormattedOutput(entry) : entry;
+      return { entry: ready, place: placeTask(ready, outputDirOf(ready)) };
+    });
+    return task ? [task] : [];
+  });
+  const loaded = placed.map(({ entry }) => entry);
+  const places = placed.map(({ place }) => place);
   checkTasksApart(places);
 
   // One cache per file, however many blocks name it.
@@ -138,15 +167,20 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
     ...(settings.costBudget ? [hasCostBudget(settings.costBudget)] : []),
   ];
   const embedder = embedderFactory(defaults);
-  const discovered = settings.builderPaths?.length ? await discoverBuilders(settings.builderPaths, settings.cwd) : [];
   const builders = new Map<string, { definition: BuilderDefinition; blocks: ResolvedBlocks; builderSpec: BuilderSpec }>();
   const builderFor = async (dataBuilder: string, file: string | undefined) => {
     const definition = findBuilder(dataBuilder, file, discovered);
     const known = builders.get(definition.name);
     if (known) return known;
     const override = builderOverrides[definition.name];
-    const base = await loadBuilderSpec(definition.yamlPath);
+    const schema = builderSpecSchemaWith(definition.builderFields ?? {});
+    const base = await loadBuilderSpec(definition.yamlPath, definition.builderFields ? (schema as unknown as z.ZodType<BuilderSpec>) : undefined);
     const spec = override ? mergeBuilderSpec(base, override, { file: settings.configPath, field: `databuilders.${definition.name}` }) : base;
+    if (override) {
+      // What the joint config added or changed is checked as the builder YAML is: an unknown builder key is named there.
+      const merged = schema.safeParse(spec);
+      if (!merged.success) throw zodIssueToConfigError(merged.error, settings.configPath, { fieldPrefix: `databuilders.${definition.name}` });
+    }
     // A block the joint config overrides is reported at its place in the config; the others in the builder YAML.
     const locate = (name: string, index: number) => {
       const overridden = override?.blocks?.findIndex((block) => block.name === name) ?? -1;
@@ -161,9 +195,36 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   };
 
   const tasks: Task[] = [];
-  for (const [index, { file, spec, seeds, data }] of loaded.entries()) {
+  const used = new Set<string>();
+  // The prompt file is the user's, named on the command line: it resolves against the run's working directory.
+  const builderSettings = {
+    numPromptInstructions: settings.numPromptInstructions,
+    promptFilePath: settings.promptFilePath === undefined ? undefined : resolve(settings.cwd ?? '.', settings.promptFilePath),
+  };
+  for (const [index, { file, fieldPrefix, spec, seeds, data }] of loaded.entries()) {
+    try {
+      const prepared = await prepareTask(index, { file, fieldPrefix, spec, seeds, data });
+      tasks.push(prepared.task);
+      used.add(prepared.builder);
+    } catch (error) {
+      if (!ConfigError.isInstance(error)) throw error;
+      failed.push({ file, error });
+    }
+  }
+  async function prepareTask(index: number, { file, fieldPrefix, spec, seeds, data }: LoadedTask): Promise<{ task: Task; builder: string }> {
     const place = places[index]!;
     const { definition, blocks, builderSpec } = await builderFor(spec.data_builder, file);
+    const directory = file ? dirname(file) : resolve(settings.cwd ?? '.');
+    const cwd = resolve(settings.cwd ?? '.');
+    const dataDirectory = resolve(cwd, env['DGT_DATA_DIR'] ?? 'data');
+    const builderTask: BuilderTask = {
+      spec,
+      file,
+      fieldPrefix: fieldPrefix ?? '',
+      directory,
+      settings: builderSettings,
+      resolvePath: (path, field) => resolveInputPath(path, { folder: directory, cwd, dataDirectory, file: file ?? directory, field }),
+    };
     const runner = spec.runner_config ?? {};
     const datastore = spec.datastore;
     // A task keeps as many inputs in flight as its busiest LM block may serve at once.
@@ -194,31 +255,33 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
       }
     };
     if (definition.kind === 'generation') {
-      if (!seeds || seeds.length === 0) {
+      if ((!seeds || seeds.length === 0) && !definition.seedless) {
         throw new ConfigError('a generation task needs `seed_examples` or a `seed_datastore`', { file, field: 'seed_examples' });
       }
-      tasks.push(
-        make({
-          ...common,
-          kind: 'generation',
-          builder: definition.create(blocks),
-          seeds,
-          numOutputsToGenerate: settings.numOutputsToGenerate ?? runner.num_outputs_to_generate ?? 2,
-          ...(settings.seedBatchSize ?? runner.seed_batch_size ? { seedBatchSize: (settings.seedBatchSize ?? runner.seed_batch_size) as number } : {}),
-          machineBatchSize: settings.machineBatchSize ?? runner.machine_batch_size ?? 10,
-          ...(settings.maxStalledRequests ? { maxStalledAttempts: settings.maxStalledRequests } : {}),
-          ...(settings.maxGenRequests ? { stopWhen: [...common.stopWhen, hasGenerationAttempts(settings.maxGenRequests)] } : {}),
-          // Seeds start over unless `loop_over: false`. Not for a transformation: it is one pass, as DGT's (whose
-          // `loop_over` only resets the loader for a later read).
-          ...(loader?.loop_over === undefined ? {} : { loopOver: loader.loop_over }),
-        }),
-      );
-    } else {
-      if (!data) throw new ConfigError('a transformation task needs `data`', { file, field: 'data' });
-      tasks.push(make({ ...common, kind: 'transformation', builder: definition.create(blocks), data }));
+      const task = make({
+        ...common,
+        kind: 'generation',
+        builder: definition.create(blocks, builderTask),
+        seeds: seeds && seeds.length > 0 ? seeds : [{}],
+        numOutputsToGenerate: settings.numOutputsToGenerate ?? runner.num_outputs_to_generate ?? 2,
+        ...(settings.seedBatchSize ?? runner.seed_batch_size ? { seedBatchSize: (settings.seedBatchSize ?? runner.seed_batch_size) as number } : {}),
+        machineBatchSize: settings.machineBatchSize ?? runner.machine_batch_size ?? 10,
+        ...(settings.maxStalledRequests ? { maxStalledAttempts: settings.maxStalledRequests } : {}),
+        ...(settings.maxGenRequests ? { stopWhen: [...common.stopWhen, hasGenerationAttempts(settings.maxGenRequests)] } : {}),
+        // Seeds start over unless `loop_over: false`. Not for a transformation: it is one pass, as DGT's (whose
+        // `loop_over` only resets the loader for a later read).
+        ...(loader?.loop_over === undefined ? {} : { loopOver: loader.loop_over }),
+      });
+      return { builder: definition.name, task };
     }
+    // DGT's transformation tasks may read their records from `seed_examples` / `seed_datastore` (Magpie's do).
+    const input = data ?? seeds;
+    if (!input) throw new ConfigError('a transformation task needs `data` (or `seed_examples` / `seed_datastore`)', { file, field: 'data' });
+    const task = make({ ...common, kind: 'transformation', builder: definition.create(blocks, builderTask), data: input });
+    return { builder: definition.name, task };
   }
-  const engines = [...builders.entries()].flatMap(([builder, { blocks }]) =>
+  // Only the engines of builders some task uses: a builder whose every task was set aside is not checked or run.
+  const engines = [...builders.entries()].filter(([builder]) => used.has(builder)).flatMap(([builder, { blocks }]) =>
     [...blocks.engines].map(([block, engine]): RunEngine => ({ builder, block, engine })),
   );
   // A cost budget can only fire when some engine has a price: say so rather than never stopping.
@@ -226,10 +289,17 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
     throw new ConfigError('`--cost-budget` needs prices: set `price: {input, output}` on the LM blocks or pass `--prices FILE`');
   }
   const close = async (): Promise<void> => {
-    await Promise.all([...engines.map(({ engine }) => engine.model.close?.()), embedder.close()]);
+    const all = [...builders.values()].flatMap(({ blocks }) => [...blocks.engines.values()]);
+    await Promise.all([...all.map((engine) => engine.model.close?.()), embedder.close()]);
     for (const cache of caches.values()) cache.close();
   };
-  return { tasks, engines, close };
+  // In path order, whichever step set a task aside.
+  failed.sort((left, right) => (left.file ?? '').localeCompare(right.file ?? ''));
+  if (tasks.length === 0) {
+    await close();
+    throw failed.length === 1 ? failed[0]!.error : new ConfigError(`none of the ${failed.length} tasks could be loaded:\n${failed.map(({ error }) => `  ${error.message}`).join('\n')}`);
+  }
+  return { tasks, engines, failed, close };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { type MonoTypeOperatorFunction, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { type OutputFormat, outputFormats } from '../config/datastore-spec.ts';
 import { parseConfig } from '../parse-config.ts';
@@ -20,7 +20,26 @@ import type { LogEntry } from '../store/task-files.ts';
  * task settles an input only once all its outcomes are in. A builder may carry the number of inputs it can serve at
  * once (its LM block's `call_limit`), which a task uses by default.
  */
-export type Builder<In> = OperatorFunction<Outcome<In>, Outcome<DataPoint>> & { readonly concurrency?: number };
+export type Builder<In> = OperatorFunction<Outcome<In>, Outcome<DataPoint>> & {
+  readonly concurrency?: number;
+  /**
+   * DGT's postprocessors: blocks that need every record at once (a near-duplicate search over the whole set), run when
+   * the task ends over all its records (this run's and earlier runs'). What they reject is left out of `final_data`
+   * and the other outputs and listed in `postprocess_rejections.jsonl`; `data.jsonl` keeps every record.
+   */
+  readonly postprocess?: MonoTypeOperatorFunction<Outcome<DataPoint>>;
+};
+
+/** Gives a builder DGT's postprocessors (see {@link Builder}). */
+export function withPostprocess<In>(builder: Builder<In>, postprocess: MonoTypeOperatorFunction<Outcome<DataPoint>>): Builder<In> {
+  return Object.assign(builder, { postprocess });
+}
+
+/**
+ * The issue code with which a generation builder says it can make nothing more (one pass over its documents done,
+ * DGT's `loop_over: false`): the task issues no more inputs, lets those in flight settle, and completes (`input_done`).
+ */
+export const inputsExhausted = 'inputs_exhausted';
 
 /** Gives a builder pipe the concurrency its LM block can serve, for tasks to use by default. */
 export function withConcurrency<In>(builder: OperatorFunction<Outcome<In>, Outcome<DataPoint>>, concurrency: number): Builder<In> {

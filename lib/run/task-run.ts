@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { EMPTY, type Observable, Subject, type Subscriber, concat, concatMap, defer, filter, from, map, mergeMap, tap } from 'rxjs';
 import { stopWhen } from '../../operators/stop-when.ts';
 import { errorMessage } from '../error-message.ts';
@@ -5,9 +6,11 @@ import { accepted } from '../outcome.ts';
 import type { DataPoint, Outcome } from '../record.ts';
 import type { Settlement } from '../store/ledger.ts';
 import type { TaskResult, TaskStatus } from '../store/task-result.ts';
+import { taskFiles } from '../store/task-layout.ts';
 import { writeOutputs } from '../store/write-outputs.ts';
+import { postprocessRecords } from './postprocess-records.ts';
 import { type StopCriterion, describeConfigIssue, hasFailureRate, isMisconfigured, isRecordCount, isStalled, windowsOf } from './stop-criteria.ts';
-import type { Builder, ParsedTaskOptions, RunHooks } from './task-options.ts';
+import { type Builder, type ParsedTaskOptions, type RunHooks, inputsExhausted } from './task-options.ts';
 import { type TaskSession, endingRun, openTaskSession } from './task-session.ts';
 import { type TaskProgress, initialProgress, settleProgress } from './task-progress.ts';
 
@@ -71,6 +74,10 @@ export class TaskRun {
   /** Whether the builder listens for inputs: true once the replay of restored records is done. */
   private accepting = false;
   private exhausted = false;
+  /** Why the builder can make nothing more (an `inputs_exhausted` issue), once one said so. */
+  private builderDone: string | undefined;
+  /** Records the builder's postprocessors left out of the outputs at the end of this run. */
+  private postprocessRejected: number | undefined;
   private ended = false;
 
   constructor(
@@ -135,6 +142,9 @@ export class TaskRun {
       // Counted as committed, so every input in the files is in the counts, however the run ends.
       onCommit: (settlement, plan) => {
         this.progress = settleProgress(this.progress, settlement, this.options.scheduler.now());
+        // The builder has nothing more to make: no new input; those in flight still settle.
+        const exhausted = settlement.rejections.flatMap((rejection) => rejection.issues).find((issue) => issue.code === inputsExhausted);
+        if (exhausted && !this.builderDone) this.builderDone = exhausted.message;
         this.unemitted.set(settlement, this.progress);
         plan.settled(settlement.ticket.sequence, [...settlement.records, ...duplicatesOf(settlement)]);
         try {
@@ -205,6 +215,7 @@ export class TaskRun {
     if (this.options.kind === 'transformation') return { reason: 'input_done', message: `${records} records made from the input` };
     const target = this.options.numOutputsToGenerate;
     if (records >= target) return { reason: 'complete', message: `${records} of ${target} records made` };
+    if (this.builderDone !== undefined) return { reason: 'input_done', message: `${records} of ${target} records made: ${this.builderDone}` };
     return { reason: 'seeds_used_up', message: `the seeds ran out (loop_over is off) with ${records} of ${target} records made` };
   }
 
@@ -214,6 +225,7 @@ export class TaskRun {
     if (this.pumping || !session || !this.accepting || this.ended) return;
     this.pumping = true;
     try {
+      if (this.builderDone !== undefined) this.exhausted = true;
       while (!this.ending && !this.exhausted && session.ledger.room() > 0) {
         const planned = session.plan.next();
         if (planned === 'wait') break;
@@ -261,8 +273,13 @@ export class TaskRun {
     try {
       if (cancelled) this.writeResult(status, ending, session);
       // A run that failed (a full disk, say) keeps its outputs as they were: the next run writes them.
-      if (status !== 'errored') {
-        failure = (await writeOutputs(this.options.outputs, this.dir, ledger, (message) => session.log('WARNING', message))).failed;
+      const postprocess = (this.options.builder as Builder<never>).postprocess;
+      if (status !== 'errored' && postprocess && cancelled) {
+        // Postprocessors need every record and may call a model: a run nobody listens to leaves the outputs as they were.
+        session.log('INFO', 'the outputs were not written: the postprocessors run when the task ends, and this run was cancelled');
+      } else if (status !== 'errored') {
+        const kept = postprocess ? await this.postprocessed(session, postprocess) : undefined;
+        failure = (await writeOutputs(this.options.outputs, this.dir, ledger, (message) => session.log('WARNING', message), kept)).failed;
       }
       if (failure !== undefined) [status, ending] = ['errored', { reason: 'error', message: errorMessage(failure) }];
       if (!cancelled) this.writeResult(status, ending, session);
@@ -271,6 +288,14 @@ export class TaskRun {
       session.close();
     }
     if (failure !== undefined) throw failure;
+  }
+
+  /** Runs the builder's postprocessors over every committed record; what they kept becomes the outputs. */
+  private async postprocessed(session: TaskSession, postprocess: NonNullable<Builder<never>['postprocess']>): Promise<readonly DataPoint[]> {
+    const { kept, rejected } = await postprocessRecords(session.ledger.restored(), postprocess, join(this.dir, taskFiles.postprocessRejections));
+    this.postprocessRejected = rejected;
+    session.log('INFO', `postprocessors kept ${kept.length} of ${kept.length + rejected} records`);
+    return kept;
   }
 
   private writeResult(status: TaskStatus, { reason, message }: Ending, { ledger, files, runId }: TaskSession): void {
@@ -295,6 +320,7 @@ export class TaskRun {
         prompt_tokens: progress.usage.promptTokens,
         completion_tokens: progress.usage.completionTokens,
         cost_usd: progress.usage.costUsd,
+        ...(this.postprocessRejected === undefined ? {} : { records_removed_by_postprocessors: this.postprocessRejected }),
       },
       usage_by_model: progress.usage.byModel,
     };

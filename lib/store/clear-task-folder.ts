@@ -31,7 +31,7 @@ export function clearTaskFolder(dir: string): void {
       for (const name of readdirSync(blocks)) if (name.endsWith('.jsonl')) rmSync(join(blocks, name), { force: true });
       if (readdirSync(blocks).length === 0) rmdirSync(blocks);
     }
-    for (const name of names) if (outputFile.test(name) || postprocessingFile.test(name)) remove(name);
+    for (const name of names) if (outputFile.test(name) || postprocessingFile.test(name) || name === taskFiles.postprocessRejections) remove(name);
     for (const name of [taskFiles.results, taskFiles.card, taskFiles.logs, taskFiles.state]) remove(name);
   } catch (error) {
     throw new DatastoreError(dir, 'clear the task folder for a restart', error);

@@ -12,6 +12,8 @@ export const taskFiles = {
   blocks: 'blocks',
   lock: '.rxdgt.lock',
   lockHolder: '.rxdgt.lock.json',
+  /** The records a builder's postprocessors (run over all the records when the task ends) set aside, with why. */
+  postprocessRejections: 'postprocess_rejections.jsonl',
 } as const;
 
 /** The SQLite ledger's companions: its write-ahead log and shared memory, and a rollback journal. */
@@ -28,6 +30,7 @@ export const bookkeepingFiles: ReadonlySet<string> = new Set([
   taskFiles.logs,
   taskFiles.lock,
   taskFiles.lockHolder,
+  taskFiles.postprocessRejections,
 ]);
 
 /** Outputs of a run, written again at its end: `final_data.<format>`, `formatted_data.<format>`, and their temporary files. */

@@ -16,16 +16,24 @@ export interface OutputsWritten {
  * Writes a task's outputs from its committed records, each atomically (a temporary file renamed into place): a
  * plain JSONL output of a JSONL ledger is a byte copy, the rest stream the records through their format's writer.
  * A required output that fails is returned; an optional one (a `multi_target` secondary) is reported through `warn`
- * and the others go on, so the primary data is never lost to a secondary.
+ * and the others go on, so the primary data is never lost to a secondary. `kept` (what a builder's postprocessors
+ * kept) replaces the committed records as the outputs' source.
  */
-export async function writeOutputs(outputs: readonly TaskOutput[], dir: string, ledger: Ledger, warn: (message: string) => void): Promise<OutputsWritten> {
+export async function writeOutputs(
+  outputs: readonly TaskOutput[],
+  dir: string,
+  ledger: Ledger,
+  warn: (message: string) => void,
+  kept?: readonly DataPoint[],
+): Promise<OutputsWritten> {
   let failed: unknown;
   for (const output of outputs) {
     const path = isAbsolute(output.path) ? output.path : join(dir, output.path);
     try {
-      if (!output.transform && output.format === 'jsonl' && copyJsonl(ledger, path)) continue;
+      if (!kept && !output.transform && output.format === 'jsonl' && copyJsonl(ledger, path)) continue;
       const transform = output.transform ?? ((record: DataPoint): Fields => record);
-      await writeRecordsFile(output.format, path, () => mapRecords(ledger, transform), output.csv ? { csv: output.csv } : {});
+      const records = kept ? () => keptRecords(kept, transform) : () => mapRecords(ledger, transform);
+      await writeRecordsFile(output.format, path, records, output.csv ? { csv: output.csv } : {});
     } catch (error) {
       if (!output.optional) {
         failed ??= error;
@@ -60,4 +68,8 @@ function copyJsonl(ledger: Ledger, path: string): boolean {
 
 async function* mapRecords(ledger: Ledger, transform: (record: DataPoint) => Fields): AsyncGenerator<Fields> {
   for await (const { record } of ledger.restored()) yield transform(record);
+}
+
+async function* keptRecords(kept: readonly DataPoint[], transform: (record: DataPoint) => Fields): AsyncGenerator<Fields> {
+  for (const record of kept) yield transform(record);
 }

@@ -30,6 +30,7 @@ const benchmarks: readonly Benchmark[] = [
   { name: 'validators', title: 'syntax validators: µs per record of each validators/* check, against JSON.parse', run: async () => (await import('./validators.bench.ts')).benchValidators() },
   { name: 'embedding-dedupe', title: 'dedup/embedding over 100k texts against the test server in another process, against exact dedupe', run: async () => (await import('./embedding-dedupe.bench.ts')).benchEmbeddingDedupe() },
   { name: 'stores', title: 'datastores: records/s of the SQLite ledger and of CSV, Parquet, SQLite output files, against JSONL', run: benchStores },
+  { name: 'builders', title: "DGT's builders: the built CLI on each sample against the test server (50 ms) in another process, against geography QA", run: async () => (await import('./builders.bench.ts')).benchBuilders() },
   { name: 'memory', title: 'memory: the built CLI, simulated engine, 100k and 1M records (peak RSS), and a resume of the finished 1M task', run: benchMemory },
 ];
 

@@ -172,8 +172,8 @@ export async function benchSaturation(): Promise<string[]> {
   }
   server ??= await startInProcessServer();
   try {
-    const template = await readFile(join(repoRoot, 'builders', 'geography-qa', 'prompt.txt'), 'utf8');
-    if (!template.includes('{{ examples }}')) throw new Error('builders/geography-qa/prompt.txt no longer has `{{ examples }}`');
+    const template = await readFile(join(repoRoot, 'builders', 'geography-qa', 'prompt_templates', 'prompt.txt'), 'utf8');
+    if (!template.includes('{{ examples }}')) throw new Error('builders/geography-qa/prompt_templates/prompt.txt no longer has `{{ examples }}`');
     await runRxdgt(server, warmUpRecords);
     await runBaseline(server, warmUpRecords, template);
     const rxdgt: Run[] = [];

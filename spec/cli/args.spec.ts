@@ -114,7 +114,7 @@ describe('parseArgs', () => {
     expect(problemOf(['run', '--task-paths', 'a', '--machine-batch-size', '1.5'])).toBe('`--machine-batch-size` must be a whole number of 0 or more, received `1.5`');
     expect(problemOf(['run', '--task-paths', 'a', '--max-gen-requests', 'many'])).toBe('`--max-gen-requests` must be a whole number of 1 or more, received `many`');
     expect(problemOf(['run', '--task-paths', 'a', '--max-stalled-requests', '0'])).toBe('`--max-stalled-requests` must be a whole number of 1 or more, received `0`');
-    expect(problemOf(['run', '--task-paths', 'a', '--include-namespaces', 'public', 'research'])).toBe('`--include-namespaces`: unknown namespace `research` (known: public)');
+    expect(problemOf(['run', '--task-paths', 'a', '--include-namespaces', 'public', 'research'])).toBe('`--include-namespaces`: unknown namespace `research` (known: core, public)');
     expect(problemOf(['run', '--task-paths', 'a', '--debug=yes'])).toBe('`--debug` takes no value, received `yes`');
   });
 

@@ -4,7 +4,7 @@
  * is loaded (variables already set win; a malformed one is exit 2), and an `openai` block without `base_url` goes
  * to OPENAI_BASE_URL.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import type { TestServerRequest } from '../../lib/testing/test-server.ts';
 import { readLines } from '../helpers/read-lines.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { useTestServers } from '../helpers/test-servers.ts';
-import { geography, geographyTask, lineCount, twoSeeds } from './cli-tasks.ts';
+import { geography, geographyTask, lineCount, twoSeeds, writeTask } from './cli-tasks.ts';
 import { type CliResult, generationRequests, promptOf, runCli, summaryTable } from './run-cli.ts';
 
 const startServer = useTestServers();
@@ -165,5 +165,85 @@ describe('rxdgt run: DGT flags', () => {
     const none = await runCli(['run', '--config-path', empty]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain(`${empty}: the joint config defines no task`);
+  });
+
+  it('a directory tree runs every task it can and reports each one it cannot, one line each: exit 2', async () => {
+    const server = await startServer({ respond: uniquePair });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const tree = join(dir, 'tasks');
+    for (const sub of ['a_good', 'b_unknown_field', 'c_unknown_builder', 'd_good', 'e_broken_yaml']) mkdirSync(join(tree, sub), { recursive: true });
+    geographyTask(join(tree, 'a_good'), 'tree_a', { runner_config: { num_outputs_to_generate: 2 } });
+    geographyTask(join(tree, 'b_unknown_field'), 'tree_b', { max_turns: 3 });
+    writeTask(join(tree, 'c_unknown_builder'), 'tree_c', 'public/no/such_builder', { seed_examples: twoSeeds });
+    geographyTask(join(tree, 'd_good'), 'tree_d', { runner_config: { num_outputs_to_generate: 2 } });
+    writeFileSync(join(tree, 'e_broken_yaml', 'task.yaml'), 'task_name: [unclosed\n');
+    const result = await runCli(['run', '--task-paths', tree, '--config-path', generatorConfig(dir, server.baseURL), '--output-dir', out]);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(new RegExp(`^rxdgt: ${join(tree, 'b_unknown_field', 'task.yaml')}: .*max_turns`));
+    expect(lines[1]).toMatch(new RegExp(`^rxdgt: ${join(tree, 'c_unknown_builder', 'task.yaml')}: field \`data_builder\`: unknown builder \`public/no/such_builder\``));
+    expect(lines[2]).toContain(join(tree, 'e_broken_yaml', 'task.yaml'));
+    expect(lines[3]).toBe('rxdgt: 3 task(s) set aside; running the other 2');
+    expect(lineCount(join(out, 'tree_a', 'data.jsonl'))).toBe(2);
+    expect(lineCount(join(out, 'tree_d', 'data.jsonl'))).toBe(2);
+    expect(summaryTable(result.stdout).rows.map((row) => [row.task, row.status])).toEqual([
+      ['tree_a', 'completed'],
+      ['tree_d', 'completed'],
+    ]);
+  });
+
+  it('when no task of the tree can be loaded, each problem is listed and nothing runs: exit 2', async () => {
+    const dir = tempDir();
+    for (const sub of ['one', 'two']) {
+      mkdirSync(join(dir, sub));
+      writeTask(join(dir, sub), `bad_${sub}`, 'public/no/such_builder', { seed_examples: twoSeeds });
+    }
+    const result = await runCli(['run', '--task-paths', dir, '--output-dir', join(dir, 'out')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^rxdgt: none of the 2 tasks could be loaded:\n  .*one\/task\.yaml: field `data_builder`: unknown builder .*\n  .*two\/task\.yaml: field `data_builder`: unknown builder /);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it("--include-builder-paths with DGT's package folder: DGT's builder YAML and prompt template drive rxdgt's code", async () => {
+    const server = await startServer({ respond: uniquePair });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    // DGT's layout, in miniature: a builder folder with its YAML, its prompt and its Python, beside YAMLs of other kinds.
+    const qa = join(dir, 'fms_dgt', 'public', 'databuilders', 'examples', 'qa');
+    mkdirSync(join(qa, 'prompt_templates'), { recursive: true });
+    writeFileSync(join(qa, 'qa.yaml'), stringify({ name: geography, blocks: [{ name: 'generator', type: 'ollama', model_id_or_path: 'granite4:3b' }, { name: 'dedup', type: 'rouge_scorer', filter: true, threshold: 1.0, input_map: { question: 'input' } }], postprocessors: [{ name: 'dedup' }] }));
+    writeFileSync(join(qa, 'prompt_templates', 'prompt.txt'), 'DGT-PROMPT-MARKER examples follow:\n{{ examples }}\n');
+    writeFileSync(join(qa, 'generate.py'), '# not read\n');
+    mkdirSync(join(dir, 'fms_dgt', 'public', 'blocks'), { recursive: true });
+    writeFileSync(join(dir, 'fms_dgt', 'public', 'blocks', 'other.yaml'), 'name: not/a_builder\ntype: something\n');
+    writeFileSync(join(dir, 'fms_dgt', 'public', 'blocks', 'broken.yaml'), 'key: [unclosed\n');
+    const task = geographyTask(dir, 'geo_dgt', { runner_config: { num_outputs_to_generate: 2 } });
+    const result = await runCli(['run', '--task-paths', task, '--include-builder-paths', join(dir, 'fms_dgt'), '--config-path', generatorConfig(dir, server.baseURL), '--output-dir', out]);
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    const prompts = generationRequests(server.requests).map(promptOf);
+    expect(prompts.length).toBeGreaterThanOrEqual(2);
+    for (const prompt of prompts) expect(prompt).toMatch(/^DGT-PROMPT-MARKER examples follow:\nQuestion: /);
+    expect(lineCount(join(out, 'geo_dgt', 'data.jsonl'))).toBe(2);
+  });
+
+  it('a task naming DGT\'s time_series builder exits 2 saying why rxdgt leaves it out', async () => {
+    const dir = tempDir();
+    const task = writeTask(dir, 'ts', 'time_series', { data: [{ observations: { a: [1, 2, 3] } }], data_params: { train_channels: ['a'] }, sdforger_params: { embedding_type: 'fpc' } });
+    const result = await runCli(['run', '--task-paths', task, '--output-dir', join(dir, 'out')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`rxdgt: ${task}: field \`data_builder\`: builder \`time_series\` is not available in rxdgt: it fine-tunes a language model in process (SDForger: a model is trained on the embedded series, then sampled), which rxdgt does not do; run this task with DGT, or generate series with a builder of your own\n`);
+  });
+
+  it('a builder-level key the builder does not know, in a joint config, is exit 2 naming databuilders.<name>.<key>', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, stringify({ databuilders: { [geography]: { max_wrokers: 4 } } }));
+    const task = geographyTask(dir, 'geo_typo');
+    const result = await runCli(['run', '--task-paths', task, '--config-path', config, '--output-dir', join(dir, 'out')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^rxdgt: ${config}: field \`databuilders\.${geography.replace(/\//g, '\\/')}\.max_wrokers\`: `));
+    expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 });

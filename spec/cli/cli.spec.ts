@@ -97,7 +97,7 @@ describe('rxdgt run: the geography sample against a local server', () => {
     expect(summaryTable(third.stdout).rows[0]).toMatchObject({ status: 'completed', records: '5' });
   });
 
-  it('walks a directory given to --task-paths and runs every task in it', async () => {
+  it('walks each directory given to --task-paths and runs every task in them', async () => {
     let pairs = 0;
     const server = await startServer({
       respond: (request) => {
@@ -117,7 +117,7 @@ describe('rxdgt run: the geography sample against a local server', () => {
     });
 
     const builders = 'samples/pipeline-qa/builders';
-    const result = await runCli(['run', '--task-paths', 'samples', '--include-builder-paths', builders, '--config-path', config, '--output-dir', out, '--num-outputs-to-generate', '3']);
+    const result = await runCli(['run', '--task-paths', 'samples/geography-qa', 'samples/pipeline-qa', 'samples/qa-rater', '--include-builder-paths', builders, '--config-path', config, '--output-dir', out, '--num-outputs-to-generate', '3']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(readdirSync(join(out, 'samples')).sort()).toEqual(['geography_qa', 'pipeline_qa', 'qa_rater']);

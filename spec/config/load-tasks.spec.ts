@@ -302,7 +302,7 @@ describe('loadTasks', () => {
 
   test('no task paths and a config without tasks or task_files loads no tasks, keeping its builder overrides', async () => {
     const dir = await dirWith({ 'config.yaml': 'databuilders:\n  geo:\n    max_workers: 2\n' });
-    expect(await load(dir, [], { configPath: 'config.yaml' })).toEqual({ tasks: [], builderOverrides: { geo: { max_workers: 2 } } });
+    expect(await load(dir, [], { configPath: 'config.yaml' })).toEqual({ tasks: [], failed: [], builderOverrides: { geo: { max_workers: 2 } } });
   });
 
   test('a builder YAML passed as the joint config is rejected', async () => {

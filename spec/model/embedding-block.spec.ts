@@ -6,6 +6,7 @@ import { clearAdmissions } from '../../lib/model/admission-registry.ts';
 import { embedderFactory, embeddingFromBlock, missingEmbeddingConfig } from '../../lib/model/embedding-block.ts';
 import type { ResponseCache } from '../../lib/model/response-cache.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { configErrorFrom } from '../helpers/config-error-from.ts';
 
 const place = { file: 'qa.yaml', field: 'blocks.1.embedding_config', name: 'dedup' };
 
@@ -17,15 +18,7 @@ afterEach(() => {
   clearAdmissions();
 });
 
-function failure(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (ConfigError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const failure = (run: () => unknown): ConfigError => configErrorFrom(run, 'making the embedding engine');
 
 describe('embeddingFromBlock', () => {
   test('builds the engine of each type, with its block name and settings', () => {

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { lastValueFrom, map, toArray } from 'rxjs';
+import { type Observable, from, lastValueFrom, map, mergeMap, toArray } from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { geographyQa } from '../../builders/geography-qa/index.ts';
 import { createEngine } from '../../lib/model/engine.ts';
 import { passOn, rejected } from '../../lib/outcome.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
-import type { DataPoint, Fields } from '../../lib/record.ts';
+import type { DataPoint, Fields, Outcome } from '../../lib/record.ts';
+import { withPostprocess } from '../../lib/run/task-options.ts';
 import { hasAcceptanceRateBelow, hasMeanScoreBelow } from '../../lib/run/stop-criteria.ts';
 import { type Builder, createTask } from '../../lib/run/task.ts';
 import type { RecordSource } from '../../lib/store/sources/record-source.ts';
@@ -158,5 +159,46 @@ describe('quality thresholds of a task', () => {
     expect(records).toHaveLength(8);
     expect(resultsOf(dir, 'judged')).toMatchObject([{ status: 'low_quality', reason: 'mean_score', message: 'mean `judge.score` 2.8 over the last 5 records is below 3' }]);
     expect(existsSync(join(dir, 'judged', 'final_data.jsonl'))).toBe(true);
+  });
+});
+
+describe("a builder's postprocessors (DGT's: run over every record when the task ends)", () => {
+  /** Keeps rows whose number is even, in whatever order; rejects the others saying so. */
+  const evenOnly = (seen: number[]) => (source: Observable<Outcome<DataPoint>>) =>
+    source.pipe(
+      toArray(),
+      mergeMap((outcomes) => {
+        seen.push(outcomes.length);
+        return from(outcomes.map((outcome) => (Number((outcome.record as DataPoint)['n']) % 2 === 0 ? outcome : rejected(outcome, [{ code: 'odd', message: 'an odd number', block: 'evens' }]))));
+      }),
+    );
+
+  test('see every record at once; what they reject stays in data.jsonl, leaves final_data and is listed with why', async () => {
+    const dir = tempDir();
+    const seen: number[] = [];
+    const builder: Builder<DataPoint> = withPostprocess(map((outcome) => passOn(outcome, { ...(outcome.record as DataPoint) })), evenOnly(seen));
+    const task = createTask({ kind: 'transformation', name: 'post', data: rowsOf(6, (n) => ({ n })), builder, outputDir: dir });
+    await lastValueFrom(task.run().pipe(toArray()));
+    expect(seen).toEqual([6]);
+    expect(readLines<DataPoint>(join(dir, 'post', 'data.jsonl')).map((record) => record['n'])).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(readLines<DataPoint>(join(dir, 'post', 'final_data.jsonl')).map((record) => record['n'])).toEqual([0, 2, 4]);
+    expect(readLines(join(dir, 'post', 'postprocess_rejections.jsonl'))).toEqual([1, 3, 5].map((n) => expect.objectContaining({ n, issues: [{ code: 'odd', message: 'an odd number', block: 'evens' }] })));
+    expect(resultsOf(dir, 'post')).toMatchObject([{ status: 'completed', metrics: { 'Number of data produced': 6, records_removed_by_postprocessors: 3 } }]);
+  });
+
+  test('a later run postprocesses the records again, and rewrites the rejections list whole', async () => {
+    const dir = tempDir();
+    const rows = rowsOf(4, (n) => ({ n }));
+    const runWith = async (seen: number[]) => {
+      const builder = withPostprocess(map((outcome: Outcome<DataPoint>) => (outcome.status === 'accepted' ? passOn(outcome, { ...outcome.record }) : outcome)) as Builder<DataPoint>, evenOnly(seen));
+      await lastValueFrom(createTask({ kind: 'transformation', name: 'post', data: rows, builder, outputDir: dir }).run().pipe(toArray()));
+    };
+    await runWith([]);
+    const seen: number[] = [];
+    await runWith(seen);
+    // Nothing new to transform: the second run's end still sees the four records of the first.
+    expect(seen).toEqual([4]);
+    expect(readLines<DataPoint>(join(dir, 'post', 'final_data.jsonl')).map((record) => record['n'])).toEqual([0, 2]);
+    expect(readLines(join(dir, 'post', 'postprocess_rejections.jsonl'))).toHaveLength(2);
   });
 });

@@ -10,7 +10,8 @@ const fields = {
   /** The judging LM: an engine block config (`type`, `model_id_or_path`, `base_url`, ...). */
   lm_config: lmConfigSchema,
   /** What makes an answer a pass: a rule (`equals`, `pattern`, `min`/`max`, on the answer or a JSON `field`) or a function. */
-  success: successSchema,
+  /** Optional, as in DGT's YAML (where a builder passes its own test per call): without it the block cannot run as a step. */
+  success: successSchema.optional(),
   /** `chat` (or DGT's `chat_completion`) or `completion`. @default 'chat' */
   method: methodSchema,
 };
@@ -94,6 +95,9 @@ export const lmJudgeBlock: BlockDefinition<typeof fields> = {
       kind: 'validator',
       concurrency: engine.callLimit,
       check(input, call) {
+        if (success === undefined) {
+          throw new BlockError('judge_without_success', `block \`${name}\` has no \`success\` rule: give one (equals, pattern, or min/max) to run it as a step`);
+        }
         const { prompt, params } = readInput(input, name);
         return ask(engine, requestOf(prompt, method, mergeParams(engine.params, params)), call).pipe(
           map((answer): Verdict => {

@@ -6,6 +6,7 @@ import { ask, engineOf, lmConfigSchema, methodSchema, requestOf } from './judge-
 import { isAssistant, turnsOf } from './magpie-conversation.ts';
 import { errorPrefixOf, nullTags, readTaskAnswer } from './magpie-tag-answers.ts';
 import { type MagpieTask, conversationPrompt, magpieTasks, singleTurnPrompt } from './magpie-tag-prompts.ts';
+import { type MagpieTemplate, type MagpieTemplateName, loadMagpieTemplates } from './magpie-tag-templates.ts';
 
 const fields = {
   /** The tagging LM: an engine block config (`type`, `model_id_or_path`, `base_url`, ...). */
@@ -17,6 +18,8 @@ const fields = {
     .default(['quality', 'sample_quality', 'difficulty']),
   /** `chat` (or DGT's `chat_completion`) or `completion`. @default 'chat' */
   method: methodSchema,
+  /** Set in DGT's builder YAML (`tag_task: all`) and ignored by DGT's tagger, as here: `tasks` says what is tagged. */
+  tag_task: z.unknown().optional(),
 };
 
 /** A task's prompt for one record, or why the record does not suit the task. */
@@ -27,11 +30,11 @@ const isConversationTask = (task: MagpieTask): task is 'quality' | 'sample_quali
   task === 'quality' || task === 'sample_quality' || task === 'conversation_quality';
 
 /** DGT's choice of prompt: a whole conversation of more than two messages, else its first request and answer. */
-function planOf(task: MagpieTask, request: unknown, answer: unknown, messages: readonly unknown[] | undefined): Plan {
+function planOf(templates: Readonly<Record<MagpieTemplateName, MagpieTemplate>>, task: MagpieTask, request: unknown, answer: unknown, messages: readonly unknown[] | undefined): Plan {
   let first: { request: string; answer: string | undefined };
   if (messages) {
     const turns = turnsOf(messages);
-    if (messages.length > 2 && isConversationTask(task)) return { task, prompt: conversationPrompt(task, turns) };
+    if (messages.length > 2 && isConversationTask(task)) return { task, prompt: conversationPrompt(templates, task, turns) };
     if (turns.some((turn) => turn.role === undefined)) return { task, error: 'an utterance has no `from`, `role` or `speaker` field' };
     const users = turns.filter((turn) => turn.role === 'user' && turn.text !== undefined).map((turn) => turn.text as string);
     const assistants = turns.filter((turn) => isAssistant(turn.role) && turn.text !== undefined).map((turn) => turn.text as string);
@@ -41,7 +44,7 @@ function planOf(task: MagpieTask, request: unknown, answer: unknown, messages: r
   } else first = { request: String(request), answer: typeof answer === 'string' ? answer : undefined };
   if (task === 'conversation_quality') return { task, error: 'the conversation_quality task needs a conversation of more than two messages' };
   if (task === 'sample_quality' && first.answer === undefined) return { task, error: 'the sample_quality task needs an answer to rate' };
-  return { task, prompt: singleTurnPrompt(task, first.request, first.answer) };
+  return { task, prompt: singleTurnPrompt(templates, task, first.request, first.answer) };
 }
 
 /**
@@ -55,6 +58,12 @@ function planOf(task: MagpieTask, request: unknown, answer: unknown, messages: r
  * and `magpie_mt_input`. An answer with no usable label sets the task's tags to null and keeps why and what was
  * read as `metadata.<task>_err` and `metadata.<task>_raw` (`conv_quality_` for `conversation_quality`): the record
  * goes on, for `magpie_filter` to judge. A failed LM call rejects the record (`lm_call_failed`).
+ *
+ * Prompts come from template files named as DGT's (`input_quality_rating.txt`, `sample_quality_rating.txt`,
+ * `input_difficulty_rating.txt`, `input_classification.txt`, and for conversations `input_quality_rating_mt.txt`,
+ * `sample_quality_rating_mt.txt`, `conversations_quality_rating_mt.txt`), in Python `str.format` syntax with DGT's
+ * variables (`{input}`, `{output}`, `{str_conversation}`). Each is read from DGT's folder when the builder's folder
+ * sits in DGT's tree (`<builder folder>/../../blocks/magpie/tag/prompt_templates/`), else from rxdgt's own.
  *
  * ## Example
  * ```yaml
@@ -73,6 +82,7 @@ export const magpieTagBlock: BlockDefinition<typeof fields> = {
   inputs: { required: [], optional: ['magpie_input', 'magpie_output', 'magpie_mt_input', 'question', 'answer', 'messages'] },
   create(config, context) {
     const engine = engineOf(config, context);
+    const templates = loadMagpieTemplates(context.directory);
     const { tasks, method, name } = config;
     const model = engine.model.modelId;
     // DGT's default input map reads `question`, `answer` and `messages`; a map of the user's replaces it.
@@ -86,7 +96,7 @@ export const magpieTagBlock: BlockDefinition<typeof fields> = {
         if (!conversation && (input[requestKey] === undefined || input[requestKey] === null)) {
           throw new BlockError('input_missing', `block \`${name}\` needs \`${requestKey}\` or \`${messagesKey}\` to tag, and the record has neither`);
         }
-        const plans = tasks.map((task) => planOf(task, input[requestKey], input[answerKey], conversation));
+        const plans = tasks.map((task) => planOf(templates, task, input[requestKey], input[answerKey], conversation));
         const answers: Observable<string | undefined>[] = plans.map((plan) => ('prompt' in plan ? ask(engine, requestOf(plan.prompt, method, engine.params), call) : of(undefined)));
         return forkJoin(answers).pipe(
           map((texts) => {

@@ -26,6 +26,13 @@ describe('lm_judge', () => {
     expect(call.spent).toEqual([expect.objectContaining({ calls: 1, promptTokens: 6, completionTokens: 1 })]);
   });
 
+  test("without `success` (DGT's YAML leaves it to the builder) the block loads, and as a step rejects each record saying why, asking nothing", async () => {
+    const server = await answering({});
+    const failure = await errorOf(checkOf(block, judgeOf(server, {}), { input: 'q' }));
+    expect(failure).toMatchObject({ code: 'judge_without_success', message: 'block `b` has no `success` rule: give one (equals, pattern, or min/max) to run it as a step' });
+    expect(server.requests).toEqual([]);
+  });
+
   test('rejects an answer that is not the expected one, quoting it', async () => {
     const server = await answering({ q: 'NO, because the sum is wrong' });
     const verdict = await checkOf(block, judgeOf(server, { success: { equals: ['YES', 'Y'], ignore_case: false } }), { input: 'q' });
@@ -112,7 +119,6 @@ describe('lm_judge', () => {
 
   test('config mistakes are ConfigErrors naming the field', async () => {
     const server = await answering({});
-    expect(configErrorOf(block, { lm_config: lmConfigOf(server) }).field).toBe('blocks.0.success');
     expect(configErrorOf(block, { success: { equals: 'YES' } }).field).toBe('blocks.0.lm_config');
     expect(configErrorOf(block, { lm_config: { model_id_or_path: 'm' }, success: { equals: 'YES' } }).field).toBe('blocks.0.lm_config.type');
     expect(configErrorOf(block, { lm_config: { type: 'openai', base_url: server.baseURL }, success: { equals: 'YES' } }).field).toBe('blocks.0.lm_config.model_id_or_path');

@@ -3,7 +3,14 @@ import type { BlockDefinition } from '../../../lib/blocks/block-definition.ts';
 import { magpieTagBlock } from '../../../lib/blocks/judges/magpie-tag.ts';
 import type { TestServerRequest } from '../../../lib/testing/test-server.ts';
 import { useTestServers } from '../../helpers/test-servers.ts';
-import { callOf, configErrorOf, errorOf, lmConfigOf, promptOf, record, runBlock, runOf } from './judge-harness.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { from, lastValueFrom, mergeMap } from 'rxjs';
+import { magpieTemplatePath } from '../../../lib/blocks/judges/magpie-tag-templates.ts';
+import { repoRoot } from '../../cli/run-cli.ts';
+import { configErrorFrom } from '../../helpers/block-harness.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { behaviourOf, callOf, configErrorOf, context, errorOf, lmConfigOf, promptOf, record, runBlock, runOf } from './judge-harness.ts';
 
 const start = useTestServers();
 const block = magpieTagBlock as unknown as BlockDefinition;
@@ -83,7 +90,9 @@ describe('magpie_tag', () => {
     const outputs = (await runOf(block, { lm_config: lmConfigOf(server), tasks: ['conversation quality', 'difficulty'] }, { messages })) as { magpie_tags: Record<string, unknown> };
     expect(outputs.magpie_tags).toMatchObject({ conversation_score: m('4'), conversation_explanation: m('Coherent.'), difficulty: m('very easy') });
     const prompts = Object.fromEntries(server.requests.map((request) => [taskOf(request), promptOf(request)]));
-    expect(prompts['conversation_quality']).toMatch(/\[User, turn 1\]\nPlan a trip\.[\s\S]*\[Assistant, turn 2\]\nDay 1: the Forum\./);
+    expect(prompts['conversation_quality']).toContain(
+      '\n### User Question: 1\nPlan a trip.\n\n### Assistant Response: 1\nWhere to?\n\n### User Question: 2\nRome.\n\n### Assistant Response: 2\nDay 1: the Forum.\n',
+    );
     expect(prompts['difficulty']).toContain('Plan a trip.');
     expect(prompts['difficulty']).not.toContain('Rome.');
   });
@@ -112,6 +121,54 @@ describe('magpie_tag', () => {
     expect(configErrorOf(block, { lm_config: lmConfigOf(server), tasks: ['quality', 'fluency'] }).field).toBe('blocks.0.tasks.1');
     expect(configErrorOf(block, { lm_config: lmConfigOf(server), tasks: [] }).field).toBe('blocks.0.tasks');
     expect(configErrorOf(block, { tasks: ['quality'] }).field).toBe('blocks.0.lm_config');
+    // DGT's builder YAML sets `tag_task: all`, which DGT's tagger ignores.
+    expect(() => behaviourOf(block, { lm_config: lmConfigOf(server), tag_task: 'all' })).not.toThrow();
+  });
+
+  describe('prompt templates in DGT\'s layout', () => {
+    /** A DGT tree in a temp dir: the builder folder, and the tag block's templates two levels up. */
+    function dgtTree(templates: Record<string, string>): string {
+      const root = tempDir();
+      const builder = join(root, 'fms_dgt', 'public', 'databuilders', 'magpie');
+      const folder = join(root, 'fms_dgt', 'public', 'blocks', 'magpie', 'tag', 'prompt_templates');
+      mkdirSync(builder, { recursive: true });
+      mkdirSync(folder, { recursive: true });
+      for (const [name, text] of Object.entries(templates)) writeFileSync(join(folder, `${name}.txt`), text);
+      return builder;
+    }
+
+    test("renders DGT's files ({input}, {output}, literal {{ }}) when the builder folder sits in DGT's tree; missing ones are rxdgt's", async () => {
+      const server = await start({ respond: () => '{"score": "4", "input_quality": "good", "explanation": "ok"}' });
+      const directory = dgtTree({
+        input_quality_rating: 'QUALITY of {input}. Reply {{"input_quality": "..."}}',
+        sample_quality_rating: 'SAMPLE {input} -> {output}. Reply {{"score": "1/2/3/4/5"}}',
+      });
+      const where = { ...context, directory };
+      const single = behaviourOf(block, { lm_config: lmConfigOf(server), tasks: ['quality', 'sample_quality'] }, where);
+      if (single.kind !== 'transform') throw new Error('magpie_tag is a transform');
+      await lastValueFrom(from([single.run({ question: 'Why?', answer: 'Because.' }, callOf())]).pipe(mergeMap((answer) => answer as never)));
+      expect(server.requests.map(promptOf).sort()).toEqual(['QUALITY of Why?. Reply {"input_quality": "..."}', 'SAMPLE Why? -> Because.. Reply {"score": "1/2/3/4/5"}']);
+      // DGT ships no multi-turn templates: a long conversation is rated with rxdgt's.
+      const messages = [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }, { role: 'user', content: 'Bye' }];
+      await lastValueFrom(from([single.run({ messages }, callOf())]).pipe(mergeMap((answer) => answer as never)));
+      expect(server.requests.slice(2).map(promptOf).every((prompt) => prompt.includes('### User Question: 2\nBye'))).toBe(true);
+      expect(magpieTemplatePath(directory, 'input_quality_rating')).toBe(join(directory, '..', '..', 'blocks', 'magpie', 'tag', 'prompt_templates', 'input_quality_rating.txt'));
+      expect(magpieTemplatePath(directory, 'input_quality_rating_mt')).toBe(join(repoRoot, 'builders', 'magpie', 'tag', 'prompt_templates', 'input_quality_rating_mt.txt'));
+    });
+
+    test('a malformed template is a ConfigError naming its file and line', async () => {
+      const server = await tagger();
+      for (const [text, message] of [
+        ['Rate {input} as {"input_quality": "good"}', 'line 1: `{"input_quality": "good"}` is not a plain variable'],
+        ['Rate\n{question}', 'line 2: unknown variable `{question}` (this template is given `{input}`, `{output}`)'],
+        ['Rate {input} }', 'line 1: a lone `}`'],
+      ] as const) {
+        const directory = dgtTree({ input_difficulty_rating: text });
+        const error = configErrorFrom(() => behaviourOf(block, { lm_config: lmConfigOf(server) }, { ...context, directory }), text);
+        expect(error.file).toBe(join(directory, '..', '..', 'blocks', 'magpie', 'tag', 'prompt_templates', 'input_difficulty_rating.txt'));
+        expect(error.message).toContain(message);
+      }
+    });
   });
 
   test('end to end through blockOperator: writes magpie_tags, and a 500 on any task rejects the record with lm_call_failed', async () => {
