@@ -1,5 +1,5 @@
 /** Last words that name a credential on their own (`max_tokens` ends in `tokens`, a count, and is not one). */
-const credentialWords = new Set(['token', 'secret', 'password', 'passwd', 'passphrase', 'authorization', 'credential', 'credentials', 'cookie', 'signature', 'sig']);
+const credentialWords = new Set(['token', 'secret', 'password', 'passwd', 'pass', 'passphrase', 'auth', 'authorization', 'credential', 'credentials', 'cookie', 'signature', 'sig']);
 
 /** Words that make a following `key` (or a word glued to them: `apikey`, `accesstoken`) a credential. */
 const credentialQualifiers = ['api', 'access', 'secret', 'private', 'client', 'auth', 'subscription'];
@@ -7,7 +7,7 @@ const credentialQualifiers = ['api', 'access', 'secret', 'private', 'client', 'a
 /**
  * Whether a config key, header or query parameter name names a credential, judged by its last word (split at
  * camelCase humps, `_`, `-`, `.` and other punctuation, any letter case, trailing digits dropped): `token`,
- * `secret`, `password`, `passwd`, `passphrase`, `authorization`, `credential(s)`, `cookie`, `signature`, `sig`;
+ * `secret`, `password`, `passwd`, `pass`, `passphrase`, `auth` (`basic_auth`), `authorization`, `credential(s)`, `cookie`, `signature`, `sig`;
  * `key` alone or after `api`, `access`, `secret`, `private`, `client`, `auth` or `subscription`; and those
  * qualifiers glued to `key` or a credential word (`apikey`, `accesstoken`).
  *

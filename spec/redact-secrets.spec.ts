@@ -72,4 +72,9 @@ describe('redactSecrets', () => {
     redactSecrets(spec);
     expect(spec).toEqual({ api_key: 'sk-1' });
   });
+
+  it("an MCP server's basic_auth, password-like keys and every value of its env are hidden; its other settings are kept", () => {
+    const tools = { engines: { hr: { type: 'mcp', command: 'node', basic_auth: ['alice', 's3cret'], db_pass: 'p', env: { DB_PASS: 'x', LEVEL: 'debug' }, timeout: 10 } } };
+    expect(redactSecrets(tools)).toEqual({ engines: { hr: { type: 'mcp', command: 'node', basic_auth: '***', db_pass: '***', env: { DB_PASS: '***', LEVEL: '***' }, timeout: 10 } } });
+  });
 });

@@ -7,7 +7,7 @@ import { packagePath } from '../../lib/package-path.ts';
 import type { DataPoint, Outcome } from '../../lib/record.ts';
 import type { GenerationInput } from '../../lib/run/task-inputs.ts';
 import { withConcurrency } from '../../lib/run/task-options.ts';
-import { type Tools, buildTools } from '../../lib/tools/build-tools.ts';
+import { buildTools } from '../../lib/tools/build-tools.ts';
 import { coreConversationStages } from '../conversation/stages/core-stages.ts';
 import { checkToolsConfig } from './check-tools-config.ts';
 import { statelessOptions, statelessTaskFields } from './stateless-options.ts';
@@ -74,10 +74,10 @@ export const toolCallingMultiTurnStateless: BuilderDefinition = {
 
     const builder = (source: Observable<Outcome<GenerationInput>>): Observable<Outcome<DataPoint>> =>
       defer(() => {
-        let tools: Tools | undefined;
-        return from(buildTools(task.spec['tools'], { file: task.file, field: toolsField, directory: task.directory, resolvePath: task.resolvePath, lmEngine })).pipe(
+        // Closed however the run ends, even while the tools (an MCP server starting) are still being built.
+        const building = buildTools(task.spec['tools'], { file: task.file, field: toolsField, directory: task.directory, resolvePath: task.resolvePath, lmEngine });
+        return from(building).pipe(
           mergeMap((built) => {
-            tools = built;
             handle.ready(built);
             return source.pipe(
               conversations,
@@ -88,7 +88,7 @@ export const toolCallingMultiTurnStateless: BuilderDefinition = {
               }),
             );
           }),
-          finalize(() => void tools?.close()),
+          finalize(() => void building.then((built) => built.close(), () => undefined)),
         );
       });
     return withConcurrency(builder, conversations.concurrency ?? 8);

@@ -58,7 +58,7 @@ export function loadDotEnv(path: string): void {
 
 /**
  * `rxdgt run ...`: loads the `.env` file and the tasks, checks the engines answer, runs every task and prints a summary.
- * Returns the exit code: 0 done, 1 run failed, 2 bad input (also when some tasks were set aside and the others ran).
+ * Returns the exit code: 0 done, 1 run failed, 2 bad input (also when some tasks were set aside and the others ran well).
  */
 export async function main(
   argv: readonly string[],
@@ -79,7 +79,8 @@ export async function main(
     if (run.failed.length > 0) err.write(`rxdgt: ${run.failed.length} task(s) set aside; running the other ${run.tasks.length}\n`);
     try {
       const code = await execute(run, out, err, command.debug ?? false);
-      return run.failed.length > 0 ? 2 : code;
+      // A run that failed says so (1) before the tasks set aside (2).
+      return run.failed.length > 0 && code === 0 ? 2 : code;
     } finally {
       await run.close();
     }

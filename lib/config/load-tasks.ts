@@ -121,19 +121,27 @@ export async function loadTasks(paths: readonly string[], options: LoadTasksOpti
     });
     if (source) sources.push(source);
   }
-  // As in DGT, a `tasks:` entry no task file defines is a whole task of its own, named by its key.
+  // As in DGT, a `tasks:` entry no task file defines is a whole task of its own, named by its key. While some task file
+  // could not be read, such an entry may be that file's override: it is set aside, not run on its own.
+  const unread = failed.length;
   for (const [name, entry] of Object.entries(config?.tasks ?? {})) {
     if (fileOfTask.has(name)) continue;
     const fieldPrefix = `tasks.${name}`;
-    const document = deepMerge({}, await resolveIncludes(entry, { file: config!.file, cwd, env, fieldPrefix }));
-    if (document['data_builder'] === undefined) {
-      const searched = files.length === 0 ? 'no task files were given' : `none of the ${files.length} task file(s) defines it`;
-      throw new ConfigError(`task \`${name}\` is not in any task file (${searched}), so it is a whole task here and needs \`data_builder\``, {
-        file: config!.file,
-        field: `${fieldPrefix}.data_builder`,
-      });
-    }
-    sources.push({ file: config!.file, document: { ...document, task_name: name }, fieldPrefix });
+    const source = await attempt(config!.file, async () => {
+      if (unread > 0) {
+        throw new ConfigError(`task \`${name}\` is in no task file that could be read, and ${unread} could not: it may be the override of one of them, so it is not run on its own`, { file: config!.file, field: fieldPrefix });
+      }
+      const document = deepMerge({}, await resolveIncludes(entry, { file: config!.file, cwd, env, fieldPrefix }));
+      if (document['data_builder'] === undefined) {
+        const searched = files.length === 0 ? 'no task files were given' : `none of the ${files.length} task file(s) defines it`;
+        throw new ConfigError(`task \`${name}\` is not in any task file (${searched}), so it is a whole task here and needs \`data_builder\``, {
+          file: config!.file,
+          field: `${fieldPrefix}.data_builder`,
+        });
+      }
+      return { file: config!.file, document: { ...document, task_name: name }, fieldPrefix };
+    });
+    if (source) sources.push(source);
   }
   const tasks: LoadedTask[] = [];
   // One at a time, so the error reported is always the first in path order.

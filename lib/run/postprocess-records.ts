@@ -5,6 +5,9 @@ import { accepted } from '../outcome.ts';
 import type { DataPoint, Outcome } from '../record.ts';
 import type { RestoredRecord } from '../store/ledger.ts';
 
+/** Issue codes of a call that failed (not a verdict on the record). */
+const callFailures: ReadonlySet<string> = new Set(['lm_call_failed', 'embedding_failed', 'block_failed']);
+
 /** What a task's postprocessors kept, and how many they set aside. */
 export interface Postprocessed {
   readonly kept: readonly DataPoint[];
@@ -20,7 +23,8 @@ export interface Postprocessed {
  * ```ts
  * const { kept, rejected } = await postprocessRecords(ledger.restored(), builder.postprocess, join(dir, 'postprocess_rejections.jsonl'));
  * ```
- * @throws {DatastoreError} when the rejections file cannot be written; a postprocessor's own error as it is
+ * @throws {DatastoreError} when the rejections file cannot be written; an Error when a postprocessor's call failed on a
+ *   record (an LM or embedding call, the block itself); a postprocessor's own error as it is
  */
 export async function postprocessRecords(
   records: AsyncIterable<RestoredRecord>,
@@ -34,7 +38,12 @@ export async function postprocessRecords(
   const lines: string[] = [];
   for (const outcome of outcomes) {
     if (outcome.status === 'accepted') kept.push(outcome.record);
-    else if (outcome.status === 'rejected') lines.push(`${JSON.stringify({ ...(outcome.record as DataPoint), issues: outcome.issues })}\n`);
+    else if (outcome.status === 'rejected') {
+      // A call that failed is no verdict on the record: the run fails, and the next one postprocesses it again.
+      const failed = outcome.issues.find((issue) => callFailures.has(issue.code));
+      if (failed) throw new Error(`postprocessor \`${failed.block}\` could not judge record ${String((outcome.record as DataPoint | undefined)?.['rxdgt_id'] ?? outcome.id)}: ${failed.message}`);
+      lines.push(`${JSON.stringify({ ...(outcome.record as DataPoint), issues: outcome.issues })}\n`);
+    }
   }
   const temporary = `${rejectionsPath}.${process.pid}.tmp`;
   try {

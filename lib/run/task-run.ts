@@ -274,12 +274,18 @@ export class TaskRun {
       if (cancelled) this.writeResult(status, ending, session);
       // A run that failed (a full disk, say) keeps its outputs as they were: the next run writes them.
       const postprocess = (this.options.builder as Builder<never>).postprocess;
-      if (status !== 'errored' && postprocess && cancelled) {
-        // Postprocessors need every record and may call a model: a run nobody listens to leaves the outputs as they were.
+      if (status === 'cancelled' && postprocess) {
+        // Postprocessors need every record and may call a model: a cancelled run leaves the outputs as they were.
         session.log('INFO', 'the outputs were not written: the postprocessors run when the task ends, and this run was cancelled');
       } else if (status !== 'errored') {
-        const kept = postprocess ? await this.postprocessed(session, postprocess) : undefined;
-        failure = (await writeOutputs(this.options.outputs, this.dir, ledger, (message) => session.log('WARNING', message), kept)).failed;
+        let kept: readonly DataPoint[] | undefined;
+        try {
+          kept = postprocess ? await this.postprocessed(session, postprocess) : undefined;
+        } catch (error) {
+          // The records stay in the ledger; the next run postprocesses them again.
+          failure = error;
+        }
+        if (failure === undefined) failure = (await writeOutputs(this.options.outputs, this.dir, ledger, (message) => session.log('WARNING', message), kept)).failed;
       }
       if (failure !== undefined) [status, ending] = ['errored', { reason: 'error', message: errorMessage(failure) }];
       if (!cancelled) this.writeResult(status, ending, session);

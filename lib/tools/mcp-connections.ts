@@ -1,3 +1,5 @@
+import { isAbsolute } from 'node:path';
+import { createHash } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -24,11 +26,28 @@ export interface McpConnection {
   readonly timeoutMs: number;
 }
 
-/** The server an MCP config names, as a key safe to print and store (no credentials). */
+/**
+ * The server an MCP config names, as a key safe to print and store: the command (not its arguments, which may hold a
+ * token) or the URL without credentials, then a digest of everything else that makes it another session (arguments,
+ * environment, folder, headers, credentials), so two configs differing only there never share a session.
+ */
 export function mcpServerKey(config: McpServerConfig): string | undefined {
-  if (config.command) return `stdio:${[config.command, ...config.args].join(' ')}`;
   const url = config.url ?? config.base_url;
-  return url ? `http:${redactUrl(url)}` : undefined;
+  const shown = config.command ? `stdio:${config.command}` : url ? `http:${redactUrl(url)}` : undefined;
+  if (shown === undefined) return undefined;
+  const rest = JSON.stringify([config.args, config.env, config.cwd, config.headers, config.bearer_token, config.basic_auth, url]);
+  return `${shown}#${createHash('sha256').update(rest).digest('hex').slice(0, 12)}`;
+}
+
+/** The secrets of an MCP config (environment values, token, password), to blank out of anything its server says. */
+function secretsOf(config: McpServerConfig): string[] {
+  const values = [...Object.values(config.env ?? {}), ...Object.values(config.headers ?? {}), config.bearer_token, ...(config.basic_auth ?? [])];
+  return values.filter((value): value is string => typeof value === 'string' && value.length >= 4);
+}
+
+/** `text` with the config's secrets and URL credentials replaced by `***`. */
+function redactServerText(text: string, config: McpServerConfig): string {
+  return secretsOf(config).reduce((redacted, secret) => redacted.split(secret).join('***'), redactUrl(text));
 }
 
 /**
@@ -92,7 +111,10 @@ async function connect(config: McpServerConfig, key: string, place: McpPlace): P
   const where = { file: place.file, field: `${place.field}.${config.command ? 'command' : config.url ? 'url' : 'base_url'}` };
   if (config.command) {
     const cwd = config.cwd ? resolveInside(place.directory, config.cwd, { file: place.file ?? 'the task', field: `${place.field}.cwd` }) : place.directory;
-    const transport = new StdioClientTransport({ command: config.command, args: config.args, env: { ...getDefaultEnvironment(), ...config.env }, cwd, stderr: 'pipe' });
+    // A relative path (`./server.js`) is the task's own program: it must lie in the task's folder. A bare name is looked
+    // up on PATH and an absolute path is an installed program, as a shell runs them.
+    const command = /[\\/]/.test(config.command) && !isAbsolute(config.command) ? resolveInside(cwd, config.command, { file: place.file ?? 'the task', field: `${place.field}.command` }) : config.command;
+    const transport = new StdioClientTransport({ command, args: config.args, env: { ...getDefaultEnvironment(), ...config.env }, cwd, stderr: 'pipe' });
     let stderr = '';
     transport.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-2000);
@@ -101,8 +123,8 @@ async function connect(config: McpServerConfig, key: string, place: McpPlace): P
       await client.connect(transport, { timeout: timeoutMs });
     } catch (error) {
       await client.close().catch(() => undefined);
-      const said = stderr.trim() ? `; it wrote: ${redactUrl(stderr.trim().split('\n').slice(-5).join(' | '))}` : '';
-      throw new ConfigError(`the MCP server \`${key.slice('stdio:'.length)}\` did not start: ${redactUrl(errorMessage(error))}${said}`, { ...where, cause: error });
+      const said = stderr.trim() ? `; it wrote: ${redactServerText(stderr.trim().split('\n').slice(-5).join(' | '), config)}` : '';
+      throw new ConfigError(`the MCP server \`${config.command}\` did not start: ${redactServerText(errorMessage(error), config)}${said}`, { ...where, cause: error });
     }
     return { key, transport: 'stdio', client, timeoutMs };
   }
@@ -112,7 +134,7 @@ async function connect(config: McpServerConfig, key: string, place: McpPlace): P
     await client.connect(transport, { timeout: timeoutMs });
   } catch (error) {
     await client.close().catch(() => undefined);
-    throw new ConfigError(`cannot reach the MCP server ${redactUrl(url)}: ${redactUrl(errorMessage(error))}`, { ...where, cause: error });
+    throw new ConfigError(`cannot reach the MCP server ${redactUrl(url)}: ${redactServerText(errorMessage(error), config)}`, { ...where, cause: error });
   }
   return { key, transport: 'streamable_http', client, timeoutMs };
 }

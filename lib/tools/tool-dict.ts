@@ -1,10 +1,11 @@
+import { redactSecrets } from '../redact-secrets.ts';
 import type { Tool, ToolCall, ToolResult } from './tool.ts';
 import { qualifiedName } from './tool.ts';
 
 /**
  * The plain objects DGT writes for tools, calls and results (its `to_dict`): `name`, `namespace`, `description`,
- * `parameters`, then `output_parameters` and `metadata` when not empty; a call is `name`, `arguments`, `id`; a result
- * `id`, `name`, `result`, and `error` when it failed.
+ * `parameters`, then `output_parameters` and `metadata` when not empty (credentials hidden: see `redactSecrets`); a
+ * call is `name`, `arguments`, `id`; a result `id`, `name`, `result`, and `error` when it failed.
  *
  * ## Example
  * ```ts
@@ -20,7 +21,8 @@ export function toolDict(tool: Tool, options: { readonly keepKeys?: readonly str
     parameters: tool.parameters,
   };
   if (Object.keys(tool.outputParameters).length > 0) dict['output_parameters'] = tool.outputParameters;
-  if (Object.keys(tool.metadata).length > 0) dict['metadata'] = tool.metadata;
+  // Written into records and prompts: a REST base URL's user and password, a credential-named key, are hidden.
+  if (Object.keys(tool.metadata).length > 0) dict['metadata'] = redactSecrets(tool.metadata);
   if (!options.keepKeys) return dict;
   const keep = new Set(options.keepKeys);
   return Object.fromEntries(Object.entries(dict).filter(([key]) => keep.has(key)));

@@ -359,4 +359,19 @@ describe('loadTasks', () => {
     expect(error.field).toBe('max_turns');
     expect(error.message).toContain('unknown field');
   });
+
+  test('keepGoing: a task file that cannot be read is set aside, and a joint-config task it may have overridden is set aside too, not run alone', async () => {
+    const dir = await dirWith({
+      'a/task.yaml': geographyTask,
+      'b/task.yaml': 'task_name: [unclosed\n',
+      'config.yaml': 'task_files: [a/task.yaml, b/task.yaml]\ntasks:\n  b_task:\n    data_builder: public/examples/geography_qa\n    runner_config: { num_outputs_to_generate: 3 }\n',
+    });
+    const { tasks, failed } = await load(dir, [], { configPath: 'config.yaml', keepGoing: true });
+    expect(tasks.map((task) => task.file)).toEqual([join(dir, 'a', 'task.yaml')]);
+    expect(failed.map(({ file, error }) => [file, error.field])).toEqual([
+      [join(dir, 'b', 'task.yaml'), undefined],
+      [join(dir, 'config.yaml'), 'tasks.b_task'],
+    ]);
+    expect(failed[1]?.error.message).toContain('is in no task file that could be read, and 1 could not');
+  });
 });

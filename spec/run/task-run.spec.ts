@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Observable, from, lastValueFrom, map, mergeMap, toArray } from 'rxjs';
-import { describe, expect, test } from 'vitest';
+import { type Observable, delay, from, lastValueFrom, map, mergeMap, of, take, throwError, toArray } from 'rxjs';
+import { describe, expect, test, vi } from 'vitest';
 import { geographyQa } from '../../builders/geography-qa/index.ts';
 import { createEngine } from '../../lib/model/engine.ts';
 import { passOn, rejected } from '../../lib/outcome.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
 import type { DataPoint, Fields, Outcome } from '../../lib/record.ts';
+import type { GenerationInput } from '../../lib/run/task-inputs.ts';
 import { withPostprocess } from '../../lib/run/task-options.ts';
 import { hasAcceptanceRateBelow, hasMeanScoreBelow } from '../../lib/run/stop-criteria.ts';
 import { type Builder, createTask } from '../../lib/run/task.ts';
@@ -200,5 +201,41 @@ describe("a builder's postprocessors (DGT's: run over every record when the task
     expect(seen).toEqual([4]);
     expect(readLines<DataPoint>(join(dir, 'post', 'final_data.jsonl')).map((record) => record['n'])).toEqual([0, 2]);
     expect(readLines(join(dir, 'post', 'postprocess_rejections.jsonl'))).toHaveLength(2);
+  });
+
+  test('a postprocessor that fails (an error, or a call that failed on a record) fails the task: the result says so, data.jsonl is whole', async () => {
+    for (const [name, postprocess] of [
+      ['boom', () => throwError(() => new Error('boom'))],
+      ['call', (source: Observable<Outcome<DataPoint>>) => source.pipe(map((outcome) => rejected(outcome, [{ code: 'lm_call_failed', message: 'the judge did not answer', block: 'judge' }])))],
+    ] as const) {
+      const dir = tempDir();
+      const builder = withPostprocess(map((outcome: Outcome<DataPoint>) => (outcome.status === 'accepted' ? passOn(outcome, { ...outcome.record }) : outcome)) as Builder<DataPoint>, postprocess);
+      const task = createTask({ kind: 'transformation', name, data: rowsOf(3, (n) => ({ n })), builder, outputDir: dir });
+      await expect(lastValueFrom(task.run().pipe(toArray()))).rejects.toThrow(name === 'boom' ? 'boom' : /postprocessor `judge` could not judge record .*: the judge did not answer/);
+      expect(resultsOf(dir, name)).toMatchObject([{ status: 'errored' }]);
+      expect(readLines(join(dir, name, 'data.jsonl'))).toHaveLength(3);
+      expect(existsSync(join(dir, name, 'final_data.jsonl'))).toBe(false);
+    }
+  });
+
+  test('a consumer taking exactly the target still gets final_data from the postprocessors; a cancelled run leaves it as it was', async () => {
+    const dir = tempDir();
+    const made = (outcome: Outcome<never>) => (outcome.status === 'accepted' ? passOn(outcome as Outcome<DataPoint>, { question: `Q ${outcome.id}?` }) : outcome);
+    // The slow builder answers each input after 20 ms, so taking 2 of 100 cancels the run.
+    const generation = (name: string, target: number, slow = false) =>
+      createTask({
+        kind: 'generation',
+        name,
+        seeds: [{ question: 'Seed?' }],
+        numOutputsToGenerate: target,
+        builder: withPostprocess((slow ? mergeMap((outcome: Outcome<never>) => of(made(outcome)).pipe(delay(20))) : map(made)) as unknown as Builder<GenerationInput>, evenOnly([])),
+        outputDir: dir,
+      });
+    await lastValueFrom(generation('taken', 3).run().pipe(take(3), toArray()));
+    await vi.waitFor(() => expect(existsSync(join(dir, 'taken', 'final_data.jsonl'))).toBe(true));
+    expect(resultsOf(dir, 'taken')).toMatchObject([{ status: 'completed' }]);
+    await lastValueFrom(generation('cut', 100, true).run().pipe(take(2), toArray()));
+    await vi.waitFor(() => expect(resultsOf(dir, 'cut')).toMatchObject([{ status: 'cancelled' }]));
+    expect(existsSync(join(dir, 'cut', 'final_data.jsonl'))).toBe(false);
   });
 });

@@ -48,6 +48,10 @@ describe('buildTools', () => {
     );
     expect(tools.registry.all().map((tool) => `${tool.namespace}::${tool.name}`)).toEqual(['weather_api::get_weather', 'own::convert', 'math::round', 'default::lookup', 'retrieval::search_documents']);
     expect(toolDict(tools.registry.get('default::lookup')[0]!)).toEqual({ name: 'lookup', namespace: 'default', description: 'Find it.', parameters: {} });
+    // What a record or a prompt gets of a tool's metadata has no credentials.
+    const lookup = tools.registry.get('default::lookup')[0]!;
+    const withSecrets = { ...lookup, metadata: { rest_base_url: 'https://alice:pw@api.example/v1', api_key: 'k-1', mcp_transport: 'stdio' } };
+    expect(toolDict(withSecrets).metadata).toEqual({ rest_base_url: 'https://***@api.example/v1', api_key: '***', mcp_transport: 'stdio' });
   });
 
   it('is a ConfigError naming the file and field for specs that do not parse, unknown names, duplicates and paths outside the folder', async () => {

@@ -3,6 +3,8 @@ import { firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { buildTools, type Tools } from '../../lib/tools/build-tools.ts';
+import { mcpServerKey } from '../../lib/tools/mcp-connections.ts';
+import type { McpServerConfig } from '../../lib/tools/tools-config.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { startHttpMcpServer } from './fixtures/http-mcp-server.ts';
 
@@ -50,7 +52,7 @@ describe('mcp loader and engine', () => {
     const server = await startHttpMcpServer('s3cret-token');
     servers.push(server);
     const tools = await build({ registry: [{ type: 'mcp', url: server.url, bearer_token: 's3cret-token', namespace: 'hr', engine: 'live' }], engines: { live: { type: 'mcp' } } });
-    expect(tools.registry.get('hr::add')[0]!.metadata).toEqual({ mcp_server: `http:${server.url}`, mcp_transport: 'streamable_http' });
+    expect(tools.registry.get('hr::add')[0]!.metadata).toEqual({ mcp_server: expect.stringMatching(new RegExp(`^http:${server.url}#[0-9a-f]{12}$`)), mcp_transport: 'streamable_http' });
     tools.engine.setup('c1');
     const { results } = await firstValueFrom(tools.engine.execute('c1', [{ name: 'add', namespace: 'hr', arguments: { a: 1, b: 1 } }]));
     expect(results[0]!.result).toEqual({ sum: 2 });
@@ -67,5 +69,18 @@ describe('mcp loader and engine', () => {
     await expect(refused).rejects.toSatisfy(
       (error: unknown) => ConfigError.isInstance(error) && error.field === 'tools.registry.0.url' && !error.message.includes('pa55word') && !error.message.includes('wrong-token-value'),
     );
+  });
+});
+
+describe('mcpServerKey', () => {
+  it('names the command or the URL without credentials, and tells apart configs that differ in arguments, environment or credentials', () => {
+    const base = { command: 'node', args: ['server.js', '--token', 'ghp_SECRET'], timeout: 10 } as McpServerConfig;
+    const key = mcpServerKey(base)!;
+    expect(key).toMatch(/^stdio:node#[0-9a-f]{12}$/);
+    expect(key).not.toContain('ghp_SECRET');
+    expect(mcpServerKey({ ...base, env: { TENANT: 'b' } })).not.toBe(key);
+    const http = mcpServerKey({ url: 'https://alice:pw@mcp.example/mcp', bearer_token: 't1', timeout: 10 } as McpServerConfig)!;
+    expect(http).toMatch(/^http:https:\/\/\*\*\*@mcp\.example\/mcp#[0-9a-f]{12}$/);
+    expect(mcpServerKey({ url: 'https://alice:pw@mcp.example/mcp', bearer_token: 't2', timeout: 10 } as McpServerConfig)).not.toBe(http);
   });
 });
