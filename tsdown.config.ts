@@ -1,8 +1,6 @@
-import { defineConfig } from 'tsdown';
+import { type UserConfig, defineConfig } from 'tsdown';
 
-export default defineConfig({
-  entry: { index: 'lib/index.ts', testing: 'lib/testing/index.ts', cli: 'lib/cli/bin.ts' },
-  format: 'esm',
+const common = {
   dts: true,
   sourcemap: true,
   platform: 'node',
@@ -10,4 +8,12 @@ export default defineConfig({
   clean: true,
   // Loaded only for a user's TypeScript builder module, from the user's own install.
   external: [/^tsx(\/|$)/],
-});
+} satisfies UserConfig;
+
+export default defineConfig([
+  // ESM: the library and the command (which awaits at top level), sharing their chunks.
+  { ...common, entry: { index: 'lib/index.ts', testing: 'lib/testing/index.ts', cli: 'lib/cli/bin.ts' }, format: 'esm' },
+  // CommonJS, for `require` and tslab (which compiles notebook cells to CommonJS): `import.meta.url` is shimmed, so
+  // `createRequire` and the package's own files (builder YAMLs) resolve from this build too.
+  { ...common, entry: { index: 'lib/index.ts', testing: 'lib/testing/index.ts' }, format: 'cjs', shims: true },
+]);

@@ -1,16 +1,39 @@
 import { ConfigError } from '../errors/config-error.ts';
 import type { RunSettings } from '../run/prepare-run.ts';
+import { type CatalogTopic, catalogTopics } from './catalog.ts';
 
-/** The `rxdgt run` command line, parsed. `debug` (DGT's `--debug`) prints every log line, not only warnings. */
-export type CliCommand = { readonly command: 'run'; readonly settings: RunSettings; readonly debug?: true } | { readonly command: 'help' };
+/**
+ * The `rxdgt` command line, parsed: `run` (`debug`, DGT's `--debug`, prints every log line, not only warnings),
+ * `validate` (the same settings, only checked), `list` (the topics asked for, all when none; `json` for JSON), `help`
+ * and `version`.
+ */
+export type CliCommand =
+  | { readonly command: 'run'; readonly settings: RunSettings; readonly debug?: true }
+  | { readonly command: 'validate'; readonly settings: RunSettings }
+  | { readonly command: 'preview'; readonly settings: RunSettings; readonly limit: number; readonly keep?: true; readonly debug?: true }
+  | { readonly command: 'list'; readonly topics: readonly CatalogTopic[]; readonly json?: true }
+  | { readonly command: 'help' }
+  | { readonly command: 'version' };
 
 /** DGT's builder namespaces (the folders of its package) rxdgt has builders from: `core/conversation` and the `public` ones. */
 const knownNamespaces = ['core', 'public'];
 
 export const usage = `Usage: rxdgt run --task-paths <files or dirs...> [options]
        rxdgt --task-paths <files or dirs...> [options]   (DGT's form: same as \`run\`)
+       rxdgt validate --task-paths <files or dirs...> [options]
+       rxdgt preview --task-paths <files or dirs...> [--limit <n>] [--keep] [options]
+       rxdgt list [builders|blocks|engines|formatters...] [--json]
+       rxdgt --version
 
 A .env file in the working directory is loaded first; variables already set win.
+
+validate loads every task, builder and joint config the same run would, and checks them without any LM call or
+network access, writing nothing: each problem is one line naming the file and the field, then a summary line.
+preview runs the first inputs of each task (5, or --limit <n>) through the real pipeline into a temporary folder
+(removed afterwards; --keep keeps it and prints its path), then prints per task the sample's records and rejects and
+an estimate of the whole run from it: LM calls, tokens, cost and a lower bound of the wall time.
+list prints the built-in builders (kind, task fields), block types (summary, fields, inputs), LM engine types
+(fields) and formatters, with each field's type and default; --json prints them as JSON.
 
 Options:
   --task-paths <paths...>        task files, or directories walked for task.yaml (optional with --config-path)
@@ -34,7 +57,10 @@ Options:
   --prices <file>                YAML/JSON prices, USD per million tokens: {<model_id>: {input: 2.5, output: 10}}
   --token-budget <n>             stop every task once its LM calls used this many tokens
   --cost-budget <usd>            stop every task once its LM calls cost this many US dollars
+  --limit <n>                    preview only: inputs per task (default 5)
+  --keep                         preview only: keep the sample's temporary output folder
   -h, --help                     show this help
+  -V, --version                  print the version of rxdgt
 
 Exit codes: 0 done, 1 run failed, 2 bad input.`;
 
@@ -82,6 +108,9 @@ function amountFlag(flag: string, text: string): number {
  * Parses `rxdgt run ...`, or DGT's bare form `rxdgt --task-paths ...` (flags without a command mean `run`). Like DGT,
  * `--task-paths` and `--include-namespaces` take every following argument up to the next flag; `--restart-generation`
  * is an alias of `--restart`. `--task-paths` may be left out when `--config-path` is given (its tasks then run).
+ * `rxdgt validate ...` takes the same flags (it checks what that run would load), as does `rxdgt preview ...` (with
+ * `--limit <n>`, inputs per task, and `--keep`); `rxdgt list [topics...] [--json]`
+ * names what to list; `--version` (`-V`) asks for the version.
  *
  * ## Example
  * ```ts
@@ -93,11 +122,14 @@ function amountFlag(flag: string, text: string): number {
 export function parseArgs(argv: readonly string[]): CliCommand {
   const [command, ...afterCommand] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') return { command: 'help' };
+  if (command === 'list') return parseList(afterCommand);
   const bare = command.startsWith('-');
-  if (!bare && command !== 'run') throw new ConfigError(`unknown command \`${command}\` (expected \`run\`)`);
+  if (!bare && command !== 'run' && command !== 'validate' && command !== 'preview') throw new ConfigError(`unknown command \`${command}\` (expected \`run\`, \`validate\`, \`preview\` or \`list\`)`);
   const rest = bare ? argv : afterCommand;
   const taskPaths: string[] = [];
   let debug = false;
+  let limit = 5;
+  let keep = false;
   let settings: { -readonly [K in keyof RunSettings]: RunSettings[K] } = { taskPaths };
   for (let index = 0; index < rest.length; index += 1) {
     const [flag, inline] = (rest[index] as string).split(/=(.*)/s, 2) as [string, string | undefined];
@@ -192,10 +224,23 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       case '--build-id':
         settings = { ...settings, buildId: value() };
         break;
+      case '--limit':
+        if (command !== 'preview') throw new ConfigError(`\`${flag}\` is an option of \`preview\` only`);
+        limit = wholeNumberFlag(flag, value());
+        break;
+      case '--keep':
+        if (command !== 'preview') throw new ConfigError(`\`${flag}\` is an option of \`preview\` only`);
+        noValue();
+        keep = true;
+        break;
       case '-h':
       case '--help':
         noValue();
         return { command: 'help' };
+      case '-V':
+      case '--version':
+        noValue();
+        return { command: 'version' };
       default:
         throw new ConfigError(`unknown option \`${flag}\`\n${usage}`);
     }
@@ -203,5 +248,26 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (taskPaths.length === 0 && settings.configPath === undefined) {
     throw new ConfigError('`--task-paths` is required (or `--config-path` with tasks): give task files or directories');
   }
+  if (command === 'validate') return { command: 'validate', settings };
+  if (command === 'preview') return { command: 'preview', settings, limit, ...(keep ? { keep: true as const } : {}), ...(debug ? { debug: true as const } : {}) };
   return { command: 'run', settings, ...(debug ? { debug: true as const } : {}) };
+}
+
+/**
+ * Parses what follows `rxdgt list`: the topics (none: every one) and `--json`.
+ * @throws {ConfigError} for an unknown topic or flag
+ */
+function parseList(rest: readonly string[]): CliCommand {
+  const topics = new Set<CatalogTopic>();
+  let json = false;
+  for (const argument of rest) {
+    if (argument === '-h' || argument === '--help') return { command: 'help' };
+    if (argument === '--json') json = true;
+    else if ((catalogTopics as readonly string[]).includes(argument)) topics.add(argument as CatalogTopic);
+    else if (argument.startsWith('-')) throw new ConfigError(`unknown option \`${argument}\` of \`list\` (it takes --json)`);
+    else throw new ConfigError(`unknown list topic \`${argument}\` (known: ${catalogTopics.join(', ')})`);
+  }
+  // In the order of the help, whatever the order given.
+  const chosen = topics.size === 0 ? catalogTopics : catalogTopics.filter((topic) => topics.has(topic));
+  return { command: 'list', topics: chosen, ...(json ? { json: true as const } : {}) };
 }

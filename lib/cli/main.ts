@@ -10,7 +10,12 @@ import { checkTaskFolder } from '../store/task-folder.ts';
 import { runTasks } from '../run/run-tasks.ts';
 import type { TaskResult } from '../store/task-result.ts';
 import { parseArgs, usage } from './args.ts';
+import { catalog } from './catalog.ts';
+import { formatCatalog } from './format-catalog.ts';
+import { packageVersion } from './package-version.ts';
+import { preview } from './preview.ts';
 import { RunReport } from './report.ts';
+import { validate } from './validate.ts';
 
 /**
  * Statuses after which a run has not done its job: exit code 1. A stalled task made fewer records than asked, as did
@@ -59,6 +64,9 @@ export function loadDotEnv(path: string): void {
 /**
  * `rxdgt run ...`: loads the `.env` file and the tasks, checks the engines answer, runs every task and prints a summary.
  * Returns the exit code: 0 done, 1 run failed, 2 bad input (also when some tasks were set aside and the others ran well).
+ * `rxdgt validate ...` only checks the tasks (0 when all is well, 2 otherwise); `rxdgt preview ...` runs a sample of
+ * each task and estimates the whole run (0 when it ran, 1 when a sample errored); `rxdgt list ...` prints what rxdgt
+ * knows; `rxdgt --version` its version.
  */
 export async function main(
   argv: readonly string[],
@@ -73,6 +81,17 @@ export async function main(
       out.write(`${usage}\n`);
       return 0;
     }
+    if (command.command === 'version') {
+      out.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    if (command.command === 'list') {
+      const found = catalog(command.topics);
+      out.write(`${command.json ? JSON.stringify(found, null, 2) : formatCatalog(found)}\n`);
+      return 0;
+    }
+    if (command.command === 'validate') return await validate(command.settings, out);
+    if (command.command === 'preview') return await preview(command, out, err);
     const run = await prepareRun(command.settings);
     // A task that could not be loaded is set aside with one line; the others run, and the exit code says bad input.
     for (const { error } of run.failed) err.write(`rxdgt: ${errorMessage(error)}\n`);
@@ -100,10 +119,11 @@ export async function main(
 }
 
 /** Checks the engines answer, runs every task with a live report, and returns the exit code. */
-async function execute({ tasks, engines }: PreparedRun, out: NodeJS.WriteStream, err: NodeJS.WriteStream, debug: boolean): Promise<number> {
+async function execute({ tasks, engines, enginesOf }: PreparedRun, out: NodeJS.WriteStream, err: NodeJS.WriteStream, debug: boolean): Promise<number> {
   for (const task of tasks) checkTaskFolder(task.dir);
   await checkEngines(engines);
-  const report = new RunReport(tasks, out);
+  // A task's cost is known once some engine of its builder has a price (from its block or `--prices`).
+  const report = new RunReport(tasks, out, { costKnown: (task) => enginesOf(task).some((engine) => engine.hasPrice) });
   const results: TaskResult[] = [];
   report.start();
   try {
@@ -115,7 +135,7 @@ async function execute({ tasks, engines }: PreparedRun, out: NodeJS.WriteStream,
             ...hooks,
             // Warnings (a crash repaired, a lock taken over, a secondary output that failed) are worth a line; the rest is in
             // logs.jsonl (`--debug` prints them too). A task that errored ends the run with its error, printed below: not twice.
-            onLog: (entry) => ((entry.level === 'INFO' && !debug) || entry.event === 'run_finished' ? undefined : err.write(`rxdgt: ${task.name}: ${redactUrl(entry.message)}\n`)),
+            onLog: (entry) => ((entry.level === 'INFO' && !debug) || entry.event === 'run_finished' ? undefined : report.writeAbove(err, `rxdgt: ${task.name}: ${redactUrl(entry.message)}\n`)),
             onEnd: (result, progress) => (results.push(result), hooks.onEnd?.(result, progress)),
           };
         },

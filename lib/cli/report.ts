@@ -1,7 +1,13 @@
+import { type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { redactUrl } from '../redact-url.ts';
 import type { TaskResult } from '../store/task-result.ts';
 import type { RunHooks, Task } from '../run/task.ts';
 import type { TaskProgress } from '../run/task-progress.ts';
+import { type LiveTableRow, renderLiveTable } from './live-table.ts';
+import { RecordRate } from './record-rate.ts';
+
+/** Least time between two frames of the live table (ms). */
+const frameMs = 200;
 
 /** What the CLI knows of one task while it runs and once it ends. */
 interface TaskLine {
@@ -9,19 +15,53 @@ interface TaskLine {
   progress: TaskProgress | undefined;
   result: TaskResult | undefined;
   lastLoggedAt: number;
+  /** Records per second over the last 10 s of the report's clock (live table only). */
+  readonly rate: RecordRate;
 }
 
-/** Writes the run's progress: a live line per task on a TTY, plain log lines otherwise, then a summary table. */
+/** How a {@link RunReport} shows its tasks. */
+export interface RunReportOptions {
+  /**
+   * Whether a task's cost is known: some engine of it has a price. A task without one shows `-` as its cost, not
+   * `$0.0000`, unless it spent something all the same. Asked each time the cost is shown (a task may make engines as it
+   * runs). @default every task's cost is known
+   */
+  readonly costKnown?: ((task: Task) => boolean) | undefined;
+  /** Clock and timer of the live table (its frames, the rates); tests pass a virtual one. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike | undefined;
+}
+
+/**
+ * Writes the run's progress, then a summary table. On a TTY: one live table, a row per task (records made / target,
+ * records per second over the last 10 s, ETA, rejects, cost) and a row of totals, redrawn in place at most every 200 ms
+ * and cut to the terminal's width. Otherwise: plain log lines (a task's start, its progress every 5 s, its end).
+ *
+ * ## Example
+ *
+ * ```ts
+ * const report = new RunReport(tasks, process.stdout);
+ * report.start();
+ * runTasks(tasks, { hooks: (task) => report.hooks(task) }).subscribe({ complete: () => report.finish() });
+ * ```
+ */
 export class RunReport {
   private readonly lines: TaskLine[];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly costKnown: (task: Task) => boolean;
+  private readonly scheduler: SchedulerLike;
+  private ticks: Subscription | undefined;
+  /** Lines of the live table on screen, above the cursor (0: none, or the table is done with). */
   private drawn = 0;
+  /** The last frame's lines: a frame like it is not written again. */
+  private lastFrame = '';
 
   constructor(
     tasks: readonly Task[],
     private readonly out: NodeJS.WriteStream,
+    options: RunReportOptions = {},
   ) {
-    this.lines = tasks.map((task) => ({ task, progress: undefined, result: undefined, lastLoggedAt: 0 }));
+    this.lines = tasks.map((task) => ({ task, progress: undefined, result: undefined, lastLoggedAt: 0, rate: new RecordRate(10_000) }));
+    this.costKnown = options.costKnown ?? (() => true);
+    this.scheduler = options.scheduler ?? asyncScheduler;
   }
 
   private get live(): boolean {
@@ -33,6 +73,7 @@ export class RunReport {
     return {
       onProgress: (progress) => {
         line.progress = progress;
+        if (this.live) this.read(line, progress);
         if (!this.live && progress.now - line.lastLoggedAt >= 5000) {
           line.lastLoggedAt = progress.now;
           this.out.write(`${this.describe(line)}\n`);
@@ -51,22 +92,73 @@ export class RunReport {
       for (const line of this.lines) this.out.write(`${line.task.name}: started (${line.task.kind})\n`);
       return;
     }
-    this.timer = setInterval(() => this.draw(), 200);
-    this.timer.unref();
+    const draw = (): void => this.draw(false);
+    // A frame every 200 ms at most (none when nothing changed); the first one 200 ms after the start.
+    this.ticks = this.scheduler.schedule(function (this: SchedulerAction<undefined>) {
+      draw();
+      this.schedule(undefined, frameMs);
+    }, frameMs);
   }
 
-  /** Stops the live display and prints the summary table. */
+  /**
+   * Writes `text` (whole lines) to `stream` (e.g. a warning to stderr) without breaking the live table: on a TTY the
+   * table is erased, the text written where it was, and the table drawn again below it. Otherwise it just writes.
+   */
+  writeAbove(stream: Pick<NodeJS.WritableStream, 'write'>, text: string): void {
+    const lines = text.endsWith('\n') ? text : `${text}\n`;
+    if (this.drawn === 0) {
+      stream.write(lines);
+      return;
+    }
+    this.out.write(`\x1b[${this.drawn}A\r\x1b[J`);
+    this.drawn = 0;
+    stream.write(lines);
+    this.draw(true);
+  }
+
+  /** Stops the live display (after a last frame) and prints the summary table. */
   finish(): void {
-    if (this.timer) clearInterval(this.timer);
-    if (this.live) this.draw();
+    this.ticks?.unsubscribe();
+    this.ticks = undefined;
+    if (this.live) this.draw(true);
+    // The table stays on screen as it is: nothing erases it any more.
+    this.drawn = 0;
     this.out.write(`\n${this.table()}\n`);
   }
 
-  private draw(): void {
-    const text = this.lines.map((line) => `\x1b[2K${this.describe(line)}`).join('\n');
-    const up = this.drawn > 1 ? `\x1b[${this.drawn - 1}A` : '';
-    this.out.write(`${up}\r${text}`);
-    this.drawn = this.lines.length;
+  /** Reads a task's record count for its rate; its first reading also gives the count it started with, when it did. */
+  private read(line: TaskLine, progress: TaskProgress): void {
+    const now = this.scheduler.now();
+    if (!line.rate.started) line.rate.add(now - (progress.now - progress.startedAt), progress.restored);
+    line.rate.add(now, progress.accepted);
+  }
+
+  /** Draws the live table over its last frame: up as many lines as drawn then, each line cleared and rewritten. */
+  private draw(always: boolean): void {
+    const now = this.scheduler.now();
+    const lines = renderLiveTable(
+      this.lines.map((line) => this.rowOf(line, now)),
+      this.out.columns,
+    );
+    const frame = lines.join('\n');
+    if (!always && frame === this.lastFrame && this.drawn > 0) return;
+    const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
+    this.out.write(`${up}\r${lines.map((text) => `\x1b[2K${text}\n`).join('')}`);
+    this.drawn = lines.length;
+    this.lastFrame = frame;
+  }
+
+  private rowOf(line: TaskLine, now: number): LiveTableRow {
+    const { task, progress, result } = line;
+    return {
+      name: task.name,
+      status: result ? result.status : 'running',
+      made: recordsOf(line),
+      target: task.target,
+      perSecond: result ? undefined : line.rate.perSecond(now),
+      rejected: progress?.rejected ?? 0,
+      costUsd: this.costUsd(line),
+    };
   }
 
   private describe(line: TaskLine): string {
@@ -75,7 +167,19 @@ export class RunReport {
     const of = line.task.target === undefined ? '' : `/${line.task.target}`;
     const state = line.result ? line.result.status : 'running';
     const rejected = progress?.rejected ?? 0;
-    return `${line.task.name}: ${state} ${made}${of} records, ${rejected} rejected, ${lmCalls(progress)} LM calls`;
+    return `${line.task.name}: ${state} ${made}${of} records, ${rejected} rejected, ${lmCalls(progress)} LM calls, cost ${this.cost(line)}`;
+  }
+
+  /** The task's cost so far in US dollars, or `-` when no engine of it has a price (and it spent nothing). */
+  private cost(line: Pick<TaskLine, 'task' | 'progress'>): string {
+    const usd = this.costUsd(line);
+    return usd === undefined ? '-' : `$${usd.toFixed(4)}`;
+  }
+
+  /** The task's cost so far in US dollars; undefined when no engine of it has a price and it spent nothing. */
+  private costUsd({ task, progress }: Pick<TaskLine, 'task' | 'progress'>): number | undefined {
+    const usd = progress?.usage.costUsd ?? 0;
+    return usd === 0 && !this.costKnown(task) ? undefined : usd;
   }
 
   private table(): string {
@@ -87,7 +191,7 @@ export class RunReport {
       String(progress?.rejected ?? 0),
       String(lmCalls(progress)),
       String(progress ? progress.usage.promptTokens + progress.usage.completionTokens : 0),
-      `$${(progress?.usage.costUsd ?? 0).toFixed(4)}`,
+      this.cost({ task, progress }),
       elapsedOf({ progress, result }),
     ]);
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] as string).length)));
@@ -100,10 +204,6 @@ export class RunReport {
   }
 }
 
-/**
- * LM calls made so far: answered ones (usage counts only those) plus failed ones, so a run whose calls all fail
- * does not report 0 calls beside "17 of 20 LM calls failed".
- */
 /** Records the task holds: its result's count once it ended (restored ones included), else its progress. */
 function recordsOf({ progress, result }: Pick<TaskLine, 'progress' | 'result'>): number {
   return result?.metrics?.['Number of data produced'] ?? progress?.accepted ?? 0;
@@ -115,6 +215,10 @@ function elapsedOf({ progress, result }: Pick<TaskLine, 'progress' | 'result'>):
   return ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/**
+ * LM calls made so far: answered ones (usage counts only those) plus failed ones, so a run whose calls all fail
+ * does not report 0 calls beside "17 of 20 LM calls failed".
+ */
 function lmCalls(progress: TaskProgress | undefined): number {
   return progress ? progress.usage.calls + progress.failures : 0;
 }

@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { ConfigError } from '../errors/config-error.ts';
 import { parseConfig } from '../parse-config.ts';
-import { openDatabase } from '../sqlite.ts';
+import { openDatabase, requireSqlite } from '../sqlite.ts';
 import type { ModelResult } from './language-model.ts';
 import type { ResponseCache } from './response-cache.ts';
 
@@ -32,6 +32,7 @@ export function openSqliteCache(path: string, options: SqliteCacheOptions = {}):
   let database: Database.Database | undefined;
   let select: Database.Statement<[string], string>;
   let upsert: Database.Statement<[string, string, number]>;
+  requireSqlite({ feature: 'the disk cache (`lm_cache`)', file: path, field: 'lm_cache' });
   try {
     mkdirSync(dirname(path), { recursive: true });
     database = openDatabase(path, { timeout: busyTimeoutMs });

@@ -180,6 +180,15 @@ export function isEngineBlock(block: { readonly type: string }): boolean {
   return adapterOf.has(block.type);
 }
 
+/**
+ * The fields an LM block of one engine type takes: those of every LM block, then the type's own (its adapter's);
+ * undefined for a type that names no engine. For listings (`rxdgt list engines`).
+ */
+export function engineFields(type: string): z.ZodRawShape | undefined {
+  const adapter = adapterOf.get(type);
+  return adapter === undefined ? undefined : { ...commonFields, ...adapter.fields };
+}
+
 /** Settings a whole run gives every LM block that does not set its own. */
 export interface EngineDefaults {
   /** DGT's `lm_cache` for blocks without one (the CLI's `--lm-cache`). */

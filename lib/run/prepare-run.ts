@@ -83,12 +83,30 @@ export interface RunEngine {
   readonly engine: Engine;
 }
 
+/** How {@link prepareRun} prepares the tasks. */
+export interface PrepareOptions {
+  /**
+   * Only check the tasks, for `rxdgt validate`: no response cache file is opened (the engines keep no answers), tasks
+   * at odds with each other (a shared folder or output) are each set aside in `failed` rather than failing the whole
+   * run, every builder under `builderPaths` is loaded even when no task names it (its problems are in `failed`, with
+   * its YAML as `file`), and no task loading is no error (`tasks` is then empty, `failed` says why).
+   * @default false
+   */
+  readonly checkOnly?: boolean | undefined;
+}
+
 /** Tasks ready to run, and the engines they share. */
 export interface PreparedRun {
   readonly tasks: readonly Task[];
   /** Tasks set aside because they could not be loaded (a bad field, an unknown builder, a missing seed file), with why. */
   readonly failed: readonly TaskFailure[];
   readonly engines: readonly RunEngine[];
+  /** How many tasks were found: those in `tasks` and those set aside. */
+  readonly found: number;
+  /** Every builder whose YAML was loaded for the run (its blocks resolved, or tried), by name, sorted. */
+  readonly builders: readonly string[];
+  /** The LM engines of a task's builder (those a task makes while it runs, such as a tool simulator's, too). */
+  enginesOf(task: Task): readonly Engine[];
   /** Releases what the engines hold: server processes they started, response cache files. Call it when the run ends. */
   close(): Promise<void>;
 }
@@ -113,9 +131,11 @@ async function loadPrices(path: string): Promise<z.output<typeof pricesSchema>> 
  * const { tasks } = await prepareRun({ taskPaths: ['samples/geography-qa'], numOutputsToGenerate: 5 });
  * runTasks(tasks).subscribe((record) => console.log(record.question));
  * ```
+ * @param options `checkOnly` for `rxdgt validate`: see {@link PrepareOptions}
  * @throws {ConfigError} for any bad input, naming the file and the field
  */
-export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
+export async function prepareRun(settings: RunSettings, options: PrepareOptions = {}): Promise<PreparedRun> {
+  const checkOnly = options.checkOnly ?? false;
   const env = dgtEnv(settings.env ?? process.env);
   const discovered = settings.builderPaths?.length ? await discoverBuilders(settings.builderPaths, settings.cwd) : [];
   // A task of a builder with its own task fields is parsed with them. A task of an unknown builder is read loosely:
@@ -126,6 +146,7 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
     return definition.taskFields ? taskSpecSchemaWith(definition.taskFields) : undefined;
   };
   const { tasks: found, builderOverrides, failed } = await loadTasks(settings.taskPaths, { configPath: settings.configPath, env, cwd: settings.cwd, taskSchema, keepGoing: true });
+  const foundCount = found.length + failed.length;
   // A task's own problem sets that task aside (it is reported in `failed`); the others still run.
   const setAside = <T>(file: string | undefined, work: () => T): T | undefined => {
     try {
@@ -153,14 +174,17 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   });
   const loaded = placed.map(({ entry }) => entry);
   const places = placed.map(({ place }) => place);
-  checkTasksApart(places);
+  // Checking only: each task at odds with another is set aside (still prepared, for its other problems), not the run.
+  const atOdds = new Set<PlacedTask>();
+  checkTasksApart(places, checkOnly ? (place, error) => (atOdds.add(place), failed.push({ file: place.file, error })) : undefined);
 
   // One cache per file, however many blocks name it.
   const caches = new Map<string, ResponseCache>();
   const defaults: EngineDefaults = {
     lmCache: settings.lmCache,
     prices: { ...(settings.pricesPath ? await loadPrices(settings.pricesPath) : {}), ...settings.prices },
-    openCache: (path) => caches.get(path) ?? caches.set(path, openSqliteCache(path)).get(path)!,
+    // Checking only: no cache file is opened (nor created), and no answer is kept.
+    openCache: checkOnly ? () => keepsNothing : (path) => caches.get(path) ?? caches.set(path, openSqliteCache(path)).get(path)!,
   };
   const budgets = [
     ...(settings.tokenBudget ? [hasTokenBudget(settings.tokenBudget)] : []),
@@ -168,10 +192,12 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   ];
   const embedder = embedderFactory(defaults);
   const builders = new Map<string, { definition: BuilderDefinition; blocks: ResolvedBlocks; builderSpec: BuilderSpec }>();
+  const triedBuilders = new Set<string>();
   const builderFor = async (dataBuilder: string, file: string | undefined) => {
     const definition = findBuilder(dataBuilder, file, discovered);
     const known = builders.get(definition.name);
     if (known) return known;
+    triedBuilders.add(definition.name);
     const override = builderOverrides[definition.name];
     const schema = builderSpecSchemaWith(definition.builderFields ?? {});
     const base = await loadBuilderSpec(definition.yamlPath, definition.builderFields ? (schema as unknown as z.ZodType<BuilderSpec>) : undefined);
@@ -196,6 +222,7 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
 
   const tasks: Task[] = [];
   const used = new Set<string>();
+  const blocksOf = new Map<Task, ResolvedBlocks>();
   // The prompt file is the user's, named on the command line: it resolves against the run's working directory.
   const builderSettings = {
     numPromptInstructions: settings.numPromptInstructions,
@@ -204,8 +231,10 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   for (const [index, { file, fieldPrefix, spec, seeds, data }] of loaded.entries()) {
     try {
       const prepared = await prepareTask(index, { file, fieldPrefix, spec, seeds, data });
+      if (atOdds.has(places[index]!)) continue;
       tasks.push(prepared.task);
       used.add(prepared.builder);
+      blocksOf.set(prepared.task, builders.get(prepared.builder)!.blocks);
     } catch (error) {
       if (!ConfigError.isInstance(error)) throw error;
       failed.push({ file, error });
@@ -280,13 +309,27 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
     const task = make({ ...common, kind: 'transformation', builder: definition.create(blocks, builderTask), data: input });
     return { builder: definition.name, task };
   }
+  // Checking only: the user's builders no task names are loaded too.
+  if (checkOnly) {
+    for (const definition of discovered) {
+      if (triedBuilders.has(definition.name)) continue;
+      try {
+        await builderFor(definition.name, definition.yamlPath);
+      } catch (error) {
+        if (!ConfigError.isInstance(error)) throw error;
+        failed.push({ file: definition.yamlPath, error });
+      }
+    }
+  }
   // Only the engines of builders some task uses: a builder whose every task was set aside is not checked or run.
   const engines = [...builders.entries()].filter(([builder]) => used.has(builder)).flatMap(([builder, { blocks }]) =>
     [...blocks.engines].map(([block, engine]): RunEngine => ({ builder, block, engine })),
   );
   // A cost budget can only fire when some engine has a price: say so rather than never stopping.
   if (settings.costBudget && !engines.some(({ engine }) => engine.hasPrice)) {
-    throw new ConfigError('`--cost-budget` needs prices: set `price: {input, output}` on the LM blocks or pass `--prices FILE`');
+    const error = new ConfigError('`--cost-budget` needs prices: set `price: {input, output}` on the LM blocks or pass `--prices FILE`');
+    if (!checkOnly) throw error;
+    failed.push({ file: undefined, error });
   }
   const close = async (): Promise<void> => {
     const all = [...builders.values()].flatMap(({ blocks }) => [...blocks.engines.values()]);
@@ -295,12 +338,16 @@ export async function prepareRun(settings: RunSettings): Promise<PreparedRun> {
   };
   // In path order, whichever step set a task aside.
   failed.sort((left, right) => (left.file ?? '').localeCompare(right.file ?? ''));
-  if (tasks.length === 0) {
+  if (tasks.length === 0 && !checkOnly) {
     await close();
     throw failed.length === 1 ? failed[0]!.error : new ConfigError(`none of the ${failed.length} tasks could be loaded:\n${failed.map(({ error }) => `  ${error.message}`).join('\n')}`);
   }
-  return { tasks, engines, failed, close };
+  const enginesOf = (task: Task): readonly Engine[] => [...(blocksOf.get(task)?.engines.values() ?? [])];
+  return { tasks, engines, failed, found: foundCount, builders: [...triedBuilders].sort(), enginesOf, close };
 }
+
+/** The response cache of a run that only checks its tasks: it keeps no answer. */
+const keepsNothing: ResponseCache = { get: () => undefined, set: () => undefined, close: () => undefined };
 
 /**
  * Holds once a task made `limit` generation attempts in this run (`--max-gen-requests`). Its reason is `stalled`: the
@@ -372,16 +419,22 @@ function placeTask({ file, spec, fieldPrefix }: LoadedTask, outputDir: string): 
  * own task's folder is the one at fault). A task folder nested in another (`a` and `a/b`: DGT task names with `/`)
  * is fine.
  *
+ * @param report takes each problem, with the task at fault, and the check goes on; by default the first one is thrown
  * @throws {ConfigError} naming the file and field of the task at fault, and the other task's file and field
  */
-function checkTasksApart(places: readonly PlacedTask[]): void {
+function checkTasksApart(places: readonly PlacedTask[], report?: (place: PlacedTask, error: ConfigError) => void): void {
   const of = (place: PlacedTask, field: string): string => `task \`${place.name}\` (${place.file ?? 'no file'}, field \`${field}\`)`;
-  const fail = (place: PlacedTask, field: string, message: string): never => {
-    throw new ConfigError(message, { file: place.file, field });
+  const fail = (place: PlacedTask, field: string, message: string): void => {
+    const error = new ConfigError(message, { file: place.file, field });
+    if (report === undefined) throw error;
+    report(place, error);
   };
   places.forEach((later, index) => {
     for (const earlier of places.slice(0, index)) {
-      if (later.dir === earlier.dir) fail(later, later.folderField, `the task's folder ${later.dir} is also the folder of ${of(earlier, earlier.folderField)}; two tasks may not share a folder`);
+      if (later.dir === earlier.dir) {
+        fail(later, later.folderField, `the task's folder ${later.dir} is also the folder of ${of(earlier, earlier.folderField)}; two tasks may not share a folder`);
+        continue;
+      }
       for (const [place, other] of [[later, earlier], [earlier, later]] as const) {
         const own = bookkeepingAt(other.dir, place.dir);
         if (own !== undefined) fail(place, place.folderField, `the task's folder ${place.dir} would overlap the ${own} of ${of(other, other.folderField)}`);

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { ConfigError } from '../errors/config-error.ts';
 import { DatastoreError } from '../errors/datastore-error.ts';
 import type { DataPoint } from '../record.ts';
-import { openDatabase } from '../sqlite.ts';
+import { openDatabase, requireSqlite } from '../sqlite.ts';
 import { type CommitBatch, type LedgerStore, type LedgerSummary, type RestoredRecord, emptySummary, idField, sequenceOfId } from './ledger.ts';
 import { taskFiles } from './task-layout.ts';
 
@@ -24,6 +24,7 @@ const schema = `
 export function openSqliteLedgerStore(dir: string): LedgerStore {
   const path = join(dir, taskFiles.sqlite);
   let database: Database.Database;
+  requireSqlite({ feature: 'the task\'s SQLite datastore (`type: sqlite`)', file: path });
   try {
     database = openDatabase(path, { timeout: 5_000 });
     database.pragma('journal_mode = WAL');

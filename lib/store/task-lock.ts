@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../errors/config-error.ts';
 import { describeFsCause } from '../errors/datastore-error.ts';
 import { type LockHolder, TaskLockedError } from '../errors/task-locked-error.ts';
-import { openDatabase } from '../sqlite.ts';
+import { openDatabase, requireSqlite } from '../sqlite.ts';
 
 /** A held task-folder lock. */
 export interface TaskLock {
@@ -30,6 +30,7 @@ export function lockTaskFolder(dir: string): TaskLock {
   const [lockName, holderName] = lockFileNames;
   const lockPath = join(dir, lockName);
   const holderPath = join(dir, holderName);
+  requireSqlite({ feature: 'the task folder\'s lock (taken by every run that writes a task folder)', file: lockPath });
   // SQLite would say only "unable to open database file": opening the file first gives the cause.
   try {
     closeSync(openSync(lockPath, 'a'));

@@ -45,7 +45,7 @@ describe('parseArgs', () => {
   });
 
   it('rejects an unknown command, an unknown flag (with the usage) and a missing `--task-paths`', () => {
-    expect(problemOf(['generate'])).toBe('unknown command `generate` (expected `run`)');
+    expect(problemOf(['generate'])).toBe('unknown command `generate` (expected `run`, `validate`, `preview` or `list`)');
     expect(problemOf(['run', '--task-paths', 'a', '--nope'])).toBe(`unknown option \`--nope\`\n${usage}`);
     expect(problemOf(['run', '--restart'])).toMatch(/^`--task-paths` is required/);
     expect(problemOf(['run', '--task-paths', '--restart'])).toMatch(/^`--task-paths` is required/);
@@ -121,6 +121,37 @@ describe('parseArgs', () => {
   it('lists every DGT flag in the usage text', () => {
     for (const flag of ['--include-namespaces', '--debug', '--seed-batch-size', '--machine-batch-size', '--num-prompt-instructions', '--prompt-file-path', '--max-gen-requests', '--max-stalled-requests']) {
       expect(usage).toContain(flag);
+    }
+  });
+
+  it('reads `validate` with the flags of `run`, and needs its tasks as `run` does', () => {
+    expect(parseArgs(['validate', '--task-paths', 'a', 'b', '--config-path', 'c.yaml', '--include-builder-paths', 'x', 'y'])).toEqual({
+      command: 'validate',
+      settings: { taskPaths: ['a', 'b'], configPath: 'c.yaml', builderPaths: ['x', 'y'] },
+    });
+    expect(parseArgs(['validate', '--config-path=c.yaml'])).toEqual({ command: 'validate', settings: { taskPaths: [], configPath: 'c.yaml' } });
+    expect(problemOf(['validate'])).toMatch(/^`--task-paths` is required/);
+    expect(problemOf(['validate', '--task-paths', 'a', '--nope'])).toBe(`unknown option \`--nope\`\n${usage}`);
+    expect(parseArgs(['validate', '--help'])).toEqual({ command: 'help' });
+  });
+
+  it('reads `list` with its topics (all when none, in a fixed order, once each) and `--json`', () => {
+    expect(parseArgs(['list'])).toEqual({ command: 'list', topics: ['builders', 'blocks', 'engines', 'formatters'] });
+    expect(parseArgs(['list', 'engines', 'builders', 'engines', '--json'])).toEqual({ command: 'list', topics: ['builders', 'engines'], json: true });
+    expect(parseArgs(['list', '--help'])).toEqual({ command: 'help' });
+    expect(problemOf(['list', 'models'])).toBe('unknown list topic `models` (known: builders, blocks, engines, formatters)');
+    expect(problemOf(['list', '--yaml'])).toBe('unknown option `--yaml` of `list` (it takes --json)');
+  });
+
+  it('reads `--version` and `-V`, alone or among run flags, taking no value', () => {
+    for (const argv of [['--version'], ['-V'], ['run', '--task-paths', 'a', '-V'], ['validate', '--version']]) expect(parseArgs(argv)).toEqual({ command: 'version' });
+    expect(problemOf(['--version=2'])).toBe('`--version` takes no value, received `2`');
+  });
+
+  it('lists the commands and `--version` in the usage text', () => {
+    expect(usage).toMatch(/^Usage: rxdgt run --task-paths/);
+    for (const text of ['rxdgt validate --task-paths', 'rxdgt list [builders|blocks|engines|formatters...] [--json]', 'rxdgt --version', '-V, --version']) {
+      expect(usage).toContain(text);
     }
   });
 });

@@ -251,12 +251,12 @@ describe('rxdgt run: usage and cost', () => {
     expect(free.row?.['cost']).toBe('$0.0000');
   });
 
-  it('without a price the cost is $0 while tokens are still counted', async () => {
+  it('without a price the cost is unknown: `-` in the table, 0 in the result, while tokens are still counted', async () => {
     const { server, spent } = await pairServer();
     const { result, taskResult, row } = await runGeography(server, {}, ['--num-outputs-to-generate', '3']);
     expect(result.code).toBe(0);
     expect(taskResult?.metrics).toMatchObject({ cost_usd: 0, prompt_tokens: totals(spent()).prompt });
-    expect(row?.['cost']).toBe('$0.0000');
+    expect(row?.['cost']).toBe('-');
   });
 
   it('--cost-budget stops the task as budget_spent on the first answer that reaches it, exit 0', async () => {

@@ -1,4 +1,4 @@
-import { map } from 'rxjs';
+import { VirtualTimeScheduler, map } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RunReport } from '../../lib/cli/report.ts';
 import type { DataPoint, Outcome } from '../../lib/record.ts';
@@ -7,10 +7,10 @@ import type { GenerationInput } from '../../lib/run/task-inputs.ts';
 import type { TaskProgress } from '../../lib/run/task-progress.ts';
 import type { TaskResult } from '../../lib/store/task-result.ts';
 
-/** A write stream that keeps every chunk; `isTTY` decides between the live display and plain lines. */
-function fakeStream(isTTY: boolean): { readonly stream: NodeJS.WriteStream; readonly chunks: string[] } {
+/** A write stream that keeps every chunk; `isTTY` decides between the live table and plain lines. */
+function fakeStream(isTTY: boolean, columns?: number): { readonly stream: NodeJS.WriteStream; readonly chunks: string[] } {
   const chunks: string[] = [];
-  const stream = { isTTY, write: (chunk: string) => (chunks.push(chunk), true) } as unknown as NodeJS.WriteStream;
+  const stream = { isTTY, columns, write: (chunk: string) => (chunks.push(chunk), true) } as unknown as NodeJS.WriteStream;
   return { stream, chunks };
 }
 
@@ -74,45 +74,122 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** The lines of a frame of the live table, with the ANSI sequences taken out. */
+function linesOf(chunk: string): string[] {
+  return chunk.replace(/\r|\x1b\[\d*[AJK]/g, '').split('\n').slice(0, -1);
+}
+
 describe('RunReport on a TTY', () => {
-  it('redraws one live line per task in place, then prints the summary table', () => {
-    const { stream, chunks } = fakeStream(true);
-    const report = new RunReport([geo, rate], stream);
+  it('draws one table, a row per task and the totals, redrawn in place at most every 200 ms, then the summary', () => {
+    const { stream, chunks } = fakeStream(true, 100);
+    const report = new RunReport([geo, rate], stream, { costKnown: (task) => task === geo });
     report.start();
+    vi.advanceTimersByTime(199);
     expect(chunks).toEqual([]);
 
-    report.hooks(geo).onProgress?.(progressOf({ accepted: 4, rejected: 1, calls: 5, attempts: 5, now: startedAt + 500 }));
-    vi.advanceTimersByTime(200);
+    // The first frame, 200 ms after the start: nothing above it to move over.
+    vi.advanceTimersByTime(1);
     expect(chunks).toHaveLength(1);
-    expect(chunks[0]).toBe('\r\x1b[2Kgeo: running 4/20 records, 1 rejected, 5 LM calls\n\x1b[2Krate: running 0/3 records, 0 rejected, 0 LM calls');
+    expect(chunks[0]).toMatch(/^\r\x1b\[2Ktask /);
+    expect(linesOf(chunks[0] as string)).toEqual([
+      'task   status     records  rate  ETA  rejected  cost',
+      'geo    running    0/20     -     -    0         $0.0000',
+      'rate   running    0/3      -     -    0         -',
+      'total  0/2 ended  0/23     -     -    0         $0.0000',
+    ]);
+    // Frames like the last one are not written again.
+    vi.advanceTimersByTime(600);
+    expect(chunks).toHaveLength(1);
 
-    // The next frame moves back up over the first line, clears each line and rewrites it.
-    report.hooks(geo).onProgress?.(progressOf({ accepted: 9, calls: 9, attempts: 9, now: startedAt + 900 }));
-    vi.advanceTimersByTime(200);
+    // geo started with the report: 4 records in its first 800 ms, then 1 s of the report's clock at the next frame.
+    const spent = progressOf({ accepted: 4, rejected: 1, calls: 5, attempts: 5, now: startedAt + 800 });
+    report.hooks(geo).onProgress?.({ ...spent, usage: { ...spent.usage, costUsd: 0.0123 } });
+    vi.advanceTimersByTime(199);
+    expect(chunks).toHaveLength(1);
+    vi.advanceTimersByTime(1);
     expect(chunks).toHaveLength(2);
-    expect(chunks[1]).toMatch(/^\x1b\[1A\r\x1b\[2Kgeo: running 9\/20 records/);
+    // Up over the 4 lines drawn, then each line cleared and rewritten.
+    expect(chunks[1]).toMatch(/^\x1b\[4A\r(\x1b\[2K[^\n\x1b]*\n){4}$/);
+    expect(linesOf(chunks[1] as string)).toEqual([
+      'task   status     records  rate   ETA  rejected  cost',
+      'geo    running    4/20     4.0/s  4s   1         $0.0123',
+      'rate   running    0/3      -      -    0         -',
+      'total  0/2 ended  4/23     4.0/s  5s   1         $0.0123',
+    ]);
 
-    // No plain log line on a TTY when a task ends: the live line shows it.
-    report.hooks(rate).onEnd?.(resultOf('rate', 'completed'), progressOf({ accepted: 3, calls: 3, attempts: 3, now: startedAt + 1200 }));
+    // Throttled: progress 50 ms after a frame waits for the next one, 200 ms after the last.
+    vi.advanceTimersByTime(50);
+    report.hooks(geo).onProgress?.(progressOf({ accepted: 9, rejected: 1, calls: 10, attempts: 10, now: startedAt + 1_050 }));
+    vi.advanceTimersByTime(149);
     expect(chunks).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(chunks).toHaveLength(3);
+    expect(chunks[2]).toMatch(/^\x1b\[4A\r/);
+    // 9 records over 1.2 s; 11 to go.
+    expect(linesOf(chunks[2] as string)[1]).toBe('geo    running    9/20     7.5/s  2s   1         $0.0000');
 
+    // A task that ends shows its status, no rate and no ETA: in the frame drawn once more before the summary.
+    report.hooks(rate).onEnd?.(resultOf('rate', 'completed'), progressOf({ accepted: 3, calls: 3, attempts: 3, now: startedAt + 1_200 }));
     report.hooks(geo).onEnd?.(resultOf('geo', 'completed'), progressOf({ accepted: 20, rejected: 1, calls: 21, attempts: 21, now: startedAt + 12_340 }));
+    expect(chunks).toHaveLength(3);
     report.finish();
-    const output = chunks.slice(2).join('');
-    expect(output).toContain('\x1b[2Kgeo: completed 20/20 records, 1 rejected, 21 LM calls');
-    expect(output).toContain('\x1b[2Krate: completed 3/3 records, 0 rejected, 3 LM calls');
-    expect(tableLines(output)).toEqual([
+    expect(chunks).toHaveLength(5);
+    expect(chunks[3]).toMatch(/^\x1b\[4A\r/);
+    expect(linesOf(chunks[3] as string)).toEqual([
+      'task   status     records  rate  ETA  rejected  cost',
+      'geo    completed  20/20    -     -    1         $0.0000',
+      'rate   completed  3/3      -     -    0         -',
+      'total  2/2 ended  23/23    -     -    1         $0.0000',
+    ]);
+    expect(tableLines(chunks[4] as string)).toEqual([
       'task  status     records  rejected  LM calls  tokens  cost     elapsed',
       '----  ---------  -------  --------  --------  ------  -------  -------',
       'geo   completed  20       1         21        252     $0.0000  12.3 s ',
-      'rate  completed  3        0         3         36      $0.0000  1.2 s  ',
+      'rate  completed  3        0         3         36      -        1.2 s  ',
       '',
     ]);
 
     // The live display stopped.
-    const written = chunks.length;
     vi.advanceTimersByTime(1000);
-    expect(chunks).toHaveLength(written);
+    expect(chunks).toHaveLength(5);
+  });
+
+  it('cuts the table to the terminal width', () => {
+    const { stream, chunks } = fakeStream(true, 20);
+    const report = new RunReport([geo, rate], stream);
+    report.start();
+    vi.advanceTimersByTime(200);
+    expect(linesOf(chunks[0] as string)).toEqual(['task   status     re', 'geo    running    0/', 'rate   running    0/', 'total  0/2 ended  0/']);
+  });
+
+  it('writes a warning above the table: the table is erased, the warning written, the table drawn again below it', () => {
+    // stdout and stderr on one terminal: the chunks of both in the order written.
+    const { stream, chunks } = fakeStream(true, 100);
+    const err = { write: (chunk: string) => (chunks.push(`err:${chunk}`), true) };
+    const report = new RunReport([geo], stream);
+    report.start();
+    // Before the first frame there is nothing to erase.
+    report.writeAbove(err, 'rxdgt: geo: lock taken over');
+    expect(chunks).toEqual(['err:rxdgt: geo: lock taken over\n']);
+
+    vi.advanceTimersByTime(200);
+    expect(linesOf(chunks[1] as string)).toHaveLength(3);
+    report.writeAbove(err, 'rxdgt: geo: crash repaired\n');
+    expect(chunks[2]).toBe('\x1b[3A\r\x1b[J');
+    expect(chunks[3]).toBe('err:rxdgt: geo: crash repaired\n');
+    expect(chunks[4]).toMatch(/^\r\x1b\[2Ktask /);
+    expect(linesOf(chunks[4] as string)).toEqual(linesOf(chunks[1] as string));
+
+    // The next frame moves up over the table drawn below the warning only.
+    report.hooks(geo).onProgress?.(progressOf({ accepted: 1, calls: 1, attempts: 1, now: startedAt + 300 }));
+    vi.advanceTimersByTime(200);
+    expect(chunks[5]).toMatch(/^\x1b\[3A\r/);
+
+    // Once the summary is written nothing erases it.
+    report.finish();
+    const written = chunks.length;
+    report.writeAbove(err, 'rxdgt: late');
+    expect(chunks.slice(written)).toEqual(['err:rxdgt: late\n']);
   });
 });
 
@@ -128,12 +205,12 @@ describe('RunReport without a TTY', () => {
     hooks.onProgress?.(progressOf({ accepted: 2, calls: 2, attempts: 2, now: startedAt + 4_000 }));
     hooks.onProgress?.(progressOf({ accepted: 7, calls: 7, attempts: 7, now: startedAt + 5_100 }));
     vi.advanceTimersByTime(1000);
-    expect(chunks.slice(2)).toEqual(['geo: running 1/20 records, 0 rejected, 1 LM calls\n', 'geo: running 7/20 records, 0 rejected, 7 LM calls\n']);
+    expect(chunks.slice(2)).toEqual(['geo: running 1/20 records, 0 rejected, 1 LM calls, cost $0.0000\n', 'geo: running 7/20 records, 0 rejected, 7 LM calls, cost $0.0000\n']);
 
     // Every call failed after the first three: the summary counts the failed calls and says why the task stopped.
     const reason = '17 of 20 LM calls failed (failure rate 0.85 >= 0.5). Last error: http://127.0.0.1:1/v1/chat/completions answered 500';
     hooks.onEnd?.(resultOf('geo', 'failed', reason), progressOf({ accepted: 3, rejected: 17, failures: 17, calls: 3, attempts: 20, now: startedAt + 6_000 }));
-    expect(chunks.at(-1)).toBe('geo: failed 3/20 records, 17 rejected, 20 LM calls\n');
+    expect(chunks.at(-1)).toBe('geo: failed 3/20 records, 17 rejected, 20 LM calls, cost $0.0000\n');
 
     // `rate` never ended (the run was stopped): it shows as cancelled, with no progress.
     report.finish();
@@ -150,6 +227,43 @@ describe('RunReport without a TTY', () => {
   });
 });
 
+describe('RunReport clock', () => {
+  it('draws its frames on the scheduler it is given', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { stream, chunks } = fakeStream(true, 100);
+    const report = new RunReport([geo], stream, { scheduler });
+    report.start();
+    scheduler.maxFrames = 199;
+    scheduler.flush();
+    expect(chunks).toEqual([]);
+    scheduler.maxFrames = 200;
+    scheduler.flush();
+    expect(chunks).toHaveLength(1);
+    // 6 records in the task's first 200 ms, read at 200 ms: 15 a second at the next frame, 400 ms after the start.
+    report.hooks(geo).onProgress?.(progressOf({ accepted: 6, calls: 6, attempts: 6, now: startedAt + 200 }));
+    scheduler.maxFrames = 500;
+    scheduler.flush();
+    expect(chunks).toHaveLength(2);
+    expect(linesOf(chunks[1] as string)[1]).toBe('geo    running    6/20     15/s  1s   0         $0.0000');
+    report.finish();
+    scheduler.maxFrames = 5_000;
+    scheduler.flush();
+    expect(chunks).toHaveLength(4);
+  });
+});
+
+describe('RunReport writeAbove without a TTY', () => {
+  it('writes the text as a whole line and nothing else', () => {
+    const { stream, chunks } = fakeStream(false);
+    const report = new RunReport([geo], stream);
+    report.start();
+    const lines: string[] = [];
+    report.writeAbove({ write: (chunk: string) => (lines.push(chunk), true) }, 'rxdgt: geo: lock taken over');
+    expect(lines).toEqual(['rxdgt: geo: lock taken over\n']);
+    expect(chunks).toEqual(['geo: started (generation)\n']);
+  });
+});
+
 describe('RunReport reasons', () => {
   it('hide the user name and password of any URL a task result quotes', () => {
     const { stream, chunks } = fakeStream(false);
@@ -161,5 +275,38 @@ describe('RunReport reasons', () => {
     const output = chunks.join('');
     expect(output).toContain('geo: errored: Failed after 4 attempts. Last error: request to http://***@127.0.0.1:9/v1 failed');
     expect(output).not.toMatch(/alice|s3cret/);
+  });
+});
+
+describe('RunReport costs', () => {
+  /** The cells of each table row after the dashes line, by task name. */
+  function costs(output: string): Record<string, string> {
+    const rows = tableLines(output).slice(2).filter((line) => line !== '' && !line.includes(': '));
+    return Object.fromEntries(rows.map((row) => row.trim().split(/\s{2,}/)).map((cells) => [cells[0], cells[6]]));
+  }
+
+  it('show `-` for a task none of whose engines has a price, in the live lines and the table; a priced one shows $0.0000', () => {
+    const { stream, chunks } = fakeStream(false);
+    const report = new RunReport([geo, rate], stream, { costKnown: (task) => task === rate });
+    report.start();
+    report.hooks(geo).onProgress?.(progressOf({ accepted: 1, calls: 1, attempts: 1, now: startedAt + 100 }));
+    expect(chunks.at(-1)).toBe('geo: running 1/20 records, 0 rejected, 1 LM calls, cost -\n');
+    report.hooks(geo).onEnd?.(resultOf('geo', 'completed'), progressOf({ accepted: 20, calls: 20, attempts: 20, now: startedAt + 2_000 }));
+    report.hooks(rate).onEnd?.(resultOf('rate', 'completed'), progressOf({ accepted: 3, calls: 3, attempts: 3, now: startedAt + 1_000 }));
+    expect(chunks.slice(-2)).toEqual(['geo: completed 20/20 records, 0 rejected, 20 LM calls, cost -\n', 'rate: completed 3/3 records, 0 rejected, 3 LM calls, cost $0.0000\n']);
+    report.finish();
+    expect(costs(chunks.join(''))).toEqual({ geo: '-', rate: '$0.0000' });
+  });
+
+  it('show what a task spent even when its builder has no priced engine (one it made while running had a price)', () => {
+    const { stream, chunks } = fakeStream(false);
+    const report = new RunReport([geo, rate], stream, { costKnown: () => false });
+    report.start();
+    const spent = progressOf({ accepted: 2, calls: 2, attempts: 2, now: startedAt + 500 });
+    report.hooks(geo).onEnd?.(resultOf('geo', 'completed'), { ...spent, usage: { ...spent.usage, costUsd: 0.01234 } });
+    report.finish();
+    expect(chunks).toContain('geo: completed 2/20 records, 0 rejected, 2 LM calls, cost $0.0123\n');
+    // `rate` never ran: nothing known, nothing spent.
+    expect(costs(chunks.join(''))).toEqual({ geo: '$0.0123', rate: '-' });
   });
 });

@@ -44,14 +44,11 @@ test('every path package.json publishes exists after the build, and the installe
     bin: Record<string, string>;
     main: string;
     types: string;
-    exports: Record<string, string | Record<string, string>>;
+    exports: Record<string, unknown>;
   };
-  const paths = [
-    ...Object.values(manifest.bin),
-    manifest.main,
-    manifest.types,
-    ...Object.values(manifest.exports).flatMap((entry) => (typeof entry === 'string' ? [entry] : Object.values(entry))),
-  ];
+  // Conditions nest (`import` and `require`, each with its `types`): every leaf is a path.
+  const leaves = (entry: unknown): string[] => (typeof entry === 'string' ? [entry] : Object.values(entry as Record<string, unknown>).flatMap(leaves));
+  const paths = [...Object.values(manifest.bin), manifest.main, manifest.types, ...leaves(manifest.exports)];
   expect(paths.filter((path) => !existsSync(path))).toEqual([]);
   const help = execFileSync('node', [manifest.bin['rxdgt'] as string, '--help'], { encoding: 'utf8' });
   expect(help).toMatch(/^Usage: rxdgt run --task-paths/);

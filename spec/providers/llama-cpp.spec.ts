@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import type { ModelRequest } from '../../lib/model/language-model.ts';
 import { type LlamaCppModel, createLlamaCpp } from '../../lib/providers/llama-cpp/llama-cpp-model.ts';
-import { loadNodeLlamaCpp } from '../../lib/providers/llama-cpp/load-node-llama-cpp.ts';
+import { checkNodeLlamaCpp, loadNodeLlamaCpp } from '../../lib/providers/llama-cpp/load-node-llama-cpp.ts';
 import { writeByteBigramGguf } from '../helpers/make-gguf.ts';
 
 // Real inference on a byte-bigram model the test computes (spec/helpers/make-gguf.ts): one token per byte.
@@ -156,6 +156,22 @@ describe('llama-cpp engine', () => {
     );
     const other = new Error('boom');
     await expect(loadNodeLlamaCpp(() => Promise.reject(other))).rejects.toBe(other);
+  });
+
+  test('without node-llama-cpp installed, the check at creation fails first, without loading it', () => {
+    const missing = Object.assign(new Error("Cannot find module 'node-llama-cpp'\nRequire stack:\n- /app/index.cjs"), { code: 'MODULE_NOT_FOUND' });
+    expect(() =>
+      checkNodeLlamaCpp(() => {
+        throw missing;
+      }),
+    ).toThrow(expect.objectContaining({ field: 'type', cause: missing, message: expect.stringContaining('npm install node-llama-cpp@3.21.1') }));
+    // Anything but a missing package is left to the import, which reports it with its cause.
+    expect(() =>
+      checkNodeLlamaCpp(() => {
+        throw Object.assign(new Error('No "exports" main defined'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+      }),
+    ).not.toThrow();
+    expect(() => checkNodeLlamaCpp()).not.toThrow();
   });
 
   test('close() ends calls in flight and releases the model; a later call loads it again', async () => {

@@ -43,8 +43,8 @@ const settingsSchema = z.object({
  * await model.close();
  * ```
  *
- * @throws {ConfigError} naming `model_id_or_path` when the file does not exist; from calls, when node-llama-cpp is
- *   not installed or the file is no model it can load.
+ * @throws {ConfigError} telling how to install node-llama-cpp when it is not installed; naming `model_id_or_path`
+ *   when the file does not exist; from calls, when the file is no model it can load.
  */
 export function createLlamaCppEmbedding(settings: LlamaCppEmbeddingSettings): LlamaCppEmbeddingModel {
   const config = parseConfig('llama-cpp', settingsSchema, settings);

@@ -5,7 +5,7 @@ import type { Llama } from 'node-llama-cpp';
 import { ApiCallError } from '../../errors/api-call-error.ts';
 import { ConfigError } from '../../errors/config-error.ts';
 import type { CallOptions } from '../../model/language-model.ts';
-import { type NodeLlamaCpp, loadNodeLlamaCpp } from './load-node-llama-cpp.ts';
+import { type NodeLlamaCpp, checkNodeLlamaCpp, loadNodeLlamaCpp } from './load-node-llama-cpp.ts';
 
 /** What a `llama-cpp` model (LM or embedding) asks of the runtime it loads its GGUF file into. */
 export interface LlamaCppRuntimeOptions<Loaded> {
@@ -34,8 +34,9 @@ export interface LlamaCppRuntime<Loaded> {
 }
 
 /**
- * Starts a `llama-cpp` runtime: checks that the file exists, then loads node-llama-cpp, its backend and the model
- * on the first call, keeping node-llama-cpp's log lines (it would print them on the console) for the load error.
+ * Starts a `llama-cpp` runtime: checks that node-llama-cpp is installed and the file exists, then loads node-llama-cpp,
+ * its backend and the model on the first call, keeping node-llama-cpp's log lines (it would print them on the console)
+ * for the load error.
  *
  * ## Example
  * ```ts
@@ -44,10 +45,11 @@ export interface LlamaCppRuntime<Loaded> {
  * await runtime.close();
  * ```
  *
- * @throws {ConfigError} naming `model_id_or_path` when the file does not exist; from `loaded()`, when node-llama-cpp
- *   is not installed or the file is no model it can load.
+ * @throws {ConfigError} telling how to install node-llama-cpp when it is not installed; naming `model_id_or_path` when
+ *   the file does not exist; from `loaded()`, when the file is no model it can load.
  */
 export function llamaCppRuntime<Loaded>(options: LlamaCppRuntimeOptions<Loaded>): LlamaCppRuntime<Loaded> {
+  checkNodeLlamaCpp();
   const modelPath = resolve(options.modelPath);
   if (!statSync(modelPath, { throwIfNoEntry: false })?.isFile()) {
     throw new ConfigError(`llama-cpp: \`model_id_or_path\` names no file: ${modelPath} (a .gguf model file)`, { field: 'model_id_or_path' });

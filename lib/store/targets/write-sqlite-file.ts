@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type Database from 'better-sqlite3';
-import { openDatabase } from '../../sqlite.ts';
+import { openDatabase, requireSqlite } from '../../sqlite.ts';
 import { type ColumnKind, type RecordColumn, rowReader, scanColumns } from './record-columns.ts';
 import type { RecordStream } from './record-stream.ts';
 
@@ -28,6 +28,7 @@ const declaredTypes: Readonly<Record<ColumnKind, string>> = {
  * `records(rowid INTEGER PRIMARY KEY)`, with one row per record. Resolves with the number of records.
  */
 export async function writeSqliteFile(path: string, records: RecordStream): Promise<number> {
+  requireSqlite({ feature: 'the `sqlite` output format', file: path });
   const columns = await scanColumns(records());
   const readRow = rowReader(columns);
   // Creating the file first reports a missing permission with its errno code instead of SQLITE_CANTOPEN.
