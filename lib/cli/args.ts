@@ -38,6 +38,7 @@ list prints the built-in builders (kind, task fields), block types (summary, fie
 Options:
   --task-paths <paths...>        task files, or directories walked for task.yaml (optional with --config-path)
   --num-outputs-to-generate <n>  records per generation task (overrides runner_config)
+  --simulated                    every LM block answers with the offline \`simulated\` engine (texts start with [simulated])
   --restart                      start every task over instead of resuming
   --save-formatted-output        also write formatted_data through each task's formatter (sets runner_config)
   --seed <n>                     seed of every random draw: a rerun with the same seed repeats them
@@ -172,6 +173,10 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       case '--restart-generation':
         noValue();
         settings = { ...settings, restart: true };
+        break;
+      case '--simulated':
+        noValue();
+        settings = { ...settings, simulated: true };
         break;
       case '--save-formatted-output':
         noValue();

@@ -197,6 +197,8 @@ export interface EngineDefaults {
   readonly prices?: Readonly<Record<string, { readonly input: number; readonly output: number }>> | undefined;
   /** Opens (once per path) the response cache of a `lm_cache` path. */
   readonly openCache: (path: string) => ResponseCache;
+  /** Every LM block answers with the offline `simulated` engine, its config checked as written (`--simulated`). */
+  readonly simulated?: boolean | undefined;
 }
 
 /**
@@ -208,6 +210,12 @@ export function engineFromBlock(block: Readonly<Record<string, unknown>>, where:
   const adapter = typeof block['type'] === 'string' ? adapterOf.get(block['type']) : undefined;
   const parsed = (adapter ? schemas.get(adapter)! : unknownTypeSchema).safeParse(block);
   if (!parsed.success) throw zodIssueToConfigError(parsed.error, where.file, { fieldPrefix: where.field, subject: blockSubject(block) });
+  if (defaults?.simulated && block['type'] !== 'simulated') {
+    // Checked as written above; answered offline: the generation settings stay, the endpoint, key, cache and price go.
+    const offline = new Set(['base_url', 'api_key', 'lm_cache', 'price', 'default_headers']);
+    const kept = Object.fromEntries(Object.entries(block).filter(([key]) => key in commonFields && !offline.has(key)));
+    return engineFromBlock({ ...kept, type: 'simulated' }, where, { ...defaults, simulated: false, lmCache: undefined, prices: undefined });
+  }
   const config = parsed.data;
   const engine = adapter!;
   const params: GenerationParams = { ...paramsOf(config), ...engine.params?.(config) };

@@ -53,6 +53,12 @@ export interface RunSettings {
    */
   readonly numPromptInstructions?: number | undefined;
   readonly promptFilePath?: string | undefined;
+  /**
+   * Every LM block answers with the offline `simulated` engine (`--simulated`): its config is still checked as written,
+   * but no endpoint is reached, no key needed, no `lm_cache` read or written and no price counted. For a first look,
+   * a dry run or a demo; every text it writes starts with `[simulated]`.
+   */
+  readonly simulated?: boolean | undefined;
   /** Starts every task over instead of resuming (DGT's `--restart`). */
   readonly restart?: boolean | undefined;
   /** Turns on every task's `runner_config.save_formatted_output` (DGT's `--save-formatted-output`); each task then needs a `formatter`. */
@@ -181,6 +187,7 @@ export async function prepareRun(settings: RunSettings, options: PrepareOptions 
   // One cache per file, however many blocks name it.
   const caches = new Map<string, ResponseCache>();
   const defaults: EngineDefaults = {
+    ...(settings.simulated ? { simulated: true } : {}),
     lmCache: settings.lmCache,
     prices: { ...(settings.pricesPath ? await loadPrices(settings.pricesPath) : {}), ...settings.prices },
     // Checking only: no cache file is opened (nor created), and no answer is kept.

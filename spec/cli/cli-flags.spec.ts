@@ -246,4 +246,25 @@ describe('rxdgt run: DGT flags', () => {
     expect(result.stderr).toMatch(new RegExp(`^rxdgt: ${config}: field \`databuilders\.${geography.replace(/\//g, '\\/')}\.max_wrokers\`: `));
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
+
+  it('--simulated: every LM block answers offline, labelled; no endpoint reached, no lm_cache written; a bad block is still exit 2', async () => {
+    const server = await startServer({ respond: uniquePair });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const cache = join(dir, 'cache.sqlite');
+    const result = await runCli(['run', '--task-paths', 'samples/geography-qa', '--simulated', '--output-dir', out, '--num-outputs-to-generate', '4', '--lm-cache', cache], { OLLAMA_HOST: server.url });
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    const records = readLines<{ question: string; answer: string }>(join(out, 'samples', 'geography_qa', 'final_data.jsonl'));
+    expect(records).toHaveLength(4);
+    for (const record of records) expect(record.question).toMatch(/^\[simulated\] /);
+    expect(server.requests).toEqual([]);
+    expect(existsSync(cache)).toBe(false);
+    expect(summaryTable(result.stdout).rows).toMatchObject([{ task: 'samples/geography_qa', status: 'completed', records: '4', cost: '-' }]);
+
+    const config = join(dir, 'bad.yaml');
+    writeFileSync(config, stringify({ databuilders: { [geography]: { blocks: [{ name: 'generator', temperature: 'hot' }] } } }));
+    const bad = await runCli(['run', '--task-paths', 'samples/geography-qa', '--simulated', '--config-path', config, '--output-dir', out]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${config}: field \`databuilders.${geography}.blocks.0.temperature\``);
+  });
 });

@@ -21,7 +21,8 @@ describe('rxdgt run: quality thresholds of runner_config', () => {
     const config = join(dir, 'config.yaml');
     writeFileSync(config, stringify({ databuilders: { [geography]: { blocks: [{ name: 'generator', type: 'openai', base_url: server.baseURL, model_id_or_path: 'test-model', call_limit: 1 }] } } }));
 
-    const result = await runCli(['run', '--task-paths', task, '--config-path', config, '--output-dir', out]);
+    // Seeded: which prompts repeat (and are answered from the engine's cache) is the same in every run.
+    const result = await runCli(['run', '--task-paths', task, '--config-path', config, '--output-dir', out, '--seed', '1']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(1);
     const folder = join(out, 'geo_poor');
