@@ -98,6 +98,11 @@ export function restToolEngine(config: RestEngineConfig & { readonly registry: T
         concatMap((call) => {
           const tool = config.registry.match(call, config.namespaces);
           if (!tool) return [{ callId: call.callId, name: call.name, error: `Unknown tool '${call.namespace}::${call.name}'` }];
+          const credentials = config.bearer_token !== undefined || config.basic_auth !== undefined || config.api_key !== undefined;
+          if (credentials && tool.metadata[restMetadataKeys.trusted] === false) {
+            const base = redactUrl(String(tool.metadata[restMetadataKeys.baseUrl]));
+            return [{ callId: call.callId, name: call.name, error: `Tool '${call.name}': its API at ${base} is not where its OpenAPI document came from, so the engine's credentials are not sent there; set \`base_url\` on the rest loader to confirm it` }];
+          }
           const request = requestOf(call, tool.metadata, config);
           return 'error' in request ? [{ callId: call.callId, name: call.name, error: request.error }] : send(call, request, config.timeout * 1000);
         }),

@@ -1,7 +1,14 @@
 import { type Tool, defaultNamespace } from '../tool.ts';
 
 /** Tool metadata keys DGT's REST loader writes and its REST engine reads. */
-export const restMetadataKeys = { baseUrl: 'rest_base_url', method: 'rest_method', path: 'rest_path', locations: 'rest_param_locations' } as const;
+export const restMetadataKeys = {
+  baseUrl: 'rest_base_url',
+  method: 'rest_method',
+  path: 'rest_path',
+  locations: 'rest_param_locations',
+  /** rxdgt's: false when the base URL came from a fetched document and points at another origin than the document's. */
+  trusted: 'rest_trusted',
+} as const;
 
 type Json = Record<string, unknown>;
 const methods = ['get', 'post', 'put', 'patch', 'delete'] as const;

@@ -2,7 +2,7 @@ import { ConfigError } from '../../errors/config-error.ts';
 import { errorMessage } from '../../error-message.ts';
 import { redactUrl } from '../../redact-url.ts';
 import type { RestLoaderConfig } from '../tools-config.ts';
-import { toolsOfOpenApi } from './openapi-tools.ts';
+import { restMetadataKeys, toolsOfOpenApi } from './openapi-tools.ts';
 import { parseStructuredText, readStructuredFile } from './read-structured-file.ts';
 import { type LoaderPlace, type ToolLoader, placePath } from './tool-loader.ts';
 
@@ -57,7 +57,18 @@ export function restToolLoader(config: RestLoaderConfig, place: LoaderPlace): To
         operationIds: config.operation_ids,
       });
       if (tools.length === 0) throw new ConfigError(`\`${shown}\` has no operation with parameters${config.operation_ids ? ' among `operation_ids`' : ''}: no tool to load`, where);
-      return tools;
+      // A fetched document that names its API on another origin chose where calls go, not the user: the engine sends
+      // no credentials there unless the loader's `base_url` confirms it.
+      return tools.map((tool) => ({ ...tool, metadata: { ...tool.metadata, [restMetadataKeys.trusted]: !isUrl || config.base_url !== undefined || sameOrigin(tool.metadata[restMetadataKeys.baseUrl], config.spec) } }));
     },
   };
+}
+
+/** Whether `url` (a string) has the origin of `other`. */
+function sameOrigin(url: unknown, other: string): boolean {
+  try {
+    return typeof url === 'string' && new URL(url).origin === new URL(other).origin;
+  } catch {
+    return false;
+  }
 }

@@ -115,6 +115,20 @@ describe('rest loader and engine', () => {
     const { results } = await firstValueFrom(tools.engine.execute('s', [{ name: 'placeOrder', namespace: 'shop', arguments: { item: 'tea', count: 2 } }, { name: 'getOrder', namespace: 'shop', arguments: { id: 7 } }]));
     expect(results.map((result) => result.result)).toEqual([{ ok: true, path: '/api/orders' }, { ok: true, path: '/api/orders/7' }]);
     expect(store.seen[0]!.body).toBe('{"item":"tea","count":2}');
+
+    // The document names its API on another origin than its own: an engine with credentials does not send them there
+    // (nothing reaches the store), until the loader's base_url confirms where calls go.
+    const sent = store.seen.length;
+    const guarded = await build({ registry: [{ type: 'rest', spec: docsUrl, namespace: 'shop' }], engines: { live: { type: 'rest', bearer_token: 'tok-SECRET' } } }, tempDir());
+    guarded.engine.setup('g');
+    const refused = await firstValueFrom(guarded.engine.execute('g', [{ name: 'getOrder', namespace: 'shop', arguments: { id: 7 } }]));
+    expect(refused.results[0]!.error).toMatch(/^Tool 'getOrder': its API at http:\/\/127\.0\.0\.1:\d+\/api is not where its OpenAPI document came from, so the engine's credentials are not sent there/);
+    expect(store.seen.length).toBe(sent);
+    const confirmed = await build({ registry: [{ type: 'rest', spec: docsUrl, namespace: 'shop', base_url: `${store.url}/api` }], engines: { live: { type: 'rest', bearer_token: 'tok-SECRET' } } }, tempDir());
+    confirmed.engine.setup('c');
+    const { results: allowed } = await firstValueFrom(confirmed.engine.execute('c', [{ name: 'getOrder', namespace: 'shop', arguments: { id: 7 } }]));
+    expect(allowed.map((result) => result.result)).toEqual([{ ok: true, path: '/api/orders/7' }]);
+    expect(store.seen.length).toBe(sent + 1);
   });
 
   it('is a ConfigError naming the spec field: a file outside the folder, not OpenAPI, bad YAML, an unreachable URL (credentials hidden)', async () => {
