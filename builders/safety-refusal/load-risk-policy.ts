@@ -62,11 +62,6 @@ export interface RiskPolicy {
   readonly reply_may_contain: readonly string[];
 }
 
-/** The policy file a task names: in the task's folder, or in DGT's data folder (`${DGT_DATA_DIR}/...`), never elsewhere. */
-function locate(path: string, task: BuilderTask, where: { readonly file: string; readonly field: string }): string {
-  return task.resolvePath(path, where.field);
-}
-
 /**
  * Loads the risk a task's `risk_policy` names from its policy file (DGT's `SafetyRefusalTask._load_policy`): the
  * named `risk`, or the file's first. Missing values take DGT's defaults (`risk_group: unknown`, `risk_group_id: -1`,
@@ -88,7 +83,8 @@ function locate(path: string, task: BuilderTask, where: { readonly file: string;
 export function loadRiskPolicy(field: RiskPolicyField, task: BuilderTask): RiskPolicy {
   const prefix = task.fieldPrefix === '' ? '' : `${task.fieldPrefix}.`;
   const where = { file: task.file, field: `${prefix}risk_policy.path` };
-  const path = locate(field.path, task, { file: task.file ?? task.directory, field: where.field });
+  // In the task's folder, or in DGT's data folder (`${DGT_DATA_DIR}/...`), never elsewhere.
+  const path = task.resolvePath(field.path, where.field);
   const fail = (problem: string, cause?: unknown) => new ConfigError(`risk policy file ${path} ${problem}`, { ...where, cause });
   let text: string;
   try {

@@ -48,3 +48,19 @@ export function resolveInputPath(path: string, place: InputPlace): string {
     throw new ConfigError(`\`${path}\` lies outside the task's folder and DGT's data folder (${place.dataDirectory}, DGT_DATA_DIR): files a task names must be in one of them`, where);
   }
 }
+
+/** Where a file a task's sub-config names (a tool file, a search corpus) is looked for. */
+export interface NamedFilePlace {
+  readonly file: string | undefined;
+  readonly directory: string;
+  /** The task's own resolver (`BuilderTask.resolvePath`: its folder, or DGT's data folder). @default inside `directory` */
+  readonly resolvePath?: ((path: string, field: string) => string) | undefined;
+}
+
+/**
+ * A file a task's sub-config names at `field`: through the task's `resolvePath` when it has one, else inside `directory`.
+ * @throws {ConfigError} naming the file and the field when the path leaves its folder
+ */
+export function namedFilePath(place: NamedFilePlace, path: string, field: string): string {
+  return place.resolvePath ? place.resolvePath(path, field) : resolveInside(place.directory, path, { file: place.file ?? 'the task', field });
+}

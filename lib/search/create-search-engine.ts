@@ -1,4 +1,4 @@
-import { resolveInside } from '../blocks/resolve-inside.ts';
+import { namedFilePath } from '../config/input-path.ts';
 import { zodIssueToConfigError } from '../config/zod-issue.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { fileSearchEngine } from './file-search-engine.ts';
@@ -54,9 +54,9 @@ export function createSearchEngine(config: unknown, where: SearchEngineLocation)
   const parsed = searchEngineConfigSchema.safeParse(config);
   if (!parsed.success) throw zodIssueToConfigError(parsed.error, where.file, { fieldPrefix: where.field, subject: `search engine \`${type}\`` });
   const spec = parsed.data;
-  const pathField = { file: where.file ?? where.directory, field: `${where.field}.path` };
-  const path = where.resolvePath ? where.resolvePath(spec.path, pathField.field) : resolveInside(where.directory, spec.path, pathField);
-  const documents = readCorpus(path, spec, { file: where.file, field: pathField.field });
+  const pathField = `${where.field}.path`;
+  const path = namedFilePath(where, spec.path, pathField);
+  const documents = readCorpus(path, spec, { file: where.file, field: pathField });
   const settings = { limit: spec.limit, relevanceThreshold: spec.relevance_threshold, errorCategories: spec.error_categories };
   return spec.type === 'search/file' ? fileSearchEngine(documents, settings) : inMemorySearchEngine(documents, settings);
 }

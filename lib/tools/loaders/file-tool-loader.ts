@@ -1,7 +1,8 @@
 import type { FileLoaderConfig } from '../tools-config.ts';
 import { readStructuredFile } from './read-structured-file.ts';
 import { toolsOfFile } from './tool-file-shapes.ts';
-import { type LoaderPlace, type ToolLoader, placePath } from './tool-loader.ts';
+import { namedFilePath } from '../../config/input-path.ts';
+import type { LoaderPlace, ToolLoader } from './tool-loader.ts';
 
 /**
  * DGT's `file` loader: tools from a YAML or JSON file (`path`, inside the task's folder) in any of DGT's three shapes.
@@ -22,7 +23,7 @@ export function fileToolLoader(config: FileLoaderConfig, place: LoaderPlace): To
   return {
     type: 'file',
     async load() {
-      const path = placePath(place, config.path, where.field);
+      const path = namedFilePath(place, config.path, where.field);
       const raw = await readStructuredFile(path, config.path, where);
       return toolsOfFile(raw, config.namespace, { file: path, field: '' });
     },

@@ -4,7 +4,8 @@ import { redactUrl } from '../../redact-url.ts';
 import type { RestLoaderConfig } from '../tools-config.ts';
 import { restMetadataKeys, toolsOfOpenApi } from './openapi-tools.ts';
 import { parseStructuredText, readStructuredFile } from './read-structured-file.ts';
-import { type LoaderPlace, type ToolLoader, placePath } from './tool-loader.ts';
+import { namedFilePath } from '../../config/input-path.ts';
+import type { LoaderPlace, ToolLoader } from './tool-loader.ts';
 
 /** The document at `spec` when it is an http(s) URL, with the loader's credentials; errors never show them. */
 async function fetchDocument(config: RestLoaderConfig, where: { file: string | undefined; field: string }): Promise<unknown> {
@@ -45,7 +46,7 @@ export function restToolLoader(config: RestLoaderConfig, place: LoaderPlace): To
     async load() {
       const document = isUrl
         ? await fetchDocument(config, where)
-        : await readStructuredFile(placePath(place, config.spec, where.field), config.spec, where);
+        : await readStructuredFile(namedFilePath(place, config.spec, where.field), config.spec, where);
       const shown = isUrl ? redactUrl(config.spec) : config.spec;
       if (typeof document !== 'object' || document === null || Array.isArray(document) || !('openapi' in document || 'swagger' in document)) {
         throw new ConfigError(`\`${shown}\` is not an OpenAPI 3 or Swagger 2 document (no \`openapi\` or \`swagger\` field)`, where);

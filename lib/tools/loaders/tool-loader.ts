@@ -1,4 +1,3 @@
-import { resolveInside } from '../../blocks/resolve-inside.ts';
 import type { Tool } from '../tool.ts';
 
 /** Where a loader entry was written and what it may read: the task file, the entry's field, the task's folder. */
@@ -10,11 +9,6 @@ export interface LoaderPlace {
   readonly directory: string;
   /** How the task resolves a file it names (its folder, or DGT's data folder: `BuilderTask.resolvePath`). @default inside `directory` */
   readonly resolvePath?: ((path: string, field: string) => string) | undefined;
-}
-
-/** A file a registry entry names at `field`: through the task's `resolvePath`, else inside its folder. */
-export function placePath(place: LoaderPlace, path: string, field: string): string {
-  return place.resolvePath ? place.resolvePath(path, field) : resolveInside(place.directory, path, { file: place.file ?? 'the task', field });
 }
 
 /**
