@@ -12,8 +12,8 @@ const common = {
 
 export default defineConfig([
   // ESM: the library and the command (which awaits at top level), sharing their chunks.
-  { ...common, entry: { index: 'lib/index.ts', testing: 'lib/testing/index.ts', cli: 'lib/cli/bin.ts' }, format: 'esm' },
-  // CommonJS, for `require` and tslab (which compiles notebook cells to CommonJS): `import.meta.url` is shimmed, so
+  { ...common, entry: { index: 'lib/index.ts', testing: 'lib/testing/index.ts', notebook: 'lib/notebook/index.ts', cli: 'lib/cli/bin.ts' }, format: 'esm' },
+  // CommonJS, for `require` and for tslab, which compiles notebook cells to CommonJS (`rxdgt/notebook` too): `import.meta.url` is shimmed, so
   // `createRequire` and the package's own files (builder YAMLs) resolve from this build too.
-  { ...common, entry: { index: 'lib/index.ts', testing: 'lib/testing/index.ts' }, format: 'cjs', shims: true },
+  { ...common, entry: { index: 'lib/index.ts', testing: 'lib/testing/index.ts', notebook: 'lib/notebook/index.ts' }, format: 'cjs', shims: true, outputOptions: { codeSplitting: { groups: [{ name: 'runtime', test: /rolldown[\\/]runtime/ }] } } },
 ]);

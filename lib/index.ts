@@ -91,7 +91,7 @@ export type {
   ToolChoice,
   ToolDefinition,
 } from './model/language-model.ts';
-export { createEngine, Engine, type EngineConfig, type EngineResult, type EngineStats, type ModelPrice } from './model/engine.ts';
+export { createEngine, Engine, type EngineCall, type EngineConfig, type EngineResult, type EngineStats, type ModelPrice } from './model/engine.ts';
 export { createOpenAI, type OpenAISettings } from './providers/openai/openai-model.ts';
 export { createOllama, type OllamaSettings } from './providers/ollama/ollama-model.ts';
 export { createOllamaNative, type OllamaNativeSettings } from './providers/ollama-native/ollama-native-model.ts';
@@ -127,3 +127,25 @@ export { RetryError } from './errors/retry-error.ts';
 export { EngineUnreachableError } from './errors/engine-unreachable-error.ts';
 export { DatastoreError } from './errors/datastore-error.ts';
 export { TaskLockedError, type LockHolder } from './errors/task-locked-error.ts';
+export { RunTelemetry, type RunTelemetryOptions } from './telemetry/run-telemetry.ts';
+export type {
+  AdmissionEvent,
+  InputSettledEvent,
+  ModelCallEvent,
+  RunEvent,
+  RunFinishedEvent,
+  RunStartedEvent,
+  TaskFinishedEvent,
+  TaskLogEvent,
+  TaskStartedEvent,
+} from './telemetry/run-event.ts';
+export { type TelemetrySettings, telemetrySettingsFromEnv } from './telemetry/telemetry-settings.ts';
+export { type TelemetryFiles, writeTelemetryFiles } from './telemetry/write-telemetry-files.ts';
+export { traceWithOpenTelemetry } from './telemetry/trace-with-open-telemetry.ts';
+export { createRunLog, logLevelOf, type RunLog, type RunLogLevel, type RunLogOptions } from './telemetry/run-log.ts';
+export { type Monitor, type MonitorOptions, startMonitor } from './monitor/start-monitor.ts';
+export { previewRun, type PreviewReject, type PreviewRunOptions, type RunPreview, type SampleFigures, type TaskPreview } from './run/preview-run.ts';
+export type { RunBound, RunEstimate, RunLimits, RunSample, RunTarget } from './run/estimate-run.ts';
+export { createSimulatedEmbedding, type SimulatedEmbeddingSettings } from './providers/simulated/simulated-embedding-model.ts';
+export type { TaskRunOptions } from './run/task-run.ts';
+export { openTelemetryRegistered } from './telemetry/open-telemetry-registered.ts';

@@ -8,12 +8,19 @@ import { type CatalogTopic, catalogTopics } from './catalog.ts';
  * and `version`.
  */
 export type CliCommand =
-  | { readonly command: 'run'; readonly settings: RunSettings; readonly debug?: true }
+  | { readonly command: 'run'; readonly settings: RunSettings; readonly debug?: true; readonly log?: LogOptions; readonly monitor?: number }
+  | { readonly command: 'monitor'; readonly outputDir: string; readonly port?: number; readonly telemetryDir?: string }
   | { readonly command: 'validate'; readonly settings: RunSettings }
   | { readonly command: 'preview'; readonly settings: RunSettings; readonly limit: number; readonly keep?: true; readonly debug?: true }
   | { readonly command: 'list'; readonly topics: readonly CatalogTopic[]; readonly json?: true }
   | { readonly command: 'help' }
   | { readonly command: 'version' };
+
+/** How the run's log lines are written: `quiet` keeps errors only; `json` writes one JSON object per line. */
+export interface LogOptions {
+  readonly quiet?: true;
+  readonly json?: true;
+}
 
 /** DGT's builder namespaces (the folders of its package) rxdgt has builders from: `core/conversation` and the `public` ones. */
 const knownNamespaces = ['core', 'public'];
@@ -23,6 +30,7 @@ export const usage = `Usage: rxdgt run --task-paths <files or dirs...> [options]
        rxdgt validate --task-paths <files or dirs...> [options]
        rxdgt preview --task-paths <files or dirs...> [--limit <n>] [--keep] [options]
        rxdgt list [builders|blocks|engines|formatters...] [--json]
+       rxdgt monitor <output_dir> [--port <n>] [--telemetry-dir <dir>]
        rxdgt --version
 
 A .env file in the working directory is loaded first; variables already set win.
@@ -32,6 +40,9 @@ network access, writing nothing: each problem is one line naming the file and th
 preview runs the first inputs of each task (5, or --limit <n>) through the real pipeline into a temporary folder
 (removed afterwards; --keep keeps it and prints its path), then prints per task the sample's records and rejects and
 an estimate of the whole run from it: LM calls, tokens, cost and a lower bound of the wall time.
+monitor serves a page on 127.0.0.1 showing the runs under an output folder (live while a run writes it, or after it
+ended or crashed): each task's progress, rates, ETA, rejects by block and reason, tokens, cost, LM latency, admission
+state and sample records. \`run --monitor [port]\` serves the same page for the run it starts, fed live.
 list prints the built-in builders (kind, task fields), block types (summary, fields, inputs), LM engine types
 (fields) and formatters, with each field's type and default; --json prints them as JSON.
 
@@ -51,7 +62,10 @@ Options:
   --num-prompt-instructions <n>  in-context examples per prompt of public/instructlab/simple (DGT's flag)
   --prompt-file-path <file>      the prompt template of public/instructlab/simple (DGT's flag)
   --include-namespaces <names...>  DGT builder namespaces to load (${knownNamespaces.join(', ')}); every one is always loaded
-  --debug                        print every log line (info included) on stderr
+  --debug                        print every log line (info and each LM call included) on stderr
+  --quiet                        print errors only (no progress, no warnings); the summary table still prints
+  --log-format <text|json>       log lines on stderr as text (default) or one JSON object per line
+  --monitor [port]               run only: serve the live monitor page on 127.0.0.1 (any free port when none given)
   --build-id <id>                experiment id written to task_results.jsonl (default: exp)
   --include-builder-paths <dirs...>  your own builders: \`pipeline:\` builder YAMLs and .ts/.js builder modules
   --lm-cache <file>              SQLite cache of LM answers for blocks without lm_cache (a rerun makes no repeat calls)
@@ -60,6 +74,8 @@ Options:
   --cost-budget <usd>            stop every task once its LM calls cost this many US dollars
   --limit <n>                    preview only: inputs per task (default 5)
   --keep                         preview only: keep the sample's temporary output folder
+  --port <n>                     monitor only: the page's port (default: any free port)
+  --telemetry-dir <dir>          monitor only: where the run wrote traces.jsonl (default: $DGT_TELEMETRY_DIR or telemetry)
   -h, --help                     show this help
   -V, --version                  print the version of rxdgt
 
@@ -105,6 +121,19 @@ function amountFlag(flag: string, text: string): number {
   return usd;
 }
 
+/** The flag at `index` of `rest` (`--flag` or `--flag=value`), and `value()`: its value, inline or the next argument. */
+function flagAt(rest: readonly string[], index: number, advance: (index: number) => void) {
+  const [flag, inline] = (rest[index] as string).split(/=(.*)/s, 2) as [string, string | undefined];
+  /** @throws {ConfigError} when the flag has no value (none, empty, or another flag next) */
+  const value = (): string => {
+    const next = inline ?? rest[index + 1];
+    if (next === undefined || next === '' || (inline === undefined && next.startsWith('--'))) throw new ConfigError(`\`${flag}\` needs a value`);
+    if (inline === undefined) advance(index + 1);
+    return next;
+  };
+  return { flag, inline, value };
+}
+
 /**
  * Parses `rxdgt run ...`, or DGT's bare form `rxdgt --task-paths ...` (flags without a command mean `run`). Like DGT,
  * `--task-paths` and `--include-namespaces` take every following argument up to the next flag; `--restart-generation`
@@ -124,20 +153,24 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   const [command, ...afterCommand] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') return { command: 'help' };
   if (command === 'list') return parseList(afterCommand);
+  if (command === 'monitor') return parseMonitor(afterCommand);
   const bare = command.startsWith('-');
-  if (!bare && command !== 'run' && command !== 'validate' && command !== 'preview') throw new ConfigError(`unknown command \`${command}\` (expected \`run\`, \`validate\`, \`preview\` or \`list\`)`);
+  if (!bare && command !== 'run' && command !== 'validate' && command !== 'preview') {
+    throw new ConfigError(`unknown command \`${command}\` (expected \`run\`, \`validate\`, \`preview\`, \`list\` or \`monitor\`)`);
+  }
   const rest = bare ? argv : afterCommand;
   const taskPaths: string[] = [];
   let debug = false;
+  let quiet = false;
+  let json = false;
+  let monitor: number | undefined;
   let limit = 5;
   let keep = false;
   let settings: { -readonly [K in keyof RunSettings]: RunSettings[K] } = { taskPaths };
   for (let index = 0; index < rest.length; index += 1) {
-    const [flag, inline] = (rest[index] as string).split(/=(.*)/s, 2) as [string, string | undefined];
-    const value = (): string => {
-      const next = inline ?? rest[++index];
-      if (next === undefined || next === '' || (inline === undefined && next.startsWith('--'))) throw new ConfigError(`\`${flag}\` needs a value`);
-      return next;
+    const { flag, inline, value } = flagAt(rest, index, (next) => (index = next));
+    const runOnly = (): void => {
+      if (command === 'validate' || command === 'preview') throw new ConfigError(`\`${flag}\` is an option of \`run\` only`);
     };
     // `--restart=false` must not quietly mean `--restart`.
     const noValue = (): void => {
@@ -226,6 +259,25 @@ export function parseArgs(argv: readonly string[]): CliCommand {
         noValue();
         debug = true;
         break;
+      case '--quiet':
+        runOnly();
+        noValue();
+        quiet = true;
+        break;
+      case '--log-format': {
+        runOnly();
+        const format = value();
+        if (format !== 'text' && format !== 'json') throw new ConfigError(`\`${flag}\` must be \`text\` or \`json\`, received \`${format}\``);
+        json = format === 'json';
+        break;
+      }
+      case '--monitor': {
+        runOnly();
+        // The port is optional: `--monitor 8123`, `--monitor=8123`, or `--monitor` alone (any free port).
+        const next = inline ?? (/^\d+$/.test(rest[index + 1] ?? '') ? rest[++index] : undefined);
+        monitor = next === undefined ? 0 : portFlag(flag, next);
+        break;
+      }
       case '--build-id':
         settings = { ...settings, buildId: value() };
         break;
@@ -253,9 +305,43 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (taskPaths.length === 0 && settings.configPath === undefined) {
     throw new ConfigError('`--task-paths` is required (or `--config-path` with tasks): give task files or directories');
   }
+  if (debug && quiet) throw new ConfigError('`--debug` and `--quiet` ask for opposite things: give one');
+  const log: LogOptions = { ...(quiet ? { quiet: true as const } : {}), ...(json ? { json: true as const } : {}) };
+  const logged = quiet || json ? { log } : {};
   if (command === 'validate') return { command: 'validate', settings };
   if (command === 'preview') return { command: 'preview', settings, limit, ...(keep ? { keep: true as const } : {}), ...(debug ? { debug: true as const } : {}) };
-  return { command: 'run', settings, ...(debug ? { debug: true as const } : {}) };
+  return { command: 'run', settings, ...(debug ? { debug: true as const } : {}), ...logged, ...(monitor === undefined ? {} : { monitor }) };
+}
+
+/**
+ * The value of `flag` as a TCP port, 1 to 65535.
+ * @throws {ConfigError} naming the flag
+ */
+function portFlag(flag: string, text: string): number {
+  const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(port) || port < 1 || port > 65_535) throw new ConfigError(`\`${flag}\` must be a port from 1 to 65535, received \`${text}\``);
+  return port;
+}
+
+/**
+ * Parses what follows `rxdgt monitor`: the output folder, `--port <n>` and `--telemetry-dir <dir>`.
+ * @throws {ConfigError} for a missing folder argument, an unknown flag or a bad port
+ */
+function parseMonitor(rest: readonly string[]): CliCommand {
+  let outputDir: string | undefined;
+  let port: number | undefined;
+  let telemetryDir: string | undefined;
+  for (let index = 0; index < rest.length; index += 1) {
+    const { flag, value } = flagAt(rest, index, (next) => (index = next));
+    if (flag === '-h' || flag === '--help') return { command: 'help' };
+    else if (flag === '--port') port = portFlag(flag, value());
+    else if (flag === '--telemetry-dir') telemetryDir = value();
+    else if (flag.startsWith('-')) throw new ConfigError(`unknown option \`${flag}\` of \`monitor\` (it takes --port and --telemetry-dir)`);
+    else if (outputDir === undefined) outputDir = flag;
+    else throw new ConfigError(`\`monitor\` takes one output folder, received \`${outputDir}\` and \`${flag}\``);
+  }
+  if (outputDir === undefined || outputDir === '') throw new ConfigError('`monitor` needs the output folder of a run: rxdgt monitor <output_dir>');
+  return { command: 'monitor', outputDir, ...(port === undefined ? {} : { port }), ...(telemetryDir === undefined ? {} : { telemetryDir }) };
 }
 
 /**

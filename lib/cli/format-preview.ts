@@ -1,27 +1,7 @@
 import type { Fields } from '../record.ts';
-import { type RunLimits, type RunSample, estimateRun } from './estimate-run.ts';
-
-/** One rejection of a preview's sample: the block that rejected the record, the issue's code and its message. */
-export interface PreviewReject {
-  readonly block: string;
-  readonly code: string;
-  readonly message: string;
-}
-
-/** What a preview learnt of one task, for {@link formatPreview}. */
-export interface TaskPreview {
-  readonly name: string;
-  readonly kind: 'generation' | 'transformation';
-  readonly sample: RunSample & { readonly rejected: number; readonly cachedCalls: number };
-  /** Records the sample accepted (the first few are shown). */
-  readonly records: readonly Fields[];
-  readonly rejects: readonly PreviewReject[];
-  /** Records to generate, or rows to transform; undefined for a transformation of a streamed input. */
-  readonly target: number | undefined;
-  readonly limits: RunLimits;
-  /** How the sample ended when that is worth a word (a failed or errored task): `<status>: <message>`. */
-  readonly ending?: string | undefined;
-}
+import type { PreviewReject, TaskPreview } from '../run/preview-run.ts';
+import type { TaskStatus } from '../store/task-result.ts';
+import type { RunLimits } from '../run/estimate-run.ts';
 
 /** Records and rejects shown per task. */
 const shown = 5;
@@ -29,24 +9,26 @@ const shown = 5;
 const fieldsShown = 4;
 /** Bookkeeping fields every record has: not worth the room. */
 const bookkeeping = new Set(['rxdgt_id', 'task_name', 'is_seed']);
+/** Statuses that say the sample went wrong, not that it was cut short: worth a line. */
+const troubled: ReadonlySet<TaskStatus> = new Set(['failed', 'errored', 'low_quality', 'budget_spent']);
 
 /**
- * The lines `rxdgt preview` prints for one task: what its sample did (the first records, a few fields each, and the
- * rejects with their block, code and reason), then the estimate to its target from {@link estimateRun}, said to be
- * one. Every line is cut to `width` characters.
+ * The lines `rxdgt preview` prints for one task of a {@link previewRun}: what its sample did (the first records, a few
+ * fields each, and the rejects with their block, code and reason), how it ended when it went wrong, then the estimate
+ * to its target, said to be one. Every line is cut to `width` characters.
  *
  * ## Example
  * ```ts
- * formatPreview({ name: 'geo', kind: 'generation', target: 20, records: [{ question: 'Q?', answer: 'A.' }], rejects: [],
- *   sample: { inputs: 1, accepted: 1, rejected: 0, calls: 1, cachedCalls: 0, promptTokens: 50, completionTokens: 5,
- *     costUsd: undefined, meanLatencyMs: 100 }, limits: { callLimit: 10 } }, 100);
+ * const preview = await previewRun({ taskPaths: ['samples/geography-qa'] }, { limit: 1 });
+ * formatPreview(preview.tasks[0], 100);
  * // ['geo (generation): a sample of 1 input: 1 record, 0 rejected, 1 LM call', '  record  question: Q?  answer: A.', ...]
  * ```
  */
 export function formatPreview(preview: TaskPreview, width: number): string[] {
-  const { name, kind, sample, records, rejects, target, limits, ending } = preview;
-  const cached = sample.cachedCalls > 0 ? ` (and ${plural(sample.cachedCalls, 'answer')} from a cache, not counted)` : '';
-  const lines = [`${name} (${kind}): a sample of ${plural(sample.inputs, 'input')}: ${plural(sample.accepted, 'record')}, ${sample.rejected} rejected, ${plural(sample.calls, 'LM call')}${cached}`];
+  const { name, kind, sample, records, rejects, target, limits, estimate } = preview;
+  const cached = sample.cachedCalls > 0 ? ` (${sample.cachedCalls} answered from a cache)` : '';
+  const lines = [`${name} (${kind}): a sample of ${plural(sample.inputs, 'input')}: ${plural(sample.accepted, 'record')}, ${sample.rejected} rejected, ${plural(sample.calls + sample.cachedCalls, 'LM call')}${cached}`];
+  const ending = endingOf(preview);
   if (ending !== undefined) lines.push(`  the sample ended ${ending}`);
   for (const record of records.slice(0, shown)) lines.push(`  record  ${describeRecord(record)}`);
   if (records.length > shown) lines.push(`  ... and ${plural(records.length - shown, 'more record')}`);
@@ -64,8 +46,6 @@ export function formatPreview(preview: TaskPreview, width: number): string[] {
   }
   if (kinds.length > shown) lines.push(`  ... and ${plural(kinds.length - shown, 'other reject')}`);
   const streamed = target === undefined;
-  // A streamed input's rows are unknown: the estimate is per input.
-  const estimate = estimateRun(sample, kind === 'generation' ? { kind, records: target ?? 0 } : { kind, rows: target ?? 1 }, limits);
   const from = `from the ${plural(sample.inputs, 'input')} of this sample`;
   if (estimate === undefined) {
     lines.push(`  no estimate: ${sample.inputs === 0 ? 'the sample settled no input' : `the sample of ${plural(sample.inputs, 'input')} accepted no record`}`);
@@ -74,13 +54,20 @@ export function formatPreview(preview: TaskPreview, width: number): string[] {
     lines.push(`  estimate ${goal}, ${from} (${Math.round(estimate.acceptanceRate * 100)}% of inputs made a record):`);
     if (kind === 'transformation' && !streamed) lines.push(`    records            ${count(estimate.records)}`);
     if (kind === 'generation') lines.push(`    inputs             ${count(estimate.inputs)}`);
-    lines.push(`    LM calls           ${count(estimate.calls)}`);
+    const fromCache = estimate.cachedCalls > 0 ? ` (${count(estimate.cachedCalls)} of them from a cache, at the sample's share)` : '';
+    lines.push(`    LM calls           ${count(estimate.calls)}${fromCache}`);
     lines.push(`    prompt tokens      ${count(estimate.promptTokens)}`);
     lines.push(`    completion tokens  ${count(estimate.completionTokens)}`);
     lines.push(`    cost               ${estimate.costUsd === undefined ? '-' : dollars(estimate.costUsd)}`);
     lines.push(`    wall time          ${wallTime(estimate.seconds, estimate.bound, limits, sample.meanLatencyMs)}`);
   }
   return lines.map((line) => cut(line, width));
+}
+
+/** How the sample ended when that is worth a line (a failed or errored task): `<status>: <message>`. */
+function endingOf({ status, message }: TaskPreview): string | undefined {
+  if (status === undefined) return `errored: ${message ?? ''}`;
+  return troubled.has(status) ? `${status}: ${message ?? ''}` : undefined;
 }
 
 /** `count` and the noun, plural unless 1. */
@@ -98,12 +85,16 @@ function dollars(usd: number): string {
   return `$${usd.toFixed(usd >= 1 ? 2 : 4)}`;
 }
 
-/** The wall time's lower bound and what gives it, or why there is none. */
+/**
+ * The wall time and what gives it, or why there is none: `at least` when a rate limit binds (a true lower bound),
+ * `about` when the answer time does (the sample's mean answer time, which a small sample's first calls, on new
+ * connections, push up: measured 1.5 to 2.7 times the real run's at 5 to 50 inputs).
+ */
 function wallTime(seconds: number | undefined, bound: string | undefined, limits: RunLimits, latencyMs: number | undefined): string {
   if (seconds === undefined) return 'unknown (no call was timed and no rpm or tpm limit is set)';
   const why =
     bound === 'rpm' ? `rpm limit ${limits.rpm}` : bound === 'tpm' ? `tpm limit ${limits.tpm}` : `call_limit ${limits.callLimit} at ${Math.round(latencyMs ?? 0)} ms a call`;
-  return `at least ${duration(seconds)} (${why})`;
+  return `${bound === 'rpm' || bound === 'tpm' ? 'at least' : 'about'} ${duration(seconds)} (${why})`;
 }
 
 /** Seconds as `4.2s`, `3m 20s` or `2h 05m`. */

@@ -1,17 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import type { Subscription } from 'rxjs';
 import { ConfigError } from '../errors/config-error.ts';
 import { EngineUnreachableError } from '../errors/engine-unreachable-error.ts';
 import { errorMessage } from '../error-message.ts';
-import { redactUrl } from '../redact-url.ts';
 import { type PreparedRun, prepareRun } from '../run/prepare-run.ts';
 import { checkEngines } from '../run/preflight.ts';
 import { checkTaskFolder } from '../store/task-folder.ts';
 import { runTasks } from '../run/run-tasks.ts';
 import type { TaskResult } from '../store/task-result.ts';
-import { parseArgs, usage } from './args.ts';
+import { startMonitor } from '../monitor/start-monitor.ts';
+import { RunTelemetry } from '../telemetry/run-telemetry.ts';
+import { createRunLog, logLevelOf } from '../telemetry/run-log.ts';
+import { type TelemetrySettings, telemetrySettingsFromEnv } from '../telemetry/telemetry-settings.ts';
+import { openTelemetryRegistered } from '../telemetry/open-telemetry-registered.ts';
+import { traceWithOpenTelemetry } from '../telemetry/trace-with-open-telemetry.ts';
+import { writeTelemetryFiles } from '../telemetry/write-telemetry-files.ts';
+import { type CliCommand, parseArgs, usage } from './args.ts';
 import { catalog } from './catalog.ts';
 import { formatCatalog } from './format-catalog.ts';
+import { monitorCommand } from './monitor.ts';
 import { packageVersion } from './package-version.ts';
 import { preview } from './preview.ts';
 import { RunReport } from './report.ts';
@@ -90,14 +98,18 @@ export async function main(
       out.write(`${command.json ? JSON.stringify(found, null, 2) : formatCatalog(found)}\n`);
       return 0;
     }
+    // Latencies come from the traces of the telemetry folder runs write to, unless another is named.
+    if (command.command === 'monitor') return await monitorCommand({ ...command, telemetryDir: command.telemetryDir ?? telemetrySettingsFromEnv().dir }, out, err);
     if (command.command === 'validate') return await validate(command.settings, out);
     if (command.command === 'preview') return await preview(command, out, err);
+    // A bad DGT_TELEMETRY_* variable is bad input, told before anything runs.
+    const telemetry = telemetrySettingsFromEnv();
     const run = await prepareRun(command.settings);
     // A task that could not be loaded is set aside with one line; the others run, and the exit code says bad input.
     for (const { error } of run.failed) err.write(`rxdgt: ${errorMessage(error)}\n`);
     if (run.failed.length > 0) err.write(`rxdgt: ${run.failed.length} task(s) set aside; running the other ${run.tasks.length}\n`);
     try {
-      const code = await execute(run, out, err, command.debug ?? false);
+      const code = await execute(run, command, telemetry, { out, err });
       // A run that failed says so (1) before the tasks set aside (2).
       return run.failed.length > 0 && code === 0 ? 2 : code;
     } finally {
@@ -118,39 +130,82 @@ export async function main(
   }
 }
 
-/** Checks the engines answer, runs every task with a live report, and returns the exit code. */
-async function execute({ tasks, engines, enginesOf }: PreparedRun, out: NodeJS.WriteStream, err: NodeJS.WriteStream, debug: boolean): Promise<number> {
+/** Where the CLI writes: the report and the summary on `out`, warnings and log lines on `err`. */
+interface Streams {
+  readonly out: NodeJS.WriteStream;
+  readonly err: NodeJS.WriteStream;
+}
+
+/**
+ * Checks the engines answer, runs every task with a live report, the run's telemetry (DGT's files, OpenTelemetry
+ * spans, the log lines, the monitor page when asked) and returns the exit code.
+ */
+async function execute(run: PreparedRun, command: Extract<CliCommand, { command: 'run' }>, telemetrySettings: TelemetrySettings, { out, err }: Streams): Promise<number> {
+  const { tasks, engines, enginesOf } = run;
   for (const task of tasks) checkTaskFolder(task.dir);
   await checkEngines(engines);
   // A task's cost is known once some engine of its builder has a price (from its block or `--prices`).
-  const report = new RunReport(tasks, out, { costKnown: (task) => enginesOf(task).some((engine) => engine.hasPrice) });
+  const report = new RunReport(tasks, out, { costKnown: (task) => enginesOf(task).some((engine) => engine.hasPrice), progress: command.log?.quiet !== true });
+  const telemetry = new RunTelemetry({ buildId: command.settings.buildId });
+  // The page reads the tasks' output folder (one, unless tasks name their own) and follows the run's events. Started
+  // first: a port in use stops the run (exit 2) before anything is written.
+  const outputDirs = [...new Set(tasks.map((task) => task.outputDir))];
+  const outputDir = outputDirs.length === 1 ? (outputDirs[0] as string) : (command.settings.outputDir ?? process.env['DGT_OUTPUT_DIR'] ?? 'output');
+  const monitor =
+    command.monitor === undefined
+      ? undefined
+      : await startMonitor({ outputDir, telemetryDir: telemetrySettings.disabled ? undefined : telemetrySettings.dir, events: telemetry.events, port: command.monitor });
+  if (monitor) err.write(`rxdgt: monitor at ${monitor.url}\n`);
+  const files = telemetrySettings.disabled ? undefined : writeTelemetryFiles(telemetry.events, telemetrySettings);
+  // Spans for OpenTelemetry only when an SDK is registered (a `--import` of the user's setup, say).
+  const tracing = openTelemetryRegistered() ? traceWithOpenTelemetry(telemetry.events) : undefined;
+  // Warnings (a crash repaired, a lock taken over, a secondary output that failed) are worth a line; `--debug` adds
+  // every task's start and end and each model call. Written above the live table.
+  const log = createRunLog({
+    level: logLevelOf({ debug: command.debug, quiet: command.log?.quiet }),
+    format: command.log?.json ? 'json' : 'text',
+    stream: { write: (text: string) => report.writeAbove(err, text) },
+  });
+  const logging = log.observe(telemetry.events);
   const results: TaskResult[] = [];
-  report.start();
+  let cancelled = false;
+  let failure: unknown;
+  let watching: Subscription | undefined;
   try {
+    telemetry.started(tasks);
+    watching = telemetry.watch(tasks, enginesOf);
+    report.start();
     await new Promise<void>((resolve, reject) => {
       const subscription = runTasks(tasks, {
         hooks: (task) => {
           const hooks = report.hooks(task);
-          return {
-            ...hooks,
-            // Warnings (a crash repaired, a lock taken over, a secondary output that failed) are worth a line; the rest is in
-            // logs.jsonl (`--debug` prints them too). A task that errored ends the run with its error, printed below: not twice.
-            onLog: (entry) => ((entry.level === 'INFO' && !debug) || entry.event === 'run_finished' ? undefined : report.writeAbove(err, `rxdgt: ${task.name}: ${redactUrl(entry.message)}\n`)),
-            onEnd: (result, progress) => (results.push(result), hooks.onEnd?.(result, progress)),
-          };
+          return telemetry.hooks(task, { ...hooks, onEnd: (result, progress) => (results.push(result), hooks.onEnd?.(result, progress)) });
         },
       }).subscribe({ error: reject, complete: resolve });
       // Ctrl-C or SIGTERM: unsubscribing aborts in-flight LM calls; every task records `cancelled`.
       const onSignal = (): void => {
+        cancelled = true;
         subscription.unsubscribe();
         resolve();
       };
       process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
       subscription.add(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
     });
+  } catch (error) {
+    failure = error;
   } finally {
+    watching?.unsubscribe();
     report.finish();
   }
-  return results.some((result) => failedStatuses.has(result.status)) || results.length < tasks.length ? 1 : 0;
+  const failed = failure !== undefined || results.some((result) => failedStatuses.has(result.status)) || results.length < tasks.length;
+  telemetry.finished(cancelled ? 'cancelled' : failed ? 'failed' : 'completed');
+  logging.unsubscribe();
+  tracing?.unsubscribe();
+  await files?.done.catch((error: unknown) => err.write(`rxdgt: the telemetry files could not be written: ${errorMessage(error)}\n`));
+  if (monitor) {
+    await monitor.close();
+    err.write(`rxdgt: the monitor closed with the run; \`rxdgt monitor ${outputDir}\` shows it again\n`);
+  }
+  if (failure !== undefined) throw failure;
+  return failed ? 1 : 0;
 }
-

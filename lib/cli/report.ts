@@ -29,6 +29,8 @@ export interface RunReportOptions {
   readonly costKnown?: ((task: Task) => boolean) | undefined;
   /** Clock and timer of the live table (its frames, the rates); tests pass a virtual one. @default asyncScheduler */
   readonly scheduler?: SchedulerLike | undefined;
+  /** Whether progress is shown while the run goes on (`--quiet`: only the summary at the end). @default true */
+  readonly progress?: boolean | undefined;
 }
 
 /**
@@ -48,9 +50,12 @@ export class RunReport {
   private readonly lines: TaskLine[];
   private readonly costKnown: (task: Task) => boolean;
   private readonly scheduler: SchedulerLike;
+  private readonly progress: boolean;
   private ticks: Subscription | undefined;
-  /** Lines of the live table on screen, above the cursor (0: none, or the table is done with). */
-  private drawn = 0;
+  /** Lines of the live table on screen, above the cursor (none, or the table is done with). */
+  private drawnLines: readonly string[] = [];
+  /** Redraws at once when the terminal is resized: the table is cut to the new width. */
+  private readonly onResize = (): void => this.draw(true);
   /** The last frame's lines: a frame like it is not written again. */
   private lastFrame = '';
 
@@ -62,10 +67,16 @@ export class RunReport {
     this.lines = tasks.map((task) => ({ task, progress: undefined, result: undefined, lastLoggedAt: 0, rate: new RecordRate(10_000) }));
     this.costKnown = options.costKnown ?? (() => true);
     this.scheduler = options.scheduler ?? asyncScheduler;
+    this.progress = options.progress ?? true;
   }
 
   private get live(): boolean {
-    return this.out.isTTY === true;
+    return this.progress && this.out.isTTY === true;
+  }
+
+  /** Plain progress lines: when not on a TTY, unless progress is off. */
+  private get plain(): boolean {
+    return this.progress && this.out.isTTY !== true;
   }
 
   hooks(task: Task): RunHooks {
@@ -74,7 +85,7 @@ export class RunReport {
       onProgress: (progress) => {
         line.progress = progress;
         if (this.live) this.read(line, progress);
-        if (!this.live && progress.now - line.lastLoggedAt >= 5000) {
+        if (this.plain && progress.now - line.lastLoggedAt >= 5000) {
           line.lastLoggedAt = progress.now;
           this.out.write(`${this.describe(line)}\n`);
         }
@@ -82,17 +93,16 @@ export class RunReport {
       onEnd: (result, progress) => {
         line.progress = progress;
         line.result = result;
-        if (!this.live) this.out.write(`${this.describe(line)}\n`);
+        if (this.plain) this.out.write(`${this.describe(line)}\n`);
       },
     };
   }
 
   start(): void {
-    if (!this.live) {
-      for (const line of this.lines) this.out.write(`${line.task.name}: started (${line.task.kind})\n`);
-      return;
-    }
+    if (this.plain) for (const line of this.lines) this.out.write(`${line.task.name}: started (${line.task.kind})\n`);
+    if (!this.live) return;
     const draw = (): void => this.draw(false);
+    this.out.on?.('resize', this.onResize);
     // A frame every 200 ms at most (none when nothing changed); the first one 200 ms after the start.
     this.ticks = this.scheduler.schedule(function (this: SchedulerAction<undefined>) {
       draw();
@@ -106,12 +116,12 @@ export class RunReport {
    */
   writeAbove(stream: Pick<NodeJS.WritableStream, 'write'>, text: string): void {
     const lines = text.endsWith('\n') ? text : `${text}\n`;
-    if (this.drawn === 0) {
+    if (this.drawnLines.length === 0) {
       stream.write(lines);
       return;
     }
-    this.out.write(`\x1b[${this.drawn}A\r\x1b[J`);
-    this.drawn = 0;
+    this.out.write(`\x1b[${this.rowsDrawn()}A\r\x1b[J`);
+    this.drawnLines = [];
     stream.write(lines);
     this.draw(true);
   }
@@ -120,9 +130,10 @@ export class RunReport {
   finish(): void {
     this.ticks?.unsubscribe();
     this.ticks = undefined;
+    this.out.off?.('resize', this.onResize);
     if (this.live) this.draw(true);
     // The table stays on screen as it is: nothing erases it any more.
-    this.drawn = 0;
+    this.drawnLines = [];
     this.out.write(`\n${this.table()}\n`);
   }
 
@@ -133,7 +144,17 @@ export class RunReport {
     line.rate.add(now, progress.accepted);
   }
 
-  /** Draws the live table over its last frame: up as many lines as drawn then, each line cleared and rewritten. */
+  /**
+   * Rows of the screen the last frame takes now: a line cut to an older, wider terminal wraps onto several rows of a
+   * narrower one (terminals reflow on resize), so moving up by its line count would leave stray rows behind.
+   */
+  private rowsDrawn(): number {
+    const columns = this.out.columns;
+    if (columns === undefined || columns < 1) return this.drawnLines.length;
+    return this.drawnLines.reduce((rows, text) => rows + Math.max(1, Math.ceil(text.length / columns)), 0);
+  }
+
+  /** Draws the live table over its last frame: up as many rows as it takes now, each line rewritten, the rest cleared. */
   private draw(always: boolean): void {
     const now = this.scheduler.now();
     const lines = renderLiveTable(
@@ -141,10 +162,11 @@ export class RunReport {
       this.out.columns,
     );
     const frame = lines.join('\n');
-    if (!always && frame === this.lastFrame && this.drawn > 0) return;
-    const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
-    this.out.write(`${up}\r${lines.map((text) => `\x1b[2K${text}\n`).join('')}`);
-    this.drawn = lines.length;
+    if (!always && frame === this.lastFrame && this.drawnLines.length > 0) return;
+    const up = this.drawnLines.length > 0 ? `\x1b[${this.rowsDrawn()}A` : '';
+    // Each line cleared and rewritten (no blank frame to flicker), then whatever rows the old frame had below: cleared.
+    this.out.write(`${up}\r${lines.map((text) => `\x1b[2K${text}\n`).join('')}\x1b[J`);
+    this.drawnLines = lines;
     this.lastFrame = frame;
   }
 

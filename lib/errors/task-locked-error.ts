@@ -12,7 +12,9 @@ export interface LockHolder {
 
 /**
  * Another run is using the task's folder: two runs of one task would both write its records. The message names the
- * holder (process, host, since when). A process that dies releases its lock by itself, so this is never stale.
+ * holder (process, host, since when). With SQLite the lock is the kernel's, released when its process dies however it
+ * dies; without it (an install without better-sqlite3) it is a pid file, whose dead holder of this host is taken over,
+ * but a holder of another host cannot be checked: its lock stands until removed.
  */
 export class TaskLockedError extends RxdgtError {
   protected readonly [marker] = true;

@@ -7,6 +7,7 @@ import { hasUrlUserinfo } from '../redact-url.ts';
 import { createLlamaCppEmbedding } from '../providers/llama-cpp/llama-cpp-embedding-model.ts';
 import { createOllamaEmbedding } from '../providers/ollama-native/ollama-embedding-model.ts';
 import { createOpenAIEmbedding } from '../providers/openai/openai-embedding-model.ts';
+import { createSimulatedEmbedding } from '../providers/simulated/simulated-embedding-model.ts';
 import { createWatsonxEmbedding } from '../providers/watsonx/watsonx-embedding-model.ts';
 import { watsonxMaxConcurrency } from '../providers/watsonx/watsonx-model.ts';
 import type { EngineDefaults } from '../run/lm-block.ts';
@@ -134,7 +135,8 @@ export function missingEmbeddingConfig(place: EmbeddingBlockPlace, options: { re
  * `type` (`openai`, `vllm-remote`, `ollama`, `watsonx`, `llama-cpp`), `model_id_or_path`, `base_url`, `api_key`,
  * `call_limit`, `batch_size`, `max_retries`, `timeout` (seconds), `dimensions`, `lm_cache`, `rpm`, `tpm`, `price`,
  * and the engine-specific fields. `lm_cache` (or the run's) holds vectors beside LM answers. watsonx's `call_limit`
- * is capped at its 10.
+ * is capped at its 10. A `--simulated` run (`defaults.simulated`) checks the block as written and answers offline
+ * (`createSimulatedEmbedding`).
  *
  * ## Example
  * ```ts
@@ -150,6 +152,11 @@ export function embeddingFromBlock(config: unknown, place: EmbeddingBlockPlace, 
   if (!parsed.success) throw zodIssueToConfigError(parsed.error, place.file, { fieldPrefix: place.field });
   const block = parsed.data;
   const name = block.name ?? place.name ?? 'embedder';
+  if (defaults?.simulated) {
+    // `--simulated`: checked as written above; answered offline, with no endpoint, key, cache or price.
+    const offline = createSimulatedEmbedding({ modelId: block.model_id_or_path, dimensions: block.dimensions });
+    return new EmbeddingEngine(offline, { name, callLimit: block.call_limit, maxRetries: block.max_retries, adaptive: block.adaptive, ...defined({ batchSize: block.batch_size }) });
+  }
   let model: EmbeddingModel;
   try {
     model = modelOf(block);

@@ -1,5 +1,5 @@
 import stableStringify from 'fast-json-stable-stringify';
-import { type Observable, defer, map, of } from 'rxjs';
+import { type Observable, Subject, defer, map, of, tap } from 'rxjs';
 import { z } from 'zod';
 import { parseConfig } from '../parse-config.ts';
 import { engineMarker } from '../schemas.ts';
@@ -65,6 +65,27 @@ export interface EngineStats {
   readonly completionTokens: number;
 }
 
+/** One call of an {@link Engine} as it ended: answered (by the model or the cache) or failed for good. */
+export interface EngineCall {
+  /** The engine's block name. */
+  readonly block: string;
+  /** `<block>: <provider>/<model>`, as usage is attributed. */
+  readonly usageKey: string;
+  readonly provider: string;
+  readonly model: string;
+  /** Wall-clock times (ms since the epoch) the call was asked for and ended: queueing and retries included. */
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly cached: boolean;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly request: ModelRequest;
+  /** The answers' texts; empty when the call failed. */
+  readonly texts: readonly string[];
+  /** The error, when the call failed for good. */
+  readonly error?: unknown;
+}
+
 /** Whether the same request always gets the same answer, so an earlier answer may stand in for a new call. */
 function isDeterministic(request: ModelRequest): boolean {
   // Servers sample at temperature 1 when none is given.
@@ -100,6 +121,12 @@ export class Engine {
   private readonly counters = { cacheHits: 0, promptTokens: 0, completionTokens: 0 };
   private readonly config: z.output<typeof engineConfigSchema>;
   private readonly cache: TieredCache<ModelResult>;
+  private readonly endedCalls = new Subject<EngineCall>();
+  /**
+   * Every call as it ends (hot: only calls made while subscribed), for telemetry and monitors. A call cancelled by
+   * its subscriber does not end here.
+   */
+  readonly calls: Observable<EngineCall> = this.endedCalls.asObservable();
 
   constructor(
     readonly model: LanguageModel,
@@ -140,6 +167,13 @@ export class Engine {
   /** Sends one request; cold, cancellable (unsubscribing aborts the HTTP request), retried per call. */
   call(request: ModelRequest): Observable<EngineResult> {
     return defer(() => {
+      const startedAt = Date.now();
+      const ended = (cached: boolean, usage: ModelResult['usage'], texts: readonly string[], error?: unknown): void => {
+        if (!this.endedCalls.observed) return;
+        const { provider, modelId } = this.model;
+        const call = { block: this.name, usageKey: this.usageKey, provider, model: modelId, startedAt, endedAt: Date.now(), cached, ...usage, request, texts };
+        this.endedCalls.next(error === undefined ? call : { ...call, error });
+      };
       // A sampling request must reach the model: a cached answer would repeat itself (and stall generation on duplicates).
       const { provider, endpoint, modelId } = this.model;
       const slot = isDeterministic(request)
@@ -151,6 +185,7 @@ export class Engine {
       const hit = slot?.get();
       if (hit) {
         this.counters.cacheHits += 1;
+        ended(true, { promptTokens: 0, completionTokens: 0 }, hit.texts);
         return of({ ...hit, cached: true });
       }
       const batcher = request.method === 'completion' ? this.batcher : undefined;
@@ -161,8 +196,10 @@ export class Engine {
           this.counters.completionTokens += result.usage.completionTokens;
           const { headers: _headers, ...answer } = result;
           slot?.set(answer);
+          ended(false, result.usage, result.texts);
           return { ...answer, cached: false };
         }),
+        tap({ error: (error: unknown) => ended(false, { promptTokens: 0, completionTokens: 0 }, [], error) }),
       );
     });
   }

@@ -12,6 +12,7 @@ import type { StopCriterion } from './stop-criteria.ts';
 import type { GenerationInput } from './task-inputs.ts';
 import type { TaskProgress } from './task-progress.ts';
 import type { LogEntry } from '../store/task-files.ts';
+import type { Settlement } from '../store/ledger.ts';
 
 /**
  * A databuilder's pipeline, as a task runs it. The contract: every input ends in outcomes whose shares add up to
@@ -133,6 +134,10 @@ export type TaskOptions = GenerationTaskOptions | TransformationTaskOptions;
 
 /** Hooks a caller (the CLI) uses to watch a run. */
 export interface RunHooks {
+  /** The task took its folder and starts making inputs: its run id (kept across resumes of one build). */
+  onStart?(start: { readonly runId: string }): void;
+  /** One input settled and was committed: its records, its rejections and usage, and the progress after it. */
+  onSettle?(settlement: Settlement, progress: TaskProgress): void;
   onProgress?(progress: TaskProgress): void;
   /** A line the task wrote to its `logs.jsonl`: a resume, a repair after a crash, a failed secondary output. */
   onLog?(entry: LogEntry): void;

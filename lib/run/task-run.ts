@@ -42,6 +42,15 @@ interface Ending {
   readonly message: string;
 }
 
+/**
+ * How one run of a task goes, beside its hooks (`task.run(hooks, { maxInputs })`): a cap on the inputs it starts, so
+ * a preview's sample is exactly its first `maxInputs` inputs, none started beyond them.
+ */
+export interface TaskRunOptions {
+  /** Inputs this run starts at most (restored ones not counted); the run ends once they settled. @default no cap */
+  readonly maxInputs?: number | undefined;
+}
+
 /** A settled input on its way out, with the progress after it. */
 interface Settled {
   readonly settlement: Settlement;
@@ -74,6 +83,8 @@ export class TaskRun {
   /** Whether the builder listens for inputs: true once the replay of restored records is done. */
   private accepting = false;
   private exhausted = false;
+  /** Inputs this run started, for its `maxInputs` cap. */
+  private started = 0;
   /** Why the builder can make nothing more (an `inputs_exhausted` issue), once one said so. */
   private builderDone: string | undefined;
   /** Records the builder's postprocessors left out of the outputs at the end of this run. */
@@ -84,6 +95,7 @@ export class TaskRun {
     private readonly options: ParsedTaskOptions,
     private readonly dir: string,
     private readonly hooks: RunHooks,
+    private readonly runOptions: TaskRunOptions = {},
   ) {
     const now = options.scheduler.now();
     this.startTime = new Date(now).toISOString();
@@ -148,6 +160,7 @@ export class TaskRun {
         this.unemitted.set(settlement, this.progress);
         plan.settled(settlement.ticket.sequence, [...settlement.records, ...duplicatesOf(settlement)]);
         try {
+          this.hooks.onSettle?.(settlement, this.progress);
           this.hooks.onProgress?.(this.progress);
         } catch (error) {
           // A caller's hook that throws ends the run (the commit itself is done).
@@ -164,6 +177,7 @@ export class TaskRun {
     if (this.unsubscribed) throw new Error('unsubscribed while the task opened');
     this.progress = initialProgress(this.progress.startedAt, session.ledger.records, windowsOf(this.criteria));
     this.session = session;
+    this.hooks.onStart?.({ runId: session.runId });
     return session;
   }
 
@@ -216,6 +230,7 @@ export class TaskRun {
     const target = this.options.numOutputsToGenerate;
     if (records >= target) return { reason: 'complete', message: `${records} of ${target} records made` };
     if (this.builderDone !== undefined) return { reason: 'input_done', message: `${records} of ${target} records made: ${this.builderDone}` };
+    if (this.capReached()) return { reason: 'input_done', message: `${records} of ${target} records made from the ${this.started} inputs this run was capped to` };
     return { reason: 'seeds_used_up', message: `the seeds ran out (loop_over is off) with ${records} of ${target} records made` };
   }
 
@@ -225,13 +240,15 @@ export class TaskRun {
     if (this.pumping || !session || !this.accepting || this.ended) return;
     this.pumping = true;
     try {
-      if (this.builderDone !== undefined) this.exhausted = true;
+      if (this.builderDone !== undefined || this.capReached()) this.exhausted = true;
       while (!this.ending && !this.exhausted && session.ledger.room() > 0) {
         const planned = session.plan.next();
         if (planned === 'wait') break;
         if (planned === undefined) this.exhausted = true;
         else {
           const ticket = session.ledger.issue(planned.sequence, planned.key);
+          this.started += 1;
+          if (this.capReached()) this.exhausted = true;
           this.inputs.next(accepted(ticket.id, planned.make(ticket.id)) as Outcome<never>);
         }
       }
@@ -242,6 +259,11 @@ export class TaskRun {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Whether this run started as many inputs as its `maxInputs` cap allows. */
+  private capReached(): boolean {
+    return this.runOptions.maxInputs !== undefined && this.started >= this.runOptions.maxInputs;
   }
 
   /**

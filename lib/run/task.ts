@@ -3,7 +3,7 @@ import type { DataPoint } from '../record.ts';
 import { taskFolder } from '../store/task-folder.ts';
 import { checkOutputPaths } from './output-paths.ts';
 import { type ParsedTaskOptions, type RunHooks, type TaskOptions, parseTaskOptions } from './task-options.ts';
-import { TaskRun } from './task-run.ts';
+import { TaskRun, type TaskRunOptions } from './task-run.ts';
 
 export type { Builder, GenerationTaskOptions, RunHooks, TaskOptions, TransformationTaskOptions } from './task-options.ts';
 
@@ -41,6 +41,11 @@ export class Task {
     return this.options.name;
   }
 
+  /** The folder the task's folder is in (`--output-dir`, `runner_config.output_dir`, `$DGT_OUTPUT_DIR` or `output`). */
+  get outputDir(): string {
+    return this.options.outputDir;
+  }
+
   get kind(): 'generation' | 'transformation' {
     return this.options.kind;
   }
@@ -53,10 +58,11 @@ export class Task {
 
   /**
    * Makes the task's records: cold, one run per subscription, one run per task folder at a time (a second one, here
-   * or in another process, errors with `TaskLockedError`). Records restored on resume are not re-emitted.
+   * or in another process, errors with `TaskLockedError`). Records restored on resume are not re-emitted. `hooks`
+   * observe the run; `options.maxInputs` caps the inputs it starts (a sample of the task).
    */
-  run(hooks: RunHooks = {}): Observable<DataPoint> {
-    return new Observable<DataPoint>((subscriber) => new TaskRun(this.options, this.dir, hooks).start(subscriber));
+  run(hooks: RunHooks = {}, options: TaskRunOptions = {}): Observable<DataPoint> {
+    return new Observable<DataPoint>((subscriber) => new TaskRun(this.options, this.dir, hooks, options).start(subscriber));
   }
 }
 

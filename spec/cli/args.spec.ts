@@ -45,7 +45,7 @@ describe('parseArgs', () => {
   });
 
   it('rejects an unknown command, an unknown flag (with the usage) and a missing `--task-paths`', () => {
-    expect(problemOf(['generate'])).toBe('unknown command `generate` (expected `run`, `validate`, `preview` or `list`)');
+    expect(problemOf(['generate'])).toBe('unknown command `generate` (expected `run`, `validate`, `preview`, `list` or `monitor`)');
     expect(problemOf(['run', '--task-paths', 'a', '--nope'])).toBe(`unknown option \`--nope\`\n${usage}`);
     expect(problemOf(['run', '--restart'])).toMatch(/^`--task-paths` is required/);
     expect(problemOf(['run', '--task-paths', '--restart'])).toMatch(/^`--task-paths` is required/);
@@ -153,5 +153,35 @@ describe('parseArgs', () => {
     for (const text of ['rxdgt validate --task-paths', 'rxdgt list [builders|blocks|engines|formatters...] [--json]', 'rxdgt --version', '-V, --version']) {
       expect(usage).toContain(text);
     }
+  });
+  it('reads `--monitor` with or without a port, for `run` only', () => {
+    expect(parseArgs(['run', '--task-paths', 'a', '--monitor'])).toEqual({ command: 'run', settings: { taskPaths: ['a'] }, monitor: 0 });
+    expect(parseArgs(['run', '--monitor', '8123', '--task-paths', 'a'])).toEqual({ command: 'run', settings: { taskPaths: ['a'] }, monitor: 8123 });
+    expect(parseArgs(['--task-paths', 'a', '--monitor=9000'])).toEqual({ command: 'run', settings: { taskPaths: ['a'] }, monitor: 9000 });
+    // A task path after `--monitor` is not its port.
+    expect(parseArgs(['run', '--monitor', '--task-paths', 'a'])).toEqual({ command: 'run', settings: { taskPaths: ['a'] }, monitor: 0 });
+    expect(problemOf(['run', '--task-paths', 'a', '--monitor=0'])).toBe('`--monitor` must be a port from 1 to 65535, received `0`');
+    expect(problemOf(['run', '--task-paths', 'a', '--monitor=70000'])).toBe('`--monitor` must be a port from 1 to 65535, received `70000`');
+    expect(problemOf(['preview', '--task-paths', 'a', '--monitor'])).toBe('`--monitor` is an option of `run` only');
+  });
+
+  it('reads `--quiet` and `--log-format`, and refuses `--debug` with `--quiet`', () => {
+    expect(parseArgs(['run', '--task-paths', 'a', '--quiet'])).toEqual({ command: 'run', settings: { taskPaths: ['a'] }, log: { quiet: true } });
+    expect(parseArgs(['run', '--task-paths', 'a', '--log-format', 'json'])).toEqual({ command: 'run', settings: { taskPaths: ['a'] }, log: { json: true } });
+    expect(parseArgs(['run', '--task-paths', 'a', '--log-format=text'])).toEqual({ command: 'run', settings: { taskPaths: ['a'] } });
+    expect(problemOf(['run', '--task-paths', 'a', '--log-format', 'xml'])).toBe('`--log-format` must be `text` or `json`, received `xml`');
+    expect(problemOf(['run', '--task-paths', 'a', '--debug', '--quiet'])).toBe('`--debug` and `--quiet` ask for opposite things: give one');
+    expect(problemOf(['validate', '--task-paths', 'a', '--quiet'])).toBe('`--quiet` is an option of `run` only');
+    expect(problemOf(['preview', '--task-paths', 'a', '--log-format', 'json'])).toBe('`--log-format` is an option of `run` only');
+  });
+
+  it('reads `monitor` with its output folder, `--port` and `--telemetry-dir`', () => {
+    expect(parseArgs(['monitor', 'output'])).toEqual({ command: 'monitor', outputDir: 'output' });
+    expect(parseArgs(['monitor', '--port', '8123', 'out', '--telemetry-dir=tel'])).toEqual({ command: 'monitor', outputDir: 'out', port: 8123, telemetryDir: 'tel' });
+    expect(parseArgs(['monitor', '--help'])).toEqual({ command: 'help' });
+    expect(problemOf(['monitor'])).toBe('`monitor` needs the output folder of a run: rxdgt monitor <output_dir>');
+    expect(problemOf(['monitor', 'a', 'b'])).toBe('`monitor` takes one output folder, received `a` and `b`');
+    expect(problemOf(['monitor', 'a', '--port', 'x'])).toBe('`--port` must be a port from 1 to 65535, received `x`');
+    expect(problemOf(['monitor', 'a', '--nope'])).toBe('unknown option `--nope` of `monitor` (it takes --port and --telemetry-dir)');
   });
 });

@@ -10,7 +10,7 @@ import { countMessageWords, countWords } from '../../lib/testing/test-server-bod
 import { startTestServer } from '../../lib/testing/test-server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { useTestServers } from '../helpers/test-servers.ts';
-import { geography, geographyTask, lineCount } from './cli-tasks.ts';
+import { geography, geographyTask, lineCount, qaRows, rater, raterTask, rating } from './cli-tasks.ts';
 import { generationRequests, runCli, writeBlockConfig } from './run-cli.ts';
 
 const startServer = useTestServers();
@@ -73,20 +73,43 @@ describe('rxdgt preview', () => {
     const result = await runCli(['preview', '--task-paths', task, '--config-path', config, '--output-dir', join(dir, 'out')]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    // The default of 5 inputs, and the one started after the reject while the others settled: limit-ish.
-    expect(generationRequests(server.requests).length).toBeGreaterThanOrEqual(5);
-    expect(generationRequests(server.requests).length).toBeLessThanOrEqual(6);
+    // The default of 5 inputs, exactly: the run starts none beyond them.
+    expect(generationRequests(server.requests)).toHaveLength(5);
     expect(result.stdout).toMatch(/^ {2}reject {2}generator {2}parse_failed {2}expected one "Answer:" in the answer, found 0$/m);
-    // The inputs that settled before the sample stopped: the 5 first (the reject among them), and maybe the one after.
-    const [, inputs, records, calls] = (/^geo \(generation\): a sample of (\d+) inputs: (\d+) records, 1 rejected, (\d+) LM calls$/m.exec(result.stdout) ?? []).map(Number);
-    expect(inputs).toBeGreaterThanOrEqual(5);
-    expect(records).toBe((inputs as number) - 1);
-    expect(calls).toBe(inputs);
-    // 50 records at the sample's calls per record.
-    expect(result.stdout).toContain(`from the ${inputs} inputs of this sample (${Math.round(((records as number) / (inputs as number)) * 100)}% of inputs made a record)`);
-    expect(estimated(result.stdout, 'LM calls')).toBe(String(Math.round(((calls as number) / (records as number)) * 50)));
+    expect(result.stdout).toContain('geo (generation): a sample of 5 inputs: 4 records, 1 rejected, 5 LM calls\n');
+    const [inputs, records, calls] = [5, 4, 5];
+    expect(result.stdout).toContain(`from the ${inputs} inputs of this sample (${Math.round((records / inputs) * 100)}% of inputs made a record)`);
+    expect(estimated(result.stdout, 'LM calls')).toBe(String(Math.round((calls / records) * 50)));
     expect(estimated(result.stdout, 'cost')).toBe('-');
     expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('answers from an lm_cache are LM calls, said to come from a cache', async () => {
+    const server = await startServer({ respond: (_request, index) => fixedAnswer(index) });
+    const dir = tempDir();
+    const task = geographyTask(dir, 'geo', { runner_config: { num_outputs_to_generate: 12 } });
+    const config = writeBlockConfig(dir, { [geography]: { name: 'generator', type: 'openai', base_url: server.baseURL, model_id_or_path: 'test-model', temperature: 0 } });
+    const args = ['preview', '--task-paths', task, '--config-path', config, '--lm-cache', join(dir, 'answers.db'), '--seed', '3', '--limit', '3'];
+
+    expect((await runCli(args)).code).toBe(0);
+    const result = await runCli(args);
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    expect(generationRequests(server.requests)).toHaveLength(3);
+    expect(result.stdout).toContain('geo (generation): a sample of 3 inputs: 3 records, 0 rejected, 3 LM calls (3 answered from a cache)\n');
+    expect(result.stdout).toMatch(/^ {4}LM calls {11}12 \(12 of them from a cache, at the sample's share\)$/m);
+  });
+
+  it('a transformation is sampled to exactly --limit rows', async () => {
+    const server = await startServer({ respond: () => rating(), latencyMs: 20 });
+    const dir = tempDir();
+    const task = raterTask(dir, 'rated', qaRows(30));
+    const config = writeBlockConfig(dir, { [rater]: { name: 'rater', type: 'openai', base_url: server.baseURL, model_id_or_path: 'test-model', temperature: 1, call_limit: 8 } });
+
+    const result = await runCli(['preview', '--task-paths', task, '--config-path', config, '--limit', '3']);
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    expect(generationRequests(server.requests)).toHaveLength(3);
+    expect(result.stdout).toContain('rated (transformation): a sample of 3 inputs: 3 records, 0 rejected, 3 LM calls\n');
+    expect(result.stdout).toContain('estimate to 30 rows');
   });
 
   it('--keep keeps the temporary folder and prints its path; the task folder there holds the sample', async () => {

@@ -108,8 +108,8 @@ describe('RunReport on a TTY', () => {
     expect(chunks).toHaveLength(1);
     vi.advanceTimersByTime(1);
     expect(chunks).toHaveLength(2);
-    // Up over the 4 lines drawn, then each line cleared and rewritten.
-    expect(chunks[1]).toMatch(/^\x1b\[4A\r(\x1b\[2K[^\n\x1b]*\n){4}$/);
+    // Up over the 4 lines drawn, then each line cleared and rewritten, then the rest of the screen cleared.
+    expect(chunks[1]).toMatch(/^\x1b\[4A\r(\x1b\[2K[^\n\x1b]*\n){4}\x1b\[J$/);
     expect(linesOf(chunks[1] as string)).toEqual([
       'task   status     records  rate   ETA  rejected  cost',
       'geo    running    4/20     4.0/s  4s   1         $0.0123',
@@ -160,6 +160,32 @@ describe('RunReport on a TTY', () => {
     report.start();
     vi.advanceTimersByTime(200);
     expect(linesOf(chunks[0] as string)).toEqual(['task   status     re', 'geo    running    0/', 'rate   running    0/', 'total  0/2 ended  0/']);
+  });
+
+  it('redraws at once when the terminal is resized, moving up over the rows the old lines wrap onto now', () => {
+    const listeners = new Map<string, () => void>();
+    const { stream, chunks } = fakeStream(true, 100);
+    Object.assign(stream, {
+      on: (event: string, listener: () => void) => (listeners.set(event, listener), stream),
+      off: (event: string) => (listeners.delete(event), stream),
+    });
+    const report = new RunReport([geo], stream, { costKnown: () => true });
+    report.start();
+    vi.advanceTimersByTime(200);
+    const first = linesOf(chunks[0] as string);
+    expect(first).toHaveLength(3);
+    // Narrowed to 20 columns: each of the 3 lines drawn (about 55 characters) now wraps onto 3 rows.
+    (stream as { columns: number }).columns = 20;
+    listeners.get('resize')?.();
+    expect(chunks).toHaveLength(2);
+    const rows = first.reduce((sum, text) => sum + Math.ceil(text.length / 20), 0);
+    expect(rows).toBeGreaterThan(3);
+    expect(chunks[1]).toMatch(new RegExp(`^\\x1b\\[${rows}A\\r`));
+    // The new frame is cut to 20 columns and clears what the old one left below it.
+    expect(linesOf(chunks[1] as string).every((text) => text.length <= 20)).toBe(true);
+    expect(chunks[1]).toMatch(/\x1b\[J$/);
+    report.finish();
+    expect(listeners.has('resize')).toBe(false);
   });
 
   it('writes a warning above the table: the table is erased, the warning written, the table drawn again below it', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach } from 'vitest';
 import type { TestServerRequest } from '../../lib/testing/test-server.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /** The repository root: the CLI runs from here, so `samples/...` task paths resolve. */
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,6 +35,10 @@ const isolatedVariables = [
   'DGT_DATA_DIR',
   'DGT_CACHE_DIR',
   'FORCE_COLOR',
+  'DGT_TELEMETRY_DIR',
+  'DGT_TELEMETRY_DISABLE',
+  'DGT_TELEMETRY_RECORD_PAYLOADS',
+  'DGT_TELEMETRY_PAYLOAD_MAX_CHARS',
   // Keys and endpoints of the other engine types: a machine's own must neither reach a test nor satisfy a missing-key check.
   'ANTHROPIC_API_KEY',
   'ANTHROPIC_BASE_URL',
@@ -58,6 +63,8 @@ export function startCli(
 ): { readonly child: ChildProcess; readonly result: Promise<CliResult> } {
   const childEnv: Record<string, string | undefined> = { ...process.env };
   for (const name of isolatedVariables) delete childEnv[name];
+  // Telemetry files go to a folder of the test's own, never the repository's `telemetry/` (tests set their own to read it).
+  childEnv['DGT_TELEMETRY_DIR'] = tempDir('rxdgt-telemetry-');
   Object.assign(childEnv, env);
   // From another folder (a `.env` there), tsx and the CLI are named by their place in the repository.
   const loader = options.cwd === undefined ? 'tsx' : pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;

@@ -178,16 +178,22 @@ describe('installed with --omit=optional', () => {
     expect(out).toBe('function function');
   });
 
-  // Every run takes its task folder's lock, an SQLite lock (lib/store/task-lock.ts): without better-sqlite3 a run
-  // stops before it starts, with the message saying why and what to install.
-  test('a run says that its task folder lock needs better-sqlite3', () => {
+  // Every run takes its task folder's lock: without better-sqlite3 it is a pid file (lib/store/pid-file-lock.ts), not
+  // an SQLite lock, and the run goes on and writes its records.
+  test('a run takes its task folder lock without better-sqlite3, makes its record and writes it', () => {
     const script = `const { createEngine, createTask, geographyQa } = require('rxdgt');
       const { FakeLanguageModel } = require('rxdgt/testing');
       const { take } = require('rxjs');
-      ${taskScript('{ error: (error) => process.stdout.write(error.message) }')}`;
-    expect(node(bare, ['-e', script])).toMatch(
-      /\.rxdgt\.lock: the task folder's lock \(taken by every run that writes a task folder\) needs the optional package better-sqlite3, which is not installed .*: install it with `npm install better-sqlite3@12`$/,
-    );
+      ${taskScript()}`;
+    const dir = folder(bare, 'run');
+    expect(node(dir, ['-e', script])).toBe(taskOutput);
+    const task = join(dir, 'output', 'geo');
+    const records = readFileSync(join(task, 'data.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.map((record) => [record['question'], record['answer']])).toEqual([['Which river?', 'The Danube.']]);
+    expect(JSON.parse(readFileSync(join(task, 'final_data.jsonl'), 'utf8'))).toMatchObject({ question: 'Which river?', answer: 'The Danube.' });
+    // The run ended and let go of its lock: no holder file is left (the lock file stays, as with SQLite).
+    expect(existsSync(join(task, '.rxdgt.lock.json'))).toBe(false);
+    expect(existsSync(join(task, '.rxdgt.lock'))).toBe(true);
   });
 
   test('the disk cache says it needs better-sqlite3 and how to install it', () => {

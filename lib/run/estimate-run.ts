@@ -4,8 +4,10 @@ export interface RunSample {
   readonly inputs: number;
   /** Records accepted. */
   readonly accepted: number;
-  /** LM calls made (answers from a cache not counted: they spend nothing). */
+  /** LM calls made: answers a model gave (those from a cache are in `cachedCalls`). */
   readonly calls: number;
+  /** LM calls answered from a cache (the engine's, or an `lm_cache`): no tokens, no cost, no wait. */
+  readonly cachedCalls: number;
   readonly promptTokens: number;
   readonly completionTokens: number;
   /** US dollars spent; undefined when no engine of the task has a price. */
@@ -38,14 +40,22 @@ export interface RunEstimate {
   readonly records: number;
   /** Records accepted per input of the sample. */
   readonly acceptanceRate: number;
+  /** LM calls, those answered from a cache included. */
   readonly calls: number;
+  /**
+   * Of `calls`, those a cache is expected to answer, at the sample's share: they spend no tokens and take no time (a
+   * run with a warmer `lm_cache` makes fewer calls, one with a colder makes more).
+   */
+  readonly cachedCalls: number;
+  /** Tokens of the calls made (not of those a cache answers). */
   readonly promptTokens: number;
   readonly completionTokens: number;
   /** US dollars; undefined when no price is known. */
   readonly costUsd: number | undefined;
   /**
-   * A lower bound of the wall time in seconds: the largest of calls × latency / `callLimit`, calls / `rpm` and tokens
-   * / `tpm`; undefined when no latency was observed and no rate limit is set.
+   * The wall time in seconds: the largest of calls made × the sample's mean answer time / `callLimit` (an estimate),
+   * calls made / `rpm` and tokens / `tpm` (lower bounds); answers from a cache take no time. Undefined when no answer
+   * was timed and no rate limit is set.
    */
   readonly seconds: number | undefined;
   /** The limit that gave `seconds`. */
@@ -55,15 +65,16 @@ export interface RunEstimate {
 /**
  * Scales a sample up to a whole run. A generation needs `records` accepted records: every figure is the sample's per
  * accepted record times `records` (the sample's acceptance rate sets the inputs needed). A transformation reads every
- * row once: every figure is the sample's per input times `rows`. Undefined when the sample cannot be scaled: no input
- * settled, or a generation that accepted no record.
+ * row once: every figure is the sample's per input times `rows`. LM calls count those a cache answered too (the run
+ * makes them, at the sample's share answered from a cache); tokens, cost and time are those of the calls made.
+ * Undefined when the sample cannot be scaled: no input settled, or a generation that accepted no record.
  *
  * ## Example
  * ```ts
- * const sample = { inputs: 5, accepted: 4, calls: 5, promptTokens: 500, completionTokens: 100, costUsd: undefined, meanLatencyMs: 2000 };
+ * const sample = { inputs: 5, accepted: 4, calls: 4, cachedCalls: 1, promptTokens: 400, completionTokens: 80, costUsd: undefined, meanLatencyMs: 2000 };
  * estimateRun(sample, { kind: 'generation', records: 100 }, { callLimit: 10, rpm: 60 });
- * // { inputs: 125, records: 100, acceptanceRate: 0.8, calls: 125, promptTokens: 12500, completionTokens: 2500,
- * //   costUsd: undefined, seconds: 125, bound: 'rpm' }
+ * // { inputs: 125, records: 100, acceptanceRate: 0.8, calls: 125, cachedCalls: 25, promptTokens: 10000,
+ * //   completionTokens: 2000, costUsd: undefined, seconds: 100, bound: 'rpm' }
  * ```
  */
 export function estimateRun(sample: RunSample, target: RunTarget, limits: RunLimits): RunEstimate | undefined {
@@ -72,6 +83,7 @@ export function estimateRun(sample: RunSample, target: RunTarget, limits: RunLim
   // Sample units the run needs: accepted records for a generation, inputs for a transformation.
   const scale = target.kind === 'generation' ? target.records / sample.accepted : target.rows / sample.inputs;
   const calls = sample.calls * scale;
+  const cachedCalls = sample.cachedCalls * scale;
   const promptTokens = sample.promptTokens * scale;
   const completionTokens = sample.completionTokens * scale;
   const bounds: [RunBound, number][] = [];
@@ -83,7 +95,8 @@ export function estimateRun(sample: RunSample, target: RunTarget, limits: RunLim
     inputs: sample.inputs * scale,
     records: sample.accepted * scale,
     acceptanceRate: sample.accepted / sample.inputs,
-    calls,
+    calls: calls + cachedCalls,
+    cachedCalls,
     promptTokens,
     completionTokens,
     costUsd: sample.costUsd === undefined ? undefined : sample.costUsd * scale,

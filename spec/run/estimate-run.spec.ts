@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type RunSample, estimateRun } from '../../lib/cli/estimate-run.ts';
+import { type RunSample, estimateRun } from '../../lib/run/estimate-run.ts';
 
 /** A sample of 5 inputs, 4 accepted, one call each, 100 prompt and 20 completion tokens a call, 2 s a call. */
-const sample: RunSample = { inputs: 5, accepted: 4, calls: 5, promptTokens: 500, completionTokens: 100, costUsd: 0.05, meanLatencyMs: 2000 };
+const sample: RunSample = { inputs: 5, accepted: 4, calls: 5, cachedCalls: 0, promptTokens: 500, completionTokens: 100, costUsd: 0.05, meanLatencyMs: 2000 };
 
 describe('estimateRun', () => {
   it('a generation: every figure per accepted record, times the target; the acceptance rate sets the inputs', () => {
@@ -11,6 +11,7 @@ describe('estimateRun', () => {
       records: 100,
       acceptanceRate: 0.8,
       calls: 125,
+      cachedCalls: 0,
       promptTokens: 12_500,
       completionTokens: 2500,
       costUsd: 1.25,
@@ -32,6 +33,7 @@ describe('estimateRun', () => {
       records: 800,
       acceptanceRate: 0.8,
       calls: 1000,
+      cachedCalls: 0,
       promptTokens: 100_000,
       completionTokens: 20_000,
       costUsd: 10,
@@ -54,6 +56,24 @@ describe('estimateRun', () => {
   it('a tpm limit bounds it by the tokens', () => {
     // 15,000 tokens at 6,000 a minute: 150 s.
     expect(estimateRun(sample, { kind: 'generation', records: 100 }, { callLimit: 10, rpm: 60, tpm: 6000 })).toMatchObject({ seconds: 150, bound: 'tpm' });
+  });
+
+  it('calls answered from a cache are counted as calls, and said to be from a cache; tokens, cost and time are the calls made', () => {
+    // 4 calls made and 1 answered from a cache: 5 calls per 4 records, 1 of them from a cache.
+    const cached: RunSample = { ...sample, calls: 4, cachedCalls: 1, promptTokens: 400, completionTokens: 80, costUsd: 0.04 };
+    expect(estimateRun(cached, { kind: 'generation', records: 100 }, { callLimit: 10, rpm: 60 })).toEqual({
+      inputs: 125,
+      records: 100,
+      acceptanceRate: 0.8,
+      calls: 125,
+      cachedCalls: 25,
+      promptTokens: 10_000,
+      completionTokens: 2000,
+      costUsd: 1,
+      // The 100 calls made at 60 a minute: those from a cache do not reach the endpoint.
+      seconds: 100,
+      bound: 'rpm',
+    });
   });
 
   it('no latency observed and no rate limit: no wall time', () => {

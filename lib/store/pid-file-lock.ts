@@ -1,0 +1,162 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { ConfigError } from '../errors/config-error.ts';
+import { describeFsCause } from '../errors/datastore-error.ts';
+import { type LockHolder, TaskLockedError } from '../errors/task-locked-error.ts';
+
+/** What a pid-file lock writes: its holder, marked as a lock of this kind (a SQLite lock's holder file is no lock). */
+export interface PidFileHolder extends LockHolder {
+  readonly lock: 'pid-file';
+}
+
+/** A pid-file lock, held until `release()`. */
+export interface PidFileLock {
+  /** The holder of a lock this one took over: a process of this host that died without releasing it. */
+  readonly replaced: LockHolder | undefined;
+  release(): void;
+}
+
+/**
+ * Takes a lock that needs no native module: the exclusive creation of `path` (`open(path, 'wx')`), holding the
+ * holder's `{pid, host, started}`. A lock left by a process of this host that is gone (`process.kill(pid, 0)` says
+ * `ESRCH`) is taken over, its holder returned as `replaced`; a lock of another host is never taken over (its pid
+ * cannot be checked). Takeovers go one at a time through a second exclusive file (`<path>.takeover`), and each
+ * re-reads the lock under it: of two runs that found the same stale lock, one takes it and the other is refused.
+ *
+ * ## Example
+ * ```ts
+ * const lock = lockPidFile('/data/output/geo', '/data/output/geo/.rxdgt.lock.json');
+ * // ... the run ...
+ * lock.release();
+ * ```
+ *
+ * @param dir the folder the lock guards, for {@link TaskLockedError}
+ * @throws {TaskLockedError} when a live process holds it (this one included), or a process of another host
+ * @throws {ConfigError} naming the file when it cannot be written (a read-only folder, say)
+ */
+export function lockPidFile(dir: string, path: string): PidFileLock {
+  const holder: PidFileHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), lock: 'pid-file' };
+  const content = `${JSON.stringify(holder)}\n`;
+  const replaced = create(path, content) ? undefined : takeOver(dir, path, content);
+  const letGo = holdHere(path);
+  let held = true;
+  return {
+    replaced,
+    release() {
+      if (!held) return;
+      held = false;
+      letGo();
+      // Only our own lock: never one a later run took.
+      if (readOrUndefined(path) === content) rmSync(path, { force: true });
+    },
+  };
+}
+
+/** The lock files this process holds: one naming this process's pid that it does not hold is a dead process's. */
+const heldHere = new Set<string>();
+
+/** Records that this process holds the lock whose holder file is `path` (either kind); returns how to let it go. */
+export function holdHere(path: string): () => void {
+  const key = resolve(path);
+  heldHere.add(key);
+  return () => void heldHere.delete(key);
+}
+
+/**
+ * Whether the holder a lock file at `path` names may still hold it: a process of another host (unknowable), this
+ * process when it holds `path`, or another live process of this host. A lock naming this process's own pid that it
+ * does not hold was left by a dead process whose pid came back (a container restarted with the same pid, a reboot).
+ */
+export function holderIsLive(holder: LockHolder, path: string): boolean {
+  if (holder.host !== hostname()) return true;
+  if (holder.pid === process.pid) return heldHere.has(resolve(path));
+  return isAlive(holder.pid);
+}
+
+/**
+ * Takes over the lock at `path` when its holder is gone, returning that holder (none: it was released meanwhile and
+ * this run took it as a first taker).
+ * @throws {TaskLockedError} when its holder is alive, of another host, or took it since
+ */
+function takeOver(dir: string, path: string, content: string): LockHolder | undefined {
+  const found = readOrUndefined(path);
+  // Released between our try and this read: one more try, as a first taker.
+  if (found === undefined) {
+    if (create(path, content)) return undefined;
+    throw new TaskLockedError(dir, holderIn(readOrUndefined(path) ?? ''));
+  }
+  const stale = staleHolder(found, path);
+  if (stale === undefined) throw new TaskLockedError(dir, holderIn(found));
+  withTakeover(dir, `${path}.takeover`, content, () => {
+    // Under the takeover lock: the lock is still the stale one we judged, or someone else took it meanwhile.
+    const now = readOrUndefined(path);
+    if (now !== undefined && now !== found) throw new TaskLockedError(dir, holderIn(now));
+    rmSync(path, { force: true });
+    if (!create(path, content)) throw new TaskLockedError(dir, holderIn(readOrUndefined(path) ?? ''));
+  });
+  return stale;
+}
+
+/** Whether the exclusive creation of `path` with `content` succeeded (false: it exists). */
+function create(path: string, content: string): boolean {
+  try {
+    writeFileSync(path, content, { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new ConfigError(`cannot write the task's lock: ${describeFsCause(error)}`, { file: path, cause: error });
+  }
+}
+
+/**
+ * Runs `work` holding `path` (a takeover in progress). Another takeover in progress refuses this one; so does one left
+ * by a process that died within it (microseconds), named in the error, as removing it could race another run's.
+ */
+function withTakeover(dir: string, path: string, content: string, work: () => void): void {
+  if (!create(path, content)) {
+    const found = readOrUndefined(path) ?? '';
+    if (staleHolder(found, path) === undefined) throw new TaskLockedError(dir, holderIn(found));
+    throw new ConfigError(`a run that died while taking over the task's lock left this file: remove it, then run again`, { file: path });
+  }
+  try {
+    work();
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+/** The holder of the text of the lock file at `path` when it is a process of this host that is gone; undefined otherwise. */
+function staleHolder(text: string, path: string): LockHolder | undefined {
+  const holder = holderIn(text);
+  return holder === undefined || holderIsLive(holder, path) ? undefined : holder;
+}
+
+/** Whether a process of this host runs with `pid` (one of another user counts: `EPERM`). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** The holder a lock file names; undefined while its writer has not written it yet, or for text that is none. */
+export function holderIn(text: string): LockHolder | undefined {
+  try {
+    const { pid, host, started } = JSON.parse(text) as Partial<LockHolder>;
+    if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0 || typeof host !== 'string' || typeof started !== 'string') return undefined;
+    return { pid, host, started };
+  } catch {
+    return undefined;
+  }
+}
+
+function readOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}

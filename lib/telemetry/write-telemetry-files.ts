@@ -1,0 +1,125 @@
+import { join } from 'node:path';
+import type { Observable } from 'rxjs';
+import { EventLines } from './event-lines.ts';
+import { RotatingJsonlWriter, type RotatingJsonlWriterOptions } from './rotating-jsonl-writer.ts';
+import type { RunEvent } from './run-event.ts';
+import { type RunSpan, RunSpans } from './run-spans.ts';
+import type { TelemetrySettings } from './telemetry-settings.ts';
+
+/** The telemetry files being written: `done` settles once they are closed. */
+export interface TelemetryFiles {
+  /** Resolves when the events end (or `unsubscribe`) and the files are closed; rejects with the first `DatastoreError`. */
+  readonly done: Promise<void>;
+  /** Stops reading the events: open spans are written as `cancelled`, the files closed. */
+  unsubscribe(): void;
+}
+
+/** One line of `traces.jsonl`, in DGT's shape, with the span's id and its parent's to rebuild the tree. */
+function traceLine(span: RunSpan): Record<string, unknown> {
+  const endTime = span.endTime ?? span.startTime;
+  return {
+    span_name: span.name,
+    build_id: span.buildId,
+    run_id: span.runId,
+    start_time: new Date(span.startTime).toISOString(),
+    end_time: new Date(endTime).toISOString(),
+    duration_ms: endTime - span.startTime,
+    parent_span_name: span.parent?.name ?? null,
+    status: span.status,
+    span_id: span.spanId,
+    parent_span_id: span.parent?.spanId ?? null,
+    ...span.attributes,
+    ...(span.error === undefined ? {} : { error: span.error }),
+  };
+}
+
+/** Longest a line waits before it is written. */
+const flushMs = 250;
+
+/**
+ * Writes a run's events to DGT's telemetry files in `settings.dir`: `events.jsonl` (lifecycle events: run and task
+ * start and end, rejected records, task warnings, admission changes; see `EventLines`) and `traces.jsonl` (one line
+ * per span as it ends: `dgt.run`, `dgt.task`, `dgt.block`, `dgt.llm_call`; see `RunSpans`). Both rotate at 100 MB
+ * and lose rotated files older than 14 days. LM call spans carry their payloads only with `settings.recordPayloads`,
+ * credentials hidden. With `settings.disabled` nothing is read, written or made. Subscribe before the run starts
+ * (the events are hot). Lines are written together at most 250 ms after their event (one write for many), and all
+ * of them by the end of the stream. A write that fails stops both files and rejects `done`; the run goes on.
+ *
+ * ## Example
+ * ```ts
+ * import { RunTelemetry, telemetrySettingsFromEnv, writeTelemetryFiles } from 'rxdgt';
+ * const telemetry = new RunTelemetry({ buildId: 'exp' });
+ * const files = writeTelemetryFiles(telemetry.events, telemetrySettingsFromEnv());
+ * // ... run the tasks with telemetry.hooks(task), then:
+ * telemetry.finished('completed');
+ * await files.done; // telemetry/events.jsonl and telemetry/traces.jsonl are complete
+ * ```
+ * @param options the rotation's limits (tests make them small)
+ */
+export function writeTelemetryFiles(events: Observable<RunEvent>, settings: TelemetrySettings, options: RotatingJsonlWriterOptions = {}): TelemetryFiles {
+  if (settings.disabled) return { done: Promise.resolve(), unsubscribe: () => undefined };
+  const eventsFile = new RotatingJsonlWriter(join(settings.dir, 'events.jsonl'), options);
+  const tracesFile = new RotatingJsonlWriter(join(settings.dir, 'traces.jsonl'), options);
+  let failure: unknown;
+  let ended = false;
+  const write = (file: RotatingJsonlWriter, line: object): void => {
+    if (failure !== undefined) return;
+    try {
+      file.append(JSON.stringify(line));
+    } catch (error) {
+      failure = error;
+    }
+  };
+  // Lines are written together, at most every 250 ms (or 64 KiB): a write per line (an LM call each) is too dear.
+  let flushing: NodeJS.Timeout | undefined;
+  const flushSoon = (): void => {
+    if (flushing !== undefined || failure !== undefined) return;
+    flushing = setTimeout(() => {
+      flushing = undefined;
+      for (const file of [eventsFile, tracesFile]) {
+        try {
+          if (failure === undefined) file.flush();
+        } catch (error) {
+          failure = error;
+        }
+      }
+    }, flushMs);
+  };
+  const lines = new EventLines();
+  const spans = new RunSpans({ ended: (span) => write(tracesFile, traceLine(span)) }, settings);
+  let settle: { resolve(): void; reject(error: unknown): void };
+  const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  // A failure nobody awaits must not end the process as an unhandled rejection: the run matters more than its telemetry.
+  done.catch(() => undefined);
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    if (flushing !== undefined) clearTimeout(flushing);
+    spans.finish();
+    for (const file of [eventsFile, tracesFile]) {
+      try {
+        file.close();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure === undefined) settle.resolve();
+    else settle.reject(failure);
+  };
+  const subscription = events.subscribe({
+    next: (event) => {
+      for (const line of lines.of(event)) write(eventsFile, line);
+      spans.next(event);
+      flushSoon();
+    },
+    error: end,
+    complete: end,
+  });
+  return {
+    done,
+    unsubscribe: () => {
+      subscription.unsubscribe();
+      end();
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { geographyTask } from './cli-tasks.ts';
+import { runCli, summaryTable } from './run-cli.ts';
+
+/** The JSON lines of a file. */
+function jsonLines(path: string): Record<string, unknown>[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('rxdgt run: telemetry, log levels and the monitor flag', () => {
+  it("writes DGT's events.jsonl and traces.jsonl to DGT_TELEMETRY_DIR: the run, the task and a span per LM call", async () => {
+    const dir = tempDir();
+    const telemetry = join(dir, 'telemetry');
+    const { code, stdout } = await runCli(['run', '--task-paths', geographyTask(dir, 'geo'), '--simulated', '--output-dir', join(dir, 'out'), '--num-outputs-to-generate', '4'], {
+      DGT_TELEMETRY_DIR: telemetry,
+    });
+    expect(code).toBe(0);
+    const events = jsonLines(join(telemetry, 'events.jsonl'));
+    // The lifecycle, with a line per rejected record (the simulated engine repeats itself: duplicates) in between.
+    const lifecycle = events.map((event) => event['event']).filter((event) => event !== 'data_point_rejected');
+    expect(lifecycle).toEqual(['run_started', 'task_started', 'task_finished', 'run_finished']);
+    const rejected = events.filter((event) => event['event'] === 'data_point_rejected');
+    expect(rejected).toHaveLength(Number(summaryTable(stdout).rows[0]?.['rejected']));
+    expect(events.find((event) => event['event'] === 'task_finished')).toMatchObject({ task_name: 'geo', status: 'completed', build_id: 'exp' });
+    const spans = jsonLines(join(telemetry, 'traces.jsonl'));
+    const calls = spans.filter((span) => span['span_name'] === 'dgt.llm_call');
+    // Every call that ended is a span; the task's usage counts those of the inputs it settled (an input still in flight
+    // when the target was met is cancelled after its call may have ended).
+    expect(calls.length).toBeGreaterThanOrEqual(Number(summaryTable(stdout).rows[0]?.['LM calls']));
+    expect(calls.length).toBeGreaterThanOrEqual(4);
+    expect(calls[0]).toMatchObject({ provider: 'simulated', block: 'generator', status: 'ok' });
+    expect(spans.map((span) => span['span_name'])).toEqual(expect.arrayContaining(['dgt.block', 'dgt.task', 'dgt.run']));
+    // No payloads unless asked.
+    expect(calls[0]).not.toHaveProperty('messages');
+  });
+
+  it('writes nothing with DGT_TELEMETRY_DISABLE, and a bad DGT_TELEMETRY_* value is exit 2 naming it, before any task runs', async () => {
+    const dir = tempDir();
+    const telemetry = join(dir, 'telemetry');
+    const args = ['run', '--task-paths', geographyTask(dir, 'geo'), '--simulated', '--output-dir', join(dir, 'out'), '--num-outputs-to-generate', '2'];
+    expect((await runCli(args, { DGT_TELEMETRY_DIR: telemetry, DGT_TELEMETRY_DISABLE: '1' })).code).toBe(0);
+    expect(existsSync(telemetry)).toBe(false);
+    const bad = await runCli(args, { DGT_TELEMETRY_DIR: telemetry, DGT_TELEMETRY_PAYLOAD_MAX_CHARS: 'lots', DGT_OUTPUT_DIR: join(dir, 'other') });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('DGT_TELEMETRY_PAYLOAD_MAX_CHARS');
+    expect(existsSync(join(dir, 'other'))).toBe(false);
+  });
+
+  it('--debug --log-format json writes one JSON object per log line on stderr; --quiet prints only the summary', async () => {
+    const dir = tempDir();
+    const args = ['run', '--task-paths', geographyTask(dir, 'geo'), '--simulated', '--num-outputs-to-generate', '3'];
+    const debug = await runCli([...args, '--output-dir', join(dir, 'a'), '--debug', '--log-format', 'json']);
+    expect(debug.code).toBe(0);
+    const lines = debug.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((line) => line['event'] === 'model_call').length).toBeGreaterThanOrEqual(Number(summaryTable(debug.stdout).rows[0]?.['LM calls']));
+    expect(lines[0]).toMatchObject({ level: 'info', event: 'task_started', task: 'geo', msg: 'started: 3 records to make' });
+    const quiet = await runCli([...args, '--output-dir', join(dir, 'b'), '--quiet']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+    // No progress lines: the summary table alone.
+    expect(quiet.stdout.trimStart()).toMatch(/^task\s+status\s+records/);
+  });
+
+  it('--monitor on a port in use is exit 2 naming the port, and runs nothing', async () => {
+    const dir = tempDir();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const { code, stderr } = await runCli(['run', '--task-paths', geographyTask(dir, 'geo'), '--simulated', '--output-dir', join(dir, 'out'), '--monitor', String(port)]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(String(port));
+      expect(existsSync(join(dir, 'out', 'geo', 'data.jsonl'))).toBe(false);
+    } finally {
+      blocker.close();
+    }
+  });
+});

@@ -1,0 +1,16 @@
+import { trace } from '@opentelemetry/api';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { afterEach, describe, expect, test } from 'vitest';
+import { openTelemetryRegistered } from '../../lib/telemetry/open-telemetry-registered.ts';
+
+afterEach(() => trace.disable());
+
+describe('openTelemetryRegistered', () => {
+  test('is false with no SDK, true once a tracer provider is registered, false again once it is removed', () => {
+    expect(openTelemetryRegistered()).toBe(false);
+    expect(trace.setGlobalTracerProvider(new BasicTracerProvider())).toBe(true);
+    expect(openTelemetryRegistered()).toBe(true);
+    trace.disable();
+    expect(openTelemetryRegistered()).toBe(false);
+  });
+});
