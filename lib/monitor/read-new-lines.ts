@@ -25,10 +25,13 @@ export interface NewLineHandler {
  * from = (await readNewLines('/out/geo/data.jsonl', from, { reset: () => (count = 0), line: () => (count += 1) })) ?? 0;
  * ```
  */
-export function readNewLines(path: string, from: number, handler: NewLineHandler): Promise<number | undefined> {
-  return readRegularFile(path, async (file, size) => {
+export function readNewLines(path: string, from: number, handler: NewLineHandler, seen: { inode?: number | undefined } = {}): Promise<number | undefined> {
+  return readRegularFile(path, async (file, size, inode) => {
     let position = from;
-    if (from > size || (from > 0 && !(await endsLine(file, from)))) {
+    // Another file at the path (deleted and made again: a restart) is read from its start, however long it grew.
+    const replaced = seen.inode !== undefined && seen.inode !== inode;
+    seen.inode = inode;
+    if (replaced || from > size || (from > 0 && !(await endsLine(file, from)))) {
       handler.reset();
       position = 0;
     }

@@ -11,7 +11,7 @@ import { type FileHandle, open } from 'node:fs/promises';
  * const size = await readRegularFile('/out/geo/data.jsonl', async (_file, bytes) => bytes); // undefined when missing
  * ```
  */
-export async function readRegularFile<T>(path: string, read: (file: FileHandle, size: number) => Promise<T>): Promise<T | undefined> {
+export async function readRegularFile<T>(path: string, read: (file: FileHandle, size: number, inode: number) => Promise<T>): Promise<T | undefined> {
   let file: FileHandle;
   try {
     file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -20,7 +20,7 @@ export async function readRegularFile<T>(path: string, read: (file: FileHandle, 
   }
   try {
     const stats = await file.stat();
-    return stats.isFile() ? await read(file, stats.size) : undefined;
+    return stats.isFile() ? await read(file, stats.size, stats.ino) : undefined;
   } finally {
     await file.close();
   }

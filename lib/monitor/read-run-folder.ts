@@ -23,6 +23,8 @@ export interface RunFolderOptions {
 /** A file followed across reads: where its complete lines end, and what they added up to. */
 interface Followed<T> {
   offset: number;
+  /** The inode of the file read: another one at the path is read from its start. */
+  inode?: number | undefined;
   value: T;
 }
 
@@ -285,10 +287,15 @@ async function readBlocks(dir: string, blocks: Map<string, Followed<Rejections>>
 
 /** Reads the lines `path` gained into `followed`, starting over from `fresh()` when the file was cut or replaced. */
 async function follow<T>(path: string, followed: Followed<T>, fresh: () => T, fold: (value: T, line: string | undefined) => void): Promise<void> {
-  const offset = await readNewLines(path, followed.offset, {
-    reset: () => (followed.value = fresh()),
-    line: (text) => fold(followed.value, text),
-  });
+  const offset = await readNewLines(
+    path,
+    followed.offset,
+    {
+      reset: () => (followed.value = fresh()),
+      line: (text) => fold(followed.value, text),
+    },
+    followed,
+  );
   if (offset === undefined) {
     // The file is gone (or never was): nothing of it counts.
     if (followed.offset > 0) followed.value = fresh();

@@ -31,9 +31,11 @@ describe('rxdgt run: telemetry, log levels and the monitor flag', () => {
     expect(events.find((event) => event['event'] === 'task_finished')).toMatchObject({ task_name: 'geo', status: 'completed', build_id: 'exp' });
     const spans = jsonLines(join(telemetry, 'traces.jsonl'));
     const calls = spans.filter((span) => span['span_name'] === 'dgt.llm_call');
-    // Every call that ended is a span; the task's usage counts those of the inputs it settled (an input still in flight
-    // when the target was met is cancelled after its call may have ended).
-    expect(calls.length).toBeGreaterThanOrEqual(Number(summaryTable(stdout).rows[0]?.['LM calls']));
+    // A span per call, answered by the model or by the cache (the summary's LM calls leave cached answers out).
+    const metrics = jsonLines(join(dir, 'out', 'geo', 'task_results.jsonl'))[0]?.['metrics'] as Record<string, number>;
+    expect(calls).toHaveLength(metrics['lm_calls']! + metrics['lm_calls_cached']!);
+    expect(calls.filter((span) => span['cached'] === true)).toHaveLength(metrics['lm_calls_cached']!);
+    expect(Number(summaryTable(stdout).rows[0]?.['LM calls'])).toBe(metrics['lm_calls']);
     expect(calls.length).toBeGreaterThanOrEqual(4);
     expect(calls[0]).toMatchObject({ provider: 'simulated', block: 'generator', status: 'ok' });
     expect(spans.map((span) => span['span_name'])).toEqual(expect.arrayContaining(['dgt.block', 'dgt.task', 'dgt.run']));
@@ -62,7 +64,8 @@ describe('rxdgt run: telemetry, log levels and the monitor flag', () => {
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.filter((line) => line['event'] === 'model_call').length).toBeGreaterThanOrEqual(Number(summaryTable(debug.stdout).rows[0]?.['LM calls']));
+    const debugMetrics = jsonLines(join(dir, 'a', 'geo', 'task_results.jsonl'))[0]?.['metrics'] as Record<string, number>;
+    expect(lines.filter((line) => line['event'] === 'model_call')).toHaveLength(debugMetrics['lm_calls']! + debugMetrics['lm_calls_cached']!);
     expect(lines[0]).toMatchObject({ level: 'info', event: 'task_started', task: 'geo', msg: 'started: 3 records to make' });
     const quiet = await runCli([...args, '--output-dir', join(dir, 'b'), '--quiet']);
     expect(quiet.code).toBe(0);

@@ -1,4 +1,4 @@
-import { appendFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNewLines } from '../../lib/monitor/read-new-lines.ts';
@@ -28,6 +28,25 @@ describe('readNewLines', () => {
     expect(await read(path, 14)).toEqual({ end: 4, lines: ['one'], resets: 1 });
     writeFileSync(path, 'a longer first line\n');
     expect(await read(path, 4)).toEqual({ end: 20, lines: ['a longer first line'], resets: 1 });
+  });
+
+  it('starts over when another file took the path, even one grown past the old offset whose byte before it is a newline', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'data.jsonl');
+    writeFileSync(path, 'one\ntwo\n');
+    const seen: { inode?: number | undefined } = {};
+    const lines: (string | undefined)[] = [];
+    let resets = 0;
+    const handler = { reset: () => (resets += 1), line: (text: string | undefined) => void lines.push(text) };
+    const first = await readNewLines(path, 0, handler, seen);
+    expect([first, lines, resets]).toEqual([8, ['one', 'two'], 0]);
+    // A restart: the file is removed and written again, longer, with a newline where the old offset falls.
+    rmSync(path);
+    writeFileSync(join(dir, 'keep-inode-busy'), 'x');
+    writeFileSync(path, 'new\nrun\nlonger\n');
+    lines.length = 0;
+    const second = await readNewLines(path, first!, handler, seen);
+    expect([second, lines, resets]).toEqual([15, ['new', 'run', 'longer'], 1]);
   });
 
   it('reads lines across its 1 MiB reads and counts a line too long to keep', async () => {
