@@ -14,6 +14,7 @@ import type { KnowledgeChunk } from './chunk-documents.ts';
 import { parseQuestionAnswers } from './parse-question-answers.ts';
 import { readCriterion } from './read-criterion.ts';
 import { type KnowledgeCriterion, knowledgeCriteria } from './task-fields.ts';
+import { shuffled } from '../../lib/tools/samplers/draws.ts';
 
 /** A record of `instructlab/knowledge`, in DGT's `KnowledgeData` fields. */
 export type KnowledgeRecord = DataPoint & {
@@ -81,17 +82,6 @@ interface Plan {
 const examplePairs = (examples: readonly DataPoint[]): string =>
   examples.map((example) => `[Question]\n${String(example['question'])}\n[Answer]\n${String(example['answer'])}\n[End]`).join('\n\n');
 
-/** The batch in an order drawn from the input's seed (Fisher-Yates). */
-function shuffled(examples: readonly DataPoint[], seed: number): DataPoint[] {
-  const random = seededRandom(seed);
-  const copy = [...examples];
-  for (let index = copy.length - 1; index > 0; index -= 1) {
-    const other = Math.floor(random() * (index + 1));
-    [copy[index], copy[other]] = [copy[other] as DataPoint, copy[index] as DataPoint];
-  }
-  return copy;
-}
-
 /** A chunk as a criterion template sees it: `{{ context }}` prints its text, `{{ context.content }}` works too. */
 const contextView = (chunk: KnowledgeChunk) => ({ ...chunk, toString: () => chunk.content });
 
@@ -134,7 +124,8 @@ export function instructlabKnowledge(config: InstructlabKnowledgeConfig): Builde
       return rejected(outcome, [{ code: inputsExhausted, message, block: 'generator' }]);
     }
     const chunk = chunks[slot % chunks.length] as KnowledgeChunk;
-    const examples = shuffled(input.examples, input.seed);
+    // The batch in an order drawn from the input's seed.
+    const examples = shuffled(seededRandom(input.seed), input.examples);
     const shown = examples.slice(0, examplesPerPrompt);
     const prompt =
       questionStyle === 'MCQ'

@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { type PromptTemplate, loadTemplate } from '../../lib/template.ts';
 import type { KnowledgeCriterion } from './task-fields.ts';
+import { resolveInside } from '../../lib/blocks/resolve-inside.ts';
 
 /** Where the templates come from, for errors: the file and field that named the folder. */
 export interface TemplateFolder {
@@ -13,7 +13,8 @@ export interface TemplateFolder {
 
 /** Compiles `<name>.txt` of the folder (a Jinja template, DGT's `JinjaPromptTemplate`). */
 function templateOf(folder: TemplateFolder, name: string): PromptTemplate {
-  const path = join(folder.directory, `${name}.txt`);
+  // A template that is a link out of its folder is refused, as every file a builder names.
+  const path = resolveInside(folder.directory, `${name}.txt`, { file: folder.file, field: folder.field });
   if (!existsSync(path)) throw new ConfigError(`the prompt template \`${name}.txt\` is missing from \`${folder.directory}\``, { file: folder.file, field: folder.field });
   try {
     return loadTemplate(path);

@@ -12,6 +12,7 @@ import type { PromptTemplate } from '../../lib/template.ts';
 import { generate } from '../../operators/generate.ts';
 import type { SkillTemplateName } from './skill-templates.ts';
 import { extractContext, readRating, splitQuestions } from './skills-text.ts';
+import { shuffled } from '../../lib/tools/samplers/draws.ts';
 
 /** DGT's `SkillsData`: a question (`instruction`), its `response`, and for grounded skills the `context`. */
 export type SkillsRecord = DataPoint & {
@@ -78,15 +79,6 @@ function exampleOf(example: DataPoint): Example {
   return { instruction, response: text(example['answer'] ?? example['response']) ?? '', context: text(example['context']) };
 }
 
-function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index--) {
-    const other = Math.floor(random() * (index + 1));
-    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
-  }
-  return copy;
-}
-
 /**
  * The first drafts of an input, as DGT splits a batch: with any example that has a context, one draft per such
  * example (grounded; the others are left out, as in DGT); else one draft per `size` shuffled examples (freeform).
@@ -97,9 +89,9 @@ function draftsOf(input: GenerationInput, size: number, taskDescription: string)
   const grounded = examples.filter((example) => example.context !== undefined);
   const base = { task_name: input.task_name, task_description: taskDescription, instruction: '', response: '' };
   if (grounded.length > 0) {
-    return shuffled(grounded, random).map((example, index) => ({ ...base, context: example.context, pool: grounded, shown: [example], seed: hash32(input.seed, index) }));
+    return shuffled(random, grounded).map((example, index) => ({ ...base, context: example.context, pool: grounded, shown: [example], seed: hash32(input.seed, index) }));
   }
-  const order = shuffled(examples, random);
+  const order = shuffled(random, examples);
   const drafts: Draft[] = [];
   for (let start = 0; start < order.length; start += size) {
     drafts.push({ ...base, context: undefined, pool: examples, shown: order.slice(start, start + size), seed: hash32(input.seed, start) });

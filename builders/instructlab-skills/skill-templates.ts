@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { BuilderTask } from '../../lib/builder-registry.ts';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { type PromptTemplate, compileTemplate } from '../../lib/template.ts';
+import { resolveInside } from '../../lib/blocks/resolve-inside.ts';
 
 /** The prompt templates the skills builder reads, by DGT's file names (without `.txt`). */
 export const skillTemplateNames = [
@@ -41,7 +42,8 @@ export function skillTemplates(builderDirectory: string, task: BuilderTask): Rec
     }
   }
   const entries = skillTemplateNames.map((name) => {
-    const path = join(folder, `${name}.txt`);
+    // A template that is a link out of its folder is refused, as every file a builder names.
+    const path = resolveInside(folder, `${name}.txt`, { file: task.file ?? folder, field });
     let source: string;
     try {
       source = readFileSync(path, 'utf8');

@@ -1,4 +1,5 @@
 import type { Fields } from '../record.ts';
+import { valueText } from '../text/value-text.ts';
 import type { PreviewReject, TaskPreview } from '../run/preview-run.ts';
 import type { TaskStatus } from '../store/task-result.ts';
 import type { RunLimits } from '../run/estimate-run.ts';
@@ -109,7 +110,7 @@ function duration(seconds: number): string {
 /** A record's first few fields, `name: value`, each value on one line. */
 function describeRecord(record: Fields): string {
   const fields = Object.entries(record).filter(([field]) => !bookkeeping.has(field));
-  const parts = fields.slice(0, fieldsShown).map(([field, value]) => `${field}: ${oneLine(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value))}`);
+  const parts = fields.slice(0, fieldsShown).map(([field, value]) => `${field}: ${oneLine(valueText(value))}`);
   if (fields.length > fieldsShown) parts.push(`(+${fields.length - fieldsShown} fields)`);
   return parts.join('  ');
 }

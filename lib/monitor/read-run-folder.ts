@@ -10,7 +10,7 @@ import { type RecordSample, keepLast, sampleOf } from './record-sample.ts';
 import { findTaskFolders } from './find-task-folders.ts';
 import { readNewLines } from './read-new-lines.ts';
 import { readRegularFile } from './read-regular-file.ts';
-
+import { holderIn, isAlive } from '../store/pid-file-lock.ts';
 
 /** Settings of a {@link RunFolderReader}. */
 export interface RunFolderOptions {
@@ -337,19 +337,10 @@ async function settledInputs(path: string): Promise<number | undefined> {
   return undefined;
 }
 
-/** Whether the task folder's lock holder (`.rxdgt.lock.json`, removed when a run ends) is a live process. */
+/** Whether the task folder's lock holder (`.rxdgt.lock.json`, removed when a run ends) may still run: the lock's own test. */
 async function holderAlive(dir: string): Promise<boolean> {
-  const holder = parse(await readTail(join(dir, '.rxdgt.lock.json'), 4096)) as { pid?: unknown; host?: unknown } | undefined;
-  const pid = numberOr(holder?.pid);
-  if (pid === undefined) return false;
-  // Another host's process cannot be asked: its lock file says it runs.
-  if (holder?.host !== hostname()) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  const holder = holderIn((await readTail(join(dir, taskFiles.lockHolder), 4096)) ?? '');
+  return holder !== undefined && (holder.host !== hostname() || isAlive(holder.pid));
 }
 
 /** The last `bytes` of a regular file (not through a link), or undefined. */

@@ -21,9 +21,8 @@ export function inMemorySearchEngine(documents: readonly SearchDocument[], setti
   const index = tfidfIndex(documents.map((document) => document.text));
   const search = (query: string, limit: number): SearchDocument[] => {
     if (!query.trim() || documents.length === 0) return [];
-    const scores = index.scores(query);
-    return index
-      .rank(query)
+    const { order, scores } = index.ranked(query);
+    return order
       .slice(0, limit)
       .map((position) => {
         const document = documents[position]!;

@@ -34,6 +34,8 @@ export interface TfidfIndex {
   scores(query: string): number[];
   /** Indices of the texts, most similar to `query` first; ties (all-zero scores included) keep the texts' order. */
   rank(query: string): number[];
+  /** Both at once, from one scoring pass: `order` as `rank` gives it, `scores` as `scores` does. */
+  ranked(query: string): { readonly order: number[]; readonly scores: number[] };
 }
 
 /**
@@ -67,11 +69,9 @@ export function tfidfIndex(texts: readonly string[]): TfidfIndex {
       return dot / (queryNorm * norms[index]!);
     });
   };
-  return {
-    scores,
-    rank: (query) => {
-      const values = scores(query);
-      return values.map((_, index) => index).sort((left, right) => values[right]! - values[left]!);
-    },
+  const ranked = (query: string) => {
+    const values = scores(query);
+    return { order: values.map((_, index) => index).sort((left, right) => values[right]! - values[left]!), scores: values };
   };
+  return { scores, rank: (query) => ranked(query).order, ranked };
 }

@@ -48,7 +48,7 @@ export function lockPidFile(dir: string, path: string): PidFileLock {
       held = false;
       letGo();
       // Only our own lock: never one a later run took.
-      if (readOrUndefined(path) === content) rmSync(path, { force: true });
+      if (readLockFile(path) === content) rmSync(path, { force: true });
     },
   };
 }
@@ -80,20 +80,20 @@ export function holderIsLive(holder: LockHolder, path: string): boolean {
  * @throws {TaskLockedError} when its holder is alive, of another host, or took it since
  */
 function takeOver(dir: string, path: string, content: string): LockHolder | undefined {
-  const found = readOrUndefined(path);
+  const found = readLockFile(path);
   // Released between our try and this read: one more try, as a first taker.
   if (found === undefined) {
     if (create(path, content)) return undefined;
-    throw new TaskLockedError(dir, holderIn(readOrUndefined(path) ?? ''));
+    throw new TaskLockedError(dir, holderIn(readLockFile(path) ?? ''));
   }
   const stale = staleHolder(found, path);
   if (stale === undefined) throw new TaskLockedError(dir, holderIn(found));
   withTakeover(dir, `${path}.takeover`, content, () => {
     // Under the takeover lock: the lock is still the stale one we judged, or someone else took it meanwhile.
-    const now = readOrUndefined(path);
+    const now = readLockFile(path);
     if (now !== undefined && now !== found) throw new TaskLockedError(dir, holderIn(now));
     rmSync(path, { force: true });
-    if (!create(path, content)) throw new TaskLockedError(dir, holderIn(readOrUndefined(path) ?? ''));
+    if (!create(path, content)) throw new TaskLockedError(dir, holderIn(readLockFile(path) ?? ''));
   });
   return stale;
 }
@@ -115,7 +115,7 @@ function create(path: string, content: string): boolean {
  */
 function withTakeover(dir: string, path: string, content: string, work: () => void): void {
   if (!create(path, content)) {
-    const found = readOrUndefined(path) ?? '';
+    const found = readLockFile(path) ?? '';
     if (staleHolder(found, path) === undefined) throw new TaskLockedError(dir, holderIn(found));
     throw new ConfigError(`a run that died while taking over the task's lock left this file: remove it, then run again`, { file: path });
   }
@@ -153,7 +153,8 @@ export function holderIn(text: string): LockHolder | undefined {
   }
 }
 
-function readOrUndefined(path: string): string | undefined {
+/** The text of a lock's file; undefined when it cannot be read (gone, say). */
+export function readLockFile(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch {

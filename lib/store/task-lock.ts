@@ -1,11 +1,11 @@
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors/config-error.ts';
 import { describeFsCause } from '../errors/datastore-error.ts';
 import { type LockHolder, TaskLockedError } from '../errors/task-locked-error.ts';
 import { openDatabase, requireSqlite } from '../sqlite.ts';
-import { holdHere, holderIn, holderIsLive, lockPidFile } from './pid-file-lock.ts';
+import { holdHere, holderIn, holderIsLive, lockPidFile, readLockFile } from './pid-file-lock.ts';
 
 /** A held task-folder lock. */
 export interface TaskLock {
@@ -72,7 +72,7 @@ export function lockTaskFolder(dir: string, options: TaskLockOptions = {}): Task
     throw error;
   }
   // A pid-file lock of a run without better-sqlite3 (another install) that is still going: its holder file is its lock.
-  const left = readHolderText(holderPath);
+  const left = readLockFile(holderPath);
   if (left !== undefined && heldByPidFile(left, holderPath)) {
     database.close();
     throw new TaskLockedError(dir, holderIn(left));
@@ -122,14 +122,6 @@ function unwritable(path: string, error: unknown): ConfigError {
 }
 
 function readHolder(path: string): LockHolder | undefined {
-  const text = readHolderText(path);
+  const text = readLockFile(path);
   return text === undefined ? undefined : holderIn(text);
-}
-
-function readHolderText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }

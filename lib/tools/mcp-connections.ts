@@ -8,6 +8,7 @@ import { ConfigError } from '../errors/config-error.ts';
 import { errorMessage } from '../error-message.ts';
 import { redactUrl } from '../redact-url.ts';
 import type { McpServerConfig } from './tools-config.ts';
+import { authorizationOf, blankSecrets } from './tool-credentials.ts';
 
 /** Where an MCP server config was written, and the task's folder (a `cwd` must lie inside it). */
 export interface McpPlace {
@@ -24,6 +25,8 @@ export interface McpConnection {
   readonly client: Client;
   /** Request timeout, in ms. */
   readonly timeoutMs: number;
+  /** What the server said, with the config's secrets and URL credentials blanked out (see `blankSecrets`). */
+  redact(text: string): string;
 }
 
 /**
@@ -37,17 +40,6 @@ export function mcpServerKey(config: McpServerConfig): string | undefined {
   if (shown === undefined) return undefined;
   const rest = JSON.stringify([config.args, config.env, config.cwd, config.headers, config.bearer_token, config.basic_auth, url]);
   return `${shown}#${createHash('sha256').update(rest).digest('hex').slice(0, 12)}`;
-}
-
-/** The secrets of an MCP config (environment values, token, password), to blank out of anything its server says. */
-function secretsOf(config: McpServerConfig): string[] {
-  const values = [...Object.values(config.env ?? {}), ...Object.values(config.headers ?? {}), config.bearer_token, ...(config.basic_auth ?? [])];
-  return values.filter((value): value is string => typeof value === 'string' && value.length >= 4);
-}
-
-/** `text` with the config's secrets and URL credentials replaced by `***`. */
-function redactServerText(text: string, config: McpServerConfig): string {
-  return secretsOf(config).reduce((redacted, secret) => redacted.split(secret).join('***'), redactUrl(text));
 }
 
 /**
@@ -99,10 +91,8 @@ export class McpConnections {
 }
 
 function headersOf(config: McpServerConfig): Record<string, string> {
-  const headers: Record<string, string> = { ...config.headers };
-  if (config.bearer_token) headers['Authorization'] = `Bearer ${config.bearer_token}`;
-  else if (config.basic_auth) headers['Authorization'] = `Basic ${Buffer.from(config.basic_auth.join(':')).toString('base64')}`;
-  return headers;
+  const authorization = authorizationOf(config);
+  return { ...config.headers, ...(authorization === undefined ? {} : { Authorization: authorization }) };
 }
 
 async function connect(config: McpServerConfig, key: string, place: McpPlace): Promise<McpConnection> {
@@ -123,10 +113,10 @@ async function connect(config: McpServerConfig, key: string, place: McpPlace): P
       await client.connect(transport, { timeout: timeoutMs });
     } catch (error) {
       await client.close().catch(() => undefined);
-      const said = stderr.trim() ? `; it wrote: ${redactServerText(stderr.trim().split('\n').slice(-5).join(' | '), config)}` : '';
-      throw new ConfigError(`the MCP server \`${config.command}\` did not start: ${redactServerText(errorMessage(error), config)}${said}`, { ...where, cause: error });
+      const said = stderr.trim() ? `; it wrote: ${blankSecrets(stderr.trim().split('\n').slice(-5).join(' | '), config)}` : '';
+      throw new ConfigError(`the MCP server \`${config.command}\` did not start: ${blankSecrets(errorMessage(error), config)}${said}`, { ...where, cause: error });
     }
-    return { key, transport: 'stdio', client, timeoutMs };
+    return { key, transport: 'stdio', client, timeoutMs, redact: (text) => blankSecrets(text, config) };
   }
   const url = (config.url ?? config.base_url)!;
   const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: headersOf(config) } });
@@ -134,7 +124,7 @@ async function connect(config: McpServerConfig, key: string, place: McpPlace): P
     await client.connect(transport, { timeout: timeoutMs });
   } catch (error) {
     await client.close().catch(() => undefined);
-    throw new ConfigError(`cannot reach the MCP server ${redactUrl(url)}: ${redactServerText(errorMessage(error), config)}`, { ...where, cause: error });
+    throw new ConfigError(`cannot reach the MCP server ${redactUrl(url)}: ${blankSecrets(errorMessage(error), config)}`, { ...where, cause: error });
   }
-  return { key, transport: 'streamable_http', client, timeoutMs };
+  return { key, transport: 'streamable_http', client, timeoutMs, redact: (text) => blankSecrets(text, config) };
 }

@@ -7,7 +7,7 @@ import type { ChatMessage } from '../../../lib/model/language-model.ts';
 import { type Choice, askChoices, bestOption } from '../ask-choices.ts';
 import { toolInfoOf } from '../conversation-steps.ts';
 import { loadPrompt, promptPair } from '../prompt-pair.ts';
-import { shuffled } from '../shuffle.ts';
+import { shuffled } from '../../../lib/tools/samplers/draws.ts';
 import { parseLooseJson, taggedText } from '../tool-call-text.ts';
 import { validateToolCalls } from '../validate-tool-calls.ts';
 
@@ -60,7 +60,6 @@ export const errorHintStage = () =>
       if (config.min_errors > config.max_errors) throw configError(`min_errors (${config.min_errors}) must be at most max_errors (${config.max_errors})`, 'min_errors');
       const model = engine('generator');
       const predictionInstructions = loadPrompt(blocks.directory, 'error_hints', 'tc_instructions', { configError });
-      loadPrompt(blocks.directory, 'error_hints', 'tc_user', { configError });
       const hintPrompt = promptPair(blocks.directory, 'error_hints', { configError }, 'error_');
       return (conversation, context) => {
         const info = toolInfoOf(conversation.steps);
@@ -90,7 +89,7 @@ export const errorHintStage = () =>
 
         const withHint = (current: Conversation, target: Step): Observable<Conversation> => {
           const at = current.steps.indexOf(target);
-          const tools = shuffled(info.tools, context.random);
+          const tools = shuffled(context.random, info.tools);
           const system = predictionInstructions.render({ tools: JSON.stringify(tools, null, 4), date: info.date }).trim();
           const messages: ChatMessage[] = [{ role: 'system', content: system }, ...messagesBefore(current.steps, at)];
           return askChoices(model, { method: 'chat', messages }, context).pipe(

@@ -9,7 +9,8 @@ import { correlationCheck } from '../correlation-check.ts';
 import { hiddenCallIds } from '../hidden-calls.ts';
 import { leavesOf } from '../plan-structure.ts';
 import { promptPair } from '../prompt-pair.ts';
-import { shuffleTools, shuffled } from '../shuffle.ts';
+import { shuffleTools } from '../shuffle.ts';
+import { shuffled } from '../../../lib/tools/samplers/draws.ts';
 import { taggedText } from '../tool-call-text.ts';
 import { validateToolCalls } from '../validate-tool-calls.ts';
 import type { SharedSetup } from './shared-setup.ts';
@@ -45,7 +46,7 @@ export const userStage = (shared: SharedSetup) =>
         const hidden = latest.filter(isHidden).map((call) => ({ role: 'assistant', content: call }));
         const explicit = latest.filter((call) => !isHidden(call)).map((call) => ({ role: 'assistant', content: call }));
         const used = new Set(plans.flat().map((call) => call.name));
-        const required = shuffled(leavesOf(latest), context.random);
+        const required = shuffled(context.random, leavesOf(latest));
         const variables = {
           tools: JSON.stringify(shuffleTools(info.tools.filter((tool) => used.has(String(tool['name']))), context.random), null, 4),
           required: required.map((value) => JSON.stringify(value)).join('\n'),

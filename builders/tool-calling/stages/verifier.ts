@@ -7,7 +7,7 @@ import { type PlannedCall, callDict, plannedCall, plansOf, toolInfoOf, userSteps
 import { parsedCallList } from '../parsed-call-list.ts';
 import { complexityProblem, largestConnectedComponent, leavesOf, normalizeValue, syntaxProblem } from '../plan-structure.ts';
 import { promptPair } from '../prompt-pair.ts';
-import { shuffled } from '../shuffle.ts';
+import { shuffled } from '../../../lib/tools/samplers/draws.ts';
 import { validateToolCalls } from '../validate-tool-calls.ts';
 import type { SharedSetup } from './shared-setup.ts';
 
@@ -43,7 +43,7 @@ export const verifierStage = (shared: SharedSetup) =>
           .map((tool) => (hasNested ? tool : { name: tool['name'], parameters: tool['parameters'] }));
         const requiredTerms = (users.at(-1)!['required_terms'] as unknown[] | null) ?? [];
         const variables = {
-          tools: JSON.stringify(shuffled(tools, context.random), null, 4),
+          tools: JSON.stringify(shuffled(context.random, tools), null, 4),
           history: JSON.stringify(history, null, 4),
           request: String(users.at(-1)!.content),
           tool_calls: JSON.stringify(latest.map(callDict), null, 4),

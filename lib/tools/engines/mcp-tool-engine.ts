@@ -1,6 +1,5 @@
 import { Observable, concatMap, defer, from, map, reduce } from 'rxjs';
 import { errorMessage } from '../../error-message.ts';
-import { redactUrl } from '../../redact-url.ts';
 import { mcpMetadataKeys } from '../loaders/mcp-tool-loader.ts';
 import type { McpConnection, McpConnections, McpPlace } from '../mcp-connections.ts';
 import type { ToolRegistry } from '../tool-registry.ts';
@@ -30,11 +29,11 @@ function callTool(connection: McpConnection, call: ToolCall, name: string): Obse
     connection.client
       .callTool({ name, arguments: { ...call.arguments } }, undefined, { signal: controller.signal, timeout: connection.timeoutMs })
       .then((answer) => {
-        if (answer.isError) return done({ error: textOf(answer.content) || 'Tool reported isError=true' });
+        if (answer.isError) return done({ error: connection.redact(textOf(answer.content)) || 'Tool reported isError=true' });
         return done({ result: answer.structuredContent ?? answer.content });
       })
       .catch((error: unknown) => {
-        if (!subscriber.closed) done({ error: redactUrl(errorMessage(error)) });
+        if (!subscriber.closed) done({ error: connection.redact(errorMessage(error)) });
       });
     return () => controller.abort();
   });
@@ -67,7 +66,7 @@ export function mcpToolEngine(config: McpEngineConfig & { readonly registry: Too
           const connection = connectionOf(tool.metadata[mcpMetadataKeys.server]);
           if (!connection) return [{ callId: call.callId, name: call.name, error: `Tool '${call.name}' metadata missing '${mcpMetadataKeys.server}'. Was it loaded by the mcp loader?` }];
           return from(connection.then((open) => open, (error: unknown) => error as Error)).pipe(
-            concatMap((open) => (open instanceof Error ? [{ callId: call.callId, name: call.name, error: redactUrl(errorMessage(open)) }] : callTool(open, call, tool.name))),
+            concatMap((open) => (open instanceof Error ? [{ callId: call.callId, name: call.name, error: errorMessage(open) }] : callTool(open, call, tool.name))),
           );
         }),
         reduce((results, result) => [...results, result], [] as ToolResult[]),

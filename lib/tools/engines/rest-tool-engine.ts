@@ -5,6 +5,7 @@ import { restMetadataKeys } from '../loaders/openapi-tools.ts';
 import type { ToolRegistry } from '../tool-registry.ts';
 import type { ToolCall, ToolResult } from '../tool.ts';
 import type { RestEngineConfig } from '../tools-config.ts';
+import { authorizationOf, blankSecrets } from '../tool-credentials.ts';
 import type { ToolEngine, ToolExecution } from './tool-engine.ts';
 import { ToolSessions } from './tool-sessions.ts';
 
@@ -29,8 +30,8 @@ function requestOf(call: ToolCall, metadata: Readonly<Record<string, unknown>>, 
   if (missing !== undefined) return { error: `Missing required path parameter: '${missing}'` };
   const url = new URL(base + path);
   const headers: Record<string, string> = { accept: 'application/json', ...config.headers };
-  if (config.bearer_token) headers['authorization'] = `Bearer ${config.bearer_token}`;
-  else if (config.basic_auth) headers['authorization'] = `Basic ${Buffer.from(config.basic_auth.join(':')).toString('base64')}`;
+  const authorization = authorizationOf(config);
+  if (authorization !== undefined) headers['authorization'] = authorization;
   if (config.api_key?.location === 'header') headers[config.api_key.name] = config.api_key.value;
   if (config.api_key?.location === 'query') url.searchParams.set(config.api_key.name, config.api_key.value);
   const body: Record<string, unknown> = {};
@@ -47,7 +48,8 @@ function requestOf(call: ToolCall, metadata: Readonly<Record<string, unknown>>, 
 }
 
 /** One HTTP request, cancelled on unsubscribe; HTTP and network failures become error results. */
-function send(call: ToolCall, request: { url: URL; init: RequestInit; shown: string }, timeoutMs: number): Observable<ToolResult> {
+function send(call: ToolCall, request: { url: URL; init: RequestInit; shown: string }, config: RestEngineConfig): Observable<ToolResult> {
+  const timeoutMs = config.timeout * 1000;
   return new Observable<ToolResult>((subscriber) => {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error(`timed out after ${timeoutMs / 1000} s`)), timeoutMs);
@@ -58,7 +60,8 @@ function send(call: ToolCall, request: { url: URL; init: RequestInit; shown: str
     fetch(request.url, { ...request.init, signal: controller.signal })
       .then(async (response) => {
         const body = await response.text();
-        if (!response.ok) return done({ error: `HTTP ${response.status}: ${redactUrl(body.slice(0, 200))}` });
+        // A server that echoes the request must not put the credentials in the record.
+        if (!response.ok) return done({ error: `HTTP ${response.status}: ${blankSecrets(body.slice(0, 200), config)}` });
         try {
           return done({ result: JSON.parse(body) as unknown });
         } catch {
@@ -66,7 +69,7 @@ function send(call: ToolCall, request: { url: URL; init: RequestInit; shown: str
         }
       })
       .catch((error: unknown) => {
-        if (!subscriber.closed) done({ error: `${request.shown} failed: ${redactUrl(errorMessage(controller.signal.reason ?? error))}` });
+        if (!subscriber.closed) done({ error: `${request.shown} failed: ${blankSecrets(errorMessage(controller.signal.reason ?? error), config)}` });
       })
       .finally(() => clearTimeout(timer));
     return () => {
@@ -104,7 +107,7 @@ export function restToolEngine(config: RestEngineConfig & { readonly registry: T
             return [{ callId: call.callId, name: call.name, error: `Tool '${call.name}': its API at ${base} is not where its OpenAPI document came from, so the engine's credentials are not sent there; set \`base_url\` on the rest loader to confirm it` }];
           }
           const request = requestOf(call, tool.metadata, config);
-          return 'error' in request ? [{ callId: call.callId, name: call.name, error: request.error }] : send(call, request, config.timeout * 1000);
+          return 'error' in request ? [{ callId: call.callId, name: call.name, error: request.error }] : send(call, request, config);
         }),
         reduce((results, result) => [...results, result], [] as ToolResult[]),
         map((results) => ({ results, usage: undefined })),

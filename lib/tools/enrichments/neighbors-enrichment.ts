@@ -47,13 +47,17 @@ export function neighborsEnrichment(
       const source = tools.map((tool, index) => sum([vectorOf(tool), ...slots[index]!.outputs.map((at) => vectors[at]!)]));
       const target = tools.map((tool, index) => sum([vectorOf(tool), ...slots[index]!.inputs.map((at) => vectors[at]!)]));
       const artifact: Record<string, Record<string, Record<string, GraphEdge[]>>> = {};
+      const namespaces = registry.namespaces();
       tools.forEach((tool, from) => {
         const buckets: Record<string, GraphEdge[]> = {};
-        for (const namespace of registry.namespaces()) {
+        const own = vectorOf(tool);
+        for (const namespace of namespaces) {
+          // Each candidate's similarity once, not twice per comparison of the sort.
           const candidates = tools
             .map((other, to) => ({ other, to }))
             .filter(({ other, to }) => to !== from && other.namespace === namespace)
-            .sort((left, right) => cosine(vectorOf(tool), vectorOf(right.other)) - cosine(vectorOf(tool), vectorOf(left.other)))
+            .map((candidate) => ({ ...candidate, similarity: cosine(own, vectorOf(candidate.other)) }))
+            .sort((left, right) => right.similarity - left.similarity)
             .slice(0, config.max_candidates);
           if (candidates.length === 0) continue;
           buckets[namespace] = candidates

@@ -1,6 +1,5 @@
 import { ConfigError } from '../../errors/config-error.ts';
 import { errorMessage } from '../../error-message.ts';
-import { redactUrl } from '../../redact-url.ts';
 import type { McpConnections } from '../mcp-connections.ts';
 import { type Tool, defaultNamespace } from '../tool.ts';
 import type { McpLoaderConfig } from '../tools-config.ts';
@@ -48,7 +47,7 @@ export function mcpToolLoader(config: McpLoaderConfig, place: LoaderPlace, conne
           cursor = page.nextCursor;
         } while (cursor);
       } catch (error) {
-        throw new ConfigError(`the MCP server \`${connection.key}\` failed to list its tools: ${redactUrl(errorMessage(error))}`, { file: place.file, field: place.field, cause: error });
+        throw new ConfigError(`the MCP server \`${connection.key}\` failed to list its tools: ${connection.redact(errorMessage(error))}`, { file: place.file, field: place.field, cause: error });
       }
       return tools;
     },

@@ -2,6 +2,7 @@ import { ConfigError } from '../../errors/config-error.ts';
 import { errorMessage } from '../../error-message.ts';
 import { redactUrl } from '../../redact-url.ts';
 import type { RestLoaderConfig } from '../tools-config.ts';
+import { authorizationOf, blankSecrets } from '../tool-credentials.ts';
 import { restMetadataKeys, toolsOfOpenApi } from './openapi-tools.ts';
 import { parseStructuredText, readStructuredFile } from './read-structured-file.ts';
 import { namedFilePath } from '../../config/input-path.ts';
@@ -10,13 +11,13 @@ import type { LoaderPlace, ToolLoader } from './tool-loader.ts';
 /** The document at `spec` when it is an http(s) URL, with the loader's credentials; errors never show them. */
 async function fetchDocument(config: RestLoaderConfig, where: { file: string | undefined; field: string }): Promise<unknown> {
   const headers: Record<string, string> = { accept: 'application/json, application/yaml;q=0.9, */*;q=0.5' };
-  if (config.bearer_token) headers['authorization'] = `Bearer ${config.bearer_token}`;
-  else if (config.basic_auth) headers['authorization'] = `Basic ${Buffer.from(config.basic_auth.join(':')).toString('base64')}`;
+  const authorization = authorizationOf(config);
+  if (authorization !== undefined) headers['authorization'] = authorization;
   let response: Response;
   try {
     response = await fetch(config.spec, { headers, signal: AbortSignal.timeout(config.timeout * 1000) });
   } catch (error) {
-    throw new ConfigError(`cannot fetch the OpenAPI document ${redactUrl(config.spec)}: ${redactUrl(errorMessage(error))}`, where);
+    throw new ConfigError(`cannot fetch the OpenAPI document ${redactUrl(config.spec)}: ${blankSecrets(errorMessage(error), config)}`, where);
   }
   if (!response.ok) throw new ConfigError(`the OpenAPI document ${redactUrl(config.spec)} answered HTTP ${response.status}`, where);
   const text = await response.text();

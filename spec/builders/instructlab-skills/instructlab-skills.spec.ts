@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, test } from 'vitest';
@@ -118,5 +118,12 @@ describe('instructlab/skills', () => {
     writeFileSync(task, [...body, 'prompt_templates_dir: partial'].join('\n'));
     const partial = await prepareRun({ taskPaths: [task], configPath: config, outputDir: join(dir, 'out'), cwd: dir, env: {} }).catch((error: unknown) => error);
     expect(partial).toMatchObject({ field: 'prompt_templates_dir', message: expect.stringMatching(/needs the prompt template `freeform_question_generation.txt`/) });
+
+    // A template that is a link to a file outside the folder is refused, not read into prompts.
+    const outside = tempDir();
+    writeFileSync(join(outside, 'secret.txt'), 'not a template of this task');
+    symlinkSync(join(outside, 'secret.txt'), join(dir, 'partial', 'freeform_question_generation.txt'));
+    const linked = await prepareRun({ taskPaths: [task], configPath: config, outputDir: join(dir, 'out'), cwd: dir, env: {} }).catch((error: unknown) => error);
+    expect(linked).toMatchObject({ file: task, field: 'prompt_templates_dir', message: expect.stringMatching(/freeform_question_generation\.txt` lies outside the folder/) });
   });
 });

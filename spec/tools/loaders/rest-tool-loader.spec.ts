@@ -91,6 +91,24 @@ describe('rest loader and engine', () => {
     expect(store.seen.every((request) => request.headers.authorization === 'Bearer tok-123')).toBe(true);
   });
 
+  it('a server that echoes the request in an error puts no credential in the tool result', async () => {
+    const echo = createServer((request, response) =>
+      response.writeHead(401).end(`denied ${request.headers.authorization} ${request.headers['x-team']} at ${request.url}`),
+    );
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => echo.close(() => resolve())));
+    const base = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
+    const directory = tempDir();
+    writeFileSync(join(directory, 'echo.yaml'), stringify({ openapi: '3.0.3', servers: [{ url: base }], paths: { '/echo': { get: { operationId: 'echo', parameters: [{ name: 'q', in: 'query', schema: { type: 'string' } }] } } } }));
+    const tools = await build(
+      { registry: [{ type: 'rest', spec: 'echo.yaml', namespace: 'e', engine: 'live' }], engines: { live: { type: 'rest', bearer_token: 'tok-secret-1', headers: { 'x-team': 'team-secret-2' }, api_key: { name: 'appid', value: 'app-secret-3', location: 'query' } } } },
+      directory,
+    );
+    tools.engine.setup('s');
+    const { results } = await firstValueFrom(tools.engine.execute('s', [{ name: 'echo', namespace: 'e', arguments: { q: 'x' }, callId: '1' }]));
+    expect(results[0]!.error).toBe('HTTP 401: denied Bearer *** *** at /echo?appid=***&q=x');
+  });
+
   it('reads a Swagger 2 document fetched from a URL (body and formData parameters)', async () => {
     const store = await petStore();
     const swagger = {
