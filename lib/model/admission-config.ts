@@ -17,6 +17,12 @@ export interface AdmissionConfig {
   readonly increaseAfter?: number;
   /** Pause of the whole credential after a throttle without `Retry-After`, in ms. @default 2000 */
   readonly cooldownMs?: number;
+  /**
+   * Requests in flight until the credential's first answer is back (with any rate-limit headers it carries), when
+   * neither `rpm` nor `tpm` is set: a fresh endpoint that announces its limits only in headers is not sent a whole
+   * wave it would answer 429. Unset: no slow start. `CallPolicy` sets 4.
+   */
+  readonly initialConcurrency?: number;
   /** Seconds of the rpm/tpm rate a fresh or idle credential may spend at once (60 = a whole minute's quota). @default 1 */
   readonly burstSeconds?: number;
   /** Scheduler for every wait and for `now()`; tests pass a virtual one. @default asyncScheduler */
@@ -33,6 +39,7 @@ export const admissionConfigSchema = z.object({
   increaseAfter: z.number().int().min(1).default(25),
   cooldownMs: z.number().min(0).default(2000),
   burstSeconds: z.number().gt(0).max(60).default(1),
+  initialConcurrency: z.number().int().min(1).optional(),
   scheduler: z
     .custom<SchedulerLike>((value) => typeof (value as SchedulerLike | undefined)?.now === 'function', 'expected a scheduler (asyncScheduler, TestScheduler, ...)')
     .default(asyncScheduler),
@@ -40,6 +47,31 @@ export const admissionConfigSchema = z.object({
 
 /** The token estimate `Admission.run` takes. */
 export const estimateSchema = z.object({ estimatedTokens: z.number().min(0).optional() });
+
+/** What one answer tells admission control: its rate-limit headers and the tokens it spent. */
+export interface AdmissionReport {
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly usage?: { readonly promptTokens: number; readonly completionTokens: number } | undefined;
+}
+
+/** What one failed request tells admission control: whether the server said "slow down", how long, and its headers. */
+export interface AdmissionFailure {
+  /** A 429, 503, 529 or a timeout: the credential pauses and its concurrency is cut. */
+  readonly throttle: boolean;
+  /** The server's `Retry-After`, in ms. */
+  readonly retryAfterMs?: number | undefined;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/** How `Admission.run` reports its request: each report is paired with the request it belongs to. */
+export interface AdmissionRunOptions<T> {
+  /** TPM tokens charged at start; unset: the average usage reported so far. */
+  readonly estimatedTokens?: number | undefined;
+  /** What the answer (the request's first value) spent and said: one report per request, however many prompts it carried. */
+  readonly reportOf?: (value: T) => AdmissionReport;
+  /** What a failure said; undefined for one that says nothing about limits (a refused connection, a 400). */
+  readonly failureOf?: (error: unknown) => AdmissionFailure | undefined;
+}
 
 /** A read-only snapshot of an {@link Admission}, for logs and tests. Times are the scheduler's. */
 export interface AdmissionState {

@@ -2,17 +2,32 @@ import { Observable, type Subscription, defer, timer } from 'rxjs';
 import type { z } from 'zod';
 import { parseConfig } from '../parse-config.ts';
 import { AimdController } from './admission-aimd.ts';
-import { type AdmissionConfig, type AdmissionState, admissionConfigSchema, estimateSchema } from './admission-config.ts';
+import {
+  type AdmissionConfig,
+  type AdmissionFailure,
+  type AdmissionReport,
+  type AdmissionRunOptions,
+  type AdmissionState,
+  admissionConfigSchema,
+  estimateSchema,
+} from './admission-config.ts';
 import { parseRateLimitHeaders } from './admission-headers.ts';
 import { TokenBucket } from './admission-token-bucket.ts';
 import { SlotCount } from './slot-count.ts';
 
-export type { AdmissionConfig, AdmissionState } from './admission-config.ts';
+export type { AdmissionConfig, AdmissionFailure, AdmissionReport, AdmissionRunOptions, AdmissionState } from './admission-config.ts';
 
 /** A request waiting in the queue: its TPM charge and how to start it. */
 interface Waiting {
   readonly tokens: number | undefined;
-  readonly start: (charged: number) => void;
+  readonly start: (ticket: Ticket) => void;
+}
+
+/** A started request, as its reports find it: its place among the starts, its start time and its TPM charge. */
+interface Ticket {
+  readonly sequence: number;
+  readonly startedAt: number;
+  readonly charged: number;
 }
 
 // Delivered requests whose usage has not been reported yet, oldest first; bounded so that an engine that
@@ -51,6 +66,11 @@ export class Admission {
   private readonly slots = new SlotCount();
   private pausedUntilTime = Number.NEGATIVE_INFINITY;
   private lastCutAt = Number.NEGATIVE_INFINITY;
+  // When the congestion event in force began: a throttle of a request started before then belongs to it.
+  private congestionSince = Number.NEGATIVE_INFINITY;
+  private started = 0;
+  // Whether any request has settled yet: until then, `initialConcurrency` bounds the requests in flight.
+  private answered = false;
   private averageTokens: number | undefined;
   private wake: Subscription | undefined;
   private wakeTime = Number.POSITIVE_INFINITY;
@@ -66,32 +86,49 @@ export class Admission {
   }
 
   /**
-   * Runs `work` once a slot, a request token and `estimatedTokens` TPM tokens are there and no pause is in
-   * force. Cold and cancellable: unsubscribing while queued leaves the queue without starting; unsubscribing
-   * while running tears the work down (aborting it), then frees the slot. Without an estimate, the average
-   * usage reported so far is charged. Tokens are taken when the request starts and are not refunded on error.
+   * Runs `work` once a slot, a request token and the TPM tokens are there and no pause is in force. Cold and
+   * cancellable: unsubscribing while queued leaves the queue without starting; unsubscribing while running tears the
+   * work down (aborting it), then frees the slot. `options` (or a bare token estimate) says what to charge and how to
+   * read the answer and the failures: reports given through `reportOf` and `failureOf` are paired with this request
+   * (rate-limit headers are read knowing which requests started after it; a throttle of a request that was already
+   * in flight when a congestion event began is part of that event: one cut, one pause). Without `reportOf`, report
+   * with {@link Admission.succeeded}. Tokens are taken when the request starts and are not refunded on error.
    */
-  run<T>(work: () => Observable<T>, estimatedTokens?: number): Observable<T> {
-    const { estimatedTokens: tokens } = parseConfig('admission.run', estimateSchema, { estimatedTokens });
+  run<T>(work: () => Observable<T>, options?: number | AdmissionRunOptions<T>): Observable<T> {
+    const settings: AdmissionRunOptions<T> = typeof options === 'object' ? options : { estimatedTokens: options };
+    const { estimatedTokens: tokens } = parseConfig('admission.run', estimateSchema, { estimatedTokens: settings.estimatedTokens });
+    const { reportOf, failureOf } = settings;
     return new Observable<T>((subscriber) => {
       let inner: Subscription | undefined;
       let release: (() => void) | undefined;
       const waiting: Waiting = {
         tokens,
-        start: (charged) => {
+        start: (ticket) => {
           release = this.slots.take(() => this.pump());
           let delivered = false;
           // Its own subscriber, so teardown ends the work (aborting its request) before the slot passes on;
           // `defer` turns a throwing factory into an error, which frees the slot like any other.
           inner = defer(work).subscribe({
             next: (value) => {
-              // The first value is the answer whose usage the engine reports next: pair the charge with it.
-              if (!delivered) this.expectReport(charged);
-              delivered = true;
+              // The first value is the answer: it reports (or the engine does next, paired in queue order).
+              if (!delivered) {
+                delivered = true;
+                this.answered = true;
+                if (reportOf === undefined) this.expectReport(ticket.charged);
+                else this.report(ticket, reportOf(value));
+              }
               subscriber.next(value);
             },
-            error: (error: unknown) => subscriber.error(error),
-            complete: () => subscriber.complete(),
+            error: (error: unknown) => {
+              const failure = failureOf?.(error);
+              this.answered = true;
+              if (failure !== undefined) this.fail(ticket, failure);
+              subscriber.error(error);
+            },
+            complete: () => {
+              this.answered = true;
+              subscriber.complete();
+            },
           });
         },
       };
@@ -116,13 +153,7 @@ export class Admission {
    * with the oldest answer delivered and not yet reported, so report in the answer's own path (`map`, `tap`).
    */
   succeeded(usage?: { readonly promptTokens: number; readonly completionTokens: number }): void {
-    const charged = this.unreported.shift();
-    if (usage !== undefined) {
-      const actual = usage.promptTokens + usage.completionTokens;
-      this.averageTokens = this.averageTokens === undefined ? actual : this.averageTokens + averageWeight * (actual - this.averageTokens);
-      this.tokenBucket?.take(actual - (charged ?? 0), this.now());
-    }
-    if (this.config.adaptive) this.aimd.success();
+    this.settle(this.unreported.shift(), usage);
     this.pump();
   }
 
@@ -147,16 +178,11 @@ export class Admission {
   /**
    * Learns limits from response headers (OpenAI `x-ratelimit-*`, Anthropic `anthropic-ratelimit-*`): a limit
    * unset in the config is adopted from them; the bucket is lowered to what the server says remains; and a
-   * remaining count of 0 pauses the credential until the reset (or for `cooldownMs` without one).
+   * remaining count of 0 pauses the credential until the reset (or for `cooldownMs` without one). Headers of a request run through {@link Admission.run} are better given by its
+   * `reportOf`: they are then read knowing which requests started after it.
    */
   observeHeaders(headers: Readonly<Record<string, string>>): void {
-    const now = this.now();
-    const { requests, tokens } = parseRateLimitHeaders(headers, now);
-    this.requestBucket = this.learn(this.requestBucket, this.config.rpm, requests.limit, requests.remaining, now);
-    this.tokenBucket = this.learn(this.tokenBucket, this.config.tpm, tokens.limit, tokens.remaining, now);
-    for (const reading of [requests, tokens]) {
-      if (reading.remaining === 0) this.pauseFor(reading.resetMs ?? this.config.cooldownMs);
-    }
+    this.learnFrom(headers, 0);
     this.pump();
   }
 
@@ -188,6 +214,13 @@ export class Admission {
     };
   }
 
+  /** Requests allowed in flight now: the AIMD limit, or the slow start's until the first answer. */
+  private limit(): number {
+    const { initialConcurrency, rpm, tpm } = this.config;
+    if (this.answered || initialConcurrency === undefined || rpm !== undefined || tpm !== undefined) return this.aimd.limit;
+    return Math.min(this.aimd.limit, initialConcurrency);
+  }
+
   private now(): number {
     return this.config.scheduler.now();
   }
@@ -204,6 +237,47 @@ export class Admission {
 
   private pauseFor(ms: number): void {
     this.pausedUntilTime = Math.max(this.pausedUntilTime, this.now() + ms);
+  }
+
+  /** A success's usage: the moving average, the TPM charge trued up to what was spent, and a success for AIMD. */
+  private settle(charged: number | undefined, usage: AdmissionReport['usage']): void {
+    if (usage !== undefined) {
+      const actual = usage.promptTokens + usage.completionTokens;
+      this.averageTokens = this.averageTokens === undefined ? actual : this.averageTokens + averageWeight * (actual - this.averageTokens);
+      this.tokenBucket?.take(actual - (charged ?? 0), this.now());
+    }
+    if (this.config.adaptive) this.aimd.success();
+  }
+
+  private report(ticket: Ticket, report: AdmissionReport): void {
+    if (report.headers !== undefined) this.learnFrom(report.headers, this.started - ticket.sequence - 1);
+    this.settle(ticket.charged, report.usage);
+    this.pump();
+  }
+
+  private fail(ticket: Ticket, failure: AdmissionFailure): void {
+    if (failure.headers !== undefined) this.learnFrom(failure.headers, this.started - ticket.sequence - 1);
+    // A request already in flight when the congestion event began is part of it: the event has had its cut and pause.
+    if (failure.throttle && ticket.startedAt > this.congestionSince) {
+      this.congestionSince = this.now();
+      this.throttled(failure.retryAfterMs);
+    }
+    this.pump();
+  }
+
+  /**
+   * Rate-limit headers: adopts the limits unset in the config, lowers each bucket to what the server says remains
+   * less the `startedSince` requests started after the one answered (the server had not counted them yet), and
+   * pauses until the reset when the server says a limit is spent.
+   */
+  private learnFrom(headers: Readonly<Record<string, string>>, startedSince: number): void {
+    const now = this.now();
+    const { requests, tokens } = parseRateLimitHeaders(headers, now);
+    const since = (remaining: number | undefined, each: number) => (remaining === undefined ? undefined : remaining - startedSince * each);
+    this.requestBucket = this.learn(this.requestBucket, this.config.rpm, requests.limit, since(requests.remaining, 1), now);
+    this.tokenBucket = this.learn(this.tokenBucket, this.config.tpm, tokens.limit, since(tokens.remaining, this.averageTokens ?? 0), now);
+    // The server itself says the limit is spent: nothing goes until its reset.
+    for (const reading of [requests, tokens]) if (reading.remaining === 0) this.pauseFor(reading.resetMs ?? this.config.cooldownMs);
   }
 
   private expectReport(charged: number): void {
@@ -231,7 +305,7 @@ export class Admission {
   private admit(): void {
     for (let head = this.queue[0]; head !== undefined; head = this.queue[0]) {
       // A full house needs no timer: the next slot to free pumps again.
-      if (this.slots.active >= this.aimd.limit) return this.sleep();
+      if (this.slots.active >= this.limit()) return this.sleep();
       const now = this.now();
       const charge = head.tokens ?? this.averageTokens ?? 0;
       const wait = Math.max(this.pausedUntilTime - now, this.requestBucket?.waitMs(1, now) ?? 0, this.tokenBucket?.waitMs(charge, now) ?? 0);
@@ -239,7 +313,7 @@ export class Admission {
       this.requestBucket?.take(1, now);
       this.tokenBucket?.take(charge, now);
       this.queue.shift();
-      head.start(charge);
+      head.start({ sequence: this.started++, startedAt: now, charged: charge });
     }
     this.sleep();
   }

@@ -1,11 +1,11 @@
-import { type Observable, type SchedulerLike, catchError, defer, retry, tap, throwError, timer } from 'rxjs';
+import { type Observable, type SchedulerLike, catchError, defer, retry, throwError, timer } from 'rxjs';
 import { z } from 'zod';
 import { ApiCallError } from '../errors/api-call-error.ts';
 import { RetryError } from '../errors/retry-error.ts';
 import { parseConfig } from '../parse-config.ts';
 import { randomSchema, schedulerSchema } from '../schemas.ts';
 import { fromAbortable } from './abortable.ts';
-import type { Admission } from './admission.ts';
+import type { Admission, AdmissionFailure, AdmissionReport } from './admission.ts';
 import { admissionFor } from './admission-registry.ts';
 import { Limiter } from './limiter.ts';
 
@@ -27,6 +27,11 @@ export interface CallPolicyConfig {
   readonly scheduler?: SchedulerLike;
   /** Source of jitter in [0, 1). @default Math.random */
   readonly random?: () => number;
+  /**
+   * Requests in flight until the credential's first answer is back, unless `rpm` or `tpm` is set: a fresh endpoint
+   * that announces its limits only in headers is not sent a whole wave it would answer 429. @default 4
+   */
+  readonly initialConcurrency?: number;
 }
 
 const callPolicyConfigSchema = z.object({
@@ -38,6 +43,7 @@ const callPolicyConfigSchema = z.object({
   adaptive: z.boolean().default(true),
   scheduler: schedulerSchema,
   random: randomSchema,
+  initialConcurrency: z.number().int().min(1).default(4),
 });
 
 /** Where calls go: the credential and endpoint whose admission control the policy shares. */
@@ -48,10 +54,7 @@ export interface CallTarget {
 }
 
 /** What one answer tells admission control: its rate-limit headers and the tokens it spent. */
-export interface CallReport {
-  readonly headers?: Readonly<Record<string, string>> | undefined;
-  readonly usage: { readonly promptTokens: number; readonly completionTokens: number };
-}
+export type CallReport = AdmissionReport;
 
 /** Running totals of one policy. */
 export interface CallPolicyStats {
@@ -68,12 +71,22 @@ export function admissionKey(target: CallTarget): string {
 }
 
 /** Failures that mean "slow down": the credential pauses and its concurrency is cut. */
-function isThrottle(error: unknown): error is ApiCallError {
-  return ApiCallError.isInstance(error) && (error.statusCode === 429 || error.statusCode === 503 || error.statusCode === 529 || error.statusCode === 408);
+function isThrottle(error: ApiCallError): boolean {
+  return (error.statusCode === 429 || error.statusCode === 503 || error.statusCode === 529 || error.statusCode === 408);
+}
+
+const maxRetryAfterMs = 60_000;
+
+/** What a failure tells admission: a throttle pauses the credential (a Retry-After over a minute is not taken). */
+function failureOf(error: unknown): AdmissionFailure | undefined {
+  if (!ApiCallError.isInstance(error)) return undefined;
+  const throttle = isThrottle(error);
+  if (!throttle && error.headers === undefined) return undefined;
+  const retryAfterMs = error.retryAfterMs !== undefined && error.retryAfterMs <= maxRetryAfterMs ? error.retryAfterMs : undefined;
+  return { throttle, retryAfterMs, headers: error.headers };
 }
 
 const maxBackoffMs = 30_000;
-const maxRetryAfterMs = 60_000;
 
 /**
  * The policies every model call goes through, whatever it returns: the block's concurrency cap ({@link Limiter}),
@@ -85,7 +98,7 @@ const maxRetryAfterMs = 60_000;
  * ```ts
  * import { CallPolicy } from 'rxdgt';
  * const policy = new CallPolicy({ endpoint: 'http://127.0.0.1:11434' }, { callLimit: 4, maxRetries: 2 });
- * policy.run((signal) => fetch('http://127.0.0.1:11434/api/version', { signal }).then((r) => r.json()), () => []).subscribe();
+ * policy.run((signal) => fetch('http://127.0.0.1:11434/api/version', { signal }).then((r) => r.json()), () => ({})).subscribe();
  * // one request, retried up to twice on 429/5xx, never more than 4 at once
  * ```
  *
@@ -100,12 +113,13 @@ export class CallPolicy {
 
   constructor(target: CallTarget, config: CallPolicyConfig = {}) {
     this.config = parseConfig('call policy', callPolicyConfigSchema, config);
-    const { callLimit, rpm, tpm, adaptive, scheduler } = this.config;
+    const { callLimit, rpm, tpm, adaptive, scheduler, initialConcurrency } = this.config;
     this.limiter = new Limiter(callLimit);
     this.admission = admissionFor(admissionKey(target), {
       maxConcurrency: callLimit,
       adaptive,
       scheduler,
+      initialConcurrency,
       ...(rpm === undefined ? {} : { rpm }),
       ...(tpm === undefined ? {} : { tpm }),
     });
@@ -122,21 +136,16 @@ export class CallPolicy {
 
   /**
    * One call through the limiter and the credential's admission, retried on its own: a `RetryError` carries every
-   * attempt once the retries run out. `reportsOf` tells admission what each answer spent (one report per answer:
-   * a batched call reports each). Cold; unsubscribing aborts the call's signal.
+   * attempt once the retries run out. `reportOf` tells admission what the answer spent and said: one report per HTTP
+   * request, however many prompts it carried. Cold; unsubscribing aborts the call's signal.
    */
-  run<T>(call: (signal: AbortSignal) => Promise<T>, reportsOf: (result: T) => Iterable<CallReport>): Observable<T> {
+  run<T>(call: (signal: AbortSignal) => Promise<T>, reportOf: (result: T) => CallReport): Observable<T> {
     const errors: unknown[] = [];
+    const options = { reportOf, failureOf };
     return defer(() => {
       this.counters.requests += 1;
-      return this.limiter.run(() => this.admission.run(() => fromAbortable(call)));
+      return this.limiter.run(() => this.admission.run(() => fromAbortable(call), options));
     }).pipe(
-      tap((result) => {
-        for (const report of reportsOf(result)) {
-          if (report.headers) this.admission.observeHeaders(report.headers);
-          this.admission.succeeded(report.usage);
-        }
-      }),
       retry({ count: this.config.maxRetries, delay: (error: unknown, tries) => this.backoff(error, tries, errors) }),
       catchError((error: unknown) => {
         this.counters.failures += 1;
@@ -151,9 +160,8 @@ export class CallPolicy {
 
   private backoff(error: unknown, tries: number, errors: unknown[]): Observable<number> {
     errors.push(error);
-    if (ApiCallError.isInstance(error) && error.headers) this.admission.observeHeaders(error.headers);
-    // Every request of the credential waits out a throttle, not only this one; the retry re-enters admission.
-    if (isThrottle(error)) this.admission.throttled(error.retryAfterMs !== undefined && error.retryAfterMs <= maxRetryAfterMs ? error.retryAfterMs : undefined);
+    // Admission has read the failure (`failureOf`): every request of the credential waits out a throttle, and the
+    // retry re-enters admission behind it.
     if (!ApiCallError.isInstance(error) || !error.isRetryable) return throwError(() => error);
     this.counters.retries += 1;
     const exponential = Math.min(maxBackoffMs, this.config.retryDelayMs * 2 ** (tries - 1));

@@ -198,7 +198,7 @@ export class EmbeddingEngine {
       if (problem !== undefined) throw new ApiCallError(`${this.model.endpoint} answered ${problem}`, { url: this.model.endpoint, statusCode: 200, isRetryable: false });
       return result;
     };
-    return this.policy.run(check, (result) => [{ headers: result.headers, usage: { promptTokens: result.usage.promptTokens, completionTokens: 0 } }]);
+    return this.policy.run(check, (result) => ({ headers: result.headers, usage: { promptTokens: result.usage.promptTokens, completionTokens: 0 } }));
   }
 }
 

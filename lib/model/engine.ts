@@ -10,7 +10,7 @@ import { type CompletionRequest, CompletionBatcher } from './completion-batcher.
 import type { Limiter } from './limiter.ts';
 import type { Admission } from './admission.ts';
 import { attributedUsage } from './attributed-usage.ts';
-import type { CallPolicy } from './call-policy.ts';
+import type { CallPolicy, CallReport } from './call-policy.ts';
 import { type ResponseCache, cacheKey } from './response-cache.ts';
 import { type SharedEngineConfig, sharedEngineCallPolicy, sharedEngineConfigFields } from './shared-engine-config.ts';
 import { TieredCache, modelResultCodec } from './tiered-cache.ts';
@@ -204,9 +204,9 @@ export class Engine {
     });
   }
 
-  /** One model call (or batch of calls) through the engine's {@link CallPolicy}; each answer reports its usage. */
+  /** One model call (or packed prompts in one request) through the engine's {@link CallPolicy}: one report per request. */
   private send<T extends ModelResult | readonly ModelResult[]>(call: (signal: AbortSignal) => Promise<T>): Observable<T> {
-    return this.policy.run(call, (result) => (Array.isArray(result) ? (result as readonly ModelResult[]) : [result as ModelResult]));
+    return this.policy.run(call, (result) => (Array.isArray(result) ? requestReportOf(result as readonly ModelResult[]) : (result as ModelResult)));
   }
 
   /** What one answer spent, attributed to `<block>: <provider>/<model>`; a cache hit spends no tokens and costs nothing. */
@@ -224,4 +224,15 @@ export class Engine {
 /** Creates an {@link Engine}: a model with its block's concurrency cap, cache and retries. */
 export function createEngine(model: LanguageModel, config?: EngineConfig): Engine {
   return new Engine(model, config);
+}
+
+/** What one request of packed prompts spent: the usage of its prompts summed, its headers (the same on each). */
+function requestReportOf(results: readonly ModelResult[]): CallReport {
+  let promptTokens = 0;
+  let completionTokens = 0;
+  for (const result of results) {
+    promptTokens += result.usage.promptTokens;
+    completionTokens += result.usage.completionTokens;
+  }
+  return { headers: results[0]?.headers, usage: { promptTokens, completionTokens } };
 }

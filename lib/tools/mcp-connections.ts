@@ -1,8 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { createHash } from 'node:crypto';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { resolveInside } from '../blocks/resolve-inside.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { errorMessage } from '../error-message.ts';
@@ -97,6 +95,8 @@ function headersOf(config: McpServerConfig): Record<string, string> {
 
 async function connect(config: McpServerConfig, key: string, place: McpPlace): Promise<McpConnection> {
   const timeoutMs = config.timeout * 1000;
+  // The SDK loads with the first connection, not with the CLI: a run without MCP tools never pays its start-up.
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
   const client = new Client({ name: 'rxdgt', version: '0.1.0' });
   const where = { file: place.file, field: `${place.field}.${config.command ? 'command' : config.url ? 'url' : 'base_url'}` };
   if (config.command) {
@@ -104,6 +104,7 @@ async function connect(config: McpServerConfig, key: string, place: McpPlace): P
     // A relative path (`./server.js`) is the task's own program: it must lie in the task's folder. A bare name is looked
     // up on PATH and an absolute path is an installed program, as a shell runs them.
     const command = /[\\/]/.test(config.command) && !isAbsolute(config.command) ? resolveInside(cwd, config.command, { file: place.file ?? 'the task', field: `${place.field}.command` }) : config.command;
+    const { StdioClientTransport, getDefaultEnvironment } = await import('@modelcontextprotocol/sdk/client/stdio.js');
     const transport = new StdioClientTransport({ command, args: config.args, env: { ...getDefaultEnvironment(), ...config.env }, cwd, stderr: 'pipe' });
     let stderr = '';
     transport.stderr?.on('data', (chunk: Buffer) => {
@@ -119,6 +120,7 @@ async function connect(config: McpServerConfig, key: string, place: McpPlace): P
     return { key, transport: 'stdio', client, timeoutMs, redact: (text) => blankSecrets(text, config) };
   }
   const url = (config.url ?? config.base_url)!;
+  const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
   const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: headersOf(config) } });
   try {
     await client.connect(transport, { timeout: timeoutMs });

@@ -22,6 +22,7 @@ interface Benchmark {
 const benchmarks: readonly Benchmark[] = [
   { name: 'framework-overhead', title: 'framework overhead (geography QA, instant fake model)', run: benchFrameworkOverhead },
   { name: 'saturation', title: 'saturation (geography QA over HTTP vs a hand-written loop)', run: benchSaturation },
+  { name: 'cli-saturation', title: 'saturation and learned rate limits through the built CLI, whole process, against a server in another process, vs a hand-written loop', run: async () => (await import('./cli-saturation.bench.ts')).benchCliSaturation() },
   { name: 'rate-limit', title: 'rate limits (geography QA against a 600 requests/min endpoint, to 300 records)', run: benchRateLimit },
   { name: 'cache-rerun', title: 'cache rerun (a finished 1,000-record run again, lm_cache on SQLite)', run: benchCacheRerun },
   { name: 'cache-micro', title: 'lm_cache micro-benchmark (key, set, get per call)', run: benchCache },

@@ -1,5 +1,5 @@
 /**
- * Saturation: how close the geography QA pipeline over the openai SDK gets to an endpoint's bound
+ * Saturation: how close the geography QA pipeline over `createOpenAI` (pooled keep-alive connections) gets to an endpoint's bound
  * (`call_limit / latency`), next to a hand-written loop doing the same requests. The test server runs in
  * a child process, so the client CPU figures are the client's alone.
  */

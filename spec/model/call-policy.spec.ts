@@ -9,7 +9,7 @@ import { recordingScheduler } from '../helpers/recording-scheduler.ts';
 
 afterEach(() => clearAdmissions());
 
-const noReports = () => [];
+const noReports = () => ({});
 const failing = (status: number, retryAfterMs?: number) => new ApiCallError(`answered ${status}`, { url: 'http://x', statusCode: status, retryAfterMs });
 
 describe('CallPolicy', () => {
@@ -65,7 +65,7 @@ describe('CallPolicy', () => {
     await firstValueFrom(
       policy.run(
         async () => 'ok',
-        () => [{ usage: { promptTokens: 80, completionTokens: 20 }, headers: { 'x-ratelimit-limit-requests': '600' } }],
+        () => ({ usage: { promptTokens: 80, completionTokens: 20 }, headers: { 'x-ratelimit-limit-requests': '600' } }),
       ),
     );
     expect(policy.admission.state).toMatchObject({ rpm: 600, tokensPerRequest: 100 });

@@ -32,6 +32,17 @@ describe('completion batching (DGT batch_size)', () => {
     expect(engine.stats.requests).toBe(2);
   });
 
+  test('a request of packed prompts reports to admission once, with the whole request\'s usage', async () => {
+    const server = await start({ respond: echo });
+    const engine = engineFor(server, 4);
+    const results = await firstValueFrom(forkJoin(['a', 'b', 'c', 'd'].map((prompt) => engine.call(completion(prompt)))));
+    expect(server.requests.map((request) => request.body.prompt)).toEqual([['a', 'b', 'c', 'd']]);
+    // One success for AIMD, and the request's tokens as one request's average (not four quarter-reports).
+    const requestTokens = results.reduce((sum, result) => sum + result.usage.promptTokens + result.usage.completionTokens, 0);
+    expect(requestTokens).toBeGreaterThan(0);
+    expect(engine.admission.state).toMatchObject({ successRun: 1, tokensPerRequest: requestTokens });
+  });
+
   test('prompts with different parameters, and chat requests, are never batched together', async () => {
     const server = await start({ respond: echo });
     const engine = engineFor(server, 8);

@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import type { ChatMessage, ModelRequest } from '../../lib/model/language-model.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
 import type { TestServer } from '../../lib/testing/test-server.ts';
-import { failureOf, generate } from '../helpers/provider-spec.ts';
+import { failureOf, generate, useServers } from '../helpers/provider-spec.ts';
+import { startHttpFixture } from '../helpers/servers/http-fixture.ts';
 import { useTestServers } from '../helpers/test-servers.ts';
 
 const start = useTestServers();
@@ -147,5 +148,32 @@ describe('createOpenAI: tool calling', () => {
     expect(error).toMatchObject({ field });
     expect((error as Error).message).toMatch(new RegExp(`^openai: invalid config at \`${field}\`: not supported on a completion request`));
     expect(server.requests).toEqual([]);
+  });
+});
+
+describe('createOpenAI: the wire', () => {
+  const startFixture = useServers(startHttpFixture);
+
+  it('an answer without `choices` is a clear, non-retryable error naming the URL', async () => {
+    const fixture = await startFixture({ handle: () => ({ status: 200, body: { object: 'list', data: [] } }) });
+    const model = createOpenAI({ modelId: 'm', baseURL: `${fixture.url}/v1`, apiKey: 'k' });
+    const error = await failureOf(generate(model, { method: 'chat', messages: [{ role: 'user', content: 'hi' }] }));
+    expect(error).toMatchObject({ isRetryable: false, message: `${fixture.url}/v1/chat/completions answered without \`choices\`: not an OpenAI chat answer` });
+  });
+
+  it('sends the key as a bearer token; a block header of another letter case replaces it rather than going twice; OPENAI_ORG_ID and OPENAI_PROJECT_ID go as the SDK sends them', async () => {
+    vi.stubEnv('OPENAI_ORG_ID', 'org-1');
+    vi.stubEnv('OPENAI_PROJECT_ID', 'proj-1');
+    try {
+      const fixture = await startFixture({ handle: () => ({ status: 200, body: { choices: [{ message: { content: 'ok' }, finish_reason: 'stop' }] } }) });
+      const plain = createOpenAI({ modelId: 'm', baseURL: `${fixture.url}/v1`, apiKey: 'k1' });
+      const custom = createOpenAI({ modelId: 'm', baseURL: `${fixture.url}/v1`, apiKey: 'k2', headers: { Authorization: 'Token other', 'X-Team': 'a' } });
+      expect((await generate(plain, { method: 'chat', messages: [{ role: 'user', content: 'hi' }] })).texts).toEqual(['ok']);
+      await generate(custom, { method: 'chat', messages: [{ role: 'user', content: 'hi' }] });
+      expect(fixture.requests[0]!.headers).toMatchObject({ authorization: 'Bearer k1', 'openai-organization': 'org-1', 'openai-project': 'proj-1' });
+      expect(fixture.requests[1]!.headers).toMatchObject({ authorization: 'Token other', 'x-team': 'a' });
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 
 /** One problem with a tool call's arguments: where (a JSON pointer into them), what, and the value there. */
 export interface ArgumentProblem {
@@ -18,7 +19,9 @@ const compiled = new Map<string, ValidateFunction | string>();
 const cacheLimit = 256;
 
 function newAjv(): Ajv2020 {
-  return new Ajv2020({ strict: false, allErrors: true, validateFormats: false, addUsedSchema: false });
+  // Loaded with the first check, not with every run (as json-schema-internals loads its Ajv).
+  const { Ajv2020: Validator } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  return new Validator({ strict: false, allErrors: true, validateFormats: false, addUsedSchema: false });
 }
 
 /**

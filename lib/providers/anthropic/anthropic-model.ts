@@ -1,10 +1,11 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { ConfigError } from '../../errors/config-error.ts';
 import { credentialId } from '../../model/credential-id.ts';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult, ToolCall } from '../../model/language-model.ts';
 import { parseConfig } from '../../parse-config.ts';
-import { rateLimitHeadersOf, sdkErrorToApiCallError } from '../openai/openai-shared.ts';
+import { rateLimitHeadersOf } from '../fetch-json.ts';
+import { sdkErrorToApiCallError } from '../sdk-error.ts';
 import { environmentUrl } from '../environment-url.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
 import { toolCallOf, toolCallsField } from '../tool-calls.ts';
@@ -99,13 +100,19 @@ export function createAnthropic(settings: AnthropicSettings): LanguageModel {
   const url = `${baseURL}/v1/messages`;
   // Header values may be credentials too: no error shows them.
   const secrets = [apiKey, ...Object.values(config.headers ?? {})];
-  const client = new Anthropic({
-    apiKey,
-    baseURL,
-    maxRetries: 0,
-    timeout: timeoutMs,
-    defaultHeaders: { ...config.headers, ...(apiVersion === undefined ? {} : { 'anthropic-version': apiVersion }) },
-  });
+  // The SDK loads with the first call, not with the CLI: a run without an Anthropic block never pays its start-up.
+  let client: Promise<{ readonly sdk: typeof Anthropic; readonly client: Anthropic }> | undefined;
+  const connect = () =>
+    (client ??= import('@anthropic-ai/sdk').then(({ default: sdk }) => ({
+      sdk,
+      client: new sdk({
+        apiKey,
+        baseURL,
+        maxRetries: 0,
+        timeout: timeoutMs,
+        defaultHeaders: { ...config.headers, ...(apiVersion === undefined ? {} : { 'anthropic-version': apiVersion }) },
+      }),
+    })));
 
   async function doGenerate(request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> {
     if (request.n !== undefined && request.n > 1) {
@@ -114,6 +121,7 @@ export function createAnthropic(settings: AnthropicSettings): LanguageModel {
       });
     }
     const params = anthropicBody(request, modelId, maxTokens, sampling) as unknown as Anthropic.MessageCreateParamsNonStreaming;
+    const { sdk, client } = await connect();
     try {
       const { data, response } = await client.messages.create(params, { signal }).withResponse();
       const { input_tokens: input, output_tokens: output, cache_creation_input_tokens: cacheWrites, cache_read_input_tokens: cacheReads } = data.usage;
@@ -127,7 +135,7 @@ export function createAnthropic(settings: AnthropicSettings): LanguageModel {
         ...(headers === undefined ? {} : { headers }),
       };
     } catch (error) {
-      throw sdkErrorToApiCallError(error, Anthropic, { url, timeoutMs, secrets });
+      throw sdkErrorToApiCallError(error, sdk, { url, timeoutMs, secrets });
     }
   }
 

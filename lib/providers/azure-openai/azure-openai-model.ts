@@ -1,10 +1,9 @@
-import { AzureOpenAI } from 'openai';
 import { z } from 'zod';
 import { ConfigError } from '../../errors/config-error.ts';
 import { credentialId } from '../../model/credential-id.ts';
 import type { CallOptions, GenerationParams, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
 import { parseConfig } from '../../parse-config.ts';
-import { generateWithOpenAI } from '../openai/openai-shared.ts';
+import { type OpenAIWire, generateWithOpenAI } from '../openai/openai-shared.ts';
 import { refuseParams } from '../unsupported-params.ts';
 import { environmentUrl } from '../environment-url.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
@@ -65,8 +64,8 @@ export function checkAzureOpenAIParams(params: GenerationParams): void {
 }
 
 /**
- * Creates a {@link LanguageModel} for an Azure OpenAI deployment, through the `openai` SDK's `AzureOpenAI` client
- * (its own retries are off: the engine retries). Chat requests go to
+ * Creates a {@link LanguageModel} for an Azure OpenAI deployment, on pooled keep-alive connections (the
+ * engine retries). Chat requests go to
  * `<endpoint>/openai/deployments/<deployment>/chat/completions?api-version=…`, completion requests to
  * `…/completions`, with the key in the `api-key` header. A response format is sent as
  * `response_format: { type: 'json_schema', json_schema: { name, schema, strict: true } }`; tools, tool calls and
@@ -99,25 +98,13 @@ export function createAzureOpenAI(settings: AzureOpenAISettings): LanguageModel 
   const apiVersion = config.apiVersion ?? azureOpenAIDefaultApiVersion;
   const timeoutMs = config.timeoutMs ?? 300_000;
   const root = `${endpoint}/openai/deployments/${encodeURIComponent(deployment)}`;
-  const client = new AzureOpenAI({
-    // baseURL rather than `endpoint`: the client would otherwise take OPENAI_BASE_URL and refuse both together.
-    baseURL: `${endpoint}/openai`,
-    deployment: encodeURIComponent(deployment),
-    apiKey,
-    apiVersion,
-    // Not OPENAI_ORG_ID or OPENAI_PROJECT_ID: they belong to OpenAI's own service.
-    organization: null,
-    project: null,
-    maxRetries: 0,
-    timeout: timeoutMs,
-    defaultHeaders: config.headers ?? {},
-  });
-
   // Header values may be credentials too: no error shows them.
   const secrets = [apiKey, ...Object.values(config.headers ?? {})];
+  const headers = { 'api-key': apiKey, ...Object.fromEntries(Object.entries(config.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])) };
+  const wire: OpenAIWire = { engine: 'azure-openai', root, query: `?api-version=${encodeURIComponent(apiVersion)}`, headers, timeoutMs, secrets };
   const doGenerate = async (request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> => {
     checkAzureOpenAIParams(request);
-    return generateWithOpenAI(client, deployment, request, { engine: 'azure-openai', root, signal, timeoutMs, secrets });
+    return generateWithOpenAI(wire, deployment, request, signal);
   };
 
   const credential = credentialId(apiKey);

@@ -1,4 +1,3 @@
-import OpenAI from 'openai';
 import { ConfigError } from '../../errors/config-error.ts';
 import { credentialId } from '../../model/credential-id.ts';
 import type { CallOptions } from '../../model/language-model.ts';
@@ -20,15 +19,20 @@ export interface OpenAIConnectionSettings {
   readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
-/** An OpenAI-compatible model's client, what it was made from, and the fields every such model has. */
+/** How an OpenAI-compatible model reaches its server, and the fields every such model has. */
 export interface OpenAIConnection {
-  /** The `openai` SDK client, its own retries off (the engine retries). */
-  readonly client: OpenAI;
   readonly provider: string;
   /** The API root, without trailing slashes. */
   readonly baseURL: string;
   readonly apiKey: string | undefined;
   readonly timeoutMs: number;
+  /**
+   * Headers of every request: `authorization: Bearer <key>`, `OpenAI-Organization` and `OpenAI-Project` from
+   * `OPENAI_ORG_ID` and `OPENAI_PROJECT_ID` (as the `openai` SDK sends them), then the block's own headers.
+   */
+  readonly headers: Readonly<Record<string, string>>;
+  /** What no error may show: the key and every header value. */
+  readonly secrets: readonly (string | undefined)[];
   /** `specificationVersion`, `provider`, `modelId`, `endpoint`, `credential` and `probe`, for the model to spread. */
   readonly identity: {
     readonly specificationVersion: 'v1';
@@ -41,13 +45,13 @@ export interface OpenAIConnection {
 }
 
 /**
- * Resolves an OpenAI-compatible model's base URL and key against `OPENAI_BASE_URL` and `OPENAI_API_KEY`, and makes
- * its SDK client. Local OpenAI-compatible servers take any key; OpenAI itself does not, so a missing key for it is
+ * Resolves an OpenAI-compatible model's base URL and key against `OPENAI_BASE_URL` and `OPENAI_API_KEY`, and the
+ * headers of its requests. Local OpenAI-compatible servers take any key; OpenAI itself does not, so a missing key for it is
  * said before any request, by `engine` (the name the error starts with).
  *
  * ## Example
  * ```ts
- * const { client, identity } = openAIConnection({ modelId: 'm', baseURL: 'http://127.0.0.1:8000/v1/' }, 'openai');
+ * const { headers, identity } = openAIConnection({ modelId: 'm', baseURL: 'http://127.0.0.1:8000/v1/' }, 'openai');
  * identity.endpoint; // 'http://127.0.0.1:8000/v1'
  * ```
  *
@@ -66,10 +70,19 @@ export function openAIConnection(settings: OpenAIConnectionSettings, engine: str
     });
   }
   const timeoutMs = settings.timeoutMs ?? 300_000;
-  const client = new OpenAI({ baseURL, apiKey: apiKey ?? 'rxdgt-no-key', maxRetries: 0, timeout: timeoutMs, defaultHeaders: settings.headers ?? {} });
+  const organization = process.env['OPENAI_ORG_ID']?.trim();
+  const project = process.env['OPENAI_PROJECT_ID']?.trim();
+  const headers: Record<string, string> = {
+    // Local servers take any key; the SDK sent a placeholder too, and some servers refuse a request without one.
+    authorization: `Bearer ${apiKey ?? 'rxdgt-no-key'}`,
+    ...(organization ? { 'openai-organization': organization } : {}),
+    ...(project ? { 'openai-project': project } : {}),
+    ...lowerCased(settings.headers ?? {}),
+  };
   return {
-    client,
     provider,
+    headers,
+    secrets: [apiKey, ...Object.values(settings.headers ?? {})],
     baseURL,
     apiKey,
     timeoutMs,
@@ -82,4 +95,9 @@ export function openAIConnection(settings: OpenAIConnectionSettings, engine: str
       probe: ({ signal }) => probeEndpoint(`${baseURL}/models`, signal),
     },
   };
+}
+
+/** Header names in lower case, so a block's `Authorization` replaces the key's rather than going out twice. */
+function lowerCased(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }

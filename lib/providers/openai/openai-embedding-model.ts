@@ -1,4 +1,3 @@
-import OpenAI from 'openai';
 import { z } from 'zod';
 import { ApiCallError } from '../../errors/api-call-error.ts';
 import type { EmbeddingModel, EmbeddingResult } from '../../model/embedding-model.ts';
@@ -6,7 +5,8 @@ import { float32FromBase64 } from '../../model/embedding-vector.ts';
 import type { CallOptions } from '../../model/language-model.ts';
 import { parseConfig } from '../../parse-config.ts';
 import { openAIConnection } from './openai-connection.ts';
-import { rateLimitHeadersOf, sdkErrorToApiCallError } from './openai-shared.ts';
+import { requestJson } from '../fetch-json.ts';
+import { serviceMessageOf } from '../service-message.ts';
 
 /** Settings of an OpenAI-compatible embedding model (OpenAI, vLLM, llama.cpp server, TEI, Ollama's /v1). */
 export interface OpenAIEmbeddingSettings {
@@ -53,8 +53,8 @@ function vectorOf(embedding: unknown, url: string, index: number): Float32Array 
 }
 
 /**
- * Creates an {@link EmbeddingModel} for any OpenAI-compatible `/v1/embeddings` endpoint, through the official
- * `openai` SDK (its own retries off: the engine retries). Block types `openai` and `vllm-remote` of an
+ * Creates an {@link EmbeddingModel} for any OpenAI-compatible `/v1/embeddings` endpoint, on pooled keep-alive
+ * connections (the engine retries). Block types `openai` and `vllm-remote` of an
  * `embedding_config`.
  *
  * ## Example
@@ -68,23 +68,22 @@ function vectorOf(embedding: unknown, url: string, index: number): Float32Array 
  */
 export function createOpenAIEmbedding(options: OpenAIEmbeddingSettings): EmbeddingModel {
   const settings = parseConfig(options.provider ?? 'openai', settingsSchema, options);
-  const { client, baseURL, apiKey, timeoutMs, identity } = openAIConnection(settings, settings.provider ?? 'openai');
+  const { baseURL, headers, timeoutMs, secrets, identity } = openAIConnection(settings, settings.provider ?? 'openai');
   const url = `${baseURL}/embeddings`;
   const encodingFormat = settings.encodingFormat ?? 'base64';
   const { modelId, dimensions } = settings;
 
   async function doEmbed(texts: readonly string[], { signal }: CallOptions): Promise<EmbeddingResult> {
-    const body: OpenAI.EmbeddingCreateParams = { model: modelId, input: [...texts], encoding_format: encodingFormat, ...(dimensions === undefined ? {} : { dimensions }) };
-    try {
-      const { data, response } = await client.embeddings.create(body, { signal }).withResponse();
-      // `index` gives each vector its text; servers mostly keep the order, but need not.
-      const ordered = [...data.data].sort((left, right) => left.index - right.index);
-      const vectors = ordered.map((item, index) => vectorOf(item.embedding as unknown, url, index));
-      const headers = rateLimitHeadersOf(response.headers);
-      return { vectors, usage: { promptTokens: data.usage?.prompt_tokens ?? 0 }, ...(headers === undefined ? {} : { headers }) };
-    } catch (error) {
-      throw sdkErrorToApiCallError(error, OpenAI, { url, timeoutMs, secrets: [apiKey] });
-    }
+    const body = { model: modelId, input: texts, encoding_format: encodingFormat, ...(dimensions === undefined ? {} : { dimensions }) };
+    const answer = await requestJson({ url, headers, body: JSON.stringify(body), signal, timeoutMs, errorMessageOf: serviceMessageOf, secrets });
+    const data = (answer.body as { data?: unknown }).data;
+    if (!Array.isArray(data)) throw new ApiCallError(`${url} answered ${answer.status} without \`data\`: not an embeddings answer`, { url, statusCode: answer.status, isRetryable: false });
+    const items = data as readonly { readonly index?: number; readonly embedding?: unknown }[];
+    // `index` gives each vector its text; servers mostly keep the order, but need not.
+    const ordered = [...items].sort((left, right) => (left.index ?? 0) - (right.index ?? 0));
+    const vectors = ordered.map((item, index) => vectorOf(item.embedding, url, index));
+    const usage = (answer.body as { usage?: { prompt_tokens?: number } }).usage;
+    return { vectors, usage: { promptTokens: usage?.prompt_tokens ?? 0 }, ...(answer.rateLimits === undefined ? {} : { headers: answer.rateLimits }) };
   }
 
   return { ...identity, maxBatchSize: settings.maxBatchSize ?? 2048, ...(dimensions === undefined ? {} : { dimensions }), doEmbed };

@@ -1,7 +1,7 @@
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
 import type { CompletionRequest } from '../../model/completion-batcher.ts';
 import { openAIConnection } from './openai-connection.ts';
-import { generateWithOpenAI } from './openai-shared.ts';
+import { type OpenAIWire, generateWithOpenAI } from './openai-shared.ts';
 
 /** Settings of an OpenAI-compatible engine (OpenAI, vLLM, llama.cpp server, LM Studio, TGI, Ollama's /v1). */
 export interface OpenAISettings {
@@ -20,8 +20,8 @@ export interface OpenAISettings {
 }
 
 /**
- * Creates a {@link LanguageModel} for any OpenAI-compatible server, through the official `openai` SDK
- * (its own retries are off: the engine retries). DGT block types `openai` and `vllm-remote`. Every parameter is sent
+ * Creates a {@link LanguageModel} for any OpenAI-compatible server, on pooled keep-alive connections (the engine
+ * retries). DGT block types `openai` and `vllm-remote`. Every parameter is sent
  * under OpenAI's name, vLLM's extensions (`top_k`, `skip_special_tokens`) too; chat takes tools and returns tool calls;
  * `logprobs` come back per answer token.
  *
@@ -33,18 +33,15 @@ export interface OpenAISettings {
  * ```
  */
 export function createOpenAI(settings: OpenAISettings): LanguageModel {
-  const { client, provider, baseURL, apiKey, timeoutMs, identity } = openAIConnection(settings, 'openai');
+  const { provider, baseURL, headers, timeoutMs, secrets, identity } = openAIConnection(settings, 'openai');
   const modelId = settings.modelId;
-
-  // Header values may be credentials too (`default_headers`): no error shows them.
-  const secrets = [apiKey, ...Object.values(settings.headers ?? {})];
-  const context = { engine: provider, root: baseURL, timeoutMs, secrets };
-  const doGenerate = (request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> => generateWithOpenAI(client, modelId, request, { ...context, signal });
+  const wire: OpenAIWire = { engine: provider, root: baseURL, headers, timeoutMs, secrets };
+  const doGenerate = (request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> => generateWithOpenAI(wire, modelId, request, signal);
   // One request carries every prompt; its answers are split back by prompt (choice i·n … i·n+n−1 belong to prompt i).
   const doGenerateBatch = async (requests: readonly CompletionRequest[], { signal }: CallOptions): Promise<readonly ModelResult[]> => {
     const [first] = requests;
     if (!first) return [];
-    const batch = await generateWithOpenAI(client, modelId, { ...first, prompt: requests.map((request) => request.prompt) as unknown as string }, { ...context, signal });
+    const batch = await generateWithOpenAI(wire, modelId, { ...first, prompt: requests.map((request) => request.prompt) as unknown as string }, signal);
     const perPrompt = first.n ?? 1;
     return requests.map((_request, index) => ({
       texts: batch.texts.slice(index * perPrompt, (index + 1) * perPrompt),

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isPlainObject } from '../../config/plain-object.ts';
 import { ConfigError } from '../../errors/config-error.ts';
-import { readArrowStreamRecords } from './arrow-stream-reader.ts';
+import type { readArrowStreamRecords } from './arrow-stream-reader.ts';
 import type { SourceEntry } from './source-entry.ts';
 
 /** Where a dataset folder is named, for errors: the task file and the datastore's fields. */
@@ -77,7 +77,13 @@ async function openDataset(folder: string, knownState?: unknown): Promise<Source
     if (!(await isFile(path))) throw new ConfigError(`\`_data_files\` names \`${filename}\`, which is missing`, { file: statePath });
     files.push(path);
   }
-  return { path: folder, read: (skip) => readArrowStreamRecords(files, skip) };
+  // apache-arrow loads with the first Arrow file read, not with every run.
+  return {
+    path: folder,
+    read: async function* (skip) {
+      return yield* (await import('./arrow-stream-reader.ts')).readArrowStreamRecords(files, skip);
+    },
+  };
 }
 
 /** The parsed JSON of `path`, or undefined when there is no such file. */

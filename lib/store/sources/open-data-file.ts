@@ -4,7 +4,6 @@ import { ConfigError } from '../../errors/config-error.ts';
 import { readCsvRecords } from './csv-reader.ts';
 import { readDocumentRecords } from './document-reader.ts';
 import { readJsonlRecords } from './jsonl-reader.ts';
-import { openParquetReader } from './parquet-reader.ts';
 import type { SourceEntry } from './source-entry.ts';
 import { readTextRecord } from './text-reader.ts';
 
@@ -47,7 +46,8 @@ export async function openDataFile(path: string, options: OpenDataFileOptions = 
       field: options.field,
     });
   }
-  if (format === '.parquet') return { path, read: await openParquetReader(path, options.bufferSize ?? 1000) };
+  // hyparquet loads with the first Parquet file read, not with every run.
+  if (format === '.parquet') return { path, read: await (await import('./parquet-reader.ts')).openParquetReader(path, options.bufferSize ?? 1000) };
   if (format === '.jsonl') return { path, read: (skip) => readJsonlRecords(path, skip) };
   if (format === '.csv') return { path, read: (skip) => readCsvRecords(path, skip, options.csv) };
   if (format === '.txt' || format === '.md') return { path, read: (skip) => readTextRecord(path, skip) };

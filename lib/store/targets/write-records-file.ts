@@ -5,7 +5,6 @@ import type { RecordStream } from './record-stream.ts';
 import { writeAtomically } from './write-atomically.ts';
 import { type CsvDialect, writeCsvFile } from './write-csv-file.ts';
 import { writeJsonlFile } from './write-jsonl-file.ts';
-import { writeParquetFile } from './write-parquet-file.ts';
 import { writeSqliteFile } from './write-sqlite-file.ts';
 
 export type { OutputRecord, RecordStream } from './record-stream.ts';
@@ -21,7 +20,8 @@ type FormatWriter = (path: string, records: RecordStream, options: WriteRecordsO
 const writers: Readonly<Record<OutputFormat, FormatWriter>> = {
   jsonl: (path, records) => writeJsonlFile(path, records),
   csv: (path, records, options) => writeCsvFile(path, records, options.csv),
-  parquet: (path, records) => writeParquetFile(path, records),
+  // Loaded when a Parquet file is written: hyparquet-writer is not part of every run's start-up.
+  parquet: async (path, records) => (await import('./write-parquet-file.ts')).writeParquetFile(path, records),
   sqlite: (path, records) => writeSqliteFile(path, records),
 };
 
@@ -32,7 +32,7 @@ const writers: Readonly<Record<OutputFormat, FormatWriter>> = {
  *
  * Memory stays bounded whatever the number of records: `jsonl` streams one pass; `csv`, `parquet` and `sqlite` read
  * `records` twice, first for the columns (the union of top-level keys, in first-seen order, and their types), then
- * for the rows. See `writeJsonlFile`, `writeCsvFile`, `writeParquetFile` and `writeSqliteFile` for each layout.
+ * for the rows. See `writeJsonlFile`, `writeCsvFile`, `writeParquetFile` and `writeSqliteFile` for each layout (`writeParquetFile` is in `write-parquet-file.ts`).
  *
  * ## Example
  * ```ts
