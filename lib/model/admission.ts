@@ -66,9 +66,11 @@ export class Admission {
   private readonly slots = new SlotCount();
   private pausedUntilTime = Number.NEGATIVE_INFINITY;
   private lastCutAt = Number.NEGATIVE_INFINITY;
-  // When the congestion event in force began: a throttle of a request started before then belongs to it.
-  private congestionSince = Number.NEGATIVE_INFINITY;
+  // The first request started after the congestion event in force began: a throttle of one before it belongs to it.
+  private congestionFrom = 0;
   private started = 0;
+  // The newest request whose headers were learned: an older one's `remaining` is stale, the server has refilled since.
+  private learnedFrom = -1;
   // Whether any request has settled yet: until then, `initialConcurrency` bounds the requests in flight.
   private answered = false;
   private averageTokens: number | undefined;
@@ -115,7 +117,17 @@ export class Admission {
                 delivered = true;
                 this.answered = true;
                 if (reportOf === undefined) this.expectReport(ticket.charged);
-                else this.report(ticket, reportOf(value));
+                else {
+                  let report: AdmissionReport;
+                  try {
+                    report = reportOf(value);
+                  } catch (error) {
+                    // A report that cannot be read fails the request rather than losing its answer unseen.
+                    subscriber.error(error);
+                    return;
+                  }
+                  this.report(ticket, report);
+                }
               }
               subscriber.next(value);
             },
@@ -171,8 +183,12 @@ export class Admission {
       this.aimd.throttle();
       this.lastCutAt = now;
     }
-    const wait = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0 ? retryAfterMs : this.config.cooldownMs;
-    this.pauseFor(wait);
+    this.pauseFor(this.waitOf(retryAfterMs));
+  }
+
+  /** The pause a throttle asks for: its `Retry-After`, else the cooldown. */
+  private waitOf(retryAfterMs: number | undefined): number {
+    return retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0 ? retryAfterMs : this.config.cooldownMs;
   }
 
   /**
@@ -193,14 +209,17 @@ export class Admission {
    * @throws ConfigError when the config is invalid.
    */
   join(config: AdmissionConfig): void {
-    this.aimd.raiseCap(parseConfig('admission', admissionConfigSchema, config).maxConcurrency);
+    const joined = parseConfig('admission', admissionConfigSchema, config);
+    this.aimd.raiseCap(joined.maxConcurrency);
+    // A block that knows its limits needs no slow start: the wave it would hold back is paced by its buckets.
+    if (joined.rpm !== undefined || joined.tpm !== undefined) this.answered = true;
     this.pump();
   }
 
   get state(): AdmissionState {
     const now = this.now();
     return {
-      concurrency: this.aimd.limit,
+      concurrency: this.limit(),
       maxConcurrency: this.aimd.cap,
       active: this.slots.active,
       queued: this.queue.length,
@@ -250,19 +269,30 @@ export class Admission {
   }
 
   private report(ticket: Ticket, report: AdmissionReport): void {
-    if (report.headers !== undefined) this.learnFrom(report.headers, this.started - ticket.sequence - 1);
+    if (report.headers !== undefined) this.learnFromTicket(report.headers, ticket);
     this.settle(ticket.charged, report.usage);
     this.pump();
   }
 
   private fail(ticket: Ticket, failure: AdmissionFailure): void {
-    if (failure.headers !== undefined) this.learnFrom(failure.headers, this.started - ticket.sequence - 1);
-    // A request already in flight when the congestion event began is part of it: the event has had its cut and pause.
-    if (failure.throttle && ticket.startedAt > this.congestionSince) {
-      this.congestionSince = this.now();
+    if (failure.headers !== undefined) this.learnFromTicket(failure.headers, ticket);
+    if (failure.throttle && ticket.sequence >= this.congestionFrom) {
+      // A new congestion event: one cut, and a pause for its Retry-After (or the cooldown).
+      this.congestionFrom = this.started;
       this.throttled(failure.retryAfterMs);
+    } else if (failure.throttle && failure.retryAfterMs !== undefined) {
+      // A request already in flight when the event began is part of it: no second cut, and no cooldown of its own;
+      // only a server asking for a later time than the event's pause extends it.
+      this.pauseFor(this.waitOf(failure.retryAfterMs));
     }
     this.pump();
+  }
+
+  /** Headers of a ticket's answer: learned, unless a newer request's were (its `remaining` is then stale). */
+  private learnFromTicket(headers: Readonly<Record<string, string>>, ticket: Ticket): void {
+    if (ticket.sequence < this.learnedFrom) return;
+    this.learnedFrom = ticket.sequence;
+    this.learnFrom(headers, this.started - ticket.sequence - 1);
   }
 
   /**

@@ -228,6 +228,8 @@ export function createEngine(model: LanguageModel, config?: EngineConfig): Engin
 
 /** What one request of packed prompts spent: the usage of its prompts summed, its headers (the same on each). */
 function requestReportOf(results: readonly ModelResult[]): CallReport {
+  // No answer, no usage: nothing to true the charge up with, and no success to count.
+  if (results.length === 0) return {};
   let promptTokens = 0;
   let completionTokens = 0;
   for (const result of results) {

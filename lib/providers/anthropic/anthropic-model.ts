@@ -112,7 +112,11 @@ export function createAnthropic(settings: AnthropicSettings): LanguageModel {
         timeout: timeoutMs,
         defaultHeaders: { ...config.headers, ...(apiVersion === undefined ? {} : { 'anthropic-version': apiVersion }) },
       }),
-    })));
+    }), (error: unknown) => {
+      // A failed load is not kept: the next call tries again.
+      client = undefined;
+      throw error;
+    }));
 
   async function doGenerate(request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> {
     if (request.n !== undefined && request.n > 1) {
