@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import stableStringify from 'fast-json-stable-stringify';
 import { type SchedulerLike, type Subscription, asyncScheduler, timer } from 'rxjs';
 import { z } from 'zod';
@@ -99,6 +100,8 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   const scheduler = settings.scheduler ?? asyncScheduler;
   const limits = { maxRequests: Math.min(settings.maxRequests, api.limits.maxRequests), maxBytes: Math.min(settings.maxBytes ?? api.limits.maxBytes, api.limits.maxBytes) };
   const controller = new AbortController();
+  // Every upload and poll listens to it: many at once is the point.
+  setMaxListeners(0, controller.signal);
   const gathering = new Map<ModelRequest['method'], Waiter[]>();
   const quiet = new Map<ModelRequest['method'], Subscription>();
   const tracked = new Map<string, Tracked>();
