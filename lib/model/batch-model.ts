@@ -54,6 +54,8 @@ interface Waiter {
   readonly resolve: (result: ModelResult) => void;
   readonly reject: (error: unknown) => void;
   done: boolean;
+  /** Stops listening to the call's signal. */
+  release?: () => void;
 }
 
 /** A submitted batch this model polls: its own (with waiters) or one adopted from a journal after a restart. */
@@ -150,6 +152,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   function settle(waiter: Waiter, outcome: { result: ModelResult } | { error: unknown }): void {
     if (waiter.done) return;
     waiter.done = true;
+    waiter.release?.();
     if ('result' in outcome) waiter.resolve(outcome.result);
     else waiter.reject(outcome.error);
   }
@@ -266,7 +269,9 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     }
     for (const [customId, waiter] of batch.waiters) {
       const item = results.get(customId);
-      if (item?.kind === 'answered') settle(waiter, { result: item.result });
+      // A call that was cancelled meanwhile leaves its paid answer to a later call of the same body.
+      if (waiter.done && item?.kind === 'answered') offer(customId, { kind: 'answered', result: item.result });
+      else if (item?.kind === 'answered') settle(waiter, { result: item.result });
       else if (item === undefined || item.retryable) retryOrFail(waiter, item?.message ?? `no result in batch ${batch.id} (expired or cancelled)`);
       else settle(waiter, { error: failure(`request ${customId} of batch ${batch.id} failed: ${item.message}`) });
     }
@@ -287,7 +292,9 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     signal.throwIfAborted();
     return new Promise<ModelResult>((resolve, reject) => {
       const waiter: Waiter = { customId, hash, request, line, tries: 1, scope, resolve, reject, done: false };
-      signal.addEventListener('abort', () => settle(waiter, { error: signal.reason }), { once: true });
+      const aborted = (): void => settle(waiter, { error: signal.reason });
+      signal.addEventListener('abort', aborted, { once: true });
+      waiter.release = () => signal.removeEventListener('abort', aborted);
       const earlier = claim(customId, hash);
       if (earlier === undefined) return gather(waiter);
       const [claimedId, value] = earlier;
