@@ -167,7 +167,7 @@ export function pendingBatchesFile(path: string): BatchJournal {
     try {
       const descriptor = openSync(temporary, 'w');
       try {
-        writeSync(descriptor, `${JSON.stringify({ batches }, null, 1)}\n`);
+        writeSync(descriptor, `${JSON.stringify({ batches })}\n`);
         fsyncSync(descriptor);
       } finally {
         closeSync(descriptor);
