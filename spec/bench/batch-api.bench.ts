@@ -2,8 +2,8 @@
  * Provider batch jobs through the built CLI (`node dist/cli.mjs`): 1,000 geography records against the test server
  * in another process, `--batch` (its OpenAI batch routes) against the same run without (direct calls, 50 ms each,
  * `call_limit` 64), as ratios of wall time, the CLI's CPU time and the requests the server saw. Then a restart
- * mid-batch: a `--batch` run killed once its batch is submitted (the server completes a batch 3 s after it was
- * made), run again: the custom ids the server received across both runs, and how many were distinct.
+ * mid-batch: a `--batch` run killed once its batch is in the task's journal (the server completes a batch 3 s after
+ * it was made), run again: the custom ids the server received across both runs, and how many were distinct.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -93,7 +93,10 @@ export async function benchBatchApi(): Promise<string[]> {
       const out = join(scratch.path, 'restart');
       const args = ['run', '--task-paths', task, '--config-path', config, '--num-outputs-to-generate', String(records), '--seed', '1', '--output-dir', out, '--batch'];
       const first = startCli(args, join(scratch.path, 'first.usage.json'));
-      while ((await slow.ask('stats')).batches === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      // Killed once the batch is in the task's journal (between the provider's answer and that write, a kill pays twice).
+      const journal = join(out, 'samples', 'geography_qa', 'pending_batches.json');
+      const journaled = (): boolean => existsSync(journal) && (JSON.parse(readFileSync(journal, 'utf8')) as { batches: unknown[] }).batches.length > 0;
+      while (!journaled()) await new Promise((resolve) => setTimeout(resolve, 20));
       first.child.kill('SIGKILL');
       await first.done;
       const atKill = await slow.ask('stats');
