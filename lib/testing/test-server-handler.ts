@@ -187,7 +187,8 @@ export function createTestServerHandler(
     const endpoint = endpointOf(incoming.method, path);
     if (endpoint === undefined) {
       const accepted = authorization === undefined || [incoming.headers.authorization, `Bearer ${incoming.headers['api-key'] ?? incoming.headers['x-api-key']}`].includes(authorization);
-      const batch = accepted ? batchRoutes(incoming.method, path, text, incoming.headers) : undefined;
+      if (!accepted && /\/(files|batches)(\/|$)/.test(path)) return send(response, 401, errorBody(401, 'Incorrect API key provided.'));
+      const batch = batchRoutes(incoming.method, path, text, incoming.headers);
       if (batch) return send(response, batch.status, batch.body, batch.contentType ? { 'content-type': batch.contentType } : undefined);
     }
     if (endpoint === undefined) return send(response, 404, errorBody(404, `Invalid URL (${incoming.method} ${path})`));
