@@ -46,6 +46,8 @@ describe('rxdgt run --batch', () => {
     expect(server.counters.byPath['/v1/chat/completions'] ?? 0).toBe(0);
     expect(server.counters.byPath['/v1/batches']).toBeGreaterThanOrEqual(1);
     expect(new Set(submitted).size).toBe(submitted.length);
+    // Keyed by the input each request was made for.
+    expect(submitted.every((customId) => /^\d+-[0-9a-f]+_[0-9a-f]{16}_\d+$/.test(customId))).toBe(true);
     const [taskResult] = readLines<TaskResult>(join(taskDir(out), 'task_results.jsonl'));
     const usage = taskResult!.usage_by_model!['generator: openai-batch/test-model']!;
     expect(usage.calls).toBe(submitted.length);
