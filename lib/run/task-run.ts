@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { EMPTY, type Observable, Subject, type Subscriber, concat, concatMap, defer, filter, from, map, mergeMap, tap } from 'rxjs';
+import { EMPTY, type Observable, Subject, type Subscriber, concat, concatMap, defer, filter, from, map, mergeMap, takeUntil, tap } from 'rxjs';
 import { stopWhen } from '../../operators/stop-when.ts';
 import { errorMessage } from '../error-message.ts';
+import { withinBatchScope } from '../model/batch-scope.ts';
 import { accepted } from '../outcome.ts';
 import type { DataPoint, Outcome } from '../record.ts';
 import type { Settlement } from '../store/ledger.ts';
@@ -66,6 +67,8 @@ interface Settled {
 export class TaskRun {
   private readonly startTime: string;
   private readonly inputs = new Subject<Outcome<never>>();
+  /** Errors that end the run whatever its inputs are doing (a provider batch rejected as a whole). */
+  private readonly failures = new Subject<never>();
   /** The stop criteria: built-in ones, then the task's `stopWhen`. */
   private readonly criteria: readonly StopCriterion[];
   private progress: TaskProgress;
@@ -114,7 +117,7 @@ export class TaskRun {
       void this.finish('errored', { reason: 'error', message: errorMessage(error) }).then(failed, failed);
     };
     const subscription = defer(() => this.open())
-      .pipe(concatMap((session) => this.settlements(session)))
+      .pipe(concatMap((session) => this.settlements(session)), takeUntil(this.failures))
       .subscribe({
         next: ({ settlement }) => emit(settlement),
         error: fail,
@@ -249,7 +252,9 @@ export class TaskRun {
           const ticket = session.ledger.issue(planned.sequence, planned.key);
           this.started += 1;
           if (this.capReached()) this.exhausted = true;
-          this.inputs.next(accepted(ticket.id, planned.make(ticket.id)) as Outcome<never>);
+          // Inside the input's scope: a batch model keys its requests by the input and keeps its batches in the ledger.
+          const scope = { inputId: ticket.id, journal: session.batches, fail: (error: unknown) => this.failures.error(error) };
+          withinBatchScope(scope, () => this.inputs.next(accepted(ticket.id, planned.make(ticket.id)) as Outcome<never>));
         }
       }
       // No more inputs: the builder completes once it has settled those it has (a batching builder flushes its batch).

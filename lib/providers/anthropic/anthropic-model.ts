@@ -46,10 +46,10 @@ const settingsSchema = z.object({
 /** The API version that dropped the sampling parameters. */
 const withoutSampling = '2026-10-21';
 
-type ContentBlock = { type: string; text?: unknown; id?: unknown; name?: unknown; input?: unknown };
+export type ContentBlock = { type: string; text?: unknown; id?: unknown; name?: unknown; input?: unknown };
 
 /** The text blocks joined (or the forced tool's input as JSON when a response format was asked for), and the tool calls. */
-function answerOf(content: readonly ContentBlock[], formatTool: string | undefined): { text: string; toolCalls: ToolCall[] } {
+export function answerOf(content: readonly ContentBlock[], formatTool: string | undefined): { text: string; toolCalls: ToolCall[] } {
   const format = formatTool === undefined ? undefined : content.find((block) => block.type === 'tool_use' && block.name === formatTool);
   if (format !== undefined) return { text: JSON.stringify(format.input ?? {}), toolCalls: [] };
   const text = content.map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : '')).join('');

@@ -1,0 +1,190 @@
+import { setMaxListeners } from 'node:events';
+import { VirtualTimeScheduler } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { BatchApi, BatchItemResult, BatchJournal, BatchLine, BatchState, PendingBatch } from '../../lib/model/batch-api.ts';
+import { createBatchModel } from '../../lib/model/batch-model.ts';
+import { BatchRejectedError } from '../../lib/model/batch-rejected-error.ts';
+import { type BatchScope, withinBatchScope } from '../../lib/model/batch-scope.ts';
+import type { ModelRequest, ModelResult } from '../../lib/model/language-model.ts';
+import { FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';
+
+/** Runs the virtual clock to `time`, one due timer at a time, letting the fake API's promises settle in between. */
+async function advanceTo(scheduler: VirtualTimeScheduler, time: number): Promise<void> {
+  for (;;) {
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    const due = (scheduler.actions[0] as unknown as { delay: number } | undefined)?.delay;
+    if (due === undefined || due > time) break;
+    scheduler.maxFrames = due;
+    scheduler.flush();
+  }
+  // The clock reaches `time` even when no timer fell due, so later timers start from there.
+  scheduler.frame = Math.max(scheduler.frame, time);
+}
+
+/** A provider that records what it is sent and when it is polled; `states` are the polls' answers, then `ended`. */
+function fakeApi(scheduler: VirtualTimeScheduler, script: { states?: BatchState[]; item?: (customId: string, batch: string) => BatchItemResult | undefined } = {}) {
+  const batches = new Map<string, readonly BatchLine[]>();
+  const submitted: { id: string; at: number; customIds: string[] }[] = [];
+  const polls: number[] = [];
+  const states = [...(script.states ?? [])];
+  const api: BatchApi = {
+    target: 'fake http://provider',
+    limits: { maxRequests: 100, maxBytes: 10_000 },
+    lineOf: (customId, request) => ({ customId, text: JSON.stringify({ customId, request }) }),
+    async submit(lines) {
+      const id = `batch_${submitted.length}`;
+      batches.set(id, lines);
+      submitted.push({ id, at: scheduler.now(), customIds: lines.map((line) => line.customId) });
+      return id;
+    },
+    async status() {
+      polls.push(scheduler.now());
+      return states.shift() ?? { kind: 'ended' };
+    },
+    async results(id) {
+      const answer = (customId: string): ModelResult => ({ texts: [`answer ${customId}`], finishReason: 'stop', usage: { promptTokens: 2, completionTokens: 3 } });
+      return new Map(
+        (batches.get(id) ?? []).flatMap((line): [string, BatchItemResult][] => {
+          const item: BatchItemResult | undefined = script.item ? script.item(line.customId, id) : { kind: 'answered', result: answer(line.customId) };
+          return item === undefined ? [] : [[line.customId, item]];
+        }),
+      );
+    },
+  };
+  return { api, submitted, polls };
+}
+
+function memoryJournal(initial: PendingBatch[] = []): BatchJournal & { readonly batches: PendingBatch[] } {
+  const batches = [...initial];
+  return {
+    batches,
+    list: () => [...batches],
+    put: (batch) => batches.push(batch),
+    remove: (id) => batches.splice(batches.findIndex((batch) => batch.id === id), 1),
+  };
+}
+
+const chat = (content: string): ModelRequest => ({ method: 'chat', messages: [{ role: 'user', content }] });
+const signal = new AbortController().signal;
+// Shared by every call of a test.
+setMaxListeners(0, signal);
+
+describe('createBatchModel', () => {
+  it('gathers calls until `windowMs` passes with no new one, then sends them as one batch', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { api, submitted } = fakeApi(scheduler);
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 1000, pollIntervalMs: 100, scheduler });
+    const first = model.doGenerate(chat('a'), { signal });
+    await advanceTo(scheduler, 500);
+    const second = model.doGenerate(chat('b'), { signal });
+    await advanceTo(scheduler, 1400);
+    expect(submitted).toHaveLength(0);
+    await advanceTo(scheduler, 1600);
+    expect(submitted).toEqual([{ id: 'batch_0', at: 1500, customIds: [expect.stringMatching(/^call_[0-9a-f]{16}_0$/), expect.stringMatching(/^call_[0-9a-f]{16}_0$/)] }]);
+    await advanceTo(scheduler, 2000);
+    expect((await first).texts[0]).toMatch(/^answer call_/);
+    expect((await second).usage).toEqual({ promptTokens: 2, completionTokens: 3 });
+  });
+
+  it('sends at once when the gathering reaches `maxRequests`, and splits by the provider\'s byte limit', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { api, submitted } = fakeApi(scheduler);
+    const model = createBatchModel(new FakeLanguageModel(), { ...api, limits: { maxRequests: 100, maxBytes: 400 } }, { windowMs: 1000, maxRequests: 6, scheduler });
+    const calls = Array.from({ length: 6 }, (_, index) => model.doGenerate(chat(`question number ${index}`), { signal }));
+    await advanceTo(scheduler, 0);
+    // Six lines of 126 bytes each (newline included): full at six requests, split by 400 bytes into two batches of three.
+    expect(submitted.map((batch) => batch.customIds.length)).toEqual([3, 3]);
+    expect(submitted.every((batch) => batch.at === 0)).toBe(true);
+    await advanceTo(scheduler, 100_000);
+    expect(await Promise.all(calls)).toHaveLength(6);
+  });
+
+  it('polls with exponential backoff capped at `pollMaxIntervalMs`', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const pending: BatchState = { kind: 'pending' };
+    const { api, polls } = fakeApi(scheduler, { states: [pending, pending, pending, pending, pending] });
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 0, pollIntervalMs: 100, pollMaxIntervalMs: 500, scheduler });
+    const answer = model.doGenerate(chat('a'), { signal });
+    await advanceTo(scheduler, 10_000);
+    expect(polls).toEqual([100, 300, 700, 1200, 1700, 2200]);
+    expect((await answer).texts).toHaveLength(1);
+  });
+
+  it('writes a batch to the journal of its inputs when submitted, removes it once its results are read, and keys requests by input id', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { api, submitted } = fakeApi(scheduler);
+    const journal = memoryJournal();
+    const scope: BatchScope = { inputId: '7-abc', journal, fail: () => undefined };
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 10, pollIntervalMs: 100, scheduler });
+    const answer = withinBatchScope(scope, () => model.doGenerate(chat('a'), { signal }));
+    await advanceTo(scheduler, 50);
+    expect(journal.batches).toEqual([{ id: 'batch_0', target: 'fake http://provider', customIds: [expect.stringMatching(/^7-abc_[0-9a-f]{16}_0$/)], submittedAt: 10 }]);
+    await advanceTo(scheduler, 500);
+    await answer;
+    expect(journal.batches).toEqual([]);
+    expect(submitted).toHaveLength(1);
+  });
+
+  it('adopts the journal\'s pending batches after a restart: the same requests wait for them and nothing is submitted again', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    // The first run: submitted, then the process died before the results.
+    const first = fakeApi(scheduler, { states: [{ kind: 'pending' }] });
+    const journal = memoryJournal();
+    const dying = createBatchModel(new FakeLanguageModel(), first.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    const scopeOf = (inputId: string): BatchScope => ({ inputId, journal, fail: () => undefined });
+    void withinBatchScope(scopeOf('0-aa'), () => dying.doGenerate(chat('a'), { signal })).catch(() => undefined);
+    void withinBatchScope(scopeOf('1-bb'), () => dying.doGenerate(chat('b'), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 50);
+    await dying.close();
+    expect(journal.batches).toHaveLength(1);
+
+    // The second run reads the same provider: one more poll finds the batch ended.
+    const restarted = createBatchModel(new FakeLanguageModel(), first.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    const answers = [
+      withinBatchScope(scopeOf('1-bb'), () => restarted.doGenerate(chat('b'), { signal })),
+      withinBatchScope(scopeOf('0-aa'), () => restarted.doGenerate(chat('a'), { signal })),
+    ];
+    await advanceTo(scheduler, 5000);
+    expect((await Promise.all(answers)).map((answer) => answer.texts[0])).toEqual([expect.stringMatching(/^answer 1-bb_/), expect.stringMatching(/^answer 0-aa_/)]);
+    expect(first.submitted).toHaveLength(1);
+    expect(journal.batches).toEqual([]);
+  });
+
+  it('fails the task\'s run and the calls when the provider rejects the batch, naming it', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { api } = fakeApi(scheduler, { states: [{ kind: 'rejected', message: 'line 2: invalid JSON' }] });
+    const failures: unknown[] = [];
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 10, pollIntervalMs: 100, scheduler });
+    const answer = withinBatchScope({ inputId: '0-aa', journal: undefined, fail: (error) => failures.push(error) }, () => model.doGenerate(chat('a'), { signal }));
+    const settled = answer.catch((error: unknown) => error);
+    await advanceTo(scheduler, 1000);
+    const error = await settled;
+    expect(BatchRejectedError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toBe('fake http://provider: batch batch_0 was rejected by the provider: line 2: invalid JSON');
+    expect(failures).toEqual([error]);
+  });
+
+  it('drops an aborted call from the gathering: it is never submitted', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { api, submitted } = fakeApi(scheduler);
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 100, scheduler });
+    const controller = new AbortController();
+    const aborted = model.doGenerate(chat('a'), { signal: controller.signal }).catch((error: unknown) => error);
+    const kept = model.doGenerate(chat('b'), { signal });
+    controller.abort();
+    await advanceTo(scheduler, 100_000);
+    expect(await aborted).toBeInstanceOf(Error);
+    expect(submitted.flatMap((batch) => batch.customIds)).toHaveLength(1);
+    await kept;
+  });
+
+  it('resubmits a request with no result up to `maxTries` batches, then fails it as a failed call', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { api, submitted } = fakeApi(scheduler, { item: () => undefined });
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 10, pollIntervalMs: 100, maxTries: 3, scheduler });
+    const failed = model.doGenerate(chat('a'), { signal }).catch((error: unknown) => error);
+    await advanceTo(scheduler, 100_000);
+    expect(submitted).toHaveLength(3);
+    expect(String(await failed)).toMatch(/request call_[0-9a-f]{16}_0 failed in 3 batches: no result in batch batch_2 \(expired or cancelled\)/);
+  });
+});
