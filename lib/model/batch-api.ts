@@ -31,7 +31,11 @@ export type BatchState =
 
 /** What became of one request of an ended batch. */
 export type BatchItemResult =
-  | { readonly kind: 'answered'; readonly result: ModelResult }
+  /**
+   * Answered: `resultFor` reads the answer for the call it goes to (the same body; an Anthropic response format's
+   * forced tool is read back by the request's own name, after a restart too).
+   */
+  | { readonly kind: 'answered'; readonly resultFor: (request: ModelRequest) => ModelResult }
   /** Failed; `retryable` when a later batch may succeed (expired, cancelled, 429, 5xx). */
   | { readonly kind: 'failed'; readonly retryable: boolean; readonly message: string };
 

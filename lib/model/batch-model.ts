@@ -68,7 +68,7 @@ interface Tracked {
 }
 
 /** A request an earlier run paid for: still in a batch, or answered; a new call with the same body takes it. */
-type Offer = { readonly kind: 'pending'; readonly batch: Tracked } | { readonly kind: 'answered'; readonly result: ModelResult };
+type Offer = { readonly kind: 'pending'; readonly batch: Tracked } | { readonly kind: 'answered'; readonly resultFor: (request: ModelRequest) => ModelResult };
 
 /** `<input>_<body hash>_<occurrence>`: the hash is the second part. */
 function hashOfCustomId(customId: string): string {
@@ -265,13 +265,13 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     forget(batch);
     for (const customId of unclaimed) {
       const item = results.get(customId);
-      if (item?.kind === 'answered') offer(customId, { kind: 'answered', result: item.result });
+      if (item?.kind === 'answered') offer(customId, item);
     }
     for (const [customId, waiter] of batch.waiters) {
       const item = results.get(customId);
       // A call that was cancelled meanwhile leaves its paid answer to a later call of the same body.
-      if (waiter.done && item?.kind === 'answered') offer(customId, { kind: 'answered', result: item.result });
-      else if (item?.kind === 'answered') settle(waiter, { result: item.result });
+      if (waiter.done && item?.kind === 'answered') offer(customId, item);
+      else if (item?.kind === 'answered') settle(waiter, { result: item.resultFor(waiter.request) });
       else if (item === undefined || item.retryable) retryOrFail(waiter, item?.message ?? `no result in batch ${batch.id} (expired or cancelled)`);
       else settle(waiter, { error: failure(`request ${customId} of batch ${batch.id} failed: ${item.message}`) });
     }
@@ -298,7 +298,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       const earlier = claim(customId, hash);
       if (earlier === undefined) return gather(waiter);
       const [claimedId, value] = earlier;
-      if (value.kind === 'answered') return settle(waiter, { result: value.result });
+      if (value.kind === 'answered') return settle(waiter, { result: value.resultFor(waiter.request) });
       waiter.customId = claimedId;
       value.batch.waiters.set(claimedId, waiter);
     });
@@ -320,6 +320,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     provider: `${model.provider}-batch`,
     modelId: model.modelId,
     endpoint: `${model.endpoint}/batches`,
+    answersInBulk: true,
     ...(model.credential === undefined ? {} : { credential: model.credential }),
     doGenerate,
     ...(model.probe ? { probe: model.probe.bind(model) } : {}),

@@ -45,7 +45,7 @@ function fakeApi(scheduler: VirtualTimeScheduler, script: { states?: BatchState[
       const answer = (customId: string): ModelResult => ({ texts: [`answer ${customId}`], finishReason: 'stop', usage: { promptTokens: 2, completionTokens: 3 } });
       return new Map(
         (batches.get(id) ?? []).flatMap((line): [string, BatchItemResult][] => {
-          const item: BatchItemResult | undefined = script.item ? script.item(line.customId, id) : { kind: 'answered', result: answer(line.customId) };
+          const item: BatchItemResult | undefined = script.item ? script.item(line.customId, id) : { kind: 'answered', resultFor: () => answer(line.customId) };
           return item === undefined ? [] : [[line.customId, item]];
         }),
       );

@@ -1,9 +1,10 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { ConfigError } from '../../errors/config-error.ts';
 import type { BatchApi, BatchItemResult, BatchLine, BatchState } from '../../model/batch-api.ts';
 import type { LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
 import type { EngineCommon } from '../engine-adapter.ts';
-import { sdkErrorToApiCallError } from '../openai/openai-shared.ts';
+import { lazily } from '../lazily.ts';
+import { sdkErrorToApiCallError } from '../sdk-error.ts';
 import { toolCallsField } from '../tool-calls.ts';
 import { anthropicBody } from './anthropic-body.ts';
 import { type ContentBlock, answerOf } from './anthropic-model.ts';
@@ -20,9 +21,9 @@ type ResultLine = {
 };
 
 /** A succeeded message, read as a direct call reads it. */
-function resultOfMessage(message: any, request: ModelRequest | undefined): ModelResult {
+function resultOfMessage(message: any, request: ModelRequest): ModelResult {
   const usage = message?.usage ?? {};
-  const answer = answerOf((message?.content ?? []) as readonly ContentBlock[], request?.responseFormat?.name);
+  const answer = answerOf((message?.content ?? []) as readonly ContentBlock[], request.responseFormat?.name);
   return {
     texts: [answer.text],
     ...toolCallsField([answer.toolCalls]),
@@ -31,9 +32,9 @@ function resultOfMessage(message: any, request: ModelRequest | undefined): Model
   };
 }
 
-function itemOf(line: ResultLine, request: ModelRequest | undefined): BatchItemResult {
+function itemOf(line: ResultLine): BatchItemResult {
   const result = line.result ?? {};
-  if (result.type === 'succeeded') return { kind: 'answered', result: resultOfMessage(result.message, request) };
+  if (result.type === 'succeeded') return { kind: 'answered', resultFor: (request) => resultOfMessage(result.message, request) };
   if (result.type === 'errored') {
     const detail = result.error?.error ?? result.error ?? {};
     const type = detail.type ?? 'api_error';
@@ -64,21 +65,24 @@ export const anthropicBatchBlock = {
     const maxTokens = common.params.maxTokens ?? 1024;
     const baseURL = model.endpoint;
     const secrets = [apiKey, ...Object.values(common.headers ?? {})];
-    const client = new Anthropic({
-      ...(apiKey === undefined ? {} : { apiKey }),
-      baseURL,
-      maxRetries: 0,
-      timeout: common.timeoutMs,
-      defaultHeaders: { ...common.headers, ...(apiVersion === undefined ? {} : { 'anthropic-version': apiVersion }) },
+    // The SDK loads with the first batch, not with every run; it is loaded before any call can fail.
+    const client = lazily(async () => {
+      const { default: Sdk } = await import('@anthropic-ai/sdk');
+      return new Sdk({
+        ...(apiKey === undefined ? {} : { apiKey }),
+        baseURL,
+        maxRetries: 0,
+        timeout: common.timeoutMs,
+        defaultHeaders: { ...common.headers, ...(apiVersion === undefined ? {} : { 'anthropic-version': apiVersion }) },
+      });
     });
-    const failed = (error: unknown, path: string): unknown => sdkErrorToApiCallError(error, Anthropic, { url: `${baseURL}${path}`, timeoutMs: common.timeoutMs, secrets });
-    // Requests by custom id, to read a response format's forced tool back as the direct call does.
-    const requests = new Map<string, ModelRequest>();
+    const failed = async (error: unknown, path: string): Promise<unknown> =>
+      sdkErrorToApiCallError(error, (await import('@anthropic-ai/sdk')).default, { url: `${baseURL}${path}`, timeoutMs: common.timeoutMs, secrets });
     const retrieve = async (id: string, signal: AbortSignal) => {
       try {
-        return await client.messages.batches.retrieve(id, {}, { signal });
+        return await (await client()).messages.batches.retrieve(id, {}, { signal });
       } catch (error) {
-        throw failed(error, `/v1/messages/batches/${id}`);
+        throw await failed(error, `/v1/messages/batches/${id}`);
       }
     };
     return {
@@ -89,15 +93,14 @@ export const anthropicBatchBlock = {
           throw new ConfigError(`anthropic: invalid config at \`n\`: expected 1 (the Messages API makes one answer per request), received ${request.n}`, { field: 'n' });
         }
         const params = anthropicBody(request, model.modelId, maxTokens, sampling);
-        requests.set(customId, request);
         return { customId, text: JSON.stringify({ custom_id: customId, params }) };
       },
       async submit(lines, _method, signal) {
         const body = { requests: lines.map((line) => JSON.parse(line.text) as Anthropic.Messages.BatchCreateParams.Request) };
         try {
-          return (await client.messages.batches.create(body, { signal })).id;
+          return (await (await client()).messages.batches.create(body, { signal })).id;
         } catch (error) {
-          throw failed(error, '/v1/messages/batches');
+          throw await failed(error, '/v1/messages/batches');
         }
       },
       async status(id, signal): Promise<BatchState> {
@@ -106,14 +109,13 @@ export const anthropicBatchBlock = {
       async results(id, signal) {
         const results = new Map<string, BatchItemResult>();
         try {
-          for await (const line of await client.messages.batches.results(id, {}, { signal })) {
+          for await (const line of await (await client()).messages.batches.results(id, {}, { signal })) {
             const item = line as unknown as ResultLine;
             if (typeof item.custom_id !== 'string') continue;
-            results.set(item.custom_id, itemOf(item, requests.get(item.custom_id)));
-            requests.delete(item.custom_id);
+            results.set(item.custom_id, itemOf(item));
           }
         } catch (error) {
-          throw failed(error, `/v1/messages/batches/${id}/results`);
+          throw await failed(error, `/v1/messages/batches/${id}/results`);
         }
         return results;
       },

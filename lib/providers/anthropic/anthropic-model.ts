@@ -5,6 +5,7 @@ import { credentialId } from '../../model/credential-id.ts';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult, ToolCall } from '../../model/language-model.ts';
 import { parseConfig } from '../../parse-config.ts';
 import { rateLimitHeadersOf } from '../fetch-json.ts';
+import { lazily } from '../lazily.ts';
 import { sdkErrorToApiCallError } from '../sdk-error.ts';
 import { environmentUrl } from '../environment-url.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
@@ -101,22 +102,17 @@ export function createAnthropic(settings: AnthropicSettings): LanguageModel {
   // Header values may be credentials too: no error shows them.
   const secrets = [apiKey, ...Object.values(config.headers ?? {})];
   // The SDK loads with the first call, not with the CLI: a run without an Anthropic block never pays its start-up.
-  let client: Promise<{ readonly sdk: typeof Anthropic; readonly client: Anthropic }> | undefined;
-  const connect = () =>
-    (client ??= import('@anthropic-ai/sdk').then(({ default: sdk }) => ({
-      sdk,
-      client: new sdk({
-        apiKey,
-        baseURL,
-        maxRetries: 0,
-        timeout: timeoutMs,
-        defaultHeaders: { ...config.headers, ...(apiVersion === undefined ? {} : { 'anthropic-version': apiVersion }) },
-      }),
-    }), (error: unknown) => {
-      // A failed load is not kept: the next call tries again.
-      client = undefined;
-      throw error;
-    }));
+  const connect = lazily(async () => {
+    const { default: sdk } = await import('@anthropic-ai/sdk');
+    const client = new sdk({
+      apiKey,
+      baseURL,
+      maxRetries: 0,
+      timeout: timeoutMs,
+      defaultHeaders: { ...config.headers, ...(apiVersion === undefined ? {} : { 'anthropic-version': apiVersion }) },
+    });
+    return { sdk, client };
+  });
 
   async function doGenerate(request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> {
     if (request.n !== undefined && request.n > 1) {

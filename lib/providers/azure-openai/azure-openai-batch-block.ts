@@ -1,7 +1,7 @@
-import { AzureOpenAI } from 'openai';
 import type { BatchApi } from '../../model/batch-api.ts';
 import type { LanguageModel } from '../../model/language-model.ts';
 import type { EngineCommon } from '../engine-adapter.ts';
+import { lazily } from '../lazily.ts';
 import { openAIBatchApi } from '../openai/openai-batch-api.ts';
 import { azureOpenAIDefaultApiVersion } from './azure-openai-model.ts';
 
@@ -17,7 +17,9 @@ export const azureOpenAIBatchBlock = {
     const apiKey = [common.apiKey, process.env['AZURE_OPENAI_API_KEY']].find((value) => value !== undefined && value.trim() !== '')?.trim();
     const apiVersion = typeof config['api_version'] === 'string' ? config['api_version'] : azureOpenAIDefaultApiVersion;
     // No deployment: the batch routes belong to the resource, and the client would put one in front of `/batches`.
-    const client = new AzureOpenAI({
+    const client = lazily(async () => {
+      const { AzureOpenAI } = await import('openai');
+      return new AzureOpenAI({
       baseURL: `${resource}/openai`,
       ...(apiKey === undefined ? {} : { apiKey }),
       apiVersion,
@@ -26,6 +28,7 @@ export const azureOpenAIBatchBlock = {
       maxRetries: 0,
       timeout: common.timeoutMs,
       defaultHeaders: { ...common.headers },
+      });
     });
     const secrets = [apiKey, ...Object.values(common.headers ?? {})];
     return openAIBatchApi({ client, model: model.modelId, engine: 'azure-openai', root: `${resource}/openai`, pathPrefix: '', timeoutMs: common.timeoutMs, secrets });

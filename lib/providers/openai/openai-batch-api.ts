@@ -1,18 +1,18 @@
-import OpenAI, { toFile } from 'openai';
+import type OpenAI from 'openai';
 import type { BatchApi, BatchItemResult, BatchLine, BatchState } from '../../model/batch-api.ts';
 import type { ModelRequest, ModelResult } from '../../model/language-model.ts';
 import { toolCallsField } from '../tool-calls.ts';
 import { chatChoiceOf, completionChoiceOf, openAIBodyParams, openAIInput } from './openai-body.ts';
 import { logprobsField } from './openai-logprobs.ts';
-import { sdkErrorToApiCallError } from './openai-shared.ts';
+import { sdkErrorToApiCallError } from '../sdk-error.ts';
 
 /** OpenAI's limits on one batch: 50,000 requests, a 200 MB input file. */
 export const openAIBatchLimits = { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 } as const;
 
 /** Where an OpenAI-compatible batch goes and what its errors may not show. */
 export interface OpenAIBatchSettings {
-  /** An `OpenAI` client, or an `AzureOpenAI` one made without a deployment (batches are the resource's). */
-  readonly client: OpenAI;
+  /** An `OpenAI` client, or an `AzureOpenAI` one made without a deployment (batches are the resource's), made on first use. */
+  readonly client: () => Promise<OpenAI>;
   /** `model` of each line's body: the model, or Azure's deployment. */
   readonly model: string;
   /** Engine type named in parameter errors (`openai`, `azure-openai`). */
@@ -49,7 +49,10 @@ function resultOfBody(body: any): ModelResult {
 /** One line of an output or error file, as a result. */
 function itemOf(line: OutputLine): BatchItemResult {
   const status = line.response?.status_code;
-  if (status === 200 && line.error == null) return { kind: 'answered', result: resultOfBody(line.response?.body) };
+  if (status === 200 && line.error == null) {
+    const result = resultOfBody(line.response?.body);
+    return { kind: 'answered', resultFor: () => result };
+  }
   const detail = line.error ?? line.response?.body?.error ?? {};
   const code: string | undefined = typeof detail.code === 'string' ? detail.code : undefined;
   const message = `${code === undefined ? '' : `${code}: `}${detail.message ?? `status ${status ?? 'unknown'}`}`;
@@ -72,7 +75,7 @@ function rejectionOf(batch: OpenAI.Batch): string {
  *
  * ## Example
  * ```ts
- * const api = openAIBatchApi({ client, model: 'gpt-4o-mini', engine: 'openai', root: 'https://api.openai.com/v1', pathPrefix: '/v1', timeoutMs: 300_000, secrets: [key] });
+ * const api = openAIBatchApi({ client: async () => client, model: 'gpt-4o-mini', engine: 'openai', root: 'https://api.openai.com/v1', pathPrefix: '/v1', timeoutMs: 300_000, secrets: [key] });
  * api.lineOf('0-ab12_9f_0', { method: 'chat', messages: [{ role: 'user', content: 'Hi' }] }).text;
  * // {"custom_id":"0-ab12_9f_0","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[...],"stream":false}}
  * ```
@@ -80,13 +83,14 @@ function rejectionOf(batch: OpenAI.Batch): string {
 export function openAIBatchApi(settings: OpenAIBatchSettings): BatchApi {
   const { client, model, engine, root, pathPrefix, timeoutMs, secrets } = settings;
   const routeOf = (method: ModelRequest['method']): string => `${pathPrefix}/${method === 'chat' ? 'chat/completions' : 'completions'}`;
-  const failed = (error: unknown, path: string): unknown => sdkErrorToApiCallError(error, OpenAI, { url: `${root}${path}`, timeoutMs, secrets });
+  // The SDK is loaded by `client` before any call can fail: its error classes are there by then.
+  const failed = async (error: unknown, path: string): Promise<unknown> => sdkErrorToApiCallError(error, (await import('openai')).default, { url: `${root}${path}`, timeoutMs, secrets });
 
   async function readFile(fileId: string, signal: AbortSignal): Promise<string> {
     try {
-      return await (await client.files.content(fileId, { signal })).text();
+      return await (await (await client()).files.content(fileId, { signal })).text();
     } catch (error) {
-      throw failed(error, `/files/${fileId}/content`);
+      throw await failed(error, `/files/${fileId}/content`);
     }
   }
 
@@ -101,23 +105,24 @@ export function openAIBatchApi(settings: OpenAIBatchSettings): BatchApi {
       const content = Buffer.from(lines.map((line) => `${line.text}\n`).join(''));
       let fileId: string;
       try {
-        fileId = (await client.files.create({ file: await toFile(content, 'rxdgt-batch.jsonl', { type: 'application/jsonl' }), purpose: 'batch' }, { signal })).id;
+        const { toFile } = await import('openai');
+        fileId = (await (await client()).files.create({ file: await toFile(content, 'rxdgt-batch.jsonl', { type: 'application/jsonl' }), purpose: 'batch' }, { signal })).id;
       } catch (error) {
-        throw failed(error, '/files');
+        throw await failed(error, '/files');
       }
       try {
         const endpoint = routeOf(method) as OpenAI.BatchCreateParams['endpoint'];
-        return (await client.batches.create({ input_file_id: fileId, endpoint, completion_window: '24h' }, { signal })).id;
+        return (await (await client()).batches.create({ input_file_id: fileId, endpoint, completion_window: '24h' }, { signal })).id;
       } catch (error) {
-        throw failed(error, '/batches');
+        throw await failed(error, '/batches');
       }
     },
     async status(id, signal): Promise<BatchState> {
       let batch: OpenAI.Batch;
       try {
-        batch = await client.batches.retrieve(id, { signal });
+        batch = await (await client()).batches.retrieve(id, { signal });
       } catch (error) {
-        throw failed(error, `/batches/${id}`);
+        throw await failed(error, `/batches/${id}`);
       }
       if (batch.status === 'failed') return { kind: 'rejected', message: rejectionOf(batch) };
       return batch.status === 'completed' || batch.status === 'expired' || batch.status === 'cancelled' ? { kind: 'ended' } : { kind: 'pending' };
@@ -125,9 +130,9 @@ export function openAIBatchApi(settings: OpenAIBatchSettings): BatchApi {
     async results(id, signal) {
       let batch: OpenAI.Batch;
       try {
-        batch = await client.batches.retrieve(id, { signal });
+        batch = await (await client()).batches.retrieve(id, { signal });
       } catch (error) {
-        throw failed(error, `/batches/${id}`);
+        throw await failed(error, `/batches/${id}`);
       }
       const results = new Map<string, BatchItemResult>();
       for (const fileId of [batch.output_file_id, batch.error_file_id]) {

@@ -48,6 +48,21 @@ describe('Anthropic Message Batches against the test server', () => {
     expect(JSON.parse(result.texts[0]!)).toEqual({ answer: 'Paris' });
   });
 
+  it('a batch read by another process (a restart) still reads the forced tool back by the request\'s own name', async () => {
+    server = await startTestServer({ respond: () => '{"answer":"Paris"}', batches: { completeAfterMs: 0 } });
+    const direct = createAnthropic({ modelId: 'claude-test', baseURL: server.url, apiKey, defaultMaxTokens: 256 });
+    const common = { type: 'anthropic', modelId: 'claude-test', timeoutMs: 10_000, params: { maxTokens: 256 }, baseURL: server.url, apiKey };
+    const request = { method: 'chat' as const, messages: [{ role: 'user' as const, content: 'Capital?' }], responseFormat: { name: 'capital', schema: { type: 'object' } } };
+    const before = anthropicBatchBlock.create({}, common, direct);
+    const id = await before.submit([before.lineOf('0-ab_1234_0', request)], 'chat', new AbortController().signal);
+    // Another instance, as after a restart: it never built this line.
+    const after = anthropicBatchBlock.create({}, common, direct);
+    while ((await after.status(id, new AbortController().signal)).kind === 'pending') await new Promise((resolve) => setTimeout(resolve, 10));
+    const item = (await after.results(id, new AbortController().signal)).get('0-ab_1234_0');
+    expect(item?.kind).toBe('answered');
+    if (item?.kind === 'answered') expect(JSON.parse(item.resultFor(request).texts[0]!)).toEqual({ answer: 'Paris' });
+  });
+
   it('resubmits an expired request, and a refused batch is a BatchRejectedError with the provider\'s message', async () => {
     const { engine } = await batchEngine({ batches: { itemFault: (_id, attempt) => (attempt === 1 ? 'expired' : undefined) } });
     const result = await firstValueFrom(engine.call({ method: 'completion', prompt: 'Say hi' }));
