@@ -9,7 +9,7 @@ import { schedulerSchema } from '../schemas.ts';
 import type { BatchApi, BatchItemResult, BatchJournal, BatchLine, PendingBatch } from './batch-api.ts';
 import { batchChunks } from './batch-chunks.ts';
 import { BatchRejectedError } from './batch-rejected-error.ts';
-import { type BatchScope, currentBatchScope } from './batch-scope.ts';
+import { type BatchScope, currentBatchScope, wantBatchScopes } from './batch-scope.ts';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from './language-model.ts';
 
 /** Settings of a batch model, in ms; the block fields (`batch_*`, seconds) are in brackets. */
@@ -98,6 +98,7 @@ function hashOfCustomId(customId: string): string {
  * ```
  */
 export function createBatchModel(model: LanguageModel, api: BatchApi, config: BatchModelConfig = {}): LanguageModel & { close(): Promise<void> } {
+  wantBatchScopes();
   const settings = parseConfig('batch model', configSchema, config);
   const scheduler = settings.scheduler ?? asyncScheduler;
   const limits = { maxRequests: Math.min(settings.maxRequests, api.limits.maxRequests), maxBytes: Math.min(settings.maxBytes ?? api.limits.maxBytes, api.limits.maxBytes) };

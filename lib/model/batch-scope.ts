@@ -16,6 +16,14 @@ export interface BatchScope {
 }
 
 const storage = new AsyncLocalStorage<BatchScope>();
+// Whether a batch model exists in this process: until one does, no scope is entered, so async context tracking (a
+// cost on every promise and timer) stays off for runs without batch jobs.
+let wanted = false;
+
+/** Called by each batch model as it is made: from then on, each input's work runs in its scope. */
+export function wantBatchScopes(): void {
+  wanted = true;
+}
 
 /**
  * Runs `work` with `scope` as the current input: every model call `work` starts, synchronously or from the promises
@@ -29,7 +37,7 @@ const storage = new AsyncLocalStorage<BatchScope>();
  * ```
  */
 export function withinBatchScope<T>(scope: BatchScope, work: () => T): T {
-  return storage.run(scope, work);
+  return wanted ? storage.run(scope, work) : work();
 }
 
 /** The input the current model call is made for; undefined outside a task's run (a call made in code). */
