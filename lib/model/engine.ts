@@ -1,4 +1,3 @@
-import stableStringify from 'fast-json-stable-stringify';
 import { type Observable, Subject, defer, map, of, tap } from 'rxjs';
 import { z } from 'zod';
 import { parseConfig } from '../parse-config.ts';
@@ -176,9 +175,11 @@ export class Engine {
       };
       // A sampling request must reach the model: a cached answer would repeat itself (and stall generation on duplicates).
       const { provider, endpoint, modelId } = this.model;
+      // The memory key is plain JSON (one flat string): a request built the same way gets the same key, and one whose
+      // keys come in another order only misses. The disk key, kept across runs, is order-free (`cacheKey`).
       const slot = isDeterministic(request)
         ? this.cache.slot(
-            () => stableStringify([provider, endpoint, modelId, request]),
+            () => JSON.stringify([provider, endpoint, modelId, request]),
             () => cacheKey(this.model, request),
           )
         : undefined;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult, ResponseFormat, TokenLogprob, ToolDefinition } from '../../model/language-model.ts';
 import { countWords } from '../../text/count-words.ts';
 import { toolCallOf, toolCallsField } from '../tool-calls.ts';
@@ -58,7 +58,7 @@ function sampleOf(schema: Readonly<Record<string, unknown>>, seed: string): unkn
 }
 
 function tagOf(input: string, seed: number | undefined, index: number): string {
-  return createHash('sha256').update(`${seed ?? ''}\n${index}\n${input}`).digest('hex').slice(0, 8);
+  return hash('sha256', `${seed ?? ''}\n${index}\n${input}`, 'hex').slice(0, 8);
 }
 
 function answer(input: string, tag: string, format: ResponseFormat | undefined, jsonMode: boolean | undefined): string {
