@@ -155,10 +155,13 @@ export class TaskRun {
       onCommit: (settlement, plan) => {
         this.progress = settleProgress(this.progress, settlement, this.options.scheduler.now());
         // The builder has nothing more to make: no new input; those in flight still settle.
-        const exhausted = settlement.rejections.flatMap((rejection) => rejection.issues).find((issue) => issue.code === inputsExhausted);
-        if (exhausted && !this.builderDone) this.builderDone = exhausted.message;
+        if (settlement.rejections.length > 0 && this.builderDone === undefined) {
+          const exhausted = settlement.rejections.flatMap((rejection) => rejection.issues).find((issue) => issue.code === inputsExhausted);
+          if (exhausted) this.builderDone = exhausted.message;
+        }
         this.unemitted.set(settlement, this.progress);
-        plan.settled(settlement.ticket.sequence, [...settlement.records, ...duplicatesOf(settlement)]);
+        const duplicates = duplicatesOf(settlement);
+        plan.settled(settlement.ticket.sequence, duplicates.length === 0 ? settlement.records : [...settlement.records, ...duplicates]);
         try {
           this.hooks.onSettle?.(settlement, this.progress);
           this.hooks.onProgress?.(this.progress);
@@ -377,5 +380,6 @@ function misconfiguredEnding(progress: TaskProgress): Ending | undefined {
 
 /** Records of an input a dedupe rejected as duplicates: equal to records kept, so as good an example as they are. */
 function duplicatesOf({ rejections }: Settlement): DataPoint[] {
+  if (rejections.length === 0) return [];
   return rejections.filter((rejection) => rejection.issues.some((issue) => issue.code === 'duplicate')).map((rejection) => rejection.record as DataPoint);
 }

@@ -140,8 +140,10 @@ class StoreLedger implements Ledger {
     const input = this.open.get(outcome.id);
     if (!input) throw new Error(`the builder emitted an outcome of input \`${outcome.id}\`, which is not in flight (settled already, or never issued)`);
     input.outcomes.push(outcome);
-    const [numerator, denominator] = outcome.share ?? [1, 1];
-    addShare(input, numerator, denominator);
+    const share = outcome.share;
+    // The common case, one whole outcome per input, needs no fractions.
+    if (share === undefined && input.numerator === 0) input.numerator = 1;
+    else addShare(input, share?.[0] ?? 1, share?.[1] ?? 1);
     if (input.numerator < input.denominator) return undefined;
     if (input.numerator > input.denominator) throw new Error(`the outcomes of input \`${outcome.id}\` have shares adding up to more than one`);
     this.open.delete(outcome.id);
@@ -181,17 +183,21 @@ class StoreLedger implements Ledger {
 
   private settle(input: OpenInput): Promise<Settlement> {
     const { ticket, outcomes } = input;
-    const accepted = outcomes.filter((outcome) => outcome.status === 'accepted').map((outcome) => ({ ...outcome.record, [idField]: ticket.id }) as DataPoint);
     const room = Math.max(0, this.target - this.committed.records - this.queuedRecords);
-    const records = accepted.slice(0, room);
-    const usage = outcomes.reduce<Usage | undefined>((sum, outcome) => addUsage(sum, outcome.usage), undefined);
-    const settlement: Settlement = {
-      ticket,
-      records,
-      rejections: outcomes.filter((outcome): outcome is Rejected => outcome.status === 'rejected'),
-      beyondTarget: accepted.length - records.length,
-      usage,
-    };
+    // One pass over the outcomes: records stamped with the input's id (up to the room left), rejections, usage.
+    const records: DataPoint[] = [];
+    const rejections: Rejected[] = [];
+    let accepted = 0;
+    let usage: Usage | undefined;
+    for (const outcome of outcomes) {
+      usage = addUsage(usage, outcome.usage);
+      if (outcome.status === 'rejected') rejections.push(outcome);
+      else if (outcome.status === 'accepted') {
+        accepted += 1;
+        if (records.length < room) records.push({ ...outcome.record, [idField]: ticket.id } as DataPoint);
+      }
+    }
+    const settlement: Settlement = { ticket, records, rejections, beyondTarget: accepted - records.length, usage };
     this.queuedRecords += records.length;
     return new Promise<Settlement>((resolve, reject) => {
       this.queue.push({ settlement, resolve, reject });
