@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { type Observable, Subject, defer, map, of, tap } from 'rxjs';
 import { z } from 'zod';
 import { parseConfig } from '../parse-config.ts';
@@ -83,6 +84,15 @@ export interface EngineCall {
   readonly texts: readonly string[];
   /** The error, when the call failed for good. */
   readonly error?: unknown;
+}
+
+/**
+ * The in-memory cache's key of a request: the SHA-256 of its plain JSON, so the cache keeps 44 characters per answer,
+ * not the prompt. A request built the same way gets the same key; one whose fields come in another order only misses.
+ * The disk key, kept across runs, is order-free (`cacheKey`).
+ */
+function memoryKey(provider: string, endpoint: string | undefined, modelId: string, request: ModelRequest): string {
+  return hash('sha256', JSON.stringify([provider, endpoint, modelId, request]), 'base64');
 }
 
 /** Whether the same request always gets the same answer, so an earlier answer may stand in for a new call. */
@@ -175,14 +185,7 @@ export class Engine {
       };
       // A sampling request must reach the model: a cached answer would repeat itself (and stall generation on duplicates).
       const { provider, endpoint, modelId } = this.model;
-      // The memory key is plain JSON (one flat string): a request built the same way gets the same key, and one whose
-      // keys come in another order only misses. The disk key, kept across runs, is order-free (`cacheKey`).
-      const slot = isDeterministic(request)
-        ? this.cache.slot(
-            () => JSON.stringify([provider, endpoint, modelId, request]),
-            () => cacheKey(this.model, request),
-          )
-        : undefined;
+      const slot = isDeterministic(request) ? this.cache.slot(() => memoryKey(provider, endpoint, modelId, request), () => cacheKey(this.model, request)) : undefined;
       const hit = slot?.get();
       if (hit) {
         this.counters.cacheHits += 1;

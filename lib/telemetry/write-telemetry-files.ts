@@ -32,7 +32,7 @@ function isoTime(ms: number): string {
 /** One line of `traces.jsonl`, in DGT's shape, with the span's id and its parent's to rebuild the tree. */
 function traceLine(span: RunSpan): Record<string, unknown> {
   const endTime = span.endTime ?? span.startTime;
-  return {
+  const line: Record<string, unknown> = {
     span_name: span.name,
     build_id: span.buildId,
     run_id: span.runId,
@@ -43,9 +43,10 @@ function traceLine(span: RunSpan): Record<string, unknown> {
     status: span.status,
     span_id: span.spanId,
     parent_span_id: span.parent?.spanId ?? null,
-    ...span.attributes,
-    ...(span.error === undefined ? {} : { error: span.error }),
   };
+  Object.assign(line, span.attributes);
+  if (span.error !== undefined) line['error'] = span.error;
+  return line;
 }
 
 /** Longest a line waits before it is written. */
