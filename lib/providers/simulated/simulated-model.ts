@@ -65,7 +65,7 @@ function answer(input: string, tag: string, format: ResponseFormat | undefined, 
   if (format) return JSON.stringify(sampleOf(format.schema, tag));
   if (jsonMode) return JSON.stringify({ answer: `${simulatedLabel} answer ${tag}` });
   // Prompts that show Question/Answer pairs get one back, so sample pipelines run end to end offline.
-  if (/Question:/.test(input) && /Answer:/.test(input)) return `Question: ${simulatedLabel} question ${tag}?\nAnswer: ${simulatedLabel} answer ${tag}.`;
+  if (input.includes('Question:') && input.includes('Answer:')) return `Question: ${simulatedLabel} question ${tag}?\nAnswer: ${simulatedLabel} answer ${tag}.`;
   return `${simulatedLabel} answer ${tag} to: ${input.slice(0, 60).replace(/\s+/g, ' ')}`;
 }
 
@@ -110,7 +110,8 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
       if (latencyMs > 0) await abortableDelay(latencyMs, signal);
       signal.throwIfAborted();
       const input = inputOf(request);
-      const tags = Array.from({ length: request.n ?? 1 }, (_, index) => tagOf(input, request.seed, index));
+      const count = request.n ?? 1;
+      const tags = count === 1 ? [tagOf(input, request.seed, 0)] : Array.from({ length: count }, (_, index) => tagOf(input, request.seed, index));
       const tool = forcedTool(request);
       const texts = tags.map((tag) => (tool ? '' : answer(input, tag, request.responseFormat, request.jsonMode)));
       const toolCalls = tool ? tags.map((tag) => [toolCallOf(`call_${tag}`, tool.name, sampleOf(tool.parameters ?? { type: 'object' }, tag))]) : [];
