@@ -21,8 +21,8 @@ export class MachinePool {
   /** Sorted by priority, then key: the order draws index into. */
   private readonly entries: Entry[] = [];
   private readonly keys = new Set<string>();
-  /** Records of inputs at or above the line, by sequence: they join when the line passes them. */
-  private readonly waiting = new Map<number, DataPoint[]>();
+  /** Records of inputs at or above the line, by sequence, with their JSON texts when known: they join when the line passes them. */
+  private readonly waiting = new Map<number, { records: DataPoint[]; texts: (string | undefined)[] }>();
   private line = Number.NEGATIVE_INFINITY;
   private readonly hash = new Uint32Array(2);
 
@@ -35,16 +35,22 @@ export class MachinePool {
     return this.entries.length;
   }
 
-  /** Records made by the input `sequence` (-1 for records of an older run whose input is unknown: they join at once). */
-  add(sequence: number, records: readonly DataPoint[]): void {
+  /**
+   * Records made by the input `sequence` (-1 for records of an older run whose input is unknown: they join at once).
+   * `texts`, when given, are `JSON.stringify` of the first records (as the ledger wrote them): not made again.
+   */
+  add(sequence: number, records: readonly DataPoint[], texts: readonly string[] = []): void {
     if (records.length === 0) return;
     if (sequence < this.line) {
-      for (const record of records) this.insert(record);
+      records.forEach((record, index) => this.insert(record, texts[index]));
       return;
     }
-    const waiting = this.waiting.get(sequence);
-    if (waiting) waiting.push(...records);
-    else this.waiting.set(sequence, [...records]);
+    let waiting = this.waiting.get(sequence);
+    if (!waiting) this.waiting.set(sequence, (waiting = { records: [], texts: [] }));
+    records.forEach((record, index) => {
+      waiting.records.push(record);
+      waiting.texts.push(texts[index]);
+    });
   }
 
   /** Lets in the records of every input below `line`. */
@@ -63,10 +69,10 @@ export class MachinePool {
 
   /** Moves the records of the input `sequence` from waiting into the pool. */
   private letIn(sequence: number): void {
-    const records = this.waiting.get(sequence);
-    if (!records) return;
+    const waiting = this.waiting.get(sequence);
+    if (!waiting) return;
     this.waiting.delete(sequence);
-    for (const record of records) this.insert(record);
+    waiting.records.forEach((record, index) => this.insert(record, waiting.texts[index]));
   }
 
   /** `count` records drawn without replacement with `random` (all of them when there are fewer). */
@@ -84,9 +90,9 @@ export class MachinePool {
     return records;
   }
 
-  private insert(made: DataPoint): void {
+  private insert(made: DataPoint, text: string | undefined): void {
     // Examples carry what was made, not which input made it: two equal records are one.
-    const [high, low] = fnv1a64(textWithoutId(made), this.hash);
+    const [high, low] = fnv1a64(textWithoutId(made, text), this.hash);
     const key = `${high!.toString(16)}:${low!.toString(16)}`;
     if (this.keys.has(key)) return;
     const priority = hash32(this.runSeed, key);
@@ -112,13 +118,13 @@ function compare(priority: number, key: string, entry: Entry): number {
 
 /**
  * The JSON text of a made record without its input id: what the pool hashes. The id is a record's last field (the
- * ledger stamps it last, and files keep that order), so the text is the record's own with the id's member cut off
- * its end, not a copy's; a record shaped otherwise is copied without its id.
+ * ledger stamps it last, and files keep that order), so the text is the record's own (`text`, as the ledger wrote
+ * it, when given) with the id's member cut off its end, not a copy's; a record shaped otherwise is copied without its id.
  */
-function textWithoutId(made: DataPoint): string {
+function textWithoutId(made: DataPoint, text: string | undefined): string {
   const id = made[idField];
-  if (id === undefined) return JSON.stringify(made);
-  const full = JSON.stringify(made);
+  if (id === undefined) return text ?? JSON.stringify(made);
+  const full = text ?? JSON.stringify(made);
   const member = `,${JSON.stringify(idField)}:${JSON.stringify(id)}}`;
   if (full.endsWith(member) && lastKey(made) === idField) return `${full.slice(0, full.length - member.length)}}`;
   return JSON.stringify(withoutId(made));

@@ -153,7 +153,7 @@ export class TaskRun {
   private async open(): Promise<TaskSession> {
     const opening = openTaskSession(this.options, this.dir, this.hooks, {
       // Counted as committed, so every input in the files is in the counts, however the run ends.
-      onCommit: (settlement, plan) => {
+      onCommit: (settlement, plan, texts) => {
         this.progress = settleProgress(this.progress, settlement, this.options.scheduler.now());
         // The builder has nothing more to make: no new input; those in flight still settle.
         if (settlement.rejections.length > 0 && this.builderDone === undefined) {
@@ -162,7 +162,7 @@ export class TaskRun {
         }
         this.unemitted.set(settlement, this.progress);
         const duplicates = duplicatesOf(settlement);
-        plan.settled(settlement.ticket.sequence, duplicates.length === 0 ? settlement.records : [...settlement.records, ...duplicates]);
+        plan.settled(settlement.ticket.sequence, duplicates.length === 0 ? settlement.records : [...settlement.records, ...duplicates], texts);
         try {
           this.hooks.onSettle?.(settlement, this.progress);
           this.hooks.onProgress?.(this.progress);

@@ -16,8 +16,11 @@ export interface LedgerOptions {
   readonly input?: string | undefined;
   /** Runs a commit soon after an input settles; commits of the same turn are written together. @default setImmediate */
   readonly schedule?: (commit: () => void) => void;
-  /** Told of each settlement as it is committed, in order, before any promise resolves: the place to count. */
-  readonly onCommit?: (settlement: Settlement) => void;
+  /**
+   * Told of each settlement as it is committed, in order, before any promise resolves: the place to count. `texts`
+   * are the JSON texts of its records as written (`JSON.stringify`), for a caller that hashes them.
+   */
+  readonly onCommit?: (settlement: Settlement, texts: readonly string[]) => void;
 }
 
 /**
@@ -157,11 +160,14 @@ class StoreLedger implements Ledger {
     this.queue = [];
     const settlements = queue.map(({ settlement }) => settlement);
     this.queuedRecords -= settlements.reduce((sum, { records }) => sum + records.length, 0);
+    // Each record is made JSON once: the store writes the text, and the run hashes it for its example pool.
+    const texts = settlements.map(({ records }) => records.map((record) => JSON.stringify(record)));
     try {
       if (this.failure !== undefined) throw this.failure;
       const summary = this.advance(settlements);
       this.store.commit({
         records: settlements.flatMap(({ records }) => records),
+        recordTexts: texts.flat(),
         rejections: settlements.flatMap(({ rejections }) => rejections.map((rejection) => ({ block: rejection.issues[0]?.block ?? 'unknown', line: rejectionLine(rejection) }))),
         summary,
       });
@@ -172,7 +178,7 @@ class StoreLedger implements Ledger {
       for (const { reject } of queue) reject(error);
       return;
     }
-    for (const settlement of settlements) this.options.onCommit?.(settlement);
+    settlements.forEach((settlement, index) => this.options.onCommit?.(settlement, texts[index]!));
     for (const { settlement, resolve } of queue) resolve(settlement);
   }
 
