@@ -35,8 +35,8 @@ export interface TaskSession {
 
 /** What the run wants to hear from the session as it goes. */
 export interface SessionCallbacks {
-  /** Each settlement as it is committed (before its promise resolves). */
-  readonly onCommit: (settlement: Settlement, plan: InputPlan) => void;
+  /** Each settlement as it is committed (before its promise resolves), with the JSON texts of its records. */
+  readonly onCommit: (settlement: Settlement, plan: InputPlan, texts: readonly string[]) => void;
   /** An input the plan held back may be ready. */
   readonly wake: () => void;
 }
@@ -80,8 +80,8 @@ export async function openTaskSession(options: ParsedTaskOptions, dir: string, h
       ...(target === undefined ? {} : { target }),
       concurrency: options.concurrency,
       positionOf: (sequence) => plan?.positionOf(sequence),
-      onCommit: (settlement) => {
-        if (plan) callbacks.onCommit(settlement, plan);
+      onCommit: (settlement, texts) => {
+        if (plan) callbacks.onCommit(settlement, plan, texts);
       },
     });
     plan = planInputs(options, ledger, options.seed ?? Math.floor(options.random() * 2 ** 32), callbacks.wake);

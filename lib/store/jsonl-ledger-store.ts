@@ -96,7 +96,8 @@ export async function openJsonlLedgerStore(dir: string): Promise<LedgerStore> {
       }
     },
     commit(batch: CommitBatch) {
-      const texts = new Map<AppendFile, string>([[data, batch.records.map((record) => `${JSON.stringify(record)}\n`).join('')]]);
+      const recordTexts = batch.recordTexts ?? batch.records.map((record) => JSON.stringify(record));
+      const texts = new Map<AppendFile, string>([[data, recordTexts.length === 0 ? '' : `${recordTexts.join('\n')}\n`]]);
       const fresh: string[] = [];
       for (const { block, line } of batch.rejections) {
         const name = blockFileName(block);

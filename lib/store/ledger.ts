@@ -57,6 +57,8 @@ export interface RestoredRecord {
 /** One commit: every input settled since the last, written atomically with the bookkeeping that says so. */
 export interface CommitBatch {
   readonly records: readonly DataPoint[];
+  /** `JSON.stringify` of each record, made once by the ledger: a store writes these, not a text of its own. */
+  readonly recordTexts?: readonly string[] | undefined;
   readonly rejections: readonly { readonly block: string; readonly line: Readonly<Record<string, unknown>> }[];
   /** The summary after this commit. */
   readonly summary: LedgerSummary;

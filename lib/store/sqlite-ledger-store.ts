@@ -44,7 +44,7 @@ export function openSqliteLedgerStore(dir: string): LedgerStore {
   const insertRejected = db.prepare<[number, string, string]>('INSERT INTO rejected (sequence, block, line) VALUES (?, ?, ?)');
   const saveSummary = db.prepare<[string]>('INSERT INTO ledger (id, summary) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET summary = excluded.summary');
   const write = db.transaction((batch: CommitBatch) => {
-    for (const record of batch.records) insertRecord.run(sequenceOfId(record[idField]), JSON.stringify(record));
+    batch.records.forEach((record, index) => insertRecord.run(sequenceOfId(record[idField]), batch.recordTexts?.[index] ?? JSON.stringify(record)));
     for (const { block, line } of batch.rejections) insertRejected.run(sequenceOfId(line[idField]), block, JSON.stringify(line));
     saveSummary.run(JSON.stringify(batch.summary));
   });

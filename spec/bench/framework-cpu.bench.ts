@@ -1,0 +1,110 @@
+/**
+ * Framework CPU per record as users run rxdgt: the built CLI (`node dist/cli.mjs run ...`), whole process (start-up,
+ * progress, telemetry and I/O included), the geography task on the offline `simulated` engine with exact dedupe on,
+ * at 100,000 records and at BENCH_FRAMEWORK_RECORDS (default 1,000,000). CPU is user + system time and peak RSS the
+ * child's own (`process.resourceUsage()` at exit, `report-peak-rss.mjs`). The baseline, run the same way, is a plain
+ * Node script (`framework-cpu-baseline.mjs`) that makes as many records of the same shape and appends them as JSONL
+ * as a hand-written loop would: the floor any framework pays. Telemetry is on (the CLI's default) and, at 100,000,
+ * also off (`DGT_TELEMETRY_DISABLE=1`). Expects `dist/cli.mjs` (`npm run build`); builds nothing. Prints figures only.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { repoRoot } from './child-server.ts';
+import { geographySeeds, mib, num, scratchDir } from './common.ts';
+
+const small = 100_000;
+const large = Number(process.env['BENCH_FRAMEWORK_RECORDS'] ?? 1_000_000);
+
+/** What one process cost, from its own rusage at exit. */
+interface ProcessFigures {
+  readonly seconds: number;
+  readonly cpuMs: number;
+  readonly peakRss: number;
+}
+
+/** Variables that would change where the CLI writes or what it reads. */
+const isolated = ['DGT_TELEMETRY_DISABLE', 'DGT_TELEMETRY_DIR', 'DGT_TELEMETRY_RECORD_PAYLOADS', 'DGT_TELEMETRY_PAYLOAD_MAX_CHARS', 'DGT_OUTPUT_DIR', 'DGT_CACHE_DIR', 'DGT_DATA_DIR'];
+
+/** Runs `node --import report-peak-rss.mjs <args>` in `dir` to its end; throws when it fails. */
+function runNode(args: readonly string[], dir: string, tag: string, env: Readonly<Record<string, string>>): Promise<ProcessFigures> {
+  const usageFile = join(dir, `usage-${tag}.json`);
+  const childEnv: Record<string, string | undefined> = { ...process.env, ...env, RXDGT_BENCH_USAGE: usageFile };
+  for (const name of isolated) if (!(name in env)) delete childEnv[name];
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', join(repoRoot, 'spec', 'bench', 'report-peak-rss.mjs'), ...args], { cwd: dir, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${tag} exited ${code}: ${stderr.slice(-2000)}`));
+      const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { maxRssKiB: number; userMs: number; systemMs: number };
+      resolve({ seconds: (performance.now() - started) / 1000, cpuMs: usage.userMs + usage.systemMs, peakRss: usage.maxRssKiB * 1024 });
+    });
+  });
+}
+
+/** A task folder and a joint config: the geography builder on the simulated engine, exact dedupe (Rouge-L at 1.0). */
+function writeTask(dir: string, target: number): string[] {
+  const taskDir = join(dir, `task-${target}`);
+  mkdirSync(taskDir, { recursive: true });
+  writeFileSync(
+    join(taskDir, 'task.yaml'),
+    stringify({
+      task_name: 'geo',
+      task_description: 'framework CPU benchmark',
+      data_builder: 'public/examples/geography_qa',
+      runner_config: { num_outputs_to_generate: target },
+      seed_examples: geographySeeds,
+    }),
+  );
+  const config = join(taskDir, 'config.yaml');
+  writeFileSync(
+    config,
+    stringify({
+      databuilders: {
+        'public/examples/geography_qa': {
+          blocks: [
+            { name: 'generator', type: 'simulated', model_id_or_path: 'simulated', call_limit: 32 },
+            { name: 'dedup', type: 'rouge_scorer', threshold: 1.0 },
+          ],
+        },
+      },
+    }),
+  );
+  return ['run', '--task-paths', taskDir, '--config-path', config, '--output-dir', join(dir, `out-${target}`), '--restart'];
+}
+
+function line(label: string, target: number, run: ProcessFigures, floor: ProcessFigures): string {
+  const perRecord = (run.cpuMs * 1000) / target;
+  const floorPerRecord = (floor.cpuMs * 1000) / target;
+  return (
+    `  ${label}, ${num(target)} records: ${num(perRecord, 1)} µs CPU per record (${(perRecord / floorPerRecord).toFixed(1)}x the loop's ${num(floorPerRecord, 1)}), ` +
+    `${num(target / run.seconds)} records/s, peak RSS ${mib(run.peakRss)} (loop ${mib(floor.peakRss)}); ${num(run.seconds, 1)} s`
+  );
+}
+
+export async function benchFrameworkCpu(): Promise<string[]> {
+  const cli = join(repoRoot, 'dist', 'cli.mjs');
+  if (!existsSync(cli)) return [`  ${cli} is missing: run \`npm run build\` first (this benchmark runs the built CLI and builds nothing)`];
+  const scratch = await scratchDir('framework-cpu');
+  const lines: string[] = [];
+  try {
+    const dir = scratch.path;
+    for (const target of [...new Set([small, large])]) {
+      const floor = await runNode([join(repoRoot, 'spec', 'bench', 'framework-cpu-baseline.mjs'), String(target), join(dir, `loop-${target}.jsonl`)], dir, `loop-${target}`, {});
+      const withTelemetry = await runNode([cli, ...writeTask(dir, target)], dir, `cli-${target}`, { DGT_TELEMETRY_DIR: join(dir, `telemetry-${target}`) });
+      lines.push(line('CLI, telemetry on (the default)', target, withTelemetry, floor));
+      if (target === small) {
+        const without = await runNode([cli, ...writeTask(dir, target)], dir, `cli-quiet-${target}`, { DGT_TELEMETRY_DISABLE: '1' });
+        lines.push(line('CLI, telemetry off (DGT_TELEMETRY_DISABLE=1)', target, without, floor));
+      }
+      lines.push(`  hand-written loop, ${num(target)} records: ${num((floor.cpuMs * 1000) / target, 2)} µs CPU per record, ${num(target / floor.seconds)} records/s, peak RSS ${mib(floor.peakRss)}`);
+    }
+  } finally {
+    await scratch.remove();
+  }
+  return lines;
+}
