@@ -78,6 +78,11 @@ export interface AdmissionState {
   /** Requests allowed in flight now (AIMD), between 1 and `maxConcurrency`. */
   readonly concurrency: number;
   readonly maxConcurrency: number;
+  /**
+   * While the slow start holds (no answer yet, no rpm or tpm set): the requests allowed in flight until the first
+   * answer, below `concurrency`. Absent otherwise.
+   */
+  readonly slowStart?: number;
   /** Requests running. */
   readonly active: number;
   /** Requests waiting to start. */

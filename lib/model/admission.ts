@@ -219,7 +219,8 @@ export class Admission {
   get state(): AdmissionState {
     const now = this.now();
     return {
-      concurrency: this.limit(),
+      concurrency: this.aimd.limit,
+      ...(this.limit() < this.aimd.limit ? { slowStart: this.limit() } : {}),
       maxConcurrency: this.aimd.cap,
       active: this.slots.active,
       queued: this.queue.length,

@@ -8,7 +8,7 @@ import { hashHex } from '../random.ts';
 import { schedulerSchema } from '../schemas.ts';
 import type { BatchApi, BatchItemResult, BatchJournal, BatchLine, PendingBatch } from './batch-api.ts';
 import { batchChunks } from './batch-chunks.ts';
-import { BatchRejectedError } from './batch-rejected-error.ts';
+import { BatchRejectedError } from '../errors/batch-rejected-error.ts';
 import { type BatchScope, currentBatchScope, wantBatchScopes } from './batch-scope.ts';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from './language-model.ts';
 
@@ -91,9 +91,12 @@ function hashOfCustomId(customId: string): string {
  *
  * ## Example
  * ```ts
- * import { createBatchModel, createEngine, createOpenAI } from 'rxdgt';
- * const direct = createOpenAI({ modelId: 'gpt-4o-mini' });
- * const model = createBatchModel(direct, openAIBatchApi(...), { maxRequests: 5000, windowMs: 5000 });
+ * import OpenAI from 'openai';
+ * import { createBatchModel, createEngine, createOpenAI, openAIBatchApi } from 'rxdgt';
+ * const direct = createOpenAI({ modelId: 'gpt-4o-mini' }); // OPENAI_API_KEY
+ * const client = new OpenAI({ maxRetries: 0 });
+ * const api = openAIBatchApi({ client: async () => client, model: 'gpt-4o-mini', engine: 'openai', root: 'https://api.openai.com/v1', pathPrefix: '/v1', timeoutMs: 300_000, secrets: [] });
+ * const model = createBatchModel(direct, api, { maxRequests: 5000, windowMs: 5000 });
  * const engine = createEngine(model, { callLimit: 5000 }); // keeps 5000 calls waiting, so a batch holds them
  * ```
  */

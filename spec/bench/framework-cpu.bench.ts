@@ -7,43 +7,19 @@
  * as a hand-written loop would: the floor any framework pays. Telemetry is on (the CLI's default) and, at 100,000,
  * also off (`DGT_TELEMETRY_DISABLE=1`). Expects `dist/cli.mjs` (`npm run build`); builds nothing. Prints figures only.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { repoRoot } from './child-server.ts';
 import { geographySeeds, mib, num, scratchDir } from './common.ts';
+import { type ProcessFigures, runNodeProcess } from './node-process.ts';
 
 const small = 100_000;
 const large = Number(process.env['BENCH_FRAMEWORK_RECORDS'] ?? 1_000_000);
 
-/** What one process cost, from its own rusage at exit. */
-interface ProcessFigures {
-  readonly seconds: number;
-  readonly cpuMs: number;
-  readonly peakRss: number;
-}
-
-/** Variables that would change where the CLI writes or what it reads. */
-const isolated = ['DGT_TELEMETRY_DISABLE', 'DGT_TELEMETRY_DIR', 'DGT_TELEMETRY_RECORD_PAYLOADS', 'DGT_TELEMETRY_PAYLOAD_MAX_CHARS', 'DGT_OUTPUT_DIR', 'DGT_CACHE_DIR', 'DGT_DATA_DIR'];
-
-/** Runs `node --import report-peak-rss.mjs <args>` in `dir` to its end; throws when it fails. */
+/** Runs `node --import report-peak-rss.mjs <args>` in `dir` to its end (see node-process.ts); throws when it fails. */
 function runNode(args: readonly string[], dir: string, tag: string, env: Readonly<Record<string, string>>): Promise<ProcessFigures> {
-  const usageFile = join(dir, `usage-${tag}.json`);
-  const childEnv: Record<string, string | undefined> = { ...process.env, ...env, RXDGT_BENCH_USAGE: usageFile };
-  for (const name of isolated) if (!(name in env)) delete childEnv[name];
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, ['--import', join(repoRoot, 'spec', 'bench', 'report-peak-rss.mjs'), ...args], { cwd: dir, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${tag} exited ${code}: ${stderr.slice(-2000)}`));
-      const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { maxRssKiB: number; userMs: number; systemMs: number };
-      resolve({ seconds: (performance.now() - started) / 1000, cpuMs: usage.userMs + usage.systemMs, peakRss: usage.maxRssKiB * 1024 });
-    });
-  });
+  return runNodeProcess(args, { cwd: dir, usageFile: join(dir, `usage-${tag}.json`), env });
 }
 
 /** A task folder and a joint config: the geography builder on the simulated engine, exact dedupe (Rouge-L at 1.0). */

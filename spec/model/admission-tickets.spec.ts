@@ -111,11 +111,12 @@ describe('Admission: reports paired to their request', () => {
 
   test('the slow start shows in the state, and ends for good when a block that knows its rpm joins', () => {
     withGate({ maxConcurrency: 10, initialConcurrency: 2 }, (gate, { work }) => {
-      expect(gate.state.concurrency).toBe(2);
+      expect(gate.state).toMatchObject({ concurrency: 10, slowStart: 2 });
       for (let index = 0; index < 5; index += 1) gate.run(work(`r${index}`)).subscribe();
       expect(gate.state.active).toBe(2);
       gate.join({ maxConcurrency: 10, rpm: 6000 });
       expect(gate.state).toMatchObject({ concurrency: 10, active: 5 });
+      expect(gate.state.slowStart).toBeUndefined();
     });
   });
 

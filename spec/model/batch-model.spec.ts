@@ -3,7 +3,7 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { BatchApi, BatchItemResult, BatchJournal, BatchLine, BatchState, PendingBatch } from '../../lib/model/batch-api.ts';
 import { createBatchModel } from '../../lib/model/batch-model.ts';
-import { BatchRejectedError } from '../../lib/model/batch-rejected-error.ts';
+import { BatchRejectedError } from '../../lib/errors/batch-rejected-error.ts';
 import { type BatchScope, withinBatchScope } from '../../lib/model/batch-scope.ts';
 import type { ModelRequest, ModelResult } from '../../lib/model/language-model.ts';
 import { FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';

@@ -1,6 +1,6 @@
 import { firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BatchRejectedError } from '../../../lib/model/batch-rejected-error.ts';
+import { BatchRejectedError } from '../../../lib/errors/batch-rejected-error.ts';
 import { createBatchModel } from '../../../lib/model/batch-model.ts';
 import { createEngine } from '../../../lib/model/engine.ts';
 import { anthropicBatchBlock } from '../../../lib/providers/anthropic/anthropic-batch-api.ts';

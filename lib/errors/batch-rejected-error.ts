@@ -1,4 +1,4 @@
-import { RxdgtError, instanceGuard } from '../errors/rxdgt-error.ts';
+import { RxdgtError, instanceGuard } from './rxdgt-error.ts';
 
 const marker = Symbol.for('rxdgt.error.BatchRejectedError');
 
