@@ -36,8 +36,8 @@ const configSchema = z.object({
   maxRequests: z.number().int().min(1).default(1000),
   maxBytes: z.number().int().min(1).optional(),
   windowMs: z.number().min(0).default(2000),
-  pollIntervalMs: z.number().min(0).default(10_000),
-  pollMaxIntervalMs: z.number().min(0).default(300_000),
+  pollIntervalMs: z.number().min(1).default(10_000),
+  pollMaxIntervalMs: z.number().min(1).default(300_000),
   maxTries: z.number().int().min(1).default(3),
   maxPollFailures: z.number().int().min(1).default(5),
   scheduler: schedulerSchema,
@@ -65,10 +65,14 @@ interface Tracked {
   readonly journals: Set<BatchJournal>;
   poll?: Subscription;
   failedPolls: number;
+  /** Its paid answers that no call has taken yet: the batch stays journaled until they are all taken. */
+  unclaimed?: number;
 }
 
 /** A request an earlier run paid for: still in a batch, or answered; a new call with the same body takes it. */
-type Offer = { readonly kind: 'pending'; readonly batch: Tracked } | { readonly kind: 'answered'; readonly resultFor: (request: ModelRequest) => ModelResult };
+type Offer =
+  | { readonly kind: 'pending'; readonly batch: Tracked }
+  | { readonly kind: 'answered'; readonly resultFor: (request: ModelRequest) => ModelResult; readonly from: Tracked };
 
 /** `<input>_<body hash>_<occurrence>`: the hash is the second part. */
 function hashOfCustomId(customId: string): string {
@@ -133,6 +137,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     if (id === undefined || value === undefined) return undefined;
     byId.delete(id);
     if (byId.size === 0) offers.delete(hash);
+    if (value.kind === 'answered' && value.from.unclaimed !== undefined && (value.from.unclaimed -= 1) === 0) unjournal(value.from);
     return [id, value];
   }
 
@@ -225,36 +230,57 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
 
   function poll(batch: Tracked, delayMs: number): void {
     if (closed) return;
+    const next = (): number => Math.min(settings.pollMaxIntervalMs, Math.max(delayMs * 2, settings.pollIntervalMs));
+    // A poll or a results read that fails (the provider down, an unreadable output line) is tried again with backoff;
+    // after `maxPollFailures` in a row the waiting calls fail, and the batch stays journaled for a later run.
+    const failedPoll = (error: unknown): void => {
+      if (closed) return;
+      batch.failedPolls += 1;
+      if (batch.failedPolls < settings.maxPollFailures) return poll(batch, next());
+      tracked.delete(batch.id);
+      // Its answers cannot be promised to later calls of this run any more: they would wait for nothing.
+      dropOffers(batch);
+      for (const waiter of batch.waiters.values()) settle(waiter, { error: failure(`batch ${batch.id} could not be polled: ${(error as Error).message}`) });
+    };
     batch.poll = timer(delayMs, scheduler).subscribe(() => {
-      api.status(batch.id, controller.signal).then(
-        async (state) => {
+      api.status(batch.id, controller.signal).then(async (state) => {
+        if (closed) return;
+        if (state.kind === 'pending') {
           batch.failedPolls = 0;
-          if (state.kind === 'pending') return poll(batch, Math.min(settings.pollMaxIntervalMs, Math.max(delayMs * 2, settings.pollIntervalMs)));
-          if (state.kind === 'rejected') {
-            forget(batch);
-            return failRuns([...batch.waiters.values()], new BatchRejectedError(api.target, batch.id, state.message));
-          }
-          distribute(batch, await api.results(batch.id, controller.signal));
-        },
-        (error: unknown) => {
-          if (closed) return;
-          batch.failedPolls += 1;
-          if (batch.failedPolls < settings.maxPollFailures) return poll(batch, Math.min(settings.pollMaxIntervalMs, Math.max(delayMs * 2, settings.pollIntervalMs)));
-          // Still pending at the provider: the journal keeps it, so a later run reads its results.
-          tracked.delete(batch.id);
-          for (const waiter of batch.waiters.values()) settle(waiter, { error: failure(`batch ${batch.id} could not be polled: ${(error as Error).message}`) });
-        },
-      );
+          return poll(batch, next());
+        }
+        if (state.kind === 'rejected') {
+          forget(batch);
+          return failRuns([...batch.waiters.values()], new BatchRejectedError(api.target, batch.id, state.message));
+        }
+        let results: ReadonlyMap<string, BatchItemResult>;
+        try {
+          results = await api.results(batch.id, controller.signal);
+        } catch (error) {
+          return failedPoll(error);
+        }
+        if (!closed) distribute(batch, results);
+      }, failedPoll);
     });
+  }
+
+  /** Forgets the promises of a batch's answers to later calls (their calls will be made, and sent, again). */
+  function dropOffers(batch: Tracked): void {
+    for (const [hash, byId] of offers) {
+      for (const [customId, value] of byId) if (value.kind === 'pending' && value.batch === batch) byId.delete(customId);
+      if (byId.size === 0) offers.delete(hash);
+    }
   }
 
   /** The batch's results are read: out of the journals, whatever comes of its requests. */
   function forget(batch: Tracked): void {
     tracked.delete(batch.id);
-    for (const [hash, byId] of offers) {
-      for (const [customId, value] of byId) if (value.kind === 'pending' && value.batch === batch) byId.delete(customId);
-      if (byId.size === 0) offers.delete(hash);
-    }
+    dropOffers(batch);
+    unjournal(batch);
+  }
+
+  /** The batch out of its journals: every answer of it has been handed to a call. */
+  function unjournal(batch: Tracked): void {
     for (const journal of batch.journals) {
       try {
         journal.remove(batch.id);
@@ -266,19 +292,29 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
 
   function distribute(batch: Tracked, results: ReadonlyMap<string, BatchItemResult>): void {
     const unclaimed = [...offers.values()].flatMap((byId) => [...byId].filter(([, value]) => value.kind === 'pending' && value.batch === batch).map(([customId]) => customId));
-    forget(batch);
+    tracked.delete(batch.id);
+    dropOffers(batch);
+    // Answers no call has taken yet stay offered, and the batch stays journaled until the last is taken: a kill
+    // meanwhile lets the next run read them again rather than pay for them again.
+    let kept = 0;
+    const keep = (customId: string, item: Extract<BatchItemResult, { kind: 'answered' }>): void => {
+      offer(customId, { kind: 'answered', resultFor: item.resultFor, from: batch });
+      kept += 1;
+    };
     for (const customId of unclaimed) {
       const item = results.get(customId);
-      if (item?.kind === 'answered') offer(customId, item);
+      if (item?.kind === 'answered') keep(customId, item);
     }
     for (const [customId, waiter] of batch.waiters) {
       const item = results.get(customId);
       // A call that was cancelled meanwhile leaves its paid answer to a later call of the same body.
-      if (waiter.done && item?.kind === 'answered') offer(customId, item);
+      if (waiter.done && item?.kind === 'answered') keep(customId, item);
       else if (item?.kind === 'answered') settle(waiter, { result: item.resultFor(waiter.request) });
       else if (item === undefined || item.retryable) retryOrFail(waiter, item?.message ?? `no result in batch ${batch.id} (expired or cancelled)`);
       else settle(waiter, { error: failure(`request ${customId} of batch ${batch.id} failed: ${item.message}`) });
     }
+    batch.unclaimed = kept;
+    if (kept === 0) unjournal(batch);
   }
 
   async function doGenerate(request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> {

@@ -113,9 +113,9 @@ const commonFields = {
   /** Seconds without a new request before the gathered ones are sent. */
   batch_window: z.number().min(0).default(2),
   /** Seconds before a batch's first poll; each later wait doubles. */
-  batch_poll_interval: z.number().min(0).default(10),
+  batch_poll_interval: z.number().positive().default(10),
   /** Most seconds between two polls. */
-  batch_poll_max_interval: z.number().min(0).default(300),
+  batch_poll_max_interval: z.number().positive().default(300),
   /** Batches a request goes in at most, when one expires or fails retryably; then the call fails. */
   batch_max_tries: z.number().int().min(1).default(3),
 };

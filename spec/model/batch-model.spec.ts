@@ -187,4 +187,75 @@ describe('createBatchModel', () => {
     expect(submitted).toHaveLength(3);
     expect(String(await failed)).toMatch(/request call_[0-9a-f]{16}_0 failed in 3 batches: no result in batch batch_2 \(expired or cancelled\)/);
   });
+
+  it('a results read that fails is tried again with backoff, not an unhandled rejection, and then answers', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler);
+    let reads = 0;
+    const api: BatchApi = {
+      ...fake.api,
+      results: async (id, abort) => {
+        reads += 1;
+        if (reads === 1) throw new Error('the output file could not be read');
+        return fake.api.results(id, abort);
+      },
+    };
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 10, pollIntervalMs: 100, scheduler });
+    const answer = model.doGenerate(chat('a'), { signal });
+    await advanceTo(scheduler, 10_000);
+    expect(reads).toBe(2);
+    expect((await answer).texts[0]).toMatch(/^answer call_/);
+  });
+
+  it('an adopted batch that cannot be polled any more promises nothing: a later call of the same body is sent anew', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler, { states: [{ kind: 'pending' }] });
+    const journal = memoryJournal();
+    const scope: BatchScope = { inputId: '5-ee', journal, fail: () => undefined };
+    // A first run submits `y` and dies.
+    const dying = createBatchModel(new FakeLanguageModel(), fake.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    void withinBatchScope(scope, () => dying.doGenerate(chat('y'), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 50);
+    await dying.close();
+    const lost = journal.batches[0]!.id;
+    // The restarted run cannot poll that batch any more (the provider lost it); other batches are fine.
+    const api: BatchApi = { ...fake.api, status: async (id, abort) => (id === lost ? Promise.reject(new Error('503')) : fake.api.status(id, abort)) };
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 10, pollIntervalMs: 100, maxPollFailures: 2, scheduler });
+    const first = withinBatchScope(scope, () => model.doGenerate(chat('x'), { signal }));
+    await advanceTo(scheduler, 10_000);
+    await first;
+    // It gave up: it stays journaled for a later run, and a call of its body now is sent, not left waiting on it.
+    expect(journal.batches.map((batch) => batch.id)).toContain(lost);
+    const later = withinBatchScope(scope, () => model.doGenerate(chat('y'), { signal }));
+    await advanceTo(scheduler, 20_000);
+    expect((await later).texts[0]).toMatch(/^answer 5-ee_/);
+    expect(fake.submitted).toHaveLength(3);
+  });
+
+  it('an adopted batch stays journaled until every answer of it has gone to a call: a kill meanwhile pays nothing again', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const first = fakeApi(scheduler, { states: [{ kind: 'pending' }] });
+    const journal = memoryJournal();
+    const scopeOf = (inputId: string): BatchScope => ({ inputId, journal, fail: () => undefined });
+    const dying = createBatchModel(new FakeLanguageModel(), first.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    for (const [id, text] of [['0-aa', 'a'], ['1-bb', 'b']] as const) void withinBatchScope(scopeOf(id), () => dying.doGenerate(chat(text), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 50);
+    await dying.close();
+    const restarted = createBatchModel(new FakeLanguageModel(), first.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    // Only input 0 comes again before the batch ends: input 1's paid answer waits in memory, and in the journal.
+    const a = withinBatchScope(scopeOf('0-aa'), () => restarted.doGenerate(chat('a'), { signal }));
+    await advanceTo(scheduler, 5000);
+    await a;
+    expect(journal.batches).toHaveLength(1);
+    const b = withinBatchScope(scopeOf('1-bb'), () => restarted.doGenerate(chat('b'), { signal }));
+    await advanceTo(scheduler, 6000);
+    expect((await b).texts[0]).toMatch(/^answer 1-bb_/);
+    expect(journal.batches).toEqual([]);
+    expect(first.submitted).toHaveLength(1);
+  });
+
+  it('refuses a poll interval below 1 ms (it would poll the provider without pause)', () => {
+    const scheduler = new VirtualTimeScheduler();
+    expect(() => createBatchModel(new FakeLanguageModel(), fakeApi(scheduler).api, { pollIntervalMs: 0, scheduler })).toThrow(/pollIntervalMs/);
+  });
 });

@@ -86,7 +86,8 @@ export const anthropicBatchBlock = {
       }
     };
     return {
-      target: `anthropic ${baseURL}`,
+      // The model too: blocks of two models on one endpoint must not take each other's answers after a restart.
+      target: `anthropic ${baseURL} ${model.modelId}`,
       limits: anthropicBatchLimits,
       lineOf(customId: string, request: ModelRequest): BatchLine {
         if (request.n !== undefined && request.n > 1) {

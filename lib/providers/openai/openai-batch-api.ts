@@ -61,6 +61,12 @@ function itemOf(line: OutputLine): BatchItemResult {
 }
 
 /** A rejected input file's errors, as the provider words them (`line 3: invalid_json: ...`). */
+/** Whether a failed batch failed only for OpenAI's enqueued-token limit (`token_limit_exceeded`), not its content. */
+function enqueuedLimitOnly(batch: OpenAI.Batch): boolean {
+  const errors = batch.errors?.data ?? [];
+  return errors.length > 0 && errors.every((error) => error.code === 'token_limit_exceeded');
+}
+
 function rejectionOf(batch: OpenAI.Batch): string {
   const errors = batch.errors?.data ?? [];
   const words = errors.map((error) => `${error.line == null ? '' : `line ${error.line}: `}${error.code ? `${error.code}: ` : ''}${error.message ?? ''}`);
@@ -95,7 +101,8 @@ export function openAIBatchApi(settings: OpenAIBatchSettings): BatchApi {
   }
 
   return {
-    target: `${engine} ${root}`,
+    // The model too: blocks of two models on one endpoint must not take each other's answers after a restart.
+    target: `${engine} ${root} ${model}`,
     limits: openAIBatchLimits,
     lineOf(customId: string, request: ModelRequest): BatchLine {
       const body = { model, ...openAIInput(request), ...openAIBodyParams(engine, request), stream: false };
@@ -124,6 +131,9 @@ export function openAIBatchApi(settings: OpenAIBatchSettings): BatchApi {
       } catch (error) {
         throw await failed(error, `/batches/${id}`);
       }
+      // Over the organisation's enqueued-token limit, a batch fails without a fault in its file: its requests wait
+      // and go again (as expired ones do), rather than end the run.
+      if (batch.status === 'failed' && enqueuedLimitOnly(batch)) return { kind: 'ended' };
       if (batch.status === 'failed') return { kind: 'rejected', message: rejectionOf(batch) };
       return batch.status === 'completed' || batch.status === 'expired' || batch.status === 'cancelled' ? { kind: 'ended' } : { kind: 'pending' };
     },

@@ -59,6 +59,13 @@ describe('OpenAI batch jobs against the test server', () => {
     expect(results[0]!.usage.promptTokens).toBeGreaterThan(0);
   });
 
+  it('names the model in its target: after a restart, a block of another model on the same endpoint adopts none of its batches', () => {
+    const common = { type: 'openai', timeoutMs: 10_000, params: {}, baseURL: 'http://127.0.0.1:1/v1', apiKey: 'k' };
+    const [mini, large] = ['gpt-4o-mini', 'gpt-4o'].map((modelId) => openAIBatchBlock.create({}, { ...common, modelId }).target);
+    expect(mini).toBe('openai http://127.0.0.1:1/v1 gpt-4o-mini');
+    expect(large).not.toBe(mini);
+  });
+
   it('splits a gathering larger than `maxRequests` across batches', async () => {
     const server = await start();
     const engine = createEngine(batchModel(server, { maxRequests: 4 }), { callLimit: 50 });
@@ -88,7 +95,7 @@ describe('OpenAI batch jobs against the test server', () => {
     const model = batchModel(server);
     const error = await model.doGenerate(chat('x'), { signal: new AbortController().signal }).catch((caught: unknown) => caught);
     expect(BatchRejectedError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toMatch(/^openai http:\/\/127\.0\.0\.1:\d+\/v1: batch batch_\d+ was rejected by the provider: invalid_request: Line 1: the model `nope` does not exist\.$/);
+    expect((error as Error).message).toMatch(/^openai http:\/\/127\.0\.0\.1:\d+\/v1 test-model: batch batch_\d+ was rejected by the provider: invalid_request: Line 1: the model `nope` does not exist\.$/);
     expect((error as Error).message).not.toContain('sk-test-secret');
   });
 
