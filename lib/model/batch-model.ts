@@ -118,6 +118,8 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   const offers = new Map<string, Map<string, Offer>>();
   const occurrences = new Map<string, number>();
   const adopted = new WeakSet<BatchJournal>();
+  // Retries waiting out a backoff: closing the model ends them (no timer keeps the process alive).
+  const delayed = new Map<Waiter, Subscription>();
   let closed = false;
 
   const failure = (message: string): ApiCallError => new ApiCallError(`${api.target}: ${message}`, { url: api.target, isRetryable: false });
@@ -167,6 +169,9 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   }
 
   function gather(waiter: Waiter): void {
+    // A request larger than a whole batch may be can never be sent: it fails alone, not the run.
+    const bytes = Buffer.byteLength(waiter.line.text) + 1;
+    if (bytes > limits.maxBytes) return settle(waiter, { error: failure(`request ${waiter.customId} is ${bytes} bytes, more than a batch may hold (${limits.maxBytes})`) });
     const method = waiter.request.method;
     const list = gathering.get(method) ?? gathering.set(method, []).get(method)!;
     list.push(waiter);
@@ -206,7 +211,8 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       if (ApiCallError.isInstance(error) && !error.isRetryable) {
         return failRuns(waiters, new BatchRejectedError(api.target, undefined, error.message, { cause: error }));
       }
-      for (const waiter of waiters) retryOrFail(waiter, `the upload failed: ${(error as Error).message}`);
+      // A refused upload (a 429, a 5xx) is tried again after a backoff, as a poll would be, not at once.
+      for (const waiter of waiters) retryOrFail(waiter, `the upload failed: ${(error as Error).message}`, Math.min(settings.pollMaxIntervalMs, settings.pollIntervalMs * 2 ** (waiter.tries - 1)));
       return;
     }
     const batch: Tracked = { id, waiters: new Map(waiters.map((waiter) => [waiter.customId, waiter])), journals: new Set(), failedPolls: 0 };
@@ -221,12 +227,26 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     poll(batch, settings.pollIntervalMs);
   }
 
-  function retryOrFail(waiter: Waiter, message: string): void {
+  /**
+   * Another batch for a request that got no answer (expired, cancelled, a retryable failure, a refused upload), after
+   * `delayMs`, under a fresh `custom_id` (`_r<try>`: never twice the same id in one batch); after `maxTries`, a failed call.
+   */
+  function retryOrFail(waiter: Waiter, message: string, delayMs = 0): void {
     if (waiter.done) return;
-    if (waiter.tries >= settings.maxTries) return settle(waiter, { error: failure(`request ${waiter.customId} failed in ${waiter.tries} batches: ${message}`) });
+    if (waiter.tries >= settings.maxTries) return settle(waiter, { error: failure(`request ${waiter.customId.replace(/_r\d+$/, '')} failed in ${waiter.tries} batches: ${message}`) });
     waiter.tries += 1;
-    gather(waiter);
+    waiter.customId = `${waiter.customId.replace(/_r\d+$/, '')}_r${waiter.tries}`;
+    waiter.line = api.lineOf(waiter.customId, waiter.request);
+    if (delayMs <= 0) return gather(waiter);
+    delayed.set(
+      waiter,
+      timer(delayMs, scheduler).subscribe(() => {
+        delayed.delete(waiter);
+        if (!closed && !waiter.done) gather(waiter);
+      }),
+    );
   }
+
 
   function poll(batch: Tracked, delayMs: number): void {
     if (closed) return;
@@ -348,10 +368,12 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     closed = true;
     controller.abort();
     for (const subscription of quiet.values()) subscription.unsubscribe();
+    for (const subscription of delayed.values()) subscription.unsubscribe();
     for (const batch of tracked.values()) batch.poll?.unsubscribe();
     const closedError = new Error(`${api.target}: the batch model was closed`);
     for (const list of gathering.values()) for (const waiter of list) settle(waiter, { error: closedError });
     for (const batch of tracked.values()) for (const waiter of batch.waiters.values()) settle(waiter, { error: closedError });
+    for (const waiter of delayed.keys()) settle(waiter, { error: closedError });
     await model.close?.();
   }
 

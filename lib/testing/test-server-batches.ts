@@ -95,8 +95,10 @@ export function createBatchRoutes(
     let expired = 0;
     for (const line of batch.lines) {
       const customId = String(line?.custom_id);
-      const attempt = (tries.get(customId) ?? 0) + 1;
-      tries.set(customId, attempt);
+      // A resent request comes under its first id with `_r<try>`: its attempts count together.
+      const request = customId.replace(/_r\d+$/, '');
+      const attempt = (tries.get(request) ?? 0) + 1;
+      tries.set(request, attempt);
       const fault = options.itemFault?.(customId, attempt);
       const index = nextAnswer++;
       if (batch.kind === 'anthropic') {

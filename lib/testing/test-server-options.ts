@@ -41,7 +41,7 @@ export type TestServerFault =
 export interface TestServerBatchOptions {
   /** Ms from a batch's creation until polls find it complete; a function of the batch's number. @default 0 */
   readonly completeAfterMs?: number | ((batch: number) => number);
-  /** A request of a batch that expires or fails instead of being answered, by its custom id and its try (1, 2, ...). */
+  /** A fault for one request: `attempt` counts its tries (a resent request's id ends in `_r<try>`; its tries count together). */
   readonly itemFault?: (customId: string, attempt: number) => 'expired' | 'failed' | undefined;
   /** Refuses a batch's input file with this message (OpenAI: status `failed` with `errors.data`; Anthropic: a 400). */
   readonly rejectFile?: (lines: readonly unknown[]) => string | undefined;

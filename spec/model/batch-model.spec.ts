@@ -7,6 +7,7 @@ import { BatchRejectedError } from '../../lib/errors/batch-rejected-error.ts';
 import { type BatchScope, withinBatchScope } from '../../lib/model/batch-scope.ts';
 import type { ModelRequest, ModelResult } from '../../lib/model/language-model.ts';
 import { FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';
+import { ApiCallError } from '../../lib/errors/api-call-error.ts';
 
 /** Runs the virtual clock to `time`, one due timer at a time, letting the fake API's promises settle in between. */
 async function advanceTo(scheduler: VirtualTimeScheduler, time: number): Promise<void> {
@@ -257,5 +258,39 @@ describe('createBatchModel', () => {
   it('refuses a poll interval below 1 ms (it would poll the provider without pause)', () => {
     const scheduler = new VirtualTimeScheduler();
     expect(() => createBatchModel(new FakeLanguageModel(), fakeApi(scheduler).api, { pollIntervalMs: 0, scheduler })).toThrow(/pollIntervalMs/);
+  });
+
+  it('a resent request goes under a fresh custom id (never twice one id in a batch); a refused upload waits a backoff before it goes again', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler, { item: (customId) => (customId.endsWith('_r3') ? { kind: 'answered', resultFor: () => ({ texts: ['late'], finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1 } }) } : undefined) });
+    let uploads = 0;
+    const uploadTimes: number[] = [];
+    const api: BatchApi = {
+      ...fake.api,
+      submit: async (lines, method, abort) => {
+        uploadTimes.push(scheduler.now());
+        if ((uploads += 1) === 1) throw new ApiCallError('http://provider/files answered 503: busy', { url: 'http://provider/files', statusCode: 503 });
+        return fake.api.submit(lines, method, abort);
+      },
+    };
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 10, pollIntervalMs: 1000, maxTries: 3, scheduler });
+    const answer = model.doGenerate(chat('a'), { signal });
+    await advanceTo(scheduler, 100_000);
+    expect((await answer).texts).toEqual(['late']);
+    // The refused upload went again a poll interval later, not at once.
+    expect(uploadTimes[1]! - uploadTimes[0]!).toBeGreaterThanOrEqual(1000);
+    expect(fake.submitted.map((batch) => batch.customIds[0])).toEqual([expect.stringMatching(/_0_r2$/), expect.stringMatching(/_0_r3$/)]);
+  });
+
+  it('a request larger than a whole batch may be fails alone, before any upload; the others go', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { api, submitted } = fakeApi(scheduler);
+    const model = createBatchModel(new FakeLanguageModel(), { ...api, limits: { maxRequests: 100, maxBytes: 200 } }, { windowMs: 10, pollIntervalMs: 100, scheduler });
+    const huge = model.doGenerate(chat('x'.repeat(500)), { signal }).catch((error: unknown) => error);
+    const small = model.doGenerate(chat('a'), { signal });
+    await advanceTo(scheduler, 10_000);
+    expect(String(await huge)).toMatch(/is \d+ bytes, more than a batch may hold \(200\)/);
+    expect((await small).texts).toHaveLength(1);
+    expect(submitted.flatMap((batch) => batch.customIds)).toHaveLength(1);
   });
 });
