@@ -7,11 +7,10 @@
  * as a hand-written loop would: the floor any framework pays. Telemetry is on (the CLI's default) and, at 100,000,
  * also off (`DGT_TELEMETRY_DISABLE=1`). Expects `dist/cli.mjs` (`npm run build`); builds nothing. Prints figures only.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { repoRoot } from './child-server.ts';
-import { geographySeeds, mib, num, scratchDir } from './common.ts';
+import { mib, num, scratchDir, simulatedGeographyRun } from './common.ts';
 import { type ProcessFigures, runNodeProcess } from './node-process.ts';
 
 const small = 100_000;
@@ -22,35 +21,9 @@ function runNode(args: readonly string[], dir: string, tag: string, env: Readonl
   return runNodeProcess(args, { cwd: dir, usageFile: join(dir, `usage-${tag}.json`), env });
 }
 
-/** A task folder and a joint config: the geography builder on the simulated engine, exact dedupe (Rouge-L at 1.0). */
+/** The geography task on `simulated` with exact dedupe, started over. */
 function writeTask(dir: string, target: number): string[] {
-  const taskDir = join(dir, `task-${target}`);
-  mkdirSync(taskDir, { recursive: true });
-  writeFileSync(
-    join(taskDir, 'task.yaml'),
-    stringify({
-      task_name: 'geo',
-      task_description: 'framework CPU benchmark',
-      data_builder: 'public/examples/geography_qa',
-      runner_config: { num_outputs_to_generate: target },
-      seed_examples: geographySeeds,
-    }),
-  );
-  const config = join(taskDir, 'config.yaml');
-  writeFileSync(
-    config,
-    stringify({
-      databuilders: {
-        'public/examples/geography_qa': {
-          blocks: [
-            { name: 'generator', type: 'simulated', model_id_or_path: 'simulated', call_limit: 32 },
-            { name: 'dedup', type: 'rouge_scorer', threshold: 1.0 },
-          ],
-        },
-      },
-    }),
-  );
-  return ['run', '--task-paths', taskDir, '--config-path', config, '--output-dir', join(dir, `out-${target}`), '--restart'];
+  return [...simulatedGeographyRun(dir, String(target), target, 1.0), '--restart'];
 }
 
 function line(label: string, target: number, run: ProcessFigures, floor: ProcessFigures): string {
