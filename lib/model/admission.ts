@@ -98,7 +98,8 @@ export class Admission {
    */
   run<T>(work: () => Observable<T>, options?: number | AdmissionRunOptions<T>): Observable<T> {
     const settings: AdmissionRunOptions<T> = typeof options === 'object' ? options : { estimatedTokens: options };
-    const { estimatedTokens: tokens } = parseConfig('admission.run', estimateSchema, { estimatedTokens: settings.estimatedTokens });
+    // Checked only when given: most requests give none, and this runs once per request.
+    const tokens = settings.estimatedTokens === undefined ? undefined : parseConfig('admission.run', estimateSchema, { estimatedTokens: settings.estimatedTokens }).estimatedTokens;
     const { reportOf, failureOf } = settings;
     return new Observable<T>((subscriber) => {
       let inner: Subscription | undefined;
