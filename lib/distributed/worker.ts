@@ -5,7 +5,9 @@ import { packageVersion } from '../package-version.ts';
 import type { Restored } from '../record.ts';
 import { type PreparedRun, prepareRun } from '../run/prepare-run.ts';
 import { type InputJob, type InputJobResult, type RunDefinition, definitionKey, queueName, taskDefinitionHash } from './input-job.ts';
+import { shareDedupe, withDedupeScope } from './dedupe-sharing.ts';
 import { InputPipeline } from './input-pipeline.ts';
+import { redisKeptLog } from './redis-kept-log.ts';
 import { connectRedis, queuePackage } from './redis-connection.ts';
 
 /** Settings of {@link startWorker}. */
@@ -55,6 +57,8 @@ const idleMinutes = 10;
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { Worker: BullWorker, UnrecoverableError } = await queuePackage(() => import('bullmq'));
   const redis = await connectRedis(options.url);
+  // Dedupe blocks keep what they kept in Redis, per task run and block: a duplicate made on another worker is caught.
+  shareDedupe((scope) => redisKeptLog(redis, scope));
   const name = `${hostname()}:${process.pid}`;
   const log = options.log ?? (() => undefined);
   const runs = new Map<string, { prepared: Promise<PreparedRun>; used: number }>();
@@ -94,7 +98,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     if (taskDefinitionHash(task.card) !== job.definition) {
       throw new UnrecoverableError(`worker ${name} loads task \`${job.task}\` differently from the coordinator: its task or builder files differ (another checkout or an edit); start workers on the same files`);
     }
-    const pipeline = new InputPipeline(run.builderOf(task));
+    const pipeline = new InputPipeline(run.builderOf(task), (start) => withDedupeScope(job.scope, start));
     pipelines.set(job.scope, { pipeline, used: Date.now() });
     return pipeline;
   };
@@ -152,6 +156,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await worker.close();
       for (const { pipeline } of pipelines.values()) pipeline.close();
       await Promise.all([...runs.values()].map(({ prepared }) => prepared.then((run) => run.close(), () => undefined)));
+      shareDedupe(undefined);
       redis.disconnect();
     },
   };

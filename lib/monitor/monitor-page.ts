@@ -31,6 +31,9 @@ export function monitorPage(snapshotJson: string, nonce: string): string {
 <section><h2>Rejects by block and reason</h2>
 <table id="rejects"><thead><tr><th>Task</th><th>Block</th><th>Reason</th><th>Count</th></tr></thead><tbody></tbody></table>
 </section>
+<section id="workers-section" hidden><h2>Workers</h2>
+<table id="workers"><thead><tr><th>Task</th><th>Worker</th><th>Inputs</th><th>Records</th><th>Rejected</th></tr></thead><tbody></tbody></table>
+</section>
 <section><h2>Models: latency and admission</h2>
 <table id="engines"><thead><tr><th>Engine</th><th>Calls</th><th>Cached</th><th>Failed</th><th>p50</th><th>p90</th><th>p99</th><th>Limit</th><th>In flight</th><th>Queued</th><th>Paused until</th></tr></thead><tbody></tbody></table>
 </section>
@@ -126,6 +129,14 @@ function render(snapshot) {
     return row;
   }));
   body('rejects').replaceChildren(...(rejects.length ? rejects : [emptyRow(4, 'no rejection')]));
+  // A distributed run's workers; the section stays hidden for a run in one process.
+  const workers = tasks.flatMap((task) => task.workers.map((worker) => {
+    const row = el('tr', '', cell(task.task), cell(worker.worker, 'worker'), cell(number(worker.inputs), 'inputs number'), cell(number(worker.records), 'records number'), cell(number(worker.rejected), 'rejected number'));
+    row.setAttribute('data-task', task.task);
+    return row;
+  }));
+  body('workers').replaceChildren(...workers);
+  document.getElementById('workers-section').hidden = workers.length === 0;
   const engines = snapshot.engines.map((engine) => {
     const latency = engine.latencyMs || {}, admission = engine.admission;
     return el('tr', '', cell(engine.engine), cell(number(engine.calls), 'number'), cell(number(engine.cachedCalls), 'number'), cell(number(engine.failedCalls), 'number'),

@@ -1,3 +1,4 @@
+import type { WorkerTally } from '../run/task-progress.ts';
 import { type LatencyPercentiles, latencyPercentiles } from './latency-histogram.ts';
 import { type MonitorAdmission, type MonitorState, type MonitorTask, type MonitorUsage, rateWindowMs } from './monitor-state.ts';
 import type { RecordSample } from './record-sample.ts';
@@ -23,6 +24,8 @@ export interface TaskSnapshot {
   readonly rejects: readonly { readonly block: string; readonly code: string; readonly count: number }[];
   readonly acceptedSamples: readonly RecordSample[];
   readonly rejectedSamples: readonly RecordSample[];
+  /** In a distributed run: per worker (`<host>:<pid>`, by name), the inputs it settled and their records and rejections. */
+  readonly workers: readonly ({ readonly worker: string } & WorkerTally)[];
 }
 
 /** One engine as the page shows it. */
@@ -99,6 +102,7 @@ function taskSnapshot(task: MonitorTask, now: number): TaskSnapshot {
     rejects,
     acceptedSamples: [...task.acceptedSamples],
     rejectedSamples: [...task.rejectedSamples],
+    workers: [...task.workers].map(([worker, tally]) => ({ worker, ...tally })).sort((a, b) => a.worker.localeCompare(b.worker)),
   };
 }
 

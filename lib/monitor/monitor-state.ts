@@ -1,3 +1,4 @@
+import type { WorkerTally } from '../run/task-progress.ts';
 import type { RecordIssue } from '../record.ts';
 import type { RunEvent } from '../telemetry/run-event.ts';
 import { type LatencyHistogram, addLatency, emptyHistogram } from './latency-histogram.ts';
@@ -50,6 +51,8 @@ export interface MonitorTask {
   base: { rejected: number; attempts: number; usage: MonitorUsage } | undefined;
   /** Whether an `input-end` of the current run came yet. */
   settledThisRun: boolean;
+  /** In a distributed run: what each worker settled in the task's current (or last) run. */
+  readonly workers: Map<string, WorkerTally>;
 }
 
 /** An engine's admission control, as last sampled. */
@@ -127,6 +130,7 @@ export function taskOf(state: MonitorState, task: string): MonitorTask {
       rejectedSamples: [],
       base: undefined,
       settledThisRun: false,
+      workers: new Map(),
     };
     state.tasks.set(task, found);
   }
@@ -185,6 +189,7 @@ export function applyEvent(state: MonitorState, event: RunEvent): MonitorState {
       const task = taskOf(state, event.task);
       Object.assign(task, { target: event.target, status: 'running', reason: undefined, message: undefined, startedAt: event.time, endedAt: undefined });
       Object.assign(task, { points: [], restored: undefined, settledThisRun: false });
+      task.workers.clear();
       task.base = { rejected: task.rejected, attempts: task.attempts ?? 0, usage: { ...task.usage } };
       break;
     }
@@ -211,6 +216,7 @@ export function applyEvent(state: MonitorState, event: RunEvent): MonitorState {
       const { status, reason, message, metrics, end_time: endTime } = event.result;
       const ended = endTime === undefined ? Number.NaN : Date.parse(endTime);
       Object.assign(task, { status, reason, message, endedAt: Number.isNaN(ended) ? event.time : ended });
+      if (event.result.workers !== undefined) setWorkers(task, event.result.workers);
       const produced = metrics?.['Number of data produced'];
       if (typeof produced === 'number') task.accepted = produced;
       if (metrics !== undefined) {
@@ -261,9 +267,19 @@ function settle(task: MonitorTask, event: Extract<RunEvent, { type: 'input-end' 
       costUsd: usage.costUsd + event.usage.costUsd,
     };
   }
+  if (event.worker !== undefined) {
+    const tally = task.workers.get(event.worker) ?? { inputs: 0, records: 0, rejected: 0 };
+    task.workers.set(event.worker, { inputs: tally.inputs + 1, records: tally.records + event.records.length, rejected: tally.rejected + event.rejections.length });
+  }
   for (const record of event.records.slice(-samplesPerTask)) keepLast(task.acceptedSamples, sampleOf(record), samplesPerTask);
   for (const rejection of event.rejections) countReject(task.rejects, rejection.issues, 'unknown');
   for (const rejection of event.rejections.slice(-samplesPerTask)) keepLast(task.rejectedSamples, sampleOf(rejection.record, rejection.issues), samplesPerTask);
+}
+
+/** Sets a task's workers to a result's tallies (`task_results.jsonl`: exact, and read back for a finished run). */
+export function setWorkers(task: MonitorTask, workers: Readonly<Record<string, WorkerTally>>): void {
+  task.workers.clear();
+  for (const [worker, tally] of Object.entries(workers)) task.workers.set(worker, tally);
 }
 
 /** Drops what was read from a task's folders before its run started over. */

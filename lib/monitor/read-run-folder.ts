@@ -5,7 +5,8 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { RecordIssue } from '../record.ts';
 import { taskFiles } from '../store/task-layout.ts';
 import { type LatencyHistogram, addLatency, emptyHistogram, mergeHistogram } from './latency-histogram.ts';
-import { type MonitorState, type MonitorTask, type MonitorUsage, addPoint, countReject, emptyMonitorState, engineOf, noMonitorUsage, samplesPerTask, taskOf } from './monitor-state.ts';
+import type { WorkerTally } from '../run/task-progress.ts';
+import { type MonitorState, type MonitorTask, type MonitorUsage, addPoint, countReject, emptyMonitorState, engineOf, noMonitorUsage, samplesPerTask, setWorkers, taskOf } from './monitor-state.ts';
 import { type RecordSample, keepLast, sampleOf } from './record-sample.ts';
 import { findTaskFolders } from './find-task-folders.ts';
 import { readNewLines } from './read-new-lines.ts';
@@ -46,6 +47,7 @@ interface ResultLine {
   readonly start_time?: unknown;
   readonly end_time?: unknown;
   readonly metrics?: Readonly<Record<string, unknown>>;
+  readonly workers?: unknown;
 }
 
 /** What a task folder's files add up to. */
@@ -132,6 +134,7 @@ export class RunFolderReader {
     task.accepted = data.value.count;
     task.rejected = [...blocks.values()].reduce((sum, block) => sum + block.value.count, 0);
     task.usage = { ...results.value.usage };
+    if (last !== undefined && isWorkerTallies(last.workers)) setWorkers(task, last.workers);
     task.rejects.clear();
     for (const block of blocks.values()) {
       for (const [name, codes] of block.value.rejects) {
@@ -373,4 +376,13 @@ function numberOr(value: unknown): number | undefined {
 function timeOf(value: unknown): number | undefined {
   const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   return Number.isNaN(time) ? undefined : time;
+}
+
+/** Whether a result line's `workers` is a map of worker tallies (a file may hold anything). */
+function isWorkerTallies(value: unknown): value is Readonly<Record<string, WorkerTally>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every((tally: unknown) => {
+    const counts = tally as Partial<Record<keyof WorkerTally, unknown>> | null;
+    return typeof counts === 'object' && counts !== null && ['inputs', 'records', 'rejected'].every((key) => typeof counts[key as keyof WorkerTally] === 'number');
+  });
 }

@@ -35,6 +35,8 @@ export interface InputSettledEvent extends EventBase {
   readonly records: readonly unknown[];
   readonly rejections: readonly { readonly record: unknown; readonly issues: readonly RecordIssue[] }[];
   readonly usage: Usage | undefined;
+  /** The worker that ran the input, in a distributed run (`rxdgt run --queue`). */
+  readonly worker?: string;
   /** The task's totals after this input. */
   readonly accepted: number;
   readonly rejected: number;

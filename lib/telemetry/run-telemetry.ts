@@ -78,6 +78,7 @@ export class RunTelemetry {
           records: settlement.records,
           rejections: settlement.rejections.map(({ record, issues }) => ({ record, issues })),
           usage: settlement.usage,
+          ...(settlement.worker === undefined ? {} : { worker: settlement.worker }),
           accepted: progress.accepted,
           rejected: progress.rejected,
           attempts: progress.attempts,

@@ -38,6 +38,7 @@ const benchmarks: readonly Benchmark[] = [
   { name: 'memory', title: 'memory: the built CLI, simulated engine, 100k and 1M records (peak RSS), and a resume of the finished 1M task', run: benchMemory },
   { name: 'batch-api', title: 'provider batch jobs: 1,000 geography records through the built CLI, --batch vs direct calls, and a restart mid-batch', run: async () => (await import('./batch-api.bench.ts')).benchBatchApi() },
   { name: 'monitor', title: 'monitor page: load time and update latency in headless Chromium, against an empty page and a DevTools round trip', run: async () => (await import('./monitor.bench.ts')).benchMonitor() },
+  { name: 'workers', title: 'distributed runs: the built CLI, rxdgt run --queue with 1, 2 and 4 rxdgt worker processes on a Redis of its own, a shared rpm, and a worker killed mid-run', run: async () => (await import('./workers.bench.ts')).benchWorkers() },
 ];
 
 const load = (): string => loadavg().map((value) => value.toFixed(2)).join(' ');

@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { monitorSnapshot } from '../../lib/monitor/monitor-snapshot.ts';
+import { readRunFolder } from '../../lib/monitor/read-run-folder.ts';
 import { type TestServer, startTestServer } from '../../lib/testing/test-server.ts';
 import { geographySeeds } from '../bench/common.ts';
 import { runCli, startCli } from '../cli/run-cli.ts';
@@ -73,6 +75,10 @@ describe.skipIf(!redisAvailable)('rxdgt run --queue with rxdgt worker processes'
     expect(tallies).toHaveLength(2);
     expect(tallies.reduce((sum, tally) => sum + tally.records, 0)).toBe(60);
     expect(result.metrics['lm_calls']).toBe(server.requests.length);
+    // The monitor, reading the finished run from its folder, shows both workers.
+    const monitored = monitorSnapshot(await readRunFolder(join(dir, 'out')), Date.now()).tasks[0]!;
+    expect(monitored.workers.map((worker) => worker.records).reduce((sum, count) => sum + count, 0)).toBe(60);
+    expect(monitored.workers).toHaveLength(2);
     for (const worker of workers) worker.child.kill('SIGTERM');
     const ended = await Promise.all(workers.map((worker) => worker.result));
     expect(ended.map((end) => end.code)).toEqual([0, 0]);
@@ -99,6 +105,31 @@ describe.skipIf(!redisAvailable)('rxdgt run --queue with rxdgt worker processes'
     expect(Object.values(tallies).reduce((sum, tally) => sum + tally.records, 0)).toBe(80);
     survivor.child.kill('SIGTERM');
     await survivor.result;
+  });
+
+  it('dedupe state is shared: a question one worker kept is a duplicate on the other, and records of an earlier run are too', async () => {
+    // Each question twice in a row (two inputs in flight at once, likely on two workers), then the first run's again,
+    // then the rest: ten questions in all, whichever worker asks.
+    const places = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 0, 1, 2, 6, 6, 7, 7, 3, 8, 8, 9, 9];
+    const server = await startTestServer({ latencyMs: 10, respond: (_request, index) => `Question: What is the capital of place ${places[index] ?? index % 10}?\nAnswer: Town.` });
+    servers.push(server);
+    const dir = tempDir('rxdgt-distributed-dedupe-');
+    const { task, config } = writeTask(dir, server.baseURL);
+    const workers = [await startWorker(dir, redisUrl()), await startWorker(dir, redisUrl())];
+    const run = (target: number) =>
+      runCli(['run', '--task-paths', task, '--config-path', config, '--output-dir', 'out', '--num-outputs-to-generate', String(target), '--queue', redisUrl(), '--quiet'], {}, { cwd: dir });
+    expect((await run(6)).code).toBe(0);
+    const first = records(join(dir, 'out')) as unknown as { question: string }[];
+    expect(first).toHaveLength(6);
+    // A resume: the six records go through a worker's builder first; the new ones are none of them.
+    expect((await run(10)).code).toBe(0);
+    const questions = (records(join(dir, 'out')) as unknown as { question: string }[]).map((record) => record.question);
+    expect(questions).toHaveLength(10);
+    expect(new Set(questions).size).toBe(10);
+    const rejections = readFileSync(join(dir, 'out', 'geo', 'blocks', 'dedup.jsonl'), 'utf8').trim().split('\n');
+    expect(rejections.length).toBeGreaterThan(0);
+    for (const worker of workers) worker.child.kill('SIGTERM');
+    await Promise.all(workers.map((worker) => worker.result));
   });
 
   it("a worker whose task files differ from the coordinator's refuses the job; the run fails naming why", async () => {

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { monitorSnapshot } from '../../lib/monitor/monitor-snapshot.ts';
 import { applyEvent, emptyMonitorState, samplesPerTask } from '../../lib/monitor/monitor-state.ts';
 import type { RunEvent } from '../../lib/telemetry/run-event.ts';
 import type { TaskResult } from '../../lib/store/task-result.ts';
@@ -97,6 +98,27 @@ describe('applyEvent', () => {
     applyEvent(state, { ...base, type: 'run-end', time: 4200, status: 'failed' });
     expect(state.tasks.get('geo')).toMatchObject({ status: 'stalled', reason: 'stalled', accepted: 2, endedAt: 4000, usage: { calls: 4, cachedCalls: 1, promptTokens: 40, completionTokens: 8, costUsd: 2 } });
     expect(state).toMatchObject({ status: 'failed', endedAt: 4200 });
+  });
+
+  it("tallies a distributed run's workers from the settled inputs, then takes the result's tallies", () => {
+    const state = emptyMonitorState();
+    applyEvent(state, { ...base, type: 'task-start', time: 0, task: 'geo', target: 5, taskRunId: 't' });
+    applyEvent(state, settled(10, 1, { worker: 'a:1' }));
+    applyEvent(state, settled(20, 1, { worker: 'b:2', records: [], rejections: [{ record: {}, issues: [{ code: 'duplicate', message: 'd', block: 'dedup' }] }] }));
+    applyEvent(state, settled(30, 2, { worker: 'a:1' }));
+    expect(monitorSnapshot(state, 40).tasks[0]!.workers).toEqual([
+      { worker: 'a:1', inputs: 2, records: 2, rejected: 0 },
+      { worker: 'b:2', inputs: 1, records: 0, rejected: 1 },
+    ]);
+    const result: TaskResult = {
+      task_name: 'geo', run_id: 't', build_id: 'exp', process_id: 1, status: 'completed', start_time: new Date(0).toISOString(),
+      workers: { 'a:1': { inputs: 3, records: 3, rejected: 0 }, 'c:3': { inputs: 2, records: 2, rejected: 0 } },
+    };
+    applyEvent(state, { ...base, type: 'task-end', time: 50, task: 'geo', result });
+    expect(monitorSnapshot(state, 60).tasks[0]!.workers.map(({ worker }) => worker)).toEqual(['a:1', 'c:3']);
+    // A new run of the task starts with no worker.
+    applyEvent(state, { ...base, type: 'task-start', time: 100, task: 'geo', target: 5, taskRunId: 't2' });
+    expect(monitorSnapshot(state, 110).tasks[0]!.workers).toEqual([]);
   });
 
   it('keeps a bounded number of progress points however many inputs settle', () => {
