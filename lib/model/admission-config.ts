@@ -1,5 +1,6 @@
 import { type SchedulerLike, asyncScheduler } from 'rxjs';
 import { z } from 'zod';
+import type { SharedLimits } from './shared-limits.ts';
 
 /** Settings of the admission control shared by every block that uses one credential and endpoint. */
 export interface AdmissionConfig {
@@ -27,6 +28,11 @@ export interface AdmissionConfig {
   readonly burstSeconds?: number;
   /** Scheduler for every wait and for `now()`; tests pass a virtual one. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Limits shared with other processes (workers on many machines): the rpm and tpm buckets, the concurrency cap,
+   * pauses and learned limits live there, and this admission asks it before each start. Unset: all local.
+   */
+  readonly shared?: SharedLimits | undefined;
 }
 
 /** The zod twin of {@link AdmissionConfig}, parsed when an admission is created or joined. */
@@ -43,6 +49,7 @@ export const admissionConfigSchema = z.object({
   scheduler: z
     .custom<SchedulerLike>((value) => typeof (value as SchedulerLike | undefined)?.now === 'function', 'expected a scheduler (asyncScheduler, TestScheduler, ...)')
     .default(asyncScheduler),
+  shared: z.custom<SharedLimits>((value) => typeof (value as SharedLimits | undefined)?.take === 'function', 'expected shared limits').optional(),
 });
 
 /** The token estimate `Admission.run` takes. */

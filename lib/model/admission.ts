@@ -13,6 +13,7 @@ import {
 } from './admission-config.ts';
 import { parseRateLimitHeaders } from './admission-headers.ts';
 import { TokenBucket } from './admission-token-bucket.ts';
+import type { SharedLimits } from './shared-limits.ts';
 import { SlotCount } from './slot-count.ts';
 
 export type { AdmissionConfig, AdmissionFailure, AdmissionReport, AdmissionRunOptions, AdmissionState } from './admission-config.ts';
@@ -21,13 +22,20 @@ export type { AdmissionConfig, AdmissionFailure, AdmissionReport, AdmissionRunOp
 interface Waiting {
   readonly tokens: number | undefined;
   readonly start: (ticket: Ticket) => void;
+  /** Ends the request without starting it: shared limits could not be asked. */
+  readonly fail: (error: unknown) => void;
 }
 
 /** A started request, as its reports find it: its place among the starts, its start time and its TPM charge. */
 interface Ticket {
   readonly sequence: number;
+  /** The scheduler's time, or the shared store's when limits are shared. */
   readonly startedAt: number;
   readonly charged: number;
+  /** The concurrency lease of shared limits. */
+  readonly lease?: string;
+  /** Tokens the answer spent, once reported. */
+  spent?: number;
 }
 
 // Delivered requests whose usage has not been reported yet, oldest first; bounded so that an engine that
@@ -71,6 +79,9 @@ export class Admission {
   private started = 0;
   // Whether any request has settled yet: until then, `initialConcurrency` bounds the requests in flight.
   private answered = false;
+  private readonly shared: SharedLimits | undefined;
+  // Whether the shared limits are being asked for the head of the queue (one question at a time).
+  private asking = false;
   private averageTokens: number | undefined;
   private wake: Subscription | undefined;
   private wakeTime = Number.POSITIVE_INFINITY;
@@ -79,6 +90,7 @@ export class Admission {
 
   constructor(config: AdmissionConfig) {
     this.config = parseConfig('admission', admissionConfigSchema, config);
+    this.shared = this.config.shared;
     const now = this.now();
     this.aimd = new AimdController(this.config.maxConcurrency, this.config.decrease, this.config.increaseAfter);
     if (this.config.rpm !== undefined) this.requestBucket = new TokenBucket(this.config.rpm, now, this.config.burstSeconds);
@@ -103,8 +115,9 @@ export class Admission {
       let release: (() => void) | undefined;
       const waiting: Waiting = {
         tokens,
+        fail: (error) => subscriber.error(error),
         start: (ticket) => {
-          release = this.slots.take(() => this.pump());
+          release = this.releaseOf(ticket, this.slots.take(() => this.pump()));
           let delivered = false;
           // Its own subscriber, so teardown ends the work (aborting its request) before the slot passes on;
           // `defer` turns a throwing factory into an error, which frees the slot like any other.
@@ -164,15 +177,8 @@ export class Admission {
    * the ones already running go on.
    */
   throttled(retryAfterMs?: number): void {
-    // One congestion event, one cut: the 429s of requests that were already in flight arrive together and
-    // would otherwise cut 64 → 1 at once. Cuts are at least a cooldown apart.
-    const now = this.now();
-    if (this.config.adaptive && now >= this.lastCutAt + this.config.cooldownMs) {
-      this.aimd.throttle();
-      this.lastCutAt = now;
-    }
-    const wait = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0 ? retryAfterMs : this.config.cooldownMs;
-    this.pauseFor(wait);
+    this.cut();
+    this.pauseFor(this.waitOf(retryAfterMs));
   }
 
   /**
@@ -235,30 +241,77 @@ export class Admission {
     return learnt;
   }
 
+  /**
+   * One congestion event, one cut: the 429s of requests that were already in flight arrive together and would
+   * otherwise cut 64 → 1 at once. Cuts are at least a cooldown apart.
+   */
+  private cut(): void {
+    const now = this.now();
+    if (this.config.adaptive && now >= this.lastCutAt + this.config.cooldownMs) {
+      this.aimd.throttle();
+      this.lastCutAt = now;
+    }
+  }
+
+  /** The pause a throttle asks for: its `Retry-After`, else the cooldown. */
+  private waitOf(retryAfterMs: number | undefined): number {
+    return retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0 ? retryAfterMs : this.config.cooldownMs;
+  }
+
   private pauseFor(ms: number): void {
+    if (this.shared !== undefined) return this.ask(this.shared.pause(ms));
     this.pausedUntilTime = Math.max(this.pausedUntilTime, this.now() + ms);
   }
 
+  /** Shared limits are told, not waited on: a store that fails to hear one report only loses that report. */
+  private ask(told: Promise<unknown>): void {
+    told.catch(() => undefined);
+  }
+
+  /** The release of a started request: its local slot, then its shared lease with the TPM true-up. */
+  private releaseOf(ticket: Ticket, local: () => void): () => void {
+    const { shared } = this;
+    if (shared === undefined || ticket.lease === undefined) return local;
+    const lease = ticket.lease;
+    let released = false;
+    return () => {
+      local();
+      if (released) return;
+      released = true;
+      this.ask(shared.release(lease, ticket.spent === undefined ? 0 : ticket.spent - ticket.charged));
+    };
+  }
+
   /** A success's usage: the moving average, the TPM charge trued up to what was spent, and a success for AIMD. */
-  private settle(charged: number | undefined, usage: AdmissionReport['usage']): void {
+  private settle(charged: number | undefined, usage: AdmissionReport['usage'], ticket?: Ticket): void {
     if (usage !== undefined) {
       const actual = usage.promptTokens + usage.completionTokens;
       this.averageTokens = this.averageTokens === undefined ? actual : this.averageTokens + averageWeight * (actual - this.averageTokens);
-      this.tokenBucket?.take(actual - (charged ?? 0), this.now());
+      // Shared limits true the TPM bucket up when the lease goes back.
+      if (ticket !== undefined) ticket.spent = actual;
+      if (this.shared === undefined) this.tokenBucket?.take(actual - (charged ?? 0), this.now());
     }
     if (this.config.adaptive) this.aimd.success();
   }
 
   private report(ticket: Ticket, report: AdmissionReport): void {
     if (report.headers !== undefined) this.learnFrom(report.headers, this.started - ticket.sequence - 1);
-    this.settle(ticket.charged, report.usage);
+    this.settle(ticket.charged, report.usage, ticket);
     this.pump();
   }
 
   private fail(ticket: Ticket, failure: AdmissionFailure): void {
     if (failure.headers !== undefined) this.learnFrom(failure.headers, this.started - ticket.sequence - 1);
     // A request already in flight when the congestion event began is part of it: the event has had its cut and pause.
-    if (failure.throttle && ticket.startedAt > this.congestionSince) {
+    if (failure.throttle && this.shared !== undefined) {
+      const wait = this.waitOf(failure.retryAfterMs);
+      this.ask(
+        this.shared.throttle(ticket.startedAt, wait).then((isNew) => {
+          if (isNew) this.cut();
+          this.pump();
+        }),
+      );
+    } else if (failure.throttle && ticket.startedAt > this.congestionSince) {
       this.congestionSince = this.now();
       this.throttled(failure.retryAfterMs);
     }
@@ -274,8 +327,13 @@ export class Admission {
     const now = this.now();
     const { requests, tokens } = parseRateLimitHeaders(headers, now);
     const since = (remaining: number | undefined, each: number) => (remaining === undefined ? undefined : remaining - startedSince * each);
-    this.requestBucket = this.learn(this.requestBucket, this.config.rpm, requests.limit, since(requests.remaining, 1), now);
-    this.tokenBucket = this.learn(this.tokenBucket, this.config.tpm, tokens.limit, since(tokens.remaining, this.averageTokens ?? 0), now);
+    if (this.shared !== undefined) {
+      const reading = { rpm: requests.limit, tpm: tokens.limit, remainingRequests: since(requests.remaining, 1), remainingTokens: since(tokens.remaining, this.averageTokens ?? 0) };
+      this.ask(this.shared.learn(reading));
+    } else {
+      this.requestBucket = this.learn(this.requestBucket, this.config.rpm, requests.limit, since(requests.remaining, 1), now);
+      this.tokenBucket = this.learn(this.tokenBucket, this.config.tpm, tokens.limit, since(tokens.remaining, this.averageTokens ?? 0), now);
+    }
     // The server itself says the limit is spent: nothing goes until its reset.
     for (const reading of [requests, tokens]) if (reading.remaining === 0) this.pauseFor(reading.resetMs ?? this.config.cooldownMs);
   }
@@ -308,6 +366,7 @@ export class Admission {
       if (this.slots.active >= this.limit()) return this.sleep();
       const now = this.now();
       const charge = head.tokens ?? this.averageTokens ?? 0;
+      if (this.shared !== undefined) return this.askShared(this.shared, charge);
       const wait = Math.max(this.pausedUntilTime - now, this.requestBucket?.waitMs(1, now) ?? 0, this.tokenBucket?.waitMs(charge, now) ?? 0);
       if (wait > 0) return this.sleep(now + wait);
       this.requestBucket?.take(1, now);
@@ -316,6 +375,34 @@ export class Admission {
       head.start({ sequence: this.started++, startedAt: now, charged: charge });
     }
     this.sleep();
+  }
+
+  /**
+   * Asks the shared limits for the head of the queue, one question at a time: a grant starts the head (or, when the
+   * head left meanwhile, the next one; with none, the lease goes back); a refusal sleeps for the wait it names; a
+   * store that cannot answer fails the head, which becomes a failed call like any other.
+   */
+  private askShared(shared: SharedLimits, charge: number): void {
+    if (this.asking) return;
+    this.asking = true;
+    shared.take(charge).then(
+      (take) => {
+        this.asking = false;
+        if (!take.granted) {
+          this.sleep(this.now() + take.waitMs);
+          return;
+        }
+        const head = this.queue.shift();
+        if (head === undefined) return this.ask(shared.release(take.lease, 0));
+        head.start({ sequence: this.started++, startedAt: take.startedAt, charged: charge, lease: take.lease });
+        this.pump();
+      },
+      (error: unknown) => {
+        this.asking = false;
+        this.queue.shift()?.fail(error);
+        this.pump();
+      },
+    );
   }
 
   /** Keeps one timer, for the earliest time the head may start; none when nothing waits on time. */
