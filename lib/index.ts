@@ -93,6 +93,10 @@ export type {
 } from './model/language-model.ts';
 export { createEngine, Engine, type EngineCall, type EngineConfig, type EngineResult, type EngineStats, type ModelPrice } from './model/engine.ts';
 export { createOpenAI, type OpenAISettings } from './providers/openai/openai-model.ts';
+export { createBatchModel, type BatchModelConfig } from './model/batch-model.ts';
+export type { BatchApi } from './model/batch-api.ts';
+export { BatchRejectedError } from './errors/batch-rejected-error.ts';
+export { openAIBatchApi, type OpenAIBatchSettings } from './providers/openai/openai-batch-api.ts';
 export { createOllama, type OllamaSettings } from './providers/ollama/ollama-model.ts';
 export { createOllamaNative, type OllamaNativeSettings } from './providers/ollama-native/ollama-native-model.ts';
 export { azureOpenAIDefaultApiVersion, createAzureOpenAI, type AzureOpenAISettings } from './providers/azure-openai/azure-openai-model.ts';

@@ -50,6 +50,7 @@ Options:
   --task-paths <paths...>        task files, or directories walked for task.yaml (optional with --config-path)
   --num-outputs-to-generate <n>  records per generation task (overrides runner_config)
   --simulated                    every LM block answers with the offline \`simulated\` engine (texts start with [simulated])
+  --batch                        LM blocks of openai, azure-openai and anthropic type go through the provider's batch jobs (half price)
   --restart                      start every task over instead of resuming
   --save-formatted-output        also write formatted_data through each task's formatter (sets runner_config)
   --seed <n>                     seed of every random draw: a rerun with the same seed repeats them
@@ -210,6 +211,10 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       case '--simulated':
         noValue();
         settings = { ...settings, simulated: true };
+        break;
+      case '--batch':
+        noValue();
+        settings = { ...settings, batch: true };
         break;
       case '--save-formatted-output':
         noValue();

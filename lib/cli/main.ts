@@ -20,7 +20,7 @@ import { type CliCommand, parseArgs, usage } from './args.ts';
 import { catalog } from './catalog.ts';
 import { formatCatalog } from './format-catalog.ts';
 import { monitorCommand } from './monitor.ts';
-import { packageVersion } from './package-version.ts';
+import { packageVersion } from '../package-version.ts';
 import { preview } from './preview.ts';
 import { RunReport } from './report.ts';
 import { validate } from './validate.ts';

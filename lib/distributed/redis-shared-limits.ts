@@ -1,158 +1,128 @@
 /**
- * {@link SharedLimits} in Redis: one hash per credential and endpoint (its buckets, learned rates, pause and congestion
- * event) and one sorted set of concurrency leases (scored by expiry, so a dead process's leases lapse). Each
- * operation is one Lua script, atomic across every process, on Redis's own clock (`TIME`).
+ * {@link SharedLimits} in Redis: one hash per admission key (its buckets, learned rates, pause, count of starts and
+ * congestion event) and one sorted set of concurrency leases scored by expiry. Each operation is one Lua script
+ * (`redis-limits-scripts.ts`), atomic across every process, on Redis's own clock. A process renews the leases it holds
+ * every third of `leaseMs`, so a lease of a process that died or lost its connection lapses within `leaseMs`.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { DatastoreError } from '../errors/datastore-error.ts';
 import type { SharedLimits, SharedReading, SharedTake } from '../model/shared-limits.ts';
+import { parseConfig } from '../parse-config.ts';
+import { type LimitsScript, learnScript, pauseScript, releaseScript, renewScript, takeScript, throttleScript } from './redis-limits-scripts.ts';
 
-/** The settings every process of one credential and endpoint passes alike. */
+/** The settings every process of one admission key passes alike. */
 export interface RedisSharedLimitsConfig {
-  /** Most requests in flight over all processes (the largest `call_limit`). */
-  readonly maxConcurrency: number;
-  /** Configured limits; unset: learned from headers. */
+  /** Configured requests per minute; unset: learned from headers. */
   readonly rpm?: number | undefined;
+  /** Configured tokens per minute; unset: learned from headers. */
   readonly tpm?: number | undefined;
   /** Seconds of a rate a bucket holds. @default 1 */
-  readonly burstSeconds?: number;
-  /** A lease lapses this long after its start if its process never gives it back (the request's timeout and more). */
-  readonly leaseMs: number;
+  readonly burstSeconds?: number | undefined;
+  /** A lease not renewed (its process died or lost Redis) lapses this long after its last renewal. @default 30000 */
+  readonly leaseMs?: number | undefined;
+  /** A Redis command not answered within this fails (a take fails its request). @default 10000 */
+  readonly timeoutMs?: number | undefined;
 }
 
-// The store's time in ms, and the level of one bucket refilled to now: {rate, capacity, tokens} or nil.
-const prelude = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local function level(prefix, configured, burst)
-  local rate = tonumber(configured)
-  if rate <= 0 then rate = tonumber(redis.call('HGET', KEYS[1], prefix .. ':rate') or '0') end
-  if rate <= 0 then return nil end
-  local capacity = math.max(1, rate * burst / 60)
-  local tokens = tonumber(redis.call('HGET', KEYS[1], prefix .. ':tokens') or tostring(capacity))
-  local at = tonumber(redis.call('HGET', KEYS[1], prefix .. ':at') or tostring(now))
-  return {rate, capacity, math.min(capacity, tokens + (now - at) * rate / 60000)}
-end
-local function keep(prefix, bucket, tokens)
-  redis.call('HSET', KEYS[1], prefix .. ':tokens', tostring(tokens), prefix .. ':at', tostring(now))
-end
-local function touch()
-  redis.call('PEXPIRE', KEYS[1], 86400000)
-  redis.call('PEXPIRE', KEYS[2], 86400000)
-end
-`;
+const configSchema = z.object({
+  rpm: z.number().positive().optional(),
+  tpm: z.number().positive().optional(),
+  burstSeconds: z.number().gt(0).max(60).default(1),
+  leaseMs: z.number().int().min(30).default(30_000),
+  timeoutMs: z.number().int().min(1).default(10_000),
+});
 
-// ARGV: cost, cap, burst, leaseMs, rpm, tpm, lease id. Returns {1, now} or {0, wait ms} (-1: the cap is full).
-const takeScript = `${prelude}
-local cost, cap, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local paused = tonumber(redis.call('HGET', KEYS[1], 'paused_until') or '0')
-if paused > now then return {0, paused - now} end
-if redis.call('ZCARD', KEYS[2]) >= cap then return {0, -1} end
-local requests = level('requests', ARGV[5], burst)
-local tokens = level('tokens', ARGV[6], burst)
-local function need(bucket, amount)
-  if bucket == nil then return 0 end
-  local missing = math.min(amount, bucket[2]) - bucket[3]
-  if missing <= 0.000001 then return 0 end
-  return math.max(1, math.ceil(missing * 60000 / bucket[1]))
-end
-local wait = math.max(need(requests, 1), need(tokens, cost))
-if wait > 0 then return {0, wait} end
-if requests then keep('requests', requests, requests[3] - 1) end
-if tokens then keep('tokens', tokens, tokens[3] - cost) end
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[7])
-touch()
-return {1, now}
-`;
+// How soon a process asks again when every lease is out.
+const fullHouseWaitMs = 20;
 
-// ARGV: lease id, token delta, tpm, burst.
-const releaseScript = `${prelude}
-redis.call('ZREM', KEYS[2], ARGV[1])
-local delta = tonumber(ARGV[2])
-if delta ~= 0 then
-  local tokens = level('tokens', ARGV[3], tonumber(ARGV[4]))
-  if tokens then keep('tokens', tokens, tokens[3] - delta) end
-end
-return 1
-`;
-
-// ARGV: rpm read, tpm read, remaining requests, remaining tokens ('' when absent), rpm configured, tpm configured, burst.
-const learnScript = `${prelude}
-local burst = tonumber(ARGV[7])
-local function learn(prefix, limit, remaining, configured)
-  if tonumber(configured) <= 0 and limit ~= '' and tonumber(limit) > 0 then
-    local bucket = level(prefix, configured, burst)
-    redis.call('HSET', KEYS[1], prefix .. ':rate', limit)
-    if bucket then keep(prefix, bucket, bucket[3]) end
-  end
-  if remaining ~= '' then
-    local bucket = level(prefix, configured, burst)
-    if bucket then keep(prefix, bucket, math.min(bucket[3], tonumber(remaining))) end
-  end
-end
-learn('requests', ARGV[1], ARGV[3], ARGV[5])
-learn('tokens', ARGV[2], ARGV[4], ARGV[6])
-touch()
-return 1
-`;
-
-// ARGV: ms. Pauses until now + ms unless a longer pause is in force.
-const pauseScript = `${prelude}
-local paused = tonumber(redis.call('HGET', KEYS[1], 'paused_until') or '0')
-redis.call('HSET', KEYS[1], 'paused_until', tostring(math.max(paused, now + tonumber(ARGV[1]))))
-touch()
-return 1
-`;
-
-// ARGV: startedAt, ms. A request started at or before the current event's start is part of it: 0. Otherwise 1.
-const throttleScript = `${prelude}
-local since = tonumber(redis.call('HGET', KEYS[1], 'congestion_since') or '-1')
-if tonumber(ARGV[1]) <= since then return 0 end
-local paused = tonumber(redis.call('HGET', KEYS[1], 'paused_until') or '0')
-redis.call('HSET', KEYS[1], 'congestion_since', tostring(now), 'paused_until', tostring(math.max(paused, now + tonumber(ARGV[2]))))
-touch()
-return 1
-`;
-
-const number = (value: number | undefined): string => (value === undefined ? '' : String(value));
+const text = (value: number | undefined): string => (value === undefined ? '' : String(value));
 
 /**
- * The shared limits of admission key `key` in the Redis that `redis` is connected to. Every process passing the same
- * key and config shares them.
+ * The shared limits of admission key `key` in the Redis `redis` is connected to; every process passing the same key
+ * and config shares them. The key is hashed into the Redis key names, so a credential in it never reaches Redis.
+ * A command that fails or is not answered within `timeoutMs` rejects with a `DatastoreError` naming it.
  *
  * ## Example
  * ```ts
  * import { Redis } from 'ioredis';
- * const limits = redisSharedLimits(new Redis('redis://127.0.0.1:6379'), 'ab12…@https://api.openai.com/v1', { maxConcurrency: 64, rpm: 600, leaseMs: 330_000 });
- * const take = await limits.take(900); // { granted: true, lease, startedAt } or { granted: false, waitMs }
+ * import { redisSharedLimits } from 'rxdgt';
+ * const limits = redisSharedLimits(new Redis('redis://127.0.0.1:6379'), 'ab12…@https://api.openai.com/v1', { rpm: 600 });
+ * const take = await limits.take(900, 64);
+ * // { granted: true, lease: '…', sequence: 0, startedAt: 1764434035123 }; later: { granted: false, waitMs: 87 }
  * ```
+ *
+ * @throws ConfigError when the config is invalid.
  */
-export function redisSharedLimits(redis: Redis, key: string, config: RedisSharedLimitsConfig): SharedLimits {
-  const keys = [`rxdgt:admission:${key}`, `rxdgt:admission:${key}:leases`];
-  const burst = String(config.burstSeconds ?? 1);
-  const rpm = String(config.rpm ?? 0);
-  const tpm = String(config.tpm ?? 0);
-  const run = (script: string, ...args: (string | number)[]): Promise<unknown> => redis.eval(script, keys.length, ...keys, ...args.map(String));
+export function redisSharedLimits(redis: Redis, key: string, config: RedisSharedLimitsConfig = {}): SharedLimits {
+  const { rpm, tpm, burstSeconds, leaseMs, timeoutMs } = parseConfig('redis shared limits', configSchema, config);
+  // A hash tag, so that both keys of a script sit on one node of a cluster.
+  const name = `rxdgt:admission:{${createHash('sha256').update(key).digest('hex').slice(0, 32)}}`;
+  const keys = [name, `${name}:leases`];
+  const where = `redis ${redis.options.path ?? `${redis.options.host}:${redis.options.port}`} ${name}`;
+  const settings = [String(rpm ?? 0), String(tpm ?? 0), String(burstSeconds)];
+
+  const run = async (script: LimitsScript, action: string, ...args: (string | number)[]): Promise<unknown> => {
+    const argv = [...settings, ...args.map(String)];
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    const answer = redis.evalsha(script.sha, keys.length, ...keys, ...argv).catch((error: unknown) => {
+      // The first call of a script on a server (or after SCRIPT FLUSH) sends its text.
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return redis.eval(script.text, keys.length, ...keys, ...argv);
+    });
+    try {
+      return await Promise.race([answer, late]);
+    } catch (error) {
+      throw new DatastoreError(where, action, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  // Leases this process holds, renewed while there are any.
+  const held = new Set<string>();
+  let renewal: NodeJS.Timeout | undefined;
+  const renew = () => {
+    if (held.size === 0) {
+      clearInterval(renewal);
+      renewal = undefined;
+      return;
+    }
+    // A renewal that fails is tried again next time; its leases lapse if none gets through.
+    run(renewScript, 'renew admission leases', leaseMs, ...held).catch(() => undefined);
+  };
+
   return {
-    async take(tokens: number): Promise<SharedTake> {
+    async take(tokens: number, cap: number): Promise<SharedTake> {
       const lease = randomUUID();
-      const [granted, value] = (await run(takeScript, tokens, config.maxConcurrency, burst, config.leaseMs, rpm, tpm, lease)) as [number, number];
-      if (granted === 1) return { granted: true, lease, startedAt: value };
+      const [granted, value, sequence] = (await run(takeScript, 'take an admission lease', tokens, cap, leaseMs, lease)) as [number, number, number];
       // A full house: another process's release is not announced, so ask again soon.
-      return { granted: false, waitMs: value < 0 ? 20 : value };
+      if (granted !== 1) return { granted: false, waitMs: value < 0 ? fullHouseWaitMs : value };
+      held.add(lease);
+      renewal ??= setInterval(renew, leaseMs / 3).unref();
+      return { granted: true, lease, sequence, startedAt: value };
     },
     async release(lease, tokenDelta) {
-      await run(releaseScript, lease, tokenDelta, tpm, burst);
+      held.delete(lease);
+      await run(releaseScript, 'release an admission lease', lease, tokenDelta);
+    },
+    async charge(tokens) {
+      await run(releaseScript, 'charge admission tokens', '', tokens);
     },
     async learn(reading: SharedReading) {
-      await run(learnScript, number(reading.rpm), number(reading.tpm), number(reading.remainingRequests), number(reading.remainingTokens), rpm, tpm, burst);
+      const { sequence, rpm: rpmRead, tpm: tpmRead, remainingRequests, remainingTokens, tokensPerRequest, pauseMs } = reading;
+      await run(learnScript, 'learn rate limits', text(sequence), text(rpmRead), text(tpmRead), text(remainingRequests), text(remainingTokens), tokensPerRequest, text(pauseMs));
     },
     async pause(ms) {
-      await run(pauseScript, Math.max(0, Math.round(ms)));
+      await run(pauseScript, 'pause admissions', Math.max(0, Math.round(ms)));
     },
-    async throttle(startedAt, ms) {
-      return (await run(throttleScript, startedAt, Math.max(0, Math.round(ms)))) === 1;
+    async throttle(sequence, retryAfterMs, cooldownMs) {
+      const retryAfter = retryAfterMs === undefined ? undefined : Math.max(0, Math.round(retryAfterMs));
+      return (await run(throttleScript, 'report a throttle', sequence, text(retryAfter), Math.round(cooldownMs))) === 1;
     },
   };
 }

@@ -29,8 +29,10 @@ export interface AdmissionConfig {
   /** Scheduler for every wait and for `now()`; tests pass a virtual one. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
   /**
-   * Limits shared with other processes (workers on many machines): the rpm and tpm buckets, the concurrency cap,
-   * pauses and learned limits live there, and this admission asks it before each start. Unset: all local.
+   * Limits shared with other processes (workers on many machines): the rpm and tpm buckets, the concurrency cap (as
+   * leases), the pauses, the congestion events and the learned limits live there, and this admission asks it before
+   * each start; its queue, slow start and AIMD stay local. A store that cannot be asked fails the request that waited
+   * on it. Unset: all local. `shareAdmissions` sets it for every admission a process creates.
    */
   readonly shared?: SharedLimits | undefined;
 }
@@ -80,11 +82,20 @@ export interface AdmissionRunOptions<T> {
   readonly failureOf?: (error: unknown) => AdmissionFailure | undefined;
 }
 
-/** A read-only snapshot of an {@link Admission}, for logs and tests. Times are the scheduler's. */
+/**
+ * A read-only snapshot of an {@link Admission}, for logs and tests. Times are the scheduler's. With shared limits the
+ * buckets and the pause are the store's: `rpm` and `tpm` show the configured limits, and `pausedUntil`, `rpmAvailable`
+ * and `tpmAvailable` are undefined.
+ */
 export interface AdmissionState {
   /** Requests allowed in flight now (AIMD), between 1 and `maxConcurrency`. */
   readonly concurrency: number;
   readonly maxConcurrency: number;
+  /**
+   * While the slow start holds (no answer yet, no rpm or tpm set): the requests allowed in flight until the first
+   * answer, below `concurrency`. Absent otherwise.
+   */
+  readonly slowStart?: number;
   /** Requests running. */
   readonly active: number;
   /** Requests waiting to start. */

@@ -18,24 +18,30 @@ import { SlotCount } from './slot-count.ts';
 
 export type { AdmissionConfig, AdmissionFailure, AdmissionReport, AdmissionRunOptions, AdmissionState } from './admission-config.ts';
 
-/** A request waiting in the queue: its TPM charge and how to start it. */
+/** A request waiting in the queue: its TPM charge, how to start it, and how to end it unstarted. */
 interface Waiting {
   readonly tokens: number | undefined;
   readonly start: (ticket: Ticket) => void;
-  /** Ends the request without starting it: shared limits could not be asked. */
+  /** Ends the request without starting it: the shared limits could not be asked. */
   readonly fail: (error: unknown) => void;
 }
 
-/** A started request, as its reports find it: its place among the starts, its start time and its TPM charge. */
+/**
+ * A started request, as its reports find it: its place among the starts, its start time and its TPM charge (with
+ * shared limits: among every process's starts, on the store's clock), and its lease of the shared limits.
+ */
 interface Ticket {
   readonly sequence: number;
-  /** The scheduler's time, or the shared store's when limits are shared. */
   readonly startedAt: number;
   readonly charged: number;
-  /** The concurrency lease of shared limits. */
-  readonly lease?: string;
-  /** Tokens the answer spent, once reported. */
-  spent?: number;
+  readonly lease?: SharedLease;
+}
+
+/** A shared concurrency lease: the TPM true-up it gives back with it, and whether it went back. */
+interface SharedLease {
+  readonly id: string;
+  owed: number;
+  released: boolean;
 }
 
 // Delivered requests whose usage has not been reported yet, oldest first; bounded so that an engine that
@@ -44,11 +50,16 @@ const maxUnreported = 1024;
 // Weight of the newest usage in the per-request token average.
 const averageWeight = 0.2;
 
+/** A server's `Retry-After` in ms, if it is one (finite, not negative). */
+const retryAfterOf = (ms: number | undefined): number | undefined => (ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined);
+
 /**
  * Admission control for one credential and endpoint: a concurrency limit that adapts (AIMD) under a hard cap,
  * optional RPM and TPM token buckets, and a pause of every request after a throttle. Requests start in FIFO
  * order; a head-of-line request waiting for tokens (a large TPM estimate, say) holds up the ones behind it,
- * even those that would fit, so that a big request is never starved by small ones.
+ * even those that would fit, so that a big request is never starved by small ones. With `shared` limits, the
+ * buckets, the cap (as leases), the pauses, the congestion events and the learned limits are a store's, shared by
+ * every process of the credential and endpoint; the queue, the slow start and AIMD stay in this process.
  *
  * ## Example
  * ```ts
@@ -68,33 +79,36 @@ export class Admission {
   private readonly config: z.output<typeof admissionConfigSchema>;
   private readonly aimd: AimdController;
   private readonly queue: Waiting[] = [];
-  private readonly unreported: number[] = [];
+  private readonly unreported: Ticket[] = [];
   private requestBucket: TokenBucket | undefined;
   private tokenBucket: TokenBucket | undefined;
   private readonly slots = new SlotCount();
   private pausedUntilTime = Number.NEGATIVE_INFINITY;
   private lastCutAt = Number.NEGATIVE_INFINITY;
-  // When the congestion event in force began: a throttle of a request started before then belongs to it.
-  private congestionSince = Number.NEGATIVE_INFINITY;
+  // The first request started after the congestion event in force began: a throttle of one before it belongs to it.
+  private congestionFrom = 0;
   private started = 0;
+  // The newest request whose headers were learned: an older one's `remaining` is stale, the server has refilled since.
+  private learnedFrom = -1;
   // Whether any request has settled yet: until then, `initialConcurrency` bounds the requests in flight.
   private answered = false;
-  private readonly shared: SharedLimits | undefined;
-  // Whether the shared limits are being asked for the head of the queue (one question at a time).
-  private asking = false;
   private averageTokens: number | undefined;
   private wake: Subscription | undefined;
   private wakeTime = Number.POSITIVE_INFINITY;
   private pumping = false;
   private pumpAgain = false;
+  private readonly shared: SharedLimits | undefined;
+  // Whether the shared limits are being asked for the head of the queue: one question at a time.
+  private asking = false;
 
   constructor(config: AdmissionConfig) {
     this.config = parseConfig('admission', admissionConfigSchema, config);
     this.shared = this.config.shared;
     const now = this.now();
     this.aimd = new AimdController(this.config.maxConcurrency, this.config.decrease, this.config.increaseAfter);
-    if (this.config.rpm !== undefined) this.requestBucket = new TokenBucket(this.config.rpm, now, this.config.burstSeconds);
-    if (this.config.tpm !== undefined) this.tokenBucket = new TokenBucket(this.config.tpm, now, this.config.burstSeconds);
+    // Shared: the buckets are the store's.
+    if (this.config.rpm !== undefined && this.shared === undefined) this.requestBucket = new TokenBucket(this.config.rpm, now, this.config.burstSeconds);
+    if (this.config.tpm !== undefined && this.shared === undefined) this.tokenBucket = new TokenBucket(this.config.tpm, now, this.config.burstSeconds);
   }
 
   /**
@@ -108,7 +122,8 @@ export class Admission {
    */
   run<T>(work: () => Observable<T>, options?: number | AdmissionRunOptions<T>): Observable<T> {
     const settings: AdmissionRunOptions<T> = typeof options === 'object' ? options : { estimatedTokens: options };
-    const { estimatedTokens: tokens } = parseConfig('admission.run', estimateSchema, { estimatedTokens: settings.estimatedTokens });
+    // Checked only when given: most requests give none, and this runs once per request.
+    const tokens = settings.estimatedTokens === undefined ? undefined : parseConfig('admission.run', estimateSchema, { estimatedTokens: settings.estimatedTokens }).estimatedTokens;
     const { reportOf, failureOf } = settings;
     return new Observable<T>((subscriber) => {
       let inner: Subscription | undefined;
@@ -127,8 +142,18 @@ export class Admission {
               if (!delivered) {
                 delivered = true;
                 this.answered = true;
-                if (reportOf === undefined) this.expectReport(ticket.charged);
-                else this.report(ticket, reportOf(value));
+                if (reportOf === undefined) this.expectReport(ticket);
+                else {
+                  let report: AdmissionReport;
+                  try {
+                    report = reportOf(value);
+                  } catch (error) {
+                    // A report that cannot be read fails the request rather than losing its answer unseen.
+                    subscriber.error(error);
+                    return;
+                  }
+                  this.report(ticket, report);
+                }
               }
               subscriber.next(value);
             },
@@ -182,13 +207,31 @@ export class Admission {
   }
 
   /**
+   * One congestion event, one cut: the 429s of requests that were already in flight arrive together and would
+   * otherwise cut 64 → 1 at once. Cuts are at least a cooldown apart.
+   */
+  private cut(): void {
+    const now = this.now();
+    if (this.config.adaptive && now >= this.lastCutAt + this.config.cooldownMs) {
+      this.aimd.throttle();
+      this.lastCutAt = now;
+    }
+  }
+
+  /** The pause a throttle asks for: its `Retry-After`, else the cooldown. */
+  private waitOf(retryAfterMs: number | undefined): number {
+    return retryAfterOf(retryAfterMs) ?? this.config.cooldownMs;
+  }
+
+  /**
    * Learns limits from response headers (OpenAI `x-ratelimit-*`, Anthropic `anthropic-ratelimit-*`): a limit
    * unset in the config is adopted from them; the bucket is lowered to what the server says remains; and a
    * remaining count of 0 pauses the credential until the reset (or for `cooldownMs` without one). Headers of a request run through {@link Admission.run} are better given by its
    * `reportOf`: they are then read knowing which requests started after it.
    */
   observeHeaders(headers: Readonly<Record<string, string>>): void {
-    this.learnFrom(headers, 0);
+    if (this.shared !== undefined) this.learnShared(this.shared, headers, undefined);
+    else this.learnFrom(headers, 0);
     this.pump();
   }
 
@@ -199,7 +242,10 @@ export class Admission {
    * @throws ConfigError when the config is invalid.
    */
   join(config: AdmissionConfig): void {
-    this.aimd.raiseCap(parseConfig('admission', admissionConfigSchema, config).maxConcurrency);
+    const joined = parseConfig('admission', admissionConfigSchema, config);
+    this.aimd.raiseCap(joined.maxConcurrency);
+    // A block that knows its limits needs no slow start: the wave it would hold back is paced by its buckets.
+    if (joined.rpm !== undefined || joined.tpm !== undefined) this.answered = true;
     this.pump();
   }
 
@@ -207,14 +253,15 @@ export class Admission {
     const now = this.now();
     return {
       concurrency: this.aimd.limit,
+      ...(this.limit() < this.aimd.limit ? { slowStart: this.limit() } : {}),
       maxConcurrency: this.aimd.cap,
       active: this.slots.active,
       queued: this.queue.length,
       pausedUntil: this.pausedUntilTime > now ? this.pausedUntilTime : undefined,
       successRun: this.aimd.successRun,
-      rpm: this.requestBucket?.rate,
+      rpm: this.requestBucket?.rate ?? this.config.rpm,
       rpmAvailable: this.requestBucket?.available(now),
-      tpm: this.tokenBucket?.rate,
+      tpm: this.tokenBucket?.rate ?? this.config.tpm,
       tpmAvailable: this.tokenBucket?.available(now),
       tokensPerRequest: this.averageTokens ?? 0,
     };
@@ -241,81 +288,59 @@ export class Admission {
     return learnt;
   }
 
-  /**
-   * One congestion event, one cut: the 429s of requests that were already in flight arrive together and would
-   * otherwise cut 64 → 1 at once. Cuts are at least a cooldown apart.
-   */
-  private cut(): void {
-    const now = this.now();
-    if (this.config.adaptive && now >= this.lastCutAt + this.config.cooldownMs) {
-      this.aimd.throttle();
-      this.lastCutAt = now;
-    }
-  }
-
-  /** The pause a throttle asks for: its `Retry-After`, else the cooldown. */
-  private waitOf(retryAfterMs: number | undefined): number {
-    return retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0 ? retryAfterMs : this.config.cooldownMs;
-  }
-
   private pauseFor(ms: number): void {
-    if (this.shared !== undefined) return this.ask(this.shared.pause(ms));
+    if (this.shared !== undefined) return this.tell(this.shared.pause(ms));
     this.pausedUntilTime = Math.max(this.pausedUntilTime, this.now() + ms);
   }
 
-  /** Shared limits are told, not waited on: a store that fails to hear one report only loses that report. */
-  private ask(told: Promise<unknown>): void {
-    told.catch(() => undefined);
-  }
-
-  /** The release of a started request: its local slot, then its shared lease with the TPM true-up. */
-  private releaseOf(ticket: Ticket, local: () => void): () => void {
-    const { shared } = this;
-    if (shared === undefined || ticket.lease === undefined) return local;
-    const lease = ticket.lease;
-    let released = false;
-    return () => {
-      local();
-      if (released) return;
-      released = true;
-      this.ask(shared.release(lease, ticket.spent === undefined ? 0 : ticket.spent - ticket.charged));
-    };
-  }
-
   /** A success's usage: the moving average, the TPM charge trued up to what was spent, and a success for AIMD. */
-  private settle(charged: number | undefined, usage: AdmissionReport['usage'], ticket?: Ticket): void {
+  private settle(ticket: Ticket | undefined, usage: AdmissionReport['usage']): void {
     if (usage !== undefined) {
       const actual = usage.promptTokens + usage.completionTokens;
       this.averageTokens = this.averageTokens === undefined ? actual : this.averageTokens + averageWeight * (actual - this.averageTokens);
-      // Shared limits true the TPM bucket up when the lease goes back.
-      if (ticket !== undefined) ticket.spent = actual;
-      if (this.shared === undefined) this.tokenBucket?.take(actual - (charged ?? 0), this.now());
+      const owed = actual - (ticket?.charged ?? 0);
+      if (this.shared === undefined) this.tokenBucket?.take(owed, this.now());
+      // Shared: given back with the lease, or on its own when the lease went back already (or there was none).
+      else if (ticket?.lease !== undefined && !ticket.lease.released) ticket.lease.owed += owed;
+      else this.tell(this.shared.charge(owed));
     }
     if (this.config.adaptive) this.aimd.success();
   }
 
   private report(ticket: Ticket, report: AdmissionReport): void {
-    if (report.headers !== undefined) this.learnFrom(report.headers, this.started - ticket.sequence - 1);
-    this.settle(ticket.charged, report.usage, ticket);
+    if (report.headers !== undefined) this.learnFromTicket(report.headers, ticket);
+    this.settle(ticket, report.usage);
     this.pump();
   }
 
   private fail(ticket: Ticket, failure: AdmissionFailure): void {
-    if (failure.headers !== undefined) this.learnFrom(failure.headers, this.started - ticket.sequence - 1);
-    // A request already in flight when the congestion event began is part of it: the event has had its cut and pause.
+    if (failure.headers !== undefined) this.learnFromTicket(failure.headers, ticket);
     if (failure.throttle && this.shared !== undefined) {
-      const wait = this.waitOf(failure.retryAfterMs);
-      this.ask(
-        this.shared.throttle(ticket.startedAt, wait).then((isNew) => {
+      // The store tells the events apart, over every process; the process that saw a new one cuts its own concurrency.
+      const told = this.shared.throttle(ticket.sequence, retryAfterOf(failure.retryAfterMs), this.config.cooldownMs);
+      this.tell(
+        told.then((isNew) => {
           if (isNew) this.cut();
-          this.pump();
         }),
       );
-    } else if (failure.throttle && ticket.startedAt > this.congestionSince) {
-      this.congestionSince = this.now();
+    } else if (failure.throttle && ticket.sequence >= this.congestionFrom) {
+      // A new congestion event: one cut, and a pause for its Retry-After (or the cooldown).
+      this.congestionFrom = this.started;
       this.throttled(failure.retryAfterMs);
+    } else if (failure.throttle && failure.retryAfterMs !== undefined) {
+      // A request already in flight when the event began is part of it: no second cut, and no cooldown of its own;
+      // only a server asking for a later time than the event's pause extends it.
+      this.pauseFor(this.waitOf(failure.retryAfterMs));
     }
     this.pump();
+  }
+
+  /** Headers of a ticket's answer: learned, unless a newer request's were (its `remaining` is then stale). */
+  private learnFromTicket(headers: Readonly<Record<string, string>>, ticket: Ticket): void {
+    if (this.shared !== undefined) return this.learnShared(this.shared, headers, ticket.sequence);
+    if (ticket.sequence < this.learnedFrom) return;
+    this.learnedFrom = ticket.sequence;
+    this.learnFrom(headers, this.started - ticket.sequence - 1);
   }
 
   /**
@@ -327,19 +352,56 @@ export class Admission {
     const now = this.now();
     const { requests, tokens } = parseRateLimitHeaders(headers, now);
     const since = (remaining: number | undefined, each: number) => (remaining === undefined ? undefined : remaining - startedSince * each);
-    if (this.shared !== undefined) {
-      const reading = { rpm: requests.limit, tpm: tokens.limit, remainingRequests: since(requests.remaining, 1), remainingTokens: since(tokens.remaining, this.averageTokens ?? 0) };
-      this.ask(this.shared.learn(reading));
-    } else {
-      this.requestBucket = this.learn(this.requestBucket, this.config.rpm, requests.limit, since(requests.remaining, 1), now);
-      this.tokenBucket = this.learn(this.tokenBucket, this.config.tpm, tokens.limit, since(tokens.remaining, this.averageTokens ?? 0), now);
-    }
+    this.requestBucket = this.learn(this.requestBucket, this.config.rpm, requests.limit, since(requests.remaining, 1), now);
+    this.tokenBucket = this.learn(this.tokenBucket, this.config.tpm, tokens.limit, since(tokens.remaining, this.averageTokens ?? 0), now);
     // The server itself says the limit is spent: nothing goes until its reset.
     for (const reading of [requests, tokens]) if (reading.remaining === 0) this.pauseFor(reading.resetMs ?? this.config.cooldownMs);
   }
 
-  private expectReport(charged: number): void {
-    this.unreported.push(charged);
+  /**
+   * Shared: the headers go to the store, which drops them when a newer request's were learned and takes off
+   * `remaining` the requests every process started after this one.
+   */
+  private learnShared(shared: SharedLimits, headers: Readonly<Record<string, string>>, sequence: number | undefined): void {
+    const { requests, tokens } = parseRateLimitHeaders(headers, this.now());
+    const spent = [requests, tokens].filter((reading) => reading.remaining === 0).map((reading) => reading.resetMs ?? this.config.cooldownMs);
+    this.tell(
+      shared.learn({
+        sequence,
+        rpm: requests.limit,
+        tpm: tokens.limit,
+        remainingRequests: requests.remaining,
+        remainingTokens: tokens.remaining,
+        tokensPerRequest: this.averageTokens ?? 0,
+        pauseMs: spent.length === 0 ? undefined : Math.max(...spent),
+      }),
+    );
+  }
+
+  /**
+   * Shared limits are told, not waited on: a report the store fails to hear is lost, nothing more (a lease not given
+   * back lapses in the store).
+   */
+  private tell(told: Promise<unknown>): void {
+    told.catch(() => undefined);
+  }
+
+  /** The release of a started request: its shared lease (with its TPM true-up) once, then its local slot. */
+  private releaseOf(ticket: Ticket, local: () => void): () => void {
+    const { shared } = this;
+    const { lease } = ticket;
+    if (shared === undefined || lease === undefined) return local;
+    return () => {
+      if (lease.released) return;
+      lease.released = true;
+      // Sent before the slot frees, so that a take it lets in comes after it on the connection.
+      this.tell(shared.release(lease.id, lease.owed));
+      local();
+    };
+  }
+
+  private expectReport(ticket: Ticket): void {
+    this.unreported.push(ticket);
     if (this.unreported.length > maxUnreported) this.unreported.shift();
   }
 
@@ -378,23 +440,21 @@ export class Admission {
   }
 
   /**
-   * Asks the shared limits for the head of the queue, one question at a time: a grant starts the head (or, when the
-   * head left meanwhile, the next one; with none, the lease goes back); a refusal sleeps for the wait it names; a
-   * store that cannot answer fails the head, which becomes a failed call like any other.
+   * Asks the shared limits for the head of the queue, one question at a time: a grant starts the head (the next one
+   * when the head left meanwhile; with none, the lease goes back); a refusal sleeps for the wait it names; a store that
+   * cannot answer fails the head with its error (a `DatastoreError` naming the operation), and the queue goes on.
    */
   private askShared(shared: SharedLimits, charge: number): void {
     if (this.asking) return;
     this.asking = true;
-    shared.take(charge).then(
+    shared.take(charge, this.aimd.cap).then(
       (take) => {
         this.asking = false;
-        if (!take.granted) {
-          this.sleep(this.now() + take.waitMs);
-          return;
-        }
+        if (!take.granted) return this.sleep(this.now() + take.waitMs);
         const head = this.queue.shift();
-        if (head === undefined) return this.ask(shared.release(take.lease, 0));
-        head.start({ sequence: this.started++, startedAt: take.startedAt, charged: charge, lease: take.lease });
+        if (head === undefined) return this.tell(shared.release(take.lease, 0));
+        const lease: SharedLease = { id: take.lease, owed: 0, released: false };
+        head.start({ sequence: take.sequence, startedAt: take.startedAt, charged: charge, lease });
         this.pump();
       },
       (error: unknown) => {

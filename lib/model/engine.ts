@@ -1,5 +1,5 @@
-import stableStringify from 'fast-json-stable-stringify';
-import { type Observable, Subject, defer, map, of, tap } from 'rxjs';
+import { hash } from 'node:crypto';
+import { Observable, Subject } from 'rxjs';
 import { z } from 'zod';
 import { parseConfig } from '../parse-config.ts';
 import { engineMarker } from '../schemas.ts';
@@ -86,6 +86,18 @@ export interface EngineCall {
   readonly error?: unknown;
 }
 
+/**
+ * The in-memory cache's key of a request: the SHA-256 of its plain JSON, so the cache keeps 44 characters per answer,
+ * not the prompt. A request built the same way gets the same key; one whose fields come in another order only misses.
+ * The disk key, kept across runs, is order-free (`cacheKey`).
+ */
+function memoryKey(provider: string, endpoint: string | undefined, modelId: string, request: ModelRequest): string {
+  return hash('sha256', JSON.stringify([provider, endpoint, modelId, request]), 'base64');
+}
+
+/** The tokens of a call that spent none (a cache hit, a failure). */
+const noTokens: ModelResult['usage'] = { promptTokens: 0, completionTokens: 0 };
+
 /** Whether the same request always gets the same answer, so an earlier answer may stand in for a new call. */
 function isDeterministic(request: ModelRequest): boolean {
   // Servers sample at temperature 1 when none is given.
@@ -166,42 +178,53 @@ export class Engine {
 
   /** Sends one request; cold, cancellable (unsubscribing aborts the HTTP request), retried per call. */
   call(request: ModelRequest): Observable<EngineResult> {
-    return defer(() => {
+    // One Observable per call, its subscriber the only one between the policy's answer and the caller (a call per record).
+    return new Observable<EngineResult>((subscriber) => {
       const startedAt = Date.now();
-      const ended = (cached: boolean, usage: ModelResult['usage'], texts: readonly string[], error?: unknown): void => {
-        if (!this.endedCalls.observed) return;
-        const { provider, modelId } = this.model;
-        const call = { block: this.name, usageKey: this.usageKey, provider, model: modelId, startedAt, endedAt: Date.now(), cached, ...usage, request, texts };
-        this.endedCalls.next(error === undefined ? call : { ...call, error });
-      };
       // A sampling request must reach the model: a cached answer would repeat itself (and stall generation on duplicates).
       const { provider, endpoint, modelId } = this.model;
-      const slot = isDeterministic(request)
-        ? this.cache.slot(
-            () => stableStringify([provider, endpoint, modelId, request]),
-            () => cacheKey(this.model, request),
-          )
-        : undefined;
+      const slot = isDeterministic(request) ? this.cache.slot(() => memoryKey(provider, endpoint, modelId, request), () => cacheKey(this.model, request)) : undefined;
       const hit = slot?.get();
       if (hit) {
         this.counters.cacheHits += 1;
-        ended(true, { promptTokens: 0, completionTokens: 0 }, hit.texts);
-        return of({ ...hit, cached: true });
+        this.ended(request, startedAt, true, noTokens, hit.texts);
+        subscriber.next({ ...hit, cached: true });
+        subscriber.complete();
+        return undefined;
       }
       const batcher = request.method === 'completion' ? this.batcher : undefined;
       const answer$ = batcher ? batcher.submit(request as CompletionRequest) : this.send((signal) => this.model.doGenerate(request, { signal }));
-      return answer$.pipe(
-        map((result): EngineResult => {
-          this.counters.promptTokens += result.usage.promptTokens;
-          this.counters.completionTokens += result.usage.completionTokens;
-          const { headers: _headers, ...answer } = result;
-          slot?.set(answer);
-          ended(false, result.usage, result.texts);
-          return { ...answer, cached: false };
-        }),
-        tap({ error: (error: unknown) => ended(false, { promptTokens: 0, completionTokens: 0 }, [], error) }),
-      );
+      const failed = (error: unknown): void => {
+        this.ended(request, startedAt, false, noTokens, [], error);
+        subscriber.error(error);
+      };
+      return answer$.subscribe({
+        next: (result) => {
+          let answer: EngineResult;
+          try {
+            this.counters.promptTokens += result.usage.promptTokens;
+            this.counters.completionTokens += result.usage.completionTokens;
+            const { headers: _headers, ...kept } = result;
+            slot?.set(kept);
+            this.ended(request, startedAt, false, result.usage, result.texts);
+            answer = { ...kept, cached: false };
+          } catch (error) {
+            return failed(error);
+          }
+          subscriber.next(answer);
+        },
+        error: failed,
+        complete: () => subscriber.complete(),
+      });
     });
+  }
+
+  /** Tells the engine's `calls` listeners, if any, that a call ended. */
+  private ended(request: ModelRequest, startedAt: number, cached: boolean, usage: ModelResult['usage'], texts: readonly string[], error?: unknown): void {
+    if (!this.endedCalls.observed) return;
+    const { provider, modelId } = this.model;
+    const call = { block: this.name, usageKey: this.usageKey, provider, model: modelId, startedAt, endedAt: Date.now(), cached, ...usage, request, texts };
+    this.endedCalls.next(error === undefined ? call : { ...call, error });
   }
 
   /** One model call (or packed prompts in one request) through the engine's {@link CallPolicy}: one report per request. */
@@ -228,6 +251,8 @@ export function createEngine(model: LanguageModel, config?: EngineConfig): Engin
 
 /** What one request of packed prompts spent: the usage of its prompts summed, its headers (the same on each). */
 function requestReportOf(results: readonly ModelResult[]): CallReport {
+  // No answer, no usage: nothing to true the charge up with, and no success to count.
+  if (results.length === 0) return {};
   let promptTokens = 0;
   let completionTokens = 0;
   for (const result of results) {

@@ -152,6 +152,11 @@ export interface LanguageModel {
    * every block sharing one credential and endpoint shares one admission control. Absent: no key.
    */
   readonly credential?: string;
+  /**
+   * Answers come back together, long after their requests (a provider's batch job): admission control then holds no
+   * slow start (a few requests until the first answer), which would only shrink the first batch.
+   */
+  readonly answersInBulk?: boolean;
   doGenerate(request: ModelRequest, options: CallOptions): Promise<ModelResult>;
   /**
    * Sends several completion prompts with the same parameters as one request (vLLM and OpenAI take a prompt

@@ -60,7 +60,9 @@ export type ParsedSharedEngineConfig = z.output<z.ZodObject<typeof sharedEngineC
  * policy.limiter; // at most 4 calls at once
  * ```
  */
-export function sharedEngineCallPolicy(target: CallTarget, config: ParsedSharedEngineConfig): CallPolicy {
+export function sharedEngineCallPolicy(target: CallTarget & { readonly answersInBulk?: boolean }, config: ParsedSharedEngineConfig): CallPolicy {
   const { callLimit, maxRetries, retryDelayMs, rpm, tpm, adaptive, scheduler, random } = config;
-  return new CallPolicy(target, { callLimit, maxRetries, retryDelayMs, rpm, tpm, adaptive, scheduler, random });
+  // A model whose answers come in bulk (a batch job) gets no slow start: its first answer is the whole first batch.
+  const initialConcurrency = target.answersInBulk === true ? callLimit : undefined;
+  return new CallPolicy(target, { callLimit, maxRetries, retryDelayMs, rpm, tpm, adaptive, scheduler, random, ...(initialConcurrency === undefined ? {} : { initialConcurrency }) });
 }

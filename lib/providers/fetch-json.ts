@@ -7,7 +7,10 @@
  */
 import { type ClientRequest, type IncomingHttpHeaders, Agent as HttpAgent, type IncomingMessage, type RequestOptions, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { ApiCallError } from '../errors/api-call-error.ts';
+import { packageVersion } from '../package-version.ts';
 
 /** One request to a model service. */
 export interface JsonRequest {
@@ -146,11 +149,24 @@ interface RawAnswer {
 
 class TimedOut extends Error {}
 
+// A reset this soon after a reused socket was written to is the server having closed it while idle: the request
+// never reached it. Later, the server may have been working on it (a proxy cutting a long answer): never sent again.
+const staleSocketMs = 1000;
+
+/** The answer's body as text, decompressed when the server compressed it. */
+function bodyStream(response: IncomingMessage): Readable {
+  const encoding = String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'br' ? createBrotliDecompress() : encoding === 'deflate' ? createInflate() : undefined;
+  if (decoder === undefined) return response;
+  response.on('error', (error) => decoder.destroy(error));
+  return response.pipe(decoder);
+}
+
 /** Sends the request on a pooled connection and reads the whole answer as text. */
 function exchange(request: JsonRequest): Promise<RawAnswer> {
   const { signal, timeoutMs } = request;
   const { send, options } = targetOf(request.url);
-  const headers: Record<string, string | number> = { accept: 'application/json', ...request.headers };
+  const headers: Record<string, string | number> = { accept: 'application/json', 'accept-encoding': 'gzip, br', 'user-agent': userAgent(), ...request.headers };
   if (request.body !== undefined) {
     headers['content-type'] ??= 'application/json';
     headers['content-length'] = Buffer.byteLength(request.body);
@@ -158,7 +174,7 @@ function exchange(request: JsonRequest): Promise<RawAnswer> {
   const method = request.method ?? (request.body === undefined ? 'GET' : 'POST');
   return new Promise<RawAnswer>((resolve, reject) => {
     let settled = false;
-    let outgoing: ClientRequest;
+    let outgoing: ClientRequest | undefined;
     const finish = (error: unknown, answer?: RawAnswer): void => {
       if (settled) return;
       settled = true;
@@ -167,40 +183,55 @@ function exchange(request: JsonRequest): Promise<RawAnswer> {
       if (answer === undefined) reject(error);
       else resolve(answer);
     };
-    const attempt = (first: boolean): void => {
-      let answered = false;
-      outgoing = send({ ...options, method, headers }, (response: IncomingMessage) => {
-        answered = true;
-        response.setEncoding('utf8');
-        let text = '';
-        response.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        response.on('end', () => finish(undefined, { status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, text }));
-        // A body cut short (the server's socket closed mid-answer) is an `aborted` error here.
-        response.on('error', (error) => finish(error));
-      });
-      outgoing.on('error', (error: NodeJS.ErrnoException) => {
-        // A kept-alive socket the server closed as it was reused: the request never reached it, so it goes again
-        // once, on a new connection (Node's documented pattern; fetch does the same).
-        if (first && !answered && !settled && outgoing.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) return attempt(false);
-        finish(error);
-      });
-      outgoing.end(request.body);
-    };
     // Aborting or timing out destroys the socket: the server sees the request go, and the pool opens a new one.
     const onAbort = (): void => {
       finish(signal?.reason);
-      outgoing.destroy();
+      outgoing?.destroy();
     };
     const timer = setTimeout(() => {
       finish(new TimedOut());
-      outgoing.destroy();
+      outgoing?.destroy();
     }, timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
-    attempt(true);
+    const attempt = (first: boolean): void => {
+      let answered = false;
+      const sentAt = performance.now();
+      // Node checks header names and values as the request is made: a bad one throws here, not as an event.
+      const sending = send({ ...options, method, headers }, (response: IncomingMessage) => {
+        answered = true;
+        const stream = bodyStream(response);
+        stream.setEncoding('utf8');
+        let text = '';
+        stream.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        stream.on('end', () => finish(undefined, { status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, text }));
+        // A body cut short (the server's socket closed mid-answer) is an `aborted` error here.
+        stream.on('error', (error) => finish(error));
+      });
+      outgoing = sending;
+      sending.on('error', (error: NodeJS.ErrnoException) => {
+        const stale = first && !answered && !settled && sending.reusedSocket && performance.now() - sentAt < staleSocketMs;
+        if (stale && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) return attempt(false);
+        finish(error);
+      });
+      sending.end(request.body);
+    };
+    try {
+      attempt(true);
+    } catch (error) {
+      finish(Object.assign(error as Error, { invalidRequest: true }));
+    }
   });
 }
+
+/** `rxdgt/<version> node/<version>`, sent with every request: some gateways refuse requests without one. */
+function userAgent(): string {
+  agent ??= `rxdgt/${packageVersion()} node/${process.versions.node}`;
+  return agent;
+}
+
+let agent: string | undefined;
 
 /**
  * Sends the request and resolves with the parsed JSON body of a 2xx answer and its rate-limit headers.
@@ -222,14 +253,18 @@ export async function requestJson(request: JsonRequest): Promise<JsonResponse> {
     answer = await exchange(request);
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
-    if (error instanceof TimedOut) throw new ApiCallError(`request to ${what} timed out after ${timeoutMs} ms`, { url: what, statusCode: 408 });
-    throw new ApiCallError(redact(`request to ${what} failed: ${reasonOf(error)}`, secrets), { url: what, cause: error });
+    if (error instanceof TimedOut) throw new ApiCallError(redact(`request to ${what} timed out after ${timeoutMs} ms`, secrets), { url: what, statusCode: 408 });
+    // A header Node refuses (a control character, a non-Latin-1 value) fails every try alike: not retryable.
+    const invalid = (error as { invalidRequest?: boolean }).invalidRequest === true;
+    throw new ApiCallError(redact(`request to ${what} failed: ${reasonOf(error)}`, secrets), { url: what, ...(invalid ? { isRetryable: false } : { cause: error }) });
   }
   const body = parsed(answer.text);
   const rateLimits = rateLimitHeadersOf(answer.headers);
   if (answer.status < 200 || answer.status >= 300) {
-    const message = request.errorMessageOf(body) ?? (answer.text.trim().slice(0, 200) || answer.statusText);
-    throw new ApiCallError(redact(`${what} answered ${answer.status}: ${message}`, secrets), {
+    // Redacted before it is cut: a secret cut in two would no longer be found.
+    const location = answer.status >= 300 && answer.status < 400 ? headerOf(answer.headers, 'location') : undefined;
+    const said = location === undefined ? request.errorMessageOf(body) ?? (redact(answer.text.trim(), secrets).slice(0, 200) || answer.statusText) : `redirected to ${location}: set the endpoint to where it points`;
+    throw new ApiCallError(redact(`${what} answered ${answer.status}: ${said}`, secrets), {
       url: what,
       statusCode: answer.status,
       retryAfterMs: retryAfterOf(answer.headers),
@@ -238,7 +273,7 @@ export async function requestJson(request: JsonRequest): Promise<JsonResponse> {
   }
   // A 2xx body cut short is a transport accident, so another try may well succeed.
   if (body === undefined) {
-    throw new ApiCallError(`${what} answered ${answer.status} with a body that is not JSON`, { url: what, statusCode: answer.status, isRetryable: true });
+    throw new ApiCallError(redact(`${what} answered ${answer.status} with a body that is not JSON`, secrets), { url: what, statusCode: answer.status, isRetryable: true });
   }
   return { status: answer.status, body, rateLimits };
 }

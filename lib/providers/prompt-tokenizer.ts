@@ -5,6 +5,7 @@
  */
 import { Tiktoken, type TiktokenBPE, type TiktokenEncoding, type TiktokenModel, getEncodingNameForModel } from 'js-tiktoken/lite';
 import { ConfigError } from '../errors/config-error.ts';
+import { lazily } from './lazily.ts';
 
 /** Text to tokens and back. */
 export interface Tokenizer {
@@ -69,14 +70,12 @@ export function promptTokenizer(choice: true | string, modelId: string): PromptT
       { field: 'init_tokenizer' },
     );
   }
-  let loading: Promise<Tokenizer> | undefined;
   return {
     encoding,
-    load: () =>
-      (loading ??= (async () => {
-        const tiktoken = new Tiktoken((await ranks[encoding]()).default);
-        // Special-token text in a prompt counts as plain text, as it is sent.
-        return { encode: (text) => tiktoken.encode(text, [], []), decode: (tokens) => tiktoken.decode(tokens) };
-      })()),
+    load: lazily(async (): Promise<Tokenizer> => {
+      const tiktoken = new Tiktoken((await ranks[encoding]()).default);
+      // Special-token text in a prompt counts as plain text, as it is sent.
+      return { encode: (text) => tiktoken.encode(text, [], []), decode: (tokens) => tiktoken.decode(tokens) };
+    }),
   };
 }

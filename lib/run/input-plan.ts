@@ -24,9 +24,10 @@ export interface InputPlan {
   next(): PlannedInput | 'wait' | undefined;
   /**
    * What an input made, as it is committed (or restored from disk): its records, and those a dedupe rejected as
-   * duplicates of records kept (generation mixes them into later batches).
+   * duplicates of records kept (generation mixes them into later batches). `texts`, when given, are the JSON texts
+   * of the first records (as the ledger wrote them), so they are not made again.
    */
-  settled(sequence: number, records: readonly DataPoint[]): void;
+  settled(sequence: number, records: readonly DataPoint[], texts?: readonly string[]): void;
   /** DGT's dataloader position of the input `sequence`, saved with each commit. */
   positionOf(sequence: number): unknown;
   /** Stops reading ahead. */
@@ -75,7 +76,7 @@ export function planInputs(options: ParsedTaskOptions, ledger: Ledger, runSeed: 
         },
       };
     },
-    settled: (settledSequence, records) => pool?.add(settledSequence, records),
+    settled: (settledSequence, records, texts) => pool?.add(settledSequence, records, texts),
     positionOf: (at) => ({ iter_index: 0, row_index: (at * batchSize) % seeds.length }),
     close: () => undefined,
   };

@@ -2,18 +2,23 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { blockSubject, zodIssueToConfigError } from '../config/zod-issue.ts';
 import { ConfigError } from '../errors/config-error.ts';
+import type { BatchApi } from '../model/batch-api.ts';
+import { createBatchModel } from '../model/batch-model.ts';
 import { Engine } from '../model/engine.ts';
 import { reasoningEfforts } from '../model/generation-params.ts';
 import type { GenerationParams, LanguageModel } from '../model/language-model.ts';
 import type { ResponseCache } from '../model/response-cache.ts';
 import { openSqliteCache } from '../model/sqlite-cache.ts';
+import { anthropicBatchBlock } from '../providers/anthropic/anthropic-batch-api.ts';
 import { anthropicBlock } from '../providers/anthropic/anthropic-block.ts';
+import { azureOpenAIBatchBlock } from '../providers/azure-openai/azure-openai-batch-block.ts';
 import { azureOpenAIBlock } from '../providers/azure-openai/azure-openai-block.ts';
 import { definedSettings } from '../providers/defined-settings.ts';
 import type { EngineAdapter, EngineCommon } from '../providers/engine-adapter.ts';
 import { endpointUrlSchema } from '../providers/endpoint-url-schema.ts';
 import { llamaCppBlock } from '../providers/llama-cpp/llama-cpp-block.ts';
 import { ollamaBlock } from '../providers/ollama-native/ollama-native-block.ts';
+import { openAIBatchBlock } from '../providers/openai/openai-batch-block.ts';
 import { openAIBlock } from '../providers/openai/openai-block.ts';
 import { promptTokenizer } from '../providers/prompt-tokenizer.ts';
 import { truncatingPrompts } from '../providers/prompt-truncation.ts';
@@ -24,6 +29,17 @@ import { watsonxBlock } from '../providers/watsonx/watsonx-block.ts';
 /** The engine registry: each provider's adapter, by the block types it makes. */
 const adapters: readonly EngineAdapter[] = [openAIBlock, azureOpenAIBlock, anthropicBlock, watsonxBlock, ollamaBlock, vllmServerBlock, llamaCppBlock, simulatedBlock];
 const adapterOf = new Map(adapters.flatMap((adapter) => adapter.types.map((type) => [type, adapter] as const)));
+
+/** The batch jobs of the block types whose provider has them (`batch: true`), by type. */
+type BatchFactory = (config: Readonly<Record<string, unknown>>, common: EngineCommon, model: LanguageModel) => BatchApi;
+const batchFactories: readonly { readonly types: readonly string[]; readonly create: BatchFactory }[] = [openAIBatchBlock, azureOpenAIBatchBlock, anthropicBatchBlock];
+const batchApiOf = new Map(batchFactories.flatMap((factory) => factory.types.map((type) => [type, factory.create] as const)));
+
+/** Block types whose provider has durable batch jobs, so `batch: true` (or `--batch`) applies. */
+export const batchEngineTypes: readonly string[] = [...batchApiOf.keys()];
+
+/** The price discount of a batch: OpenAI, Azure and Anthropic all charge half. */
+export const batchDiscount = 0.5;
 
 /** DGT block types that name a language model engine. */
 export const engineTypes: readonly string[] = [...adapterOf.keys()];
@@ -90,6 +106,18 @@ const commonFields = {
   adaptive: z.boolean().default(true),
   /** US dollars per million tokens. */
   price: z.strictObject({ input: z.number().min(0), output: z.number().min(0) }).optional(),
+  /** Send the block's requests through the provider's batch jobs (OpenAI, Azure, Anthropic); `--batch` sets it. */
+  batch: z.boolean().default(false),
+  /** Most requests per batch, and the block's in-flight bound while batching. */
+  batch_max_requests: z.number().int().min(1).default(1000),
+  /** Seconds without a new request before the gathered ones are sent. */
+  batch_window: z.number().min(0).default(2),
+  /** Seconds before a batch's first poll; each later wait doubles. */
+  batch_poll_interval: z.number().positive().default(10),
+  /** Most seconds between two polls. */
+  batch_poll_max_interval: z.number().positive().default(300),
+  /** Batches a request goes in at most, when one expires or fails retryably; then the call fails. */
+  batch_max_tries: z.number().int().min(1).default(3),
 };
 
 const commonSchema = z.object(commonFields);
@@ -150,15 +178,27 @@ function tokenizerOf(block: LmBlock, adapter: EngineAdapter) {
 
 /** The model of a block, with its prompts cut to `max_length` when the engine does not cut them itself. */
 function modelOf(block: LmBlock & Record<string, unknown>, adapter: EngineAdapter, params: GenerationParams): LanguageModel {
-  adapter.checkParams?.(params);
-  const tokenizer = tokenizerOf(block, adapter);
-  if (block.max_length !== undefined && !adapter.ownTokenizer && tokenizer === undefined) {
+  const model = directModelOf(block, adapter, params);
+  if (!block.batch) return model;
+  const batchApi = batchApiOf.get(block.type);
+  if (batchApi === undefined) {
     throw new ConfigError(
-      'invalid config at `max_length`: cutting prompts to a length needs a tokenizer: set `init_tokenizer` (true for an OpenAI model, or a tiktoken encoding such as o200k_base)',
-      { field: 'max_length' },
+      `invalid config at \`batch\`: engine type \`${block.type}\` has no batch API (types with one: ${batchEngineTypes.join(', ')})`,
+      { field: 'batch' },
     );
   }
-  const common: EngineCommon = {
+  return createBatchModel(model, batchApi(block, commonOf(block, params), model), {
+    maxRequests: block.batch_max_requests,
+    windowMs: block.batch_window * 1000,
+    pollIntervalMs: block.batch_poll_interval * 1000,
+    pollMaxIntervalMs: block.batch_poll_max_interval * 1000,
+    maxTries: block.batch_max_tries,
+  });
+}
+
+/** What every engine type's factory takes from the block. */
+function commonOf(block: LmBlock, params: GenerationParams): EngineCommon {
+  return {
     type: block.type,
     modelId: block.model_id_or_path,
     timeoutMs: block.timeout * 1000,
@@ -171,7 +211,19 @@ function modelOf(block: LmBlock & Record<string, unknown>, adapter: EngineAdapte
       initTokenizer: block.init_tokenizer === false ? undefined : block.init_tokenizer,
     }),
   };
-  const model = adapter.create(block, common);
+}
+
+/** The model a direct call goes to. */
+function directModelOf(block: LmBlock & Record<string, unknown>, adapter: EngineAdapter, params: GenerationParams): LanguageModel {
+  adapter.checkParams?.(params);
+  const tokenizer = tokenizerOf(block, adapter);
+  if (block.max_length !== undefined && !adapter.ownTokenizer && tokenizer === undefined) {
+    throw new ConfigError(
+      'invalid config at `max_length`: cutting prompts to a length needs a tokenizer: set `init_tokenizer` (true for an OpenAI model, or a tiktoken encoding such as o200k_base)',
+      { field: 'max_length' },
+    );
+  }
+  const model = adapter.create(block, commonOf(block, params));
   return block.max_length !== undefined && tokenizer !== undefined ? truncatingPrompts(model, { maxLength: block.max_length, tokenizer }) : model;
 }
 
@@ -199,6 +251,8 @@ export interface EngineDefaults {
   readonly openCache: (path: string) => ResponseCache;
   /** Every LM block answers with the offline `simulated` engine, its config checked as written (`--simulated`). */
   readonly simulated?: boolean | undefined;
+  /** Every LM block whose type has a batch API sends its requests through it (`--batch`); others go on as they are. */
+  readonly batch?: boolean | undefined;
 }
 
 /**
@@ -207,12 +261,15 @@ export interface EngineDefaults {
  *   parameter the engine cannot honour, a tokenizer that cannot be had, too)
  */
 export function engineFromBlock(block: Readonly<Record<string, unknown>>, where: { file: string; field: string }, defaults?: EngineDefaults): Engine {
+  if (defaults?.batch && !defaults.simulated && block['batch'] === undefined && typeof block['type'] === 'string' && batchApiOf.has(block['type'])) {
+    return engineFromBlock({ ...block, batch: true }, where, defaults);
+  }
   const adapter = typeof block['type'] === 'string' ? adapterOf.get(block['type']) : undefined;
   const parsed = (adapter ? schemas.get(adapter)! : unknownTypeSchema).safeParse(block);
   if (!parsed.success) throw zodIssueToConfigError(parsed.error, where.file, { fieldPrefix: where.field, subject: blockSubject(block) });
   if (defaults?.simulated && block['type'] !== 'simulated') {
     // Checked as written above; answered offline: the generation settings stay, the endpoint, key, cache and price go.
-    const offline = new Set(['base_url', 'api_key', 'lm_cache', 'price', 'default_headers']);
+    const offline = new Set(['base_url', 'api_key', 'lm_cache', 'price', 'default_headers', 'batch']);
     const kept = Object.fromEntries(Object.entries(block).filter(([key]) => key in commonFields && !offline.has(key)));
     return engineFromBlock({ ...kept, type: 'simulated' }, where, { ...defaults, simulated: false, lmCache: undefined, prices: undefined });
   }
@@ -229,15 +286,17 @@ export function engineFromBlock(block: Readonly<Record<string, unknown>>, where:
   }
   const lmCache = config.lm_cache ?? defaults?.lmCache;
   const price = config.price ?? defaults?.prices?.[config.model_id_or_path];
+  // A batch block keeps a batch's worth of calls waiting (the task's in-flight bound follows), at half the price.
+  const discount = config.batch ? batchDiscount : 1;
   return new Engine(model, {
     name: config.name,
-    callLimit: engine.callLimit?.(config, model, config.call_limit) ?? config.call_limit,
+    callLimit: config.batch ? config.batch_max_requests : (engine.callLimit?.(config, model, config.call_limit) ?? config.call_limit),
     maxRetries: config.max_retries,
     adaptive: config.adaptive,
     ...definedSettings({ batchSize: config.batch_size }),
     params,
     ...definedSettings({ rpm: config.rpm, tpm: config.tpm }),
-    ...(price ? { price: { inputPerMillion: price.input, outputPerMillion: price.output } } : {}),
+    ...(price ? { price: { inputPerMillion: price.input * discount, outputPerMillion: price.output * discount } } : {}),
     ...(lmCache ? { diskCache: (defaults?.openCache ?? openSqliteCache)(resolve(lmCache)) } : {}),
   });
 }

@@ -21,8 +21,8 @@ export class MachinePool {
   /** Sorted by priority, then key: the order draws index into. */
   private readonly entries: Entry[] = [];
   private readonly keys = new Set<string>();
-  /** Records of inputs at or above the line, by sequence: they join when the line passes them. */
-  private readonly waiting = new Map<number, DataPoint[]>();
+  /** Records of inputs at or above the line, by sequence, with their JSON texts when known: they join when the line passes them. */
+  private readonly waiting = new Map<number, { records: DataPoint[]; texts: (string | undefined)[] }>();
   private line = Number.NEGATIVE_INFINITY;
   private readonly hash = new Uint32Array(2);
 
@@ -35,11 +35,22 @@ export class MachinePool {
     return this.entries.length;
   }
 
-  /** Records made by the input `sequence` (-1 for records of an older run whose input is unknown: they join at once). */
-  add(sequence: number, records: readonly DataPoint[]): void {
+  /**
+   * Records made by the input `sequence` (-1 for records of an older run whose input is unknown: they join at once).
+   * `texts`, when given, are `JSON.stringify` of the first records (as the ledger wrote them): not made again.
+   */
+  add(sequence: number, records: readonly DataPoint[], texts: readonly string[] = []): void {
     if (records.length === 0) return;
-    if (sequence < this.line) for (const record of records) this.insert(record);
-    else this.waiting.set(sequence, [...(this.waiting.get(sequence) ?? []), ...records]);
+    if (sequence < this.line) {
+      records.forEach((record, index) => this.insert(record, texts[index]));
+      return;
+    }
+    let waiting = this.waiting.get(sequence);
+    if (!waiting) this.waiting.set(sequence, (waiting = { records: [], texts: [] }));
+    records.forEach((record, index) => {
+      waiting.records.push(record);
+      waiting.texts.push(texts[index]);
+    });
   }
 
   /** Lets in the records of every input below `line`. */
@@ -48,27 +59,40 @@ export class MachinePool {
     const from = this.line;
     this.line = line;
     // The line moves up one input at a time as inputs are issued: look at those it passed, not at every waiting one.
-    const passed = Number.isFinite(from) && line - from <= this.waiting.size ? range(from, line) : [...this.waiting.keys()].filter((sequence) => sequence < line);
-    for (const sequence of passed) {
-      const records = this.waiting.get(sequence);
-      if (!records) continue;
-      this.waiting.delete(sequence);
-      for (const record of records) this.insert(record);
+    if (this.waiting.size === 0) return;
+    if (Number.isFinite(from) && line - from <= this.waiting.size) {
+      for (let sequence = from; sequence < line; sequence += 1) this.letIn(sequence);
+    } else {
+      for (const sequence of [...this.waiting.keys()]) if (sequence < line) this.letIn(sequence);
     }
+  }
+
+  /** Moves the records of the input `sequence` from waiting into the pool. */
+  private letIn(sequence: number): void {
+    const waiting = this.waiting.get(sequence);
+    if (!waiting) return;
+    this.waiting.delete(sequence);
+    waiting.records.forEach((record, index) => this.insert(record, waiting.texts[index]));
   }
 
   /** `count` records drawn without replacement with `random` (all of them when there are fewer). */
   draw(count: number, random: () => number): DataPoint[] {
-    if (this.entries.length <= count) return this.entries.map((entry) => entry.record);
-    const picked = new Set<number>();
-    while (picked.size < count) picked.add(Math.floor(random() * this.entries.length));
-    return [...picked].map((index) => this.entries[index]!.record);
+    const entries = this.entries;
+    if (entries.length <= count) return entries.map((entry) => entry.record);
+    // Indexes in the order first drawn, a repeat drawn again (a few among many: a list beats a set).
+    const picked: number[] = [];
+    while (picked.length < count) {
+      const index = Math.floor(random() * entries.length);
+      if (!picked.includes(index)) picked.push(index);
+    }
+    const records: DataPoint[] = new Array(count);
+    for (let at = 0; at < count; at += 1) records[at] = entries[picked[at]!]!.record;
+    return records;
   }
 
-  private insert(made: DataPoint): void {
+  private insert(made: DataPoint, text: string | undefined): void {
     // Examples carry what was made, not which input made it: two equal records are one.
-    const { [idField]: _id, ...record } = made;
-    const [high, low] = fnv1a64(JSON.stringify(record), this.hash);
+    const [high, low] = fnv1a64(textWithoutId(made, text), this.hash);
     const key = `${high!.toString(16)}:${low!.toString(16)}`;
     if (this.keys.has(key)) return;
     const priority = hash32(this.runSeed, key);
@@ -82,7 +106,7 @@ export class MachinePool {
       if (compare(priority, key, entries[middle]!) < 0) highIndex = middle;
       else lowIndex = middle + 1;
     }
-    entries.splice(lowIndex, 0, { priority, key, record: record as DataPoint });
+    entries.splice(lowIndex, 0, { priority, key, record: withoutId(made) });
     this.keys.add(key);
     if (entries.length > this.size) this.keys.delete(entries.pop()!.key);
   }
@@ -92,6 +116,30 @@ function compare(priority: number, key: string, entry: Entry): number {
   return priority - entry.priority || (key < entry.key ? -1 : key > entry.key ? 1 : 0);
 }
 
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from }, (_, index) => from + index);
+/**
+ * The JSON text of a made record without its input id: what the pool hashes. The id is a record's last field (the
+ * ledger stamps it last, and files keep that order), so the text is the record's own (`text`, as the ledger wrote
+ * it, when given) with the id's member cut off its end, not a copy's; a record shaped otherwise is copied without its id.
+ */
+function textWithoutId(made: DataPoint, text: string | undefined): string {
+  const id = made[idField];
+  if (id === undefined) return text ?? JSON.stringify(made);
+  const full = text ?? JSON.stringify(made);
+  const member = `,${JSON.stringify(idField)}:${JSON.stringify(id)}}`;
+  if (full.endsWith(member) && lastKey(made) === idField) return `${full.slice(0, full.length - member.length)}}`;
+  return JSON.stringify(withoutId(made));
+}
+
+/** A made record without its input id (a copy when it has one). */
+function withoutId(made: DataPoint): DataPoint {
+  if (!(idField in made)) return made;
+  const { [idField]: _id, ...record } = made;
+  return record as DataPoint;
+}
+
+/** The last own enumerable key of a record, without listing them all. */
+function lastKey(record: DataPoint): string | undefined {
+  let last: string | undefined;
+  for (const key in record) last = key;
+  return last;
 }

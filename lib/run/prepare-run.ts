@@ -59,6 +59,8 @@ export interface RunSettings {
    * a dry run or a demo; every text it writes starts with `[simulated]`.
    */
   readonly simulated?: boolean | undefined;
+  /** LM blocks whose type has a batch API send their requests through it (`--batch`), as if they set `batch: true`. */
+  readonly batch?: boolean | undefined;
   /** Starts every task over instead of resuming (DGT's `--restart`). */
   readonly restart?: boolean | undefined;
   /** Turns on every task's `runner_config.save_formatted_output` (DGT's `--save-formatted-output`); each task then needs a `formatter`. */
@@ -188,6 +190,7 @@ export async function prepareRun(settings: RunSettings, options: PrepareOptions 
   const caches = new Map<string, ResponseCache>();
   const defaults: EngineDefaults = {
     ...(settings.simulated ? { simulated: true } : {}),
+    ...(settings.batch ? { batch: true } : {}),
     lmCache: settings.lmCache,
     prices: { ...(settings.pricesPath ? await loadPrices(settings.pricesPath) : {}), ...settings.prices },
     // Checking only: no cache file is opened (nor created), and no answer is kept.

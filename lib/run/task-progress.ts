@@ -61,20 +61,26 @@ function quality(progress: TaskProgress, made: number, lostToFailure: boolean, r
 
 /** The progress after one more input settled: its records kept, its rejections, its usage. */
 export function settleProgress(progress: TaskProgress, settlement: Settlement, now: number): TaskProgress {
-  const made = settlement.records.length;
-  const failed = made === 0 ? settlement.rejections.flatMap((rejection) => rejection.issues).find((issue) => issue.code === 'lm_call_failed') : undefined;
-  return {
+  const { records, rejections, beyondTarget } = settlement;
+  const made = records.length;
+  const failed = made === 0 && rejections.length > 0 ? rejections.flatMap((rejection) => rejection.issues).find((issue) => issue.code === 'lm_call_failed') : undefined;
+  // A progress per committed input: one copy, the fields that change set on it (no object per optional field).
+  const next: { -readonly [K in keyof TaskProgress]: TaskProgress[K] } = {
     ...progress,
-    ...(failed ? { lastFailure: failed.message } : {}),
-    ...quality(progress, made + settlement.beyondTarget, failed !== undefined && settlement.beyondTarget === 0, settlement.records, settlement.rejections),
     accepted: progress.accepted + made,
-    rejected: progress.rejected + settlement.rejections.length,
+    rejected: progress.rejected + rejections.length,
     failures: progress.failures + (failed ? 1 : 0),
     attempts: progress.attempts + 1,
     sinceLastAccepted: made > 0 ? 0 : progress.sinceLastAccepted + 1,
     usage: addUsage(progress.usage, settlement.usage) ?? progress.usage,
     now,
   };
+  if (failed) next.lastFailure = failed.message;
+  const windows = advanceWindows(progress.windows, { made: made + beyondTarget > 0, lostToFailure: failed !== undefined && beyondTarget === 0, records });
+  if (windows) next.windows = windows;
+  const configIssue = extendStreak(progress.configIssue, made + beyondTarget, rejections);
+  if (configIssue) next.configIssue = configIssue;
+  return next;
 }
 
 /** The progress after one more outcome (an input of one outcome), as `stopWhen` counts a stream of outcomes. */

@@ -1,10 +1,12 @@
 import { join } from 'node:path';
-import { EMPTY, type Observable, Subject, type Subscriber, concat, concatMap, defer, filter, from, map, mergeMap, tap } from 'rxjs';
+import { EMPTY, Observable, type OperatorFunction, Subject, type Subscriber, concat, concatMap, defer, filter, from, map, takeUntil, tap } from 'rxjs';
 import { stopWhen } from '../../operators/stop-when.ts';
 import { errorMessage } from '../error-message.ts';
+import { withinBatchScope } from '../model/batch-scope.ts';
 import { accepted } from '../outcome.ts';
 import type { DataPoint, Outcome } from '../record.ts';
 import type { Settlement } from '../store/ledger.ts';
+import type { Ledger } from '../store/task-ledger.ts';
 import type { TaskResult, TaskStatus } from '../store/task-result.ts';
 import { taskFiles } from '../store/task-layout.ts';
 import { writeOutputs } from '../store/write-outputs.ts';
@@ -66,6 +68,8 @@ interface Settled {
 export class TaskRun {
   private readonly startTime: string;
   private readonly inputs = new Subject<Outcome<never>>();
+  /** Errors that end the run whatever its inputs are doing (a provider batch rejected as a whole). */
+  private readonly failures = new Subject<never>();
   /** The stop criteria: built-in ones, then the task's `stopWhen`. */
   private readonly criteria: readonly StopCriterion[];
   private progress: TaskProgress;
@@ -114,7 +118,7 @@ export class TaskRun {
       void this.finish('errored', { reason: 'error', message: errorMessage(error) }).then(failed, failed);
     };
     const subscription = defer(() => this.open())
-      .pipe(concatMap((session) => this.settlements(session)))
+      .pipe(concatMap((session) => this.settlements(session)), takeUntil(this.failures))
       .subscribe({
         next: ({ settlement }) => emit(settlement),
         error: fail,
@@ -152,13 +156,16 @@ export class TaskRun {
   private async open(): Promise<TaskSession> {
     const opening = openTaskSession(this.options, this.dir, this.hooks, {
       // Counted as committed, so every input in the files is in the counts, however the run ends.
-      onCommit: (settlement, plan) => {
+      onCommit: (settlement, plan, texts) => {
         this.progress = settleProgress(this.progress, settlement, this.options.scheduler.now());
         // The builder has nothing more to make: no new input; those in flight still settle.
-        const exhausted = settlement.rejections.flatMap((rejection) => rejection.issues).find((issue) => issue.code === inputsExhausted);
-        if (exhausted && !this.builderDone) this.builderDone = exhausted.message;
+        if (settlement.rejections.length > 0 && this.builderDone === undefined) {
+          const exhausted = settlement.rejections.flatMap((rejection) => rejection.issues).find((issue) => issue.code === inputsExhausted);
+          if (exhausted) this.builderDone = exhausted.message;
+        }
         this.unemitted.set(settlement, this.progress);
-        plan.settled(settlement.ticket.sequence, [...settlement.records, ...duplicatesOf(settlement)]);
+        const duplicates = duplicatesOf(settlement);
+        plan.settled(settlement.ticket.sequence, duplicates.length === 0 ? settlement.records : [...settlement.records, ...duplicates], texts);
         try {
           this.hooks.onSettle?.(settlement, this.progress);
           this.hooks.onProgress?.(this.progress);
@@ -206,7 +213,7 @@ export class TaskRun {
     return concat(replay, inputs).pipe(
       options.builder as Builder<never>,
       filter((outcome) => outcome.status !== 'restored'),
-      mergeMap((outcome) => ledger.offer(outcome) ?? EMPTY),
+      committed(ledger),
       map((settlement): Settled => ({ settlement, progress: this.unemitted.get(settlement) ?? this.progress })),
       stopWhen<Settled>(this.criteria, {
         scheduler: options.scheduler,
@@ -249,7 +256,9 @@ export class TaskRun {
           const ticket = session.ledger.issue(planned.sequence, planned.key);
           this.started += 1;
           if (this.capReached()) this.exhausted = true;
-          this.inputs.next(accepted(ticket.id, planned.make(ticket.id)) as Outcome<never>);
+          // Inside the input's scope: a batch model keys its requests by the input and keeps its batches in the ledger.
+          const scope = { inputId: ticket.id, journal: session.batches, fail: (error: unknown) => this.failures.error(error) };
+          withinBatchScope(scope, () => this.inputs.next(accepted(ticket.id, planned.make(ticket.id)) as Outcome<never>));
         }
       }
       // No more inputs: the builder completes once it has settled those it has (a batching builder flushes its batch).
@@ -375,7 +384,52 @@ function misconfiguredEnding(progress: TaskProgress): Ending | undefined {
   return message === undefined ? undefined : { reason: 'misconfigured', message };
 }
 
+/**
+ * Hands each outcome to the ledger and emits each input's settlement once committed, in commit order; completes when
+ * the outcomes ended and every commit they started is done. As `mergeMap` over `ledger.offer`, without an inner
+ * Observable per input (a commit's promise is waited on directly).
+ */
+function committed(ledger: Ledger): OperatorFunction<Outcome<DataPoint>, Settlement> {
+  return (source) =>
+    new Observable<Settlement>((subscriber) => {
+      let pending = 0;
+      let sourceDone = false;
+      const settled = (settlement: Settlement): void => {
+        pending -= 1;
+        if (subscriber.closed) return;
+        subscriber.next(settlement);
+        if (sourceDone && pending === 0) subscriber.complete();
+      };
+      const failed = (error: unknown): void => {
+        pending -= 1;
+        subscriber.error(error);
+      };
+      return source.subscribe({
+        next: (outcome) => {
+          // A synchronous source may go on emitting after this failed, before its subscription is known.
+          if (subscriber.closed) return;
+          let commit: Promise<Settlement> | undefined;
+          try {
+            commit = ledger.offer(outcome);
+          } catch (error) {
+            subscriber.error(error);
+            return;
+          }
+          if (commit === undefined) return;
+          pending += 1;
+          commit.then(settled, failed);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          sourceDone = true;
+          if (pending === 0) subscriber.complete();
+        },
+      });
+    });
+}
+
 /** Records of an input a dedupe rejected as duplicates: equal to records kept, so as good an example as they are. */
 function duplicatesOf({ rejections }: Settlement): DataPoint[] {
+  if (rejections.length === 0) return [];
   return rejections.filter((rejection) => rejection.issues.some((issue) => issue.code === 'duplicate')).map((rejection) => rejection.record as DataPoint);
 }

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors/config-error.ts';
+import type { BatchJournal } from '../model/batch-api.ts';
 import { describeFsCause } from '../errors/datastore-error.ts';
 import { redactSecrets } from '../redact-secrets.ts';
 import { clearTaskFolder } from '../store/clear-task-folder.ts';
@@ -24,6 +25,8 @@ export interface TaskSession {
   readonly plan: InputPlan;
   readonly files: TaskFiles;
   readonly runId: string;
+  /** The task's pending provider batches (its ledger store's), for the batch models of its LM blocks. */
+  readonly batches: BatchJournal | undefined;
   /** Appends a line to the task's `logs.jsonl` and tells the caller (`RunHooks.onLog`). */
   log(level: LogEntry['level'], message: string, extra?: Readonly<Record<string, unknown>>): void;
   /** Releases the ledger, the files and the lock. */
@@ -32,8 +35,8 @@ export interface TaskSession {
 
 /** What the run wants to hear from the session as it goes. */
 export interface SessionCallbacks {
-  /** Each settlement as it is committed (before its promise resolves). */
-  readonly onCommit: (settlement: Settlement, plan: InputPlan) => void;
+  /** Each settlement as it is committed (before its promise resolves), with the JSON texts of its records. */
+  readonly onCommit: (settlement: Settlement, plan: InputPlan, texts: readonly string[]) => void;
   /** An input the plan held back may be ready. */
   readonly wake: () => void;
 }
@@ -77,12 +80,12 @@ export async function openTaskSession(options: ParsedTaskOptions, dir: string, h
       ...(target === undefined ? {} : { target }),
       concurrency: options.concurrency,
       positionOf: (sequence) => plan?.positionOf(sequence),
-      onCommit: (settlement) => {
-        if (plan) callbacks.onCommit(settlement, plan);
+      onCommit: (settlement, texts) => {
+        if (plan) callbacks.onCommit(settlement, plan, texts);
       },
     });
     plan = planInputs(options, ledger, options.seed ?? Math.floor(options.random() * 2 ** 32), callbacks.wake);
-    const session = sessionOf(options, hooks, { lock, files, ledger, plan, runId });
+    const session = sessionOf(options, hooks, { lock, files, ledger, plan, runId, batches: store.pendingBatches });
     files.writeCard({
       task_name: options.name,
       databuilder_name: options.card?.databuilder_name,
@@ -150,14 +153,15 @@ function sweepTemporaryFiles(dir: string): void {
 function sessionOf(
   options: ParsedTaskOptions,
   hooks: RunHooks,
-  parts: { lock: TaskLock; files: TaskFiles; ledger: Ledger; plan: InputPlan; runId: string },
+  parts: { lock: TaskLock; files: TaskFiles; ledger: Ledger; plan: InputPlan; runId: string; batches: BatchJournal | undefined },
 ): TaskSession {
-  const { lock, files, ledger, plan, runId } = parts;
+  const { lock, files, ledger, plan, runId, batches } = parts;
   return {
     ledger,
     plan,
     files,
     runId,
+    batches,
     log(level, message, extra = {}) {
       const entry: LogEntry = {
         timestamp: new Date(options.scheduler.now()).toISOString(),

@@ -23,19 +23,23 @@ export class AppendFile {
   append(text: string): void {
     if (text === '') return;
     const fd = this.open();
-    const buffer = Buffer.from(text, 'utf8');
-    let written = 0;
+    const bytes = Buffer.byteLength(text, 'utf8');
     try {
-      while (written < buffer.length) {
-        const count = writeSync(fd, buffer, written, buffer.length - written);
-        if (count <= 0) throw Object.assign(new Error('no bytes written'), { code: 'ENOSPC' });
-        written += count;
+      // The text is written as it is (no copy into a buffer first); a short write goes on from the bytes it left.
+      let written = writeSync(fd, text, null, 'utf8');
+      if (written < bytes) {
+        const buffer = Buffer.from(text, 'utf8');
+        while (written < bytes) {
+          const count = writeSync(fd, buffer, written, bytes - written);
+          if (count <= 0) throw Object.assign(new Error('no bytes written'), { code: 'ENOSPC' });
+          written += count;
+        }
       }
     } catch (error) {
       this.truncate(this.bytes);
       throw new DatastoreError(this.path, 'append', error);
     }
-    this.bytes += buffer.length;
+    this.bytes += bytes;
   }
 
   /** Cuts the file to `bytes` (best effort after a failed write: the failure reported is the write's). */

@@ -1,7 +1,8 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, truncateSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors/config-error.ts';
 import { DatastoreError } from '../errors/datastore-error.ts';
+import type { BatchJournal, PendingBatch } from '../model/batch-api.ts';
 import type { DataPoint } from '../record.ts';
 import { AppendFile } from './append-file.ts';
 import { readLastLine, readLines } from './jsonl-lines.ts';
@@ -95,7 +96,8 @@ export async function openJsonlLedgerStore(dir: string): Promise<LedgerStore> {
       }
     },
     commit(batch: CommitBatch) {
-      const texts = new Map<AppendFile, string>([[data, batch.records.map((record) => `${JSON.stringify(record)}\n`).join('')]]);
+      const recordTexts = batch.recordTexts ?? batch.records.map((record) => JSON.stringify(record));
+      const texts = new Map<AppendFile, string>([[data, recordTexts.length === 0 ? '' : `${recordTexts.join('\n')}\n`]]);
       const fresh: string[] = [];
       for (const { block, line } of batch.rejections) {
         const name = blockFileName(block);
@@ -125,6 +127,7 @@ export async function openJsonlLedgerStore(dir: string): Promise<LedgerStore> {
       dataBytes = data.size;
       current = batch.summary;
     },
+    pendingBatches: pendingBatchesFile(join(dir, pendingBatchesName)),
     copyRecordsAsJsonl(path: string) {
       if (!existsSync(dataPath)) return false;
       copyFileSync(dataPath, path);
@@ -134,6 +137,53 @@ export async function openJsonlLedgerStore(dir: string): Promise<LedgerStore> {
       data.close();
       state.close();
       for (const file of blocks.values()) file.close();
+    },
+  };
+}
+
+/** The sidecar of a task's pending provider batches, beside the JSONL ledger. */
+export const pendingBatchesName = 'pending_batches.json';
+
+/**
+ * A task's pending provider batches as one small JSON file (`{"batches": [...]}`), replaced atomically (a temporary
+ * file, synced, renamed over it) on every change, so a kill at any instant leaves the old list or the new one. No file
+ * means none.
+ *
+ * @throws {ConfigError} from `list` when the file is not such a list; {DatastoreError} from `put`/`remove` when it
+ *   cannot be written
+ */
+export function pendingBatchesFile(path: string): BatchJournal {
+  const read = (): PendingBatch[] => {
+    if (!existsSync(path)) return [];
+    try {
+      const parsed = JSON.parse(readFileSync(path, 'utf8')) as { batches?: unknown };
+      if (!Array.isArray(parsed.batches)) throw new Error('no `batches` list');
+      return parsed.batches as PendingBatch[];
+    } catch (error) {
+      throw new ConfigError(`is not a list of pending batches (${(error as Error).message}); the file was changed outside rxdgt: restore or remove it`, { file: path, cause: error });
+    }
+  };
+  const write = (batches: readonly PendingBatch[]): void => {
+    const temporary = `${path}.tmp`;
+    try {
+      const descriptor = openSync(temporary, 'w');
+      try {
+        writeSync(descriptor, `${JSON.stringify({ batches })}\n`);
+        fsyncSync(descriptor);
+      } finally {
+        closeSync(descriptor);
+      }
+      renameSync(temporary, path);
+    } catch (error) {
+      throw new DatastoreError(path, 'write the pending batches', error);
+    }
+  };
+  return {
+    list: read,
+    put: (batch) => write([...read().filter((each) => each.id !== batch.id), batch]),
+    remove(id) {
+      const batches = read();
+      if (batches.some((each) => each.id === id)) write(batches.filter((each) => each.id !== id));
     },
   };
 }

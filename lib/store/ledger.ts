@@ -1,3 +1,4 @@
+import type { BatchJournal } from '../model/batch-api.ts';
 import type { DataPoint, Rejected, Usage } from '../record.ts';
 
 /** An input issued to the builder: its stable id and its place in the task's sequence of inputs. */
@@ -56,6 +57,8 @@ export interface RestoredRecord {
 /** One commit: every input settled since the last, written atomically with the bookkeeping that says so. */
 export interface CommitBatch {
   readonly records: readonly DataPoint[];
+  /** `JSON.stringify` of each record, made once by the ledger: a store writes these, not a text of its own. */
+  readonly recordTexts?: readonly string[] | undefined;
   readonly rejections: readonly { readonly block: string; readonly line: Readonly<Record<string, unknown>> }[];
   /** The summary after this commit. */
   readonly summary: LedgerSummary;
@@ -77,6 +80,13 @@ export interface LedgerStore {
   records(): AsyncIterable<RestoredRecord>;
   /** Writes a batch. @throws {DatastoreError} when the disk refuses it; nothing of the batch is then committed. */
   commit(batch: CommitBatch): void;
+  /**
+   * The task's provider batches still pending (`batch: true` LM blocks): written when a batch is submitted, removed
+   * once its results are read, so a restarted run adopts them instead of paying twice. Kept apart from the commits:
+   * `pending_batches.json` (replaced atomically) beside the JSONL files, a `pending_batches` table in SQLite. A store
+   * without it keeps none (a restart then submits pending requests again).
+   */
+  readonly pendingBatches?: BatchJournal;
   /** Copies the records as JSONL to `path` when the store can do it byte for byte (its own file is JSONL). */
   copyRecordsAsJsonl?(path: string): boolean;
   close(): void;

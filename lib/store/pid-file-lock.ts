@@ -39,28 +39,32 @@ export function lockPidFile(dir: string, path: string): PidFileLock {
   const holder: PidFileHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), lock: 'pid-file' };
   const content = `${JSON.stringify(holder)}\n`;
   const replaced = create(path, content) ? undefined : takeOver(dir, path, content);
-  const letGo = holdHere(path);
-  let held = true;
   return {
     replaced,
-    release() {
-      if (!held) return;
-      held = false;
-      letGo();
-      // Only our own lock: never one a later run took.
+    // Only our own lock: never one a later run took.
+    release: holdHere(path, () => {
       if (readLockFile(path) === content) rmSync(path, { force: true });
-    },
+    }),
   };
 }
 
 /** The lock files this process holds: one naming this process's pid that it does not hold is a dead process's. */
 const heldHere = new Set<string>();
 
-/** Records that this process holds the lock whose holder file is `path` (either kind); returns how to let it go. */
-export function holdHere(path: string): () => void {
+/**
+ * Records that this process holds the lock whose holder file is `path` (either kind), and returns its release: the
+ * first call lets it go and then runs `letGo` (removing the files); later calls do nothing.
+ */
+export function holdHere(path: string, letGo: () => void): () => void {
   const key = resolve(path);
   heldHere.add(key);
-  return () => void heldHere.delete(key);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    heldHere.delete(key);
+    letGo();
+  };
 }
 
 /**

@@ -16,8 +16,11 @@ export interface LedgerOptions {
   readonly input?: string | undefined;
   /** Runs a commit soon after an input settles; commits of the same turn are written together. @default setImmediate */
   readonly schedule?: (commit: () => void) => void;
-  /** Told of each settlement as it is committed, in order, before any promise resolves: the place to count. */
-  readonly onCommit?: (settlement: Settlement) => void;
+  /**
+   * Told of each settlement as it is committed, in order, before any promise resolves: the place to count. `texts`
+   * are the JSON texts of its records as written (`JSON.stringify`), for a caller that hashes them.
+   */
+  readonly onCommit?: (settlement: Settlement, texts: readonly string[]) => void;
 }
 
 /**
@@ -140,8 +143,10 @@ class StoreLedger implements Ledger {
     const input = this.open.get(outcome.id);
     if (!input) throw new Error(`the builder emitted an outcome of input \`${outcome.id}\`, which is not in flight (settled already, or never issued)`);
     input.outcomes.push(outcome);
-    const [numerator, denominator] = outcome.share ?? [1, 1];
-    addShare(input, numerator, denominator);
+    const share = outcome.share;
+    // The common case, one whole outcome per input, needs no fractions.
+    if (share === undefined && input.numerator === 0) input.numerator = 1;
+    else addShare(input, share?.[0] ?? 1, share?.[1] ?? 1);
     if (input.numerator < input.denominator) return undefined;
     if (input.numerator > input.denominator) throw new Error(`the outcomes of input \`${outcome.id}\` have shares adding up to more than one`);
     this.open.delete(outcome.id);
@@ -155,11 +160,14 @@ class StoreLedger implements Ledger {
     this.queue = [];
     const settlements = queue.map(({ settlement }) => settlement);
     this.queuedRecords -= settlements.reduce((sum, { records }) => sum + records.length, 0);
+    // Each record is made JSON once: the store writes the text, and the run hashes it for its example pool.
+    const texts = settlements.map(({ records }) => records.map((record) => JSON.stringify(record)));
     try {
       if (this.failure !== undefined) throw this.failure;
       const summary = this.advance(settlements);
       this.store.commit({
         records: settlements.flatMap(({ records }) => records),
+        recordTexts: texts.flat(),
         rejections: settlements.flatMap(({ rejections }) => rejections.map((rejection) => ({ block: rejection.issues[0]?.block ?? 'unknown', line: rejectionLine(rejection) }))),
         summary,
       });
@@ -170,7 +178,7 @@ class StoreLedger implements Ledger {
       for (const { reject } of queue) reject(error);
       return;
     }
-    for (const settlement of settlements) this.options.onCommit?.(settlement);
+    settlements.forEach((settlement, index) => this.options.onCommit?.(settlement, texts[index]!));
     for (const { settlement, resolve } of queue) resolve(settlement);
   }
 
@@ -181,17 +189,21 @@ class StoreLedger implements Ledger {
 
   private settle(input: OpenInput): Promise<Settlement> {
     const { ticket, outcomes } = input;
-    const accepted = outcomes.filter((outcome) => outcome.status === 'accepted').map((outcome) => ({ ...outcome.record, [idField]: ticket.id }) as DataPoint);
     const room = Math.max(0, this.target - this.committed.records - this.queuedRecords);
-    const records = accepted.slice(0, room);
-    const usage = outcomes.reduce<Usage | undefined>((sum, outcome) => addUsage(sum, outcome.usage), undefined);
-    const settlement: Settlement = {
-      ticket,
-      records,
-      rejections: outcomes.filter((outcome): outcome is Rejected => outcome.status === 'rejected'),
-      beyondTarget: accepted.length - records.length,
-      usage,
-    };
+    // One pass over the outcomes: records stamped with the input's id (up to the room left), rejections, usage.
+    const records: DataPoint[] = [];
+    const rejections: Rejected[] = [];
+    let accepted = 0;
+    let usage: Usage | undefined;
+    for (const outcome of outcomes) {
+      usage = addUsage(usage, outcome.usage);
+      if (outcome.status === 'rejected') rejections.push(outcome);
+      else if (outcome.status === 'accepted') {
+        accepted += 1;
+        if (records.length < room) records.push({ ...outcome.record, [idField]: ticket.id } as DataPoint);
+      }
+    }
+    const settlement: Settlement = { ticket, records, rejections, beyondTarget: accepted - records.length, usage };
     this.queuedRecords += records.length;
     return new Promise<Settlement>((resolve, reject) => {
       this.queue.push({ settlement, resolve, reject });

@@ -86,17 +86,12 @@ export function lockTaskFolder(dir: string, options: TaskLockOptions = {}): Task
     database.close();
     throw unwritable(holderPath, error);
   }
-  const letGo = holdHere(holderPath);
-  let held = true;
   return {
     replaced,
-    release() {
-      if (!held) return;
-      held = false;
-      letGo();
+    release: holdHere(holderPath, () => {
       rmSync(holderPath, { force: true });
       database.close();
-    },
+    }),
   };
 }
 

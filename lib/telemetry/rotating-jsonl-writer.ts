@@ -37,7 +37,9 @@ export class RotatingJsonlWriter {
   private readonly maxAgeMs: number;
   private readonly now: () => number;
   /** Lines appended and not written yet, with their sizes in bytes. */
-  private pending: { readonly text: string; readonly bytes: number }[] = [];
+  /** Lines appended and not yet written (each with its newline), and their sizes in bytes. */
+  private pending: string[] = [];
+  private pendingSizes: number[] = [];
   private pendingBytes = 0;
 
   constructor(
@@ -58,7 +60,8 @@ export class RotatingJsonlWriter {
     if (this.descriptor === undefined) this.open();
     const text = `${line}\n`;
     const bytes = Buffer.byteLength(text);
-    this.pending.push({ text, bytes });
+    this.pending.push(text);
+    this.pendingSizes.push(bytes);
     this.pendingBytes += bytes;
     if (this.pendingBytes >= flushBytes) this.flush();
   }
@@ -71,12 +74,16 @@ export class RotatingJsonlWriter {
   flush(): void {
     if (this.pending.length === 0) return;
     const lines = this.pending;
+    const sizes = this.pendingSizes;
     this.pending = [];
+    this.pendingSizes = [];
     this.pendingBytes = 0;
     if (this.descriptor === undefined) this.open();
     let chunk = '';
     let chunkBytes = 0;
-    for (const { text, bytes } of lines) {
+    for (let index = 0; index < lines.length; index += 1) {
+      const text = lines[index]!;
+      const bytes = sizes[index]!;
       if (this.size + chunkBytes > 0 && this.size + chunkBytes + bytes > this.maxBytes) {
         this.write(chunk, chunkBytes);
         [chunk, chunkBytes] = ['', 0];

@@ -134,6 +134,8 @@ export function createRunLog(options: RunLogOptions): RunLog {
     observe(events) {
       const taskRunIds = new Map<string, string>();
       return events.subscribe((event) => {
+        // A line per model call (debug, or info when it failed) is only made when the level shows it.
+        if (event.type === 'model-call-end' && !logger.isLevelEnabled(event.error === undefined ? 'debug' : 'info')) return;
         for (const { level, message, fields } of linesOf(event, taskRunIds)) logger[level](fields, message);
       });
     },

@@ -147,6 +147,7 @@ export class RunSpans {
     }
     const parent = block ?? this.openRun();
     const { request } = event;
+    // A span per LM call: its attributes are set field by field, no object made for a field left out.
     const attributes: Record<string, unknown> = {
       provider: event.provider,
       model_id: event.model,
@@ -159,11 +160,11 @@ export class RunSpans {
       cached: event.cached,
       prompt_tokens: event.promptTokens,
       completion_tokens: event.completionTokens,
-      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-      ...(request.n === undefined ? {} : { n: request.n }),
-      ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
-      ...(this.options.recordPayloads ? llmCallPayload(event, this.options.payloadMaxChars ?? 4096) : {}),
     };
+    if (request.temperature !== undefined) attributes['temperature'] = request.temperature;
+    if (request.n !== undefined) attributes['n'] = request.n;
+    if (request.maxTokens !== undefined) attributes['max_tokens'] = request.maxTokens;
+    if (this.options.recordPayloads) Object.assign(attributes, llmCallPayload(event, this.options.payloadMaxChars ?? 4096));
     const runId = owner?.span.runId ?? event.runId;
     const span = this.open('dgt.llm_call', parent, runId, event.buildId, event.startedAt, attributes);
     if (event.error !== undefined) span.error = redactUrl(event.error);

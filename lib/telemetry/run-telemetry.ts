@@ -115,10 +115,14 @@ export class RunTelemetry {
           }
           const names = [task.name];
           owners.set(engine, names);
+          // One event object per call, stamped as `emit` does (a call per record: no copy of a copy).
           watching.add(
-            engine.calls.subscribe(({ error, ...call }) =>
-              this.emit({ type: 'model-call-end', ...call, tasks: [...names], ...(error === undefined ? {} : { error: errorMessage(error) }) }),
-            ),
+            engine.calls.subscribe((call) => {
+              const event: Record<string, unknown> = { time: this.now(), runId: this.runId, buildId: this.buildId, type: 'model-call-end', ...call, tasks: [...names] };
+              if (call.error !== undefined) event['error'] = errorMessage(call.error);
+              else if ('error' in event) delete event['error'];
+              this.subject.next(event as unknown as RunEvent);
+            }),
           );
         }
       }

@@ -14,23 +14,39 @@ export interface TelemetryFiles {
   unsubscribe(): void;
 }
 
+/** The last two times written as ISO strings: a span mostly starts and ends in the millisecond of the one before. */
+const isoTimes: [number, string, number, string] = [Number.NaN, '', Number.NaN, ''];
+
+/** `new Date(ms).toISOString()`, remembered for the last two times asked. */
+function isoTime(ms: number): string {
+  if (ms === isoTimes[0]) return isoTimes[1];
+  if (ms === isoTimes[2]) return isoTimes[3];
+  const text = new Date(ms).toISOString();
+  isoTimes[2] = isoTimes[0];
+  isoTimes[3] = isoTimes[1];
+  isoTimes[0] = ms;
+  isoTimes[1] = text;
+  return text;
+}
+
 /** One line of `traces.jsonl`, in DGT's shape, with the span's id and its parent's to rebuild the tree. */
 function traceLine(span: RunSpan): Record<string, unknown> {
   const endTime = span.endTime ?? span.startTime;
-  return {
+  const line: Record<string, unknown> = {
     span_name: span.name,
     build_id: span.buildId,
     run_id: span.runId,
-    start_time: new Date(span.startTime).toISOString(),
-    end_time: new Date(endTime).toISOString(),
+    start_time: isoTime(span.startTime),
+    end_time: isoTime(endTime),
     duration_ms: endTime - span.startTime,
     parent_span_name: span.parent?.name ?? null,
     status: span.status,
     span_id: span.spanId,
     parent_span_id: span.parent?.spanId ?? null,
-    ...span.attributes,
-    ...(span.error === undefined ? {} : { error: span.error }),
   };
+  Object.assign(line, span.attributes);
+  if (span.error !== undefined) line['error'] = span.error;
+  return line;
 }
 
 /** Longest a line waits before it is written. */

@@ -17,6 +17,7 @@ import {
 } from './test-server-bodies.ts';
 import { countWords } from '../text/count-words.ts';
 import { embeddingsBody } from './test-server-embeddings.ts';
+import { createBatchRoutes } from './test-server-batches.ts';
 import type { CounterBoard } from './test-server-counters.ts';
 import type { TestServerAnswer, TestServerFault, TestServerOptions, TestServerRequest } from './test-server-options.ts';
 
@@ -39,7 +40,7 @@ function endpointOf(method: string | undefined, path: string): Endpoint | undefi
 }
 
 function send(response: ServerResponse, status: number, body: string, headers?: OutgoingHttpHeaders): void {
-  response.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  response.writeHead(status, { 'content-type': 'application/json', ...headers, 'content-length': Buffer.byteLength(body) });
   response.end(body);
 }
 
@@ -83,6 +84,21 @@ export function createTestServerHandler(
   const respond = options.respond ?? countingResponder();
   const authorization = options.apiKey === undefined ? undefined : `Bearer ${options.apiKey}`;
   let nextIndex = 0;
+  // Batch lines are answered as direct calls are, each counting as an answered generation request.
+  const batchRoutes = createBatchRoutes(
+    options.batches ?? {},
+    (endpoint, body) => {
+      const index = nextIndex++;
+      const request: TestServerRequest = { path: endpoint === 'chat' ? '/v1/chat/completions' : '/v1/completions', body, headers: {} };
+      board.answered++;
+      return answerBody(endpoint, body, index, (choice) => respond(request, index, choice));
+    },
+    (body) => {
+      const index = nextIndex++;
+      board.answered++;
+      return respond({ path: '/v1/messages', body, headers: {} }, index, 0);
+    },
+  );
 
   /**
    * Sends the answer or plays the fault; the request is no longer in flight. A throwing `respond` becomes
@@ -169,6 +185,12 @@ export function createTestServerHandler(
     const request: TestServerRequest = { path, body, headers: incoming.headers };
     if (recordRequests) requests.push(request);
     const endpoint = endpointOf(incoming.method, path);
+    if (endpoint === undefined) {
+      const accepted = authorization === undefined || [incoming.headers.authorization, `Bearer ${incoming.headers['api-key'] ?? incoming.headers['x-api-key']}`].includes(authorization);
+      if (!accepted && /\/(files|batches)(\/|$)/.test(path)) return send(response, 401, errorBody(401, 'Incorrect API key provided.'));
+      const batch = batchRoutes(incoming.method, path, text, incoming.headers);
+      if (batch) return send(response, batch.status, batch.body, batch.contentType ? { 'content-type': batch.contentType } : undefined);
+    }
     if (endpoint === undefined) return send(response, 404, errorBody(404, `Invalid URL (${incoming.method} ${path})`));
     if (endpoint !== 'models') board.requests++;
     if (authorization !== undefined && incoming.headers.authorization !== authorization) {

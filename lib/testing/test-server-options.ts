@@ -37,6 +37,18 @@ export type TestServerFault =
   /** 200 with a body that is not JSON. */
   | { readonly kind: 'invalid-json' };
 
+/** How the server's batch routes (`/v1/files` + `/v1/batches`, Azure's `/openai/...`, `/v1/messages/batches`) behave. */
+export interface TestServerBatchOptions {
+  /** Ms from a batch's creation until polls find it complete; a function of the batch's number. @default 0 */
+  readonly completeAfterMs?: number | ((batch: number) => number);
+  /** A fault for one request: `attempt` counts its tries (a resent request's id ends in `_r<try>`; its tries count together). */
+  readonly itemFault?: (customId: string, attempt: number) => 'expired' | 'failed' | undefined;
+  /** Refuses a batch's input file with this message (OpenAI: status `failed` with `errors.data`; Anthropic: a 400). */
+  readonly rejectFile?: (lines: readonly unknown[]) => string | undefined;
+  /** Told of every batch created, with the custom ids of its requests. */
+  readonly onSubmit?: (batchId: string, customIds: readonly string[]) => void;
+}
+
 /** Settings of `startTestServer`. */
 export interface TestServerOptions {
   /**
@@ -60,6 +72,8 @@ export interface TestServerOptions {
    * @default true
    */
   readonly recordRequests?: boolean;
+  /** The provider batch routes' behaviour (their answers come from `respond`, as direct calls' do). @default {} */
+  readonly batches?: TestServerBatchOptions;
   /** Port to listen on (127.0.0.1 only). @default 0, a free port */
   readonly port?: number;
 }

@@ -108,31 +108,34 @@ function parseBracket(inside: string, fail: (reason: string) => never): FieldPat
  */
 export function getField(record: unknown, path: string | FieldPath, options: GetFieldOptions = {}): unknown {
   const { text, steps } = typeof path === 'string' ? parseFieldPath(path) : path;
-  if (steps.some((step) => step.kind === 'append')) {
-    throw new TypeError(`field path \`${text}\`: \`[+]\` appends, so it cannot be read`);
+  // Read once per record by blocks and criteria: no closure, iterator or message is made unless a step fails.
+  for (let position = 0; position < steps.length; position += 1) {
+    if (steps[position]!.kind === 'append') throw new TypeError(`field path \`${text}\`: \`[+]\` appends, so it cannot be read`);
   }
   const strict = options.strict ?? true;
   let current = record;
-  for (const [position, step] of steps.entries()) {
-    const container = () => label(steps, position);
-    const absent = (detail: string) => {
-      if (!strict && position === steps.length - 1) return missing;
-      throw new Error(`field path \`${text}\`: \`${format(steps, position + 1)}\` is absent; ${container()} ${detail}`);
-    };
+  for (let position = 0; position < steps.length; position += 1) {
+    const step = steps[position]!;
     if (step.kind === 'key') {
-      const object = expectObject(current, text, container);
+      const object = expectObject(current, text, steps, position);
       const value = Object.hasOwn(object, step.name) ? object[step.name] : undefined;
-      if (value === undefined) return absent(fieldList(object));
+      if (value === undefined) return absent(text, steps, position, strict, () => fieldList(object));
       current = value;
     } else if (step.kind !== 'append') {
-      const array = expectArray(current, text, container);
+      const array = expectArray(current, text, steps, position);
       if (step.kind === 'slice') return array.slice(step.start, step.end);
       const index = step.index < 0 ? array.length + step.index : step.index;
-      if (index < 0 || index >= array.length) return absent(`has ${items(array)}`);
+      if (index < 0 || index >= array.length) return absent(text, steps, position, strict, () => `has ${items(array)}`);
       current = array[index];
     }
   }
   return current;
+}
+
+/** A step that found nothing: {@link missing} for the last step when not strict, else an error naming the step. */
+function absent(text: string, steps: readonly FieldPathStep[], position: number, strict: boolean, detail: () => string): unknown {
+  if (!strict && position === steps.length - 1) return missing;
+  throw new Error(`field path \`${text}\`: \`${format(steps, position + 1)}\` is absent; ${label(steps, position)} ${detail()}`);
 }
 
 /**
@@ -156,28 +159,27 @@ export function getField(record: unknown, path: string | FieldPath, options: Get
  */
 export function setField<T extends Readonly<Record<string, unknown>>>(record: T, path: string | FieldPath, value: unknown): T {
   const fieldPath = typeof path === 'string' ? parseFieldPath(path) : path;
-  expectObject(record, fieldPath.text, () => 'the record');
+  expectObject(record, fieldPath.text, fieldPath.steps, 0);
   return write(record, fieldPath, 0, value) as T;
 }
 
 function write(existing: unknown, path: FieldPath, position: number, value: unknown): unknown {
   const step = path.steps[position] as FieldPathStep;
-  const container = () => label(path.steps, position);
   const child = (current: unknown) => (position === path.steps.length - 1 ? value : write(current, path, position + 1, value));
   if (step.kind === 'key') {
-    const object = existing == null ? {} : expectObject(existing, path.text, container);
+    const object = existing == null ? {} : expectObject(existing, path.text, path.steps, position);
     const copy = { ...object };
     // defineProperty, not assignment: a field named `__proto__` must stay a plain field.
     const current = Object.hasOwn(object, step.name) ? object[step.name] : undefined;
     Object.defineProperty(copy, step.name, { value: child(current), enumerable: true, writable: true, configurable: true });
     return copy;
   }
-  const array = existing == null ? [] : expectArray(existing, path.text, container);
+  const array = existing == null ? [] : expectArray(existing, path.text, path.steps, position);
   if (step.kind === 'append') return [...array, child(undefined)];
   if (step.kind === 'slice') throw new TypeError(`field path \`${path.text}\`: a slice cannot be written`);
   const index = step.index < 0 ? array.length + step.index : step.index;
   if (index < 0 || index > array.length) {
-    const where = `${container()} has ${items(array)}`;
+    const where = `${label(path.steps, position)} has ${items(array)}`;
     throw new Error(`field path \`${path.text}\`: cannot write \`${format(path.steps, position + 1)}\`; ${where}`);
   }
   const copy = array.slice();
@@ -185,14 +187,14 @@ function write(existing: unknown, path: FieldPath, position: number, value: unkn
   return copy;
 }
 
-function expectObject(value: unknown, text: string, container: () => string): Readonly<Record<string, unknown>> {
+function expectObject(value: unknown, text: string, steps: readonly FieldPathStep[], position: number): Readonly<Record<string, unknown>> {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Readonly<Record<string, unknown>>;
-  throw new TypeError(`field path \`${text}\`: ${container()} is ${describe(value)}, expected an object`);
+  throw new TypeError(`field path \`${text}\`: ${label(steps, position)} is ${describe(value)}, expected an object`);
 }
 
-function expectArray(value: unknown, text: string, container: () => string): readonly unknown[] {
+function expectArray(value: unknown, text: string, steps: readonly FieldPathStep[], position: number): readonly unknown[] {
   if (Array.isArray(value)) return value;
-  throw new TypeError(`field path \`${text}\`: ${container()} is ${describe(value)}, expected an array`);
+  throw new TypeError(`field path \`${text}\`: ${label(steps, position)} is ${describe(value)}, expected an array`);
 }
 
 /** Names the value the step at `position` looks into: the record itself, or the path up to that step. */

@@ -2,11 +2,13 @@
  * Helpers shared by the benchmarks: seeds, scratch directories, CPU and memory measurement, formatting.
  * Benchmarks only print figures; nothing here asserts a timing.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { stringify } from 'yaml';
 import type { Fields } from '../../lib/record.ts';
 import { geographyQa } from '../../builders/geography-qa/index.ts';
 import { createEngine } from '../../lib/model/engine.ts';
@@ -102,4 +104,23 @@ export function range(values: readonly number[], format: (value: number) => stri
 export function geographyBenchTask(model: LanguageModel, concurrency: number, target: number, outputDir: string): Task {
   const generator = createEngine(model, { callLimit: concurrency, cacheSize: 0 });
   return createTask({ kind: 'generation', name: 'geo', seeds: geographySeeds, builder: geographyQa({ generator }), numOutputsToGenerate: target, concurrency, outputDir });
+}
+
+/**
+ * A task folder and a joint config for the built CLI: the geography builder on the `simulated` engine (`call_limit`
+ * 32) with Rouge-L dedupe at `threshold` (1.0: exact), `target` records. Returns the arguments of `rxdgt run` (add
+ * `--restart` to start over); its output folder is `<dir>/out-<name>`.
+ */
+export function simulatedGeographyRun(dir: string, name: string, target: number, threshold: number): string[] {
+  const taskDir = join(dir, `task-${name}`);
+  mkdirSync(taskDir, { recursive: true });
+  const task = { task_name: 'geo', task_description: 'benchmark', data_builder: 'public/examples/geography_qa', runner_config: { num_outputs_to_generate: target }, seed_examples: geographySeeds };
+  writeFileSync(join(taskDir, 'task.yaml'), stringify(task));
+  const blocks = [
+    { name: 'generator', type: 'simulated', model_id_or_path: 'simulated', call_limit: 32 },
+    { name: 'dedup', type: 'rouge_scorer', threshold },
+  ];
+  const config = join(taskDir, 'config.yaml');
+  writeFileSync(config, stringify({ databuilders: { 'public/examples/geography_qa': { blocks } } }));
+  return ['run', '--task-paths', taskDir, '--config-path', config, '--output-dir', join(dir, `out-${name}`)];
 }

@@ -5,11 +5,10 @@
  * extra kept record). Then a rerun of the finished 1M-record task (a resume that finds it complete).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { repoRoot } from './child-server.ts';
-import { geographySeeds, mib, num, scratchDir } from './common.ts';
+import { mib, num, scratchDir, simulatedGeographyRun } from './common.ts';
 
 const small = Number(process.env['BENCH_MEMORY_SMALL'] ?? 100_000);
 const large = Number(process.env['BENCH_MEMORY_LARGE'] ?? 1_000_000);
@@ -41,37 +40,6 @@ function runCli(args: readonly string[], usageFile: string): Promise<ProcessFigu
   });
 }
 
-/** A task folder and a joint config: the geography builder on the simulated engine, dedupe at `threshold`. */
-function writeTask(dir: string, target: number, threshold: number): string[] {
-  const taskDir = join(dir, `task-${target}-${threshold}`);
-  spawnSync('mkdir', ['-p', taskDir]);
-  writeFileSync(
-    join(taskDir, 'task.yaml'),
-    stringify({
-      task_name: 'geo',
-      task_description: 'memory benchmark',
-      data_builder: 'public/examples/geography_qa',
-      runner_config: { num_outputs_to_generate: target },
-      seed_examples: geographySeeds,
-    }),
-  );
-  const config = join(taskDir, 'config.yaml');
-  writeFileSync(
-    config,
-    stringify({
-      databuilders: {
-        'public/examples/geography_qa': {
-          blocks: [
-            { name: 'generator', type: 'simulated', model_id_or_path: 'simulated', call_limit: 32 },
-            { name: 'dedup', type: 'rouge_scorer', threshold },
-          ],
-        },
-      },
-    }),
-  );
-  return ['run', '--task-paths', taskDir, '--config-path', config, '--output-dir', join(dir, `out-${target}-${threshold}`)];
-}
-
 export async function benchMemory(): Promise<string[]> {
   const build = spawnSync('npx', ['tsdown'], { cwd: repoRoot, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
@@ -85,7 +53,7 @@ export async function benchMemory(): Promise<string[]> {
       ['exact dedupe', 1.0],
     ] as const) {
       for (const target of [small, large]) {
-        const args = writeTask(scratch.path, target, threshold);
+        const args = simulatedGeographyRun(scratch.path, `${target}-${threshold}`, target, threshold);
         const run = await runCli(args, usage);
         if (run.code !== 0) throw new Error(`the ${label} run to ${target} exited ${run.code}: ${run.stderr}`);
         measured.set(`${label} ${target}`, run);

@@ -34,7 +34,9 @@ const benchmarks: readonly Benchmark[] = [
   { name: 'builders', title: "DGT's builders: the built CLI on each sample against the test server (50 ms) in another process, against geography QA", run: async () => (await import('./builders.bench.ts')).benchBuilders() },
   { name: 'preview-accuracy', title: "preview's estimate vs the real run (geography, 1,000 records, built CLI, test server in another process)", run: async () => (await import('./preview-accuracy.bench.ts')).benchPreviewAccuracy() },
   { name: 'telemetry-overhead', title: "telemetry overhead: the built CLI, simulated engine, 20,000 records, DGT's events.jsonl and traces.jsonl on against DGT_TELEMETRY_DISABLE=1, and --debug --log-format json", run: async () => (await import('./telemetry-overhead.bench.ts')).benchTelemetryOverhead() },
+  { name: 'framework-cpu', title: 'framework CPU per record: the built CLI, simulated engine, exact dedupe, 100k and 1M records, against a hand-written loop', run: async () => (await import('./framework-cpu.bench.ts')).benchFrameworkCpu() },
   { name: 'memory', title: 'memory: the built CLI, simulated engine, 100k and 1M records (peak RSS), and a resume of the finished 1M task', run: benchMemory },
+  { name: 'batch-api', title: 'provider batch jobs: 1,000 geography records through the built CLI, --batch vs direct calls, and a restart mid-batch', run: async () => (await import('./batch-api.bench.ts')).benchBatchApi() },
   { name: 'monitor', title: 'monitor page: load time and update latency in headless Chromium, against an empty page and a DevTools round trip', run: async () => (await import('./monitor.bench.ts')).benchMonitor() },
 ];
 

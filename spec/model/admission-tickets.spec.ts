@@ -67,17 +67,70 @@ describe('Admission: reports paired to their request', () => {
 
   test('one congestion event, one cut and one pause: the 429s of requests already in flight neither cut again nor extend it', () => {
     withGate({ maxConcurrency: 8, cooldownMs: 0 }, (gate, { work, flush, starts }) => {
-      // Four requests in flight answer 429 at 10, 20, 30 and 40 ms, each asking for 100 ms.
-      for (let index = 0; index < 4; index += 1) gate.run(work(`w${index}`, 10 * (index + 1), new Throttle(100)), { failureOf }).subscribe({ error: () => {} });
+      // Four requests in flight answer 429 at 10, 20, 30 and 40 ms, each naming the same instant (110 ms) to come back.
+      for (let index = 0; index < 4; index += 1) gate.run(work(`w${index}`, 10 * (index + 1), new Throttle(100 - 10 * index)), { failureOf }).subscribe({ error: () => {} });
       let seen: unknown;
       testScheduler().schedule(() => {
         seen = { ...gate.state };
         gate.run(work('after', 0), { failureOf }).subscribe();
       }, 45);
       flush();
-      // Cut once (8 → 6), paused once: until 10 + 100, not 40 + 100.
+      // Cut once (8 → 6), paused once: until 110, not 110 + three more pauses.
       expect(seen).toMatchObject({ concurrency: 6, pausedUntil: 110 });
       expect(starts.at(-1)).toEqual(['after', 110]);
+    });
+  });
+
+  test('within one event, a server asking for a later time than the event\'s pause is heard (no second cut); a 429 without Retry-After adds no cooldown of its own', () => {
+    withGate({ maxConcurrency: 8, cooldownMs: 2000 }, (gate, { work, flush }) => {
+      gate.run(work('first', 10, new Throttle(100)), { failureOf }).subscribe({ error: () => {} });
+      gate.run(work('longer', 20, new Throttle(30_000)), { failureOf }).subscribe({ error: () => {} });
+      gate.run(work('bare', 30, new Error('429 without Retry-After')), { failureOf: () => ({ throttle: true }) }).subscribe({ error: () => {} });
+      let seen: unknown;
+      testScheduler().schedule(() => (seen = { ...gate.state }), 35);
+      flush();
+      expect(seen).toMatchObject({ concurrency: 6, pausedUntil: 30_020 });
+    });
+  });
+
+  test('a report whose reading cannot be made fails its request instead of losing the answer unseen', () => {
+    withGate({ maxConcurrency: 2 }, (gate, { work, flush }) => {
+      const outcome: string[] = [];
+      gate
+        .run(work('answer', 5), {
+          reportOf: () => {
+            throw new Error('no usage in the answer');
+          },
+        })
+        .subscribe({ next: (value) => outcome.push(`next ${value}`), error: (error: Error) => outcome.push(`error ${error.message}`), complete: () => outcome.push('complete') });
+      flush();
+      expect(outcome).toEqual(['error no usage in the answer']);
+      expect(gate.state.active).toBe(0);
+    });
+  });
+
+  test('the slow start shows in the state, and ends for good when a block that knows its rpm joins', () => {
+    withGate({ maxConcurrency: 10, initialConcurrency: 2 }, (gate, { work }) => {
+      expect(gate.state).toMatchObject({ concurrency: 10, slowStart: 2 });
+      for (let index = 0; index < 5; index += 1) gate.run(work(`r${index}`)).subscribe();
+      expect(gate.state.active).toBe(2);
+      gate.join({ maxConcurrency: 10, rpm: 6000 });
+      expect(gate.state).toMatchObject({ concurrency: 10, active: 5 });
+      expect(gate.state.slowStart).toBeUndefined();
+    });
+  });
+
+  test('an older answer\'s headers are not learned after a newer one\'s: its `remaining` is stale', () => {
+    withGate({ maxConcurrency: 10 }, (gate, { work, flush }) => {
+      const headers = (remaining: number) => ({ 'x-ratelimit-limit-requests': '600', 'x-ratelimit-remaining-requests': String(remaining) });
+      // The first request takes long and answers last, with the low count the server had when it arrived.
+      gate.run(work('slow', 50), { reportOf: () => ({ headers: headers(0) }) }).subscribe();
+      gate.run(work('quick', 10), { reportOf: () => ({ headers: headers(9) }) }).subscribe();
+      let after: { rpmAvailable: number | undefined; pausedUntil: number | undefined } | undefined;
+      testScheduler().schedule(() => (after = { ...gate.state }), 50);
+      flush();
+      expect(after?.pausedUntil).toBeUndefined();
+      expect(after?.rpmAvailable).toBeGreaterThan(8);
     });
   });
 

@@ -1,4 +1,3 @@
-import stableStringify from 'fast-json-stable-stringify';
 import { firstValueFrom, lastValueFrom, merge, toArray } from 'rxjs';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ApiCallError } from '../../lib/errors/api-call-error.ts';
@@ -13,12 +12,6 @@ import type { TestServer, TestServerFault } from '../../lib/testing/test-server.
 import { recordingScheduler } from '../helpers/recording-scheduler.ts';
 import { useTestServers } from '../helpers/test-servers.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-
-// The real function, watched: the cache key is built only for requests the cache may serve.
-vi.mock('fast-json-stable-stringify', async (importOriginal) => {
-  const actual = await importOriginal<{ default: (value: unknown) => string }>();
-  return { default: vi.fn(actual.default) };
-});
 
 const start = useTestServers();
 
@@ -305,13 +298,18 @@ describe('the engine cache', () => {
   });
 
   test('the cache key is computed only for a request the cache may serve', async () => {
-    const { engine } = fakeEngine();
-    const keyMaker = vi.mocked(stableStringify);
-    keyMaker.mockClear();
-    await firstValueFrom(engine.call(chat('sampled', { temperature: 0.7 })));
-    expect(keyMaker).not.toHaveBeenCalled();
-    await firstValueFrom(engine.call(chat('fixed', { temperature: 0 })));
-    expect(keyMaker).toHaveBeenCalledTimes(1);
+    const { model, engine } = fakeEngine();
+    // The memory key is the JSON of [provider, endpoint, model, request]: watched among every JSON.stringify call.
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const keysMade = (): number => stringify.mock.calls.filter(([value]) => Array.isArray(value) && value[0] === model.provider && value[2] === model.modelId).length;
+    try {
+      await firstValueFrom(engine.call(chat('sampled', { temperature: 0.7 })));
+      expect(keysMade()).toBe(0);
+      await firstValueFrom(engine.call(chat('fixed', { temperature: 0 })));
+      expect(keysMade()).toBe(1);
+    } finally {
+      stringify.mockRestore();
+    }
   });
 
   test('a cache hit spends no tokens', async () => {

@@ -1,4 +1,5 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { type AddressInfo, type Socket, createServer as createTcpServer } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ApiCallError } from '../../lib/errors/api-call-error.ts';
@@ -21,7 +22,7 @@ afterEach(async () => {
 });
 
 /** A server on 127.0.0.1 answering each request as `answer` says, after `delayMs`. */
-async function serve(answer: (request: IncomingMessage, body: string) => { status: number; body: string; headers?: Record<string, string> }, delayMs = 0): Promise<Served> {
+async function serve(answer: (request: IncomingMessage, body: string) => { status: number; body: string | Buffer; headers?: Record<string, string> }, delayMs = 0): Promise<Served> {
   const sockets = new Set<Socket>();
   const served: Served = {
     url: '',
@@ -192,5 +193,39 @@ describe('requestJson: one JSON request on a pooled keep-alive connection', () =
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => tcp.close(() => resolve()));
     }
+  });
+
+  test('a header Node refuses fails the call at once, not retryable, and leaves no timer or listener behind to crash later', async () => {
+    const server = await serve(() => ({ status: 200, body: '{}' }));
+    const controller = new AbortController();
+    const error = await failureOf(post(`${server.url}/x`, { headers: { 'x-title': 'DGT \u2014 run' }, signal: controller.signal, timeoutMs: 30 }));
+    expect(error).toMatchObject({ isRetryable: false });
+    expect((error as Error).message).toMatch(new RegExp(`^request to ${server.url}/x failed: .*header`, 'i'));
+    // Neither the abort nor the timeout that was armed may throw now.
+    controller.abort();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(server.bodies).toHaveLength(0);
+  });
+
+  test('an error body is redacted before it is cut: a long secret is never shown in part', async () => {
+    const secret = `sk-${'x'.repeat(300)}`;
+    const server = await serve((request) => ({ status: 401, body: `<html>${'.'.repeat(50)} ${request.headers['authorization']}</html>` }));
+    const error = await failureOf(post(`${server.url}/x`, { headers: { authorization: `Bearer ${secret}` }, secrets: [secret] }));
+    expect(everythingOf(error)).not.toContain('xxxxxxxx');
+    expect((error as Error).message).toContain('Bearer [redacted]');
+  });
+
+  test('a compressed answer is read; every request says who sends it', async () => {
+    const server = await serve(() => ({ status: 200, body: gzipSync('{"ok":"gzip"}'), headers: { 'content-encoding': 'gzip' } }));
+    expect((await post(`${server.url}/x`)).body).toEqual({ ok: 'gzip' });
+    expect(server.headers[0]).toMatchObject({ 'accept-encoding': 'gzip, br' });
+    expect(String(server.headers[0]!['user-agent'])).toMatch(/^rxdgt\/\S+ node\/20\./);
+  });
+
+  test('a redirect is not followed (the key would go where it points): the error says where to point the endpoint', async () => {
+    const server = await serve(() => ({ status: 307, body: '', headers: { location: 'https://elsewhere.example/v1/chat/completions' } }));
+    const error = await failureOf(post(`${server.url}/v1/chat/completions`));
+    expect(error).toMatchObject({ statusCode: 307, isRetryable: false });
+    expect((error as Error).message).toBe(`${server.url}/v1/chat/completions answered 307: redirected to https://elsewhere.example/v1/chat/completions: set the endpoint to where it points`);
   });
 });

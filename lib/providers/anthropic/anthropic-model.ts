@@ -5,6 +5,7 @@ import { credentialId } from '../../model/credential-id.ts';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult, ToolCall } from '../../model/language-model.ts';
 import { parseConfig } from '../../parse-config.ts';
 import { rateLimitHeadersOf } from '../fetch-json.ts';
+import { lazily } from '../lazily.ts';
 import { sdkErrorToApiCallError } from '../sdk-error.ts';
 import { environmentUrl } from '../environment-url.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
@@ -46,10 +47,10 @@ const settingsSchema = z.object({
 /** The API version that dropped the sampling parameters. */
 const withoutSampling = '2026-10-21';
 
-type ContentBlock = { type: string; text?: unknown; id?: unknown; name?: unknown; input?: unknown };
+export type ContentBlock = { type: string; text?: unknown; id?: unknown; name?: unknown; input?: unknown };
 
 /** The text blocks joined (or the forced tool's input as JSON when a response format was asked for), and the tool calls. */
-function answerOf(content: readonly ContentBlock[], formatTool: string | undefined): { text: string; toolCalls: ToolCall[] } {
+export function answerOf(content: readonly ContentBlock[], formatTool: string | undefined): { text: string; toolCalls: ToolCall[] } {
   const format = formatTool === undefined ? undefined : content.find((block) => block.type === 'tool_use' && block.name === formatTool);
   if (format !== undefined) return { text: JSON.stringify(format.input ?? {}), toolCalls: [] };
   const text = content.map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : '')).join('');
@@ -101,18 +102,17 @@ export function createAnthropic(settings: AnthropicSettings): LanguageModel {
   // Header values may be credentials too: no error shows them.
   const secrets = [apiKey, ...Object.values(config.headers ?? {})];
   // The SDK loads with the first call, not with the CLI: a run without an Anthropic block never pays its start-up.
-  let client: Promise<{ readonly sdk: typeof Anthropic; readonly client: Anthropic }> | undefined;
-  const connect = () =>
-    (client ??= import('@anthropic-ai/sdk').then(({ default: sdk }) => ({
-      sdk,
-      client: new sdk({
-        apiKey,
-        baseURL,
-        maxRetries: 0,
-        timeout: timeoutMs,
-        defaultHeaders: { ...config.headers, ...(apiVersion === undefined ? {} : { 'anthropic-version': apiVersion }) },
-      }),
-    })));
+  const connect = lazily(async () => {
+    const { default: sdk } = await import('@anthropic-ai/sdk');
+    const client = new sdk({
+      apiKey,
+      baseURL,
+      maxRetries: 0,
+      timeout: timeoutMs,
+      defaultHeaders: { ...config.headers, ...(apiVersion === undefined ? {} : { 'anthropic-version': apiVersion }) },
+    });
+    return { sdk, client };
+  });
 
   async function doGenerate(request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> {
     if (request.n !== undefined && request.n > 1) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult, ResponseFormat, TokenLogprob, ToolDefinition } from '../../model/language-model.ts';
 import { countWords } from '../../text/count-words.ts';
 import { toolCallOf, toolCallsField } from '../tool-calls.ts';
@@ -58,14 +58,14 @@ function sampleOf(schema: Readonly<Record<string, unknown>>, seed: string): unkn
 }
 
 function tagOf(input: string, seed: number | undefined, index: number): string {
-  return createHash('sha256').update(`${seed ?? ''}\n${index}\n${input}`).digest('hex').slice(0, 8);
+  return hash('sha256', `${seed ?? ''}\n${index}\n${input}`, 'hex').slice(0, 8);
 }
 
 function answer(input: string, tag: string, format: ResponseFormat | undefined, jsonMode: boolean | undefined): string {
   if (format) return JSON.stringify(sampleOf(format.schema, tag));
   if (jsonMode) return JSON.stringify({ answer: `${simulatedLabel} answer ${tag}` });
   // Prompts that show Question/Answer pairs get one back, so sample pipelines run end to end offline.
-  if (/Question:/.test(input) && /Answer:/.test(input)) return `Question: ${simulatedLabel} question ${tag}?\nAnswer: ${simulatedLabel} answer ${tag}.`;
+  if (input.includes('Question:') && input.includes('Answer:')) return `Question: ${simulatedLabel} question ${tag}?\nAnswer: ${simulatedLabel} answer ${tag}.`;
   return `${simulatedLabel} answer ${tag} to: ${input.slice(0, 60).replace(/\s+/g, ' ')}`;
 }
 
@@ -110,7 +110,8 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
       if (latencyMs > 0) await abortableDelay(latencyMs, signal);
       signal.throwIfAborted();
       const input = inputOf(request);
-      const tags = Array.from({ length: request.n ?? 1 }, (_, index) => tagOf(input, request.seed, index));
+      const count = request.n ?? 1;
+      const tags = count === 1 ? [tagOf(input, request.seed, 0)] : Array.from({ length: count }, (_, index) => tagOf(input, request.seed, index));
       const tool = forcedTool(request);
       const texts = tags.map((tag) => (tool ? '' : answer(input, tag, request.responseFormat, request.jsonMode)));
       const toolCalls = tool ? tags.map((tag) => [toolCallOf(`call_${tag}`, tool.name, sampleOf(tool.parameters ?? { type: 'object' }, tag))]) : [];

@@ -1,0 +1,391 @@
+import { setMaxListeners } from 'node:events';
+import stableStringify from 'fast-json-stable-stringify';
+import { type SchedulerLike, type Subscription, asyncScheduler, timer } from 'rxjs';
+import { z } from 'zod';
+import { ApiCallError } from '../errors/api-call-error.ts';
+import { parseConfig } from '../parse-config.ts';
+import { hashHex } from '../random.ts';
+import { schedulerSchema } from '../schemas.ts';
+import type { BatchApi, BatchItemResult, BatchJournal, BatchLine, PendingBatch } from './batch-api.ts';
+import { batchChunks } from './batch-chunks.ts';
+import { BatchRejectedError } from '../errors/batch-rejected-error.ts';
+import { type BatchScope, currentBatchScope, wantBatchScopes } from './batch-scope.ts';
+import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from './language-model.ts';
+
+/** Settings of a batch model, in ms; the block fields (`batch_*`, seconds) are in brackets. */
+export interface BatchModelConfig {
+  /** Most requests per batch [`batch_max_requests`], within the provider's own limit. @default 1000 */
+  readonly maxRequests?: number;
+  /** Most bytes per batch. @default the provider's limit */
+  readonly maxBytes?: number;
+  /** A gathering is sent once no request has joined it for this long [`batch_window`]. @default 2000 */
+  readonly windowMs?: number;
+  /** First wait before a batch's state is asked [`batch_poll_interval`]; doubles per poll. @default 10000 */
+  readonly pollIntervalMs?: number;
+  /** The longest wait between polls [`batch_poll_max_interval`]. @default 300000 */
+  readonly pollMaxIntervalMs?: number;
+  /** Batches a request is sent in at most, when it expires or fails retryably [`batch_max_tries`]. @default 3 */
+  readonly maxTries?: number;
+  /** Polls in a row that may fail (a network error) before the batch's calls fail. @default 5 */
+  readonly maxPollFailures?: number;
+  /** Scheduler of the window and the polls; tests pass a virtual one. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+const configSchema = z.object({
+  maxRequests: z.number().int().min(1).default(1000),
+  maxBytes: z.number().int().min(1).optional(),
+  windowMs: z.number().min(0).default(2000),
+  pollIntervalMs: z.number().min(1).default(10_000),
+  pollMaxIntervalMs: z.number().min(1).default(300_000),
+  maxTries: z.number().int().min(1).default(3),
+  maxPollFailures: z.number().int().min(1).default(5),
+  scheduler: schedulerSchema,
+});
+
+/** A call waiting for its answer. */
+interface Waiter {
+  customId: string;
+  readonly hash: string;
+  readonly request: ModelRequest;
+  line: BatchLine;
+  tries: number;
+  readonly scope: BatchScope | undefined;
+  readonly resolve: (result: ModelResult) => void;
+  readonly reject: (error: unknown) => void;
+  done: boolean;
+  /** Stops listening to the call's signal. */
+  release?: () => void;
+}
+
+/** A submitted batch this model polls: its own (with waiters) or one adopted from a journal after a restart. */
+interface Tracked {
+  readonly id: string;
+  readonly waiters: Map<string, Waiter>;
+  readonly journals: Set<BatchJournal>;
+  poll?: Subscription;
+  failedPolls: number;
+  /** Its paid answers that no call has taken yet: the batch stays journaled until they are all taken. */
+  unclaimed?: number;
+}
+
+/** A request an earlier run paid for: still in a batch, or answered; a new call with the same body takes it. */
+type Offer =
+  | { readonly kind: 'pending'; readonly batch: Tracked }
+  | { readonly kind: 'answered'; readonly resultFor: (request: ModelRequest) => ModelResult; readonly from: Tracked };
+
+/** `<input>_<body hash>_<occurrence>`: the hash is the second part. */
+function hashOfCustomId(customId: string): string {
+  return customId.split('_')[1] ?? '';
+}
+
+/**
+ * Wraps a model so that its requests go through the provider's batch jobs instead of one HTTP call each: calls are
+ * gathered (flushed after `windowMs` of quiet, or at `maxRequests`, split by the provider's limits), uploaded,
+ * polled with capped exponential backoff, and each call resolves with its own answer. A request that expires or
+ * fails retryably goes into a later batch, up to `maxTries`, then fails as a failed HTTP call would (a non-retryable
+ * `ApiCallError`); a batch the provider rejects as a whole fails the task's run (`BatchRejectedError`).
+ *
+ * Each request is keyed `<input id>_<body hash>_<occurrence>` (`custom_id`), the input id from the
+ * {@link currentBatchScope}. Submitted batches are written to the task's journal (its ledger) and removed once their
+ * results are read; a restarted run adopts the journal's batches and hands their answers to new calls of the same
+ * body (the same input first), so nothing is submitted twice. The result is a {@link LanguageModel}: the engine's
+ * cache, limits and usage, the validators and the ledger do not know. Its `endpoint` is the model's with
+ * `/batches`, so its many waiting calls do not count against the direct calls' admission control.
+ *
+ * ## Example
+ * ```ts
+ * import OpenAI from 'openai';
+ * import { createBatchModel, createEngine, createOpenAI, openAIBatchApi } from 'rxdgt';
+ * const direct = createOpenAI({ modelId: 'gpt-4o-mini' }); // OPENAI_API_KEY
+ * const client = new OpenAI({ maxRetries: 0 });
+ * const api = openAIBatchApi({ client: async () => client, model: 'gpt-4o-mini', engine: 'openai', root: 'https://api.openai.com/v1', pathPrefix: '/v1', timeoutMs: 300_000, secrets: [] });
+ * const model = createBatchModel(direct, api, { maxRequests: 5000, windowMs: 5000 });
+ * const engine = createEngine(model, { callLimit: 5000 }); // keeps 5000 calls waiting, so a batch holds them
+ * ```
+ */
+export function createBatchModel(model: LanguageModel, api: BatchApi, config: BatchModelConfig = {}): LanguageModel & { close(): Promise<void> } {
+  wantBatchScopes();
+  const settings = parseConfig('batch model', configSchema, config);
+  const scheduler = settings.scheduler ?? asyncScheduler;
+  const limits = { maxRequests: Math.min(settings.maxRequests, api.limits.maxRequests), maxBytes: Math.min(settings.maxBytes ?? api.limits.maxBytes, api.limits.maxBytes) };
+  const controller = new AbortController();
+  // Every upload and poll listens to it: many at once is the point.
+  setMaxListeners(0, controller.signal);
+  const gathering = new Map<ModelRequest['method'], Waiter[]>();
+  const quiet = new Map<ModelRequest['method'], Subscription>();
+  const tracked = new Map<string, Tracked>();
+  const offers = new Map<string, Map<string, Offer>>();
+  const occurrences = new Map<string, number>();
+  const adopted = new WeakSet<BatchJournal>();
+  // Retries waiting out a backoff: closing the model ends them (no timer keeps the process alive).
+  const delayed = new Map<Waiter, Subscription>();
+  let closed = false;
+
+  const failure = (message: string): ApiCallError => new ApiCallError(`${api.target}: ${message}`, { url: api.target, isRetryable: false });
+
+  function offer(customId: string, value: Offer): void {
+    const hash = hashOfCustomId(customId);
+    const byId = offers.get(hash) ?? offers.set(hash, new Map()).get(hash)!;
+    byId.set(customId, value);
+  }
+
+  /** An earlier run's request with this body: the same custom id first, else any. */
+  function claim(customId: string, hash: string): [string, Offer] | undefined {
+    const byId = offers.get(hash);
+    if (byId === undefined) return undefined;
+    const exact = byId.get(customId);
+    const [id, value] = exact === undefined ? (byId.entries().next().value ?? []) : [customId, exact];
+    if (id === undefined || value === undefined) return undefined;
+    byId.delete(id);
+    if (byId.size === 0) offers.delete(hash);
+    if (value.kind === 'answered' && value.from.unclaimed !== undefined && (value.from.unclaimed -= 1) === 0) unjournal(value.from);
+    return [id, value];
+  }
+
+  /** Takes the journal's pending batches of this target, once per journal: their answers go to new calls. */
+  function adopt(journal: BatchJournal): void {
+    adopted.add(journal);
+    for (const pending of journal.list()) {
+      if (pending.target !== api.target) continue;
+      const known = tracked.get(pending.id);
+      if (known) {
+        known.journals.add(journal);
+        continue;
+      }
+      const batch: Tracked = { id: pending.id, waiters: new Map(), journals: new Set([journal]), failedPolls: 0 };
+      tracked.set(batch.id, batch);
+      for (const customId of pending.customIds) offer(customId, { kind: 'pending', batch });
+      poll(batch, 0);
+    }
+  }
+
+  function settle(waiter: Waiter, outcome: { result: ModelResult } | { error: unknown }): void {
+    if (waiter.done) return;
+    waiter.done = true;
+    waiter.release?.();
+    if ('result' in outcome) waiter.resolve(outcome.result);
+    else waiter.reject(outcome.error);
+  }
+
+  function gather(waiter: Waiter): void {
+    // A request larger than a whole batch may be can never be sent: it fails alone, not the run.
+    const bytes = Buffer.byteLength(waiter.line.text) + 1;
+    if (bytes > limits.maxBytes) return settle(waiter, { error: failure(`request ${waiter.customId} is ${bytes} bytes, more than a batch may hold (${limits.maxBytes})`) });
+    const method = waiter.request.method;
+    const list = gathering.get(method) ?? gathering.set(method, []).get(method)!;
+    list.push(waiter);
+    quiet.get(method)?.unsubscribe();
+    if (list.length >= limits.maxRequests) return flush(method);
+    quiet.set(
+      method,
+      timer(settings.windowMs, scheduler).subscribe(() => flush(method)),
+    );
+  }
+
+  function flush(method: ModelRequest['method']): void {
+    quiet.get(method)?.unsubscribe();
+    quiet.delete(method);
+    const list = (gathering.get(method) ?? []).filter((waiter) => !waiter.done);
+    gathering.delete(method);
+    for (const chunk of batchChunks(list, limits, (waiter) => waiter.line.text)) void submit(chunk, method);
+  }
+
+  /** Ends the runs of the tasks these calls belong to, then fails the calls (a call made in code just fails). */
+  function failRuns(waiters: readonly Waiter[], error: unknown): void {
+    const scopes = new Set(waiters.flatMap((waiter) => (waiter.scope ? [waiter.scope] : [])));
+    for (const scope of scopes) scope.fail(error);
+    for (const waiter of waiters) settle(waiter, { error });
+  }
+
+  async function submit(waiters: readonly Waiter[], method: ModelRequest['method']): Promise<void> {
+    let id: string;
+    try {
+      id = await api.submit(
+        waiters.map((waiter) => waiter.line),
+        method,
+        controller.signal,
+      );
+    } catch (error) {
+      if (closed) return;
+      if (ApiCallError.isInstance(error) && !error.isRetryable) {
+        return failRuns(waiters, new BatchRejectedError(api.target, undefined, error.message, { cause: error }));
+      }
+      // A refused upload (a 429, a 5xx) is tried again after a backoff, as a poll would be, not at once.
+      for (const waiter of waiters) retryOrFail(waiter, `the upload failed: ${(error as Error).message}`, Math.min(settings.pollMaxIntervalMs, settings.pollIntervalMs * 2 ** (waiter.tries - 1)));
+      return;
+    }
+    const batch: Tracked = { id, waiters: new Map(waiters.map((waiter) => [waiter.customId, waiter])), journals: new Set(), failedPolls: 0 };
+    for (const waiter of waiters) if (waiter.scope?.journal) batch.journals.add(waiter.scope.journal);
+    const pending: PendingBatch = { id, target: api.target, customIds: waiters.map((waiter) => waiter.customId), submittedAt: scheduler.now() };
+    try {
+      for (const journal of batch.journals) journal.put(pending);
+    } catch (error) {
+      return failRuns(waiters, error);
+    }
+    tracked.set(id, batch);
+    poll(batch, settings.pollIntervalMs);
+  }
+
+  /**
+   * Another batch for a request that got no answer (expired, cancelled, a retryable failure, a refused upload), after
+   * `delayMs`, under a fresh `custom_id` (`_r<try>`: never twice the same id in one batch); after `maxTries`, a failed call.
+   */
+  function retryOrFail(waiter: Waiter, message: string, delayMs = 0): void {
+    if (waiter.done) return;
+    if (waiter.tries >= settings.maxTries) return settle(waiter, { error: failure(`request ${waiter.customId.replace(/_r\d+$/, '')} failed in ${waiter.tries} batches: ${message}`) });
+    waiter.tries += 1;
+    waiter.customId = `${waiter.customId.replace(/_r\d+$/, '')}_r${waiter.tries}`;
+    waiter.line = api.lineOf(waiter.customId, waiter.request);
+    if (delayMs <= 0) return gather(waiter);
+    delayed.set(
+      waiter,
+      timer(delayMs, scheduler).subscribe(() => {
+        delayed.delete(waiter);
+        if (!closed && !waiter.done) gather(waiter);
+      }),
+    );
+  }
+
+
+  function poll(batch: Tracked, delayMs: number): void {
+    if (closed) return;
+    const next = (): number => Math.min(settings.pollMaxIntervalMs, Math.max(delayMs * 2, settings.pollIntervalMs));
+    // A poll or a results read that fails (the provider down, an unreadable output line) is tried again with backoff;
+    // after `maxPollFailures` in a row the waiting calls fail, and the batch stays journaled for a later run.
+    const failedPoll = (error: unknown): void => {
+      if (closed) return;
+      batch.failedPolls += 1;
+      if (batch.failedPolls < settings.maxPollFailures) return poll(batch, next());
+      tracked.delete(batch.id);
+      // Its answers cannot be promised to later calls of this run any more: they would wait for nothing.
+      dropOffers(batch);
+      for (const waiter of batch.waiters.values()) settle(waiter, { error: failure(`batch ${batch.id} could not be polled: ${(error as Error).message}`) });
+    };
+    batch.poll = timer(delayMs, scheduler).subscribe(() => {
+      api.status(batch.id, controller.signal).then(async (state) => {
+        if (closed) return;
+        if (state.kind === 'pending') {
+          batch.failedPolls = 0;
+          return poll(batch, next());
+        }
+        if (state.kind === 'rejected') {
+          forget(batch);
+          return failRuns([...batch.waiters.values()], new BatchRejectedError(api.target, batch.id, state.message));
+        }
+        let results: ReadonlyMap<string, BatchItemResult>;
+        try {
+          results = await api.results(batch.id, controller.signal);
+        } catch (error) {
+          return failedPoll(error);
+        }
+        if (!closed) distribute(batch, results);
+      }, failedPoll);
+    });
+  }
+
+  /** Forgets the promises of a batch's answers to later calls (their calls will be made, and sent, again). */
+  function dropOffers(batch: Tracked): void {
+    for (const [hash, byId] of offers) {
+      for (const [customId, value] of byId) if (value.kind === 'pending' && value.batch === batch) byId.delete(customId);
+      if (byId.size === 0) offers.delete(hash);
+    }
+  }
+
+  /** The batch's results are read: out of the journals, whatever comes of its requests. */
+  function forget(batch: Tracked): void {
+    tracked.delete(batch.id);
+    dropOffers(batch);
+    unjournal(batch);
+  }
+
+  /** The batch out of its journals: every answer of it has been handed to a call. */
+  function unjournal(batch: Tracked): void {
+    for (const journal of batch.journals) {
+      try {
+        journal.remove(batch.id);
+      } catch {
+        // A journal of a task that ended (its store closed): the next run reads the results again, for free.
+      }
+    }
+  }
+
+  function distribute(batch: Tracked, results: ReadonlyMap<string, BatchItemResult>): void {
+    const unclaimed = [...offers.values()].flatMap((byId) => [...byId].filter(([, value]) => value.kind === 'pending' && value.batch === batch).map(([customId]) => customId));
+    tracked.delete(batch.id);
+    dropOffers(batch);
+    // Answers no call has taken yet stay offered, and the batch stays journaled until the last is taken: a kill
+    // meanwhile lets the next run read them again rather than pay for them again.
+    let kept = 0;
+    const keep = (customId: string, item: Extract<BatchItemResult, { kind: 'answered' }>): void => {
+      offer(customId, { kind: 'answered', resultFor: item.resultFor, from: batch });
+      kept += 1;
+    };
+    for (const customId of unclaimed) {
+      const item = results.get(customId);
+      if (item?.kind === 'answered') keep(customId, item);
+    }
+    for (const [customId, waiter] of batch.waiters) {
+      const item = results.get(customId);
+      // A call that was cancelled meanwhile leaves its paid answer to a later call of the same body.
+      if (waiter.done && item?.kind === 'answered') keep(customId, item);
+      else if (item?.kind === 'answered') settle(waiter, { result: item.resultFor(waiter.request) });
+      else if (item === undefined || item.retryable) retryOrFail(waiter, item?.message ?? `no result in batch ${batch.id} (expired or cancelled)`);
+      else settle(waiter, { error: failure(`request ${customId} of batch ${batch.id} failed: ${item.message}`) });
+    }
+    batch.unclaimed = kept;
+    if (kept === 0) unjournal(batch);
+  }
+
+  async function doGenerate(request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> {
+    if (closed) throw new Error(`${api.target}: the batch model is closed`);
+    const scope = currentBatchScope();
+    if (scope?.journal && !adopted.has(scope.journal)) adopt(scope.journal);
+    const hash = hashHex(stableStringify(request), 16);
+    const inputPart = (scope?.inputId ?? 'call').replace(/[^A-Za-z0-9-]/g, '-').slice(0, 36);
+    const counted = `${inputPart}_${hash}`;
+    const occurrence = occurrences.get(counted) ?? 0;
+    occurrences.set(counted, occurrence + 1);
+    const customId = `${counted}_${occurrence}`;
+    // Checked now: a parameter the provider cannot take fails this call alone.
+    const line = api.lineOf(customId, request);
+    signal.throwIfAborted();
+    return new Promise<ModelResult>((resolve, reject) => {
+      const waiter: Waiter = { customId, hash, request, line, tries: 1, scope, resolve, reject, done: false };
+      const aborted = (): void => settle(waiter, { error: signal.reason });
+      signal.addEventListener('abort', aborted, { once: true });
+      waiter.release = () => signal.removeEventListener('abort', aborted);
+      const earlier = claim(customId, hash);
+      if (earlier === undefined) return gather(waiter);
+      const [claimedId, value] = earlier;
+      if (value.kind === 'answered') return settle(waiter, { result: value.resultFor(waiter.request) });
+      waiter.customId = claimedId;
+      value.batch.waiters.set(claimedId, waiter);
+    });
+  }
+
+  async function close(): Promise<void> {
+    closed = true;
+    controller.abort();
+    for (const subscription of quiet.values()) subscription.unsubscribe();
+    for (const subscription of delayed.values()) subscription.unsubscribe();
+    for (const batch of tracked.values()) batch.poll?.unsubscribe();
+    const closedError = new Error(`${api.target}: the batch model was closed`);
+    for (const list of gathering.values()) for (const waiter of list) settle(waiter, { error: closedError });
+    for (const batch of tracked.values()) for (const waiter of batch.waiters.values()) settle(waiter, { error: closedError });
+    for (const waiter of delayed.keys()) settle(waiter, { error: closedError });
+    await model.close?.();
+  }
+
+  return {
+    specificationVersion: 'v1',
+    provider: `${model.provider}-batch`,
+    modelId: model.modelId,
+    endpoint: `${model.endpoint}/batches`,
+    answersInBulk: true,
+    ...(model.credential === undefined ? {} : { credential: model.credential }),
+    doGenerate,
+    ...(model.probe ? { probe: model.probe.bind(model) } : {}),
+    close,
+  };
+}

@@ -1,0 +1,296 @@
+import { setMaxListeners } from 'node:events';
+import { VirtualTimeScheduler } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { BatchApi, BatchItemResult, BatchJournal, BatchLine, BatchState, PendingBatch } from '../../lib/model/batch-api.ts';
+import { createBatchModel } from '../../lib/model/batch-model.ts';
+import { BatchRejectedError } from '../../lib/errors/batch-rejected-error.ts';
+import { type BatchScope, withinBatchScope } from '../../lib/model/batch-scope.ts';
+import type { ModelRequest, ModelResult } from '../../lib/model/language-model.ts';
+import { FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';
+import { ApiCallError } from '../../lib/errors/api-call-error.ts';
+
+/** Runs the virtual clock to `time`, one due timer at a time, letting the fake API's promises settle in between. */
+async function advanceTo(scheduler: VirtualTimeScheduler, time: number): Promise<void> {
+  for (;;) {
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    const due = (scheduler.actions[0] as unknown as { delay: number } | undefined)?.delay;
+    if (due === undefined || due > time) break;
+    scheduler.maxFrames = due;
+    scheduler.flush();
+  }
+  // The clock reaches `time` even when no timer fell due, so later timers start from there.
+  scheduler.frame = Math.max(scheduler.frame, time);
+}
+
+/** A provider that records what it is sent and when it is polled; `states` are the polls' answers, then `ended`. */
+function fakeApi(scheduler: VirtualTimeScheduler, script: { states?: BatchState[]; item?: (customId: string, batch: string) => BatchItemResult | undefined } = {}) {
+  const batches = new Map<string, readonly BatchLine[]>();
+  const submitted: { id: string; at: number; customIds: string[] }[] = [];
+  const polls: number[] = [];
+  const states = [...(script.states ?? [])];
+  const api: BatchApi = {
+    target: 'fake http://provider',
+    limits: { maxRequests: 100, maxBytes: 10_000 },
+    lineOf: (customId, request) => ({ customId, text: JSON.stringify({ customId, request }) }),
+    async submit(lines) {
+      const id = `batch_${submitted.length}`;
+      batches.set(id, lines);
+      submitted.push({ id, at: scheduler.now(), customIds: lines.map((line) => line.customId) });
+      return id;
+    },
+    async status() {
+      polls.push(scheduler.now());
+      return states.shift() ?? { kind: 'ended' };
+    },
+    async results(id) {
+      const answer = (customId: string): ModelResult => ({ texts: [`answer ${customId}`], finishReason: 'stop', usage: { promptTokens: 2, completionTokens: 3 } });
+      return new Map(
+        (batches.get(id) ?? []).flatMap((line): [string, BatchItemResult][] => {
+          const item: BatchItemResult | undefined = script.item ? script.item(line.customId, id) : { kind: 'answered', resultFor: () => answer(line.customId) };
+          return item === undefined ? [] : [[line.customId, item]];
+        }),
+      );
+    },
+  };
+  return { api, submitted, polls };
+}
+
+function memoryJournal(initial: PendingBatch[] = []): BatchJournal & { readonly batches: PendingBatch[] } {
+  const batches = [...initial];
+  return {
+    batches,
+    list: () => [...batches],
+    put: (batch) => batches.push(batch),
+    remove: (id) => batches.splice(batches.findIndex((batch) => batch.id === id), 1),
+  };
+}
+
+const chat = (content: string): ModelRequest => ({ method: 'chat', messages: [{ role: 'user', content }] });
+const signal = new AbortController().signal;
+// Shared by every call of a test.
+setMaxListeners(0, signal);
+
+describe('createBatchModel', () => {
+  it('gathers calls until `windowMs` passes with no new one, then sends them as one batch', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { api, submitted } = fakeApi(scheduler);
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 1000, pollIntervalMs: 100, scheduler });
+    const first = model.doGenerate(chat('a'), { signal });
+    await advanceTo(scheduler, 500);
+    const second = model.doGenerate(chat('b'), { signal });
+    await advanceTo(scheduler, 1400);
+    expect(submitted).toHaveLength(0);
+    await advanceTo(scheduler, 1600);
+    expect(submitted).toEqual([{ id: 'batch_0', at: 1500, customIds: [expect.stringMatching(/^call_[0-9a-f]{16}_0$/), expect.stringMatching(/^call_[0-9a-f]{16}_0$/)] }]);
+    await advanceTo(scheduler, 2000);
+    expect((await first).texts[0]).toMatch(/^answer call_/);
+    expect((await second).usage).toEqual({ promptTokens: 2, completionTokens: 3 });
+  });
+
+  it('sends at once when the gathering reaches `maxRequests`, and splits by the provider\'s byte limit', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { api, submitted } = fakeApi(scheduler);
+    const model = createBatchModel(new FakeLanguageModel(), { ...api, limits: { maxRequests: 100, maxBytes: 400 } }, { windowMs: 1000, maxRequests: 6, scheduler });
+    const calls = Array.from({ length: 6 }, (_, index) => model.doGenerate(chat(`question number ${index}`), { signal }));
+    await advanceTo(scheduler, 0);
+    // Six lines of 126 bytes each (newline included): full at six requests, split by 400 bytes into two batches of three.
+    expect(submitted.map((batch) => batch.customIds.length)).toEqual([3, 3]);
+    expect(submitted.every((batch) => batch.at === 0)).toBe(true);
+    await advanceTo(scheduler, 100_000);
+    expect(await Promise.all(calls)).toHaveLength(6);
+  });
+
+  it('polls with exponential backoff capped at `pollMaxIntervalMs`', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const pending: BatchState = { kind: 'pending' };
+    const { api, polls } = fakeApi(scheduler, { states: [pending, pending, pending, pending, pending] });
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 0, pollIntervalMs: 100, pollMaxIntervalMs: 500, scheduler });
+    const answer = model.doGenerate(chat('a'), { signal });
+    await advanceTo(scheduler, 10_000);
+    expect(polls).toEqual([100, 300, 700, 1200, 1700, 2200]);
+    expect((await answer).texts).toHaveLength(1);
+  });
+
+  it('writes a batch to the journal of its inputs when submitted, removes it once its results are read, and keys requests by input id', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { api, submitted } = fakeApi(scheduler);
+    const journal = memoryJournal();
+    const scope: BatchScope = { inputId: '7-abc', journal, fail: () => undefined };
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 10, pollIntervalMs: 100, scheduler });
+    const answer = withinBatchScope(scope, () => model.doGenerate(chat('a'), { signal }));
+    await advanceTo(scheduler, 50);
+    expect(journal.batches).toEqual([{ id: 'batch_0', target: 'fake http://provider', customIds: [expect.stringMatching(/^7-abc_[0-9a-f]{16}_0$/)], submittedAt: 10 }]);
+    await advanceTo(scheduler, 500);
+    await answer;
+    expect(journal.batches).toEqual([]);
+    expect(submitted).toHaveLength(1);
+  });
+
+  it('adopts the journal\'s pending batches after a restart: the same requests wait for them and nothing is submitted again', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    // The first run: submitted, then the process died before the results.
+    const first = fakeApi(scheduler, { states: [{ kind: 'pending' }] });
+    const journal = memoryJournal();
+    const dying = createBatchModel(new FakeLanguageModel(), first.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    const scopeOf = (inputId: string): BatchScope => ({ inputId, journal, fail: () => undefined });
+    void withinBatchScope(scopeOf('0-aa'), () => dying.doGenerate(chat('a'), { signal })).catch(() => undefined);
+    void withinBatchScope(scopeOf('1-bb'), () => dying.doGenerate(chat('b'), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 50);
+    await dying.close();
+    expect(journal.batches).toHaveLength(1);
+
+    // The second run reads the same provider: one more poll finds the batch ended.
+    const restarted = createBatchModel(new FakeLanguageModel(), first.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    const answers = [
+      withinBatchScope(scopeOf('1-bb'), () => restarted.doGenerate(chat('b'), { signal })),
+      withinBatchScope(scopeOf('0-aa'), () => restarted.doGenerate(chat('a'), { signal })),
+    ];
+    await advanceTo(scheduler, 5000);
+    expect((await Promise.all(answers)).map((answer) => answer.texts[0])).toEqual([expect.stringMatching(/^answer 1-bb_/), expect.stringMatching(/^answer 0-aa_/)]);
+    expect(first.submitted).toHaveLength(1);
+    expect(journal.batches).toEqual([]);
+  });
+
+  it('fails the task\'s run and the calls when the provider rejects the batch, naming it', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { api } = fakeApi(scheduler, { states: [{ kind: 'rejected', message: 'line 2: invalid JSON' }] });
+    const failures: unknown[] = [];
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 10, pollIntervalMs: 100, scheduler });
+    const answer = withinBatchScope({ inputId: '0-aa', journal: undefined, fail: (error) => failures.push(error) }, () => model.doGenerate(chat('a'), { signal }));
+    const settled = answer.catch((error: unknown) => error);
+    await advanceTo(scheduler, 1000);
+    const error = await settled;
+    expect(BatchRejectedError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toBe('fake http://provider: batch batch_0 was rejected by the provider: line 2: invalid JSON');
+    expect(failures).toEqual([error]);
+  });
+
+  it('drops an aborted call from the gathering: it is never submitted', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { api, submitted } = fakeApi(scheduler);
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 100, scheduler });
+    const controller = new AbortController();
+    const aborted = model.doGenerate(chat('a'), { signal: controller.signal }).catch((error: unknown) => error);
+    const kept = model.doGenerate(chat('b'), { signal });
+    controller.abort();
+    await advanceTo(scheduler, 100_000);
+    expect(await aborted).toBeInstanceOf(Error);
+    expect(submitted.flatMap((batch) => batch.customIds)).toHaveLength(1);
+    await kept;
+  });
+
+  it('resubmits a request with no result up to `maxTries` batches, then fails it as a failed call', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { api, submitted } = fakeApi(scheduler, { item: () => undefined });
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 10, pollIntervalMs: 100, maxTries: 3, scheduler });
+    const failed = model.doGenerate(chat('a'), { signal }).catch((error: unknown) => error);
+    await advanceTo(scheduler, 100_000);
+    expect(submitted).toHaveLength(3);
+    expect(String(await failed)).toMatch(/request call_[0-9a-f]{16}_0 failed in 3 batches: no result in batch batch_2 \(expired or cancelled\)/);
+  });
+
+  it('a results read that fails is tried again with backoff, not an unhandled rejection, and then answers', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler);
+    let reads = 0;
+    const api: BatchApi = {
+      ...fake.api,
+      results: async (id, abort) => {
+        reads += 1;
+        if (reads === 1) throw new Error('the output file could not be read');
+        return fake.api.results(id, abort);
+      },
+    };
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 10, pollIntervalMs: 100, scheduler });
+    const answer = model.doGenerate(chat('a'), { signal });
+    await advanceTo(scheduler, 10_000);
+    expect(reads).toBe(2);
+    expect((await answer).texts[0]).toMatch(/^answer call_/);
+  });
+
+  it('an adopted batch that cannot be polled any more promises nothing: a later call of the same body is sent anew', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler, { states: [{ kind: 'pending' }] });
+    const journal = memoryJournal();
+    const scope: BatchScope = { inputId: '5-ee', journal, fail: () => undefined };
+    // A first run submits `y` and dies.
+    const dying = createBatchModel(new FakeLanguageModel(), fake.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    void withinBatchScope(scope, () => dying.doGenerate(chat('y'), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 50);
+    await dying.close();
+    const lost = journal.batches[0]!.id;
+    // The restarted run cannot poll that batch any more (the provider lost it); other batches are fine.
+    const api: BatchApi = { ...fake.api, status: async (id, abort) => (id === lost ? Promise.reject(new Error('503')) : fake.api.status(id, abort)) };
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 10, pollIntervalMs: 100, maxPollFailures: 2, scheduler });
+    const first = withinBatchScope(scope, () => model.doGenerate(chat('x'), { signal }));
+    await advanceTo(scheduler, 10_000);
+    await first;
+    // It gave up: it stays journaled for a later run, and a call of its body now is sent, not left waiting on it.
+    expect(journal.batches.map((batch) => batch.id)).toContain(lost);
+    const later = withinBatchScope(scope, () => model.doGenerate(chat('y'), { signal }));
+    await advanceTo(scheduler, 20_000);
+    expect((await later).texts[0]).toMatch(/^answer 5-ee_/);
+    expect(fake.submitted).toHaveLength(3);
+  });
+
+  it('an adopted batch stays journaled until every answer of it has gone to a call: a kill meanwhile pays nothing again', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const first = fakeApi(scheduler, { states: [{ kind: 'pending' }] });
+    const journal = memoryJournal();
+    const scopeOf = (inputId: string): BatchScope => ({ inputId, journal, fail: () => undefined });
+    const dying = createBatchModel(new FakeLanguageModel(), first.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    for (const [id, text] of [['0-aa', 'a'], ['1-bb', 'b']] as const) void withinBatchScope(scopeOf(id), () => dying.doGenerate(chat(text), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 50);
+    await dying.close();
+    const restarted = createBatchModel(new FakeLanguageModel(), first.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    // Only input 0 comes again before the batch ends: input 1's paid answer waits in memory, and in the journal.
+    const a = withinBatchScope(scopeOf('0-aa'), () => restarted.doGenerate(chat('a'), { signal }));
+    await advanceTo(scheduler, 5000);
+    await a;
+    expect(journal.batches).toHaveLength(1);
+    const b = withinBatchScope(scopeOf('1-bb'), () => restarted.doGenerate(chat('b'), { signal }));
+    await advanceTo(scheduler, 6000);
+    expect((await b).texts[0]).toMatch(/^answer 1-bb_/);
+    expect(journal.batches).toEqual([]);
+    expect(first.submitted).toHaveLength(1);
+  });
+
+  it('refuses a poll interval below 1 ms (it would poll the provider without pause)', () => {
+    const scheduler = new VirtualTimeScheduler();
+    expect(() => createBatchModel(new FakeLanguageModel(), fakeApi(scheduler).api, { pollIntervalMs: 0, scheduler })).toThrow(/pollIntervalMs/);
+  });
+
+  it('a resent request goes under a fresh custom id (never twice one id in a batch); a refused upload waits a backoff before it goes again', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler, { item: (customId) => (customId.endsWith('_r3') ? { kind: 'answered', resultFor: () => ({ texts: ['late'], finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1 } }) } : undefined) });
+    let uploads = 0;
+    const uploadTimes: number[] = [];
+    const api: BatchApi = {
+      ...fake.api,
+      submit: async (lines, method, abort) => {
+        uploadTimes.push(scheduler.now());
+        if ((uploads += 1) === 1) throw new ApiCallError('http://provider/files answered 503: busy', { url: 'http://provider/files', statusCode: 503 });
+        return fake.api.submit(lines, method, abort);
+      },
+    };
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 10, pollIntervalMs: 1000, maxTries: 3, scheduler });
+    const answer = model.doGenerate(chat('a'), { signal });
+    await advanceTo(scheduler, 100_000);
+    expect((await answer).texts).toEqual(['late']);
+    // The refused upload went again a poll interval later, not at once.
+    expect(uploadTimes[1]! - uploadTimes[0]!).toBeGreaterThanOrEqual(1000);
+    expect(fake.submitted.map((batch) => batch.customIds[0])).toEqual([expect.stringMatching(/_0_r2$/), expect.stringMatching(/_0_r3$/)]);
+  });
+
+  it('a request larger than a whole batch may be fails alone, before any upload; the others go', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { api, submitted } = fakeApi(scheduler);
+    const model = createBatchModel(new FakeLanguageModel(), { ...api, limits: { maxRequests: 100, maxBytes: 200 } }, { windowMs: 10, pollIntervalMs: 100, scheduler });
+    const huge = model.doGenerate(chat('x'.repeat(500)), { signal }).catch((error: unknown) => error);
+    const small = model.doGenerate(chat('a'), { signal });
+    await advanceTo(scheduler, 10_000);
+    expect(String(await huge)).toMatch(/is \d+ bytes, more than a batch may hold \(200\)/);
+    expect((await small).texts).toHaveLength(1);
+    expect(submitted.flatMap((batch) => batch.customIds)).toHaveLength(1);
+  });
+});

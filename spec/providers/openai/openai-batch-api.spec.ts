@@ -1,0 +1,108 @@
+import { firstValueFrom } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BatchRejectedError } from '../../../lib/errors/batch-rejected-error.ts';
+import { createBatchModel } from '../../../lib/model/batch-model.ts';
+import { createEngine } from '../../../lib/model/engine.ts';
+import type { LanguageModel, ModelRequest } from '../../../lib/model/language-model.ts';
+import { openAIBatchBlock } from '../../../lib/providers/openai/openai-batch-block.ts';
+import { createOpenAI } from '../../../lib/providers/openai/openai-model.ts';
+import { type TestServer, type TestServerOptions, startTestServer } from '../../../lib/testing/test-server.ts';
+
+const servers: TestServer[] = [];
+const models: { close?(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(models.splice(0).map((model) => model.close?.()));
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function start(options: TestServerOptions = {}): Promise<TestServer> {
+  const server = await startTestServer(options);
+  servers.push(server);
+  return server;
+}
+
+/** A batch model of type `openai` at the server, with short waits. */
+function batchModel(server: TestServer, config: { maxRequests?: number; maxTries?: number } = {}): LanguageModel {
+  const common = { type: 'openai', modelId: 'test-model', timeoutMs: 10_000, params: {}, baseURL: server.baseURL, apiKey: 'sk-test-secret' };
+  const direct = createOpenAI({ modelId: 'test-model', baseURL: server.baseURL, apiKey: 'sk-test-secret' });
+  const model = createBatchModel(direct, openAIBatchBlock.create({}, common), { windowMs: 20, pollIntervalMs: 10, pollMaxIntervalMs: 40, ...config });
+  models.push(model);
+  return model;
+}
+
+const chat = (content: string): ModelRequest => ({ method: 'chat', messages: [{ role: 'user', content }], temperature: 0.5, maxTokens: 32 });
+
+/** The uploaded JSONL lines of every batch file the server received. */
+function uploadedLines(server: TestServer): Record<string, any>[] {
+  return server.requests
+    .filter((request) => request.path === '/v1/files')
+    .flatMap((request) => String(request.body).split('\r\n').filter((line) => line.startsWith('{"custom_id"')))
+    .flatMap((text) => text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Record<string, any>));
+}
+
+describe('OpenAI batch jobs against the test server', () => {
+  it('gathers concurrent calls into one uploaded batch whose lines are the direct bodies, and answers each call', async () => {
+    const server = await start({ respond: (request) => `answer to ${request.body.messages[0].content}` });
+    const engine = createEngine(batchModel(server), { callLimit: 50 });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, index) => firstValueFrom(engine.call(chat(`q${index}`)))));
+    expect(results.map((result) => result.texts[0])).toEqual(Array.from({ length: 20 }, (_, index) => `answer to q${index}`));
+    expect(server.counters.byPath['/v1/batches']).toBe(1);
+    expect(server.counters.byPath['/v1/chat/completions']).toBeUndefined();
+    const lines = uploadedLines(server);
+    expect(lines).toHaveLength(20);
+    expect(lines[0]).toEqual({
+      custom_id: expect.stringMatching(/^call_[0-9a-f]{16}_0$/),
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'test-model', messages: [{ role: 'user', content: 'q0' }], temperature: 0.5, max_tokens: 32, stream: false },
+    });
+    expect(results[0]!.usage.promptTokens).toBeGreaterThan(0);
+  });
+
+  it('names the model in its target: after a restart, a block of another model on the same endpoint adopts none of its batches', () => {
+    const common = { type: 'openai', timeoutMs: 10_000, params: {}, baseURL: 'http://127.0.0.1:1/v1', apiKey: 'k' };
+    const [mini, large] = ['gpt-4o-mini', 'gpt-4o'].map((modelId) => openAIBatchBlock.create({}, { ...common, modelId }).target);
+    expect(mini).toBe('openai http://127.0.0.1:1/v1 gpt-4o-mini');
+    expect(large).not.toBe(mini);
+  });
+
+  it('splits a gathering larger than `maxRequests` across batches', async () => {
+    const server = await start();
+    const engine = createEngine(batchModel(server, { maxRequests: 4 }), { callLimit: 50 });
+    await Promise.all(Array.from({ length: 10 }, (_, index) => firstValueFrom(engine.call(chat(`q${index}`)))));
+    const created = server.requests.filter((request) => request.path === '/v1/batches');
+    expect(created).toHaveLength(3);
+    expect(uploadedLines(server)).toHaveLength(10);
+  });
+
+  it('resubmits expired and failed items in a later batch, and fails a call for good after `maxTries` batches', async () => {
+    const server = await start({
+      batches: { itemFault: (customId, attempt) => (customId.includes('_0') && attempt === 1 ? 'expired' : undefined) },
+    });
+    const engine = createEngine(batchModel(server), { callLimit: 50 });
+    const answers = await Promise.all([firstValueFrom(engine.call(chat('a'))), firstValueFrom(engine.call(chat('b')))]);
+    expect(answers.every((answer) => answer.texts[0]!.startsWith('Question:'))).toBe(true);
+    expect(server.requests.filter((request) => request.path === '/v1/batches')).toHaveLength(2);
+
+    const failing = await start({ batches: { itemFault: () => 'failed' } });
+    const stubborn = createEngine(batchModel(failing, { maxTries: 2 }), { callLimit: 5, maxRetries: 0 });
+    await expect(firstValueFrom(stubborn.call(chat('c')))).rejects.toThrow(/failed in 2 batches: .*Test server fault: item failed/);
+    expect(failing.requests.filter((request) => request.path === '/v1/batches')).toHaveLength(2);
+  });
+
+  it('fails with a BatchRejectedError naming the batch and the provider\'s message when the input file is rejected', async () => {
+    const server = await start({ batches: { rejectFile: () => 'Line 1: the model `nope` does not exist.' } });
+    const model = batchModel(server);
+    const error = await model.doGenerate(chat('x'), { signal: new AbortController().signal }).catch((caught: unknown) => caught);
+    expect(BatchRejectedError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/^openai http:\/\/127\.0\.0\.1:\d+\/v1 test-model: batch batch_\d+ was rejected by the provider: invalid_request: Line 1: the model `nope` does not exist\.$/);
+    expect((error as Error).message).not.toContain('sk-test-secret');
+  });
+
+  it('keeps polling while the batch is in progress, then answers', async () => {
+    const server = await start({ batches: { completeAfterMs: 150 } });
+    const result = await batchModel(server).doGenerate(chat('slow'), { signal: new AbortController().signal });
+    expect(result.texts).toHaveLength(1);
+    expect(server.requests.filter((request) => request.path.startsWith('/v1/batches/')).length).toBeGreaterThan(1);
+  });
+});
