@@ -52,6 +52,8 @@ interface OutcomeBase {
   readonly share?: Share;
   /** LM usage spent on this record so far. */
   readonly usage?: Usage;
+  /** The worker (`<host>:<pid>`) that made it, in a distributed run (`rxdgt run --queue`). */
+  readonly worker?: string;
 }
 
 /** A record that every block so far has accepted. */

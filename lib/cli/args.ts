@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/config-error.ts';
+import { checkRedisUrl } from '../distributed/redis-connection.ts';
 import type { RunSettings } from '../run/prepare-run.ts';
 import { type CatalogTopic, catalogTopics } from './catalog.ts';
 
@@ -8,7 +9,8 @@ import { type CatalogTopic, catalogTopics } from './catalog.ts';
  * and `version`.
  */
 export type CliCommand =
-  | { readonly command: 'run'; readonly settings: RunSettings; readonly debug?: true; readonly log?: LogOptions; readonly monitor?: number }
+  | { readonly command: 'run'; readonly settings: RunSettings; readonly debug?: true; readonly log?: LogOptions; readonly monitor?: number; readonly queue?: string }
+  | { readonly command: 'worker'; readonly queue: string; readonly concurrency?: number; readonly lockDuration?: number }
   | { readonly command: 'monitor'; readonly outputDir: string; readonly port?: number; readonly telemetryDir?: string }
   | { readonly command: 'validate'; readonly settings: RunSettings }
   | { readonly command: 'preview'; readonly settings: RunSettings; readonly limit: number; readonly keep?: true; readonly debug?: true }
@@ -31,6 +33,7 @@ export const usage = `Usage: rxdgt run --task-paths <files or dirs...> [options]
        rxdgt preview --task-paths <files or dirs...> [--limit <n>] [--keep] [options]
        rxdgt list [builders|blocks|engines|formatters...] [--json]
        rxdgt monitor <output_dir> [--port <n>] [--telemetry-dir <dir>]
+       rxdgt worker --queue <redis://host:port[/db]> [--concurrency <n>] [--lock-duration <seconds>]
        rxdgt --version
 
 A .env file in the working directory is loaded first; variables already set win.
@@ -43,6 +46,10 @@ an estimate of the whole run from it: LM calls, tokens, cost and a lower bound o
 monitor serves a page on 127.0.0.1 showing the runs under an output folder (live while a run writes it, or after it
 ended or crashed): each task's progress, rates, ETA, rejects by block and reason, tokens, cost, LM latency, admission
 state and sample records. \`run --monitor [port]\` serves the same page for the run it starts, fed live.
+run --queue <redis://...> runs the tasks on workers: this process plans each task's inputs, keeps its files and
+stop criteria, and sends each input to a BullMQ queue; \`rxdgt worker --queue <same URL>\` processes (any number, on
+any machine with the same task files at the same paths and their own keys) run the builders and send back the
+outcomes. Admission limits and dedupe state are shared in Redis; a worker killed mid-input has it run by another.
 list prints the built-in builders (kind, task fields), block types (summary, fields, inputs), LM engine types
 (fields) and formatters, with each field's type and default; --json prints them as JSON.
 
@@ -66,6 +73,9 @@ Options:
   --debug                        print every log line (info and each LM call included) on stderr
   --quiet                        print errors only (no progress, no warnings); the summary table still prints
   --log-format <text|json>       log lines on stderr as text (default) or one JSON object per line
+  --queue <redis://host:port>    run only: run the builders on \`rxdgt worker\` processes over this Redis (BullMQ)
+  --concurrency <n>              worker only: inputs the worker runs at once (default 64)
+  --lock-duration <seconds>      worker only: how soon another worker takes the inputs of one that died (default 30)
   --monitor [port]               run only: serve the live monitor page on 127.0.0.1 (any free port when none given)
   --build-id <id>                experiment id written to task_results.jsonl (default: exp)
   --include-builder-paths <dirs...>  your own builders: \`pipeline:\` builder YAMLs and .ts/.js builder modules
@@ -116,6 +126,12 @@ function seedFlag(flag: string, text: string): number {
  * The value of `flag` as an amount of US dollars above 0, in plain decimals.
  * @throws {ConfigError} naming the flag
  */
+function secondsFlag(flag: string, text: string): number {
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(seconds > 0)) throw new ConfigError(`\`${flag}\` must be a number of seconds above 0, received \`${text}\``);
+  return seconds;
+}
+
 function amountFlag(flag: string, text: string): number {
   const usd = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
   if (!(usd > 0)) throw new ConfigError(`\`${flag}\` must be an amount of US dollars above 0, received \`${text}\``);
@@ -155,9 +171,10 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') return { command: 'help' };
   if (command === 'list') return parseList(afterCommand);
   if (command === 'monitor') return parseMonitor(afterCommand);
+  if (command === 'worker') return parseWorker(afterCommand);
   const bare = command.startsWith('-');
   if (!bare && command !== 'run' && command !== 'validate' && command !== 'preview') {
-    throw new ConfigError(`unknown command \`${command}\` (expected \`run\`, \`validate\`, \`preview\`, \`list\` or \`monitor\`)`);
+    throw new ConfigError(`unknown command \`${command}\` (expected \`run\`, \`validate\`, \`preview\`, \`list\`, \`monitor\` or \`worker\`)`);
   }
   const rest = bare ? argv : afterCommand;
   const taskPaths: string[] = [];
@@ -165,6 +182,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   let quiet = false;
   let json = false;
   let monitor: number | undefined;
+  let queue: string | undefined;
   let limit = 5;
   let keep = false;
   let settings: { -readonly [K in keyof RunSettings]: RunSettings[K] } = { taskPaths };
@@ -283,6 +301,11 @@ export function parseArgs(argv: readonly string[]): CliCommand {
         monitor = next === undefined ? 0 : portFlag(flag, next);
         break;
       }
+      case '--queue':
+        runOnly();
+        queue = value();
+        checkRedisUrl(queue, flag);
+        break;
       case '--build-id':
         settings = { ...settings, buildId: value() };
         break;
@@ -315,7 +338,30 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   const logged = quiet || json ? { log } : {};
   if (command === 'validate') return { command: 'validate', settings };
   if (command === 'preview') return { command: 'preview', settings, limit, ...(keep ? { keep: true as const } : {}), ...(debug ? { debug: true as const } : {}) };
-  return { command: 'run', settings, ...(debug ? { debug: true as const } : {}), ...logged, ...(monitor === undefined ? {} : { monitor }) };
+  // The batch journal is a task folder's, which workers do not have.
+  if (queue !== undefined && settings.batch) throw new ConfigError('`--batch` and `--queue` do not go together: provider batch jobs are kept in the task folder, which workers do not share; run a batch on one machine', { field: '--batch' });
+  return { command: 'run', settings, ...(debug ? { debug: true as const } : {}), ...logged, ...(monitor === undefined ? {} : { monitor }), ...(queue === undefined ? {} : { queue }) };
+}
+
+/**
+ * Parses what follows `rxdgt worker`: `--queue <url>` (required), `--concurrency <n>`, `--lock-duration <seconds>`.
+ * @throws {ConfigError} for a missing or bad queue URL, an unknown flag or a bad number
+ */
+function parseWorker(rest: readonly string[]): CliCommand {
+  let queue: string | undefined;
+  let concurrency: number | undefined;
+  let lockDuration: number | undefined;
+  for (let index = 0; index < rest.length; index += 1) {
+    const { flag, value } = flagAt(rest, index, (next) => (index = next));
+    if (flag === '-h' || flag === '--help') return { command: 'help' };
+    else if (flag === '--queue') checkRedisUrl((queue = value()), flag);
+    else if (flag === '--concurrency') concurrency = wholeNumberFlag(flag, value());
+    else if (flag === '--lock-duration') lockDuration = secondsFlag(flag, value()) * 1000;
+    else throw new ConfigError(`unknown option \`${flag}\` of \`worker\` (it takes --queue, --concurrency and --lock-duration)`);
+  }
+  if (queue === undefined) throw new ConfigError('`worker` needs the Redis its runs enqueue on: rxdgt worker --queue redis://HOST:PORT', { field: '--queue' });
+  if (lockDuration !== undefined && lockDuration < 1000) throw new ConfigError('`--lock-duration` must be at least 1 second', { field: '--lock-duration' });
+  return { command: 'worker', queue, ...(concurrency === undefined ? {} : { concurrency }), ...(lockDuration === undefined ? {} : { lockDuration }) };
 }
 
 /**

@@ -8,6 +8,9 @@ import { type PreparedRun, prepareRun } from '../run/prepare-run.ts';
 import { checkEngines } from '../run/preflight.ts';
 import { checkTaskFolder } from '../store/task-folder.ts';
 import { runTasks } from '../run/run-tasks.ts';
+import { Coordinator } from '../distributed/coordinator.ts';
+import { type RunningWorker, startWorker } from '../distributed/worker.ts';
+import { redactUrl } from '../redact-url.ts';
 import type { TaskResult } from '../store/task-result.ts';
 import { startMonitor } from '../monitor/start-monitor.ts';
 import { RunTelemetry } from '../telemetry/run-telemetry.ts';
@@ -104,7 +107,14 @@ export async function main(
     if (command.command === 'preview') return await preview(command, out, err);
     // A bad DGT_TELEMETRY_* variable is bad input, told before anything runs.
     const telemetry = telemetrySettingsFromEnv();
-    const run = await prepareRun(command.settings);
+    if (command.command === 'worker') return await workerCommand(command, err);
+    // A distributed run: Redis answers (or the run stops here, naming it) before any task is loaded.
+    const coordinator = command.queue === undefined ? undefined : await Coordinator.open(command.queue, command.settings);
+    if (coordinator) err.write(`rxdgt: ${await workersLine(coordinator, command.queue as string)}\n`);
+    const run = await prepareRun(coordinator ? { ...command.settings, remote: coordinator } : command.settings).catch(async (error: unknown) => {
+      await coordinator?.close();
+      throw error;
+    });
     // A task that could not be loaded is set aside with one line; the others run, and the exit code says bad input.
     for (const { error } of run.failed) err.write(`rxdgt: ${errorMessage(error)}\n`);
     if (run.failed.length > 0) err.write(`rxdgt: ${run.failed.length} task(s) set aside; running the other ${run.tasks.length}\n`);
@@ -114,6 +124,7 @@ export async function main(
       return run.failed.length > 0 && code === 0 ? 2 : code;
     } finally {
       await run.close();
+      await coordinator?.close();
     }
   } catch (error) {
     // errorMessage hides the user name and password of any URL the message quotes.
@@ -143,7 +154,8 @@ interface Streams {
 async function execute(run: PreparedRun, command: Extract<CliCommand, { command: 'run' }>, telemetrySettings: TelemetrySettings, { out, err }: Streams): Promise<number> {
   const { tasks, engines, enginesOf } = run;
   for (const task of tasks) checkTaskFolder(task.dir);
-  await checkEngines(engines);
+  // On a queue the workers call the models, with their own keys: this process may have none.
+  if (command.queue === undefined) await checkEngines(engines);
   // A task's cost is known once some engine of its builder has a price (from its block or `--prices`).
   const report = new RunReport(tasks, out, { costKnown: (task) => enginesOf(task).some((engine) => engine.hasPrice), progress: command.log?.quiet !== true });
   const telemetry = new RunTelemetry({ buildId: command.settings.buildId });
@@ -208,4 +220,31 @@ async function execute(run: PreparedRun, command: Extract<CliCommand, { command:
   }
   if (failure !== undefined) throw failure;
   return failed ? 1 : 0;
+}
+
+/** `rxdgt worker --queue <url>`: takes input jobs until SIGINT or SIGTERM, then lets those running finish. */
+async function workerCommand(command: Extract<CliCommand, { command: 'worker' }>, err: NodeJS.WriteStream): Promise<number> {
+  let worker: RunningWorker;
+  try {
+    worker = await startWorker({ url: command.queue, concurrency: command.concurrency, lockDuration: command.lockDuration, log: (line) => err.write(`rxdgt: ${line}\n`) });
+  } catch (error) {
+    if (ConfigError.isInstance(error)) throw error;
+    err.write(`rxdgt: worker: ${errorMessage(error)}\n`);
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve).once('SIGTERM', resolve);
+  });
+  err.write(`rxdgt: worker ${worker.name} stops: the inputs it runs finish first\n`);
+  await worker.close();
+  return 0;
+}
+
+/** How many workers listen on the queue, as a line for the operator. */
+async function workersLine(coordinator: Coordinator, url: string): Promise<string> {
+  const workers = await coordinator.workers();
+  const where = redactUrl(url);
+  return workers === 0
+    ? `no worker listens on ${where} yet: the inputs wait in the queue until \`rxdgt worker --queue ${where}\` starts`
+    : `${workers} worker(s) listen on ${where}`;
 }

@@ -20,6 +20,8 @@ import { runnerStopCriteria } from './runner-criteria.ts';
 import { type StopCriterion, hasCostBudget, hasTokenBudget } from './stop-criteria.ts';
 import type { TaskProgress } from './task-progress.ts';
 import { Task, type TaskOptions } from './task.ts';
+import type { RemoteBuilders } from './remote-builders.ts';
+import type { Builder } from './task-options.ts';
 import { bookkeepingAt } from './output-paths.ts';
 import { fieldsProblem } from './task-options.ts';
 import { type PlacedOutput, ledgerKindOf, taskOutputs } from './task-outputs.ts';
@@ -82,6 +84,11 @@ export interface RunSettings {
   readonly costBudget?: number | undefined;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly cwd?: string;
+  /**
+   * Runs every task's builder in other processes (`rxdgt run --queue`: BullMQ workers); the tasks keep their ledger,
+   * stop criteria and outputs here. @default the builders run in this process
+   */
+  readonly remote?: RemoteBuilders | undefined;
 }
 
 /** One engine of the run, with the builder and block it belongs to. */
@@ -115,6 +122,8 @@ export interface PreparedRun {
   readonly builders: readonly string[];
   /** The LM engines of a task's builder (those a task makes while it runs, such as a tool simulator's, too). */
   enginesOf(task: Task): readonly Engine[];
+  /** A task's builder as made in this process (a worker of a distributed run feeds it inputs itself). */
+  builderOf(task: Task): Builder<never>;
   /** Releases what the engines hold: server processes they started, response cache files. Call it when the run ends. */
   close(): Promise<void>;
 }
@@ -233,6 +242,7 @@ export async function prepareRun(settings: RunSettings, options: PrepareOptions 
   const tasks: Task[] = [];
   const used = new Set<string>();
   const blocksOf = new Map<Task, ResolvedBlocks>();
+  const localBuilders = new Map<Task, Builder<never>>();
   // The prompt file is the user's, named on the command line: it resolves against the run's working directory.
   const builderSettings = {
     numPromptInstructions: settings.numPromptInstructions,
@@ -284,7 +294,7 @@ export async function prepareRun(settings: RunSettings, options: PrepareOptions 
       ...(loader?.type === 'default' && loader.fields ? { fields: loader.fields } : {}),
       card: { databuilder_name: definition.name, task_spec: spec, databuilder_spec: builderSpec },
     };
-    const make = (options: TaskOptions): Task => {
+    const construct = (options: TaskOptions): Task => {
       try {
         return new Task(options);
       } catch (error) {
@@ -292,6 +302,20 @@ export async function prepareRun(settings: RunSettings, options: PrepareOptions 
         if (ConfigError.isInstance(error) && error.file === undefined) throw new ConfigError(error.message, { file, field: error.field, cause: error });
         throw error;
       }
+    };
+    // A distributed run: the same task, its builder's work sent to the workers, more inputs in flight for them.
+    const make = (options: TaskOptions): Task => {
+      const task = construct(options);
+      const remote = settings.remote;
+      const local = options.builder as Builder<never>;
+      if (!remote) {
+        localBuilders.set(task, local);
+        return task;
+      }
+      const builder = remote.builderFor(local, { name: task.name, dir: task.dir, card: options.card });
+      const distributed = construct({ ...options, builder, concurrency: remote.inputsInFlight(options.concurrency ?? concurrency) } as TaskOptions);
+      localBuilders.set(distributed, local);
+      return distributed;
     };
     if (definition.kind === 'generation') {
       if ((!seeds || seeds.length === 0) && !definition.seedless) {
@@ -353,7 +377,12 @@ export async function prepareRun(settings: RunSettings, options: PrepareOptions 
     throw failed.length === 1 ? failed[0]!.error : new ConfigError(`none of the ${failed.length} tasks could be loaded:\n${failed.map(({ error }) => `  ${error.message}`).join('\n')}`);
   }
   const enginesOf = (task: Task): readonly Engine[] => [...(blocksOf.get(task)?.engines.values() ?? [])];
-  return { tasks, engines, failed, found: foundCount, builders: [...triedBuilders].sort(), enginesOf, close };
+  const builderOf = (task: Task): Builder<never> => {
+    const builder = localBuilders.get(task);
+    if (!builder) throw new Error(`the task \`${task.name}\` is not one of this run`);
+    return builder;
+  };
+  return { tasks, engines, failed, found: foundCount, builders: [...triedBuilders].sort(), enginesOf, builderOf, close };
 }
 
 /** The response cache of a run that only checks its tasks: it keeps no answer. */

@@ -33,6 +33,15 @@ export interface TaskProgress {
   readonly windows?: WindowReadings;
   /** Whether every input of this run was rejected by one config-shaped issue of one block; absent before the first. */
   readonly configIssue?: ConfigIssueStreak;
+  /** In a distributed run (`rxdgt run --queue`): what each worker (`<host>:<pid>`) settled in this run. */
+  readonly workers?: Readonly<Record<string, WorkerTally>>;
+}
+
+/** What one worker of a distributed run settled: inputs, and the records and rejections they made. */
+export interface WorkerTally {
+  readonly inputs: number;
+  readonly records: number;
+  readonly rejected: number;
 }
 
 /** The progress before any outcome, with `restored` records an earlier run made, keeping the given windows. */
@@ -80,6 +89,10 @@ export function settleProgress(progress: TaskProgress, settlement: Settlement, n
   if (windows) next.windows = windows;
   const configIssue = extendStreak(progress.configIssue, made + beyondTarget, rejections);
   if (configIssue) next.configIssue = configIssue;
+  if (settlement.worker !== undefined) {
+    const tally = progress.workers?.[settlement.worker] ?? { inputs: 0, records: 0, rejected: 0 };
+    next.workers = { ...progress.workers, [settlement.worker]: { inputs: tally.inputs + 1, records: tally.records + made, rejected: tally.rejected + rejections.length } };
+  }
   return next;
 }
 

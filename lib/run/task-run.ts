@@ -360,6 +360,7 @@ export class TaskRun {
         ...(this.postprocessRejected === undefined ? {} : { records_removed_by_postprocessors: this.postprocessRejected }),
       },
       usage_by_model: progress.usage.byModel,
+      ...(progress.workers === undefined ? {} : { workers: progress.workers }),
     };
     this.hooks.onEnd?.(result, progress);
     files.writeResult(result);

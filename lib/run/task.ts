@@ -46,6 +46,11 @@ export class Task {
     return this.options.outputDir;
   }
 
+  /** What runs, as `task_card.jsonl` records it: the builder's name and the task and builder specs as loaded. */
+  get card(): ParsedTaskOptions['card'] {
+    return this.options.card;
+  }
+
   get kind(): 'generation' | 'transformation' {
     return this.options.kind;
   }

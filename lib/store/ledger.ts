@@ -18,6 +18,8 @@ export interface Settlement {
   readonly beyondTarget: number;
   /** LM usage of every outcome of the input. */
   readonly usage: Usage | undefined;
+  /** The worker that ran the input, in a distributed run (`rxdgt run --queue`). */
+  readonly worker?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { addUsage } from '../outcome.ts';
 import { hashHex } from '../random.ts';
 import type { DataPoint, Outcome, Rejected, Usage } from '../record.ts';
+import { addOutcomeShare } from './share-sum.ts';
 import { type LedgerStore, type LedgerSummary, type RestoredRecord, type Settlement, type Ticket, idField, settledBelowOf } from './ledger.ts';
 
 /** Settings of a task's ledger. */
@@ -143,12 +144,7 @@ class StoreLedger implements Ledger {
     const input = this.open.get(outcome.id);
     if (!input) throw new Error(`the builder emitted an outcome of input \`${outcome.id}\`, which is not in flight (settled already, or never issued)`);
     input.outcomes.push(outcome);
-    const share = outcome.share;
-    // The common case, one whole outcome per input, needs no fractions.
-    if (share === undefined && input.numerator === 0) input.numerator = 1;
-    else addShare(input, share?.[0] ?? 1, share?.[1] ?? 1);
-    if (input.numerator < input.denominator) return undefined;
-    if (input.numerator > input.denominator) throw new Error(`the outcomes of input \`${outcome.id}\` have shares adding up to more than one`);
+    if (!addOutcomeShare(input, outcome)) return undefined;
     this.open.delete(outcome.id);
     return this.settle(input);
   }
@@ -203,7 +199,8 @@ class StoreLedger implements Ledger {
         if (records.length < room) records.push({ ...outcome.record, [idField]: ticket.id } as DataPoint);
       }
     }
-    const settlement: Settlement = { ticket, records, rejections, beyondTarget: accepted - records.length, usage };
+    const worker = outcomes[0]?.worker;
+    const settlement: Settlement = { ticket, records, rejections, beyondTarget: accepted - records.length, usage, ...(worker === undefined ? {} : { worker }) };
     this.queuedRecords += records.length;
     return new Promise<Settlement>((resolve, reject) => {
       this.queue.push({ settlement, resolve, reject });
@@ -232,23 +229,6 @@ class StoreLedger implements Ledger {
       ...(this.options.input === undefined ? {} : { input: this.options.input }),
     };
   }
-}
-
-/** Adds `numerator / denominator` to an input's settled share, in lowest terms. */
-function addShare(input: OpenInput, numerator: number, denominator: number): void {
-  const top = input.numerator * denominator + numerator * input.denominator;
-  const bottom = input.denominator * denominator;
-  const divisor = gcd(top, bottom);
-  input.numerator = top / divisor;
-  input.denominator = bottom / divisor;
-  if (!Number.isSafeInteger(input.denominator)) throw new Error('fan-out nested too deep: the shares of an input no longer fit in a safe integer');
-}
-
-function gcd(left: number, right: number): number {
-  let a = Math.abs(left);
-  let b = Math.abs(right);
-  while (b !== 0) [a, b] = [b, a % b];
-  return a || 1;
 }
 
 /** A rejection as its block's log keeps it: the record (a generation input's seed batch left out), its input id and the issues. */

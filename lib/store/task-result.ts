@@ -25,4 +25,6 @@ export interface TaskResult {
   readonly metrics?: Readonly<Record<string, number>>;
   /** LM usage by `<block>: <provider>/<model>`: calls, cached calls, tokens, cost in US dollars. */
   readonly usage_by_model?: Readonly<Record<string, ModelUsage>>;
+  /** In a distributed run (`rxdgt run --queue`): by worker (`<host>:<pid>`), the inputs it settled and their records and rejections. */
+  readonly workers?: Readonly<Record<string, { readonly inputs: number; readonly records: number; readonly rejected: number }>>;
 }

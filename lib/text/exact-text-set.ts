@@ -12,6 +12,9 @@ import { HashSet64 } from './hash-set-64.ts';
  * texts.admit('What is the capital of France?'); // undefined: kept
  * texts.admit('  What is the capital of France?\n'); // 1: a duplicate
  * texts.admit('what is the capital of france?'); // undefined: case counts
+ * const other = new ExactTextSet();
+ * other.addEntry(texts.entryOf('What is the capital of France?')); // as another process replays a shared log
+ * other.find('What is the capital of France? '); // 1
  * ```
  */
 export class ExactTextSet {
@@ -37,6 +40,23 @@ export class ExactTextSet {
   /** Keeps `text` (state rebuilt from records restored on resume). */
   add(text: string): void {
     this.#keep(text);
+  }
+
+  /** The 8 bytes a shared kept log holds for `text`: its hash, high word first (big-endian). */
+  entryOf(text: string): Uint8Array {
+    fnv1a64(text.trim(), this.#hash);
+    const entry = new Uint8Array(8);
+    const view = new DataView(entry.buffer);
+    view.setUint32(0, this.#hash[0]!);
+    view.setUint32(4, this.#hash[1]!);
+    return entry;
+  }
+
+  /** Keeps the text whose {@link entryOf} is `entry` (an entry of a shared kept log). */
+  addEntry(entry: Uint8Array): void {
+    if (entry.byteLength !== 8) throw new TypeError(`ExactTextSet: a kept-log entry is 8 bytes, received ${entry.byteLength}`);
+    const view = new DataView(entry.buffer, entry.byteOffset, 8);
+    this.#hashes.add(view.getUint32(0), view.getUint32(4));
   }
 
   /** Drops every kept text and gives the memory back. */

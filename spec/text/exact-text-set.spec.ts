@@ -35,4 +35,19 @@ describe('ExactTextSet', () => {
     }
     expect(texts.size).toBe(reference.size);
   });
+
+  test('entries (8-byte hashes) rebuild the kept texts elsewhere, as a shared kept log replays them', () => {
+    const texts = new ExactTextSet();
+    const entry = texts.entryOf('  What is the capital of France?');
+    expect(entry.byteLength).toBe(8);
+    expect(texts.entryOf('What is the capital of France?\n')).toEqual(entry);
+    expect(texts.entryOf('what is the capital of France?')).not.toEqual(entry);
+    const other = new ExactTextSet();
+    const inside = new Uint8Array(11);
+    inside.set(entry, 3);
+    other.addEntry(inside.subarray(3));
+    expect(other.find('What is the capital of France?')).toBe(1);
+    expect(other.admit('What is the capital of France? ')).toBe(1);
+    expect(() => other.addEntry(new Uint8Array(4))).toThrow(/8 bytes, received 4/);
+  });
 });

@@ -64,7 +64,7 @@ export const dedupEmbeddingBlock: BlockDefinition<typeof fields> = {
     const issue = (code: string, message: string) => [{ code, message: `block \`${name}\`: ${message}`, block: name }];
     return {
       kind: 'operator',
-      operator: (read) => dedupeByEmbedding<DataPoint>({ engine, threshold, subject: 'the input', textOf: (outcome) => inputOf(outcome.record, read), issues: issue }),
+      operator: (read) => dedupeByEmbedding<DataPoint>({ engine, threshold, subject: 'the input', textOf: (outcome) => inputOf(outcome.record, read), issues: issue, name }),
     };
   },
 };

@@ -105,7 +105,7 @@ export const rougeScorerBlock: BlockDefinition<typeof fields> = {
     };
     return {
       kind: 'operator',
-      operator: (read) => similarityOperator({ config, keptTexts: index, duplicate: (score) => reason(score, 'a text kept earlier'), check }, read),
+      operator: (read) => similarityOperator({ config, keptTexts: index, duplicate: (score) => reason(score, 'a text kept earlier'), check, keepsNothing: threshold > 1 }, read),
     };
   },
 };

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { Job, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Observable } from 'rxjs';
+import { packageVersion } from '../package-version.ts';
+import { hashHex } from '../random.ts';
+import type { DataPoint, Outcome, Restored } from '../record.ts';
+import type { RunSettings } from '../run/prepare-run.ts';
+import type { RemoteBuilders, RemoteTask } from '../run/remote-builders.ts';
+import type { Builder } from '../run/task-options.ts';
+import {
+  type InputJob,
+  type InputJobResult,
+  definitionKey,
+  definitionSeconds,
+  inputJobId,
+  queueName,
+  runDefinitionHash,
+  runDefinitionOf,
+  taskDefinitionHash,
+} from './input-job.ts';
+import { connectRedis, queuePackage } from './redis-connection.ts';
+
+/** Inputs a task keeps queued per input one process would run at once: enough for several workers to stay busy. */
+const inputsPerCallLimit = 8;
+
+/** Restored records per restore job. */
+const restoreChunk = 500;
+
+/** How often the coordinator asks for the state of jobs it has heard nothing of (an event missed, a reconnect). */
+const sweepMs = 5000;
+
+/** A job the coordinator waits for. */
+interface Waiting {
+  readonly resolve: (result: InputJobResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Raised when a worker refused or failed an input's job: the run fails with it. */
+export class WorkerJobError extends Error {
+  override readonly name = 'WorkerJobError';
+}
+
+/**
+ * The side of a distributed run that keeps the tasks (`rxdgt run --queue redis://...`): each task's inputs go to the
+ * queue as BullMQ jobs keyed by the task, the run and the input id; workers (`rxdgt worker`) run the builder on them
+ * and this process settles their outcomes in the task's ledger, as a run in one process does. The run's definition
+ * (its settings, without the environment) is in Redis for the workers to load the same tasks.
+ *
+ * ## Example
+ * ```ts
+ * const coordinator = await Coordinator.open('redis://127.0.0.1:6379', settings);
+ * const run = await prepareRun({ ...settings, remote: coordinator });
+ * runTasks(run.tasks).subscribe({ complete: () => void coordinator.close() });
+ * ```
+ */
+export class Coordinator implements RemoteBuilders {
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly sweep: NodeJS.Timeout;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly queue: Queue<InputJob, InputJobResult>,
+    private readonly events: QueueEvents,
+    /** Hash of the run's definition in Redis. */
+    private readonly run: string,
+    /** Names this run apart from earlier runs of the same tasks in job ids and shared state. */
+    private readonly runId: string,
+  ) {
+    events.on('completed', ({ jobId, returnvalue }) => this.completed(jobId, returnvalue));
+    // A failed attempt is retried unless it was the last (or a refusal): only a job in the failed set fails the input.
+    events.on('failed', ({ jobId }) => void this.checkFailed(jobId));
+    this.sweep = setInterval(() => void this.sweepWaiting(), sweepMs).unref();
+  }
+
+  /**
+   * Connects (a PING first: an unreachable Redis is an error within seconds naming it) and puts the run's definition
+   * in Redis.
+   * @throws {Error} when Redis is unreachable
+   */
+  static async open(url: string, settings: RunSettings): Promise<Coordinator> {
+    const { Queue: BullQueue, QueueEvents: BullQueueEvents } = await queuePackage(() => import('bullmq'));
+    const redis = await connectRedis(url);
+    const definition = runDefinitionOf(settings);
+    const run = runDefinitionHash(definition);
+    await redis.set(definitionKey(run), JSON.stringify(definition), 'EX', definitionSeconds);
+    // Events kept long enough that a busy coordinator reading late misses none (the sweep catches what it would).
+    const queue = new BullQueue<InputJob, InputJobResult>(queueName, { connection: redis, streams: { events: { maxLen: 100_000 } } });
+    const events = new BullQueueEvents(queueName, { connection: redis.duplicate() });
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    return new Coordinator(redis, queue, events, run, randomUUID().slice(0, 8));
+  }
+
+  /** Workers listening on the queue now. */
+  async workers(): Promise<number> {
+    return (await this.queue.getWorkers()).length;
+  }
+
+  inputsInFlight(local: number): number {
+    return local * inputsPerCallLimit;
+  }
+
+  builderFor<In>(local: Builder<In>, task: RemoteTask): Builder<In> {
+    const definition = taskDefinitionHash(task.card);
+    const scope = `${taskScope(task.dir)}-${this.runId}`;
+    const job = (kind: InputJob['kind'], outcomes: readonly Outcome<unknown>[]): InputJob => ({
+      version: packageVersion(),
+      run: this.run,
+      task: task.name,
+      definition,
+      scope,
+      kind,
+      outcomes,
+    });
+    const remote = (source: Observable<Outcome<In>>): Observable<Outcome<DataPoint>> =>
+      new Observable<Outcome<DataPoint>>((subscriber) => {
+        const restored: Restored[] = [];
+        let ready: Promise<void> | undefined;
+        let running = 0;
+        let sourceDone = false;
+        const pending = new Set<string>();
+        const subscription = source.subscribe({
+          next: (outcome) => {
+            // Records of an earlier run go first, through one worker's builder, so that shared dedupe state knows them.
+            if (outcome.status === 'restored') return void restored.push(outcome);
+            ready ??= this.restore(scope, restored.splice(0), job);
+            running += 1;
+            const id = inputJobId(scope, outcome.id);
+            pending.add(id);
+            ready
+              .then(() => this.submit(id, job('input', [outcome])))
+              .then(
+                (result) => {
+                  pending.delete(id);
+                  for (const made of result.outcomes) if (!subscriber.closed) subscriber.next({ ...made, worker: result.worker });
+                  running -= 1;
+                  if (sourceDone && running === 0) subscriber.complete();
+                },
+                (error: unknown) => subscriber.error(error),
+              );
+          },
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => {
+            sourceDone = true;
+            if (running === 0) subscriber.complete();
+          },
+        });
+        return () => {
+          subscription.unsubscribe();
+          // A stopped task: its jobs still waiting are taken back (those running finish, unheard).
+          for (const id of pending) this.forget(id);
+        };
+      });
+    return Object.assign(remote, local.postprocess ? { postprocess: local.postprocess } : {}) as unknown as Builder<In>;
+  }
+
+  /** Stops listening and disconnects; jobs still queued stay for a rerun to take back (they expire with the run). */
+  async close(): Promise<void> {
+    clearInterval(this.sweep);
+    for (const waiting of this.waiting.values()) waiting.reject(new Error('the coordinator closed'));
+    this.waiting.clear();
+    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    this.redis.disconnect();
+  }
+
+  /** Sends restored records in chunks, one after another, and waits until a worker passed them all through. */
+  private async restore(scope: string, records: readonly Restored[], job: (kind: InputJob['kind'], outcomes: readonly Outcome<unknown>[]) => InputJob): Promise<void> {
+    for (let start = 0; start < records.length; start += restoreChunk) {
+      await this.submit(inputJobId(scope, `restore-${start}`), job('restore', records.slice(start, start + restoreChunk)));
+    }
+  }
+
+  private submit(id: string, data: InputJob): Promise<InputJobResult> {
+    const settled = new Promise<InputJobResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    // Retried on a worker's failure (not on a refusal: UnrecoverableError); a job whose worker died is taken by another.
+    this.queue.add(data.kind, data, { jobId: id, attempts: 3, backoff: { type: 'exponential', delay: 1000 } }).catch((error: unknown) => this.settle(id, error));
+    return settled;
+  }
+
+  private completed(id: string, value: unknown): void {
+    if (!this.waiting.has(id)) return;
+    this.settle(id, undefined, (typeof value === 'string' ? JSON.parse(value) : value) as InputJobResult);
+    // Its outcomes are in hand: the job goes.
+    this.queue.remove(id).catch(() => undefined);
+  }
+
+  private async checkFailed(id: string): Promise<void> {
+    const job = await this.queue.getJob(id).catch(() => undefined);
+    if (job && (await job.getState().catch(() => 'unknown')) === 'failed') this.failed(id, job.failedReason);
+  }
+
+  private failed(id: string, reason: string): void {
+    if (!this.waiting.has(id)) return;
+    this.settle(id, new WorkerJobError(reason));
+  }
+
+  private settle(id: string, error: unknown, result?: InputJobResult): void {
+    const waiting = this.waiting.get(id);
+    if (!waiting) return;
+    this.waiting.delete(id);
+    if (error !== undefined) waiting.reject(error);
+    else waiting.resolve(result!);
+  }
+
+  /** Takes back a job nobody waits for any more (a waiting job is removed; a running one cannot be and finishes). */
+  private forget(id: string): void {
+    this.waiting.delete(id);
+    this.queue.remove(id).catch(() => undefined);
+  }
+
+  /** Asks for the jobs waited on longest whether they ended unheard (an event trimmed or lost in a reconnect). */
+  private async sweepWaiting(): Promise<void> {
+    for (const id of [...this.waiting.keys()].slice(0, 200)) {
+      const job: Job<InputJob, InputJobResult> | undefined = await this.queue.getJob(id).catch(() => undefined);
+      if (!job) continue;
+      const state = await job.getState().catch(() => 'unknown');
+      if (state === 'completed') this.completed(id, job.returnvalue);
+      else if (state === 'failed') this.failed(id, job.failedReason);
+    }
+  }
+}
+
+/** A task folder's name in job ids and Redis keys: a hash of its absolute path (no `:` and no user path in Redis). */
+function taskScope(dir: string): string {
+  return hashHex(resolve(dir), 16);
+}
