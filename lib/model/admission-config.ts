@@ -1,5 +1,6 @@
 import { type SchedulerLike, asyncScheduler } from 'rxjs';
 import { z } from 'zod';
+import type { SharedLimits } from './shared-limits.ts';
 
 /** Settings of the admission control shared by every block that uses one credential and endpoint. */
 export interface AdmissionConfig {
@@ -27,6 +28,13 @@ export interface AdmissionConfig {
   readonly burstSeconds?: number;
   /** Scheduler for every wait and for `now()`; tests pass a virtual one. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Limits shared with other processes (workers on many machines): the rpm and tpm buckets, the concurrency cap (as
+   * leases), the pauses, the congestion events and the learned limits live there, and this admission asks it before
+   * each start; its queue, slow start and AIMD stay local. A store that cannot be asked fails the request that waited
+   * on it. Unset: all local. `shareAdmissions` sets it for every admission a process creates.
+   */
+  readonly shared?: SharedLimits | undefined;
 }
 
 /** The zod twin of {@link AdmissionConfig}, parsed when an admission is created or joined. */
@@ -43,6 +51,7 @@ export const admissionConfigSchema = z.object({
   scheduler: z
     .custom<SchedulerLike>((value) => typeof (value as SchedulerLike | undefined)?.now === 'function', 'expected a scheduler (asyncScheduler, TestScheduler, ...)')
     .default(asyncScheduler),
+  shared: z.custom<SharedLimits>((value) => typeof (value as SharedLimits | undefined)?.take === 'function', 'expected shared limits').optional(),
 });
 
 /** The token estimate `Admission.run` takes. */
@@ -73,7 +82,11 @@ export interface AdmissionRunOptions<T> {
   readonly failureOf?: (error: unknown) => AdmissionFailure | undefined;
 }
 
-/** A read-only snapshot of an {@link Admission}, for logs and tests. Times are the scheduler's. */
+/**
+ * A read-only snapshot of an {@link Admission}, for logs and tests. Times are the scheduler's. With shared limits the
+ * buckets and the pause are the store's: `rpm` and `tpm` show the configured limits, and `pausedUntil`, `rpmAvailable`
+ * and `tpmAvailable` are undefined.
+ */
 export interface AdmissionState {
   /** Requests allowed in flight now (AIMD), between 1 and `maxConcurrency`. */
   readonly concurrency: number;

@@ -13,21 +13,35 @@ import {
 } from './admission-config.ts';
 import { parseRateLimitHeaders } from './admission-headers.ts';
 import { TokenBucket } from './admission-token-bucket.ts';
+import type { SharedLimits } from './shared-limits.ts';
 import { SlotCount } from './slot-count.ts';
 
 export type { AdmissionConfig, AdmissionFailure, AdmissionReport, AdmissionRunOptions, AdmissionState } from './admission-config.ts';
 
-/** A request waiting in the queue: its TPM charge and how to start it. */
+/** A request waiting in the queue: its TPM charge, how to start it, and how to end it unstarted. */
 interface Waiting {
   readonly tokens: number | undefined;
   readonly start: (ticket: Ticket) => void;
+  /** Ends the request without starting it: the shared limits could not be asked. */
+  readonly fail: (error: unknown) => void;
 }
 
-/** A started request, as its reports find it: its place among the starts, its start time and its TPM charge. */
+/**
+ * A started request, as its reports find it: its place among the starts, its start time and its TPM charge (with
+ * shared limits: among every process's starts, on the store's clock), and its lease of the shared limits.
+ */
 interface Ticket {
   readonly sequence: number;
   readonly startedAt: number;
   readonly charged: number;
+  readonly lease?: SharedLease;
+}
+
+/** A shared concurrency lease: the TPM true-up it gives back with it, and whether it went back. */
+interface SharedLease {
+  readonly id: string;
+  owed: number;
+  released: boolean;
 }
 
 // Delivered requests whose usage has not been reported yet, oldest first; bounded so that an engine that
@@ -36,11 +50,16 @@ const maxUnreported = 1024;
 // Weight of the newest usage in the per-request token average.
 const averageWeight = 0.2;
 
+/** A server's `Retry-After` in ms, if it is one (finite, not negative). */
+const retryAfterOf = (ms: number | undefined): number | undefined => (ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined);
+
 /**
  * Admission control for one credential and endpoint: a concurrency limit that adapts (AIMD) under a hard cap,
  * optional RPM and TPM token buckets, and a pause of every request after a throttle. Requests start in FIFO
  * order; a head-of-line request waiting for tokens (a large TPM estimate, say) holds up the ones behind it,
- * even those that would fit, so that a big request is never starved by small ones.
+ * even those that would fit, so that a big request is never starved by small ones. With `shared` limits, the
+ * buckets, the cap (as leases), the pauses, the congestion events and the learned limits are a store's, shared by
+ * every process of the credential and endpoint; the queue, the slow start and AIMD stay in this process.
  *
  * ## Example
  * ```ts
@@ -60,7 +79,7 @@ export class Admission {
   private readonly config: z.output<typeof admissionConfigSchema>;
   private readonly aimd: AimdController;
   private readonly queue: Waiting[] = [];
-  private readonly unreported: number[] = [];
+  private readonly unreported: Ticket[] = [];
   private requestBucket: TokenBucket | undefined;
   private tokenBucket: TokenBucket | undefined;
   private readonly slots = new SlotCount();
@@ -78,13 +97,18 @@ export class Admission {
   private wakeTime = Number.POSITIVE_INFINITY;
   private pumping = false;
   private pumpAgain = false;
+  private readonly shared: SharedLimits | undefined;
+  // Whether the shared limits are being asked for the head of the queue: one question at a time.
+  private asking = false;
 
   constructor(config: AdmissionConfig) {
     this.config = parseConfig('admission', admissionConfigSchema, config);
+    this.shared = this.config.shared;
     const now = this.now();
     this.aimd = new AimdController(this.config.maxConcurrency, this.config.decrease, this.config.increaseAfter);
-    if (this.config.rpm !== undefined) this.requestBucket = new TokenBucket(this.config.rpm, now, this.config.burstSeconds);
-    if (this.config.tpm !== undefined) this.tokenBucket = new TokenBucket(this.config.tpm, now, this.config.burstSeconds);
+    // Shared: the buckets are the store's.
+    if (this.config.rpm !== undefined && this.shared === undefined) this.requestBucket = new TokenBucket(this.config.rpm, now, this.config.burstSeconds);
+    if (this.config.tpm !== undefined && this.shared === undefined) this.tokenBucket = new TokenBucket(this.config.tpm, now, this.config.burstSeconds);
   }
 
   /**
@@ -106,8 +130,9 @@ export class Admission {
       let release: (() => void) | undefined;
       const waiting: Waiting = {
         tokens,
+        fail: (error) => subscriber.error(error),
         start: (ticket) => {
-          release = this.slots.take(() => this.pump());
+          release = this.releaseOf(ticket, this.slots.take(() => this.pump()));
           let delivered = false;
           // Its own subscriber, so teardown ends the work (aborting its request) before the slot passes on;
           // `defer` turns a throwing factory into an error, which frees the slot like any other.
@@ -117,7 +142,7 @@ export class Admission {
               if (!delivered) {
                 delivered = true;
                 this.answered = true;
-                if (reportOf === undefined) this.expectReport(ticket.charged);
+                if (reportOf === undefined) this.expectReport(ticket);
                 else {
                   let report: AdmissionReport;
                   try {
@@ -177,19 +202,25 @@ export class Admission {
    * the ones already running go on.
    */
   throttled(retryAfterMs?: number): void {
-    // One congestion event, one cut: the 429s of requests that were already in flight arrive together and
-    // would otherwise cut 64 → 1 at once. Cuts are at least a cooldown apart.
+    this.cut();
+    this.pauseFor(this.waitOf(retryAfterMs));
+  }
+
+  /**
+   * One congestion event, one cut: the 429s of requests that were already in flight arrive together and would
+   * otherwise cut 64 → 1 at once. Cuts are at least a cooldown apart.
+   */
+  private cut(): void {
     const now = this.now();
     if (this.config.adaptive && now >= this.lastCutAt + this.config.cooldownMs) {
       this.aimd.throttle();
       this.lastCutAt = now;
     }
-    this.pauseFor(this.waitOf(retryAfterMs));
   }
 
   /** The pause a throttle asks for: its `Retry-After`, else the cooldown. */
   private waitOf(retryAfterMs: number | undefined): number {
-    return retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0 ? retryAfterMs : this.config.cooldownMs;
+    return retryAfterOf(retryAfterMs) ?? this.config.cooldownMs;
   }
 
   /**
@@ -199,7 +230,8 @@ export class Admission {
    * `reportOf`: they are then read knowing which requests started after it.
    */
   observeHeaders(headers: Readonly<Record<string, string>>): void {
-    this.learnFrom(headers, 0);
+    if (this.shared !== undefined) this.learnShared(this.shared, headers, undefined);
+    else this.learnFrom(headers, 0);
     this.pump();
   }
 
@@ -227,9 +259,9 @@ export class Admission {
       queued: this.queue.length,
       pausedUntil: this.pausedUntilTime > now ? this.pausedUntilTime : undefined,
       successRun: this.aimd.successRun,
-      rpm: this.requestBucket?.rate,
+      rpm: this.requestBucket?.rate ?? this.config.rpm,
       rpmAvailable: this.requestBucket?.available(now),
-      tpm: this.tokenBucket?.rate,
+      tpm: this.tokenBucket?.rate ?? this.config.tpm,
       tpmAvailable: this.tokenBucket?.available(now),
       tokensPerRequest: this.averageTokens ?? 0,
     };
@@ -257,28 +289,41 @@ export class Admission {
   }
 
   private pauseFor(ms: number): void {
+    if (this.shared !== undefined) return this.tell(this.shared.pause(ms));
     this.pausedUntilTime = Math.max(this.pausedUntilTime, this.now() + ms);
   }
 
   /** A success's usage: the moving average, the TPM charge trued up to what was spent, and a success for AIMD. */
-  private settle(charged: number | undefined, usage: AdmissionReport['usage']): void {
+  private settle(ticket: Ticket | undefined, usage: AdmissionReport['usage']): void {
     if (usage !== undefined) {
       const actual = usage.promptTokens + usage.completionTokens;
       this.averageTokens = this.averageTokens === undefined ? actual : this.averageTokens + averageWeight * (actual - this.averageTokens);
-      this.tokenBucket?.take(actual - (charged ?? 0), this.now());
+      const owed = actual - (ticket?.charged ?? 0);
+      if (this.shared === undefined) this.tokenBucket?.take(owed, this.now());
+      // Shared: given back with the lease, or on its own when the lease went back already (or there was none).
+      else if (ticket?.lease !== undefined && !ticket.lease.released) ticket.lease.owed += owed;
+      else this.tell(this.shared.charge(owed));
     }
     if (this.config.adaptive) this.aimd.success();
   }
 
   private report(ticket: Ticket, report: AdmissionReport): void {
     if (report.headers !== undefined) this.learnFromTicket(report.headers, ticket);
-    this.settle(ticket.charged, report.usage);
+    this.settle(ticket, report.usage);
     this.pump();
   }
 
   private fail(ticket: Ticket, failure: AdmissionFailure): void {
     if (failure.headers !== undefined) this.learnFromTicket(failure.headers, ticket);
-    if (failure.throttle && ticket.sequence >= this.congestionFrom) {
+    if (failure.throttle && this.shared !== undefined) {
+      // The store tells the events apart, over every process; the process that saw a new one cuts its own concurrency.
+      const told = this.shared.throttle(ticket.sequence, retryAfterOf(failure.retryAfterMs), this.config.cooldownMs);
+      this.tell(
+        told.then((isNew) => {
+          if (isNew) this.cut();
+        }),
+      );
+    } else if (failure.throttle && ticket.sequence >= this.congestionFrom) {
       // A new congestion event: one cut, and a pause for its Retry-After (or the cooldown).
       this.congestionFrom = this.started;
       this.throttled(failure.retryAfterMs);
@@ -292,6 +337,7 @@ export class Admission {
 
   /** Headers of a ticket's answer: learned, unless a newer request's were (its `remaining` is then stale). */
   private learnFromTicket(headers: Readonly<Record<string, string>>, ticket: Ticket): void {
+    if (this.shared !== undefined) return this.learnShared(this.shared, headers, ticket.sequence);
     if (ticket.sequence < this.learnedFrom) return;
     this.learnedFrom = ticket.sequence;
     this.learnFrom(headers, this.started - ticket.sequence - 1);
@@ -312,8 +358,50 @@ export class Admission {
     for (const reading of [requests, tokens]) if (reading.remaining === 0) this.pauseFor(reading.resetMs ?? this.config.cooldownMs);
   }
 
-  private expectReport(charged: number): void {
-    this.unreported.push(charged);
+  /**
+   * Shared: the headers go to the store, which drops them when a newer request's were learned and takes off
+   * `remaining` the requests every process started after this one.
+   */
+  private learnShared(shared: SharedLimits, headers: Readonly<Record<string, string>>, sequence: number | undefined): void {
+    const { requests, tokens } = parseRateLimitHeaders(headers, this.now());
+    const spent = [requests, tokens].filter((reading) => reading.remaining === 0).map((reading) => reading.resetMs ?? this.config.cooldownMs);
+    this.tell(
+      shared.learn({
+        sequence,
+        rpm: requests.limit,
+        tpm: tokens.limit,
+        remainingRequests: requests.remaining,
+        remainingTokens: tokens.remaining,
+        tokensPerRequest: this.averageTokens ?? 0,
+        pauseMs: spent.length === 0 ? undefined : Math.max(...spent),
+      }),
+    );
+  }
+
+  /**
+   * Shared limits are told, not waited on: a report the store fails to hear is lost, nothing more (a lease not given
+   * back lapses in the store).
+   */
+  private tell(told: Promise<unknown>): void {
+    told.catch(() => undefined);
+  }
+
+  /** The release of a started request: its shared lease (with its TPM true-up) once, then its local slot. */
+  private releaseOf(ticket: Ticket, local: () => void): () => void {
+    const { shared } = this;
+    const { lease } = ticket;
+    if (shared === undefined || lease === undefined) return local;
+    return () => {
+      if (lease.released) return;
+      lease.released = true;
+      // Sent before the slot frees, so that a take it lets in comes after it on the connection.
+      this.tell(shared.release(lease.id, lease.owed));
+      local();
+    };
+  }
+
+  private expectReport(ticket: Ticket): void {
+    this.unreported.push(ticket);
     if (this.unreported.length > maxUnreported) this.unreported.shift();
   }
 
@@ -340,6 +428,7 @@ export class Admission {
       if (this.slots.active >= this.limit()) return this.sleep();
       const now = this.now();
       const charge = head.tokens ?? this.averageTokens ?? 0;
+      if (this.shared !== undefined) return this.askShared(this.shared, charge);
       const wait = Math.max(this.pausedUntilTime - now, this.requestBucket?.waitMs(1, now) ?? 0, this.tokenBucket?.waitMs(charge, now) ?? 0);
       if (wait > 0) return this.sleep(now + wait);
       this.requestBucket?.take(1, now);
@@ -348,6 +437,32 @@ export class Admission {
       head.start({ sequence: this.started++, startedAt: now, charged: charge });
     }
     this.sleep();
+  }
+
+  /**
+   * Asks the shared limits for the head of the queue, one question at a time: a grant starts the head (the next one
+   * when the head left meanwhile; with none, the lease goes back); a refusal sleeps for the wait it names; a store that
+   * cannot answer fails the head with its error (a `DatastoreError` naming the operation), and the queue goes on.
+   */
+  private askShared(shared: SharedLimits, charge: number): void {
+    if (this.asking) return;
+    this.asking = true;
+    shared.take(charge, this.aimd.cap).then(
+      (take) => {
+        this.asking = false;
+        if (!take.granted) return this.sleep(this.now() + take.waitMs);
+        const head = this.queue.shift();
+        if (head === undefined) return this.tell(shared.release(take.lease, 0));
+        const lease: SharedLease = { id: take.lease, owed: 0, released: false };
+        head.start({ sequence: take.sequence, startedAt: take.startedAt, charged: charge, lease });
+        this.pump();
+      },
+      (error: unknown) => {
+        this.asking = false;
+        this.queue.shift()?.fail(error);
+        this.pump();
+      },
+    );
   }
 
   /** Keeps one timer, for the earliest time the head may start; none when nothing waits on time. */
