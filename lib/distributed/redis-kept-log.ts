@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { evalScript, redisScript } from './redis-script.ts';
 import { DatastoreError } from '../errors/datastore-error.ts';
 import type { SharedKeptLog } from './dedupe-sharing.ts';
 
@@ -8,7 +9,7 @@ import type { SharedKeptLog } from './dedupe-sharing.ts';
  * TTL in milliseconds, how many newer entries to return at most, the entry. Returns the new length when it appended,
  * else the entries after the caller's length; an error when the log is shorter than that (cleared or expired).
  */
-const appendScript = `
+const appendScript = redisScript(`
 local length = redis.call('LLEN', KEYS[1])
 local expected = tonumber(ARGV[1])
 if length < expected then
@@ -21,9 +22,7 @@ if length == expected then
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return redis.call('LRANGE', KEYS[1], expected, expected + tonumber(ARGV[3]) - 1)
-`;
-const appendSha = createHash('sha1').update(appendScript).digest('hex');
-
+`);
 /** Options of {@link redisKeptLog}. */
 export interface RedisKeptLogOptions {
   /** How long the log outlives its last use, in seconds; every append refreshes it. @default 604800 (7 days) */
@@ -61,15 +60,8 @@ export function redisKeptLog(redis: Redis, scope: string, options: RedisKeptLogO
   const key = `rxdgt:dedupe:${createHash('sha256').update(scope).digest('hex').slice(0, 32)}`;
   const where = `redis key ${key} (dedupe scope ${scope})`;
 
-  const run = async (length: number, entry: Uint8Array): Promise<unknown> => {
-    const args = [1, key, length, ttlSeconds * 1000, pageSize, Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength)];
-    try {
-      return await redis.callBuffer('EVALSHA', appendSha, ...args);
-    } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-      return redis.callBuffer('EVAL', appendScript, ...args);
-    }
-  };
+  const run = (length: number, entry: Uint8Array): Promise<unknown> =>
+    evalScript(redis, appendScript, [key], [length, ttlSeconds * 1000, pageSize, Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength)], { buffers: true });
 
   return {
     key,

@@ -4,7 +4,7 @@
  * congestion event and newest learned request), KEYS[2] the sorted set of its concurrency leases scored by expiry.
  * ARGV[1..3] are always the configured rpm and tpm (0: none, learned from headers) and the burst seconds.
  */
-import { createHash } from 'node:crypto';
+import { type RedisScript, redisScript } from './redis-script.ts';
 
 // The store's time in ms; a hash field as a number; the level of one bucket refilled to now ({rate, capacity,
 // tokens}, or nil without a rate); keeping a bucket's tokens; a pause that never shortens a longer one.
@@ -38,15 +38,9 @@ local function touch()
 end
 `;
 
-/** A script's text and its SHA-1, for `EVALSHA`. */
-export interface LimitsScript {
-  readonly text: string;
-  readonly sha: string;
-}
-
-function script(body: string): LimitsScript {
-  const text = `${prelude}${body}`;
-  return { text, sha: createHash('sha1').update(text).digest('hex') };
+/** A limits script: the shared prelude, then its body. */
+function script(body: string): RedisScript {
+  return redisScript(`${prelude}${body}`);
 }
 
 /** ARGV[4..7]: cost, cap, lease ms, lease id. Returns {1, now, sequence} or {0, wait ms} (-1: the cap is full). */

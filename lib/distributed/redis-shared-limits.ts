@@ -6,11 +6,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { type RedisScript, evalScript } from './redis-script.ts';
 import { z } from 'zod';
 import { DatastoreError } from '../errors/datastore-error.ts';
 import type { SharedLimits, SharedReading, SharedTake } from '../model/shared-limits.ts';
 import { parseConfig } from '../parse-config.ts';
-import { type LimitsScript, learnScript, pauseScript, releaseScript, renewScript, takeScript, throttleScript } from './redis-limits-scripts.ts';
+import { learnScript, pauseScript, releaseScript, renewScript, takeScript, throttleScript } from './redis-limits-scripts.ts';
 
 /** The settings every process of one admission key passes alike. */
 export interface RedisSharedLimitsConfig {
@@ -63,17 +64,13 @@ export function redisSharedLimits(redis: Redis, key: string, config: RedisShared
   const where = `redis ${redis.options.path ?? `${redis.options.host}:${redis.options.port}`} ${name}`;
   const settings = [String(rpm ?? 0), String(tpm ?? 0), String(burstSeconds)];
 
-  const run = async (script: LimitsScript, action: string, ...args: (string | number)[]): Promise<unknown> => {
+  const run = async (script: RedisScript, action: string, ...args: (string | number)[]): Promise<unknown> => {
     const argv = [...settings, ...args.map(String)];
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
-    const answer = redis.evalsha(script.sha, keys.length, ...keys, ...argv).catch((error: unknown) => {
-      // The first call of a script on a server (or after SCRIPT FLUSH) sends its text.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return redis.eval(script.text, keys.length, ...keys, ...argv);
-    });
+    const answer = evalScript(redis, script, keys, argv);
     try {
       return await Promise.race([answer, late]);
     } catch (error) {

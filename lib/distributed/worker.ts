@@ -1,12 +1,14 @@
 import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
 import { errorMessage } from '../error-message.ts';
+import { shareAdmissions } from '../model/admission-registry.ts';
 import { packageVersion } from '../package-version.ts';
 import type { Restored } from '../record.ts';
 import { type PreparedRun, prepareRun } from '../run/prepare-run.ts';
 import { type InputJob, type InputJobResult, type RunDefinition, definitionKey, queueName, taskDefinitionHash } from './input-job.ts';
 import { shareDedupe, withDedupeScope } from './dedupe-sharing.ts';
 import { InputPipeline } from './input-pipeline.ts';
+import { redisSharedLimitsFactory } from './redis-shared-limits-factory.ts';
 import { redisKeptLog } from './redis-kept-log.ts';
 import { connectRedis, queuePackage } from './redis-connection.ts';
 
@@ -59,6 +61,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const redis = await connectRedis(options.url);
   // Dedupe blocks keep what they kept in Redis, per task run and block: a duplicate made on another worker is caught.
   shareDedupe((scope) => redisKeptLog(redis, scope));
+  // Every credential's limits (call_limit, rpm, tpm, learned limits, pauses) are those of all workers together.
+  shareAdmissions(redisSharedLimitsFactory(redis));
   const name = `${hostname()}:${process.pid}`;
   const log = options.log ?? (() => undefined);
   const runs = new Map<string, { prepared: Promise<PreparedRun>; used: number }>();
@@ -157,6 +161,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       for (const { pipeline } of pipelines.values()) pipeline.close();
       await Promise.all([...runs.values()].map(({ prepared }) => prepared.then((run) => run.close(), () => undefined)));
       shareDedupe(undefined);
+      shareAdmissions(undefined);
       redis.disconnect();
     },
   };

@@ -14,7 +14,8 @@
  *    ratios of 600/min, and the share of requests it answered 429.
  * 3. A worker killed with SIGKILL once the server has seen a third of the requests (2 workers, `--lock-duration 2`,
  *    400 records), against the same run without a kill: records written against the target, duplicated `rxdgt_id`s,
- *    LM calls paid and not settled (requests − records − rejections) in each run, and the time of each.
+ *    LM calls paid but never settled (the server's requests − the ledger's `lm_calls`, which leaves out the workers'
+ *    cache hits) in each run, and the time of each.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -174,8 +175,8 @@ class Cluster {
   }
 }
 
-/** Records the workers' tallies say were rejected (dedupe, parse failures). */
-const rejected = (result: TaskResult): number => Object.values(result.workers ?? {}).reduce((sum, tally) => sum + tally.rejected, 0);
+/** LM calls the ledger settled (an input's call whose outcome came back), the workers' cache hits not counted. */
+const settledCalls = (result: TaskResult): number => result.metrics?.['lm_calls'] ?? 0;
 
 /** `2 workers: 310 / 290 / ...` records each. */
 const perWorkerRecords = (result: TaskResult): string =>
@@ -260,7 +261,7 @@ async function killedWorker(cluster: Cluster): Promise<string[]> {
     });
     const stats = await server.ask('stats');
     await cluster.stopWorkers(workers);
-    const unsettled = stats.counters.requests - run.ids.length - rejected(run.result);
+    const unsettled = stats.counters.requests - settledCalls(run.result);
     return { run, requests: stats.counters.requests, unsettled, killedAt };
   };
   try {
@@ -271,8 +272,8 @@ async function killedWorker(cluster: Cluster): Promise<string[]> {
       `3. kill -9 of one of 2 workers (--lock-duration 2, call_limit ${perWorker * 2}, ${latencyMs} ms) once the server saw ${killed.killedAt} of ${num(killRecords, 0)} records' requests:`,
       `  ${num(run.ids.length, 0)} records in data.jsonl of ${num(killRecords, 0)} (${num(killRecords - run.ids.length, 0)} lost); ${run.ids.length - new Set(run.ids).size} duplicated rxdgt_id; ` +
         `per worker ${perWorkerRecords(run.result)}`,
-      `  LM calls paid and not settled (requests − records − rejections): ${killed.unsettled} with the kill (${killed.requests} requests, ${rejected(run.result)} rejected), ` +
-        `${calm.unsettled} without (${calm.requests} requests, the inputs in flight at the end): ${killed.unsettled - calm.unsettled} paid twice because of the kill`,
+      `  LM calls paid but not settled (server requests − the ledger's lm_calls, i.e. − records − rejections that cost a call): ${killed.unsettled} with the kill ` +
+        `(${killed.requests} requests), ${calm.unsettled} without (${calm.requests} requests): ${killed.unsettled - calm.unsettled} paid twice because of the kill`,
       `  time with the kill: task span ${num(run.taskSeconds)} s = ${num(run.taskSeconds / calm.run.taskSeconds)}x the run without (${num(calm.run.taskSeconds)} s); ` +
         `whole coordinator process ${num(run.coordinator.seconds)} s = ${num(run.coordinator.seconds / calm.run.coordinator.seconds)}x (${num(calm.run.coordinator.seconds)} s)`,
     ];

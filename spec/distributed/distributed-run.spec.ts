@@ -132,6 +132,22 @@ describe.skipIf(!redisAvailable)('rxdgt run --queue with rxdgt worker processes'
     await Promise.all(workers.map((worker) => worker.result));
   });
 
+  it("a block's call_limit holds over all workers together: two workers of 16 inputs each, call_limit 3", async () => {
+    const server = await startTestServer({ latencyMs: 60 });
+    servers.push(server);
+    const dir = tempDir('rxdgt-distributed-limits-');
+    const { task, config } = writeTask(dir, server.baseURL, { callLimit: 3 });
+    const workers = [await startWorker(dir, redisUrl(), ['--concurrency', '16']), await startWorker(dir, redisUrl(), ['--concurrency', '16'])];
+    const run = await runCli(['run', '--task-paths', task, '--config-path', config, '--output-dir', 'out', '--num-outputs-to-generate', '30', '--queue', redisUrl(), '--quiet'], {}, { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(records(join(dir, 'out'))).toHaveLength(30);
+    // Each worker alone would send up to 3 at once (6 together): the shared cap keeps the pair at 3.
+    expect(server.counters.maxInFlight).toBe(3);
+    expect(Object.keys(lastResult(join(dir, 'out')).workers ?? {})).toHaveLength(2);
+    for (const worker of workers) worker.child.kill('SIGTERM');
+    await Promise.all(workers.map((worker) => worker.result));
+  });
+
   it("a worker whose task files differ from the coordinator's refuses the job; the run fails naming why", async () => {
     const server = await startTestServer({ latencyMs: 5 });
     servers.push(server);
