@@ -12,6 +12,8 @@ import type { Builder } from '../run/task-options.ts';
 import {
   type InputJob,
   type InputJobResult,
+  coordinatorKey,
+  coordinatorSeconds,
   definitionKey,
   definitionSeconds,
   inputJobId,
@@ -58,6 +60,9 @@ export class WorkerJobError extends Error {
 export class Coordinator implements RemoteBuilders {
   private readonly waiting = new Map<string, Waiting>();
   private readonly sweep: NodeJS.Timeout;
+  private readonly heartbeat: NodeJS.Timeout;
+  /** Removals of jobs nobody waits for, awaited before the connection closes. */
+  private readonly removals = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly redis: Redis,
@@ -72,6 +77,7 @@ export class Coordinator implements RemoteBuilders {
     // A failed attempt is retried unless it was the last (or a refusal): only a job in the failed set fails the input.
     events.on('failed', ({ jobId }) => void this.checkFailed(jobId));
     this.sweep = setInterval(() => void this.sweepWaiting(), sweepMs).unref();
+    this.heartbeat = setInterval(() => void redis.set(coordinatorKey(runId), '1', 'EX', coordinatorSeconds).catch(() => undefined), (coordinatorSeconds * 1000) / 3).unref();
   }
 
   /**
@@ -89,7 +95,9 @@ export class Coordinator implements RemoteBuilders {
     const queue = new BullQueue<InputJob, InputJobResult>(queueName, { connection: redis, streams: { events: { maxLen: 100_000 } } });
     const events = new BullQueueEvents(queueName, { connection: redis.duplicate() });
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-    return new Coordinator(redis, queue, events, run, randomUUID().slice(0, 8));
+    const runId = randomUUID().slice(0, 8);
+    await redis.set(coordinatorKey(runId), '1', 'EX', coordinatorSeconds);
+    return new Coordinator(redis, queue, events, run, runId);
   }
 
   /** Workers listening on the queue now. */
@@ -110,6 +118,7 @@ export class Coordinator implements RemoteBuilders {
       task: task.name,
       definition,
       scope,
+      coordinator: this.runId,
       kind,
       outcomes,
     });
@@ -158,8 +167,12 @@ export class Coordinator implements RemoteBuilders {
   /** Stops listening and disconnects; jobs still queued stay for a rerun to take back (they expire with the run). */
   async close(): Promise<void> {
     clearInterval(this.sweep);
+    clearInterval(this.heartbeat);
     for (const waiting of this.waiting.values()) waiting.reject(new Error('the coordinator closed'));
     this.waiting.clear();
+    await Promise.allSettled([...this.removals]);
+    // Workers drop whatever of this run is still queued.
+    await this.redis.del(coordinatorKey(this.runId)).catch(() => undefined);
     await Promise.allSettled([this.events.close(), this.queue.close()]);
     this.redis.disconnect();
   }
@@ -174,7 +187,9 @@ export class Coordinator implements RemoteBuilders {
   private submit(id: string, data: InputJob): Promise<InputJobResult> {
     const settled = new Promise<InputJobResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
     // Retried on a worker's failure (not on a refusal: UnrecoverableError); a job whose worker died is taken by another.
-    this.queue.add(data.kind, data, { jobId: id, attempts: 3, backoff: { type: 'exponential', delay: 1000 } }).catch((error: unknown) => this.settle(id, error));
+    // Ended jobs go from Redis after a while (their outcomes are taken as they end; a coordinator that died takes none).
+    const options = { jobId: id, attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86_400 } };
+    this.queue.add(data.kind, data, options).catch((error: unknown) => this.settle(id, error));
     return settled;
   }
 
@@ -206,7 +221,9 @@ export class Coordinator implements RemoteBuilders {
   /** Takes back a job nobody waits for any more (a waiting job is removed; a running one cannot be and finishes). */
   private forget(id: string): void {
     this.waiting.delete(id);
-    this.queue.remove(id).catch(() => undefined);
+    const removal = this.queue.remove(id).catch(() => undefined);
+    this.removals.add(removal);
+    void removal.finally(() => this.removals.delete(removal));
   }
 
   /** Asks for the jobs waited on longest whether they ended unheard (an event trimmed or lost in a reconnect). */

@@ -12,6 +12,17 @@ export function definitionKey(hash: string): string {
   return `rxdgt:definition:${hash}`;
 }
 
+/**
+ * Redis key that says a coordinator is alive (refreshed every few seconds, gone soon after it dies): a worker drops
+ * the queued inputs of a coordinator that is gone instead of paying for them.
+ */
+export function coordinatorKey(runId: string): string {
+  return `rxdgt:coordinator:${runId}`;
+}
+
+/** Seconds a coordinator's key outlives its last refresh. */
+export const coordinatorSeconds = 30;
+
 /** Seconds a definition stays in Redis after a coordinator wrote it. */
 export const definitionSeconds = 7 * 24 * 3600;
 
@@ -38,6 +49,8 @@ export interface InputJob {
   readonly definition: string;
   /** The task and run this input belongs to: names shared state (dedupe) and prefixes the job id. */
   readonly scope: string;
+  /** The coordinator's run id (see {@link coordinatorKey}). */
+  readonly coordinator: string;
   readonly kind: 'input' | 'restore';
   readonly outcomes: readonly Outcome<unknown>[];
 }

@@ -5,7 +5,7 @@ import { shareAdmissions } from '../model/admission-registry.ts';
 import { packageVersion } from '../package-version.ts';
 import type { Restored } from '../record.ts';
 import { type PreparedRun, prepareRun } from '../run/prepare-run.ts';
-import { type InputJob, type InputJobResult, type RunDefinition, definitionKey, queueName, taskDefinitionHash } from './input-job.ts';
+import { type InputJob, type InputJobResult, type RunDefinition, coordinatorKey, definitionKey, queueName, taskDefinitionHash } from './input-job.ts';
 import { shareDedupe, withDedupeScope } from './dedupe-sharing.ts';
 import { InputPipeline } from './input-pipeline.ts';
 import { redisSharedLimitsFactory } from './redis-shared-limits-factory.ts';
@@ -113,6 +113,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       throw new UnrecoverableError(`worker ${name} runs rxdgt ${packageVersion()}, the run rxdgt ${data.version}: start workers of the coordinator's version`);
     }
     try {
+      // The coordinator is gone (killed, or stopped its task): its queued inputs would be paid for nothing.
+      if ((await redis.exists(coordinatorKey(data.coordinator))) === 0) throw new UnrecoverableError(`the coordinator of this run is gone: input dropped`);
       const pipeline = await pipelineOf(data);
       if (data.kind === 'restore') {
         await pipeline.restore(data.outcomes as readonly Restored[]);
