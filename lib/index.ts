@@ -97,6 +97,12 @@ export { createBatchModel, type BatchModelConfig } from './model/batch-model.ts'
 export type { BatchApi } from './model/batch-api.ts';
 export { BatchRejectedError } from './errors/batch-rejected-error.ts';
 export { openAIBatchApi, type OpenAIBatchSettings } from './providers/openai/openai-batch-api.ts';
+export { Coordinator } from './distributed/coordinator.ts';
+export { startWorker, type RunningWorker, type WorkerOptions } from './distributed/worker.ts';
+export type { RemoteBuilders, RemoteTask } from './run/remote-builders.ts';
+export type { SharedLimits, SharedReading, SharedTake } from './model/shared-limits.ts';
+export { shareAdmissions, type SharedLimitsFactory } from './model/admission-registry.ts';
+export { redisSharedLimitsFactory } from './distributed/redis-shared-limits-factory.ts';
 export { createOllama, type OllamaSettings } from './providers/ollama/ollama-model.ts';
 export { createOllamaNative, type OllamaNativeSettings } from './providers/ollama-native/ollama-native-model.ts';
 export { azureOpenAIDefaultApiVersion, createAzureOpenAI, type AzureOpenAISettings } from './providers/azure-openai/azure-openai-model.ts';

@@ -48,7 +48,7 @@ const text = (value: number | undefined): string => (value === undefined ? '' : 
  * ## Example
  * ```ts
  * import { Redis } from 'ioredis';
- * import { redisSharedLimits } from 'rxdgt';
+ * import { redisSharedLimits } from './redis-shared-limits.ts';
  * const limits = redisSharedLimits(new Redis('redis://127.0.0.1:6379'), 'ab12…@https://api.openai.com/v1', { rpm: 600 });
  * const take = await limits.take(900, 64);
  * // { granted: true, lease: '…', sequence: 0, startedAt: 1764434035123 }; later: { granted: false, waitMs: 87 }

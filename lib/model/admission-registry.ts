@@ -35,7 +35,8 @@ export function admissionFor(key: string, config: AdmissionConfig): Admission {
  * ## Example
  * ```ts
  * import { Redis } from 'ioredis';
- * import { admissionFor, redisSharedLimitsFactory, shareAdmissions } from 'rxdgt';
+ * import { redisSharedLimitsFactory, shareAdmissions } from 'rxdgt';
+ * import { admissionFor } from './admission-registry.ts';
  * shareAdmissions(redisSharedLimitsFactory(new Redis('redis://127.0.0.1:6379')));
  * admissionFor('3f9a…@https://api.openai.com/v1', { maxConcurrency: 8, rpm: 600 });
  * // 600 requests a minute and 8 in flight over every worker that uses this key and Redis

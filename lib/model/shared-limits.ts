@@ -8,7 +8,7 @@
  * ## Example
  * ```ts
  * import { Redis } from 'ioredis';
- * import { redisSharedLimits } from 'rxdgt';
+ * import { redisSharedLimits } from '../distributed/redis-shared-limits.ts';
  * const limits = redisSharedLimits(new Redis('redis://127.0.0.1:6379'), 'ab12…@https://api.openai.com/v1', { rpm: 600 });
  * const take = await limits.take(900, 64);
  * // { granted: true, lease: '…', sequence: 0, startedAt: 1764434035123 } or { granted: false, waitMs: 87 }
