@@ -109,10 +109,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   const work = async (job: Job<InputJob, InputJobResult>): Promise<InputJobResult> => {
     const data = job.data;
-    if (data.version !== packageVersion()) {
-      throw new UnrecoverableError(`worker ${name} runs rxdgt ${packageVersion()}, the run rxdgt ${data.version}: start workers of the coordinator's version`);
-    }
     try {
+      if (data.version !== packageVersion()) {
+        throw new UnrecoverableError(`worker ${name} runs rxdgt ${packageVersion()}, the run rxdgt ${data.version}: start workers of the coordinator's version`);
+      }
       // The coordinator is gone (killed, or stopped its task): its queued inputs would be paid for nothing.
       if ((await redis.exists(coordinatorKey(data.coordinator))) === 0) throw new UnrecoverableError(`the coordinator of this run is gone: input dropped`);
       const pipeline = await pipelineOf(data);
