@@ -131,5 +131,10 @@ export interface BlockDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
   readonly validator?: boolean | undefined;
   /** The default of `filter` for this validator (DGT: false). @default false */
   readonly filterByDefault?: boolean | undefined;
+  /**
+   * The block needs every record of the task before it can emit any (a whole-dataset comparison): it cannot run on
+   * the workers of a distributed run, which see one input at a time (a postprocessor can: it runs where the task is).
+   */
+  readonly wholeInput?: true | undefined;
   create(config: z.output<z.ZodObject<Shape>> & CommonBlockFields & { readonly filter: boolean }, context: BlockContext): BlockBehaviour;
 }

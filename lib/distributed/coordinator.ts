@@ -3,8 +3,10 @@ import { resolve } from 'node:path';
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
+import { ConfigError } from '../errors/config-error.ts';
 import { packageVersion } from '../package-version.ts';
 import { hashHex } from '../random.ts';
+import { redactUrl } from '../redact-url.ts';
 import type { DataPoint, Outcome, Restored } from '../record.ts';
 import type { RunSettings } from '../run/prepare-run.ts';
 import type { RemoteBuilders, RemoteTask } from '../run/remote-builders.ts';
@@ -15,6 +17,7 @@ import {
   coordinatorKey,
   coordinatorSeconds,
   definitionKey,
+  definitionPathProblem,
   definitionSeconds,
   inputJobId,
   queueName,
@@ -33,8 +36,15 @@ const restoreChunk = 500;
 /** How often the coordinator asks for the state of jobs it has heard nothing of (an event missed, a reconnect). */
 const sweepMs = 5000;
 
+/** Jobs asked about per sweep (the next ones at the next sweep). */
+const sweepBatch = 200;
+
+/** How long Redis may stay unreachable before the run fails (its inputs would otherwise wait for ever). */
+const redisDownMs = 60_000;
+
 /** A job the coordinator waits for. */
 interface Waiting {
+  readonly data: InputJob;
   readonly resolve: (result: InputJobResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -63,6 +73,10 @@ export class Coordinator implements RemoteBuilders {
   private readonly heartbeat: NodeJS.Timeout;
   /** Removals of jobs nobody waits for, awaited before the connection closes. */
   private readonly removals = new Set<Promise<unknown>>();
+  /** Where the next sweep starts among the awaited jobs, whether one runs, and since when Redis has been down. */
+  private sweepFrom = 0;
+  private sweeping = false;
+  private downSince: number | undefined;
 
   private constructor(
     private readonly redis: Redis,
@@ -72,12 +86,14 @@ export class Coordinator implements RemoteBuilders {
     private readonly run: string,
     /** Names this run apart from earlier runs of the same tasks in job ids and shared state. */
     private readonly runId: string,
+    /** The Redis URL, its password hidden. */
+    private readonly shown: string,
   ) {
     events.on('completed', ({ jobId, returnvalue }) => this.completed(jobId, returnvalue));
     // A failed attempt is retried unless it was the last (or a refusal): only a job in the failed set fails the input.
     events.on('failed', ({ jobId }) => void this.checkFailed(jobId));
     this.sweep = setInterval(() => void this.sweepWaiting(), sweepMs).unref();
-    this.heartbeat = setInterval(() => void redis.set(coordinatorKey(runId), '1', 'EX', coordinatorSeconds).catch(() => undefined), (coordinatorSeconds * 1000) / 3).unref();
+    this.heartbeat = setInterval(() => void redis.set(coordinatorKey(runId), '1', 'EX', coordinatorSeconds).catch(() => undefined), (coordinatorSeconds * 1000) / 6).unref();
   }
 
   /**
@@ -86,18 +102,22 @@ export class Coordinator implements RemoteBuilders {
    * @throws {Error} when Redis is unreachable
    */
   static async open(url: string, settings: RunSettings): Promise<Coordinator> {
+    const shown = redactUrl(url);
+    const problem = definitionPathProblem(settings);
+    if (problem !== undefined) throw new ConfigError(problem, { field: '--queue' });
     const { Queue: BullQueue, QueueEvents: BullQueueEvents } = await queuePackage(() => import('bullmq'));
     const redis = await connectRedis(url);
     const definition = runDefinitionOf(settings);
     const run = runDefinitionHash(definition);
     await redis.set(definitionKey(run), JSON.stringify(definition), 'EX', definitionSeconds);
-    // Events kept long enough that a busy coordinator reading late misses none (the sweep catches what it would).
-    const queue = new BullQueue<InputJob, InputJobResult>(queueName, { connection: redis, streams: { events: { maxLen: 100_000 } } });
+    // BullMQ's events stream keeps its last 10,000 events (each completion carries its outcomes): one missed by a
+    // coordinator reading late is caught by the sweep.
+    const queue = new BullQueue<InputJob, InputJobResult>(queueName, { connection: redis });
     const events = new BullQueueEvents(queueName, { connection: redis.duplicate() });
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     const runId = randomUUID().slice(0, 8);
     await redis.set(coordinatorKey(runId), '1', 'EX', coordinatorSeconds);
-    return new Coordinator(redis, queue, events, run, runId);
+    return new Coordinator(redis, queue, events, run, runId, shown);
   }
 
   /** Workers listening on the queue now. */
@@ -133,7 +153,7 @@ export class Coordinator implements RemoteBuilders {
           next: (outcome) => {
             // Records of an earlier run go first, through one worker's builder, so that shared dedupe state knows them.
             if (outcome.status === 'restored') return void restored.push(outcome);
-            ready ??= this.restore(scope, restored.splice(0), job);
+            ready ??= this.restore(scope, restored.splice(0), job, pending);
             running += 1;
             const id = inputJobId(scope, outcome.id);
             pending.add(id);
@@ -178,19 +198,27 @@ export class Coordinator implements RemoteBuilders {
   }
 
   /** Sends restored records in chunks, one after another, and waits until a worker passed them all through. */
-  private async restore(scope: string, records: readonly Restored[], job: (kind: InputJob['kind'], outcomes: readonly Outcome<unknown>[]) => InputJob): Promise<void> {
+  private async restore(scope: string, records: readonly Restored[], job: (kind: InputJob['kind'], outcomes: readonly Outcome<unknown>[]) => InputJob, pending: Set<string>): Promise<void> {
     for (let start = 0; start < records.length; start += restoreChunk) {
-      await this.submit(inputJobId(scope, `restore-${start}`), job('restore', records.slice(start, start + restoreChunk)));
+      const id = inputJobId(scope, `restore-${start}`);
+      pending.add(id);
+      await this.submit(id, job('restore', records.slice(start, start + restoreChunk)));
+      pending.delete(id);
     }
   }
 
   private submit(id: string, data: InputJob): Promise<InputJobResult> {
-    const settled = new Promise<InputJobResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    const settled = new Promise<InputJobResult>((resolve, reject) => this.waiting.set(id, { data, resolve, reject }));
+    this.enqueue(id, data);
+    return settled;
+  }
+
+  /** Adds a job (again: a job id already there is left as it is). */
+  private enqueue(id: string, data: InputJob): void {
     // Retried on a worker's failure (not on a refusal: UnrecoverableError); a job whose worker died is taken by another.
     // Ended jobs go from Redis after a while (their outcomes are taken as they end; a coordinator that died takes none).
     const options = { jobId: id, attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86_400 } };
     this.queue.add(data.kind, data, options).catch((error: unknown) => this.settle(id, error));
-    return settled;
   }
 
   private completed(id: string, value: unknown): void {
@@ -226,14 +254,40 @@ export class Coordinator implements RemoteBuilders {
     void removal.finally(() => this.removals.delete(removal));
   }
 
-  /** Asks for the jobs waited on longest whether they ended unheard (an event trimmed or lost in a reconnect). */
+  /**
+   * Asks, a batch of jobs at a time, whether awaited jobs ended unheard (an event trimmed or lost in a reconnect) or
+   * are gone (a Redis that restarted empty: added again). A Redis down for a minute fails the run.
+   */
   private async sweepWaiting(): Promise<void> {
-    for (const id of [...this.waiting.keys()].slice(0, 200)) {
-      const job: Job<InputJob, InputJobResult> | undefined = await this.queue.getJob(id).catch(() => undefined);
-      if (!job) continue;
-      const state = await job.getState().catch(() => 'unknown');
-      if (state === 'completed') this.completed(id, job.returnvalue);
-      else if (state === 'failed') this.failed(id, job.failedReason);
+    if (this.redis.status !== 'ready') {
+      this.downSince ??= Date.now();
+      if (Date.now() - this.downSince < redisDownMs) return;
+      const error = new Error(`Redis at ${this.shown} has been unreachable for ${redisDownMs / 1000} s: the inputs on the queue are given up`);
+      for (const id of [...this.waiting.keys()]) this.settle(id, error);
+      return;
+    }
+    this.downSince = undefined;
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const ids = [...this.waiting.keys()];
+      if (this.sweepFrom >= ids.length) this.sweepFrom = 0;
+      const batch = ids.slice(this.sweepFrom, this.sweepFrom + sweepBatch);
+      this.sweepFrom += sweepBatch;
+      for (const id of batch) {
+        const job: Job<InputJob, InputJobResult> | undefined = await this.queue.getJob(id).catch(() => undefined);
+        const waiting = this.waiting.get(id);
+        if (!waiting) continue;
+        if (!job) {
+          this.enqueue(id, waiting.data);
+          continue;
+        }
+        const state = await job.getState().catch(() => 'unknown');
+        if (state === 'completed') this.completed(id, job.returnvalue);
+        else if (state === 'failed') this.failed(id, job.failedReason);
+      }
+    } finally {
+      this.sweeping = false;
     }
   }
 }

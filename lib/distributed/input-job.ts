@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
+import { isAbsolute, normalize } from 'node:path';
 import { packageVersion } from '../package-version.ts';
+import { redactSecrets } from '../redact-secrets.ts';
 import type { DataPoint, Outcome } from '../record.ts';
 import type { RunSettings } from '../run/prepare-run.ts';
 
@@ -21,7 +23,7 @@ export function coordinatorKey(runId: string): string {
 }
 
 /** Seconds a coordinator's key outlives its last refresh. */
-export const coordinatorSeconds = 30;
+export const coordinatorSeconds = 120;
 
 /** Seconds a definition stays in Redis after a coordinator wrote it. */
 export const definitionSeconds = 7 * 24 * 3600;
@@ -67,6 +69,33 @@ export function runDefinitionOf(settings: RunSettings): RunDefinition {
   return { version: packageVersion(), settings: shared };
 }
 
+/** The settings that name files a worker reads (or, for `lmCache`, writes), with their flags. */
+const pathSettings = [
+  ['taskPaths', '--task-paths'],
+  ['configPath', '--config-path'],
+  ['builderPaths', '--include-builder-paths'],
+  ['lmCache', '--lm-cache'],
+  ['pricesPath', '--prices'],
+  ['promptFilePath', '--prompt-file-path'],
+] as const;
+
+/**
+ * Why a run's definition cannot go to workers, if it cannot: a file it names is absolute or leads out of the folder
+ * it is relative to. Workers resolve each path under their own folder, and refuse anything else: what is in Redis
+ * must not make a worker load modules or write files elsewhere.
+ */
+export function definitionPathProblem(settings: RunSettings): string | undefined {
+  for (const [name, flag] of pathSettings) {
+    const value = settings[name];
+    for (const path of value === undefined ? [] : typeof value === 'string' ? [value] : value) {
+      if (isAbsolute(path) || normalize(path).split(/[\\/]/)[0] === '..') {
+        return `\`${flag} ${path}\` is not a path inside the run's folder: workers resolve the run's files under their own folder, so give paths relative to it (a checkout shared by the coordinator and the workers)`;
+      }
+    }
+  }
+  return undefined;
+}
+
 /** The hash a definition is kept under. */
 export function runDefinitionHash(definition: RunDefinition): string {
   return sha256(stableStringify(definition)).slice(0, 32);
@@ -77,7 +106,8 @@ export function runDefinitionHash(definition: RunDefinition): string {
  * card). A worker whose copy of the task files loads differently refuses the coordinator's jobs.
  */
 export function taskDefinitionHash(card: unknown): string {
-  return sha256(stableStringify({ version: packageVersion(), card: card ?? null })).slice(0, 32);
+  // Credentials apart: a worker's own keys (or a coordinator without them, `${VAR}` left as written) load the same task.
+  return sha256(stableStringify({ version: packageVersion(), card: redactSecrets(card ?? null) })).slice(0, 32);
 }
 
 /** A BullMQ job id (no `:`) for one input of a task's run. */

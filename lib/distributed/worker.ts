@@ -5,7 +5,7 @@ import { shareAdmissions } from '../model/admission-registry.ts';
 import { packageVersion } from '../package-version.ts';
 import type { Restored } from '../record.ts';
 import { type PreparedRun, prepareRun } from '../run/prepare-run.ts';
-import { type InputJob, type InputJobResult, type RunDefinition, coordinatorKey, definitionKey, queueName, taskDefinitionHash } from './input-job.ts';
+import { type InputJob, type InputJobResult, type RunDefinition, coordinatorKey, definitionKey, definitionPathProblem, queueName, taskDefinitionHash } from './input-job.ts';
 import { shareDedupe, withDedupeScope } from './dedupe-sharing.ts';
 import { InputPipeline } from './input-pipeline.ts';
 import { redisSharedLimitsFactory } from './redis-shared-limits-factory.ts';
@@ -66,7 +66,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const name = `${hostname()}:${process.pid}`;
   const log = options.log ?? (() => undefined);
   const runs = new Map<string, { prepared: Promise<PreparedRun>; used: number }>();
-  const pipelines = new Map<string, { pipeline: InputPipeline; used: number }>();
+  const pipelines = new Map<string, { pipeline: InputPipeline; run: string; used: number }>();
 
   /** The run of a definition, made once per worker (its engines shared by its jobs). */
   const runOf = (hash: string): Promise<PreparedRun> => {
@@ -79,6 +79,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       const text = await redis.get(definitionKey(hash));
       if (text === null) throw new UnrecoverableError(`the run's definition ${hash} is not in Redis (expired, or another Redis database)`);
       const definition = JSON.parse(text) as RunDefinition;
+      const problem = definitionPathProblem(definition.settings);
+      if (problem !== undefined) throw new UnrecoverableError(`the run's definition is refused: ${problem}`);
       return prepareRun({ ...definition.settings, cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env });
     })();
     runs.set(hash, { prepared, used: Date.now() });
@@ -91,8 +93,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const known = pipelines.get(job.scope);
     if (known?.pipeline.usable) {
       known.used = Date.now();
+      const run = runs.get(known.run);
+      if (run) run.used = known.used;
       return known.pipeline;
     }
+    // A pipeline whose builder failed lets go of it (its calls in flight end) before a new one is made.
+    known?.pipeline.close();
     const run = await runOf(job.run);
     const task = run.tasks.find((candidate) => candidate.name === job.task);
     if (!task) {
@@ -103,7 +109,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       throw new UnrecoverableError(`worker ${name} loads task \`${job.task}\` differently from the coordinator: its task or builder files differ (another checkout or an edit); start workers on the same files`);
     }
     const pipeline = new InputPipeline(run.builderOf(task), (start) => withDedupeScope(job.scope, start));
-    pipelines.set(job.scope, { pipeline, used: Date.now() });
+    pipelines.set(job.scope, { pipeline, run: job.run, used: Date.now() });
     return pipeline;
   };
 
@@ -122,9 +128,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       }
       return { worker: name, outcomes: await pipeline.process(data.outcomes[0]!) };
     } catch (error) {
-      if (error instanceof UnrecoverableError) log(`refused job ${job.id}: ${error.message}`);
-      else log(`job ${job.id} failed: ${errorMessage(error)}`);
-      throw error;
+      // What goes back to Redis (BullMQ keeps it as the job's failed reason) is the message with credentials hidden,
+      // without a stack.
+      const message = errorMessage(error);
+      if (error instanceof UnrecoverableError) {
+        log(`refused job ${job.id}: ${message}`);
+        throw withoutStack(new UnrecoverableError(message));
+      }
+      log(`job ${job.id} failed: ${message}`);
+      throw withoutStack(new Error(message));
     }
   };
 
@@ -148,8 +160,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       entry.pipeline.close();
       pipelines.delete(scope);
     }
+    const inUse = new Set([...pipelines.values()].map((entry) => entry.run));
     for (const [hash, entry] of runs) {
-      if (entry.used >= before) continue;
+      if (entry.used >= before || inUse.has(hash)) continue;
       runs.delete(hash);
       void entry.prepared.then((run) => run.close(), () => undefined);
     }
@@ -167,4 +180,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       redis.disconnect();
     },
   };
+}
+
+/** An error as it goes to Redis: its message only. */
+function withoutStack<E extends Error>(error: E): E {
+  error.stack = `${error.name}: ${error.message}`;
+  return error;
 }

@@ -21,6 +21,7 @@ import { type StopCriterion, hasCostBudget, hasTokenBudget } from './stop-criter
 import type { TaskProgress } from './task-progress.ts';
 import { Task, type TaskOptions } from './task.ts';
 import type { RemoteBuilders } from './remote-builders.ts';
+import { findBlockDefinition } from '../blocks/registry.ts';
 import type { Builder } from './task-options.ts';
 import { bookkeepingAt } from './output-paths.ts';
 import { fieldsProblem } from './task-options.ts';
@@ -311,6 +312,12 @@ export async function prepareRun(settings: RunSettings, options: PrepareOptions 
       if (!remote) {
         localBuilders.set(task, local);
         return task;
+      }
+      // A block that compares every record with every other cannot see them on workers that get one input each.
+      const whole = blocks.spec.blocks.findIndex((block) => !blocks.isPostprocessor(block.name) && findBlockDefinition(String(block['type']))?.wholeInput === true);
+      if (whole >= 0) {
+        const block = blocks.spec.blocks[whole]!;
+        throw new ConfigError(`block \`${block.name}\` (${String(block['type'])}) needs every record of the task at once: it cannot run on the workers of a --queue run, which see one input at a time; run this task without --queue`, { file: definition.yamlPath, field: `blocks.${whole}` });
       }
       const builder = remote.builderFor(local, { name: task.name, dir: task.dir, card: options.card });
       const distributed = construct({ ...options, builder, concurrency: remote.inputsInFlight(options.concurrency ?? concurrency) } as TaskOptions);

@@ -165,6 +165,12 @@ describe.skipIf(!redisAvailable)('rxdgt run --queue with rxdgt worker processes'
     await worker.result;
   });
 
+  it('a task whose builder compares every record with every other (magpie_distance) is set aside on a queue, naming the block', async () => {
+    const run = await runCli(['run', '--task-paths', 'samples/magpie', '--output-dir', tempDir('rxdgt-distributed-magpie-'), '--queue', redisUrl()], { RXDGT_EMBEDDINGS_URL: 'http://127.0.0.1:9/v1' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/block `dedup` \(magpie_distance\) needs every record of the task at once: it cannot run on the workers of a --queue run/);
+  });
+
   it('an unreachable Redis: exit 1 naming the URL without its password; nothing written', async () => {
     const dir = tempDir('rxdgt-distributed-unreachable-');
     const { task } = writeTask(dir, 'http://127.0.0.1:9');
@@ -191,5 +197,9 @@ describe('rxdgt worker and --queue arguments', () => {
     const batch = await runCli(['run', '--task-paths', 'samples/geography-qa', '--batch', '--queue', 'redis://127.0.0.1:6379']);
     expect(batch.code).toBe(2);
     expect(batch.stderr).toContain('`--batch` and `--queue` do not go together');
+    // Workers resolve the run's files under their own folder: an absolute path cannot be one of them.
+    const absolute = await runCli(['run', '--task-paths', '/etc/rxdgt-tasks', '--queue', 'redis://127.0.0.1:9']);
+    expect(absolute.code).toBe(2);
+    expect(absolute.stderr).toContain("`--task-paths /etc/rxdgt-tasks` is not a path inside the run's folder");
   });
 });

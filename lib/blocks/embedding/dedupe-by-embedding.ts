@@ -1,6 +1,6 @@
 import { type MonoTypeOperatorFunction, concatMap, defer, finalize, from, map, mergeMap, of } from 'rxjs';
 import { sharedKeptLogOf } from '../../distributed/dedupe-sharing.ts';
-import { KeptLogCursor } from '../../distributed/kept-log-cursor.ts';
+import { KeptLogCursor, recordOwners } from '../../distributed/kept-log-cursor.ts';
 import { errorMessage } from '../../error-message.ts';
 import type { EmbeddingEngine } from '../../model/embedding-engine.ts';
 import { addUsage, passOn, rejected } from '../../outcome.ts';
@@ -76,7 +76,7 @@ export function dedupeByEmbedding<T>(rules: EmbeddingDedupeRules<T>): MonoTypeOp
 
       const duplicateOf = (outcome: Accepted<T>, near: { readonly row: number; readonly cosine: number }, usage: Usage | undefined): Outcome<T> => {
         const cosine = Number(near.cosine.toFixed(4));
-        return rejected(outcome, issues('duplicate', `${subject} is a near-duplicate of record ${keptIds[near.row]} (cosine ${cosine} >= threshold ${threshold})`), usage);
+        return rejected(outcome, issues('duplicate', `${subject} is a near-duplicate of record ${keptIds[near.row]?.replace(/#\d+$/, '')} (cosine ${cosine} >= threshold ${threshold})`), usage);
       };
 
       /** The outcome itself when decided without the kept rows, else its unit vector to search them with. */
@@ -129,18 +129,22 @@ export function dedupeByEmbedding<T>(rules: EmbeddingDedupeRules<T>): MonoTypeOp
           rows.add(unit);
           keptIds.push(id);
         });
+      const ownerOf = log && recordOwners();
       const decideShared = (step: Outcome<T> | Pending<T>): Promise<Outcome<T>> | Outcome<T> => {
         if (!('pending' in step)) return step;
-        return cursor!.decide(() => {
+        const owner = ownerOf!(step.outcome.id);
+        return cursor!.decide(owner, () => {
           if (!rows) return { decision: step.outcome, entry: undefined };
           if (rows.dimensions !== 0 && step.unit.length !== rows.dimensions) {
             const message = `the embedding has ${step.unit.length} dimensions, and the ones kept ${rows.dimensions}`;
             return { decision: step.outcome.status === 'restored' ? step.outcome : rejected(step.outcome, issues('embedding_failed', message), step.usage), entry: undefined };
           }
           const near = nearest(step);
+          // The same input kept this record before (a job run again after its worker died): it is its own.
+          if (near !== undefined && keptIds[near.row] === owner) return { decision: passOn(step.outcome, (step.outcome as Accepted<T>).record, step.usage), entry: undefined };
           if (near !== undefined) return { decision: duplicateOf(step.outcome as Accepted<T>, near, step.usage), entry: undefined };
           // Appended, the entry is replayed into the rows; the decision is read once it is the last row.
-          return { decision: undefined, entry: keptVectorEntry(step.outcome.id, step.unit) };
+          return { decision: undefined, entry: keptVectorEntry(owner, step.unit) };
         }).then((decision) => decision ?? (rows ? kept(step) : step.outcome));
       };
 

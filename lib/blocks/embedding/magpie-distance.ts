@@ -129,6 +129,7 @@ function itemOf(outcome: Outcome<DataPoint>, read: (record: DataPoint) => BlockF
  */
 export const magpieDistanceBlock: BlockDefinition<typeof fields> = {
   type: 'magpie_distance',
+  wholeInput: true,
   summary: 'tags each record with its near-duplicates in the dataset (repeat_count, min_neighbor_distance, min_similar_uuid)',
   fields,
   inputs: { required: [], optional: ['magpie_input', 'magpie_mt_input', 'input', 'id', 'magpie_tags'] },

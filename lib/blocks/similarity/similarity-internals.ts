@@ -1,6 +1,6 @@
 import { type MonoTypeOperatorFunction, concatMap, defer, finalize, from, map, of } from 'rxjs';
 import { sharedKeptLogOf } from '../../distributed/dedupe-sharing.ts';
-import { KeptLogCursor } from '../../distributed/kept-log-cursor.ts';
+import { KeptLogCursor, recordOwners } from '../../distributed/kept-log-cursor.ts';
 import { errorMessage } from '../../error-message.ts';
 import { rejected } from '../../outcome.ts';
 import type { Accepted, DataPoint, Outcome, RecordIssue, Restored } from '../../record.ts';
@@ -155,16 +155,20 @@ export function similarityOperator(
       }
       const cursor = new KeptLogCursor(log, (entry) => (kept?.addEntry ? kept.addEntry(entry) : kept?.add(decoder.decode(entry))));
       const entryOf = (state: KeptTexts, text: string): Uint8Array => state.entryOf?.(text) ?? encoder.encode(text);
+      const ownerOf = recordOwners();
       return source.pipe(
         concatMap((outcome) => {
           const step = kept ? prepare(outcome) : outcome;
           if (!('pending' in step)) return of(step);
           const { outcome: pending, text } = step;
-          const decided = cursor.decide(() => {
+          const owner = ownerOf(pending.id);
+          const decided = cursor.decide(owner, () => {
             const state = kept;
             // Unsubscribed while waiting: decide nothing more.
             if (state === undefined) return { decision: pending, entry: undefined };
             if (pending.status === 'restored') return { decision: pending, entry: entryOf(state, text) };
+            // The same input kept this very text before (a job run again after its worker died): it is its own.
+            if (cursor.ownerOf(entryOf(state, text)) === owner) return { decision: conclude(pending, undefined), entry: undefined };
             const finding = step.finding ?? found(state.find(text));
             const keeps = finding === undefined || !config.filter;
             return { decision: conclude(pending, finding), entry: keeps ? entryOf(state, text) : undefined };

@@ -60,6 +60,18 @@ describe.skipIf(!redisAvailable)('dedupe blocks shared across workers (shareDedu
     expect((await first.send(question('2', 'fresh'))).record).toEqual(record({ question: 'fresh', is_valid: true }));
   });
 
+  test('an input run again on the other worker (its first worker died after keeping) keeps its own record; two equal records of one input are still one kept', async () => {
+    for (const [definition, fields] of [[exactDedupBlock, onQuestion], [rougeScorerBlock, { ...onQuestion, filter: true, threshold: 0.7 }]] as const) {
+      const [first, second] = twoWorkers(definition as unknown as BlockDefinition, fields);
+      expect((await first.send(question('7-a', 'the answer is forty two'))).status).toBe('accepted');
+      // The job of input 7-a again: the same record, the first in the input, is its own entry.
+      expect((await second.send(question('7-a', 'the answer is forty two'))).status).toBe('accepted');
+      // A second equal record of that input is a duplicate, as is the text from another input.
+      expect((await second.send(question('7-a', 'the answer is forty two'))).status).toBe('rejected');
+      expect((await first.send(question('8-b', 'the answer is forty two'))).status).toBe('rejected');
+    }
+  });
+
   test('dedup/minhash: near-duplicates across workers are rejected once, the first kept wins; concurrent ones keep one', async () => {
     const workers = twoWorkers(minHashDedupBlock as unknown as BlockDefinition, onQuestion);
     const texts = [sentence(1), sentence(1, 5), sentence(2), sentence(3), sentence(2, 30), sentence(3, 0), sentence(4, 7), sentence(4)];
