@@ -235,9 +235,20 @@ async function workerCommand(command: Extract<CliCommand, { command: 'worker' }>
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve).once('SIGTERM', resolve);
   });
-  err.write(`rxdgt: worker ${worker.name} stops: the inputs it runs finish first\n`);
-  await worker.close();
-  return 0;
+  err.write(`rxdgt: worker ${worker.name} stops: the inputs it runs finish first (a second signal stops it now)\n`);
+  // A Redis gone for good would hold the close for ever: a second signal, or a minute, ends the process anyway.
+  const giveUp = new Promise<number>((resolve) => {
+    const timer = setTimeout(() => resolve(1), 60_000);
+    timer.unref();
+    process.once('SIGINT', () => resolve(1)).once('SIGTERM', () => resolve(1));
+  });
+  const code = await Promise.race([worker.close().then(() => 0), giveUp]);
+  if (code !== 0) {
+    // What the worker still runs is dropped: its jobs' locks lapse, and other workers take them.
+    err.write(`rxdgt: worker ${worker.name} stopped without finishing its inputs\n`);
+    process.exit(code);
+  }
+  return code;
 }
 
 /** How many workers listen on the queue, as a line for the operator. */

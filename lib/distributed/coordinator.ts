@@ -222,7 +222,8 @@ export class Coordinator implements RemoteBuilders {
   }
 
   private completed(id: string, value: unknown): void {
-    if (!this.waiting.has(id)) return;
+    // A job read while it ran has no value yet: its event (or the next sweep) brings it.
+    if (!this.waiting.has(id) || value === null || value === undefined) return;
     this.settle(id, undefined, (typeof value === 'string' ? JSON.parse(value) : value) as InputJobResult);
     // Its outcomes are in hand: the job goes.
     this.queue.remove(id).catch(() => undefined);
@@ -283,7 +284,8 @@ export class Coordinator implements RemoteBuilders {
           continue;
         }
         const state = await job.getState().catch(() => 'unknown');
-        if (state === 'completed') this.completed(id, job.returnvalue);
+        // The job was read before it ended: read again for its value.
+        if (state === 'completed') this.completed(id, (await this.queue.getJob(id).catch(() => undefined))?.returnvalue);
         else if (state === 'failed') this.failed(id, job.failedReason);
       }
     } finally {

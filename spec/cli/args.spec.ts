@@ -45,7 +45,7 @@ describe('parseArgs', () => {
   });
 
   it('rejects an unknown command, an unknown flag (with the usage) and a missing `--task-paths`', () => {
-    expect(problemOf(['generate'])).toBe('unknown command `generate` (expected `run`, `validate`, `preview`, `list` or `monitor`)');
+    expect(problemOf(['generate'])).toBe('unknown command `generate` (expected `run`, `validate`, `preview`, `list`, `monitor` or `worker`)');
     expect(problemOf(['run', '--task-paths', 'a', '--nope'])).toBe(`unknown option \`--nope\`\n${usage}`);
     expect(problemOf(['run', '--restart'])).toMatch(/^`--task-paths` is required/);
     expect(problemOf(['run', '--task-paths', '--restart'])).toMatch(/^`--task-paths` is required/);
