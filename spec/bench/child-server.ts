@@ -11,6 +11,16 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** A running child server; `Stats` is what it answers to `stats` and `reset`. */
+/** What `rate-limited-server-process.ts` reports: its CPU, requests answered and throttled, and both per second. */
+export interface LimitedServerStats {
+  readonly cpuMs: number;
+  readonly requests: number;
+  readonly answered: number;
+  readonly throttled: number;
+  readonly admittedPerSecond: readonly number[];
+  readonly throttledPerSecond: readonly number[];
+}
+
 export interface ChildServer<Stats> {
   readonly baseURL: string;
   /** Sends one command line and resolves with the JSON line it answers. */

@@ -128,15 +128,15 @@ export function simulatedGeographyRun(dir: string, name: string, target: number,
 /**
  * A task folder and a joint config for the built CLI: the geography builder whose generator is an `openai` block
  * (`model_id_or_path: test-model`, `api_key: k`, then `block`'s fields: `base_url`, `call_limit`, `rpm`...), `target`
- * records. Returns the arguments of `rxdgt run`; its output folder is `<dir>/out-<name>`.
+ * records. Returns the arguments of `rxdgt run` with paths relative to `dir`, to run in `dir` (as `rxdgt run --queue`
+ * wants them, for workers started in the same folder); its output folder is `<dir>/out-<name>`.
  */
 export function openaiGeographyRun(dir: string, name: string, target: number, block: Readonly<Record<string, unknown>>): string[] {
   const taskDir = join(dir, `task-${name}`);
   mkdirSync(taskDir, { recursive: true });
   const task = { task_name: 'geo', task_description: 'benchmark', data_builder: 'public/examples/geography_qa', runner_config: { num_outputs_to_generate: target }, seed_examples: geographySeeds };
   writeFileSync(join(taskDir, 'task.yaml'), stringify(task));
-  const config = join(taskDir, 'config.yaml');
   const generator = { name: 'generator', type: 'openai', model_id_or_path: 'test-model', api_key: 'k', ...block };
-  writeFileSync(config, stringify({ databuilders: { 'public/examples/geography_qa': { blocks: [generator] } } }));
-  return ['run', '--task-paths', taskDir, '--config-path', config, '--output-dir', join(dir, `out-${name}`)];
+  writeFileSync(join(taskDir, 'config.yaml'), stringify({ databuilders: { 'public/examples/geography_qa': { blocks: [generator] } } }));
+  return ['run', '--task-paths', `task-${name}`, '--config-path', join(`task-${name}`, 'config.yaml'), '--output-dir', `out-${name}`];
 }

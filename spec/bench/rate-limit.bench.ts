@@ -15,7 +15,7 @@ import { type Engine, createEngine } from '../../lib/model/engine.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
 import { createTask } from '../../lib/run/task.ts';
 import type { TaskResult } from '../../lib/store/task-result.ts';
-import { startChildServer } from './child-server.ts';
+import { type LimitedServerStats, startChildServer } from './child-server.ts';
 import { cpuMsSince, geographySeeds, num, scratchDir } from './common.ts';
 
 const rpm = 600;
@@ -28,15 +28,6 @@ const boundMs = (records / (rpm / 60)) * 1000;
 const bestMs = (Math.max(0, records - burst) / (rpm / 60)) * 1000 + latencyMs;
 /** A run still going after this is cut off, so a limiter that stalls cannot hold up `npm run bench`. */
 const cutOffMs = 3 * boundMs;
-
-interface LimitedServerStats {
-  readonly cpuMs: number;
-  readonly requests: number;
-  readonly answered: number;
-  readonly throttled: number;
-  readonly admittedPerSecond: readonly number[];
-  readonly throttledPerSecond: readonly number[];
-}
 
 interface Configuration {
   readonly label: string;

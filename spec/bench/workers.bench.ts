@@ -4,11 +4,12 @@
  * port of 127.0.0.1, nothing saved), the geography task's `openai` generator against a server in another process.
  * Every figure is a ratio within this run; nothing asserts a timing.
  *
- * 1. Scaling: `test-server-process.ts` answering after BENCH_WORKERS_LATENCY_MS (default 400 ms, so that the run waits
- *    on the endpoint rather than on this machine's CPUs), 1, 2 and 4 workers of `--concurrency 64`, `call_limit` 64 ×
- *    workers, BENCH_WORKERS_RECORDS records (default 2,000): records/s over the task's span (task_results.jsonl) and
- *    over the coordinator's whole process, the speed-up against 1 worker, the share of the bound (64 × workers /
- *    latency), and the CPU every process spent during the run (from /proc) as a share of the machine's.
+ * 1. Scaling: `test-server-process.ts` answering after BENCH_WORKERS_LATENCY_MS (default 400 ms), 1, 2 and 4 workers of
+ *    `--concurrency 64`, `call_limit` 64 × workers, BENCH_WORKERS_RECORDS records (default 2,000): records/s over the
+ *    task's span (task_results.jsonl) and over the coordinator's whole process, the speed-up against 1 worker, the
+ *    share of the bound (64 × workers / latency), and the CPU every process spent during the run (from /proc) as a
+ *    share of the machine's. At 400 ms the bound of 4 workers (640/s) needs more CPU than 2 CPUs have (about 6 ms
+ *    of CPU per record over all processes): a longer latency makes every point wait on the endpoint alone.
  * 2. A shared rate limit: `rate-limited-server-process.ts` (600 requests/min, a bucket of 10), `rpm: 600` and
  *    `call_limit: 256` on the block, 4 workers, 300 records: the rate the server admitted and the rate it was sent, as
  *    ratios of 600/min, and the share of requests it answered 429.
@@ -17,15 +18,14 @@
  *    LM calls paid but never settled (the server's requests − the ledger's `lm_calls`, which leaves out the workers'
  *    cache hits) in each run, and the time of each.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import type { TestServerCounters } from '../../lib/testing/test-server.ts';
 import type { TaskResult } from '../../lib/store/task-result.ts';
-import { startChildServer } from './child-server.ts';
+import { type LimitedServerStats, startChildServer } from './child-server.ts';
 import { num, openaiGeographyRun, range, scratchDir } from './common.ts';
+import { type RedisServer, startRedisServer } from '../helpers/redis-process.ts';
 import { type ProcessFigures, type StartedNodeProcess, privateBuiltCli, startNodeProcess } from './node-process.ts';
 
 const latencyMs = Number(process.env['BENCH_WORKERS_LATENCY_MS'] ?? 400);
@@ -38,42 +38,6 @@ const limitedWorkers = 4;
 const killRecords = 400;
 /** Clock ticks per second of /proc/<pid>/stat (`getconf CLK_TCK`: 100 on Linux). */
 const ticksPerSecond = 100;
-
-/** A benchmark's own Redis. */
-interface RedisProcess {
-  readonly url: string;
-  readonly child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Starts `redis-server` on a free port (the arguments of spec/helpers/redis-server.ts); resolves once it is ready. */
-async function startRedis(): Promise<RedisProcess> {
-  const port = await freePort();
-  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.once('error', () => undefined);
-  await until(() => output.includes('Ready to accept connections') || child.exitCode !== null, 'redis-server to start');
-  if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${output.slice(-500)}`);
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    child,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await gone;
-    },
-  };
-}
 
 /** Polls `condition` every 20 ms; throws naming `what` after `timeoutMs`. */
 async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
@@ -100,14 +64,6 @@ interface TestServerStats {
   readonly counters: TestServerCounters;
 }
 
-interface LimitedServerStats {
-  readonly cpuMs: number;
-  readonly requests: number;
-  readonly answered: number;
-  readonly throttled: number;
-  readonly admittedPerSecond: readonly number[];
-}
-
 /** What one distributed run left behind. */
 interface Finished {
   readonly coordinator: ProcessFigures;
@@ -123,11 +79,13 @@ interface Finished {
 /** The benchmark's build, Redis and scratch folder. */
 class Cluster {
   private runs = 0;
+  /** Every process started, so that a failed measurement leaves none behind. */
+  private readonly started = new Set<StartedNodeProcess>();
 
   constructor(
     readonly cli: string,
     readonly dir: string,
-    readonly redis: RedisProcess,
+    readonly redis: RedisServer,
   ) {}
 
   /** Starts `count` workers and resolves once each says it waits for jobs. */
@@ -136,7 +94,10 @@ class Cluster {
     const workers = Array.from({ length: count }, (_, index) =>
       startNodeProcess([this.cli, 'worker', '--queue', this.redis.url, '--concurrency', String(perWorker), ...extra], { cwd: this.dir, usageFile: join(this.dir, `usage-${tag}-${index}.json`) }),
     );
-    for (const worker of workers) worker.result.catch(() => undefined);
+    for (const worker of workers) {
+      this.started.add(worker);
+      worker.result.catch(() => undefined);
+    }
     await until(() => workers.every((worker) => worker.stderr().includes('waits for jobs') || worker.child.exitCode !== null), 'the workers to start');
     const dead = workers.find((worker) => worker.child.exitCode !== null);
     if (dead) throw new Error(`a worker exited at start: ${dead.stderr().slice(-1000)}`);
@@ -149,6 +110,13 @@ class Cluster {
     await Promise.all(workers.map((worker) => worker.result.catch(() => undefined)));
   }
 
+  /** SIGKILL to every process still alive (after a failure: a worker waits for ever on a Redis that is gone). */
+  async kill(): Promise<void> {
+    const alive = [...this.started].filter((started) => started.child.exitCode === null && started.child.signalCode === null);
+    for (const started of alive) started.child.kill('SIGKILL');
+    await Promise.all(alive.map((started) => started.result.catch(() => undefined)));
+  }
+
   /**
    * Runs the coordinator of a `target`-record geography task with `block` on the generator, while `workers` run it;
    * `during` is called with the coordinator's process once it started.
@@ -157,6 +125,8 @@ class Cluster {
     const cpuOf = () => ({ workers: workers.reduce((sum, worker) => sum + processCpuMs(worker.child.pid), 0), redis: processCpuMs(this.redis.child.pid) });
     const before = cpuOf();
     const coordinator = startNodeProcess([this.cli, ...openaiGeographyRun(this.dir, tag, target, block), '--queue', this.redis.url, '--quiet'], { cwd: this.dir, usageFile: join(this.dir, `usage-${tag}.json`) });
+    this.started.add(coordinator);
+    coordinator.result.catch(() => undefined);
     await during?.(coordinator);
     const figures = await coordinator.result;
     const after = cpuOf();
@@ -178,7 +148,7 @@ class Cluster {
 /** LM calls the ledger settled (an input's call whose outcome came back), the workers' cache hits not counted. */
 const settledCalls = (result: TaskResult): number => result.metrics?.['lm_calls'] ?? 0;
 
-/** `2 workers: 310 / 290 / ...` records each. */
+/** `1,014 / 986`: the records each worker settled (task_results.jsonl's `workers` tallies). */
 const perWorkerRecords = (result: TaskResult): string =>
   Object.values(result.workers ?? {})
     .map((tally) => num(tally.records, 0))
@@ -232,8 +202,10 @@ async function sharedRateLimit(cluster: Cluster): Promise<string[]> {
     const stats = await server.ask('stats');
     await cluster.stopWorkers(workers);
     const perMinute = (count: number) => (count / run.taskSeconds) * 60;
-    // Whole seconds of the run, without the first and the last (partly outside it).
-    const inner = stats.admittedPerSecond.slice(1, -1);
+    // Whole seconds from the first admission to the last, without those two (partly outside the run).
+    const first = stats.admittedPerSecond.findIndex((count) => count > 0);
+    const last = stats.admittedPerSecond.findLastIndex((count) => count > 0);
+    const inner = stats.admittedPerSecond.slice(first + 1, last);
     return [
       `2. shared rate limit: rate-limited server (${rpm} requests/min, a bucket of 10, ${latencyMs} ms), rpm: ${rpm} and call_limit ${perWorker * limitedWorkers} on the block, ` +
         `${limitedWorkers} workers, ${limitedRecords} records; bound ${num(limitedRecords / (rpm / 60), 0)} s`,
@@ -282,19 +254,28 @@ async function killedWorker(cluster: Cluster): Promise<string[]> {
   }
 }
 
-/** Builds the CLI privately, starts a Redis, and runs the three measurements in turn. */
+/**
+ * Builds the CLI privately and runs the three measurements in turn, each on a fresh Redis: BullMQ looks for a dead
+ * worker's jobs at most once per the `stalledInterval` of whichever worker looked last (a key in Redis), so workers
+ * of the default 30 s lock left on the same queue would hold up the `--lock-duration 2` recovery of the third.
+ */
 export async function benchWorkers(): Promise<string[]> {
   if (!existsSync('/usr/bin/redis-server')) return ['  /usr/bin/redis-server is missing (apt-get install redis-server): this benchmark needs a Redis of its own'];
   const scratch = await scratchDir('workers');
   try {
     const cli = privateBuiltCli(scratch.path);
-    const redis = await startRedis();
-    try {
+    const lines: string[] = [];
+    for (const measure of [scaling, sharedRateLimit, killedWorker]) {
+      const redis = await startRedisServer();
       const cluster = new Cluster(cli, scratch.path, redis);
-      return [...(await scaling(cluster)), ...(await sharedRateLimit(cluster)), ...(await killedWorker(cluster))];
-    } finally {
-      await redis.stop();
+      try {
+        lines.push(...(await measure(cluster)));
+      } finally {
+        await cluster.kill();
+        await redis.stop();
+      }
     }
+    return lines;
   } finally {
     await scratch.remove();
   }
