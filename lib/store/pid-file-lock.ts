@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors/config-error.ts';
@@ -21,8 +21,9 @@ export interface PidFileLock {
  * Takes a lock that needs no native module: the exclusive creation of `path` (`open(path, 'wx')`), holding the
  * holder's `{pid, host, started}`. A lock left by a process of this host that is gone (`process.kill(pid, 0)` says
  * `ESRCH`) is taken over, its holder returned as `replaced`; a lock of another host is never taken over (its pid
- * cannot be checked). Takeovers go one at a time through a second exclusive file (`<path>.takeover`), and each
- * re-reads the lock under it: of two runs that found the same stale lock, one takes it and the other is refused.
+ * cannot be checked). Takeovers go one at a time through a second exclusive file (`<path>.takeover`, holding the
+ * taker), and each re-reads the lock under it and then renames that file over it (the lock file is never missing): of
+ * any number of runs that find the same stale lock, whatever their timing, exactly one takes it and the rest are refused.
  *
  * ## Example
  * ```ts
@@ -80,7 +81,9 @@ export function holderIsLive(holder: LockHolder, path: string): boolean {
 
 /**
  * Takes over the lock at `path` when its holder is gone, returning that holder (none: it was released meanwhile and
- * this run took it as a first taker).
+ * this run took it as a first taker). The new lock replaces the stale one by a rename, so the lock file is never
+ * missing: a run arriving meanwhile finds a lock to judge, never a free folder (removing the stale lock and then
+ * creating ours let it create the lock in between, as a first taker, and refused the run that did the takeover).
  * @throws {TaskLockedError} when its holder is alive, of another host, or took it since
  */
 function takeOver(dir: string, path: string, content: string): LockHolder | undefined {
@@ -92,14 +95,25 @@ function takeOver(dir: string, path: string, content: string): LockHolder | unde
   }
   const stale = staleHolder(found, path);
   if (stale === undefined) throw new TaskLockedError(dir, holderIn(found));
-  withTakeover(dir, `${path}.takeover`, content, () => {
-    // Under the takeover lock: the lock is still the stale one we judged, or someone else took it meanwhile.
+  const claim = `${path}.takeover`;
+  claimTakeover(dir, claim, content);
+  let moved = false;
+  try {
+    // Under the claim: the lock is still the stale one we judged, or another run took it (and maybe let it go) meanwhile.
     const now = readLockFile(path);
-    if (now !== undefined && now !== found) throw new TaskLockedError(dir, holderIn(now));
-    rmSync(path, { force: true });
-    if (!create(path, content)) throw new TaskLockedError(dir, holderIn(readLockFile(path) ?? ''));
-  });
-  return stale;
+    if (now === found) {
+      // The claim holds our holder: renamed over the stale lock, it becomes our lock and the claim ends, in one step.
+      replace(claim, path);
+      moved = true;
+      return stale;
+    }
+    // Never removed: a lock found missing here may be another run's by now, which only the exclusive creation respects.
+    if (now === undefined && create(path, content)) return undefined;
+    throw new TaskLockedError(dir, holderIn(now ?? readLockFile(path) ?? ''));
+  } finally {
+    // Only a claim still ours: once renamed, the name may be another run's claim.
+    if (!moved) rmSync(claim, { force: true });
+  }
 }
 
 /** Whether the exclusive creation of `path` with `content` succeeded (false: it exists). */
@@ -113,21 +127,25 @@ function create(path: string, content: string): boolean {
   }
 }
 
-/**
- * Runs `work` holding `path` (a takeover in progress). Another takeover in progress refuses this one; so does one left
- * by a process that died within it (microseconds), named in the error, as removing it could race another run's.
- */
-function withTakeover(dir: string, path: string, content: string, work: () => void): void {
-  if (!create(path, content)) {
-    const found = readLockFile(path) ?? '';
-    if (staleHolder(found, path) === undefined) throw new TaskLockedError(dir, holderIn(found));
-    throw new ConfigError(`a run that died while taking over the task's lock left this file: remove it, then run again`, { file: path });
-  }
+/** Renames `from` over `to`, atomically (a reader finds the old file or the new one, never none). */
+function replace(from: string, to: string): void {
   try {
-    work();
-  } finally {
-    rmSync(path, { force: true });
+    renameSync(from, to);
+  } catch (error) {
+    throw new ConfigError(`cannot write the task's lock: ${describeFsCause(error)}`, { file: to, cause: error });
   }
+}
+
+/**
+ * Creates the takeover claim `path` holding our holder, so takeovers go one at a time. Another takeover in progress
+ * refuses this one; so does a claim left by a process that died within its takeover (microseconds), named in the
+ * error, as removing it could race another run's.
+ */
+function claimTakeover(dir: string, path: string, content: string): void {
+  if (create(path, content)) return;
+  const found = readLockFile(path) ?? '';
+  if (staleHolder(found, path) === undefined) throw new TaskLockedError(dir, holderIn(found));
+  throw new ConfigError(`a run that died while taking over the task's lock left this file: remove it, then run again`, { file: path });
 }
 
 /** The holder of the text of the lock file at `path` when it is a process of this host that is gone; undefined otherwise. */

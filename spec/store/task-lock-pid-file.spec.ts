@@ -4,15 +4,49 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { TaskLockedError } from '../../lib/errors/task-locked-error.ts';
 import { type TaskLock, lockFileNames, lockTaskFolder } from '../../lib/store/task-lock.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+
+/** Called after each file call of the code under test that names a path in `dir` (while set): a step of a lock. */
+const steps = vi.hoisted(() => ({ dir: undefined as string | undefined, after: (_step: number) => {}, count: 0, inStep: false }));
+
+// The file calls a lock makes, each followed by `steps.after`: another process can then act between any two of them.
+vi.mock('node:fs', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs')>();
+  const stepped = <Call extends (...args: never[]) => unknown>(call: Call): Call =>
+    ((...args: Parameters<Call>) => {
+      try {
+        return call(...args);
+      } finally {
+        const [path] = args as unknown[];
+        // The calls of `after` itself are no steps.
+        if (!steps.inStep && steps.dir !== undefined && typeof path === 'string' && path.startsWith(`${steps.dir}${sep}`)) {
+          steps.inStep = true;
+          try {
+            steps.after(++steps.count);
+          } finally {
+            steps.inStep = false;
+          }
+        }
+      }
+    }) as Call;
+  return {
+    ...actual,
+    readFileSync: stepped(actual.readFileSync),
+    writeFileSync: stepped(actual.writeFileSync),
+    renameSync: stepped(actual.renameSync),
+    rmSync: stepped(actual.rmSync),
+    unlinkSync: stepped(actual.unlinkSync),
+    linkSync: stepped(actual.linkSync),
+  };
+});
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const taskLockModule = join(repoRoot, 'lib/store/task-lock.ts');
@@ -22,6 +56,7 @@ const held: TaskLock[] = [];
 const children: ChildProcess[] = [];
 
 afterEach(() => {
+  steps.dir = undefined;
   for (const lock of held.splice(0)) lock.release();
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
@@ -109,6 +144,56 @@ async function nextLine(started: ChildProcess): Promise<string> {
   });
 }
 
+/** A script that tries the pid-file lock of `argv[2]` once, writes `locked <pid replaced>` (or `refused <error>`) to `argv[3]`, and then waits to be killed. */
+function competitorScript(): string {
+  const script = join(tempDir(), 'compete.mts');
+  writeFileSync(
+    script,
+    [
+      "import { renameSync, writeFileSync } from 'node:fs';",
+      'let line;',
+      'try {',
+      `  const { lockTaskFolder } = await import(${JSON.stringify(taskLockModule)});`,
+      "  const taken = lockTaskFolder(process.argv[2], { kind: 'pid-file' });",
+      "  line = `locked ${taken.replaced?.pid ?? ''}`;",
+      '} catch (error) {',
+      '  line = `refused ${error?.name}`;',
+      '}',
+      'writeFileSync(`${process.argv[3]}.part`, line);',
+      'renameSync(`${process.argv[3]}.part`, process.argv[3]);',
+      'setInterval(() => {}, 60_000);',
+      '',
+    ].join('\n'),
+  );
+  return script;
+}
+
+/**
+ * Runs a competitor on `script` for `dir` while this process waits, synchronously (in the middle of a step of its own
+ * lock): returns its pid and what it said. It stays alive, holding the lock if it took it.
+ */
+function competeNow(script: string, dir: string): { pid: number; line: string } {
+  const said = join(tempDir(), 'said');
+  const started = spawn(process.execPath, ['--import', 'tsx', script, dir, said], { cwd: repoRoot, stdio: 'ignore' });
+  children.push(started);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  // A guard against a hang, not a limit under test: the test's own timeout cannot fire while this loop blocks.
+  for (let waited = 0; !existsSync(said); waited += 5) {
+    if (waited > 60_000) throw new Error(`the competitor (process ${started.pid}) said nothing`);
+    Atomics.wait(pause, 0, 0, 5);
+  }
+  return { pid: started.pid!, line: readFileSync(said, 'utf8') };
+}
+
+/** This process's lock of `dir`, said as a competitor says it. */
+function lockLine(dir: string): string {
+  try {
+    return `locked ${lock(dir).replaced?.pid ?? ''}`;
+  } catch (error) {
+    return `refused ${(error as Error).name}`;
+  }
+}
+
 describe("lockTaskFolder({ kind: 'pid-file' })", () => {
   test('writes its holder to .rxdgt.lock.json, exclusively: a second lock in this process is refused, naming it', () => {
     const dir = tempDir();
@@ -184,6 +269,39 @@ describe("lockTaskFolder({ kind: 'pid-file' })", () => {
     const lines = await Promise.all(said);
     expect(lines.filter((line) => line === `locked ${dead}`)).toHaveLength(1);
     expect(lines.filter((line) => line === 'refused TaskLockedError')).toHaveLength(5);
+  });
+
+  test('a run arriving between any two steps of a takeover is refused or takes the lock instead: never both, never neither', () => {
+    const dead = { pid: deadPid(), host: hostname(), started: '2025-01-01T00:00:00.000Z' };
+    const script = competitorScript();
+    // `released`: the stale lock is first taken over and let go by a third run (it goes missing), then the competitor comes a step later.
+    for (const released of [false, true]) {
+      for (let at = 1; ; at++) {
+        const dir = tempDir();
+        const holderPath = join(dir, holderName);
+        writeFileSync(holderPath, `${JSON.stringify({ ...dead, lock: 'pid-file' })}\n`);
+        const staleText = readFileSync(holderPath, 'utf8');
+        let competitor: { pid: number; line: string } | undefined;
+        steps.count = 0;
+        steps.after = (step) => {
+          if (released && step === at && readFileSync(holderPath, 'utf8') === staleText) rmSync(holderPath);
+          if (step === (released ? at + 1 : at)) competitor = competeNow(script, dir);
+        };
+        steps.dir = dir;
+        const ours = lockLine(dir);
+        steps.dir = undefined;
+        if (competitor === undefined) break;
+        const lines = [ours, competitor.line];
+        const context = `competitor after step ${released ? at + 1 : at}${released ? ' (the stale lock let go after step ' + at + ')' : ''}: ${lines.join(', ')}`;
+        expect(lines.filter((line) => line.startsWith('locked ')), context).toHaveLength(1);
+        expect(lines.filter((line) => line === 'refused TaskLockedError'), context).toHaveLength(1);
+        const winner = ours.startsWith('locked ') ? process.pid : competitor.pid;
+        expect(JSON.parse(readFileSync(holderPath, 'utf8')).pid, context).toBe(winner);
+        // With the stale lock still there, the winner took it over.
+        if (!released) expect(lines, context).toContain(`locked ${dead.pid}`);
+        expect(existsSync(`${holderPath}.takeover`), context).toBe(false);
+      }
+    }
   });
 
   test("another host's lock is refused, naming that host (its process cannot be checked)", () => {
