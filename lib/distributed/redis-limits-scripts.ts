@@ -83,7 +83,8 @@ return 1
 
 /**
  * ARGV[4..10]: the answered request's sequence ('' for none), rpm and tpm read, remaining requests and tokens, the
- * tokens of each later request, a pause in ms ('' for none). Dropped when a newer request was learned from.
+ * tokens of each later request, a pause in ms ('' for none), when the request started ('' for now): the remaining counts
+ * are as of its start, refilled since. Dropped when a newer request was learned from.
  */
 export const learnScript = script(`
 local since = 0
@@ -99,7 +100,11 @@ local function learn(prefix, configured, limit, remaining, each)
     if bucket then keep(prefix, bucket[3]) end
   end
   local bucket = level(prefix, configured)
-  if bucket and remaining ~= '' then keep(prefix, math.min(bucket[3], tonumber(remaining) - since * each)) end
+  if bucket and remaining ~= '' then
+    local left = tonumber(remaining)
+    if ARGV[11] ~= '' then left = math.min(bucket[2], left + math.max(0, now - tonumber(ARGV[11])) * bucket[1] / 60000) end
+    keep(prefix, math.min(bucket[3], left - since * each))
+  end
 end
 learn('requests', ARGV[1], ARGV[5], ARGV[7], 1)
 learn('tokens', ARGV[2], ARGV[6], ARGV[8], tonumber(ARGV[9]))

@@ -111,8 +111,8 @@ export function redisSharedLimits(redis: Redis, key: string, config: RedisShared
       await run(releaseScript, 'charge admission tokens', '', tokens);
     },
     async learn(reading: SharedReading) {
-      const { sequence, rpm: rpmRead, tpm: tpmRead, remainingRequests, remainingTokens, tokensPerRequest, pauseMs } = reading;
-      await run(learnScript, 'learn rate limits', text(sequence), text(rpmRead), text(tpmRead), text(remainingRequests), text(remainingTokens), tokensPerRequest, text(pauseMs));
+      const { sequence, rpm: rpmRead, tpm: tpmRead, remainingRequests, remainingTokens, tokensPerRequest, pauseMs, startedAt } = reading;
+      await run(learnScript, 'learn rate limits', text(sequence), text(rpmRead), text(tpmRead), text(remainingRequests), text(remainingTokens), tokensPerRequest, text(pauseMs), text(startedAt));
     },
     async pause(ms) {
       await run(pauseScript, 'pause admissions', Math.max(0, Math.round(ms)));

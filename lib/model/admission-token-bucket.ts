@@ -53,10 +53,17 @@ export class TokenBucket {
     this.tokens = Math.min(this.capacity, this.tokens - amount);
   }
 
-  /** Lowers the tokens to what the server says is left, when that is less. */
-  clamp(remaining: number, now: number): void {
+  /**
+   * Lowers the tokens to what the server says is left, when that is less: `remaining` as of `readAt` (the request's
+   * start: the server counts a request as it arrives), refilled at the rate since, less `spentSince` (what requests
+   * started after it took).
+   */
+  clamp(remaining: number, now: number, readAt = now, spentSince = 0): void {
     this.refill(now);
-    this.tokens = Math.min(this.tokens, remaining);
+    // What the server had left at `readAt`, refilled since (an answer comes a whole latency after the server counted
+    // its request), less what was spent after.
+    const refilled = Math.min(this.capacity, remaining + (Math.max(0, now - readAt) * this.limit) / 60_000);
+    this.tokens = Math.min(this.tokens, refilled - spentSince);
   }
 
   /** Changes the per-minute limit, keeping the tokens already there (up to the new capacity). */

@@ -278,13 +278,13 @@ export class Admission {
     return this.config.scheduler.now();
   }
 
-  private learn(bucket: TokenBucket | undefined, configured: number | undefined, limit: number | undefined, remaining: number | undefined, now: number) {
+  private learn(bucket: TokenBucket | undefined, configured: number | undefined, limit: number | undefined, remaining: number | undefined, now: number, readAt = now, spentSince = 0) {
     let learnt = bucket;
     if (configured === undefined && limit !== undefined && limit > 0) {
       if (learnt === undefined) learnt = new TokenBucket(limit, now, this.config.burstSeconds);
       else if (learnt.rate !== limit) learnt.resize(limit, now);
     }
-    if (remaining !== undefined) learnt?.clamp(remaining, now);
+    if (remaining !== undefined) learnt?.clamp(remaining, now, readAt, spentSince);
     return learnt;
   }
 
@@ -337,10 +337,10 @@ export class Admission {
 
   /** Headers of a ticket's answer: learned, unless a newer request's were (its `remaining` is then stale). */
   private learnFromTicket(headers: Readonly<Record<string, string>>, ticket: Ticket): void {
-    if (this.shared !== undefined) return this.learnShared(this.shared, headers, ticket.sequence);
+    if (this.shared !== undefined) return this.learnShared(this.shared, headers, ticket.sequence, ticket.startedAt);
     if (ticket.sequence < this.learnedFrom) return;
     this.learnedFrom = ticket.sequence;
-    this.learnFrom(headers, this.started - ticket.sequence - 1);
+    this.learnFrom(headers, this.started - ticket.sequence - 1, ticket.startedAt);
   }
 
   /**
@@ -348,12 +348,11 @@ export class Admission {
    * less the `startedSince` requests started after the one answered (the server had not counted them yet), and
    * pauses until the reset when the server says a limit is spent.
    */
-  private learnFrom(headers: Readonly<Record<string, string>>, startedSince: number): void {
+  private learnFrom(headers: Readonly<Record<string, string>>, startedSince: number, readAt?: number): void {
     const now = this.now();
     const { requests, tokens } = parseRateLimitHeaders(headers, now);
-    const since = (remaining: number | undefined, each: number) => (remaining === undefined ? undefined : remaining - startedSince * each);
-    this.requestBucket = this.learn(this.requestBucket, this.config.rpm, requests.limit, since(requests.remaining, 1), now);
-    this.tokenBucket = this.learn(this.tokenBucket, this.config.tpm, tokens.limit, since(tokens.remaining, this.averageTokens ?? 0), now);
+    this.requestBucket = this.learn(this.requestBucket, this.config.rpm, requests.limit, requests.remaining, now, readAt, startedSince);
+    this.tokenBucket = this.learn(this.tokenBucket, this.config.tpm, tokens.limit, tokens.remaining, now, readAt, startedSince * (this.averageTokens ?? 0));
     // The server itself says the limit is spent: nothing goes until its reset.
     for (const reading of [requests, tokens]) if (reading.remaining === 0) this.pauseFor(reading.resetMs ?? this.config.cooldownMs);
   }
@@ -362,12 +361,13 @@ export class Admission {
    * Shared: the headers go to the store, which drops them when a newer request's were learned and takes off
    * `remaining` the requests every process started after this one.
    */
-  private learnShared(shared: SharedLimits, headers: Readonly<Record<string, string>>, sequence: number | undefined): void {
+  private learnShared(shared: SharedLimits, headers: Readonly<Record<string, string>>, sequence: number | undefined, startedAt?: number): void {
     const { requests, tokens } = parseRateLimitHeaders(headers, this.now());
     const spent = [requests, tokens].filter((reading) => reading.remaining === 0).map((reading) => reading.resetMs ?? this.config.cooldownMs);
     this.tell(
       shared.learn({
         sequence,
+        startedAt,
         rpm: requests.limit,
         tpm: tokens.limit,
         remainingRequests: requests.remaining,

@@ -56,4 +56,6 @@ export interface SharedReading {
   readonly tokensPerRequest: number;
   /** A limit the server says is spent: pause everyone for this long (unless the reading is stale). */
   readonly pauseMs?: number | undefined;
+  /** When the answered request started (store time): the remaining counts are as of then, refilled since. */
+  readonly startedAt?: number | undefined;
 }

@@ -68,6 +68,16 @@ describe.skipIf(!redisAvailable)('redisSharedLimits: one credential\'s limits ov
     if (!refused.granted) expect(refused.waitMs).toBeLessThanOrEqual(100);
   });
 
+  test('remaining counts are as of the request\'s start: a slow answer is learned with the refill of its latency', async () => {
+    const [a, b] = twoProcesses({});
+    const answered = await granted(b);
+    // The server had nothing left when it took the request, 1.5 s ago: 15 more were due since (the bucket holds 10).
+    await a.learn({ sequence: answered.sequence, startedAt: answered.startedAt - 1500, rpm: 600, remainingRequests: 0, tokensPerRequest: 0 });
+    for (let index = 0; index < 9; index += 1) await granted(b);
+    expect((await b.take(0, 1000)).granted).toBe(true);
+    expect((await b.take(0, 1000)).granted).toBe(false);
+  });
+
   test('an older answer\'s headers are not learned after a newer one\'s, and `remaining` loses the requests started after it', async () => {
     const [a, b] = twoProcesses({});
     const older = await granted(a);

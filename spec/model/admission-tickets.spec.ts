@@ -152,8 +152,23 @@ describe('Admission: reports paired to their request', () => {
       let available: number | undefined;
       testScheduler().schedule(() => (available = gate.state.rpmAvailable), 10);
       flush();
-      // 9 left when the server counted `answered`, less the 4 started after it.
-      expect(available).toBeCloseTo(5, 5);
+      // 9 left when the server counted `answered` (as it arrived), refilled for the 10 ms it took (0.1 at 600/min),
+      // less the 4 started after it.
+      expect(available).toBeCloseTo(5.1, 5);
+    });
+  });
+
+  test('an answer that took long is learned with the refill of its whole latency: a slow endpoint is not starved', () => {
+    withGate({ maxConcurrency: 10, burstSeconds: 1 }, (gate, { work, flush }) => {
+      // The server had 0 left when it took the request; the answer comes 1,500 ms later, when 15 more were due
+      // (capped at the bucket's 10), and 2 were started meanwhile.
+      const headers = { 'x-ratelimit-limit-requests': '600', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '0s' };
+      gate.run(work('answered', 1500), { reportOf: () => ({ headers }) }).subscribe();
+      for (let index = 0; index < 2; index += 1) gate.run(work(`later${index}`, 1)).subscribe();
+      let available: number | undefined;
+      testScheduler().schedule(() => (available = gate.state.rpmAvailable), 1500);
+      flush();
+      expect(available).toBeCloseTo(8, 5);
     });
   });
 
