@@ -108,7 +108,12 @@ local function learn(prefix, configured, limit, remaining, each)
 end
 learn('requests', ARGV[1], ARGV[5], ARGV[7], 1)
 learn('tokens', ARGV[2], ARGV[6], ARGV[8], tonumber(ARGV[9]))
-if ARGV[10] ~= '' then pause(tonumber(ARGV[10])) end
+if ARGV[10] ~= '' then
+  -- The wait counts from when the server said so: the request's start.
+  local from = now
+  if ARGV[11] ~= '' then from = tonumber(ARGV[11]) end
+  if from + tonumber(ARGV[10]) > now then pause(from + tonumber(ARGV[10]) - now) end
+end
 touch()
 return 1
 `);

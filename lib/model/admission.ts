@@ -11,7 +11,7 @@ import {
   admissionConfigSchema,
   estimateSchema,
 } from './admission-config.ts';
-import { parseRateLimitHeaders } from './admission-headers.ts';
+import { type RateLimitReading, parseRateLimitHeaders } from './admission-headers.ts';
 import { TokenBucket } from './admission-token-bucket.ts';
 import type { SharedLimits } from './shared-limits.ts';
 import { SlotCount } from './slot-count.ts';
@@ -353,8 +353,10 @@ export class Admission {
     const { requests, tokens } = parseRateLimitHeaders(headers, now);
     this.requestBucket = this.learn(this.requestBucket, this.config.rpm, requests.limit, requests.remaining, now, readAt, startedSince);
     this.tokenBucket = this.learn(this.tokenBucket, this.config.tpm, tokens.limit, tokens.remaining, now, readAt, startedSince * (this.averageTokens ?? 0));
-    // The server itself says the limit is spent: nothing goes until its reset.
-    for (const reading of [requests, tokens]) if (reading.remaining === 0) this.pauseFor(reading.resetMs ?? this.config.cooldownMs);
+    // The server itself said the limit was spent: nothing goes until it had room again (counted from when it said so).
+    const wait = spentWaitMs(requests, tokens, this.config.cooldownMs);
+    const left = wait === undefined ? 0 : wait - (now - (readAt ?? now));
+    if (left > 0) this.pauseFor(left);
   }
 
   /**
@@ -363,7 +365,7 @@ export class Admission {
    */
   private learnShared(shared: SharedLimits, headers: Readonly<Record<string, string>>, sequence: number | undefined, startedAt?: number): void {
     const { requests, tokens } = parseRateLimitHeaders(headers, this.now());
-    const spent = [requests, tokens].filter((reading) => reading.remaining === 0).map((reading) => reading.resetMs ?? this.config.cooldownMs);
+    const wait = spentWaitMs(requests, tokens, this.config.cooldownMs);
     this.tell(
       shared.learn({
         sequence,
@@ -373,7 +375,7 @@ export class Admission {
         remainingRequests: requests.remaining,
         remainingTokens: tokens.remaining,
         tokensPerRequest: this.averageTokens ?? 0,
-        pauseMs: spent.length === 0 ? undefined : Math.max(...spent),
+        pauseMs: wait,
       }),
     );
   }
@@ -479,4 +481,16 @@ export class Admission {
       this.pump();
     });
   }
+}
+
+/**
+ * How long after a request's start the server had no room, when an answer says a limit was spent (`remaining: 0`):
+ * one request's worth of the requests limit (the reset, when that is sooner: the reset is when the whole bucket is
+ * full again), the tokens limit's reset, or `cooldownMs` without one; undefined when nothing was spent.
+ */
+function spentWaitMs(requests: RateLimitReading, tokens: RateLimitReading, cooldownMs: number): number | undefined {
+  const waits: number[] = [];
+  if (requests.remaining === 0) waits.push(Math.min(requests.resetMs ?? cooldownMs, requests.limit ? 60_000 / requests.limit : Number.POSITIVE_INFINITY));
+  if (tokens.remaining === 0) waits.push(tokens.resetMs ?? cooldownMs);
+  return waits.length === 0 ? undefined : Math.max(...waits);
 }

@@ -117,7 +117,8 @@ describe.skipIf(!redisAvailable)('Admission over Redis: every process of one cre
     await waitFor(() => dead.starts.length === 2);
     dead.client.disconnect();
     await runMany(alive.admission, 1, () => of('alive'));
-    expect(alive.starts[0]! - dead.starts[1]!).toBeGreaterThanOrEqual(300);
+    // The lease lapses 300 ms after the store granted it; both starts are read here after a round trip (a few ms).
+    expect(alive.starts[0]! - dead.starts[1]!).toBeGreaterThanOrEqual(290);
   }, 20_000);
 
   test('limits learned from one process\'s headers are obeyed by the other', async () => {

@@ -231,7 +231,7 @@ describe('Admission: limits learnt from response headers', () => {
     });
   });
 
-  test('Anthropic headers: limits adopted, an RFC 3339 reset read against the scheduler clock', () => {
+  test('Anthropic headers: limits adopted, an RFC 3339 reset read against the scheduler clock, one request\'s room awaited', () => {
     withGate({ maxConcurrency: 10 }, ({ gate, flush, starts, work }) => {
       gate.observeHeaders({
         'anthropic-ratelimit-requests-limit': '50',
@@ -240,10 +240,11 @@ describe('Admission: limits learnt from response headers', () => {
         'anthropic-ratelimit-tokens-limit': '40000',
         'anthropic-ratelimit-tokens-remaining': '39000',
       });
-      expect(gate.state).toMatchObject({ rpm: 50, tpm: 40_000, tpmAvailable: 39_000, pausedUntil: 3000 });
+      // The reset is when the bucket is full again; one request's room comes after 60 s / 50.
+      expect(gate.state).toMatchObject({ rpm: 50, tpm: 40_000, tpmAvailable: 39_000, pausedUntil: 1200 });
       gate.run(work('queued', 0)).subscribe();
       flush();
-      expect(starts).toEqual([['queued', 3000]]);
+      expect(starts).toEqual([['queued', 1200]]);
     });
   });
 

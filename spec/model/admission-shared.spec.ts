@@ -147,7 +147,7 @@ describe('Admission with shared limits: the store holds the numbers, the lease g
     await report;
     admission.observeHeaders({ 'x-ratelimit-remaining-tokens': '7' });
     expect(limits.readings).toEqual([
-      { sequence: 0, startedAt: 1000, rpm: 600, tpm: 9000, remainingRequests: 0, remainingTokens: 50, tokensPerRequest: 0, pauseMs: 700 },
+      { sequence: 0, startedAt: 1000, rpm: 600, tpm: 9000, remainingRequests: 0, remainingTokens: 50, tokensPerRequest: 0, pauseMs: 100 },
       { sequence: undefined, startedAt: undefined, rpm: undefined, tpm: undefined, remainingRequests: undefined, remainingTokens: 7, tokensPerRequest: 12, pauseMs: undefined },
     ]);
     expect(admission.state).toMatchObject({ pausedUntil: undefined, rpmAvailable: undefined });
