@@ -101,9 +101,9 @@ local function learn(prefix, configured, limit, remaining, each)
   end
   local bucket = level(prefix, configured)
   if bucket and remaining ~= '' then
-    local left = tonumber(remaining)
-    if ARGV[11] ~= '' then left = math.min(bucket[2], left + math.max(0, now - tonumber(ARGV[11])) * bucket[1] / 60000) end
-    keep(prefix, math.min(bucket[3], left - since * each))
+    local left = tonumber(remaining) - since * each
+    if ARGV[11] ~= '' then left = left + math.max(0, now - tonumber(ARGV[11])) * bucket[1] / 60000 end
+    keep(prefix, math.min(bucket[3], bucket[2], left))
   end
 end
 learn('requests', ARGV[1], ARGV[5], ARGV[7], 1)

@@ -61,9 +61,9 @@ export class TokenBucket {
   clamp(remaining: number, now: number, readAt = now, spentSince = 0): void {
     this.refill(now);
     // What the server had left at `readAt`, refilled since (an answer comes a whole latency after the server counted
-    // its request), less what was spent after.
-    const refilled = Math.min(this.capacity, remaining + (Math.max(0, now - readAt) * this.limit) / 60_000);
-    this.tokens = Math.min(this.tokens, refilled - spentSince);
+    // its request), less what was spent after: a busy bucket refills as it is spent, so the cap goes last.
+    const left = remaining + (Math.max(0, now - readAt) * this.limit) / 60_000 - spentSince;
+    this.tokens = Math.min(this.tokens, this.capacity, left);
   }
 
   /** Changes the per-minute limit, keeping the tokens already there (up to the new capacity). */
