@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { Job, Queue, QueueEvents } from 'bullmq';
+import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
 import { ConfigError } from '../errors/config-error.ts';
+import { WorkerJobError } from '../errors/worker-job-error.ts';
 import { packageVersion } from '../package-version.ts';
 import { hashHex } from '../random.ts';
 import { redactUrl } from '../redact-url.ts';
 import type { DataPoint, Outcome, Restored } from '../record.ts';
 import type { RunSettings } from '../run/prepare-run.ts';
 import type { RemoteBuilders, RemoteTask } from '../run/remote-builders.ts';
-import type { Builder } from '../run/task-options.ts';
+import { type Builder, withPostprocess } from '../run/task-options.ts';
 import {
   type InputJob,
   type InputJobResult,
@@ -47,11 +48,6 @@ interface Waiting {
   readonly data: InputJob;
   readonly resolve: (result: InputJobResult) => void;
   readonly reject: (error: unknown) => void;
-}
-
-/** Raised when a worker refused or failed an input's job: the run fails with it. */
-export class WorkerJobError extends Error {
-  override readonly name = 'WorkerJobError';
 }
 
 /**
@@ -91,7 +87,7 @@ export class Coordinator implements RemoteBuilders {
   ) {
     events.on('completed', ({ jobId, returnvalue }) => this.completed(jobId, returnvalue));
     // A failed attempt is retried unless it was the last (or a refusal): only a job in the failed set fails the input.
-    events.on('failed', ({ jobId }) => void this.checkFailed(jobId));
+    events.on('failed', ({ jobId }) => void this.check(jobId));
     this.sweep = setInterval(() => void this.sweepWaiting(), sweepMs).unref();
     this.heartbeat = setInterval(() => void redis.set(coordinatorKey(runId), '1', 'EX', coordinatorSeconds).catch(() => undefined), (coordinatorSeconds * 1000) / 6).unref();
   }
@@ -181,7 +177,8 @@ export class Coordinator implements RemoteBuilders {
           for (const id of pending) this.forget(id);
         };
       });
-    return Object.assign(remote, local.postprocess ? { postprocess: local.postprocess } : {}) as unknown as Builder<In>;
+    // Postprocessors need every record: they run here, when the task ends.
+    return local.postprocess ? withPostprocess<In>(remote, local.postprocess) : remote;
   }
 
   /** Stops listening and disconnects; jobs still queued stay for a rerun to take back (they expire with the run). */
@@ -229,9 +226,19 @@ export class Coordinator implements RemoteBuilders {
     this.queue.remove(id).catch(() => undefined);
   }
 
-  private async checkFailed(id: string): Promise<void> {
+  /**
+   * Settles an awaited job by its state in Redis: its value once completed, its reason once failed for good (not a
+   * failed attempt that is retried), added again when Redis no longer has it (a Redis that restarted empty).
+   */
+  private async check(id: string): Promise<void> {
+    const state = await this.queue.getJobState(id).catch(() => 'error');
+    const waiting = this.waiting.get(id);
+    if (!waiting) return;
+    if (state === 'unknown') return this.enqueue(id, waiting.data);
+    if (state !== 'completed' && state !== 'failed') return;
     const job = await this.queue.getJob(id).catch(() => undefined);
-    if (job && (await job.getState().catch(() => 'unknown')) === 'failed') this.failed(id, job.failedReason);
+    if (state === 'completed') this.completed(id, job?.returnvalue);
+    else if (job) this.failed(id, job.failedReason);
   }
 
   private failed(id: string, reason: string): void {
@@ -275,19 +282,7 @@ export class Coordinator implements RemoteBuilders {
       if (this.sweepFrom >= ids.length) this.sweepFrom = 0;
       const batch = ids.slice(this.sweepFrom, this.sweepFrom + sweepBatch);
       this.sweepFrom += sweepBatch;
-      for (const id of batch) {
-        const job: Job<InputJob, InputJobResult> | undefined = await this.queue.getJob(id).catch(() => undefined);
-        const waiting = this.waiting.get(id);
-        if (!waiting) continue;
-        if (!job) {
-          this.enqueue(id, waiting.data);
-          continue;
-        }
-        const state = await job.getState().catch(() => 'unknown');
-        // The job was read before it ended: read again for its value.
-        if (state === 'completed') this.completed(id, (await this.queue.getJob(id).catch(() => undefined))?.returnvalue);
-        else if (state === 'failed') this.failed(id, job.failedReason);
-      }
+      for (const id of batch) await this.check(id);
     } finally {
       this.sweeping = false;
     }

@@ -39,6 +39,9 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
+/** How long a coordinator seen alive is taken to be (its key in Redis lasts two minutes past its last refresh). */
+const aliveCheckMs = 10_000;
+
 /** Minutes a task's builder stays made in a worker after its last job. */
 const idleMinutes = 10;
 
@@ -67,6 +70,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const log = options.log ?? (() => undefined);
   const runs = new Map<string, { prepared: Promise<PreparedRun>; used: number }>();
   const pipelines = new Map<string, { pipeline: InputPipeline; run: string; used: number }>();
+  /** When each coordinator was last seen alive: asked of Redis at most every few seconds, not once per input. */
+  const seenAlive = new Map<string, number>();
+  const coordinatorAlive = async (coordinator: string): Promise<boolean> => {
+    if (Date.now() - (seenAlive.get(coordinator) ?? Number.NEGATIVE_INFINITY) < aliveCheckMs) return true;
+    if ((await redis.exists(coordinatorKey(coordinator))) === 0) return false;
+    seenAlive.set(coordinator, Date.now());
+    return true;
+  };
 
   /** The run of a definition, made once per worker (its engines shared by its jobs). */
   const runOf = (hash: string): Promise<PreparedRun> => {
@@ -120,7 +131,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         throw new UnrecoverableError(`worker ${name} runs rxdgt ${packageVersion()}, the run rxdgt ${data.version}: start workers of the coordinator's version`);
       }
       // The coordinator is gone (killed, or stopped its task): its queued inputs would be paid for nothing.
-      if ((await redis.exists(coordinatorKey(data.coordinator))) === 0) throw new UnrecoverableError(`the coordinator of this run is gone: input dropped`);
+      if (!(await coordinatorAlive(data.coordinator))) throw new UnrecoverableError(`the coordinator of this run is gone: input dropped`);
       const pipeline = await pipelineOf(data);
       if (data.kind === 'restore') {
         await pipeline.restore(data.outcomes as readonly Restored[]);
@@ -160,6 +171,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       entry.pipeline.close();
       pipelines.delete(scope);
     }
+    for (const [coordinator, seen] of seenAlive) if (seen < before) seenAlive.delete(coordinator);
     const inUse = new Set([...pipelines.values()].map((entry) => entry.run));
     for (const [hash, entry] of runs) {
       if (entry.used >= before || inUse.has(hash)) continue;

@@ -36,10 +36,10 @@ const batchFactories: readonly { readonly types: readonly string[]; readonly cre
 const batchApiOf = new Map(batchFactories.flatMap((factory) => factory.types.map((type) => [type, factory.create] as const)));
 
 /** Block types whose provider has durable batch jobs, so `batch: true` (or `--batch`) applies. */
-export const batchEngineTypes: readonly string[] = [...batchApiOf.keys()];
+const batchEngineTypes: readonly string[] = [...batchApiOf.keys()];
 
 /** The price discount of a batch: OpenAI, Azure and Anthropic all charge half. */
-export const batchDiscount = 0.5;
+const batchDiscount = 0.5;
 
 /** DGT block types that name a language model engine. */
 export const engineTypes: readonly string[] = [...adapterOf.keys()];

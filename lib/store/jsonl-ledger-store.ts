@@ -142,7 +142,7 @@ export async function openJsonlLedgerStore(dir: string): Promise<LedgerStore> {
 }
 
 /** The sidecar of a task's pending provider batches, beside the JSONL ledger. */
-export const pendingBatchesName = 'pending_batches.json';
+const pendingBatchesName = 'pending_batches.json';
 
 /**
  * A task's pending provider batches as one small JSON file (`{"batches": [...]}`), replaced atomically (a temporary

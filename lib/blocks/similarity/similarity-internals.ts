@@ -166,12 +166,13 @@ export function similarityOperator(
             const state = kept;
             // Unsubscribed while waiting: decide nothing more.
             if (state === undefined) return { decision: pending, entry: undefined };
-            if (pending.status === 'restored') return { decision: pending, entry: entryOf(state, text) };
+            const entry = entryOf(state, text);
+            if (pending.status === 'restored') return { decision: pending, entry };
             // The same input kept this very text before (a job run again after its worker died): it is its own.
-            if (cursor.ownerOf(entryOf(state, text)) === owner) return { decision: conclude(pending, undefined), entry: undefined };
+            if (cursor.ownerOf(entry) === owner) return { decision: conclude(pending, undefined), entry: undefined };
             const finding = step.finding ?? found(state.find(text));
             const keeps = finding === undefined || !config.filter;
-            return { decision: conclude(pending, finding), entry: keeps ? entryOf(state, text) : undefined };
+            return { decision: conclude(pending, finding), entry: keeps ? entry : undefined };
           });
           return from(decided);
         }),

@@ -10,7 +10,7 @@ import { anthropicBody } from './anthropic-body.ts';
 import { type ContentBlock, answerOf } from './anthropic-model.ts';
 
 /** Anthropic's limits on one Message Batch: 100,000 requests, 256 MB. */
-export const anthropicBatchLimits = { maxRequests: 100_000, maxBytes: 256 * 1024 * 1024 } as const;
+const anthropicBatchLimits = { maxRequests: 100_000, maxBytes: 256 * 1024 * 1024 } as const;
 
 /** The API version that dropped the sampling parameters (as `anthropic-model.ts` sends them). */
 const withoutSampling = '2026-10-21';

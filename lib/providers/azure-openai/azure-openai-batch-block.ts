@@ -3,7 +3,7 @@ import type { LanguageModel } from '../../model/language-model.ts';
 import type { EngineCommon } from '../engine-adapter.ts';
 import { lazily } from '../lazily.ts';
 import { openAIBatchApi } from '../openai/openai-batch-api.ts';
-import { azureOpenAIDefaultApiVersion } from './azure-openai-model.ts';
+import { azureOpenAIDefaultApiVersion, firstSet } from './azure-openai-model.ts';
 
 /**
  * The batch jobs of an LM block of type `azure-openai` with `batch: true`: the resource's `/openai/files` and
@@ -14,7 +14,7 @@ export const azureOpenAIBatchBlock = {
   types: ['azure-openai'],
   create(config: Readonly<Record<string, unknown>>, common: EngineCommon, model: LanguageModel): BatchApi {
     const resource = model.endpoint.replace(/\/openai\/deployments\/[^/]+$/, '');
-    const apiKey = [common.apiKey, process.env['AZURE_OPENAI_API_KEY']].find((value) => value !== undefined && value.trim() !== '')?.trim();
+    const apiKey = firstSet(common.apiKey, process.env['AZURE_OPENAI_API_KEY']);
     const apiVersion = typeof config['api_version'] === 'string' ? config['api_version'] : azureOpenAIDefaultApiVersion;
     // No deployment: the batch routes belong to the resource, and the client would put one in front of `/batches`.
     const client = lazily(async () => {

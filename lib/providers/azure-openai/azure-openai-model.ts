@@ -36,8 +36,8 @@ const settingsSchema = z.object({
   headers: z.record(z.string(), z.string()).exactOptional(),
 });
 
-/** The first value that is a non-empty string: an empty `${VAR}` or variable means unset. */
-function firstSet(...values: (string | undefined)[]): string | undefined {
+/** The first value that is a non-empty string, trimmed: an empty `${VAR}` or variable means unset. */
+export function firstSet(...values: (string | undefined)[]): string | undefined {
   return values.find((value) => value !== undefined && value.trim() !== '')?.trim();
 }
 

@@ -1,13 +1,11 @@
 import type OpenAI from 'openai';
 import type { BatchApi, BatchItemResult, BatchLine, BatchState } from '../../model/batch-api.ts';
 import type { ModelRequest, ModelResult } from '../../model/language-model.ts';
-import { toolCallsField } from '../tool-calls.ts';
-import { chatChoiceOf, completionChoiceOf, openAIBodyParams, openAIInput } from './openai-body.ts';
-import { logprobsField } from './openai-logprobs.ts';
+import { openAIRequestBody, openAIResultOf } from './openai-shared.ts';
 import { sdkErrorToApiCallError } from '../sdk-error.ts';
 
 /** OpenAI's limits on one batch: 50,000 requests, a 200 MB input file. */
-export const openAIBatchLimits = { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 } as const;
+const openAIBatchLimits = { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 } as const;
 
 /** Where an OpenAI-compatible batch goes and what its errors may not show. */
 export interface OpenAIBatchSettings {
@@ -32,18 +30,10 @@ type OutputLine = {
   error?: { code?: string; message?: string } | null;
 };
 
-/** One answered body, read as a direct call reads it. */
+/** One answered body, read as a direct call reads it (a chat answer's choices carry a `message`). */
 function resultOfBody(body: any): ModelResult {
-  const usage = { promptTokens: body?.usage?.prompt_tokens ?? 0, completionTokens: body?.usage?.completion_tokens ?? 0 };
-  const rawChoices: any[] = Array.isArray(body?.choices) ? body.choices : [];
-  const finishReason = rawChoices[0]?.finish_reason ?? undefined;
-  if (rawChoices.some((choice) => choice?.message !== undefined)) {
-    const choices = rawChoices.map(chatChoiceOf);
-    const answers = { texts: choices.map((choice) => choice.text), ...toolCallsField(choices.map((choice) => choice.toolCalls)), ...logprobsField(choices.map((choice) => choice.logprobs)) };
-    return { ...answers, finishReason, usage };
-  }
-  const choices = rawChoices.map(completionChoiceOf);
-  return { texts: choices.map((choice) => choice.text), ...logprobsField(choices.map((choice) => choice.logprobs)), finishReason, usage };
+  const choices: any[] = Array.isArray(body?.choices) ? body.choices : [];
+  return openAIResultOf({ choices, usage: body?.usage }, choices.some((choice) => choice?.message !== undefined));
 }
 
 /** One line of an output or error file, as a result. */
@@ -60,13 +50,13 @@ function itemOf(line: OutputLine): BatchItemResult {
   return { kind: 'failed', retryable, message };
 }
 
-/** A rejected input file's errors, as the provider words them (`line 3: invalid_json: ...`). */
 /** Whether a failed batch failed only for OpenAI's enqueued-token limit (`token_limit_exceeded`), not its content. */
 function enqueuedLimitOnly(batch: OpenAI.Batch): boolean {
   const errors = batch.errors?.data ?? [];
   return errors.length > 0 && errors.every((error) => error.code === 'token_limit_exceeded');
 }
 
+/** A rejected input file's errors, as the provider words them (`line 3: invalid_json: ...`). */
 function rejectionOf(batch: OpenAI.Batch): string {
   const errors = batch.errors?.data ?? [];
   const words = errors.map((error) => `${error.line == null ? '' : `line ${error.line}: `}${error.code ? `${error.code}: ` : ''}${error.message ?? ''}`);
@@ -105,7 +95,7 @@ export function openAIBatchApi(settings: OpenAIBatchSettings): BatchApi {
     target: `${engine} ${root} ${model}`,
     limits: openAIBatchLimits,
     lineOf(customId: string, request: ModelRequest): BatchLine {
-      const body = { model, ...openAIInput(request), ...openAIBodyParams(engine, request), stream: false };
+      const body = openAIRequestBody(engine, model, request);
       return { customId, text: JSON.stringify({ custom_id: customId, method: 'POST', url: routeOf(request.method), body }) };
     },
     async submit(lines, method, signal) {

@@ -29,7 +29,7 @@ export interface OpenAIWire {
 }
 
 /** The body of a chat or completion answer, as far as it is read. */
-interface OpenAIAnswer {
+export interface OpenAIAnswer {
   readonly choices: readonly (OpenAI.ChatCompletion.Choice & OpenAI.Completions.CompletionChoice)[];
   readonly usage?: OpenAI.CompletionUsage | null;
 }
@@ -53,7 +53,7 @@ function isAnswer(body: unknown): body is OpenAIAnswer {
  */
 export async function generateWithOpenAI(wire: OpenAIWire, model: string, request: ModelRequest, signal: AbortSignal): Promise<ModelResult> {
   const chat = request.method === 'chat';
-  const body = { model, ...openAIInput(request), ...openAIBodyParams(wire.engine, request), stream: false };
+  const body = openAIRequestBody(wire.engine, model, request);
   const url = `${wire.root}/${chat ? 'chat/completions' : 'completions'}`;
   const { body: answer, rateLimits } = await requestJson({
     url: `${url}${wire.query ?? ''}`,
@@ -66,6 +66,17 @@ export async function generateWithOpenAI(wire: OpenAIWire, model: string, reques
     secrets: wire.secrets,
   });
   if (!isAnswer(answer)) throw new ApiCallError(`${url} answered without \`choices\`: not an OpenAI ${chat ? 'chat' : 'completion'} answer`, { url, isRetryable: false });
+  const result = openAIResultOf(answer, chat);
+  return rateLimits === undefined ? result : { ...result, headers: rateLimits };
+}
+
+/** The JSON body of a chat or completion request: what a direct call sends, and a batch line carries byte for byte. */
+export function openAIRequestBody(engine: string, model: string, request: ModelRequest): Record<string, unknown> {
+  return { model, ...openAIInput(request), ...openAIBodyParams(engine, request), stream: false };
+}
+
+/** A chat (`chat`) or completion answer as a result: its choices' texts, tool calls and log probabilities, and usage. */
+export function openAIResultOf(answer: OpenAIAnswer, chat: boolean): ModelResult {
   let answers: Pick<ModelResult, 'texts' | 'toolCalls' | 'logprobs'>;
   if (chat) {
     const choices = answer.choices.map(chatChoiceOf);
@@ -78,6 +89,5 @@ export async function generateWithOpenAI(wire: OpenAIWire, model: string, reques
     ...answers,
     finishReason: answer.choices[0]?.finish_reason ?? undefined,
     usage: { promptTokens: answer.usage?.prompt_tokens ?? 0, completionTokens: answer.usage?.completion_tokens ?? 0 },
-    ...(rateLimits === undefined ? {} : { headers: rateLimits }),
   };
 }
