@@ -64,9 +64,21 @@ function addModelUsage(left: ModelUsage, right: ModelUsage): ModelUsage {
 export function addUsage(left: Usage | undefined, right: Usage | undefined): Usage | undefined {
   if (!left) return right;
   if (!right) return left;
+  // Summed once per record and once per settled input: no entries arrays, and the totals written out field by field.
   const byModel: Record<string, ModelUsage> = { ...left.byModel };
-  for (const [model, usage] of Object.entries(right.byModel)) byModel[model] = byModel[model] ? addModelUsage(byModel[model], usage) : usage;
-  return { ...addModelUsage(left, right), byModel };
+  for (const model of Object.keys(right.byModel)) {
+    const usage = right.byModel[model]!;
+    const before = byModel[model];
+    byModel[model] = before ? addModelUsage(before, usage) : usage;
+  }
+  return {
+    calls: left.calls + right.calls,
+    cachedCalls: left.cachedCalls + right.cachedCalls,
+    promptTokens: left.promptTokens + right.promptTokens,
+    completionTokens: left.completionTokens + right.completionTokens,
+    costUsd: left.costUsd + right.costUsd,
+    byModel,
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Usage } from '../record.ts';
+import type { ModelUsage, Usage } from '../record.ts';
 
 /** What a model costs, in US dollars per million tokens. */
 export interface ModelPrice {
@@ -28,5 +28,7 @@ export function attributedUsage(key: string, price: ModelPrice | undefined, spen
   const { calls, cachedCalls, promptTokens, completionTokens } = spent;
   const costUsd = price ? (promptTokens * price.inputPerMillion + completionTokens * price.outputPerMillion) / 1e6 : 0;
   const usage = { calls, cachedCalls, promptTokens, completionTokens, costUsd };
-  return { ...usage, byModel: { [key]: usage } };
+  const byModel: Record<string, ModelUsage> = {};
+  byModel[key] = usage;
+  return { calls, cachedCalls, promptTokens, completionTokens, costUsd, byModel };
 }

@@ -204,7 +204,7 @@ export class Engine {
           try {
             this.counters.promptTokens += result.usage.promptTokens;
             this.counters.completionTokens += result.usage.completionTokens;
-            const { headers: _headers, ...kept } = result;
+            const kept = withoutHeaders(result);
             slot?.set(kept);
             this.ended(request, startedAt, false, result.usage, result.texts);
             answer = { ...kept, cached: false };
@@ -234,8 +234,9 @@ export class Engine {
 
   /** What one answer spent, attributed to `<block>: <provider>/<model>`; a cache hit spends no tokens and costs nothing. */
   usageOf(result: EngineResult): Usage {
-    const { promptTokens, completionTokens } = result.cached ? { promptTokens: 0, completionTokens: 0 } : result.usage;
-    return attributedUsage(this.usageKey, this.config.price, { calls: result.cached ? 0 : 1, cachedCalls: result.cached ? 1 : 0, promptTokens, completionTokens });
+    if (result.cached) return attributedUsage(this.usageKey, this.config.price, { calls: 0, cachedCalls: 1, promptTokens: 0, completionTokens: 0 });
+    const { promptTokens, completionTokens } = result.usage;
+    return attributedUsage(this.usageKey, this.config.price, { calls: 1, cachedCalls: 0, promptTokens, completionTokens });
   }
 
   /** Resolves when the endpoint answers; rejects with the network error otherwise. */
@@ -247,6 +248,13 @@ export class Engine {
 /** Creates an {@link Engine}: a model with its block's concurrency cap, cache and retries. */
 export function createEngine(model: LanguageModel, config?: EngineConfig): Engine {
   return new Engine(model, config);
+}
+
+/** An answer without its response headers (they are admission's, not the cache's nor the caller's); the answer itself when it has none. */
+function withoutHeaders(result: ModelResult): ModelResult {
+  if (!('headers' in result)) return result;
+  const { headers: _headers, ...kept } = result;
+  return kept;
 }
 
 /** What one request of packed prompts spent: the usage of its prompts summed, its headers (the same on each). */

@@ -15,7 +15,9 @@ export interface SimulatedSettings {
 }
 
 function inputOf(request: ModelRequest): string {
-  return request.method === 'chat' ? request.messages.map((message) => message.content).join('\n') : request.prompt + (request.continuation ?? '');
+  if (request.method !== 'chat') return request.prompt + (request.continuation ?? '');
+  // One user message is the common chat: its text, without an array to join.
+  return request.messages.length === 1 ? request.messages[0]!.content : request.messages.map((message) => message.content).join('\n');
 }
 
 /** A small value matching a JSON Schema: the first enum value, the first non-null branch, labelled strings, the least numbers, required fields. */
@@ -111,16 +113,22 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
       signal.throwIfAborted();
       const input = inputOf(request);
       const count = request.n ?? 1;
-      const tags = count === 1 ? [tagOf(input, request.seed, 0)] : Array.from({ length: count }, (_, index) => tagOf(input, request.seed, index));
+      const tags: string[] = [];
+      for (let index = 0; index < count; index += 1) tags.push(tagOf(input, request.seed, index));
       const tool = forcedTool(request);
       const texts = tags.map((tag) => (tool ? '' : answer(input, tag, request.responseFormat, request.jsonMode)));
+      let completionTokens = 0;
+      for (const text of texts) completionTokens += countWords(text);
+      const usage = { promptTokens: countWords(input), completionTokens };
+      // The plain answer (no tool call, no log probabilities) is one object with its fields in their usual order.
+      if (!tool && !request.logprobs) return { texts, finishReason: 'stop', usage };
       const toolCalls = tool ? tags.map((tag) => [toolCallOf(`call_${tag}`, tool.name, sampleOf(tool.parameters ?? { type: 'object' }, tag))]) : [];
       return {
         texts,
         ...toolCallsField(toolCalls),
         ...(request.logprobs ? { logprobs: texts.map(wordLogprobs) } : {}),
         finishReason: 'stop',
-        usage: { promptTokens: countWords(input), completionTokens: texts.reduce((sum, text) => sum + countWords(text), 0) },
+        usage,
       };
     },
     probe: async () => undefined,
