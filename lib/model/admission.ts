@@ -21,7 +21,7 @@ export type { AdmissionConfig, AdmissionFailure, AdmissionReport, AdmissionRunOp
 /** A request waiting in the queue: its TPM charge, how to start it, and how to end it unstarted. */
 interface Waiting {
   readonly tokens: number | undefined;
-  readonly start: (ticket: Ticket) => void;
+  readonly start: (ticket: AdmissionTicket) => void;
   /** Ends the request without starting it: the shared limits could not be asked. */
   readonly fail: (error: unknown) => void;
 }
@@ -30,7 +30,7 @@ interface Waiting {
  * A started request, as its reports find it: its place among the starts, its start time and its TPM charge (with
  * shared limits: among every process's starts, on the store's clock), and its lease of the shared limits.
  */
-interface Ticket {
+export interface AdmissionTicket {
   readonly sequence: number;
   readonly startedAt: number;
   readonly charged: number;
@@ -79,7 +79,7 @@ export class Admission {
   private readonly config: z.output<typeof admissionConfigSchema>;
   private readonly aimd: AimdController;
   private readonly queue: Waiting[] = [];
-  private readonly unreported: Ticket[] = [];
+  private readonly unreported: AdmissionTicket[] = [];
   private requestBucket: TokenBucket | undefined;
   private tokenBucket: TokenBucket | undefined;
   private readonly slots = new SlotCount();
@@ -127,12 +127,9 @@ export class Admission {
     const { reportOf, failureOf } = settings;
     return new Observable<T>((subscriber) => {
       let inner: Subscription | undefined;
-      let release: (() => void) | undefined;
-      const waiting: Waiting = {
+      const leave = this.enter(
         tokens,
-        fail: (error) => subscriber.error(error),
-        start: (ticket) => {
-          release = this.releaseOf(ticket, this.slots.take(() => this.pump()));
+        (ticket) => {
           let delivered = false;
           // Its own subscriber, so teardown ends the work (aborting its request) before the slot passes on;
           // `defer` turns a throwing factory into an error, which frees the slot like any other.
@@ -141,48 +138,84 @@ export class Admission {
               // The first value is the answer: it reports (or the engine does next, paired in queue order).
               if (!delivered) {
                 delivered = true;
-                this.answered = true;
-                if (reportOf === undefined) this.expectReport(ticket);
-                else {
-                  let report: AdmissionReport;
-                  try {
-                    report = reportOf(value);
-                  } catch (error) {
-                    // A report that cannot be read fails the request rather than losing its answer unseen.
-                    subscriber.error(error);
-                    return;
-                  }
-                  this.report(ticket, report);
+                try {
+                  this.delivered(ticket, value, reportOf);
+                } catch (error) {
+                  // A report that cannot be read fails the request rather than losing its answer unseen.
+                  subscriber.error(error);
+                  return;
                 }
               }
               subscriber.next(value);
             },
             error: (error: unknown) => {
-              const failure = failureOf?.(error);
-              this.answered = true;
-              if (failure !== undefined) this.fail(ticket, failure);
+              this.failed(ticket, error, failureOf);
               subscriber.error(error);
             },
             complete: () => {
-              this.answered = true;
+              this.completed();
               subscriber.complete();
             },
           });
         },
-      };
-      this.queue.push(waiting);
-      this.pump();
+        (error) => subscriber.error(error),
+      );
       return () => {
-        const index = this.queue.indexOf(waiting);
-        if (index >= 0) {
-          this.queue.splice(index, 1);
-          // A removed head may have been what held the others up.
-          if (index === 0) this.pump();
-        }
         inner?.unsubscribe();
-        release?.();
+        leave();
       };
     });
+  }
+
+  /**
+   * Queues one request for admission, as `run` does, for callers that drive their work without an Observable per
+   * layer (the call policy): `start` runs once the request is admitted, with its ticket; `fail` ends it unstarted
+   * (the shared limits could not be asked). The returned function leaves the queue when not started yet, and frees
+   * the slot when started (once); end the work first. Tell how the work ended with `delivered`, `failed` or `completed`.
+   */
+  enter(tokens: number | undefined, start: (ticket: AdmissionTicket) => void, fail: (error: unknown) => void): () => void {
+    let release: (() => void) | undefined;
+    const waiting: Waiting = {
+      tokens,
+      fail,
+      start: (ticket) => {
+        release = this.releaseOf(ticket, this.slots.take(() => this.pump()));
+        start(ticket);
+      },
+    };
+    this.queue.push(waiting);
+    this.pump();
+    return () => {
+      const index = this.queue.indexOf(waiting);
+      if (index >= 0) {
+        this.queue.splice(index, 1);
+        // A removed head may have been what held the others up.
+        if (index === 0) this.pump();
+      }
+      release?.();
+    };
+  }
+
+  /**
+   * A started request's answer: reported through `reportOf` (its headers and usage, paired with this request), or,
+   * without one, expected from {@link Admission.succeeded}. Throws what `reportOf` throws, unreported.
+   */
+  delivered<T>(ticket: AdmissionTicket, answer: T, reportOf: ((value: T) => AdmissionReport) | undefined): void {
+    this.answered = true;
+    if (reportOf === undefined) this.expectReport(ticket);
+    else this.report(ticket, reportOf(answer));
+  }
+
+  /** A started request failed: what `failureOf` reads in the error (a throttle, headers) is taken in. */
+  failed(ticket: AdmissionTicket, error: unknown, failureOf: ((error: unknown) => AdmissionFailure | undefined) | undefined): void {
+    const failure = failureOf?.(error);
+    this.answered = true;
+    if (failure !== undefined) this.fail(ticket, failure);
+  }
+
+  /** A started request's work completed. */
+  completed(): void {
+    this.answered = true;
   }
 
   /**
@@ -294,7 +327,7 @@ export class Admission {
   }
 
   /** A success's usage: the moving average, the TPM charge trued up to what was spent, and a success for AIMD. */
-  private settle(ticket: Ticket | undefined, usage: AdmissionReport['usage']): void {
+  private settle(ticket: AdmissionTicket | undefined, usage: AdmissionReport['usage']): void {
     if (usage !== undefined) {
       const actual = usage.promptTokens + usage.completionTokens;
       this.averageTokens = this.averageTokens === undefined ? actual : this.averageTokens + averageWeight * (actual - this.averageTokens);
@@ -307,13 +340,13 @@ export class Admission {
     if (this.config.adaptive) this.aimd.success();
   }
 
-  private report(ticket: Ticket, report: AdmissionReport): void {
+  private report(ticket: AdmissionTicket, report: AdmissionReport): void {
     if (report.headers !== undefined) this.learnFromTicket(report.headers, ticket);
     this.settle(ticket, report.usage);
     this.pump();
   }
 
-  private fail(ticket: Ticket, failure: AdmissionFailure): void {
+  private fail(ticket: AdmissionTicket, failure: AdmissionFailure): void {
     if (failure.headers !== undefined) this.learnFromTicket(failure.headers, ticket);
     if (failure.throttle && this.shared !== undefined) {
       // The store tells the events apart, over every process; the process that saw a new one cuts its own concurrency.
@@ -336,7 +369,7 @@ export class Admission {
   }
 
   /** Headers of a ticket's answer: learned, unless a newer request's were (its `remaining` is then stale). */
-  private learnFromTicket(headers: Readonly<Record<string, string>>, ticket: Ticket): void {
+  private learnFromTicket(headers: Readonly<Record<string, string>>, ticket: AdmissionTicket): void {
     if (this.shared !== undefined) return this.learnShared(this.shared, headers, ticket.sequence, ticket.startedAt);
     if (ticket.sequence < this.learnedFrom) return;
     this.learnedFrom = ticket.sequence;
@@ -389,7 +422,7 @@ export class Admission {
   }
 
   /** The release of a started request: its shared lease (with its TPM true-up) once, then its local slot. */
-  private releaseOf(ticket: Ticket, local: () => void): () => void {
+  private releaseOf(ticket: AdmissionTicket, local: () => void): () => void {
     const { shared } = this;
     const { lease } = ticket;
     if (shared === undefined || lease === undefined) return local;
@@ -402,7 +435,7 @@ export class Admission {
     };
   }
 
-  private expectReport(ticket: Ticket): void {
+  private expectReport(ticket: AdmissionTicket): void {
     this.unreported.push(ticket);
     if (this.unreported.length > maxUnreported) this.unreported.shift();
   }

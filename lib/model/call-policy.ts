@@ -1,10 +1,10 @@
-import { type Observable, type SchedulerLike, catchError, defer, retry, throwError, timer } from 'rxjs';
+import { Observable, type SchedulerLike, catchError, retry, throwError, timer } from 'rxjs';
 import { z } from 'zod';
 import { ApiCallError } from '../errors/api-call-error.ts';
 import { RetryError } from '../errors/retry-error.ts';
 import { parseConfig } from '../parse-config.ts';
 import { randomSchema, schedulerSchema } from '../schemas.ts';
-import { fromAbortable } from './abortable.ts';
+import { startAbortable } from './abortable.ts';
 import type { Admission, AdmissionFailure, AdmissionReport } from './admission.ts';
 import { admissionFor } from './admission-registry.ts';
 import { Limiter } from './limiter.ts';
@@ -141,11 +141,7 @@ export class CallPolicy {
    */
   run<T>(call: (signal: AbortSignal) => Promise<T>, reportOf: (result: T) => CallReport): Observable<T> {
     const errors: unknown[] = [];
-    const options = { reportOf, failureOf };
-    return defer(() => {
-      this.counters.requests += 1;
-      return this.limiter.run(() => this.admission.run(() => fromAbortable(call), options));
-    }).pipe(
+    return this.attempt(call, reportOf).pipe(
       retry({ count: this.config.maxRetries, delay: (error: unknown, tries) => this.backoff(error, tries, errors) }),
       catchError((error: unknown) => {
         this.counters.failures += 1;
@@ -156,6 +152,54 @@ export class CallPolicy {
         return throwError(() => new RetryError(reason, all));
       }),
     );
+  }
+
+  /**
+   * One try: a slot of the limiter, then admission, then the call with its own AbortController, as one Observable
+   * (a call per record: no Observable per layer). Teardown aborts a pending call, then frees admission's slot, then
+   * the limiter's, as `limiter.run(() => admission.run(() => fromAbortable(call)))` would.
+   */
+  private attempt<T>(call: (signal: AbortSignal) => Promise<T>, reportOf: (result: T) => CallReport): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      this.counters.requests += 1;
+      let abort: (() => void) | undefined;
+      let leave: (() => void) | undefined;
+      const release = this.limiter.acquire(() => {
+        leave = this.admission.enter(
+          undefined,
+          (ticket) => {
+            abort = startAbortable(
+              call,
+              (value) => {
+                // Unsubscribed meanwhile: the call was aborted, and its end is nobody's (as a closed subscriber's).
+                if (subscriber.closed) return;
+                try {
+                  this.admission.delivered(ticket, value, reportOf);
+                } catch (error) {
+                  // A report that cannot be read fails the request rather than losing its answer unseen.
+                  subscriber.error(error);
+                  return;
+                }
+                subscriber.next(value);
+                this.admission.completed();
+                subscriber.complete();
+              },
+              (error) => {
+                if (subscriber.closed) return;
+                this.admission.failed(ticket, error, failureOf);
+                subscriber.error(error);
+              },
+            );
+          },
+          (error) => subscriber.error(error),
+        );
+      });
+      return () => {
+        abort?.();
+        leave?.();
+        release();
+      };
+    });
   }
 
   private backoff(error: unknown, tries: number, errors: unknown[]): Observable<number> {

@@ -24,11 +24,8 @@ export class Limiter {
 
   run<T>(factory: () => ObservableInput<T>): Observable<T> {
     return new Observable<T>((subscriber) => {
-      let release: (() => void) | undefined;
       let inner: Subscription | undefined;
-      const start = (): void => {
-        this.queue.delete(start);
-        release = this.slots.take(() => this.next());
+      const release = this.acquire(() => {
         // Its own subscriber, so teardown ends the inner work (aborting its request) before the slot passes on;
         // `defer` turns a throwing factory into an error, which releases the slot like any other.
         inner = defer(factory).subscribe({
@@ -36,15 +33,32 @@ export class Limiter {
           error: (error: unknown) => subscriber.error(error),
           complete: () => subscriber.complete(),
         });
-      };
-      if (this.slots.active < this.limit) start();
-      else this.queue.add(start);
+      });
       return () => {
-        this.queue.delete(start);
         inner?.unsubscribe();
-        release?.();
+        release();
       };
     });
+  }
+
+  /**
+   * Calls `start` once a slot is free: at once when one is, else in turn. The returned function leaves the queue when
+   * `start` has not run yet, and gives the slot back when it has (once; later calls do nothing). What `run` is made
+   * of, for callers that drive their work without an Observable per layer; end the work before giving the slot back.
+   */
+  acquire(start: () => void): () => void {
+    let release: (() => void) | undefined;
+    const begin = (): void => {
+      this.queue.delete(begin);
+      release = this.slots.take(() => this.next());
+      start();
+    };
+    if (this.slots.active < this.limit) begin();
+    else this.queue.add(begin);
+    return () => {
+      this.queue.delete(begin);
+      release?.();
+    };
   }
 
   private next(): void {
