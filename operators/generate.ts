@@ -1,4 +1,4 @@
-import { type Observable, type OperatorFunction, catchError, mergeMap, of, throwError } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscription, mergeMap, of } from 'rxjs';
 import { z } from 'zod';
 import type { Engine, EngineResult } from '../lib/model/engine.ts';
 import { generationParamsSchema } from '../lib/model/generation-params.ts';
@@ -127,26 +127,59 @@ export function generate(config: GenerateConfig<unknown, unknown> | StructuredGe
     return checked.success ? { record: toRecord(checked.data, record) } : checked;
   };
 
-  /** One call for the record, then a repair call while the answer is invalid and repairs are left. */
+  /** The outcome of an answer, or the request of its repair when it is invalid and repairs are left. */
+  const settle = (outcome: Accepted<unknown>, request: ModelRequest, result: EngineResult, usage: Usage | undefined, repairsLeft: number): Outcome<unknown> | { readonly repair: ModelRequest; readonly spent: Usage | undefined } => {
+    const spent = addUsage(usage, engine.usageOf(result));
+    let answer: ReturnType<typeof read>;
+    try {
+      answer = read(result, outcome.record);
+    } catch (error) {
+      return rejected(outcome, [{ code: 'parse_failed', message: errorMessage(error), block: name }], spent);
+    }
+    if ('record' in answer) return passOn(outcome, answer.record, spent);
+    if (repairsLeft === 0) return rejected(outcome, schemaIssues(answer.problems, name), spent);
+    return { repair: repairRequest(request, result.texts[0] ?? '', answer.problems), spent };
+  };
+
+  /**
+   * One call for the record, then a repair call while the answer is invalid and repairs are left. One Observable per
+   * call, its subscriber the only one between the engine and the stream (a call per record): a failed call, or an
+   * answer that cannot be read, is a rejection; only a fatal failure (401, 403) reaches the stream.
+   */
   const ask = (outcome: Accepted<unknown>, request: ModelRequest, usage: Usage | undefined, repairsLeft: number): Observable<Outcome<unknown>> =>
-    engine.call(request).pipe(
-      mergeMap((result) => {
-        const spent = addUsage(usage, engine.usageOf(result));
-        let answer: ReturnType<typeof read>;
-        try {
-          answer = read(result, outcome.record);
-        } catch (error) {
-          return of(rejected(outcome, [{ code: 'parse_failed', message: errorMessage(error), block: name }], spent));
-        }
-        if ('record' in answer) return of(passOn(outcome, answer.record, spent));
-        if (repairsLeft === 0) return of(rejected(outcome, schemaIssues(answer.problems, name), spent));
-        return ask(outcome, repairRequest(request, result.texts[0] ?? '', answer.problems), spent, repairsLeft - 1);
-      }),
-      // A repair settles its own failures, so only fatal ones reach this a second time, and are passed on again.
-      catchError((error: unknown) =>
-        isFatal(error) ? throwError(() => error) : of(rejected(outcome, [{ code: 'lm_call_failed', message: errorMessage(error), block: name }], usage)),
-      ),
-    );
+    new Observable<Outcome<unknown>>((subscriber) => {
+      let repair: Subscription | undefined;
+      const failed = (error: unknown): void => {
+        if (isFatal(error)) return subscriber.error(error);
+        subscriber.next(rejected(outcome, [{ code: 'lm_call_failed', message: errorMessage(error), block: name }], usage));
+        subscriber.complete();
+      };
+      const call = engine.call(request).subscribe({
+        next: (result) => {
+          let settled: ReturnType<typeof settle>;
+          try {
+            settled = settle(outcome, request, result, usage, repairsLeft);
+          } catch (error) {
+            return failed(error);
+          }
+          if (!('repair' in settled)) return subscriber.next(settled);
+          // A repair settles its own failures: only a fatal one reaches this stream.
+          repair = ask(outcome, settled.repair, settled.spent, repairsLeft - 1).subscribe({
+            next: (value) => subscriber.next(value),
+            error: (error: unknown) => subscriber.error(error),
+            complete: () => subscriber.complete(),
+          });
+        },
+        error: failed,
+        complete: () => {
+          if (repair === undefined) subscriber.complete();
+        },
+      });
+      return () => {
+        call.unsubscribe();
+        repair?.unsubscribe();
+      };
+    });
 
   const answer = (outcome: Accepted<unknown>): Observable<Outcome<unknown>> => {
     let request: ModelRequest;
