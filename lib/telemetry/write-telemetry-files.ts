@@ -34,21 +34,31 @@ function jsonNumber(value: number): string {
   return Number.isFinite(value) ? `${value}` : 'null';
 }
 
-/** The task names of the LM call spans written last, and their JSON: an engine's calls share one list. */
-let lastTaskNames: { names: readonly string[]; text: string } = { names: [], text: '[]' };
+/** The members an engine's LM call spans share (provider to task names), as JSON, with the values they were made of. */
+let shared: { readonly of: readonly unknown[]; readonly taskNames: readonly string[]; readonly text: string } = { of: [], taskNames: [], text: '' };
+
+/** Whether two lists of names hold the same names in the same order. */
+function sameNames(one: readonly string[], other: readonly string[]): boolean {
+  if (one.length !== other.length) return false;
+  for (let index = 0; index < one.length; index += 1) if (one[index] !== other[index]) return false;
+  return true;
+}
 
 /**
  * An LM call span's attributes (no payloads) as JSON members, as `JSON.stringify` writes them: the fields in
- * `LlmCallAttributes`' order, written out directly. A traces line per LM call stringified as an object would be the
- * dearest part of its telemetry.
+ * `LlmCallAttributes`' order, written out directly, those an engine's calls share made once for all of them. A
+ * traces line per LM call stringified as an object would be the dearest part of its telemetry.
  */
 function llmCallMembers(attributes: LlmCallAttributes): string {
-  const names = attributes.task_names;
-  if (names !== lastTaskNames.names) lastTaskNames = { names, text: JSON.stringify(names) };
-  let text =
-    `"provider":${JSON.stringify(attributes.provider)},"model_id":${JSON.stringify(attributes.model_id)},"method":"${attributes.method}",` +
-    `"batch_size":1,"block":${JSON.stringify(attributes.block)},"usage_key":${JSON.stringify(attributes.usage_key)},"task_names":${lastTaskNames.text},` +
-    `"cached":${attributes.cached},"prompt_tokens":${jsonNumber(attributes.prompt_tokens)},"completion_tokens":${jsonNumber(attributes.completion_tokens)}`;
+  const { provider, model_id: model, method, block, usage_key: usageKey, task_names: taskNames } = attributes;
+  const { of } = shared;
+  if (provider !== of[0] || model !== of[1] || method !== of[2] || block !== of[3] || usageKey !== of[4] || !sameNames(taskNames, shared.taskNames)) {
+    const text =
+      `"provider":${JSON.stringify(provider)},"model_id":${JSON.stringify(model)},"method":"${method}","batch_size":1,` +
+      `"block":${JSON.stringify(block)},"usage_key":${JSON.stringify(usageKey)},"task_names":${JSON.stringify(taskNames)}`;
+    shared = { of: [provider, model, method, block, usageKey], taskNames: [...taskNames], text };
+  }
+  let text = `${shared.text},"cached":${attributes.cached},"prompt_tokens":${jsonNumber(attributes.prompt_tokens)},"completion_tokens":${jsonNumber(attributes.completion_tokens)}`;
   if (attributes.temperature !== undefined) text += `,"temperature":${jsonNumber(attributes.temperature)}`;
   if (attributes.n !== undefined) text += `,"n":${jsonNumber(attributes.n)}`;
   if (attributes.max_tokens !== undefined) text += `,"max_tokens":${jsonNumber(attributes.max_tokens)}`;
