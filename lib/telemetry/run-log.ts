@@ -1,4 +1,5 @@
-import { pino } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
 import { redactUrl } from '../redact-url.ts';
 import type { RunEvent } from './run-event.ts';
@@ -47,6 +48,9 @@ interface Line {
   readonly message: string;
   readonly fields: Readonly<Record<string, unknown>>;
 }
+
+/** pino's number of each level: a line is written when its level's number is at least the log's. */
+const levelNumbers: Readonly<Record<RunLogLevel, number>> = { debug: 20, info: 30, warn: 40, error: 50, silent: Number.POSITIVE_INFINITY };
 
 const taskLogLevels: Readonly<Record<string, Level>> = { INFO: 'info', WARNING: 'warn', ERROR: 'error' };
 
@@ -125,18 +129,27 @@ export function createRunLog(options: RunLogOptions): RunLog {
             stream.write(`rxdgt: ${task ? `${task}: ` : ''}${msg}\n`);
           },
         };
-  const logger = pino(
-    { level: options.level, base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
-    { write: (line: string) => void destination.write(line) },
-  );
+  // pino is loaded at the first line written: a run that logs nothing (most, at `warn`) never loads it.
+  let logger: Logger<never> | undefined;
+  const loggerOf = (): Logger<never> => {
+    if (logger !== undefined) return logger;
+    const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
+    logger = pino(
+      { level: options.level, base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+      { write: (line: string) => void destination.write(line) },
+    );
+    return logger;
+  };
+  const least = levelNumbers[options.level];
+  const shows = (level: Level): boolean => levelNumbers[level] >= least;
   return {
     level: options.level,
     observe(events) {
       const taskRunIds = new Map<string, string>();
       return events.subscribe((event) => {
         // A line per model call (debug, or info when it failed) is only made when the level shows it.
-        if (event.type === 'model-call-end' && !logger.isLevelEnabled(event.error === undefined ? 'debug' : 'info')) return;
-        for (const { level, message, fields } of linesOf(event, taskRunIds)) logger[level](fields, message);
+        if (event.type === 'model-call-end' && !shows(event.error === undefined ? 'debug' : 'info')) return;
+        for (const { level, message, fields } of linesOf(event, taskRunIds)) if (shows(level)) loggerOf()[level](fields, message);
       });
     },
   };
