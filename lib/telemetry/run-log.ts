@@ -54,17 +54,19 @@ const levelNumbers: Readonly<Record<RunLogLevel, number>> = { debug: 20, info: 3
 
 const taskLogLevels: Readonly<Record<string, Level>> = { INFO: 'info', WARNING: 'warn', ERROR: 'error' };
 
+/** The lines of an event that makes none (an input's, one per input, among them). */
+const noLines: readonly Line[] = Object.freeze([]);
+
 /** The log lines of one event (none for most). Credentials in messages are hidden. */
-function linesOf(event: RunEvent, taskRunIds: Map<string, string>): Line[] {
-  const ids = { build_id: event.buildId };
+function linesOf(event: RunEvent, taskRunIds: Map<string, string>): readonly Line[] {
   switch (event.type) {
     case 'task-start':
       taskRunIds.set(event.task, event.taskRunId);
-      return [{ level: 'info', message: event.target === undefined ? 'started' : `started: ${event.target} records to make`, fields: { task: event.task, event: 'task_started', run_id: event.taskRunId, ...ids, target: event.target } }];
+      return [{ level: 'info', message: event.target === undefined ? 'started' : `started: ${event.target} records to make`, fields: { task: event.task, event: 'task_started', run_id: event.taskRunId, build_id: event.buildId, target: event.target } }];
     case 'task-log': {
       // The task's start and end are told by `task_started` and `task_finished`.
-      if (event.event === 'run_started' || event.event === 'run_finished') return [];
-      const fields = { task: event.task, event: event.event ?? 'task_log', run_id: taskRunIds.get(event.task) ?? event.runId, ...ids };
+      if (event.event === 'run_started' || event.event === 'run_finished') return noLines;
+      const fields = { task: event.task, event: event.event ?? 'task_log', run_id: taskRunIds.get(event.task) ?? event.runId, build_id: event.buildId };
       return [{ level: taskLogLevels[event.level] ?? 'info', message: redactUrl(event.message), fields }];
     }
     case 'model-call-end': {
@@ -73,7 +75,7 @@ function linesOf(event: RunEvent, taskRunIds: Map<string, string>): Line[] {
         task: event.tasks.join(', '),
         event: 'model_call',
         run_id: event.runId,
-        ...ids,
+        build_id: event.buildId,
         block: event.block,
         provider: event.provider,
         model: event.model,
@@ -94,10 +96,10 @@ function linesOf(event: RunEvent, taskRunIds: Map<string, string>): Line[] {
       // A task that failed says why in the summary table the CLI prints at the end: an error line here would say it twice.
       const level = 'info';
       const message = result.message === undefined ? result.status : `${result.status}: ${redactUrl(result.message)}`;
-      return [{ level, message, fields: { task: event.task, event: 'task_finished', run_id: result.run_id, ...ids, status: result.status, reason: result.reason } }];
+      return [{ level, message, fields: { task: event.task, event: 'task_finished', run_id: result.run_id, build_id: event.buildId, status: result.status, reason: result.reason } }];
     }
     default:
-      return [];
+      return noLines;
   }
 }
 
