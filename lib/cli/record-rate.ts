@@ -1,7 +1,7 @@
 /** One reading of a task's record count, at a time of the report's clock (ms). */
 interface Reading {
   readonly at: number;
-  readonly count: number;
+  count: number;
 }
 
 /**
@@ -31,6 +31,13 @@ export class RecordRate {
 
   /** Reads the count at `at` (times never go back). */
   add(at: number, count: number): void {
+    // Counts read in the same millisecond (a record each, thousands a second): the last one stands for them all, as
+    // the rate reads it. The first reading stays as it is: a task younger than the window counts from it.
+    const last = this.readings.at(-1);
+    if (last !== undefined && last.at === at && this.readings.length > 1) {
+      last.count = count;
+      return;
+    }
     this.readings.push({ at, count });
     // Keep one reading at or before the window's start: the count there.
     while (this.readings.length > 1 && (this.readings[1] as Reading).at <= at - this.windowMs) this.readings.shift();

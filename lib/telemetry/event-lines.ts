@@ -7,6 +7,9 @@ export type EventLine = Record<string, unknown> & { readonly timestamp: string; 
 /** The longest an issue message may be in a `data_point_rejected` line. */
 const issueMaxChars = 500;
 
+/** The lines of an event that makes none: most events, a model call's (one per LM call) first among them. */
+const noLines: readonly EventLine[] = Object.freeze([]);
+
 /** A task's own log lines of its start and end (`run_started`, `run_finished`): `task_started` and `task_finished` record them already. */
 const repeated = new Set(['run_started', 'run_finished']);
 
@@ -24,7 +27,9 @@ export class EventLines {
   private readonly admissions = new Map<string, string>();
 
   /** The lines of one event (often none). */
-  of(event: RunEvent): EventLine[] {
+  of(event: RunEvent): readonly EventLine[] {
+    // The events of every LM call and every input that kept its records make no line: nothing is made for them.
+    if (event.type === 'model-call-end' || (event.type === 'input-end' && event.rejections.length === 0)) return noLines;
     const at = (level: string, name: string, message: string, fields: Record<string, unknown> = {}, runId = event.runId): EventLine => ({
       timestamp: new Date(event.time).toISOString(),
       event: name,
@@ -81,8 +86,6 @@ export class EventLines {
         const message = `Admission of ${event.engine}: concurrency ${concurrency} of ${maxConcurrency}${pausedUntil === undefined ? '' : ', paused'}`;
         return [at(pausedUntil === undefined ? 'INFO' : 'WARNING', 'admission_changed', message, { engine: event.engine, concurrency, max_concurrency: maxConcurrency, active, queued, rpm: rpm ?? null, tpm: tpm ?? null, ...paused })];
       }
-      case 'model-call-end':
-        return [];
     }
   }
 }

@@ -13,15 +13,16 @@ export interface RotatingJsonlWriterOptions {
 }
 
 const dayMs = 24 * 60 * 60 * 1000;
-/** Bytes of lines kept before they are written without waiting for `flush()`. */
-const flushBytes = 64 * 1024;
+/** Characters of lines kept before they are written without waiting for `flush()`. */
+const flushChars = 64 * 1024;
 
 /**
  * Appends lines to a JSONL file that rotates, as DGT's telemetry files do: before a line would take the file past
  * `maxBytes`, the file is renamed `<name>.<UTC time>.jsonl` (`events.2026-01-15T10-23-14-001Z.jsonl`) and a new one
  * is started; rotated files older than `maxAgeDays` are deleted. The folder and file are made at the first line, so
  * a writer that writes nothing leaves nothing behind. Lines are kept in order and written together (one system call
- * for many: a traces line per LM call must not cost a write each) by `flush()`, once 64 KiB wait, and by `close()`.
+ * for many: a traces line per LM call must not cost a write each) by `flush()`, once 64 Ki characters wait, and by
+ * `close()`.
  *
  * ## Example
  * ```ts
@@ -36,11 +37,9 @@ export class RotatingJsonlWriter {
   private readonly maxBytes: number;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
-  /** Lines appended and not written yet, with their sizes in bytes. */
-  /** Lines appended and not yet written (each with its newline), and their sizes in bytes. */
+  /** Lines appended and not yet written (without their newlines), and their length in characters. */
   private pending: string[] = [];
-  private pendingSizes: number[] = [];
-  private pendingBytes = 0;
+  private pendingChars = 0;
 
   constructor(
     readonly path: string,
@@ -52,18 +51,15 @@ export class RotatingJsonlWriter {
   }
 
   /**
-   * Appends one line (a newline is added); it is written by the next `flush()` (at once when 64 KiB wait). The file is
-   * opened at the first line, so a folder that cannot be made or a file that cannot be opened throws here.
+   * Appends one line (a newline is added); it is written by the next `flush()` (at once when 64 Ki characters wait).
+   * The file is opened at the first line, so a folder that cannot be made or a file that cannot be opened throws here.
    * @throws {DatastoreError} when the folder or file cannot be made or opened, or a flush fails
    */
   append(line: string): void {
     if (this.descriptor === undefined) this.open();
-    const text = `${line}\n`;
-    const bytes = Buffer.byteLength(text);
-    this.pending.push(text);
-    this.pendingSizes.push(bytes);
-    this.pendingBytes += bytes;
-    if (this.pendingBytes >= flushBytes) this.flush();
+    this.pending.push(line);
+    this.pendingChars += line.length + 1;
+    if (this.pendingChars >= flushChars) this.flush();
   }
 
   /**
@@ -74,25 +70,31 @@ export class RotatingJsonlWriter {
   flush(): void {
     if (this.pending.length === 0) return;
     const lines = this.pending;
-    const sizes = this.pendingSizes;
     this.pending = [];
-    this.pendingSizes = [];
-    this.pendingBytes = 0;
+    this.pendingChars = 0;
     if (this.descriptor === undefined) this.open();
+    // Mostly they all fit: one text, encoded once. Else line by line, to rotate between the right two.
+    const encoded = Buffer.from(`${lines.join('\n')}\n`);
+    if (this.size + encoded.length <= this.maxBytes) this.write(encoded);
+    else this.writeRotating(lines);
+  }
+
+  /** Writes `lines`, rotating before each one that would take the file past `maxBytes`. */
+  private writeRotating(lines: readonly string[]): void {
     let chunk = '';
     let chunkBytes = 0;
-    for (let index = 0; index < lines.length; index += 1) {
-      const text = lines[index]!;
-      const bytes = sizes[index]!;
+    for (const line of lines) {
+      const text = `${line}\n`;
+      const bytes = Buffer.byteLength(text);
       if (this.size + chunkBytes > 0 && this.size + chunkBytes + bytes > this.maxBytes) {
-        this.write(chunk, chunkBytes);
+        this.write(Buffer.from(chunk));
         [chunk, chunkBytes] = ['', 0];
         if (this.size > 0) this.rotate();
       }
       chunk += text;
       chunkBytes += bytes;
     }
-    this.write(chunk, chunkBytes);
+    this.write(Buffer.from(chunk));
   }
 
   /** Writes the waiting lines and closes the file; a later `append` opens it again. */
@@ -112,14 +114,14 @@ export class RotatingJsonlWriter {
     }
   }
 
-  private write(text: string, bytes: number): void {
-    if (bytes === 0) return;
+  private write(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
     try {
-      writeSync(this.descriptor!, text);
+      writeSync(this.descriptor!, bytes);
     } catch (error) {
       throw new DatastoreError(this.path, 'append', error);
     }
-    this.size += bytes;
+    this.size += bytes.length;
   }
 
   private open(): void {

@@ -1,4 +1,5 @@
-import { pino } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
 import { redactUrl } from '../redact-url.ts';
 import type { RunEvent } from './run-event.ts';
@@ -48,19 +49,24 @@ interface Line {
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
+/** pino's number of each level: a line is written when its level's number is at least the log's. */
+const levelNumbers: Readonly<Record<RunLogLevel, number>> = { debug: 20, info: 30, warn: 40, error: 50, silent: Number.POSITIVE_INFINITY };
+
 const taskLogLevels: Readonly<Record<string, Level>> = { INFO: 'info', WARNING: 'warn', ERROR: 'error' };
 
+/** The lines of an event that makes none (an input's, one per input, among them). */
+const noLines: readonly Line[] = Object.freeze([]);
+
 /** The log lines of one event (none for most). Credentials in messages are hidden. */
-function linesOf(event: RunEvent, taskRunIds: Map<string, string>): Line[] {
-  const ids = { build_id: event.buildId };
+function linesOf(event: RunEvent, taskRunIds: Map<string, string>): readonly Line[] {
   switch (event.type) {
     case 'task-start':
       taskRunIds.set(event.task, event.taskRunId);
-      return [{ level: 'info', message: event.target === undefined ? 'started' : `started: ${event.target} records to make`, fields: { task: event.task, event: 'task_started', run_id: event.taskRunId, ...ids, target: event.target } }];
+      return [{ level: 'info', message: event.target === undefined ? 'started' : `started: ${event.target} records to make`, fields: { task: event.task, event: 'task_started', run_id: event.taskRunId, build_id: event.buildId, target: event.target } }];
     case 'task-log': {
       // The task's start and end are told by `task_started` and `task_finished`.
-      if (event.event === 'run_started' || event.event === 'run_finished') return [];
-      const fields = { task: event.task, event: event.event ?? 'task_log', run_id: taskRunIds.get(event.task) ?? event.runId, ...ids };
+      if (event.event === 'run_started' || event.event === 'run_finished') return noLines;
+      const fields = { task: event.task, event: event.event ?? 'task_log', run_id: taskRunIds.get(event.task) ?? event.runId, build_id: event.buildId };
       return [{ level: taskLogLevels[event.level] ?? 'info', message: redactUrl(event.message), fields }];
     }
     case 'model-call-end': {
@@ -69,7 +75,7 @@ function linesOf(event: RunEvent, taskRunIds: Map<string, string>): Line[] {
         task: event.tasks.join(', '),
         event: 'model_call',
         run_id: event.runId,
-        ...ids,
+        build_id: event.buildId,
         block: event.block,
         provider: event.provider,
         model: event.model,
@@ -90,10 +96,10 @@ function linesOf(event: RunEvent, taskRunIds: Map<string, string>): Line[] {
       // A task that failed says why in the summary table the CLI prints at the end: an error line here would say it twice.
       const level = 'info';
       const message = result.message === undefined ? result.status : `${result.status}: ${redactUrl(result.message)}`;
-      return [{ level, message, fields: { task: event.task, event: 'task_finished', run_id: result.run_id, ...ids, status: result.status, reason: result.reason } }];
+      return [{ level, message, fields: { task: event.task, event: 'task_finished', run_id: result.run_id, build_id: event.buildId, status: result.status, reason: result.reason } }];
     }
     default:
-      return [];
+      return noLines;
   }
 }
 
@@ -125,18 +131,27 @@ export function createRunLog(options: RunLogOptions): RunLog {
             stream.write(`rxdgt: ${task ? `${task}: ` : ''}${msg}\n`);
           },
         };
-  const logger = pino(
-    { level: options.level, base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
-    { write: (line: string) => void destination.write(line) },
-  );
+  // pino is loaded at the first line written: a run that logs nothing (most, at `warn`) never loads it.
+  let logger: Logger<never> | undefined;
+  const loggerOf = (): Logger<never> => {
+    if (logger !== undefined) return logger;
+    const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
+    logger = pino(
+      { level: options.level, base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+      { write: (line: string) => void destination.write(line) },
+    );
+    return logger;
+  };
+  const least = levelNumbers[options.level];
+  const shows = (level: Level): boolean => levelNumbers[level] >= least;
   return {
     level: options.level,
     observe(events) {
       const taskRunIds = new Map<string, string>();
       return events.subscribe((event) => {
         // A line per model call (debug, or info when it failed) is only made when the level shows it.
-        if (event.type === 'model-call-end' && !logger.isLevelEnabled(event.error === undefined ? 'debug' : 'info')) return;
-        for (const { level, message, fields } of linesOf(event, taskRunIds)) logger[level](fields, message);
+        if (event.type === 'model-call-end' && !shows(event.error === undefined ? 'debug' : 'info')) return;
+        for (const { level, message, fields } of linesOf(event, taskRunIds)) if (shows(level)) loggerOf()[level](fields, message);
       });
     },
   };

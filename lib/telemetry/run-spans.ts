@@ -27,6 +27,27 @@ export interface RunSpan {
   readonly attributes: Record<string, unknown>;
 }
 
+/**
+ * The attributes of a `dgt.llm_call` span, in the order they are set; with `recordPayloads`, DGT's payload fields
+ * (`prompt` or `messages`, `completion`, `payload_truncated`) follow.
+ */
+export interface LlmCallAttributes {
+  readonly provider: string;
+  readonly model_id: string;
+  readonly method: 'chat_completion' | 'completion';
+  readonly batch_size: 1;
+  /** The block of the call's engine, as the monitor reads it (DGT's LM call spans have none; its `dgt.block` spans say `block_name`). */
+  readonly block: string;
+  readonly usage_key: string;
+  readonly task_names: readonly string[];
+  readonly cached: boolean;
+  readonly prompt_tokens: number;
+  readonly completion_tokens: number;
+  readonly temperature?: number;
+  readonly n?: number;
+  readonly max_tokens?: number;
+}
+
 /** What follows the spans: each one as it starts, and as it ends (its attributes final). */
 export interface RunSpanHandlers {
   started?(span: RunSpan): void;
@@ -148,22 +169,22 @@ export class RunSpans {
     const parent = block ?? this.openRun();
     const { request } = event;
     // A span per LM call: its attributes are set field by field, no object made for a field left out.
-    const attributes: Record<string, unknown> = {
+    const attributes: { -readonly [Name in keyof LlmCallAttributes]: LlmCallAttributes[Name] } = {
       provider: event.provider,
       model_id: event.model,
       method: request.method === 'chat' ? 'chat_completion' : 'completion',
       batch_size: 1,
-      // `block`, as the monitor reads it (DGT's LM call spans have no block; its `dgt.block` spans say `block_name`).
       block: event.block,
       usage_key: event.usageKey,
-      task_names: [...event.tasks],
+      // The event's own list: the span ends here, so its lines and attributes are made before anything could change it.
+      task_names: event.tasks,
       cached: event.cached,
       prompt_tokens: event.promptTokens,
       completion_tokens: event.completionTokens,
     };
-    if (request.temperature !== undefined) attributes['temperature'] = request.temperature;
-    if (request.n !== undefined) attributes['n'] = request.n;
-    if (request.maxTokens !== undefined) attributes['max_tokens'] = request.maxTokens;
+    if (request.temperature !== undefined) attributes.temperature = request.temperature;
+    if (request.n !== undefined) attributes.n = request.n;
+    if (request.maxTokens !== undefined) attributes.max_tokens = request.maxTokens;
     if (this.options.recordPayloads) Object.assign(attributes, llmCallPayload(event, this.options.payloadMaxChars ?? 4096));
     const runId = owner?.span.runId ?? event.runId;
     const span = this.open('dgt.llm_call', parent, runId, event.buildId, event.startedAt, attributes);
@@ -174,7 +195,10 @@ export class RunSpans {
   private settled(event: InputSettledEvent): void {
     const task = this.tasks.get(event.task);
     if (task === undefined) return;
-    Object.assign(task.span.attributes, { records: event.accepted, rejected: event.rejected, attempts: event.attempts });
+    const { attributes } = task.span;
+    attributes['records'] = event.accepted;
+    attributes['rejected'] = event.rejected;
+    attributes['attempts'] = event.attempts;
     for (const { issues } of event.rejections) {
       for (const name of new Set(issues.map(({ block }) => block))) {
         const block = this.blockOf(task, name, event.time);

@@ -4,7 +4,7 @@ import { errorMessage } from '../error-message.ts';
 import type { AdmissionState } from '../model/admission-config.ts';
 import type { Engine } from '../model/engine.ts';
 import type { RunHooks, Task } from '../run/task.ts';
-import type { RunEvent } from './run-event.ts';
+import type { InputSettledEvent, RunEvent } from './run-event.ts';
 
 /** Settings of a {@link RunTelemetry}. */
 export interface RunTelemetryOptions {
@@ -17,6 +17,9 @@ export interface RunTelemetryOptions {
   /** The clock of the events' `time` (ms since the epoch). @default Date.now */
   readonly now?: (() => number) | undefined;
 }
+
+/** The rejections of an input that kept every record (most inputs): one list for all of them. */
+const noRejections: InputSettledEvent['rejections'] = Object.freeze([]);
 
 /** Distributive `Omit`: the fields of each member of a union but those named. */
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -72,17 +75,22 @@ export class RunTelemetry {
         inner.onStart?.(start);
       },
       onSettle: (settlement, progress) => {
-        this.emit({
+        // An event per input: made whole here, stamped as `emit` does, without a copy of a copy.
+        const event: Record<string, unknown> = {
+          time: this.now(),
+          runId: this.runId,
+          buildId: this.buildId,
           type: 'input-end',
           task: task.name,
           records: settlement.records,
-          rejections: settlement.rejections.map(({ record, issues }) => ({ record, issues })),
+          rejections: settlement.rejections.length === 0 ? noRejections : settlement.rejections.map(({ record, issues }) => ({ record, issues })),
           usage: settlement.usage,
-          ...(settlement.worker === undefined ? {} : { worker: settlement.worker }),
           accepted: progress.accepted,
           rejected: progress.rejected,
           attempts: progress.attempts,
-        });
+        };
+        if (settlement.worker !== undefined) event['worker'] = settlement.worker;
+        this.subject.next(event as unknown as InputSettledEvent);
         inner.onSettle?.(settlement, progress);
       },
       onProgress: (progress) => inner.onProgress?.(progress),
@@ -104,22 +112,22 @@ export class RunTelemetry {
    */
   watch(tasks: readonly Task[], enginesOf: (task: Task) => readonly Engine[]): Subscription {
     const watching = new Subscription();
-    const owners = new Map<Engine, string[]>();
+    // The tasks owning each engine: a list replaced, never changed, when a task joins, so each event shares it.
+    const owners = new Map<Engine, readonly string[]>();
     const lastStates = new Map<string, string>();
     const follow = (): void => {
       for (const task of tasks) {
         for (const engine of enginesOf(task)) {
           const known = owners.get(engine);
           if (known) {
-            if (!known.includes(task.name)) known.push(task.name);
+            if (!known.includes(task.name)) owners.set(engine, Object.freeze([...known, task.name]));
             continue;
           }
-          const names = [task.name];
-          owners.set(engine, names);
+          owners.set(engine, Object.freeze([task.name]));
           // One event object per call, stamped as `emit` does (a call per record: no copy of a copy).
           watching.add(
             engine.calls.subscribe((call) => {
-              const event: Record<string, unknown> = { time: this.now(), runId: this.runId, buildId: this.buildId, type: 'model-call-end', ...call, tasks: [...names] };
+              const event: Record<string, unknown> = { time: this.now(), runId: this.runId, buildId: this.buildId, type: 'model-call-end', ...call, tasks: owners.get(engine) };
               if (call.error !== undefined) event['error'] = errorMessage(call.error);
               else if ('error' in event) delete event['error'];
               this.subject.next(event as unknown as RunEvent);

@@ -1,4 +1,5 @@
-import { type Attributes, type AttributeValue, type Span, SpanKind, SpanStatusCode, type Tracer, context, trace } from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import type { Attributes, AttributeValue, Span, Tracer } from '@opentelemetry/api';
 import type { Observable, Subscription } from 'rxjs';
 import type { RunEvent } from './run-event.ts';
 import { type RunSpan, RunSpans } from './run-spans.ts';
@@ -50,14 +51,17 @@ function attributesOf(span: RunSpan): Attributes {
  * @param tracer @default trace.getTracer('rxdgt'), read when called (after the user's SDK is registered)
  * @returns the subscription: unsubscribing ends the open spans (as cancelled)
  */
-export function traceWithOpenTelemetry(events: Observable<RunEvent>, tracer: Tracer = trace.getTracer('rxdgt')): Subscription {
+export function traceWithOpenTelemetry(events: Observable<RunEvent>, tracer?: Tracer): Subscription {
+  // The API is loaded only by a run that traces: `openTelemetryRegistered` tells the CLI whether to.
+  const { SpanKind, SpanStatusCode, context, trace } = createRequire(import.meta.url)('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  const spanTracer = tracer ?? trace.getTracer('rxdgt');
   const started = new Map<RunSpan, Span>();
   const spans = new RunSpans({
     started: (span) => {
       const parent = span.parent && started.get(span.parent);
       const within = parent ? trace.setSpan(context.active(), parent) : context.active();
       const kind = span.name === 'dgt.llm_call' ? SpanKind.CLIENT : SpanKind.INTERNAL;
-      started.set(span, tracer.startSpan(span.name, { kind, startTime: new Date(span.startTime) }, within));
+      started.set(span, spanTracer.startSpan(span.name, { kind, startTime: new Date(span.startTime) }, within));
     },
     ended: (span) => {
       const otel = started.get(span);

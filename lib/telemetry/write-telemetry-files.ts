@@ -3,7 +3,7 @@ import type { Observable } from 'rxjs';
 import { EventLines } from './event-lines.ts';
 import { RotatingJsonlWriter, type RotatingJsonlWriterOptions } from './rotating-jsonl-writer.ts';
 import type { RunEvent } from './run-event.ts';
-import { type RunSpan, RunSpans } from './run-spans.ts';
+import { type LlmCallAttributes, type RunSpan, RunSpans } from './run-spans.ts';
 import type { TelemetrySettings } from './telemetry-settings.ts';
 
 /** The telemetry files being written: `done` settles once they are closed. */
@@ -29,24 +29,66 @@ function isoTime(ms: number): string {
   return text;
 }
 
-/** One line of `traces.jsonl`, in DGT's shape, with the span's id and its parent's to rebuild the tree. */
-function traceLine(span: RunSpan): Record<string, unknown> {
+/** A number as JSON writes it (`null` when it is not finite). */
+function jsonNumber(value: number): string {
+  return Number.isFinite(value) ? `${value}` : 'null';
+}
+
+/** The members an engine's LM call spans share (provider to task names), as JSON, with the values they were made of. */
+let shared: { readonly of: readonly unknown[]; readonly taskNames: readonly string[]; readonly text: string } = { of: [], taskNames: [], text: '' };
+
+/** Whether two lists of names hold the same names in the same order. */
+function sameNames(one: readonly string[], other: readonly string[]): boolean {
+  if (one.length !== other.length) return false;
+  for (let index = 0; index < one.length; index += 1) if (one[index] !== other[index]) return false;
+  return true;
+}
+
+/**
+ * An LM call span's attributes (no payloads) as JSON members, as `JSON.stringify` writes them: the fields in
+ * `LlmCallAttributes`' order, written out directly, those an engine's calls share made once for all of them. A
+ * traces line per LM call stringified as an object would be the dearest part of its telemetry.
+ */
+function llmCallMembers(attributes: LlmCallAttributes): string {
+  const { provider, model_id: model, method, block, usage_key: usageKey, task_names: taskNames } = attributes;
+  const { of } = shared;
+  if (provider !== of[0] || model !== of[1] || method !== of[2] || block !== of[3] || usageKey !== of[4] || !sameNames(taskNames, shared.taskNames)) {
+    const text =
+      `"provider":${JSON.stringify(provider)},"model_id":${JSON.stringify(model)},"method":"${method}","batch_size":1,` +
+      `"block":${JSON.stringify(block)},"usage_key":${JSON.stringify(usageKey)},"task_names":${JSON.stringify(taskNames)}`;
+    shared = { of: [provider, model, method, block, usageKey], taskNames: [...taskNames], text };
+  }
+  let text = `${shared.text},"cached":${attributes.cached},"prompt_tokens":${jsonNumber(attributes.prompt_tokens)},"completion_tokens":${jsonNumber(attributes.completion_tokens)}`;
+  if (attributes.temperature !== undefined) text += `,"temperature":${jsonNumber(attributes.temperature)}`;
+  if (attributes.n !== undefined) text += `,"n":${jsonNumber(attributes.n)}`;
+  if (attributes.max_tokens !== undefined) text += `,"max_tokens":${jsonNumber(attributes.max_tokens)}`;
+  return text;
+}
+
+/** A span's attributes as JSON members (no braces; empty when it has none). */
+function attributeMembers(span: RunSpan, payloads: boolean): string {
+  if (span.name === 'dgt.llm_call' && !payloads) return llmCallMembers(span.attributes as unknown as LlmCallAttributes);
+  const text = JSON.stringify(span.attributes);
+  return text.slice(1, -1);
+}
+
+/**
+ * One line of `traces.jsonl`, in DGT's shape, with the span's id and its parent's to rebuild the tree: the span's own
+ * fields, then its attributes (no attribute is named like one of those fields), then its error. Made as JSON text
+ * directly: an object assembled only to be stringified would cost twice, for a line per LM call.
+ * @param payloads whether LM call spans carry payloads (`recordPayloads`)
+ */
+function traceLine(span: RunSpan, payloads: boolean): string {
+  const { parent } = span;
   const endTime = span.endTime ?? span.startTime;
-  const line: Record<string, unknown> = {
-    span_name: span.name,
-    build_id: span.buildId,
-    run_id: span.runId,
-    start_time: isoTime(span.startTime),
-    end_time: isoTime(endTime),
-    duration_ms: endTime - span.startTime,
-    parent_span_name: span.parent?.name ?? null,
-    status: span.status,
-    span_id: span.spanId,
-    parent_span_id: span.parent?.spanId ?? null,
-  };
-  Object.assign(line, span.attributes);
-  if (span.error !== undefined) line['error'] = span.error;
-  return line;
+  const attributes = attributeMembers(span, payloads);
+  return (
+    `{"span_name":"${span.name}","build_id":${JSON.stringify(span.buildId)},"run_id":${JSON.stringify(span.runId)},` +
+    `"start_time":"${isoTime(span.startTime)}","end_time":"${isoTime(endTime)}","duration_ms":${jsonNumber(endTime - span.startTime)},` +
+    `"parent_span_name":${parent === undefined ? 'null' : `"${parent.name}"`},"status":"${span.status}","span_id":"${span.spanId}",` +
+    `"parent_span_id":${parent === undefined ? 'null' : `"${parent.spanId}"`}${attributes === '' ? '' : `,${attributes}`}` +
+    `${span.error === undefined ? '' : `,"error":${JSON.stringify(span.error)}`}}`
+  );
 }
 
 /** Longest a line waits before it is written. */
@@ -78,10 +120,10 @@ export function writeTelemetryFiles(events: Observable<RunEvent>, settings: Tele
   const tracesFile = new RotatingJsonlWriter(join(settings.dir, 'traces.jsonl'), options);
   let failure: unknown;
   let ended = false;
-  const write = (file: RotatingJsonlWriter, line: object): void => {
+  const write = (file: RotatingJsonlWriter, line: string): void => {
     if (failure !== undefined) return;
     try {
-      file.append(JSON.stringify(line));
+      file.append(line);
     } catch (error) {
       failure = error;
     }
@@ -102,7 +144,7 @@ export function writeTelemetryFiles(events: Observable<RunEvent>, settings: Tele
     }, flushMs);
   };
   const lines = new EventLines();
-  const spans = new RunSpans({ ended: (span) => write(tracesFile, traceLine(span)) }, settings);
+  const spans = new RunSpans({ ended: (span) => write(tracesFile, traceLine(span, settings.recordPayloads)) }, settings);
   let settle: { resolve(): void; reject(error: unknown): void };
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   // A failure nobody awaits must not end the process as an unhandled rejection: the run matters more than its telemetry.
@@ -124,7 +166,7 @@ export function writeTelemetryFiles(events: Observable<RunEvent>, settings: Tele
   };
   const subscription = events.subscribe({
     next: (event) => {
-      for (const line of lines.of(event)) write(eventsFile, line);
+      for (const line of lines.of(event)) write(eventsFile, JSON.stringify(line));
       spans.next(event);
       flushSoon();
     },

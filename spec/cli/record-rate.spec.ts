@@ -37,4 +37,24 @@ describe('RecordRate', () => {
     // 10 records a second throughout.
     expect(rate.perSecond(10_000)).toBe(10);
   });
+
+  it('reads as many counts in one millisecond as the last of them, but for the first reading', () => {
+    const many = new RecordRate(1_000);
+    const few = new RecordRate(1_000);
+    many.add(0, 0);
+    many.add(0, 5);
+    few.add(0, 0);
+    few.add(0, 5);
+    for (let at = 100; at <= 3_000; at += 100) {
+      for (let count = 1; count <= 10; count += 1) many.add(at, 5 + at / 10 - 10 + count);
+      few.add(at, 5 + at / 10);
+    }
+    for (const now of [0, 50, 100, 550, 1_000, 1_050, 2_999, 3_000, 3_500, 5_000]) expect(many.perSecond(now)).toBe(few.perSecond(now));
+    // Young: counted from the first reading (0 records at 0 ms), not from the last count read in its millisecond.
+    const young = new RecordRate(10_000);
+    young.add(0, 0);
+    young.add(0, 5);
+    young.add(500, 55);
+    expect(young.perSecond(500)).toBe(110);
+  });
 });

@@ -13,4 +13,14 @@ describe('openTelemetryRegistered', () => {
     trace.disable();
     expect(openTelemetryRegistered()).toBe(false);
   });
+
+  test('reads the global the installed API registers under (nothing there: nothing registered)', () => {
+    const key = Symbol.for('opentelemetry.js.api.1');
+    // As in a process where nothing touched OpenTelemetry yet (an earlier test's disable leaves the API's version there).
+    delete (globalThis as Record<symbol, unknown>)[key];
+    expect(openTelemetryRegistered()).toBe(false);
+    trace.setGlobalTracerProvider(new BasicTracerProvider());
+    expect((globalThis as Record<symbol, unknown>)[key]).toBeDefined();
+    expect(openTelemetryRegistered()).toBe(true);
+  });
 });

@@ -42,6 +42,30 @@ describe('RotatingJsonlWriter', () => {
     expect(readFileSync(join(dir, 'events.1970-01-01T00-00-00-000Z.jsonl'), 'utf8')).toBe('x'.repeat(15) + '\n');
   });
 
+  test('rotation counts UTF-8 bytes, not characters, for lines written together', () => {
+    const dir = tempDir();
+    const now = Date.parse('2026-01-15T10:23:14.001Z');
+    const writer = new RotatingJsonlWriter(join(dir, 'events.jsonl'), { maxBytes: 20, now: () => now });
+    // 7 characters but 13 bytes with its newline: two fit in 20 characters, not in 20 bytes.
+    writer.append('éééééé');
+    writer.append('ôôôôôô');
+    writer.close();
+    expect(readFileSync(join(dir, 'events.2026-01-15T10-23-14-001Z.jsonl'), 'utf8')).toBe('éééééé\n');
+    expect(readFileSync(join(dir, 'events.jsonl'), 'utf8')).toBe('ôôôôôô\n');
+  });
+
+  test('lines that fit are written together, each with its newline, in order', () => {
+    const dir = tempDir();
+    const writer = new RotatingJsonlWriter(join(dir, 'events.jsonl'), { maxBytes: 64 });
+    for (const n of [1, 2, 3]) writer.append(`{"n":${n}}`);
+    writer.flush();
+    expect(readFileSync(join(dir, 'events.jsonl'), 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+    writer.append('{"n":4}');
+    writer.close();
+    expect(readdirSync(dir)).toEqual(['events.jsonl']);
+    expect(readFileSync(join(dir, 'events.jsonl'), 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":3}\n{"n":4}\n');
+  });
+
   test('a line longer than maxBytes goes whole into a file of its own', () => {
     const dir = tempDir();
     const writer = new RotatingJsonlWriter(join(dir, 'events.jsonl'), { maxBytes: 4 });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import { describe, expect, test } from 'vitest';
@@ -144,6 +144,37 @@ describe('writeTelemetryFiles', () => {
     expect(fits).toMatchObject({ messages: [{ role: 'user', content: 'Write a pair.' }], completion: 'fits' });
     expect(fits).not.toHaveProperty('payload_truncated');
     expect(readLines(join(dir, 'traces.jsonl')).map((line) => JSON.stringify(line)).join()).not.toContain('hunter2');
+  });
+
+  test('an LM call line is the JSON of DGT\'s span fields, then its attributes in order, then its error', async () => {
+    for (const recordPayloads of [false, true]) {
+      const dir = tempDir();
+      const events = new Subject<RunEvent>();
+      const files = writeTelemetryFiles(events, settingsIn(dir, { recordPayloads }));
+      for (const event of opening) events.next(event);
+      const request = { method: 'chat', messages: [{ role: 'user', content: 'Say "hi"' }], temperature: 0.5, n: 2, maxTokens: 64 } as const;
+      events.next(modelCall(10, { usageKey: 'generator: fake/"quoted" ü', cached: true, request, texts: ['a', 'b'], error: 'boom "quoted"' }));
+      events.next(modelCall(20, { request: { method: 'completion', prompt: 'Write.' } }));
+      // The same engine's call, its list of tasks grown in place: the line names both.
+      const tasks = ['geo'];
+      events.next(modelCall(30, { request: { method: 'completion', prompt: 'Write.' }, tasks }));
+      tasks.push('geo/b');
+      events.next(modelCall(40, { request: { method: 'completion', prompt: 'Write.' }, tasks }));
+      events.complete();
+      await files.done;
+      const lines = readFileSync(join(dir, 'traces.jsonl'), 'utf8').split('\n').filter((line) => line.includes('"dgt.llm_call"'));
+      const [failed, plain, ...more] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(more.map((line) => line['task_names'])).toEqual([['geo'], ['geo', 'geo/b']]);
+      const spanFields = ['span_name', 'build_id', 'run_id', 'start_time', 'end_time', 'duration_ms', 'parent_span_name', 'status', 'span_id', 'parent_span_id'];
+      const attributes = ['provider', 'model_id', 'method', 'batch_size', 'block', 'usage_key', 'task_names', 'cached', 'prompt_tokens', 'completion_tokens'];
+      const payloads = recordPayloads ? ['messages', 'completion'] : [];
+      expect(Object.keys(failed!)).toEqual([...spanFields, ...attributes, 'temperature', 'n', 'max_tokens', ...payloads, 'error']);
+      expect(Object.keys(plain!)).toEqual([...spanFields, ...attributes, ...(recordPayloads ? ['prompt', 'completion'] : [])]);
+      // Written as JSON.stringify writes the object: no other spacing, escapes or number forms.
+      expect(lines).toEqual([failed, plain, ...more].map((line) => JSON.stringify(line)));
+      expect(failed).toMatchObject({ status: 'error', usage_key: 'generator: fake/"quoted" ü', cached: true, temperature: 0.5, n: 2, max_tokens: 64, error: 'boom "quoted"', duration_ms: 5 });
+      expect(plain).toMatchObject({ method: 'completion', status: 'ok', task_names: ['geo'], prompt_tokens: 10, completion_tokens: 2 });
+    }
   });
 
   test('spans still open when the events end are written as cancelled, each ending at the last event', async () => {
