@@ -14,7 +14,8 @@ export type ArgumentCheck = { readonly kind: 'checked'; readonly problems: reado
 // OpenAPI 3.1 tool schemas are JSON Schema 2020-12 with extra annotation keywords (`example`, `discriminator`):
 // unknown keywords are ignored, formats are not asserted (as DGT's `openapi_schema_validator.validate`), and no
 // schema is registered by its `$id`, so two tools may share one.
-let ajv = newAjv();
+/** Made at the first check: a run without tool calls never loads Ajv. */
+let ajv: Ajv2020 | undefined;
 const compiled = new Map<string, ValidateFunction | string>();
 const cacheLimit = 256;
 
@@ -56,10 +57,11 @@ function compile(schema: unknown): ValidateFunction | string {
   if (compiled.size >= cacheLimit) {
     // Ajv keeps what it compiled; a fresh instance lets the old schemas go.
     compiled.clear();
-    ajv = newAjv();
+    ajv = undefined;
   }
   let result: ValidateFunction | string;
   try {
+    ajv ??= newAjv();
     result = ajv.compile(rest);
   } catch (error) {
     result = error instanceof Error ? error.message : String(error);
