@@ -31,7 +31,15 @@ const scratch = new Uint32Array(2);
  */
 export function hash32(...parts: readonly (string | number)[]): number {
   const [high, low] = fnv1a64(parts.join('\u0000'), scratch);
-  let mixed = low! ^ Math.imul(high!, 0x9e3779b1);
+  return fold32(high!, low!);
+}
+
+/**
+ * The 32-bit number `hash32` makes of a 64-bit hash given as [high, low] halves: folded and mixed (murmur3's
+ * finalizer). For a caller that hashed the joined parts itself (`fnv1a64Continue` from a common prefix).
+ */
+export function fold32(high: number, low: number): number {
+  let mixed = low ^ Math.imul(high, 0x9e3779b1);
   mixed = Math.imul(mixed ^ (mixed >>> 16), 0x85ebca6b);
   mixed = Math.imul(mixed ^ (mixed >>> 13), 0xc2b2ae35);
   return (mixed ^ (mixed >>> 16)) >>> 0;

@@ -1,11 +1,13 @@
-import { hash32 } from '../random.ts';
+import { fold32 } from '../random.ts';
 import type { DataPoint } from '../record.ts';
 import { idField } from '../store/ledger.ts';
-import { fnv1a64 } from '../text/fnv1a-64.ts';
+import { fnv1a64, fnv1a64Continue, fnv1a64ContinueHex } from '../text/fnv1a-64.ts';
 
 interface Entry {
   readonly priority: number;
-  readonly key: string;
+  /** FNV-1a 64 of the record's JSON without its id, as two 32-bit halves: its identity in the pool. */
+  readonly high: number;
+  readonly low: number;
   readonly record: DataPoint;
 }
 
@@ -18,18 +20,22 @@ interface Entry {
  * and the one rejected as its duplicate), so with a seeded run every draw is the same on every run.
  */
 export class MachinePool {
-  /** Sorted by priority, then key: the order draws index into. */
+  /** Sorted by priority, then key (see `compare`): the order draws index into. */
   private readonly entries: Entry[] = [];
-  private readonly keys = new Set<string>();
   /** Records of inputs at or above the line, by sequence, with their JSON texts when known: they join when the line passes them. */
   private readonly waiting = new Map<number, { records: DataPoint[]; texts: (string | undefined)[] }>();
   private line = Number.NEGATIVE_INFINITY;
   private readonly hash = new Uint32Array(2);
+  private readonly priorityHash = new Uint32Array(2);
+  /** FNV-1a 64 of the run seed's part of a priority (`hash32(runSeed, key)` hashes `<runSeed>\0<key>`). */
+  private readonly seedHash: Uint32Array;
 
   constructor(
-    private readonly runSeed: number,
+    runSeed: number,
     private readonly size = 1000,
-  ) {}
+  ) {
+    this.seedHash = fnv1a64(`${runSeed}\u0000`);
+  }
 
   get length(): number {
     return this.entries.length;
@@ -42,15 +48,15 @@ export class MachinePool {
   add(sequence: number, records: readonly DataPoint[], texts: readonly string[] = []): void {
     if (records.length === 0) return;
     if (sequence < this.line) {
-      records.forEach((record, index) => this.insert(record, texts[index]));
+      for (let index = 0; index < records.length; index += 1) this.insert(records[index]!, texts[index]);
       return;
     }
     let waiting = this.waiting.get(sequence);
     if (!waiting) this.waiting.set(sequence, (waiting = { records: [], texts: [] }));
-    records.forEach((record, index) => {
-      waiting.records.push(record);
+    for (let index = 0; index < records.length; index += 1) {
+      waiting.records.push(records[index]!);
       waiting.texts.push(texts[index]);
-    });
+    }
   }
 
   /** Lets in the records of every input below `line`. */
@@ -72,7 +78,7 @@ export class MachinePool {
     const waiting = this.waiting.get(sequence);
     if (!waiting) return;
     this.waiting.delete(sequence);
-    waiting.records.forEach((record, index) => this.insert(record, waiting.texts[index]));
+    for (let index = 0; index < waiting.records.length; index += 1) this.insert(waiting.records[index]!, waiting.texts[index]);
   }
 
   /** `count` records drawn without replacement with `random` (all of them when there are fewer). */
@@ -92,54 +98,75 @@ export class MachinePool {
 
   private insert(made: DataPoint, text: string | undefined): void {
     // Examples carry what was made, not which input made it: two equal records are one.
-    const [high, low] = fnv1a64(textWithoutId(made, text), this.hash);
-    const key = `${high!.toString(16)}:${low!.toString(16)}`;
-    if (this.keys.has(key)) return;
-    const priority = hash32(this.runSeed, key);
+    const hash = hashWithoutId(made, text, this.hash);
+    const high = hash[0]!;
+    const low = hash[1]!;
+    const priority = this.priorityOf(high, low);
     const entries = this.entries;
-    const last = entries.at(-1);
-    if (entries.length >= this.size && last && compare(priority, key, last) >= 0) return;
+    // Once the pool is full, most records rank below its last entry: they leave here, before any search.
+    if (entries.length >= this.size && compare(priority, high, low, entries[entries.length - 1]!) >= 0) return;
     let lowIndex = 0;
     let highIndex = entries.length;
     while (lowIndex < highIndex) {
       const middle = (lowIndex + highIndex) >>> 1;
-      if (compare(priority, key, entries[middle]!) < 0) highIndex = middle;
+      if (compare(priority, high, low, entries[middle]!) < 0) highIndex = middle;
       else lowIndex = middle + 1;
     }
-    entries.splice(lowIndex, 0, { priority, key, record: withoutId(made) });
-    this.keys.add(key);
-    if (entries.length > this.size) this.keys.delete(entries.pop()!.key);
+    // An equal record has the same hash, so the same priority: it sits right before where this one would go.
+    const before = entries[lowIndex - 1];
+    if (before && before.high === high && before.low === low) return;
+    entries.splice(lowIndex, 0, { priority, high, low, record: withoutId(made) });
+    if (entries.length > this.size) entries.pop();
+  }
+
+  /**
+   * A record's priority: `hash32(runSeed, key)` of its key `<high hex>:<low hex>`, hashed on from the seed's part
+   * (made once) without making the key's text.
+   */
+  private priorityOf(high: number, low: number): number {
+    const hash = this.priorityHash;
+    hash.set(this.seedHash);
+    fnv1a64ContinueHex(low, fnv1a64Continue(':', fnv1a64ContinueHex(high, hash)));
+    return fold32(hash[0]!, hash[1]!);
   }
 }
 
-function compare(priority: number, key: string, entry: Entry): number {
-  return priority - entry.priority || (key < entry.key ? -1 : key > entry.key ? 1 : 0);
+/** Orders by priority, then by key text (`<high hex>:<low hex>`, made only for equal priorities). */
+function compare(priority: number, high: number, low: number, entry: Entry): number {
+  if (priority !== entry.priority) return priority - entry.priority;
+  const key = keyOf(high, low);
+  const other = keyOf(entry.high, entry.low);
+  return key < other ? -1 : key > other ? 1 : 0;
+}
+
+/** The text a record's priority hashes: its content hash as `<high hex>:<low hex>`. */
+function keyOf(high: number, low: number): string {
+  return `${high.toString(16)}:${low.toString(16)}`;
 }
 
 /**
- * The JSON text of a made record without its input id: what the pool hashes. The id is a record's last field (the
- * ledger stamps it last, and files keep that order), so the text is the record's own (`text`, as the ledger wrote
- * it, when given) with the id's member cut off its end, not a copy's; a record shaped otherwise is copied without its id.
+ * FNV-1a 64 of a made record's JSON text without its input id, into `into`: what the pool keys records by. The id
+ * is a record's last field (the ledger stamps it last, and files keep that order), so the text is the record's own
+ * (`text`, `JSON.stringify(made)` as the ledger wrote it, when given), hashed up to the id's member and then its
+ * closing brace: no copy of the text. A text ending with the id's member has the id last (inside a JSON string, a
+ * quote is escaped); a record shaped otherwise is copied without its id.
  */
-function textWithoutId(made: DataPoint, text: string | undefined): string {
+function hashWithoutId(made: DataPoint, text: string | undefined, into: Uint32Array): Uint32Array {
   const id = made[idField];
-  if (id === undefined) return text ?? JSON.stringify(made);
   const full = text ?? JSON.stringify(made);
-  const member = `,${JSON.stringify(idField)}:${JSON.stringify(id)}}`;
-  if (full.endsWith(member) && lastKey(made) === idField) return `${full.slice(0, full.length - member.length)}}`;
-  return JSON.stringify(withoutId(made));
+  if (id === undefined) return fnv1a64(full, into);
+  const member = `,${idMember}${JSON.stringify(id)}}`;
+  if (!full.endsWith(member)) return fnv1a64(JSON.stringify(withoutId(made)), into);
+  fnv1a64Continue(full, fnv1a64('', into), 0, full.length - member.length);
+  return fnv1a64Continue('}', into);
 }
+
+/** The id's name as a JSON member starts: `"rxdgt_id":`. */
+const idMember = `${JSON.stringify(idField)}:`;
 
 /** A made record without its input id (a copy when it has one). */
 function withoutId(made: DataPoint): DataPoint {
   if (!(idField in made)) return made;
   const { [idField]: _id, ...record } = made;
   return record as DataPoint;
-}
-
-/** The last own enumerable key of a record, without listing them all. */
-function lastKey(record: DataPoint): string | undefined {
-  let last: string | undefined;
-  for (const key in record) last = key;
-  return last;
 }
