@@ -1,4 +1,4 @@
-import { fnv1a64 } from './text/fnv1a-64.ts';
+import { fnv1a64, fnv1a64Continue } from './text/fnv1a-64.ts';
 
 /**
  * A deterministic source of numbers in [0, 1) (mulberry32), for draws a run must be able to repeat: the same
@@ -32,6 +32,21 @@ const scratch = new Uint32Array(2);
 export function hash32(...parts: readonly (string | number)[]): number {
   const [high, low] = fnv1a64(parts.join('\u0000'), scratch);
   return fold32(high!, low!);
+}
+
+/**
+ * `hash32(first, ...rest, last)` for many a `last` after the same parts: their share of the hash is made once.
+ *
+ * @example hash32After(42)('0-ab') === hash32(42, '0-ab') // true
+ */
+export function hash32After(first: string | number, ...rest: readonly (string | number)[]): (last: string) => number {
+  const prefix = fnv1a64(`${[first, ...rest].join('\u0000')}\u0000`);
+  const hash = new Uint32Array(2);
+  return (last) => {
+    hash.set(prefix);
+    fnv1a64Continue(last, hash);
+    return fold32(hash[0]!, hash[1]!);
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { fold32, hash32, hashHex, seededRandom } from '../lib/random.ts';
+import { fold32, hash32, hash32After, hashHex, seededRandom } from '../lib/random.ts';
 import { fnv1a64 } from '../lib/text/fnv1a-64.ts';
 
 describe('seededRandom', () => {
@@ -17,6 +17,17 @@ describe('hash32', () => {
     expect(hash32(7, 'a1:b2')).toBe(hash32('7', 'a1:b2'));
     expect(hash32(7, 'a1:b2')).not.toBe(hash32(7, 'a1:b3'));
     expect([hash32(0), hash32('seed', 1), hash32(7, 'a1:b2')]).toEqual([160430424, 4235469673, 848236288]);
+  });
+});
+
+describe('hash32After', () => {
+  test('is hash32 of the parts and the last one', () => {
+    const after = hash32After(42);
+    const afterTwo = hash32After('a', 7);
+    for (const last of ['', '0-ab', '12-3197c2e75da5', 'こんにちは']) {
+      expect(after(last)).toBe(hash32(42, last));
+      expect(afterTwo(last)).toBe(hash32('a', 7, last));
+    }
   });
 });
 

@@ -81,19 +81,21 @@ export class MachinePool {
     for (let index = 0; index < waiting.records.length; index += 1) this.insert(waiting.records[index]!, waiting.texts[index]);
   }
 
-  /** `count` records drawn without replacement with `random` (all of them when there are fewer). */
-  draw(count: number, random: () => number): DataPoint[] {
+  /** `count` records drawn without replacement with `random` (all of them when there are fewer), appended to `into`. */
+  draw(count: number, random: () => number, into: DataPoint[] = []): DataPoint[] {
     const entries = this.entries;
-    if (entries.length <= count) return entries.map((entry) => entry.record);
+    if (entries.length <= count) {
+      for (const entry of entries) into.push(entry.record);
+      return into;
+    }
     // Indexes in the order first drawn, a repeat drawn again (a few among many: a list beats a set).
     const picked: number[] = [];
     while (picked.length < count) {
       const index = Math.floor(random() * entries.length);
       if (!picked.includes(index)) picked.push(index);
     }
-    const records: DataPoint[] = new Array(count);
-    for (let at = 0; at < count; at += 1) records[at] = entries[picked[at]!]!.record;
-    return records;
+    for (const index of picked) into.push(entries[index]!.record);
+    return into;
   }
 
   private insert(made: DataPoint, text: string | undefined): void {

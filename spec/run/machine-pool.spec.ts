@@ -91,4 +91,15 @@ describe('MachinePool', () => {
     expect(new Set(drawn.map((record) => record['question'])).size).toBe(30);
     expect(pool.draw(50, Math.random)).toHaveLength(40);
   });
+
+  test('appends what it draws to the array it is given', () => {
+    const pool = new MachinePool(2, 100);
+    pool.raiseLine(0);
+    pool.add(-1, Array.from({ length: 40 }, (_, index) => made(index)));
+    const seed = { question: 'seed' };
+    const into: DataPoint[] = [seed];
+    expect(pool.draw(3, seededRandom(4), into)).toBe(into);
+    expect(into).toEqual([seed, ...pool.draw(3, seededRandom(4))]);
+    expect(pool.draw(50, Math.random, [seed])).toHaveLength(41);
+  });
 });
