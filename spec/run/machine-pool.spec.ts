@@ -96,7 +96,7 @@ describe('MachinePool', () => {
     const pool = new MachinePool(2, 100);
     pool.raiseLine(0);
     pool.add(-1, Array.from({ length: 40 }, (_, index) => made(index)));
-    const seed = { question: 'seed' };
+    const seed: DataPoint = { task_name: 't', is_seed: true, question: 'seed' };
     const into: DataPoint[] = [seed];
     expect(pool.draw(3, seededRandom(4), into)).toBe(into);
     expect(into).toEqual([seed, ...pool.draw(3, seededRandom(4))]);
