@@ -3,12 +3,12 @@ import type { DataPoint } from '../record.ts';
 import { idField } from '../store/ledger.ts';
 import { fnv1a64, fnv1a64Continue, fnv1a64ContinueHex } from '../text/fnv1a-64.ts';
 
-interface Entry {
+/** A made record ranked for the pool: its priority and content hash (see `MachinePool.records`). */
+interface Candidate {
   readonly priority: number;
-  /** FNV-1a 64 of the record's JSON without its id, as two 32-bit halves: its identity in the pool. */
   readonly high: number;
   readonly low: number;
-  readonly record: DataPoint;
+  readonly made: DataPoint;
 }
 
 /**
@@ -20,10 +20,17 @@ interface Entry {
  * and the one rejected as its duplicate), so with a seeded run every draw is the same on every run.
  */
 export class MachinePool {
-  /** Sorted by priority, then key (see `compare`): the order draws index into. */
-  private readonly entries: Entry[] = [];
-  /** Records of inputs at or above the line, by sequence, with their JSON texts when known: they join when the line passes them. */
-  private readonly waiting = new Map<number, { records: DataPoint[]; texts: (string | undefined)[] }>();
+  /**
+   * The kept records, sorted by priority, then key (see `compare`): the order draws index into. Column by column, so
+   * a search reads numbers side by side and a draw reads the records' array alone: each record's priority, and the
+   * FNV-1a 64 of its JSON without the id (its identity in the pool) as two 32-bit halves.
+   */
+  private readonly records: DataPoint[] = [];
+  private readonly priorities: Uint32Array;
+  private readonly highs: Uint32Array;
+  private readonly lows: Uint32Array;
+  /** Ranked records of inputs at or above the line, by sequence: they join when the line passes them. */
+  private readonly waiting = new Map<number, Candidate[]>();
   private line = Number.NEGATIVE_INFINITY;
   private readonly hash = new Uint32Array(2);
   private readonly priorityHash = new Uint32Array(2);
@@ -35,27 +42,33 @@ export class MachinePool {
     private readonly size = 1000,
   ) {
     this.seedHash = fnv1a64(`${runSeed}\u0000`);
+    // One slot more than kept: a record joining a full pool is placed before the last one leaves.
+    this.priorities = new Uint32Array(size + 1);
+    this.highs = new Uint32Array(size + 1);
+    this.lows = new Uint32Array(size + 1);
   }
 
   get length(): number {
-    return this.entries.length;
+    return this.records.length;
   }
 
   /**
    * Records made by the input `sequence` (-1 for records of an older run whose input is unknown: they join at once).
-   * `texts`, when given, are `JSON.stringify` of the first records (as the ledger wrote them): not made again.
+   * `texts`, when given, are `JSON.stringify` of the first records (as the ledger wrote them): not made again. Each
+   * record is ranked now, while its text is at hand; one that ranks below a full pool's last entry can never join (a
+   * full pool's last entry only moves up), so only the others wait for the line.
    */
   add(sequence: number, records: readonly DataPoint[], texts: readonly string[] = []): void {
-    if (records.length === 0) return;
-    if (sequence < this.line) {
-      for (let index = 0; index < records.length; index += 1) this.insert(records[index]!, texts[index]);
-      return;
-    }
-    let waiting = this.waiting.get(sequence);
-    if (!waiting) this.waiting.set(sequence, (waiting = { records: [], texts: [] }));
     for (let index = 0; index < records.length; index += 1) {
-      waiting.records.push(records[index]!);
-      waiting.texts.push(texts[index]);
+      const candidate = this.rank(records[index]!, texts[index]);
+      if (candidate === undefined) continue;
+      if (sequence < this.line) {
+        this.place(candidate);
+        continue;
+      }
+      const waiting = this.waiting.get(sequence);
+      if (waiting) waiting.push(candidate);
+      else this.waiting.set(sequence, [candidate]);
     }
   }
 
@@ -78,47 +91,67 @@ export class MachinePool {
     const waiting = this.waiting.get(sequence);
     if (!waiting) return;
     this.waiting.delete(sequence);
-    for (let index = 0; index < waiting.records.length; index += 1) this.insert(waiting.records[index]!, waiting.texts[index]);
+    for (const candidate of waiting) this.place(candidate);
   }
 
   /** `count` records drawn without replacement with `random` (all of them when there are fewer), appended to `into`. */
   draw(count: number, random: () => number, into: DataPoint[] = []): DataPoint[] {
-    const entries = this.entries;
-    if (entries.length <= count) {
-      for (const entry of entries) into.push(entry.record);
+    const records = this.records;
+    if (records.length <= count) {
+      for (const record of records) into.push(record);
       return into;
     }
     // Indexes in the order first drawn, a repeat drawn again (a few among many: a list beats a set).
     const picked: number[] = [];
     while (picked.length < count) {
-      const index = Math.floor(random() * entries.length);
+      const index = Math.floor(random() * records.length);
       if (!picked.includes(index)) picked.push(index);
     }
-    for (const index of picked) into.push(entries[index]!.record);
+    for (let at = 0; at < count; at += 1) into.push(records[picked[at]!]!);
     return into;
   }
 
-  private insert(made: DataPoint, text: string | undefined): void {
+  /** A made record's rank, or undefined when it ranks at or below a full pool's last entry. */
+  private rank(made: DataPoint, text: string | undefined): Candidate | undefined {
     // Examples carry what was made, not which input made it: two equal records are one.
     const hash = hashWithoutId(made, text, this.hash);
     const high = hash[0]!;
     const low = hash[1]!;
     const priority = this.priorityOf(high, low);
-    const entries = this.entries;
-    // Once the pool is full, most records rank below its last entry: they leave here, before any search.
-    if (entries.length >= this.size && compare(priority, high, low, entries[entries.length - 1]!) >= 0) return;
+    const length = this.records.length;
+    // Once the pool is full, most records rank below its last entry: they leave here.
+    if (length >= this.size && this.compare(priority, high, low, length - 1) >= 0) return undefined;
+    return { priority, high, low, made };
+  }
+
+  /** Puts a ranked record in its place, unless the pool has it already or it no longer ranks above a full pool's last. */
+  private place({ priority, high, low, made }: Candidate): void {
+    const length = this.records.length;
+    if (length >= this.size && this.compare(priority, high, low, length - 1) >= 0) return;
     let lowIndex = 0;
-    let highIndex = entries.length;
+    let highIndex = length;
     while (lowIndex < highIndex) {
       const middle = (lowIndex + highIndex) >>> 1;
-      if (compare(priority, high, low, entries[middle]!) < 0) highIndex = middle;
+      if (this.compare(priority, high, low, middle) < 0) highIndex = middle;
       else lowIndex = middle + 1;
     }
     // An equal record has the same hash, so the same priority: it sits right before where this one would go.
-    const before = entries[lowIndex - 1];
-    if (before && before.high === high && before.low === low) return;
-    entries.splice(lowIndex, 0, { priority, high, low, record: withoutId(made) });
-    if (entries.length > this.size) entries.pop();
+    if (lowIndex > 0 && this.highs[lowIndex - 1] === high && this.lows[lowIndex - 1] === low) return;
+    for (const column of [this.priorities, this.highs, this.lows]) column.copyWithin(lowIndex + 1, lowIndex, length);
+    this.priorities[lowIndex] = priority;
+    this.highs[lowIndex] = high;
+    this.lows[lowIndex] = low;
+    this.records.splice(lowIndex, 0, withoutId(made));
+    if (length + 1 > this.size) this.records.pop();
+  }
+
+  /** Orders a record against the entry at `index`: by priority, then by key text (made only for equal priorities). */
+  private compare(priority: number, high: number, low: number, index: number): number {
+    const other = this.priorities[index]!;
+    if (priority !== other) return priority - other;
+    const key = keyOf(high, low);
+    const otherKey = keyOf(this.highs[index]!, this.lows[index]!);
+    return key < otherKey ? -1 : key > otherKey ? 1 : 0;
   }
 
   /**
@@ -133,14 +166,6 @@ export class MachinePool {
   }
 }
 
-/** Orders by priority, then by key text (`<high hex>:<low hex>`, made only for equal priorities). */
-function compare(priority: number, high: number, low: number, entry: Entry): number {
-  if (priority !== entry.priority) return priority - entry.priority;
-  const key = keyOf(high, low);
-  const other = keyOf(entry.high, entry.low);
-  return key < other ? -1 : key > other ? 1 : 0;
-}
-
 /** The text a record's priority hashes: its content hash as `<high hex>:<low hex>`. */
 function keyOf(high: number, low: number): string {
   return `${high.toString(16)}:${low.toString(16)}`;
@@ -150,21 +175,40 @@ function keyOf(high: number, low: number): string {
  * FNV-1a 64 of a made record's JSON text without its input id, into `into`: what the pool keys records by. The id
  * is a record's last field (the ledger stamps it last, and files keep that order), so the text is the record's own
  * (`text`, `JSON.stringify(made)` as the ledger wrote it, when given), hashed up to the id's member and then its
- * closing brace: no copy of the text. A text ending with the id's member has the id last (inside a JSON string, a
- * quote is escaped); a record shaped otherwise is copied without its id.
+ * closing brace: no copy of the text, and no look at the record. A record shaped otherwise is copied without its id.
  */
 function hashWithoutId(made: DataPoint, text: string | undefined, into: Uint32Array): Uint32Array {
-  const id = made[idField];
   const full = text ?? JSON.stringify(made);
-  if (id === undefined) return fnv1a64(full, into);
-  const member = `,${idMember}${JSON.stringify(id)}}`;
-  if (!full.endsWith(member)) return fnv1a64(JSON.stringify(withoutId(made)), into);
-  fnv1a64Continue(full, fnv1a64('', into), 0, full.length - member.length);
-  return fnv1a64Continue('}', into);
+  const member = lastIdMemberAt(full);
+  if (member !== -1) return fnv1a64Continue('}', fnv1a64Continue(full, fnv1a64('', into), 0, member));
+  return fnv1a64(idField in made ? JSON.stringify(withoutId(made)) : full, into);
 }
 
-/** The id's name as a JSON member starts: `"rxdgt_id":`. */
-const idMember = `${JSON.stringify(idField)}:`;
+/** How the id's member starts in a record's JSON text: `,"rxdgt_id":`. */
+const idMemberStart = `,${JSON.stringify(idField)}:`;
+const quote = 0x22;
+const backslash = 0x5c;
+const closingBrace = 0x7d;
+
+/**
+ * Where the id's member starts in a record's JSON text when it is the record's last member, with a string value (as
+ * the ledger stamps ids); -1 otherwise. Read from the text alone: the member's name is followed by one JSON string
+ * and the closing brace of the record. (Inside a JSON string a quote is escaped, so the name found is a member's.)
+ */
+function lastIdMemberAt(text: string): number {
+  const start = text.lastIndexOf(idMemberStart);
+  if (start === -1) return -1;
+  // Where the value's closing quote must be: right before the record's closing brace.
+  const end = text.length - 2;
+  let at = start + idMemberStart.length;
+  if (at >= end || text.charCodeAt(at) !== quote) return -1;
+  for (at += 1; at < end; at += 1) {
+    const code = text.charCodeAt(at);
+    if (code === backslash) at += 1;
+    else if (code === quote) return -1;
+  }
+  return at === end && text.charCodeAt(end) === quote && text.charCodeAt(end + 1) === closingBrace ? start : -1;
+}
 
 /** A made record without its input id (a copy when it has one). */
 function withoutId(made: DataPoint): DataPoint {

@@ -46,6 +46,23 @@ describe('MachinePool', () => {
     }
   });
 
+  test('orders records of equal priority by their key text, not by the hash as a number', () => {
+    // Both rank 3705271955 with run seed 3; their keys are `d59daf7:7c993405` and `4e00b373:50a312e9`.
+    const first = { q: 'q10216' } as unknown as DataPoint;
+    const second = { q: 'q150440' } as unknown as DataPoint;
+    expect(referencePool(3, [first, second], 2)).toEqual([second, first]);
+    for (const order of [[first, second], [second, first]]) {
+      const pool = new MachinePool(3, 1);
+      pool.raiseLine(0);
+      pool.add(-1, order);
+      expect(pool.draw(1, () => 0)).toEqual([second]);
+      const both = new MachinePool(3, 2);
+      both.raiseLine(0);
+      both.add(-1, order);
+      expect(both.draw(2, () => 0)).toEqual([second, first]);
+    }
+  });
+
   test('counts equal records once, whichever input made them, with or without their JSON texts', () => {
     const pool = new MachinePool(3, 10);
     pool.raiseLine(0);
@@ -67,6 +84,26 @@ describe('MachinePool', () => {
       plain.add(-1, [content as DataPoint]);
     }
     expect(shuffled.draw(50, () => 0)).toEqual(plain.draw(50, () => 0));
+  });
+
+  test('keys records by their content whatever their id is (escaped, a number, alone, or nested deeper)', () => {
+    const records: DataPoint[] = [
+      { ...made(1), rxdgt_id: '0-a"b\\' },
+      { ...made(2), rxdgt_id: 7 },
+      { rxdgt_id: '3-abc' } as unknown as DataPoint,
+      { ...made(4), nested: { rxdgt_id: 'x' } } as unknown as DataPoint,
+      { ...made(5), rxdgt_id: 'x","rxdgt_id":"y' },
+      { ...made(6), rxdgt_id: '\\' },
+      { ...made(7), rxdgt_id: undefined } as unknown as DataPoint,
+    ];
+    for (const texts of [records.map((record) => JSON.stringify(record)), []]) {
+      const pool = new MachinePool(11, 100);
+      pool.raiseLine(0);
+      pool.add(-1, records, texts);
+      const expected = referencePool(11, records, 100);
+      expect(pool.draw(100, () => 0)).toEqual(expected);
+      expect(expected).toHaveLength(7);
+    }
   });
 
   test('lets records in once the line passes the input that made them', () => {
