@@ -52,4 +52,17 @@ describe('hashHex', () => {
     expect(hashHex('foobar', 16)).toBe('85944171f73967e8');
     expect(hashHex('foobar')).toBe('85944171f739');
   });
+
+  test('pads each half to 8 digits (leading zeros kept)', () => {
+    let padded = 0;
+    for (let index = 0; index < 2000; index += 1) {
+      const text = `text ${index}`;
+      const [high, low] = fnv1a64(text);
+      const expected = high!.toString(16).padStart(8, '0') + low!.toString(16).padStart(8, '0');
+      expect(hashHex(text, 16)).toBe(expected);
+      expect(hashHex(text, 5)).toBe(expected.slice(0, 5));
+      if (high! < 0x10000000 || low! < 0x10000000) padded += 1;
+    }
+    expect(padded).toBeGreaterThan(0);
+  });
 });
