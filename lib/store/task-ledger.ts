@@ -244,8 +244,14 @@ function stamped(record: DataPoint, id: string): DataPoint {
 
 /** A rejection as its block's log keeps it: the record (a generation input's seed batch left out), its input id and the issues. */
 function rejectionLine(rejection: Rejected): Readonly<Record<string, unknown>> {
-  const { examples: _examples, ...record } = (typeof rejection.record === 'object' && rejection.record !== null ? rejection.record : { value: rejection.record }) as {
-    examples?: unknown;
-  };
-  return { ...record, [idField]: rejection.id, issues: rejection.issues };
+  const source = (typeof rejection.record === 'object' && rejection.record !== null ? rejection.record : { value: rejection.record }) as Record<string, unknown>;
+  // A copy with fields set after it (see `stamped`); a record with a seed batch is copied without it.
+  let line: Record<string, unknown>;
+  if (Object.hasOwn(source, 'examples')) {
+    const { examples: _examples, ...record } = source;
+    line = record;
+  } else line = Object.assign({}, source);
+  line[idField] = rejection.id;
+  line['issues'] = rejection.issues;
+  return line;
 }
