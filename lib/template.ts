@@ -12,10 +12,61 @@ export interface PromptTemplate {
 export function compileTemplate(source: string): PromptTemplate {
   // Compiled now (nunjucks compiles lazily by default), so a syntax error surfaces when the template is loaded.
   const template = new nunjucks.Template(source, environment, undefined, true);
-  return { render: (context) => template.render(context as object) };
+  const render = (context: Readonly<Record<string, unknown>>): string => template.render(context as object);
+  const plain = plainTemplateOf(source);
+  if (!plain) return { render };
+  return { render: (context) => renderPlain(plain, context) ?? render(context) };
 }
 
 /** Compiles a Jinja template file once. */
 export function loadTemplate(path: string): PromptTemplate {
   return compileTemplate(readFileSync(path, 'utf8'));
+}
+
+/** A template that is only text and `{{ name }}` outputs: `texts[0]`, then each name's value followed by the next text. */
+interface PlainTemplate {
+  readonly texts: readonly string[];
+  readonly names: readonly string[];
+}
+
+/** An output of one plain variable, `{{ name }}` (no filter, no whitespace control). */
+const plainOutput = /\{\{[ \t\r\n]*([A-Za-z_][A-Za-z0-9_]*)[ \t\r\n]*\}\}/g;
+
+/** Words nunjucks reads as literals or operators, not as a variable. */
+const keywords = new Set(['true', 'false', 'none', 'null', 'and', 'or', 'not', 'in', 'is', 'if', 'else']);
+
+/**
+ * The text and variable outputs of `source` when that is all it has (the usual prompt: a fixed text with an
+ * `{{ examples }}` or two); undefined for anything else (tags, comments, filters, expressions), which nunjucks renders.
+ */
+function plainTemplateOf(source: string): PlainTemplate | undefined {
+  const texts: string[] = [];
+  const names: string[] = [];
+  let from = 0;
+  for (const match of source.matchAll(plainOutput)) {
+    texts.push(source.slice(from, match.index));
+    names.push(match[1]!);
+    from = match.index + match[0].length;
+  }
+  texts.push(source.slice(from));
+  // A text with a delimiter of its own, or ending with `{` (which would start a delimiter with the next output), is not plain.
+  if (texts.some((text) => /\{[{%#]/.test(text)) || texts.slice(0, -1).some((text) => text.endsWith('{'))) return undefined;
+  if (names.some((name) => keywords.has(name))) return undefined;
+  return { texts, names };
+}
+
+/**
+ * Renders a plain template as nunjucks does (each value appended with `+`, as its compiled code does); undefined when
+ * a variable is not the context's own or is null or undefined, for nunjucks to render (its globals, its error).
+ */
+function renderPlain({ texts, names }: PlainTemplate, context: Readonly<Record<string, unknown>>): string | undefined {
+  let output = texts[0]!;
+  for (let index = 0; index < names.length; index += 1) {
+    const name = names[index]!;
+    if (!Object.hasOwn(context, name)) return undefined;
+    const value = context[name];
+    if (value === undefined || value === null) return undefined;
+    output = output + (value as string) + texts[index + 1]!;
+  }
+  return output;
 }

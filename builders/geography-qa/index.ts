@@ -41,10 +41,12 @@ const configSchema = z.object({
  * does not have exactly one `Answer:` or either part is empty.
  */
 export function parseQuestionAnswer(text: string): { question: string; answer: string } {
-  const parts = text.split('Answer:');
-  if (parts.length !== 2) throw new Error(`expected one "Answer:" in the answer, found ${parts.length - 1}`);
-  const question = (parts[0] as string).split('Question:').at(-1)?.trim() ?? '';
-  const answer = (parts[1] as string).trim();
+  const at = text.indexOf('Answer:');
+  if (at === -1 || text.includes('Answer:', at + 7)) throw new Error(`expected one "Answer:" in the answer, found ${text.split('Answer:').length - 1}`);
+  // The question is what follows the last `Question:` before the answer (all of it when there is none).
+  const asked = text.lastIndexOf('Question:', at - 9);
+  const question = text.slice(asked === -1 ? 0 : asked + 9, at).trim();
+  const answer = text.slice(at + 7).trim();
   if (!question) throw new Error('the question is empty');
   if (!answer) throw new Error('the answer is empty');
   return { question, answer };
@@ -67,18 +69,25 @@ export function parseQuestionAnswer(text: string): { question: string; answer: s
 export function geographyQa(config: GeographyQaConfig): Builder<GenerationInput> {
   const { generator, dedupKey, dedupThreshold, examplesPerPrompt, promptPath } = parseConfig('geographyQa', configSchema, config);
   const template = loadTemplate(promptPath);
-  const pick = ({ examples, seed }: GenerationInput): DataPoint[] => {
+  // The examples drawn with the input's seed, encoded as `Question: ...\nAnswer: ...` pairs, a blank line between.
+  const encodeExamples = ({ examples, seed }: GenerationInput): string => {
     const random = seededRandom(seed);
-    return Array.from({ length: examplesPerPrompt }, () => examples[Math.floor(random() * examples.length)] as DataPoint);
+    let encoded = '';
+    for (let index = 0; index < examplesPerPrompt; index += 1) {
+      const example = examples[Math.floor(random() * examples.length)]!;
+      encoded += `${index === 0 ? '' : '\n\n'}Question: ${String(example['question'])}\nAnswer: ${String(example['answer'])}`;
+    }
+    return encoded;
   };
-  const encode = (examples: readonly DataPoint[]): string =>
-    examples.map((example) => `Question: ${String(example['question'])}\nAnswer: ${String(example['answer'])}`).join('\n\n');
 
   const builder = pipe(
     generate<GenerationInput, GeographyQaRecord>({
       engine: generator,
-      prompt: (input) => template.render({ examples: encode(pick(input)) }),
-      parse: (text, input) => ({ task_name: input.task_name, is_seed: false, ...parseQuestionAnswer(text) }),
+      prompt: (input) => template.render({ examples: encodeExamples(input) }),
+      parse: (text, input) => {
+        const { question, answer } = parseQuestionAnswer(text);
+        return { task_name: input.task_name, is_seed: false, question, answer };
+      },
     }),
     dedupe<GeographyQaRecord>({ name: 'dedup', key: dedupKey, threshold: dedupThreshold }),
   );

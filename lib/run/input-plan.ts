@@ -1,6 +1,6 @@
 import { settledBelowOf } from '../store/ledger.ts';
 import stableStringify from 'fast-json-stable-stringify';
-import { hash32, hashHex, seededRandom } from '../random.ts';
+import { hash32After, hashHex, seededRandom } from '../random.ts';
 import type { DataPoint } from '../record.ts';
 import type { Ledger } from '../store/task-ledger.ts';
 import { remapFields } from '../store/remap-fields.ts';
@@ -53,6 +53,7 @@ export function planInputs(options: ParsedTaskOptions, ledger: Ledger, runSeed: 
   // Records restored from earlier runs join the pool as they are read, but for the last inputs before the first new one.
   pool?.raiseLine(settledBelowOf(ledger.summary) - lag);
   const waits = options.seed !== undefined;
+  const seedOf = hash32After(runSeed);
   let sequence = settledBelowOf(ledger.summary);
   return {
     next() {
@@ -65,14 +66,16 @@ export function planInputs(options: ParsedTaskOptions, ledger: Ledger, runSeed: 
       const planned = sequence;
       sequence += 1;
       const count = options.loopOver ? batchSize : Math.min(batchSize, seeds.length - first);
-      const drawn = Array.from({ length: count }, (_, index) => seeds[(first + index) % seeds.length]!);
       return {
         sequence: planned,
         key: `${fingerprint}:${batchSize}:${first % seeds.length}`,
         make: (id): GenerationInput => {
-          const seed = hash32(runSeed, id);
-          const machine = pool?.draw(options.machineBatchSize, seededRandom(seed)) ?? [];
-          return { task_name: options.name, is_seed: false, examples: [...drawn, ...machine], seed };
+          const seed = seedOf(id);
+          // The seed batch, then machine-made records drawn with the input's seed, in one array.
+          const examples: DataPoint[] = [];
+          for (let index = 0; index < count; index += 1) examples.push(seeds[(first + index) % seeds.length]!);
+          pool?.draw(options.machineBatchSize, seededRandom(seed), examples);
+          return { task_name: options.name, is_seed: false, examples, seed };
         },
       };
     },

@@ -73,17 +73,16 @@ export function settleProgress(progress: TaskProgress, settlement: Settlement, n
   const { records, rejections, beyondTarget } = settlement;
   const made = records.length;
   const failed = made === 0 && rejections.length > 0 ? rejections.flatMap((rejection) => rejection.issues).find((issue) => issue.code === 'lm_call_failed') : undefined;
-  // A progress per committed input: one copy, the fields that change set on it (no object per optional field).
-  const next: { -readonly [K in keyof TaskProgress]: TaskProgress[K] } = {
-    ...progress,
-    accepted: progress.accepted + made,
-    rejected: progress.rejected + rejections.length,
-    failures: progress.failures + (failed ? 1 : 0),
-    attempts: progress.attempts + 1,
-    sinceLastAccepted: made > 0 ? 0 : progress.sinceLastAccepted + 1,
-    usage: addUsage(progress.usage, settlement.usage) ?? progress.usage,
-    now,
-  };
+  // A progress per committed input: one copy, the fields that change set on it (no object per optional field). A
+  // copy with fields set after it, not a spread with overrides: V8 makes the latter on a slow path (about 1 µs).
+  const next: { -readonly [K in keyof TaskProgress]: TaskProgress[K] } = Object.assign({}, progress);
+  next.accepted = progress.accepted + made;
+  next.rejected = progress.rejected + rejections.length;
+  next.failures = progress.failures + (failed ? 1 : 0);
+  next.attempts = progress.attempts + 1;
+  next.sinceLastAccepted = made > 0 ? 0 : progress.sinceLastAccepted + 1;
+  next.usage = addUsage(progress.usage, settlement.usage) ?? progress.usage;
+  next.now = now;
   if (failed) next.lastFailure = failed.message;
   const windows = advanceWindows(progress.windows, { made: made + beyondTarget > 0, lostToFailure: failed !== undefined && beyondTarget === 0, records });
   if (windows) next.windows = windows;

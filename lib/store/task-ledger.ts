@@ -196,11 +196,12 @@ class StoreLedger implements Ledger {
       if (outcome.status === 'rejected') rejections.push(outcome);
       else if (outcome.status === 'accepted') {
         accepted += 1;
-        if (records.length < room) records.push({ ...outcome.record, [idField]: ticket.id } as DataPoint);
+        if (records.length < room) records.push(stamped(outcome.record, ticket.id));
       }
     }
     const worker = outcomes[0]?.worker;
-    const settlement: Settlement = { ticket, records, rejections, beyondTarget: accepted - records.length, usage, ...(worker === undefined ? {} : { worker }) };
+    const settlement: { -readonly [K in keyof Settlement]: Settlement[K] } = { ticket, records, rejections, beyondTarget: accepted - records.length, usage };
+    if (worker !== undefined) settlement.worker = worker;
     this.queuedRecords += records.length;
     return new Promise<Settlement>((resolve, reject) => {
       this.queue.push({ settlement, resolve, reject });
@@ -231,10 +232,26 @@ class StoreLedger implements Ledger {
   }
 }
 
+/**
+ * A copy of an accepted record with its input's id as its last field (or in its place, when the record has one). A
+ * copy with the id set after it, not a spread with the id: V8 makes the latter on a slow path (about 1 µs a record).
+ */
+function stamped(record: DataPoint, id: string): DataPoint {
+  const copy: Record<string, unknown> = Object.assign({}, record);
+  copy[idField] = id;
+  return copy as DataPoint;
+}
+
 /** A rejection as its block's log keeps it: the record (a generation input's seed batch left out), its input id and the issues. */
 function rejectionLine(rejection: Rejected): Readonly<Record<string, unknown>> {
-  const { examples: _examples, ...record } = (typeof rejection.record === 'object' && rejection.record !== null ? rejection.record : { value: rejection.record }) as {
-    examples?: unknown;
-  };
-  return { ...record, [idField]: rejection.id, issues: rejection.issues };
+  const source = (typeof rejection.record === 'object' && rejection.record !== null ? rejection.record : { value: rejection.record }) as Record<string, unknown>;
+  // A copy with fields set after it (see `stamped`); a record with a seed batch is copied without it.
+  let line: Record<string, unknown>;
+  if (Object.hasOwn(source, 'examples')) {
+    const { examples: _examples, ...record } = source;
+    line = record;
+  } else line = Object.assign({}, source);
+  line[idField] = rejection.id;
+  line['issues'] = rejection.issues;
+  return line;
 }

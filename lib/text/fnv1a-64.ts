@@ -7,10 +7,10 @@ const offsetLow = 0x84222325;
  * 2⁴⁰ + 0x1b3 multiplies as `x·0x1b3 + (x << 40)`; the low half's product is split in 16-bit parts so
  * every step stays in 32-bit integer arithmetic.
  */
-function absorb(text: string, into: Uint32Array): void {
+function absorb(text: string, into: Uint32Array, start = 0, end = text.length): void {
   let high = into[0]! | 0;
   let low = into[1]! | 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < end; i++) {
     low ^= text.charCodeAt(i);
     const lowPart = (low & 0xffff) * 0x1b3;
     const highPart = (low >>> 16) * 0x1b3 + (lowPart >>> 16);
@@ -34,6 +34,44 @@ export function fnv1a64(text: string, into: Uint32Array = new Uint32Array(2)): U
   into[1] = offsetLow;
   absorb(text, into);
   return into;
+}
+
+/**
+ * Continues the FNV-1a 64 hash in `into` ([high, low], as `fnv1a64` left it) over the code units of `text` from
+ * `start` to `end`: hashing a text in parts, or a part of a text, gives the hash of the whole without joining or
+ * slicing strings.
+ *
+ * @example fnv1a64Continue('bar', fnv1a64('foo')) // same as fnv1a64('foobar')
+ * @example fnv1a64Continue('}', fnv1a64Continue('{"a":1,"b":2}', fnv1a64(''), 0, 6)) // same as fnv1a64('{"a":1}')
+ */
+export function fnv1a64Continue(text: string, into: Uint32Array, start = 0, end = text.length): Uint32Array {
+  absorb(text, into, start, end);
+  return into;
+}
+
+/**
+ * Continues the FNV-1a 64 hash in `into` over the text `value.toString(16)` writes for an unsigned 32-bit `value`
+ * (lowercase hex digits, no leading zeros), without making that text.
+ *
+ * @example fnv1a64ContinueHex(0xbeef, fnv1a64('')) // same as fnv1a64('beef')
+ */
+export function fnv1a64ContinueHex(value: number, into: Uint32Array): Uint32Array {
+  let shift = 28;
+  while (shift > 0 && value >>> shift === 0) shift -= 4;
+  for (; shift >= 0; shift -= 4) {
+    const digit = (value >>> shift) & 0xf;
+    absorbCode(digit < 10 ? 48 + digit : 87 + digit, into);
+  }
+  return into;
+}
+
+/** Continues the FNV-1a 64 hash in `into` over one code unit. */
+function absorbCode(code: number, into: Uint32Array): void {
+  const low = (into[1]! | 0) ^ code;
+  const lowPart = (low & 0xffff) * 0x1b3;
+  const highPart = (low >>> 16) * 0x1b3 + (lowPart >>> 16);
+  into[0] = Math.imul(into[0]! | 0, 0x1b3) + (low << 8) + (highPart >>> 16);
+  into[1] = (highPart << 16) | (lowPart & 0xffff);
 }
 
 /**

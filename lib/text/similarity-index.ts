@@ -1,7 +1,7 @@
-import { fnv1a64, fnv1a64Tokens } from './fnv1a-64.ts';
+import { fnv1a64 } from './fnv1a-64.ts';
 import { HashSet64 } from './hash-set-64.ts';
 import { hasCommonSubsequence, lcsLength } from './rouge-l.ts';
-import { tokenize } from './tokenize.ts';
+import { hashTokens, tokenize } from './tokenize.ts';
 
 /*
  * How a query avoids comparing against every kept item (all bounds are exact, so decisions match a
@@ -128,17 +128,14 @@ export class SimilarityIndex {
    * `undefined` when the text was kept.
    */
   admit(text: string): number | undefined {
-    const tokens = this.threshold > 1 ? [] : tokenize(text);
-    if (tokens.length === 0) {
-      const similarity = this.#findTokenless(text);
-      if (similarity === undefined) this.#keepTokenless(text);
-      return similarity;
-    }
     if (this.threshold === 1) {
-      if (!this.#keepExact(tokens)) return 1;
+      if (!hashTokens(text, this.#hash)) return this.#admitTokenless(text);
+      if (!this.#exact.add(this.#hash[0]!, this.#hash[1]!)) return 1;
       this.#size++;
       return undefined;
     }
+    const tokens = this.threshold > 1 ? [] : tokenize(text);
+    if (tokens.length === 0) return this.#admitTokenless(text);
     const encoded = this.#encode(tokens);
     const similarity = this.#find(encoded);
     if (similarity === undefined) this.#keep(encoded);
@@ -147,23 +144,29 @@ export class SimilarityIndex {
 
   /** The F1 of a kept near-duplicate of `text`, or `undefined` when there is none; keeps nothing. */
   find(text: string): number | undefined {
+    if (this.threshold === 1) {
+      if (!hashTokens(text, this.#hash)) return this.#findTokenless(text);
+      return this.#exact.has(this.#hash[0]!, this.#hash[1]!) ? 1 : undefined;
+    }
     const tokens = this.threshold > 1 ? [] : tokenize(text);
     if (tokens.length === 0) return this.#findTokenless(text);
-    if (this.threshold === 1) {
-      const hash = fnv1a64Tokens(tokens, this.#hash);
-      return this.#exact.has(hash[0]!, hash[1]!) ? 1 : undefined;
-    }
     return this.#find(this.#encode(tokens));
   }
 
   /** Keeps `text` without looking for near-duplicates (state rebuilt from records restored on resume). */
   add(text: string): void {
+    if (this.threshold === 1) {
+      if (!hashTokens(text, this.#hash)) this.#keepTokenless(text);
+      else {
+        // The threshold-1 index keeps the token sequence's hash (see `hashTokens`) and nothing else of the text.
+        this.#exact.add(this.#hash[0]!, this.#hash[1]!);
+        this.#size++;
+      }
+      return;
+    }
     const tokens = this.threshold > 1 ? [] : tokenize(text);
     if (tokens.length === 0) this.#keepTokenless(text);
-    else if (this.threshold === 1) {
-      this.#keepExact(tokens);
-      this.#size++;
-    } else this.#keep(this.#encode(tokens));
+    else this.#keep(this.#encode(tokens));
   }
 
   /** Drops every kept text. */
@@ -183,6 +186,13 @@ export class SimilarityIndex {
     this.#nextRanking = 256;
   }
 
+  /** A token-free text: kept unless an equal one is (1), as `admit`. */
+  #admitTokenless(text: string): number | undefined {
+    const similarity = this.#findTokenless(text);
+    if (similarity === undefined) this.#keepTokenless(text);
+    return similarity;
+  }
+
   /** Two token-free texts score 1 when the strings are equal, else 0; above 1 nothing matches. */
   #findTokenless(text: string): number | undefined {
     if (this.threshold > 1) return undefined;
@@ -196,12 +206,6 @@ export class SimilarityIndex {
       this.#tokenless.add(hash[0]!, hash[1]!);
     }
     this.#size++;
-  }
-
-  /** Threshold 1: keeps the token sequence's hash; false when an equal sequence (hash) was already kept. */
-  #keepExact(tokens: readonly string[]): boolean {
-    const hash = fnv1a64Tokens(tokens, this.#hash);
-    return this.#exact.add(hash[0]!, hash[1]!);
   }
 
   /** Unknown tokens get the ids they would get if kept, so a query needs no vocabulary change. */

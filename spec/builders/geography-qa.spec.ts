@@ -20,6 +20,12 @@ describe('parseQuestionAnswer', () => {
     expect(parseQuestionAnswer(' Which sea is saltiest?  Answer: The Dead Sea. ')).toEqual({ question: 'Which sea is saltiest?', answer: 'The Dead Sea.' });
   });
 
+  test('the question follows the last "Question:" before the answer', () => {
+    expect(parseQuestionAnswer('Question: draft Question: Longest river?\nAnswer: The Nile. Question: none')).toEqual({ question: 'Longest river?', answer: 'The Nile. Question: none' });
+    expect(parseQuestionAnswer('Question:Question: Q Answer: x Question:')).toEqual({ question: 'Q', answer: 'x Question:' });
+    expect(parseQuestionAnswer('Quest Question:ion: Q Answer: A')).toEqual({ question: 'ion: Q', answer: 'A' });
+  });
+
   test('rejects answers without exactly one "Answer:" or with an empty part', () => {
     expect(() => parseQuestionAnswer('I cannot help with that.')).toThrow(/expected one "Answer:".*found 0/);
     expect(() => parseQuestionAnswer('Question: A? Answer: B. Answer: C.')).toThrow(/found 2/);

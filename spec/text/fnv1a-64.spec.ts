@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { fnv1a64, fnv1a64Tokens } from '../../lib/text/fnv1a-64.ts';
+import { fnv1a64, fnv1a64Continue, fnv1a64ContinueHex, fnv1a64Tokens } from '../../lib/text/fnv1a-64.ts';
 import { tokenize } from '../../lib/text/tokenize.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 
@@ -83,5 +83,29 @@ describe('fnv1a64Tokens', () => {
     const into = new Uint32Array(2);
     expect(fnv1a64Tokens(['foobar'], into)).toBe(into);
     expect([...into]).toEqual([0x85944171, 0xf73967e8]);
+  });
+});
+
+describe('fnv1a64Continue', () => {
+  test('hashing a text in parts gives the hash of the whole', () => {
+    for (const text of randomStrings(300, 12)) {
+      const cut = Math.floor(text.length / 3);
+      expect(hex(fnv1a64Continue(text.slice(cut), fnv1a64(text.slice(0, cut))))).toBe(reference(text));
+    }
+  });
+
+  test('hashes only the code units from start to end', () => {
+    const text = '{"a":1,"rxdgt_id":"0-ab"}';
+    expect(hex(fnv1a64Continue('}', fnv1a64Continue(text, fnv1a64(''), 0, 6)))).toBe(reference('{"a":1}'));
+    expect(hex(fnv1a64Continue(text, fnv1a64('x'), 2, 2))).toBe(reference('x'));
+  });
+});
+
+describe('fnv1a64ContinueHex', () => {
+  test("hashes the digits value.toString(16) writes, without leading zeros", () => {
+    const values = [0, 1, 9, 0xa, 0xf, 0x10, 0xbeef, 0x7fffffff, 0x80000000, 0xffffffff];
+    const random = seededRandom(13);
+    for (let i = 0; i < 500; i++) values.push(Math.floor(random() * 2 ** 32) >>> Math.floor(random() * 32));
+    for (const value of values) expect(hex(fnv1a64ContinueHex(value, fnv1a64('k:')))).toBe(reference(`k:${value.toString(16)}`));
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { rougeL } from '../../lib/text/rouge-l.ts';
-import { tokenize } from '../../lib/text/tokenize.ts';
+import { fnv1a64Tokens } from '../../lib/text/fnv1a-64.ts';
+import { hashTokens, tokenize } from '../../lib/text/tokenize.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 
 /** rouge-score's default tokenizer (no stemmer), transcribed: lowercase, non-[a-z0-9] runs to spaces, split, keep valid tokens. */
@@ -64,5 +65,22 @@ describe('tokenize: other scripts', () => {
   test('two Japanese sentences that differ only in punctuation have Rouge-L 1; one changed character lowers it', () => {
     expect(rougeL('今日はいい天気ですね。', '今日は、いい天気ですね！')).toBe(1);
     expect(rougeL('今日はいい天気ですね。', '今日は悪い天気ですね。')).toBeCloseTo((2 * 9) / 20, 10);
+  });
+});
+
+describe('hashTokens', () => {
+  const hex = (hash: Uint32Array): string => `${hash[0]}:${hash[1]}`;
+
+  test('is fnv1a64Tokens of tokenize, ASCII or not, and says whether there is a token', () => {
+    const random = seededRandom(21);
+    const alphabet = `${Array.from({ length: 128 }, (_, code) => String.fromCharCode(code)).join('')}aaeeiioo  ÉéΔ東京ー１`;
+    const texts = ['', '   ', '?!', "What's the Cat's name?", 'ABC def', 'a', ' x ', 'Café naïve, Δέλτα!', '東京タワーは何m？'];
+    for (let i = 0; i < 3000; i++) texts.push(Array.from({ length: Math.floor(random() * 40) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''));
+    const into = new Uint32Array(2);
+    for (const text of texts) {
+      const tokens = tokenize(text);
+      expect(hashTokens(text, into)).toBe(tokens.length > 0);
+      if (tokens.length > 0) expect(hex(into)).toBe(hex(fnv1a64Tokens(tokens)));
+    }
   });
 });

@@ -1,0 +1,42 @@
+import { describe, expect, test } from 'vitest';
+import type { DataPoint, Outcome } from '../../lib/record.ts';
+import { type CommitBatch, type LedgerStore, emptySummary } from '../../lib/store/ledger.ts';
+import { createLedger } from '../../lib/store/task-ledger.ts';
+
+/** A store keeping its commits in memory. */
+function memoryStore(): LedgerStore & { readonly batches: CommitBatch[] } {
+  const batches: CommitBatch[] = [];
+  return { kind: 'jsonl', summary: emptySummary, repairs: [], batches, records: async function* () {}, commit: (batch) => void batches.push(batch), close: () => undefined };
+}
+
+describe('createLedger', () => {
+  test('stamps each record with its input id, last or in its own place, and writes each as its JSON text', async () => {
+    const store = memoryStore();
+    const ledger = createLedger(store, { taskName: 't', concurrency: 4, schedule: (commit) => queueMicrotask(commit) });
+    const first = ledger.issue(0, 'k');
+    const second = ledger.issue(1, 'k');
+    const settled = [
+      ledger.offer({ status: 'accepted', id: first.id, record: { question: 'q', answer: 'a' } as unknown as DataPoint }),
+      ledger.offer({ status: 'accepted', id: second.id, record: { rxdgt_id: 'old', question: 'r' } as unknown as DataPoint }),
+    ];
+    await Promise.all(settled);
+    const [batch] = store.batches;
+    expect(batch!.recordTexts).toEqual([`{"question":"q","answer":"a","rxdgt_id":"${first.id}"}`, `{"rxdgt_id":"${second.id}","question":"r"}`]);
+    expect(batch!.records.map((record) => JSON.stringify(record))).toEqual(batch!.recordTexts);
+  });
+
+  test("logs a rejection's record without a seed batch, with its input id and issues", async () => {
+    const store = memoryStore();
+    const ledger = createLedger(store, { taskName: 't', concurrency: 4, schedule: (commit) => queueMicrotask(commit) });
+    const tickets = [ledger.issue(0, 'k'), ledger.issue(1, 'k'), ledger.issue(2, 'k')];
+    const issues = [{ code: 'duplicate', message: 'a duplicate', block: 'dedup' }];
+    const records: unknown[] = [{ examples: [{ question: 'seed' }], seed: 3, task_name: 't' }, { question: 'q' }, 'a text'];
+    await Promise.all(tickets.map((ticket, index) => ledger.offer({ status: 'rejected', id: ticket.id, record: records[index], issues } as Outcome<DataPoint>)));
+    expect(store.batches[0]!.rejections).toEqual([
+      { block: 'dedup', line: { seed: 3, task_name: 't', rxdgt_id: tickets[0]!.id, issues } },
+      { block: 'dedup', line: { question: 'q', rxdgt_id: tickets[1]!.id, issues } },
+      { block: 'dedup', line: { value: 'a text', rxdgt_id: tickets[2]!.id, issues } },
+    ]);
+    expect(Object.keys(store.batches[0]!.rejections[0]!.line)).toEqual(['seed', 'task_name', 'rxdgt_id', 'issues']);
+  });
+});
