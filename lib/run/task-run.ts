@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { EMPTY, Observable, type OperatorFunction, Subject, type Subscriber, concat, concatMap, defer, filter, from, map, takeUntil, tap } from 'rxjs';
+import { EMPTY, Observable, type OperatorFunction, Subject, type Subscriber, concat, concatMap, defer, from, map, takeUntil, tap } from 'rxjs';
 import { stopWhen } from '../../operators/stop-when.ts';
 import { errorMessage } from '../error-message.ts';
 import { withinBatchScope } from '../model/batch-scope.ts';
 import { accepted } from '../outcome.ts';
 import type { DataPoint, Outcome } from '../record.ts';
 import type { Settlement } from '../store/ledger.ts';
-import type { Ledger } from '../store/task-ledger.ts';
+import type { CommitListener, Ledger } from '../store/task-ledger.ts';
 import type { TaskResult, TaskStatus } from '../store/task-result.ts';
 import { taskFiles } from '../store/task-layout.ts';
 import { writeOutputs } from '../store/write-outputs.ts';
@@ -212,9 +212,7 @@ export class TaskRun {
     });
     return concat(replay, inputs).pipe(
       options.builder as Builder<never>,
-      filter((outcome) => outcome.status !== 'restored'),
-      committed(ledger),
-      map((settlement): Settled => ({ settlement, progress: this.unemitted.get(settlement) ?? this.progress })),
+      committed(ledger, (settlement) => this.unemitted.get(settlement) ?? this.progress),
       stopWhen<Settled>(this.criteria, {
         scheduler: options.scheduler,
         progress: (settled) => settled.progress,
@@ -257,7 +255,7 @@ export class TaskRun {
           this.started += 1;
           if (this.capReached()) this.exhausted = true;
           // Inside the input's scope: a batch model keys its requests by the input and keeps its batches in the ledger.
-          const scope = { inputId: ticket.id, journal: session.batches, fail: (error: unknown) => this.failures.error(error) };
+          const scope = { inputId: ticket.id, journal: session.batches, fail: this.failRun };
           withinBatchScope(scope, () => this.inputs.next(accepted(ticket.id, planned.make(ticket.id)) as Outcome<never>));
         }
       }
@@ -269,6 +267,9 @@ export class TaskRun {
       this.pumping = false;
     }
   }
+
+  /** Ends the run with an error of no one input (a batch scope's `fail`): one function for every input. */
+  private readonly failRun = (error: unknown): void => this.failures.error(error);
 
   /** Whether this run started as many inputs as its `maxInputs` cap allows. */
   private capReached(): boolean {
@@ -386,39 +387,40 @@ function misconfiguredEnding(progress: TaskProgress): Ending | undefined {
 }
 
 /**
- * Hands each outcome to the ledger and emits each input's settlement once committed, in commit order; completes when
- * the outcomes ended and every commit they started is done. As `mergeMap` over `ledger.offer`, without an inner
- * Observable per input (a commit's promise is waited on directly).
+ * Hands each outcome to the ledger (but restored ones: committed by an earlier run) and emits each input's
+ * settlement once committed, in commit order, with the progress right after it (`progressOf`); completes when the
+ * outcomes ended and every commit they started is done. As `mergeMap` over `ledger.offer`, without an inner
+ * Observable nor a promise per input: one listener (`ledger.take`) hears of every commit.
  */
-function committed(ledger: Ledger): OperatorFunction<Outcome<DataPoint>, Settlement> {
+function committed(ledger: Ledger, progressOf: (settlement: Settlement) => TaskProgress): OperatorFunction<Outcome<DataPoint>, Settled> {
   return (source) =>
-    new Observable<Settlement>((subscriber) => {
+    new Observable<Settled>((subscriber) => {
       let pending = 0;
       let sourceDone = false;
-      const settled = (settlement: Settlement): void => {
-        pending -= 1;
-        if (subscriber.closed) return;
-        subscriber.next(settlement);
-        if (sourceDone && pending === 0) subscriber.complete();
-      };
-      const failed = (error: unknown): void => {
-        pending -= 1;
-        subscriber.error(error);
+      const listener: CommitListener = {
+        committed: (settlement) => {
+          pending -= 1;
+          if (subscriber.closed) return;
+          subscriber.next({ settlement, progress: progressOf(settlement) });
+          if (sourceDone && pending === 0) subscriber.complete();
+        },
+        failed: (error) => {
+          pending -= 1;
+          subscriber.error(error);
+        },
       };
       return source.subscribe({
         next: (outcome) => {
           // A synchronous source may go on emitting after this failed, before its subscription is known.
-          if (subscriber.closed) return;
-          let commit: Promise<Settlement> | undefined;
+          if (subscriber.closed || outcome.status === 'restored') return;
+          let settles: boolean;
           try {
-            commit = ledger.offer(outcome);
+            settles = ledger.take(outcome, listener);
           } catch (error) {
             subscriber.error(error);
             return;
           }
-          if (commit === undefined) return;
-          pending += 1;
-          commit.then(settled, failed);
+          if (settles) pending += 1;
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => {

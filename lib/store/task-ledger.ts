@@ -2,7 +2,7 @@ import { addUsage } from '../outcome.ts';
 import { hashHex } from '../random.ts';
 import type { DataPoint, Outcome, Rejected, Usage } from '../record.ts';
 import { addOutcomeShare } from './share-sum.ts';
-import { type LedgerStore, type LedgerSummary, type RestoredRecord, type Settlement, type Ticket, idField, settledBelowOf } from './ledger.ts';
+import { type CommitBatch, type LedgerStore, type LedgerSummary, type RestoredRecord, type Settlement, type Ticket, idField, settledBelowOf } from './ledger.ts';
 
 /** Settings of a task's ledger. */
 export interface LedgerOptions {
@@ -56,12 +56,24 @@ export interface Ledger {
    * @throws {Error} for an outcome of an input not in flight, or shares adding up to more than one (a builder bug)
    */
   offer(outcome: Outcome<DataPoint>): Promise<Settlement> | undefined;
+  /**
+   * `offer` without a promise per input: once the input's outcomes are complete, `listener` is told of its commit in
+   * a microtask after it (when a promise's reaction would run), settlements in commit order; says whether it settled.
+   * @throws {Error} as `offer` does
+   */
+  take(outcome: Outcome<DataPoint>, listener: CommitListener): boolean;
   /** How many more inputs may start now: within the concurrency, and within the records still needed. */
   room(): number;
   /** Commits what is settled now, synchronously (a failure rejects their promises and is kept in `failure`). */
   flush(): void;
   /** Commits what is settled and releases the store; inputs not settled are issued again by the next run. */
   close(): void;
+}
+
+/** Told of a settled input's commit (see `Ledger.take`): the same listener serves every input of a run. */
+export interface CommitListener {
+  committed(settlement: Settlement): void;
+  failed(error: unknown): void;
 }
 
 interface OpenInput {
@@ -71,11 +83,8 @@ interface OpenInput {
   denominator: number;
 }
 
-interface Queued {
-  readonly settlement: Settlement;
-  readonly resolve: (settlement: Settlement) => void;
-  readonly reject: (error: unknown) => void;
-}
+/** How a queued settlement's committer is told: a promise's functions (`offer`), or a listener (`take`). */
+type Told = { readonly resolve: (settlement: Settlement) => void; readonly reject: (error: unknown) => void } | CommitListener;
 
 /** Opens a task's ledger over a store. */
 export function createLedger(store: LedgerStore, options: LedgerOptions): Ledger {
@@ -84,7 +93,9 @@ export function createLedger(store: LedgerStore, options: LedgerOptions): Ledger
 
 class StoreLedger implements Ledger {
   private readonly open = new Map<string, OpenInput>();
-  private queue: Queued[] = [];
+  /** Settled inputs waiting for the next commit, and side by side who is told of it. */
+  private queue: Settlement[] = [];
+  private told: Told[] = [];
   private queuedRecords = 0;
   private scheduled = false;
   failure: unknown;
@@ -141,41 +152,66 @@ class StoreLedger implements Ledger {
   }
 
   offer(outcome: Outcome<DataPoint>): Promise<Settlement> | undefined {
+    const input = this.complete(outcome);
+    if (input === undefined) return undefined;
+    return new Promise<Settlement>((resolve, reject) => this.settle(input, { resolve, reject }));
+  }
+
+  take(outcome: Outcome<DataPoint>, listener: CommitListener): boolean {
+    const input = this.complete(outcome);
+    if (input === undefined) return false;
+    this.settle(input, listener);
+    return true;
+  }
+
+  /** Adds an outcome to its input; the input, taken out of the open ones, once its outcomes are complete. */
+  private complete(outcome: Outcome<DataPoint>): OpenInput | undefined {
     const input = this.open.get(outcome.id);
     if (!input) throw new Error(`the builder emitted an outcome of input \`${outcome.id}\`, which is not in flight (settled already, or never issued)`);
     input.outcomes.push(outcome);
     if (!addOutcomeShare(input, outcome)) return undefined;
     this.open.delete(outcome.id);
-    return this.settle(input);
+    return input;
   }
 
   flush(): void {
     this.scheduled = false;
-    const queue = this.queue;
-    if (queue.length === 0) return;
+    const settlements = this.queue;
+    if (settlements.length === 0) return;
+    const told = this.told;
     this.queue = [];
-    const settlements = queue.map(({ settlement }) => settlement);
-    this.queuedRecords -= settlements.reduce((sum, { records }) => sum + records.length, 0);
-    // Each record is made JSON once: the store writes the text, and the run hashes it for its example pool.
-    const texts = settlements.map(({ records }) => records.map((record) => JSON.stringify(record)));
+    this.told = [];
+    // One pass: each record is made JSON once (the store writes the text, and the run hashes it for its example pool).
+    const records: DataPoint[] = [];
+    const recordTexts: string[] = [];
+    const rejections: CommitBatch['rejections'][number][] = [];
+    const texts: string[][] = [];
+    for (const settlement of settlements) {
+      const own: string[] = [];
+      for (const record of settlement.records) {
+        const text = JSON.stringify(record);
+        records.push(record);
+        recordTexts.push(text);
+        own.push(text);
+      }
+      texts.push(own);
+      for (const rejection of settlement.rejections) rejections.push({ block: rejection.issues[0]?.block ?? 'unknown', line: rejectionLine(rejection) });
+    }
+    this.queuedRecords -= records.length;
     try {
       if (this.failure !== undefined) throw this.failure;
-      const summary = this.advance(settlements);
-      this.store.commit({
-        records: settlements.flatMap(({ records }) => records),
-        recordTexts: texts.flat(),
-        rejections: settlements.flatMap(({ rejections }) => rejections.map((rejection) => ({ block: rejection.issues[0]?.block ?? 'unknown', line: rejectionLine(rejection) }))),
-        summary,
-      });
+      const summary = this.advance(settlements, records.length, rejections.length);
+      this.store.commit({ records, recordTexts, rejections, summary });
       this.committed = summary;
     } catch (error) {
       // Nothing of this batch is committed; later commits would sit on a gap, so the ledger stops here.
       this.failure ??= error;
-      for (const { reject } of queue) reject(error);
+      tell(told, (each) => ('reject' in each ? each.reject(error) : each.failed(error)));
       return;
     }
-    settlements.forEach((settlement, index) => this.options.onCommit?.(settlement, texts[index]!));
-    for (const { settlement, resolve } of queue) resolve(settlement);
+    const onCommit = this.options.onCommit;
+    if (onCommit) for (let index = 0; index < settlements.length; index += 1) onCommit(settlements[index]!, texts[index]!);
+    tell(told, (each, index) => ('resolve' in each ? each.resolve(settlements[index]!) : each.committed(settlements[index]!)));
   }
 
   close(): void {
@@ -183,53 +219,74 @@ class StoreLedger implements Ledger {
     this.store.close();
   }
 
-  private settle(input: OpenInput): Promise<Settlement> {
+  private settle(input: OpenInput, told: Told): void {
     const { ticket, outcomes } = input;
     const room = Math.max(0, this.target - this.committed.records - this.queuedRecords);
     // One pass over the outcomes: records stamped with the input's id (up to the room left), rejections, usage.
     const records: DataPoint[] = [];
-    const rejections: Rejected[] = [];
+    let rejections: Rejected[] | undefined;
     let accepted = 0;
     let usage: Usage | undefined;
     for (const outcome of outcomes) {
       usage = addUsage(usage, outcome.usage);
-      if (outcome.status === 'rejected') rejections.push(outcome);
+      if (outcome.status === 'rejected') (rejections ??= []).push(outcome);
       else if (outcome.status === 'accepted') {
         accepted += 1;
         if (records.length < room) records.push(stamped(outcome.record, ticket.id));
       }
     }
     const worker = outcomes[0]?.worker;
-    const settlement: { -readonly [K in keyof Settlement]: Settlement[K] } = { ticket, records, rejections, beyondTarget: accepted - records.length, usage };
+    const settlement: { -readonly [K in keyof Settlement]: Settlement[K] } = { ticket, records, rejections: rejections ?? noRejections, beyondTarget: accepted - records.length, usage };
     if (worker !== undefined) settlement.worker = worker;
     this.queuedRecords += records.length;
-    return new Promise<Settlement>((resolve, reject) => {
-      this.queue.push({ settlement, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      (this.options.schedule ?? setImmediate)(() => this.flush());
-    });
+    this.queue.push(settlement);
+    this.told.push(told);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    (this.options.schedule ?? setImmediate)(this.scheduledFlush);
   }
 
+  /** `flush` as the scheduler calls it (made once). */
+  private readonly scheduledFlush = (): void => this.flush();
+
   /** The summary once these settlements are committed: counts, `next`, and the inputs below it still in flight. */
-  private advance(settlements: readonly Settlement[]): LedgerSummary {
+  private advance(settlements: readonly Settlement[], records: number, rejected: number): LedgerSummary {
     const done = new Set(settlements.map(({ ticket }) => ticket.sequence));
     const next = Math.max(this.committed.next, ...[...done].map((sequence) => sequence + 1));
     // Below `next`: what was unsettled before, plus everything issued from the old `next` on, but for what settled now.
     const unsettled = new Set(this.committed.unsettled);
     for (const { ticket } of this.open.values()) if (ticket.sequence < next) unsettled.add(ticket.sequence);
-    for (const { settlement } of this.queue) if (settlement.ticket.sequence < next) unsettled.add(settlement.ticket.sequence);
+    for (const { ticket } of this.queue) if (ticket.sequence < next) unsettled.add(ticket.sequence);
     for (const sequence of done) unsettled.delete(sequence);
     for (const sequence of unsettled) if (sequence >= next) unsettled.delete(sequence);
     return {
-      records: this.committed.records + settlements.reduce((sum, { records }) => sum + records.length, 0),
-      rejected: this.committed.rejected + settlements.reduce((sum, { rejections }) => sum + rejections.length, 0),
+      records: this.committed.records + records,
+      rejected: this.committed.rejected + rejected,
       next,
       unsettled: [...unsettled].sort((left, right) => left - right),
       position: this.options.positionOf?.(unsettled.size > 0 ? Math.min(...unsettled) : next),
       ...(this.options.input === undefined ? {} : { input: this.options.input }),
     };
   }
+}
+
+/** The rejections of an input that has none (most): one array for all of them. */
+const noRejections: readonly Rejected[] = Object.freeze([]);
+
+/**
+ * Tells each of a commit's settlements' committers, in order: a promise's functions at once (its reactions run in a
+ * microtask), listeners in one microtask, so both hear of the commit when its synchronous work is done.
+ */
+function tell(told: readonly Told[], each: (told: Told, index: number) => void): void {
+  let listeners = false;
+  for (let index = 0; index < told.length; index += 1) {
+    if ('resolve' in told[index]!) each(told[index]!, index);
+    else listeners = true;
+  }
+  if (!listeners) return;
+  queueMicrotask(() => {
+    for (let index = 0; index < told.length; index += 1) if (!('resolve' in told[index]!)) each(told[index]!, index);
+  });
 }
 
 /**

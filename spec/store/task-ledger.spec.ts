@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { DataPoint, Outcome } from '../../lib/record.ts';
 import { type CommitBatch, type LedgerStore, emptySummary } from '../../lib/store/ledger.ts';
-import { createLedger } from '../../lib/store/task-ledger.ts';
+import { type CommitListener, createLedger } from '../../lib/store/task-ledger.ts';
 
 /** A store keeping its commits in memory. */
 function memoryStore(): LedgerStore & { readonly batches: CommitBatch[] } {
@@ -38,5 +38,31 @@ describe('createLedger', () => {
       { block: 'dedup', line: { value: 'a text', rxdgt_id: tickets[2]!.id, issues } },
     ]);
     expect(Object.keys(store.batches[0]!.rejections[0]!.line)).toEqual(['seed', 'task_name', 'rxdgt_id', 'issues']);
+  });
+
+  test('take tells one listener of each settled input after its commit, in commit order, and of a failed commit', async () => {
+    const store = memoryStore();
+    let commits = 0;
+    const ledger = createLedger(store, { taskName: 't', concurrency: 4, schedule: (commit) => queueMicrotask(commit), onCommit: () => void (commits += 1) });
+    const heard: string[] = [];
+    const listener: CommitListener = { committed: (settlement) => void heard.push(`${settlement.ticket.sequence}:${commits}`), failed: (error) => void heard.push(`failed: ${String(error)}`) };
+    const first = ledger.issue(0, 'k');
+    const second = ledger.issue(1, 'k');
+    expect(ledger.take({ status: 'accepted', id: second.id, record: { question: 'r' } as unknown as DataPoint, share: [1, 2] }, listener)).toBe(false);
+    expect(ledger.take({ status: 'accepted', id: first.id, record: { question: 'q' } as unknown as DataPoint }, listener)).toBe(true);
+    expect(ledger.take({ status: 'accepted', id: second.id, record: { question: 's' } as unknown as DataPoint, share: [1, 2] }, listener)).toBe(true);
+    ledger.flush();
+    // Not while the commit runs: in a microtask after it, both settlements counted by then.
+    expect(heard).toEqual([]);
+    await Promise.resolve();
+    expect(heard).toEqual(['0:2', '1:2']);
+    expect(store.batches[0]!.records.map((record) => record['question'])).toEqual(['q', 'r', 's']);
+
+    const broken = createLedger({ ...memoryStore(), commit: () => { throw new Error('disk full'); } }, { taskName: 't', concurrency: 4, schedule: () => undefined });
+    const third = broken.issue(0, 'k');
+    broken.take({ status: 'accepted', id: third.id, record: { question: 'q' } as unknown as DataPoint }, listener);
+    broken.flush();
+    await Promise.resolve();
+    expect(heard.at(-1)).toBe('failed: Error: disk full');
   });
 });
