@@ -30,8 +30,8 @@ const scratch = new Uint32Array(2);
  * cryptographic hash, and it need not be.
  */
 export function hash32(...parts: readonly (string | number)[]): number {
-  const [high, low] = fnv1a64(parts.join('\u0000'), scratch);
-  return fold32(high!, low!);
+  fnv1a64(parts.join('\u0000'), scratch);
+  return fold32(scratch[0]!, scratch[1]!);
 }
 
 /**
@@ -62,8 +62,8 @@ export function fold32(high: number, low: number): number {
 
 /** The first `length` (at most 16) hex digits of the FNV-1a 64 hash of `text`. */
 export function hashHex(text: string, length = 12): string {
-  const [high, low] = fnv1a64(text, scratch);
-  return (hex32(high!) + hex32(low!)).slice(0, length);
+  fnv1a64(text, scratch);
+  return (hex32(scratch[0]!) + hex32(scratch[1]!)).slice(0, length);
 }
 
 /** The two hex digits of each byte. */

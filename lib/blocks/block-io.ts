@@ -1,7 +1,10 @@
-import { type FieldPath, getField, missing, parseFieldPath, setField } from '../text/field-path.ts';
+import { type FieldPath, type GetFieldOptions, getField, missing, parseFieldPath, setField } from '../text/field-path.ts';
 import type { DataPoint } from '../record.ts';
 import { BlockError } from './block-error.ts';
 import type { BlockDefinition, BlockFields } from './block-definition.ts';
+
+/** How blocks read fields: a missing one is `missing`, not an error (one options object for every read). */
+const lenient: GetFieldOptions = { strict: false };
 
 /** DGT's `input_map` / `output_map`: a map, or a list of fields mapped to themselves. */
 export type FieldMap = Readonly<Record<string, string>> | readonly string[];
@@ -41,7 +44,7 @@ export function inputReader(inputs: BlockDefinition['inputs'], inputMap: FieldMa
       if (renames.length === 0) return record;
       const read: Record<string, unknown> = { ...record };
       for (const [input, path] of renames) {
-        const value = getField(record, path, { strict: false });
+        const value = getField(record, path, lenient);
         if (value !== missing) read[input] = value;
       }
       return read;
@@ -54,7 +57,7 @@ export function inputReader(inputs: BlockDefinition['inputs'], inputMap: FieldMa
     for (const { name, required, path } of plan) {
       let value: unknown;
       try {
-        value = getField(record, path, { strict: false });
+        value = getField(record, path, lenient);
       } catch (error) {
         throw new BlockError('input_missing', `block \`${block}\` cannot read its input \`${name}\` from \`${path.text}\`: ${(error as Error).message}`);
       }
@@ -84,7 +87,7 @@ export function outputWriter(outputMap: FieldMap | undefined, block: string): Ou
     try {
       for (const [name, value] of Object.entries(outputs)) if (!roots.has(name) && value !== undefined) result = setField(result, name, value);
       for (const { from, to } of mapped) {
-        const value = getField(outputs, from, { strict: false });
+        const value = getField(outputs, from, lenient);
         if (value !== missing) result = setField(result, to, value);
       }
     } catch (error) {

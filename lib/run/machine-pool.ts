@@ -32,6 +32,8 @@ export class MachinePool {
   /** Ranked records of inputs at or above the line, by sequence: they join when the line passes them. */
   private readonly waiting = new Map<number, Candidate[]>();
   private line = Number.NEGATIVE_INFINITY;
+  /** The indexes a draw picked (see `draw`). */
+  private picked = new Uint32Array(0);
   private readonly hash = new Uint32Array(2);
   private readonly priorityHash = new Uint32Array(2);
   /** FNV-1a 64 of the run seed's part of a priority (`hash32(runSeed, key)` hashes `<runSeed>\0<key>`). */
@@ -101,11 +103,19 @@ export class MachinePool {
       for (const record of records) into.push(record);
       return into;
     }
-    // Indexes in the order first drawn, a repeat drawn again (a few among many: a list beats a set).
-    const picked: number[] = [];
-    while (picked.length < count) {
+    // Indexes in the order first drawn, a repeat drawn again (a few among many: a list beats a set), in a list the
+    // pool keeps for its draws.
+    if (this.picked.length < count) this.picked = new Uint32Array(count);
+    const picked = this.picked;
+    let drawn = 0;
+    while (drawn < count) {
       const index = Math.floor(random() * records.length);
-      if (!picked.includes(index)) picked.push(index);
+      let repeat = false;
+      for (let at = 0; at < drawn && !repeat; at += 1) repeat = picked[at] === index;
+      if (!repeat) {
+        picked[drawn] = index;
+        drawn += 1;
+      }
     }
     for (let at = 0; at < count; at += 1) into.push(records[picked[at]!]!);
     return into;
