@@ -69,6 +69,16 @@ function inputPath(inputMap: CommonBlockFields['input_map']): string[] | undefin
   return entry ? [entry[0]] : undefined;
 }
 
+/**
+ * A copy of an outcome with another record, in the record's place: a copy with the record set after it, not a spread
+ * with an override (V8 makes the latter on a slow path, about 1 µs).
+ */
+function withRecord(outcome: Accepted<DataPoint>, record: DataPoint): Accepted<DataPoint> {
+  const copy: { -readonly [K in keyof Accepted<DataPoint>]: Accepted<DataPoint>[K] } = Object.assign({}, outcome);
+  copy.record = record;
+  return copy;
+}
+
 const describe = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value);
 
 /**
@@ -122,9 +132,9 @@ export function similarityOperator(
     if (config.filter) {
       if (finding === undefined) return outcome;
       // As validators do: the rejected record carries its marks.
-      return rejected({ ...outcome, record: mark(outcome.record, finding) }, [issue('duplicate', finding.reason)]);
+      return rejected(withRecord(outcome, mark(outcome.record, finding)), [issue('duplicate', finding.reason)]);
     }
-    return { ...outcome, record: mark(outcome.record, finding) };
+    return withRecord(outcome, mark(outcome.record, finding));
   };
 
   return (source) =>
