@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult, ResponseFormat, TokenLogprob, ToolDefinition } from '../../model/language-model.ts';
+import { isAborted } from '../../model/abortable.ts';
 import { countWords } from '../../text/count-words.ts';
 import { toolCallOf, toolCallsField } from '../tool-calls.ts';
 
@@ -108,9 +109,10 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
     provider: 'simulated',
     modelId: settings.modelId ?? 'simulated',
     endpoint: 'simulated://offline',
-    async doGenerate(request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> {
-      if (latencyMs > 0) await abortableDelay(latencyMs, signal);
-      signal.throwIfAborted();
+    async doGenerate(request: ModelRequest, options: CallOptions): Promise<ModelResult> {
+      if (latencyMs > 0) await abortableDelay(latencyMs, options.signal);
+      // Asked without making an on-demand signal: an answer at once needs none.
+      if (isAborted(options)) options.signal.throwIfAborted();
       const input = inputOf(request);
       const count = request.n ?? 1;
       const tags: string[] = [];
