@@ -13,7 +13,7 @@ import { attributedUsage } from './attributed-usage.ts';
 import type { CallPolicy, CallReport } from './call-policy.ts';
 import { type ResponseCache, cacheKey } from './response-cache.ts';
 import { type SharedEngineConfig, sharedEngineCallPolicy, sharedEngineConfigFields } from './shared-engine-config.ts';
-import { TieredCache, modelResultCodec } from './tiered-cache.ts';
+import { type CacheKeys, TieredCache, modelResultCodec } from './tiered-cache.ts';
 
 export type { ModelPrice } from './attributed-usage.ts';
 
@@ -133,6 +133,11 @@ export class Engine {
   private readonly counters = { cacheHits: 0, promptTokens: 0, completionTokens: 0 };
   private readonly config: z.output<typeof engineConfigSchema>;
   private readonly cache: TieredCache<ModelResult>;
+  /** The cache's keys of a request: the memory's ({@link memoryKey}) and the disk's ({@link cacheKey}). */
+  private readonly cacheKeys: CacheKeys<ModelRequest> = {
+    memory: (request) => memoryKey(this.model.provider, this.model.endpoint, this.model.modelId, request),
+    disk: (request) => cacheKey(this.model, request),
+  };
   private readonly endedCalls = new Subject<EngineCall>();
   /**
    * Every call as it ends (hot: only calls made while subscribed), for telemetry and monitors. A call cancelled by
@@ -182,8 +187,7 @@ export class Engine {
     return new Observable<EngineResult>((subscriber) => {
       const startedAt = Date.now();
       // A sampling request must reach the model: a cached answer would repeat itself (and stall generation on duplicates).
-      const { provider, endpoint, modelId } = this.model;
-      const slot = isDeterministic(request) ? this.cache.slot(() => memoryKey(provider, endpoint, modelId, request), () => cacheKey(this.model, request)) : undefined;
+      const slot = isDeterministic(request) ? this.cache.slotFor(request, this.cacheKeys) : undefined;
       const hit = slot?.get();
       if (hit) {
         this.counters.cacheHits += 1;
