@@ -74,8 +74,9 @@ function answer(input: string, tag: string, format: ResponseFormat | undefined, 
 
 /** The tool a request forces a call to (`toolChoice` `required`: the first; a named one), if any. */
 function forcedTool(request: ModelRequest): ToolDefinition['function'] | undefined {
-  const tools = request.method === 'chat' ? (request.tools ?? []) : [];
   const choice = request.toolChoice;
+  if (choice === undefined) return undefined;
+  const tools = request.method === 'chat' ? (request.tools ?? []) : [];
   if (typeof choice === 'object') return tools.find((tool) => tool.function.name === choice.function.name)?.function;
   return choice === 'required' ? tools[0]?.function : undefined;
 }
@@ -115,12 +116,17 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
       if (isAborted(options)) options.signal.throwIfAborted();
       const input = inputOf(request);
       const count = request.n ?? 1;
-      const tags: string[] = [];
-      for (let index = 0; index < count; index += 1) tags.push(tagOf(input, request.seed, index));
       const tool = forcedTool(request);
-      const texts = tags.map((tag) => (tool ? '' : answer(input, tag, request.responseFormat, request.jsonMode)));
+      const tags: string[] = [];
+      const texts: string[] = [];
       let completionTokens = 0;
-      for (const text of texts) completionTokens += countWords(text);
+      for (let index = 0; index < count; index += 1) {
+        const tag = tagOf(input, request.seed, index);
+        const text = tool ? '' : answer(input, tag, request.responseFormat, request.jsonMode);
+        tags.push(tag);
+        texts.push(text);
+        completionTokens += countWords(text);
+      }
       const usage = { promptTokens: countWords(input), completionTokens };
       // The plain answer (no tool call, no log probabilities) is one object with its fields in their usual order.
       if (!tool && !request.logprobs) return { texts, finishReason: 'stop', usage };
