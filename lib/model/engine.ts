@@ -86,20 +86,13 @@ export interface EngineCall {
   readonly error?: unknown;
 }
 
-/** Longest request JSON that is its own in-memory cache key; a longer one is keyed by its SHA-256. */
-const longestPlainKey = 1024;
-
 /**
- * The in-memory cache's key of a request: its plain JSON when short (up to {@link longestPlainKey} characters, no
- * hash to make), else the SHA-256 of it, so the cache keeps at most 1 KiB of key per answer, not the prompt. The two
- * kinds never meet (a JSON text starts with `{`, a base64 hash never has one), so two requests share a key exactly
- * when their JSON is equal. A request built the same way gets the same key; one whose fields come in another order
- * only misses. The cache is the engine's own, so the model is no part of the key. The disk key, kept across runs,
- * is order-free (`cacheKey`).
+ * The in-memory cache's key of a request: the SHA-256 of its plain JSON, so the cache keeps 44 characters per answer,
+ * not the prompt. A request built the same way gets the same key; one whose fields come in another order only misses.
+ * The disk key, kept across runs, is order-free (`cacheKey`).
  */
-function memoryKey(request: ModelRequest): string {
-  const json = JSON.stringify(request);
-  return json.length <= longestPlainKey ? json : hash('sha256', json, 'base64');
+function memoryKey(provider: string, endpoint: string | undefined, modelId: string, request: ModelRequest): string {
+  return hash('sha256', JSON.stringify([provider, endpoint, modelId, request]), 'base64');
 }
 
 /** The tokens of a call that spent none (a cache hit, a failure). */
@@ -142,7 +135,7 @@ export class Engine {
   private readonly cache: TieredCache<ModelResult>;
   /** The cache's keys of a request: the memory's ({@link memoryKey}) and the disk's ({@link cacheKey}). */
   private readonly cacheKeys: CacheKeys<ModelRequest> = {
-    memory: memoryKey,
+    memory: (request) => memoryKey(this.model.provider, this.model.endpoint, this.model.modelId, request),
     disk: (request) => cacheKey(this.model, request),
   };
   private readonly endedCalls = new Subject<EngineCall>();
