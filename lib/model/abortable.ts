@@ -1,23 +1,64 @@
 import { Observable } from 'rxjs';
+import type { CallOptions } from './language-model.ts';
 
 /**
- * Starts a promise-returning call with its own AbortController and tells how it ended: `onValue` with its value,
- * or `onError` with its failure (a synchronous throw too). The returned function aborts the call while it is
- * pending, and does nothing once it settled. The form of {@link fromAbortable} for middleware that drives one call
- * without an Observable of its own (the call policy: one Observable per attempt, not one per layer).
+ * Call options whose AbortSignal is made on its first read: an AbortController costs a few microseconds, and a
+ * model that answers without reading the signal (the offline engines) needs none. `abort()` before any read is
+ * remembered, so a signal read later is already aborted, as an eager one would be.
  *
  * ## Example
  * ```ts
- * const abort = startAbortable((signal) => fetch('http://127.0.0.1:11434/api/version', { signal }), (response) => response.status, () => undefined);
+ * const options = new OnDemandSignal();
+ * options.abort();
+ * options.signal.aborted; // true
+ * ```
+ */
+export class OnDemandSignal implements CallOptions {
+  private controller: AbortController | undefined;
+  private abortedBeforeRead = false;
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortedBeforeRead) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  /** Whether `abort` was called, without making the signal. */
+  get aborted(): boolean {
+    return this.abortedBeforeRead || this.controller?.signal.aborted === true;
+  }
+
+  abort(): void {
+    this.abortedBeforeRead = true;
+    this.controller?.abort();
+  }
+}
+
+/** Whether the call's signal is aborted; an {@link OnDemandSignal} is asked without making its signal. */
+export function isAborted(options: CallOptions): boolean {
+  return options instanceof OnDemandSignal ? options.aborted : options.signal.aborted;
+}
+
+/**
+ * Starts a promise-returning call with its own {@link OnDemandSignal} and tells how it ended: `onValue` with its
+ * value, or `onError` with its failure (a synchronous throw too). The returned function aborts the call while it is
+ * pending, and does nothing once it settled. The form of {@link fromAbortable} for middleware that drives one call
+ * without an Observable of its own (the call policy: one Observable per call, not one per layer).
+ *
+ * ## Example
+ * ```ts
+ * const abort = startAbortable(({ signal }) => fetch('http://127.0.0.1:11434/api/version', { signal }), (response) => response.status, () => undefined);
  * abort(); // the request is aborted, unless it had already answered
  * ```
  */
-export function startAbortable<T>(call: (signal: AbortSignal) => Promise<T>, onValue: (value: T) => void, onError: (error: unknown) => void): () => void {
-  const controller = new AbortController();
+export function startAbortable<T>(call: (options: CallOptions) => Promise<T>, onValue: (value: T) => void, onError: (error: unknown) => void): () => void {
+  const options = new OnDemandSignal();
   let settled = false;
   let answer: Promise<T>;
   try {
-    answer = call(controller.signal);
+    answer = call(options);
   } catch (error) {
     settled = true;
     onError(error);
@@ -34,7 +75,7 @@ export function startAbortable<T>(call: (signal: AbortSignal) => Promise<T>, onV
     },
   );
   return () => {
-    if (!settled) controller.abort();
+    if (!settled) options.abort();
   };
 }
 
@@ -45,7 +86,7 @@ export function startAbortable<T>(call: (signal: AbortSignal) => Promise<T>, onV
 export function fromAbortable<T>(call: (signal: AbortSignal) => Promise<T>): Observable<T> {
   return new Observable<T>((subscriber) =>
     startAbortable(
-      call,
+      (options) => call(options.signal),
       (value) => {
         subscriber.next(value);
         subscriber.complete();

@@ -26,6 +26,20 @@ export function wantBatchScopes(): void {
 }
 
 /**
+ * Whether inputs need a scope: a batch model exists in this process. Until one does, a caller may skip making the
+ * scope (and the closure of its work) and run the work itself, as {@link withinBatchScope} would.
+ *
+ * ## Example
+ * ```ts
+ * if (batchScopesWanted()) withinBatchScope({ inputId, journal, fail }, () => inputs.next(input));
+ * else inputs.next(input);
+ * ```
+ */
+export function batchScopesWanted(): boolean {
+  return wanted;
+}
+
+/**
  * Runs `work` with `scope` as the current input: every model call `work` starts, synchronously or from the promises
  * and timers it creates, sees it through {@link currentBatchScope}. `TaskRun` hands each input to its builder inside
  * one, so blocks and operators never pass the input id themselves.

@@ -1,10 +1,11 @@
-import { Observable, type SchedulerLike, catchError, retry, throwError, timer } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscriber, timer } from 'rxjs';
 import { z } from 'zod';
 import { ApiCallError } from '../errors/api-call-error.ts';
 import { RetryError } from '../errors/retry-error.ts';
 import { parseConfig } from '../parse-config.ts';
 import { randomSchema, schedulerSchema } from '../schemas.ts';
 import { startAbortable } from './abortable.ts';
+import type { CallOptions } from './language-model.ts';
 import type { Admission, AdmissionFailure, AdmissionReport } from './admission.ts';
 import { admissionFor } from './admission-registry.ts';
 import { Limiter } from './limiter.ts';
@@ -140,78 +141,114 @@ export class CallPolicy {
    * request, however many prompts it carried. Cold; unsubscribing aborts the call's signal.
    */
   run<T>(call: (signal: AbortSignal) => Promise<T>, reportOf: (result: T) => CallReport): Observable<T> {
-    const errors: unknown[] = [];
-    return this.attempt(call, reportOf).pipe(
-      retry({ count: this.config.maxRetries, delay: (error: unknown, tries) => this.backoff(error, tries, errors) }),
-      catchError((error: unknown) => {
-        this.counters.failures += 1;
-        const all = errors.at(-1) === error ? errors : [...errors, error];
-        if (all.length === 1) return throwError(() => error);
-        // Retries stop either because they ran out or because the last error is not worth another try.
-        const reason = ApiCallError.isInstance(error) && error.isRetryable ? 'max_retries_exceeded' : 'not_retryable';
-        return throwError(() => new RetryError(reason, all));
-      }),
-    );
+    return this.runCall((options) => call(options.signal), reportOf);
   }
 
   /**
-   * One try: a slot of the limiter, then admission, then the call with its own AbortController, as one Observable
-   * (a call per record: no Observable per layer). Teardown aborts a pending call, then frees admission's slot, then
-   * the limiter's, as `limiter.run(() => admission.run(() => fromAbortable(call)))` would.
+   * {@link CallPolicy.run} for a call that takes its {@link CallOptions} whole: their signal is made only when the
+   * call reads it (an offline model never does), so a call nobody can abort costs no AbortController.
    */
-  private attempt<T>(call: (signal: AbortSignal) => Promise<T>, reportOf: (result: T) => CallReport): Observable<T> {
+  runCall<T>(call: (options: CallOptions) => Promise<T>, reportOf: (result: T) => CallReport): Observable<T> {
+    // Retries by hand, not by `retry` and `catchError`: a call per record, and most succeed at their first try.
     return new Observable<T>((subscriber) => {
-      this.counters.requests += 1;
-      let abort: (() => void) | undefined;
-      let leave: (() => void) | undefined;
-      const release = this.limiter.acquire(() => {
-        leave = this.admission.enter(
-          undefined,
-          (ticket) => {
-            abort = startAbortable(
-              call,
-              (value) => {
-                // Unsubscribed meanwhile: the call was aborted, and its end is nobody's (as a closed subscriber's).
-                if (subscriber.closed) return;
-                try {
-                  this.admission.delivered(ticket, value, reportOf);
-                } catch (error) {
-                  // A report that cannot be read fails the request rather than losing its answer unseen.
-                  subscriber.error(error);
-                  return;
-                }
-                subscriber.next(value);
-                this.admission.completed();
-                subscriber.complete();
-              },
-              (error) => {
-                if (subscriber.closed) return;
-                this.admission.failed(ticket, error, failureOf);
-                subscriber.error(error);
-              },
-            );
-          },
-          (error) => subscriber.error(error),
-        );
-      });
-      return () => {
-        abort?.();
-        leave?.();
-        release();
+      const errors: unknown[] = [];
+      let retries = 0;
+      // The try in flight, or the backoff wait before the next one.
+      let stop: (() => void) | undefined;
+      const giveUp = (error: unknown): void => {
+        this.counters.failures += 1;
+        const all = errors.at(-1) === error ? errors : [...errors, error];
+        if (all.length === 1) return subscriber.error(error);
+        // Retries stop either because they ran out or because the last error is not worth another try.
+        const reason = ApiCallError.isInstance(error) && error.isRetryable ? 'max_retries_exceeded' : 'not_retryable';
+        subscriber.error(new RetryError(reason, all));
       };
+      const start = (): void => {
+        stop = this.attempt(call, reportOf, subscriber, (error) => {
+          if (retries >= this.config.maxRetries) return giveUp(error);
+          retries += 1;
+          const wait = this.backoff(error, retries, errors);
+          if (wait === undefined) return giveUp(error);
+          let waiting = true;
+          const backoff = timer(wait, this.config.scheduler).subscribe(() => {
+            waiting = false;
+            start();
+          });
+          // A scheduler that fires at once has started the next try already: that try is what to stop.
+          if (waiting) stop = () => backoff.unsubscribe();
+        });
+      };
+      start();
+      return () => stop?.();
     });
   }
 
-  private backoff(error: unknown, tries: number, errors: unknown[]): Observable<number> {
+  /**
+   * One try: a slot of the limiter, then admission, then the call with its own `OnDemandSignal`. An answer is
+   * passed on to `subscriber` (then it completes); a failure to `failed`. The try ends (its call aborted if pending,
+   * then admission's slot freed, then the limiter's, as `limiter.run(() => admission.run(() => fromAbortable(call)))`
+   * would) once `subscriber` or `failed` has been told, or when the returned function is called first.
+   */
+  private attempt<T>(call: (options: CallOptions) => Promise<T>, reportOf: (result: T) => CallReport, subscriber: Subscriber<T>, failed: (error: unknown) => void): () => void {
+    this.counters.requests += 1;
+    let ended = false;
+    let abort: (() => void) | undefined;
+    let leave: (() => void) | undefined;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      abort?.();
+      leave?.();
+      release();
+    };
+    const release = this.limiter.acquire(() => {
+      leave = this.admission.enter(
+        undefined,
+        (ticket) => {
+          abort = startAbortable(
+            call,
+            (value) => {
+              // Ended meanwhile: the call was aborted, and its end is nobody's.
+              if (ended) return;
+              try {
+                this.admission.delivered(ticket, value, reportOf);
+              } catch (error) {
+                // A report that cannot be read fails the request rather than losing its answer unseen.
+                failed(error);
+                return end();
+              }
+              subscriber.next(value);
+              this.admission.completed();
+              subscriber.complete();
+              end();
+            },
+            (error) => {
+              if (ended) return;
+              this.admission.failed(ticket, error, failureOf);
+              failed(error);
+              end();
+            },
+          );
+        },
+        (error) => {
+          failed(error);
+          end();
+        },
+      );
+    });
+    return end;
+  }
+
+  /** The wait before retry number `tries` of a failed call; undefined when the error is not worth another try. */
+  private backoff(error: unknown, tries: number, errors: unknown[]): number | undefined {
     errors.push(error);
     // Admission has read the failure (`failureOf`): every request of the credential waits out a throttle, and the
     // retry re-enters admission behind it.
-    if (!ApiCallError.isInstance(error) || !error.isRetryable) return throwError(() => error);
+    if (!ApiCallError.isInstance(error) || !error.isRetryable) return undefined;
     this.counters.retries += 1;
     const exponential = Math.min(maxBackoffMs, this.config.retryDelayMs * 2 ** (tries - 1));
     // Like the AI SDK, a server's Retry-After is honoured up to a minute; longer asks fall back to backoff.
     const asked = error.retryAfterMs !== undefined && error.retryAfterMs <= maxRetryAfterMs ? error.retryAfterMs : undefined;
-    const wait = asked ?? exponential * (0.5 + this.config.random() / 2);
-    return timer(wait, this.config.scheduler);
+    return asked ?? exponential * (0.5 + this.config.random() / 2);
   }
 }

@@ -5,7 +5,7 @@ import { parseConfig } from '../parse-config.ts';
 import { engineMarker } from '../schemas.ts';
 import { generationParamsSchema } from './generation-params.ts';
 import type { Usage } from '../record.ts';
-import type { GenerationParams, LanguageModel, ModelRequest, ModelResult } from './language-model.ts';
+import type { CallOptions, GenerationParams, LanguageModel, ModelRequest, ModelResult } from './language-model.ts';
 import { type CompletionRequest, CompletionBatcher } from './completion-batcher.ts';
 import type { Limiter } from './limiter.ts';
 import type { Admission } from './admission.ts';
@@ -13,7 +13,7 @@ import { attributedUsage } from './attributed-usage.ts';
 import type { CallPolicy, CallReport } from './call-policy.ts';
 import { type ResponseCache, cacheKey } from './response-cache.ts';
 import { type SharedEngineConfig, sharedEngineCallPolicy, sharedEngineConfigFields } from './shared-engine-config.ts';
-import { TieredCache, modelResultCodec } from './tiered-cache.ts';
+import { type CacheKeys, TieredCache, modelResultCodec } from './tiered-cache.ts';
 
 export type { ModelPrice } from './attributed-usage.ts';
 
@@ -133,6 +133,11 @@ export class Engine {
   private readonly counters = { cacheHits: 0, promptTokens: 0, completionTokens: 0 };
   private readonly config: z.output<typeof engineConfigSchema>;
   private readonly cache: TieredCache<ModelResult>;
+  /** The cache's keys of a request: the memory's ({@link memoryKey}) and the disk's ({@link cacheKey}). */
+  private readonly cacheKeys: CacheKeys<ModelRequest> = {
+    memory: (request) => memoryKey(this.model.provider, this.model.endpoint, this.model.modelId, request),
+    disk: (request) => cacheKey(this.model, request),
+  };
   private readonly endedCalls = new Subject<EngineCall>();
   /**
    * Every call as it ends (hot: only calls made while subscribed), for telemetry and monitors. A call cancelled by
@@ -152,7 +157,7 @@ export class Engine {
     this.usageKey = `${this.name}: ${model.provider}/${model.modelId}`;
     const batch = model.doGenerateBatch?.bind(model);
     this.batcher =
-      batch && this.config.batchSize > 1 ? new CompletionBatcher(this.config.batchSize, (requests) => this.send((signal) => batch(requests, { signal }))) : undefined;
+      batch && this.config.batchSize > 1 ? new CompletionBatcher(this.config.batchSize, (requests) => this.send((options) => batch(requests, options))) : undefined;
     this.cache = new TieredCache(this.config.cacheSize, this.config.diskCache, modelResultCodec);
   }
 
@@ -182,18 +187,17 @@ export class Engine {
     return new Observable<EngineResult>((subscriber) => {
       const startedAt = Date.now();
       // A sampling request must reach the model: a cached answer would repeat itself (and stall generation on duplicates).
-      const { provider, endpoint, modelId } = this.model;
-      const slot = isDeterministic(request) ? this.cache.slot(() => memoryKey(provider, endpoint, modelId, request), () => cacheKey(this.model, request)) : undefined;
+      const slot = isDeterministic(request) ? this.cache.slotFor(request, this.cacheKeys) : undefined;
       const hit = slot?.get();
       if (hit) {
         this.counters.cacheHits += 1;
         this.ended(request, startedAt, true, noTokens, hit.texts);
-        subscriber.next({ ...hit, cached: true });
+        subscriber.next(engineResultOf(hit, true));
         subscriber.complete();
         return undefined;
       }
       const batcher = request.method === 'completion' ? this.batcher : undefined;
-      const answer$ = batcher ? batcher.submit(request as CompletionRequest) : this.send((signal) => this.model.doGenerate(request, { signal }));
+      const answer$ = batcher ? batcher.submit(request as CompletionRequest) : this.send((options) => this.model.doGenerate(request, options));
       const failed = (error: unknown): void => {
         this.ended(request, startedAt, false, noTokens, [], error);
         subscriber.error(error);
@@ -207,7 +211,7 @@ export class Engine {
             const kept = withoutHeaders(result);
             slot?.set(kept);
             this.ended(request, startedAt, false, result.usage, result.texts);
-            answer = { ...kept, cached: false };
+            answer = engineResultOf(kept, false);
           } catch (error) {
             return failed(error);
           }
@@ -223,13 +227,15 @@ export class Engine {
   private ended(request: ModelRequest, startedAt: number, cached: boolean, usage: ModelResult['usage'], texts: readonly string[], error?: unknown): void {
     if (!this.endedCalls.observed) return;
     const { provider, modelId } = this.model;
-    const call = { block: this.name, usageKey: this.usageKey, provider, model: modelId, startedAt, endedAt: Date.now(), cached, ...usage, request, texts };
-    this.endedCalls.next(error === undefined ? call : { ...call, error });
+    const { promptTokens, completionTokens } = usage;
+    const call: { -readonly [K in keyof EngineCall]: EngineCall[K] } = { block: this.name, usageKey: this.usageKey, provider, model: modelId, startedAt, endedAt: Date.now(), cached, promptTokens, completionTokens, request, texts };
+    if (error !== undefined) call.error = error;
+    this.endedCalls.next(call);
   }
 
   /** One model call (or packed prompts in one request) through the engine's {@link CallPolicy}: one report per request. */
-  private send<T extends ModelResult | readonly ModelResult[]>(call: (signal: AbortSignal) => Promise<T>): Observable<T> {
-    return this.policy.run(call, (result) => (Array.isArray(result) ? requestReportOf(result as readonly ModelResult[]) : (result as ModelResult)));
+  private send<T extends ModelResult | readonly ModelResult[]>(call: (options: CallOptions) => Promise<T>): Observable<T> {
+    return this.policy.runCall(call, reportOfAnswer);
   }
 
   /** What one answer spent, attributed to `<block>: <provider>/<model>`; a cache hit spends no tokens and costs nothing. */
@@ -255,6 +261,21 @@ function withoutHeaders(result: ModelResult): ModelResult {
   if (!('headers' in result)) return result;
   const { headers: _headers, ...kept } = result;
   return kept;
+}
+
+/**
+ * An answer as the engine returns it: a copy with `cached` set after its fields (a spread with an override takes a
+ * slow path in V8), so the cache's entry stays as it was stored.
+ */
+function engineResultOf(result: ModelResult, cached: boolean): EngineResult {
+  const answer = Object.assign({}, result) as ModelResult & { cached: boolean };
+  answer.cached = cached;
+  return answer;
+}
+
+/** What an answer (one prompt's, or packed prompts' in one request) tells admission. */
+function reportOfAnswer(result: ModelResult | readonly ModelResult[]): CallReport {
+  return Array.isArray(result) ? requestReportOf(result as readonly ModelResult[]) : (result as ModelResult);
 }
 
 /** What one request of packed prompts spent: the usage of its prompts summed, its headers (the same on each). */

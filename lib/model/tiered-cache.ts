@@ -17,6 +17,14 @@ export interface CacheSlot<V> {
   set(value: V): void;
 }
 
+/** How an entry's keys are made from what it is for (a request): one object per cache, not closures per entry. */
+export interface CacheKeys<K> {
+  /** The in-memory tier's key. */
+  memory(subject: K): string;
+  /** The persistent tier's key (kept across runs). */
+  disk(subject: K): string;
+}
+
 /**
  * The cache layer engines compose: an in-memory LRU in front of an optional persistent {@link ResponseCache}
  * (DGT's `lm_cache`). Keys are made only for the tiers that are on, the disk's only when the disk is used, since
@@ -30,12 +38,15 @@ export interface CacheSlot<V> {
  * ```
  */
 export class TieredCache<V extends object> {
-  private readonly memory: LRUCache<string, V> | undefined;
+  /** The in-memory tier; undefined when off (a size of 0). Read by the slots, written through them. */
+  readonly memory: LRUCache<string, V> | undefined;
 
   constructor(
     size: number,
-    private readonly disk: ResponseCache | undefined,
-    private readonly codec: CacheCodec<V>,
+    /** The persistent tier, if any. */
+    readonly disk: ResponseCache | undefined,
+    /** How values are kept in the persistent tier. */
+    readonly codec: CacheCodec<V>,
   ) {
     this.memory = size > 0 ? new LRUCache({ max: size }) : undefined;
   }
@@ -46,27 +57,50 @@ export class TieredCache<V extends object> {
   }
 
   slot(memoryKey: () => string, diskKey: () => string): CacheSlot<V> | undefined {
-    const { memory, disk, codec } = this;
-    if (!memory && !disk) return undefined;
-    const inMemory = memory && memoryKey();
-    // The disk key (a hash) is made on the first use of the disk: a memory hit needs none.
-    let onDisk: string | undefined;
-    const diskKeyOnce = (): string => (onDisk ??= diskKey());
-    return {
-      get() {
-        let value = inMemory === undefined ? undefined : memory?.get(inMemory);
-        if (value === undefined && disk) {
-          const stored = disk.get(diskKeyOnce());
-          value = stored === undefined ? undefined : codec.decode(stored);
-        }
-        if (value !== undefined && inMemory !== undefined) memory?.set(inMemory, value);
-        return value;
-      },
-      set(value) {
-        if (inMemory !== undefined) memory?.set(inMemory, value);
-        if (disk) disk.set(diskKeyOnce(), codec.encode(value));
-      },
-    };
+    return this.slotFor(undefined, { memory: memoryKey, disk: diskKey });
+  }
+
+  /** The entry of `subject`, its keys made by `keys` (an engine's one object): as `slot`, with no closure per entry. */
+  slotFor<K>(subject: K, keys: CacheKeys<K>): CacheSlot<V> | undefined {
+    if (!this.memory && !this.disk) return undefined;
+    return new TieredSlot(this, subject, keys);
+  }
+}
+
+/** A {@link CacheSlot} of a {@link TieredCache}: the memory key made at once, the disk key on the first use of the disk. */
+class TieredSlot<V extends object, K> implements CacheSlot<V> {
+  private readonly inMemory: string | undefined;
+  private onDisk: string | undefined;
+
+  constructor(
+    private readonly cache: TieredCache<V>,
+    private readonly subject: K,
+    private readonly keys: CacheKeys<K>,
+  ) {
+    this.inMemory = cache.memory && keys.memory(subject);
+  }
+
+  get(): V | undefined {
+    const { memory, disk, codec } = this.cache;
+    let value = this.inMemory === undefined ? undefined : memory?.get(this.inMemory);
+    if (value === undefined && disk) {
+      const stored = disk.get(this.diskKey());
+      value = stored === undefined ? undefined : codec.decode(stored);
+    }
+    if (value !== undefined && this.inMemory !== undefined) memory?.set(this.inMemory, value);
+    return value;
+  }
+
+  set(value: V): void {
+    const { memory, disk, codec } = this.cache;
+    if (this.inMemory !== undefined) memory?.set(this.inMemory, value);
+    if (disk) disk.set(this.diskKey(), codec.encode(value));
+  }
+
+  /** The disk key (a hash), made once: a memory hit needs none. */
+  private diskKey(): string {
+    this.onDisk ??= this.keys.disk(this.subject);
+    return this.onDisk;
   }
 }
 

@@ -60,6 +60,35 @@ describe('CallPolicy', () => {
     expect(seen?.aborted).toBe(true);
   });
 
+  test('unsubscribing during a backoff wait sends no further try; a try that is not retryable after a retry ends in RetryError', async () => {
+    const policy = new CallPolicy({ endpoint: 'http://wait' }, { maxRetries: 3, retryDelayMs: 50, adaptive: false });
+    let calls = 0;
+    const subscription = policy.run(() => ((calls += 1), Promise.reject(failing(500))), noReports).subscribe({ error: () => undefined });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    subscription.unsubscribe();
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(calls).toBe(1);
+    expect(policy.limiter.activeCount).toBe(0);
+
+    const { scheduler } = recordingScheduler();
+    const mixed = new CallPolicy({ endpoint: 'http://mixed' }, { maxRetries: 3, retryDelayMs: 1, scheduler });
+    const answers = [failing(500), failing(400)];
+    let tries = 0;
+    const error = await firstValueFrom(mixed.run(() => Promise.reject(answers[tries++]), noReports)).catch((caught: unknown) => caught);
+    expect(RetryError.isInstance(error) && [error.reason, error.errors]).toEqual(['not_retryable', answers]);
+    expect(mixed.stats).toEqual({ requests: 2, retries: 1, failures: 1 });
+  });
+
+  test('runCall hands the call its options: a signal made only when read, aborted by unsubscribing', async () => {
+    const policy = new CallPolicy({ endpoint: 'http://options' });
+    expect(await firstValueFrom(policy.runCall(async () => 'answer', noReports))).toBe('answer');
+    let seen: AbortSignal | undefined;
+    const subscription = policy.runCall((options) => ((seen = options.signal), new Promise<never>(() => {})), noReports).subscribe();
+    expect(seen?.aborted).toBe(false);
+    subscription.unsubscribe();
+    expect(seen?.aborted).toBe(true);
+  });
+
   test('reports each answer to the admission: usage and rate-limit headers', async () => {
     const policy = new CallPolicy({ credential: 'c1', endpoint: 'http://report' }, { callLimit: 4 });
     await firstValueFrom(

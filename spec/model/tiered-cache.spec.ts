@@ -44,6 +44,19 @@ describe('TieredCache', () => {
     expect(diskKey.mock.calls.length).toBe(2);
   });
 
+  test('slotFor makes the keys from the subject through one keys object, the disk key once and only when the disk is used', () => {
+    const disk = mapCache();
+    const keys = { memory: vi.fn((subject: string) => `m:${subject}`), disk: vi.fn((subject: string) => `d:${subject}`) };
+    const cache = new TieredCache(5, disk, modelResultCodec);
+    const slot = cache.slotFor('q', keys);
+    expect(slot?.get()).toBeUndefined();
+    slot?.set(answer('a'));
+    expect([...disk.entries.keys()]).toEqual(['d:q']);
+    expect(keys.disk).toHaveBeenCalledTimes(1);
+    expect(cache.slotFor('q', keys)?.get()).toEqual(answer('a'));
+    expect([keys.memory.mock.calls.length, keys.disk.mock.calls.length]).toEqual([2, 1]);
+  });
+
   test('an entry the codec cannot read is a miss', () => {
     const disk = mapCache();
     disk.entries.set('d', answer('not a number'));

@@ -1,5 +1,6 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { parseQuestionAnswer } from '../../builders/geography-qa/index.ts';
+import { OnDemandSignal } from '../../lib/model/abortable.ts';
 import { createSimulated, simulatedLabel } from '../../lib/providers/simulated/simulated-model.ts';
 
 const signal = () => new AbortController().signal;
@@ -46,6 +47,20 @@ describe('simulated engine', () => {
     const pending = createSimulated({ latencyMs: 10_000 }).doGenerate({ method: 'completion', prompt: 'x' }, { signal: controller.signal });
     controller.abort(new Error('stop'));
     await expect(pending).rejects.toThrow('stop');
+  });
+
+  test('an answer at once makes no on-demand signal; an already aborted call is refused', async () => {
+    const model = createSimulated();
+    const options = new OnDemandSignal();
+    const signalRead = vi.spyOn(options, 'signal', 'get');
+    expect((await model.doGenerate({ method: 'completion', prompt: 'x' }, options)).texts).toHaveLength(1);
+    expect(signalRead).not.toHaveBeenCalled();
+    const aborted = new OnDemandSignal();
+    aborted.abort();
+    await expect(model.doGenerate({ method: 'completion', prompt: 'x' }, aborted)).rejects.toThrow(/abort/i);
+    const controller = new AbortController();
+    controller.abort(new Error('stopped before'));
+    await expect(model.doGenerate({ method: 'completion', prompt: 'x' }, { signal: controller.signal })).rejects.toThrow('stopped before');
   });
 });
 

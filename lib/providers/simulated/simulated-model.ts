@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult, ResponseFormat, TokenLogprob, ToolDefinition } from '../../model/language-model.ts';
+import { isAborted } from '../../model/abortable.ts';
 import { countWords } from '../../text/count-words.ts';
 import { toolCallOf, toolCallsField } from '../tool-calls.ts';
 
@@ -73,8 +74,9 @@ function answer(input: string, tag: string, format: ResponseFormat | undefined, 
 
 /** The tool a request forces a call to (`toolChoice` `required`: the first; a named one), if any. */
 function forcedTool(request: ModelRequest): ToolDefinition['function'] | undefined {
-  const tools = request.method === 'chat' ? (request.tools ?? []) : [];
   const choice = request.toolChoice;
+  if (choice === undefined) return undefined;
+  const tools = request.method === 'chat' ? (request.tools ?? []) : [];
   if (typeof choice === 'object') return tools.find((tool) => tool.function.name === choice.function.name)?.function;
   return choice === 'required' ? tools[0]?.function : undefined;
 }
@@ -108,17 +110,23 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
     provider: 'simulated',
     modelId: settings.modelId ?? 'simulated',
     endpoint: 'simulated://offline',
-    async doGenerate(request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> {
-      if (latencyMs > 0) await abortableDelay(latencyMs, signal);
-      signal.throwIfAborted();
+    async doGenerate(request: ModelRequest, options: CallOptions): Promise<ModelResult> {
+      if (latencyMs > 0) await abortableDelay(latencyMs, options.signal);
+      // Asked without making an on-demand signal: an answer at once needs none.
+      if (isAborted(options)) options.signal.throwIfAborted();
       const input = inputOf(request);
       const count = request.n ?? 1;
-      const tags: string[] = [];
-      for (let index = 0; index < count; index += 1) tags.push(tagOf(input, request.seed, index));
       const tool = forcedTool(request);
-      const texts = tags.map((tag) => (tool ? '' : answer(input, tag, request.responseFormat, request.jsonMode)));
+      const tags: string[] = [];
+      const texts: string[] = [];
       let completionTokens = 0;
-      for (const text of texts) completionTokens += countWords(text);
+      for (let index = 0; index < count; index += 1) {
+        const tag = tagOf(input, request.seed, index);
+        const text = tool ? '' : answer(input, tag, request.responseFormat, request.jsonMode);
+        tags.push(tag);
+        texts.push(text);
+        completionTokens += countWords(text);
+      }
       const usage = { promptTokens: countWords(input), completionTokens };
       // The plain answer (no tool call, no log probabilities) is one object with its fields in their usual order.
       if (!tool && !request.logprobs) return { texts, finishReason: 'stop', usage };
