@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { EMPTY, Observable, type OperatorFunction, Subject, type Subscriber, concat, concatMap, defer, from, map, takeUntil, tap } from 'rxjs';
 import { stopWhen } from '../../operators/stop-when.ts';
 import { errorMessage } from '../error-message.ts';
-import { withinBatchScope } from '../model/batch-scope.ts';
+import { batchScopesWanted, withinBatchScope } from '../model/batch-scope.ts';
 import { accepted } from '../outcome.ts';
 import type { DataPoint, Outcome } from '../record.ts';
 import type { Settlement } from '../store/ledger.ts';
@@ -254,9 +254,10 @@ export class TaskRun {
           const ticket = session.ledger.issue(planned.sequence, planned.key);
           this.started += 1;
           if (this.capReached()) this.exhausted = true;
+          const input = accepted(ticket.id, planned.make(ticket.id)) as Outcome<never>;
           // Inside the input's scope: a batch model keys its requests by the input and keeps its batches in the ledger.
-          const scope = { inputId: ticket.id, journal: session.batches, fail: this.failRun };
-          withinBatchScope(scope, () => this.inputs.next(accepted(ticket.id, planned.make(ticket.id)) as Outcome<never>));
+          if (batchScopesWanted()) withinBatchScope({ inputId: ticket.id, journal: session.batches, fail: this.failRun }, () => this.inputs.next(input));
+          else this.inputs.next(input);
         }
       }
       // No more inputs: the builder completes once it has settled those it has (a batching builder flushes its batch).
