@@ -57,13 +57,14 @@ function plainTemplateOf(source: string): PlainTemplate | undefined {
 
 /**
  * Renders a plain template as nunjucks does (each value appended with `+`, as its compiled code does); undefined when
- * a variable is not the context's own or is null or undefined, for nunjucks to render (its globals, its error).
+ * a variable is not one of the context's own enumerable fields (nunjucks copies no other) or is null or undefined, for
+ * nunjucks to render (its globals, its error).
  */
 function renderPlain({ texts, names }: PlainTemplate, context: Readonly<Record<string, unknown>>): string | undefined {
   let output = texts[0]!;
   for (let index = 0; index < names.length; index += 1) {
     const name = names[index]!;
-    if (!Object.hasOwn(context, name)) return undefined;
+    if (!Object.prototype.propertyIsEnumerable.call(context, name)) return undefined;
     const value = context[name];
     if (value === undefined || value === null) return undefined;
     output = output + (value as string) + texts[index + 1]!;

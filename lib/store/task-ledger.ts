@@ -83,9 +83,6 @@ interface OpenInput {
   denominator: number;
 }
 
-/** How a queued settlement's committer is told: a promise's functions (`offer`), or a listener (`take`). */
-type Told = { readonly resolve: (settlement: Settlement) => void; readonly reject: (error: unknown) => void } | CommitListener;
-
 /** Opens a task's ledger over a store. */
 export function createLedger(store: LedgerStore, options: LedgerOptions): Ledger {
   return new StoreLedger(store, options);
@@ -95,7 +92,7 @@ class StoreLedger implements Ledger {
   private readonly open = new Map<string, OpenInput>();
   /** Settled inputs waiting for the next commit, and side by side who is told of it. */
   private queue: Settlement[] = [];
-  private told: Told[] = [];
+  private told: CommitListener[] = [];
   private queuedRecords = 0;
   private scheduled = false;
   failure: unknown;
@@ -154,7 +151,7 @@ class StoreLedger implements Ledger {
   offer(outcome: Outcome<DataPoint>): Promise<Settlement> | undefined {
     const input = this.complete(outcome);
     if (input === undefined) return undefined;
-    return new Promise<Settlement>((resolve, reject) => this.settle(input, { resolve, reject }));
+    return new Promise<Settlement>((resolve, reject) => this.settle(input, { committed: resolve, failed: reject }));
   }
 
   take(outcome: Outcome<DataPoint>, listener: CommitListener): boolean {
@@ -181,37 +178,38 @@ class StoreLedger implements Ledger {
     const told = this.told;
     this.queue = [];
     this.told = [];
-    // One pass: each record is made JSON once (the store writes the text, and the run hashes it for its example pool).
-    const records: DataPoint[] = [];
-    const recordTexts: string[] = [];
-    const rejections: CommitBatch['rejections'][number][] = [];
     const texts: string[][] = [];
-    for (const settlement of settlements) {
-      const own: string[] = [];
-      for (const record of settlement.records) {
-        const text = JSON.stringify(record);
-        records.push(record);
-        recordTexts.push(text);
-        own.push(text);
-      }
-      texts.push(own);
-      for (const rejection of settlement.rejections) rejections.push({ block: rejection.issues[0]?.block ?? 'unknown', line: rejectionLine(rejection) });
-    }
-    this.queuedRecords -= records.length;
     try {
       if (this.failure !== undefined) throw this.failure;
+      // One pass: each record is made JSON once (the store writes the text, and the run hashes it for its example
+      // pool). Inside the try: a record that cannot be made JSON fails the commit, and its committers hear of it.
+      const records: DataPoint[] = [];
+      const recordTexts: string[] = [];
+      const rejections: CommitBatch['rejections'][number][] = [];
+      for (const settlement of settlements) {
+        const own: string[] = [];
+        for (const record of settlement.records) {
+          const text = JSON.stringify(record);
+          records.push(record);
+          recordTexts.push(text);
+          own.push(text);
+        }
+        texts.push(own);
+        for (const rejection of settlement.rejections) rejections.push({ block: rejection.issues[0]?.block ?? 'unknown', line: rejectionLine(rejection) });
+      }
+      this.queuedRecords -= records.length;
       const summary = this.advance(settlements, records.length, rejections.length);
       this.store.commit({ records, recordTexts, rejections, summary });
       this.committed = summary;
     } catch (error) {
       // Nothing of this batch is committed; later commits would sit on a gap, so the ledger stops here.
       this.failure ??= error;
-      tell(told, (each) => ('reject' in each ? each.reject(error) : each.failed(error)));
+      tell(told, (each) => each.failed(error));
       return;
     }
     const onCommit = this.options.onCommit;
     if (onCommit) for (let index = 0; index < settlements.length; index += 1) onCommit(settlements[index]!, texts[index]!);
-    tell(told, (each, index) => ('resolve' in each ? each.resolve(settlements[index]!) : each.committed(settlements[index]!)));
+    tell(told, (each, index) => each.committed(settlements[index]!));
   }
 
   close(): void {
@@ -219,7 +217,7 @@ class StoreLedger implements Ledger {
     this.store.close();
   }
 
-  private settle(input: OpenInput, told: Told): void {
+  private settle(input: OpenInput, told: CommitListener): void {
     const { ticket, outcomes } = input;
     const room = Math.max(0, this.target - this.committed.records - this.queuedRecords);
     // One pass over the outcomes: records stamped with the input's id (up to the room left), rejections, usage.
@@ -274,18 +272,12 @@ class StoreLedger implements Ledger {
 const noRejections: readonly Rejected[] = Object.freeze([]);
 
 /**
- * Tells each of a commit's settlements' committers, in order: a promise's functions at once (its reactions run in a
- * microtask), listeners in one microtask, so both hear of the commit when its synchronous work is done.
+ * Tells each of a commit's settlements' committers (listeners, and `offer`'s promises through theirs), in commit
+ * order, in one microtask: when the commit's synchronous work is done.
  */
-function tell(told: readonly Told[], each: (told: Told, index: number) => void): void {
-  let listeners = false;
-  for (let index = 0; index < told.length; index += 1) {
-    if ('resolve' in told[index]!) each(told[index]!, index);
-    else listeners = true;
-  }
-  if (!listeners) return;
+function tell(told: readonly CommitListener[], each: (told: CommitListener, index: number) => void): void {
   queueMicrotask(() => {
-    for (let index = 0; index < told.length; index += 1) if (!('resolve' in told[index]!)) each(told[index]!, index);
+    for (let index = 0; index < told.length; index += 1) each(told[index]!, index);
   });
 }
 

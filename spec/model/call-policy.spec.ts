@@ -79,6 +79,35 @@ describe('CallPolicy', () => {
     expect(mixed.stats).toEqual({ requests: 2, retries: 1, failures: 1 });
   });
 
+  test('a call that throws before returning a promise frees its slots; unsubscribing during the backoff that follows stops the retries', async () => {
+    const policy = new CallPolicy({ endpoint: 'http://sync-throw' }, { callLimit: 1, maxRetries: 0 });
+    const thrown = new Error('thrown at once');
+    await expect(
+      firstValueFrom(
+        policy.run(() => {
+          throw thrown;
+        }, noReports),
+      ),
+    ).rejects.toBe(thrown);
+    expect(policy.limiter.activeCount).toBe(0);
+    // The one slot is free again: the next call runs.
+    expect(await firstValueFrom(policy.run(async () => 'next', noReports))).toBe('next');
+
+    const retrying = new CallPolicy({ endpoint: 'http://sync-throw-retry' }, { maxRetries: 3, retryDelayMs: 50, adaptive: false });
+    let calls = 0;
+    const errors: unknown[] = [];
+    const subscription = retrying
+      .run(() => {
+        calls += 1;
+        throw failing(503);
+      }, noReports)
+      .subscribe({ error: (error: unknown) => errors.push(error) });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    subscription.unsubscribe();
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect([calls, errors, retrying.limiter.activeCount]).toEqual([1, [], 0]);
+  });
+
   test('runCall hands the call its options: a signal made only when read, aborted by unsubscribing', async () => {
     const policy = new CallPolicy({ endpoint: 'http://options' });
     expect(await firstValueFrom(policy.runCall(async () => 'answer', noReports))).toBe('answer');

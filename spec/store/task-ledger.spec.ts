@@ -65,4 +65,23 @@ describe('createLedger', () => {
     await Promise.resolve();
     expect(heard.at(-1)).toBe('failed: Error: disk full');
   });
+
+  test('a record that cannot be made JSON fails its commit: nothing written, its committers told, later commits refused', async () => {
+    const store = memoryStore();
+    const ledger = createLedger(store, { taskName: 't', concurrency: 4, schedule: () => undefined });
+    const good = ledger.issue(0, 'k');
+    const bad = ledger.issue(1, 'k');
+    const first = ledger.offer({ status: 'accepted', id: good.id, record: { question: 'q' } as unknown as DataPoint });
+    const second = ledger.offer({ status: 'accepted', id: bad.id, record: { question: 'r', size: 10n } as unknown as DataPoint });
+    ledger.flush();
+    await expect(first).rejects.toThrow(/BigInt/);
+    await expect(second).rejects.toThrow(/BigInt/);
+    expect(store.batches).toEqual([]);
+
+    const later = ledger.issue(2, 'k');
+    const refused = ledger.offer({ status: 'accepted', id: later.id, record: { question: 's' } as unknown as DataPoint });
+    ledger.flush();
+    await expect(refused).rejects.toThrow(/BigInt/);
+    expect(store.batches).toEqual([]);
+  });
 });
