@@ -36,17 +36,20 @@ const configSchema = z.object({
   promptPath: z.string().min(1).default(packagePath('builders', 'geography-qa', 'prompt_templates', 'prompt.txt')),
 });
 
+const questionTag = 'Question:';
+const answerTag = 'Answer:';
+
 /**
  * Reads `Question: ... Answer: ...` from a model's answer; throws (the record is rejected) when the answer
  * does not have exactly one `Answer:` or either part is empty.
  */
 export function parseQuestionAnswer(text: string): { question: string; answer: string } {
-  const at = text.indexOf('Answer:');
-  if (at === -1 || text.includes('Answer:', at + 7)) throw new Error(`expected one "Answer:" in the answer, found ${text.split('Answer:').length - 1}`);
+  const at = text.indexOf(answerTag);
+  if (at === -1 || text.includes(answerTag, at + answerTag.length)) throw new Error(`expected one "Answer:" in the answer, found ${text.split(answerTag).length - 1}`);
   // The question is what follows the last `Question:` before the answer (all of it when there is none).
-  const asked = text.lastIndexOf('Question:', at - 9);
-  const question = text.slice(asked === -1 ? 0 : asked + 9, at).trim();
-  const answer = text.slice(at + 7).trim();
+  const asked = text.lastIndexOf(questionTag, at - questionTag.length);
+  const question = text.slice(asked === -1 ? 0 : asked + questionTag.length, at).trim();
+  const answer = text.slice(at + answerTag.length).trim();
   if (!question) throw new Error('the question is empty');
   if (!answer) throw new Error('the answer is empty');
   return { question, answer };

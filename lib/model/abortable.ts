@@ -44,8 +44,9 @@ export function isAborted(options: CallOptions): boolean {
 /**
  * Starts a promise-returning call with its own {@link OnDemandSignal} and tells how it ended: `onValue` with its
  * value, or `onError` with its failure (a synchronous throw too, told in a later microtask as a rejection is: never
- * before this returns). The returned function aborts the call while it is pending, and does nothing once it settled. The form of {@link fromAbortable} for middleware that drives one call
- * without an Observable of its own (the call policy: one Observable per call, not one per layer).
+ * before this returns). The returned function aborts the call while it is pending, and does nothing once it settled.
+ * The form of {@link fromAbortable} for middleware that drives one call without an Observable of its own (the call
+ * policy: one Observable per call, not one per layer).
  *
  * ## Example
  * ```ts

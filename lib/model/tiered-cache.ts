@@ -82,13 +82,14 @@ class TieredSlot<V extends object, K> implements CacheSlot<V> {
 
   get(): V | undefined {
     const { memory, disk, codec } = this.cache;
-    let value = this.inMemory === undefined ? undefined : memory?.get(this.inMemory);
-    if (value === undefined && disk) {
-      const stored = disk.get(this.diskKey());
-      value = stored === undefined ? undefined : codec.decode(stored);
-    }
-    if (value !== undefined && this.inMemory !== undefined) memory?.set(this.inMemory, value);
-    return value;
+    // A memory hit is the most recent entry by that read; a disk hit is copied into memory.
+    const value = this.inMemory === undefined ? undefined : memory?.get(this.inMemory);
+    if (value !== undefined || !disk) return value;
+    const stored = disk.get(this.diskKey());
+    if (stored === undefined) return undefined;
+    const decoded = codec.decode(stored);
+    if (this.inMemory !== undefined) memory?.set(this.inMemory, decoded);
+    return decoded;
   }
 
   set(value: V): void {

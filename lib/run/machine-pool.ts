@@ -147,7 +147,9 @@ export class MachinePool {
     }
     // An equal record has the same hash, so the same priority: it sits right before where this one would go.
     if (lowIndex > 0 && this.highs[lowIndex - 1] === high && this.lows[lowIndex - 1] === low) return;
-    for (const column of [this.priorities, this.highs, this.lows]) column.copyWithin(lowIndex + 1, lowIndex, length);
+    this.priorities.copyWithin(lowIndex + 1, lowIndex, length);
+    this.highs.copyWithin(lowIndex + 1, lowIndex, length);
+    this.lows.copyWithin(lowIndex + 1, lowIndex, length);
     this.priorities[lowIndex] = priority;
     this.highs[lowIndex] = high;
     this.lows[lowIndex] = low;

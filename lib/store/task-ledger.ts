@@ -64,7 +64,7 @@ export interface Ledger {
   take(outcome: Outcome<DataPoint>, listener: CommitListener): boolean;
   /** How many more inputs may start now: within the concurrency, and within the records still needed. */
   room(): number;
-  /** Commits what is settled now, synchronously (a failure rejects their promises and is kept in `failure`). */
+  /** Commits what is settled now, synchronously (a failure is told to their committers and kept in `failure`). */
   flush(): void;
   /** Commits what is settled and releases the store; inputs not settled are issued again by the next run. */
   close(): void;

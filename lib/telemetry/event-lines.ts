@@ -53,8 +53,8 @@ export class EventLines {
           return at('INFO', 'data_point_rejected', `Data point rejected by block '${block}'`, { block_name: block, task_name: event.task, reason: issues[0]?.code ?? 'unknown', issues: reasons }, runIdOf(event.task));
         });
       case 'task-log': {
-        if (event.event !== undefined && repeated.has(event.event)) return [];
-        if (event.level === 'INFO' && event.event === undefined) return [];
+        if (event.event !== undefined && repeated.has(event.event)) return noLines;
+        if (event.level === 'INFO' && event.event === undefined) return noLines;
         const name = event.event ?? (event.level === 'ERROR' ? 'task_error' : 'task_warning');
         return [at(event.level, name, redactUrl(event.message), { task_name: event.task }, runIdOf(event.task))];
       }

@@ -158,7 +158,8 @@ export class SimilarityIndex {
     if (this.threshold === 1) {
       if (!hashTokens(text, this.#hash)) this.#keepTokenless(text);
       else {
-        // The threshold-1 index keeps the token sequence's hash (see `hashTokens`) and nothing else of the text.
+        // The threshold-1 index keeps the token sequence's hash (see `hashTokens`) and nothing else of the text;
+        // every restored text counts as kept, a repeat too (as the other thresholds count them).
         this.#exact.add(this.#hash[0]!, this.#hash[1]!);
         this.#size++;
       }
