@@ -1,7 +1,20 @@
 import { readFileSync } from 'node:fs';
-import nunjucks from 'nunjucks';
+import { createRequire } from 'node:module';
+import type { Environment, Template } from 'nunjucks';
 
-const environment = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+const require = createRequire(import.meta.url);
+let environment: Environment | undefined;
+
+/**
+ * Compiles `source` with nunjucks now (it compiles lazily by default), so a syntax error surfaces when the template
+ * is loaded. nunjucks itself (some 20 files, about 20 ms) is loaded by the first template that needs it: a plain
+ * template never does unless a variable is missing.
+ */
+function nunjucksTemplate(source: string): Template {
+  const nunjucks = require('nunjucks') as typeof import('nunjucks');
+  environment ??= new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+  return new nunjucks.Template(source, environment, undefined, true);
+}
 
 /** A Jinja prompt template (DGT's `JinjaPromptTemplate`), rendered with nunjucks. */
 export interface PromptTemplate {
@@ -10,12 +23,14 @@ export interface PromptTemplate {
 
 /** Compiles a Jinja template from a string (a syntax error throws here); an undefined variable is an error naming it. */
 export function compileTemplate(source: string): PromptTemplate {
-  // Compiled now (nunjucks compiles lazily by default), so a syntax error surfaces when the template is loaded.
-  const template = new nunjucks.Template(source, environment, undefined, true);
-  const render = (context: Readonly<Record<string, unknown>>): string => template.render(context as object);
   const plain = plainTemplateOf(source);
-  if (!plain) return { render };
-  return { render: (context) => renderPlain(plain, context) ?? render(context) };
+  if (!plain) {
+    const template = nunjucksTemplate(source);
+    return { render: (context) => template.render(context as object) };
+  }
+  // Text and `{{ name }}` outputs only: nothing nunjucks could reject, so it compiles when first asked to render.
+  let template: Template | undefined;
+  return { render: (context) => renderPlain(plain, context) ?? (template ??= nunjucksTemplate(source)).render(context as object) };
 }
 
 /** Compiles a Jinja template file once. */

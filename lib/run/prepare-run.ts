@@ -24,7 +24,7 @@ import type { RemoteBuilders } from './remote-builders.ts';
 import { findBlockDefinition } from '../blocks/registry.ts';
 import type { Builder } from './task-options.ts';
 import { bookkeepingAt } from './output-paths.ts';
-import { fieldsProblem } from './task-options.ts';
+import { fieldsProblem, inputsInFlightFor } from './task-options.ts';
 import { type PlacedOutput, ledgerKindOf, taskOutputs } from './task-outputs.ts';
 
 /** Settings that apply to every task of a run (the CLI's flags). */
@@ -277,8 +277,8 @@ export async function prepareRun(settings: RunSettings, options: PrepareOptions 
     };
     const runner = spec.runner_config ?? {};
     const datastore = spec.datastore;
-    // A task keeps as many inputs in flight as its busiest LM block may serve at once.
-    const concurrency = Math.max(1, ...[...blocks.engines.values()].map((engine) => engine.callLimit));
+    // A task keeps a few more inputs in flight than its busiest LM block may serve at once.
+    const concurrency = inputsInFlightFor(Math.max(1, ...[...blocks.engines.values()].map((engine) => engine.callLimit)));
     const loader = spec.dataloader;
     const seed = settings.seed ?? runner.seed;
     const common = {

@@ -122,6 +122,36 @@ describe('installed with its optional dependencies', () => {
     expect(JSON.parse(node(full, ['where.mjs']))).toEqual(['index.mjs', 'testing.mjs'].map((file) => pathToFileURL(join(full, 'node_modules/rxdgt/dist', file)).href));
   });
 
+  // The ESM build imports each rxjs name from the file that defines it (tsdown.config.ts): fewer files than rxjs's
+  // index loads, and the same module instances, so a user's rxjs classes are rxdgt's. A plain prompt template (the
+  // geography builder's) renders without loading nunjucks.
+  test("the ESM build loads only the rxjs files it uses, which are the user's own rxjs, and no nunjucks for a plain template", () => {
+    const script = `import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const files = (name) => Object.keys(require.cache).filter((file) => file.includes('/node_modules/' + name + '/')).length;
+      const { createEngine, createTask, geographyQa } = await import('rxdgt');
+      const { FakeLanguageModel } = await import('rxdgt/testing');
+      const byRxdgt = files('rxjs');
+      const { Observable, take, lastValueFrom } = await import('rxjs');
+      const task = createTask({
+        kind: 'generation',
+        name: 'geo',
+        seeds: [{ question: 'Q?', answer: 'A.' }],
+        builder: geographyQa({ generator: createEngine(new FakeLanguageModel({ answers: 'Question: Which river?\\nAnswer: The Danube.' })) }),
+      });
+      const records = task.run();
+      const record = await lastValueFrom(records.pipe(take(1)));
+      process.stdout.write(JSON.stringify([byRxdgt, files('rxjs'), records instanceof Observable, record.answer, files('nunjucks')]));`;
+    const dir = folder(full, 'esm-loads');
+    writeFileSync(join(dir, 'loads.mjs'), script);
+    const [byRxdgt, byIndex, sameClass, answer, nunjucksFiles] = JSON.parse(node(dir, ['loads.mjs'])) as [number, number, boolean, string, number];
+    expect(byRxdgt).toBeGreaterThan(0);
+    expect(byRxdgt).toBeLessThan(byIndex / 2);
+    expect(sameClass).toBe(true);
+    expect(answer).toBe('The Danube.');
+    expect(nunjucksFiles).toBe(0);
+  });
+
   // tslab type-checks cells with TypeScript 5.0 and `node10` resolution (no `exports`: `types` and `typesVersions`
   // lead to the `.d.cts` files), then runs them as CommonJS.
   const settings = {

@@ -1,12 +1,12 @@
 import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { identity, lastValueFrom, map, toArray } from 'rxjs';
-import { describe, expect, test } from 'vitest';
+import { NEVER, identity, lastValueFrom, map, mergeMap, toArray } from 'rxjs';
+import { describe, expect, test, vi } from 'vitest';
 import { passOn } from '../../lib/outcome.ts';
 import type { DataPoint } from '../../lib/record.ts';
 import { type Builder, type TaskOptions, createTask } from '../../lib/run/task.ts';
 import { bookkeepingAt, checkOutputPaths } from '../../lib/run/output-paths.ts';
-import { type TaskOutput, fieldsProblem, parseTaskOptions } from '../../lib/run/task-options.ts';
+import { type TaskOutput, fieldsProblem, inputsInFlightFor, parseTaskOptions, withConcurrency } from '../../lib/run/task-options.ts';
 import { configErrorFrom } from '../config/temp-files.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -88,6 +88,38 @@ describe('createTask: `outputs[].path`', () => {
       { path: 'blocks.csv', format: 'csv' },
     ];
     expect(() => createTask(generation(out, { outputs }))).not.toThrow();
+  });
+});
+
+describe('createTask: inputs in flight', () => {
+  // A quarter more inputs than the LM block serves, so some wait at its limiter ready to go (rounded down: a block of
+  // one to three calls gets none extra).
+  test.each([
+    [64, 80],
+    [10, 12],
+    [3, 3],
+    [1, 1],
+  ])('a builder serving %i calls at once gets %i inputs in flight', async (served, expected) => {
+    expect(inputsInFlightFor(served)).toBe(expected);
+    const arrived: unknown[] = [];
+    // Each input is held in the builder for good: only the task's own cap stops more from coming.
+    const builder = withConcurrency(mergeMap((outcome) => (arrived.push(outcome), NEVER)), served);
+    const options = generation(join(tempDir(), 'out'), { builder: builder as never, numOutputsToGenerate: 1000 });
+    expect(parseTaskOptions(options).concurrency).toBe(expected);
+    const subscription = createTask(options).run().subscribe();
+    try {
+      await vi.waitFor(() => expect(arrived.length).toBeGreaterThanOrEqual(expected));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(arrived).toHaveLength(expected);
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+
+  test('an explicit concurrency wins over the builder\'s', () => {
+    const builder = withConcurrency((records) => records as never, 64);
+    expect(parseTaskOptions(generation(tempDir(), { builder: builder as never, concurrency: 5 })).concurrency).toBe(5);
+    expect(parseTaskOptions(generation(tempDir())).concurrency).toBe(10);
   });
 });
 
