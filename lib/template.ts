@@ -64,8 +64,9 @@ function plainTemplateOf(source: string): PlainTemplate | undefined {
     from = match.index + match[0].length;
   }
   texts.push(source.slice(from));
-  // A text with a delimiter of its own, or ending with `{` (which would start a delimiter with the next output), is not plain.
-  if (texts.some((text) => /\{[{%#]/.test(text)) || texts.slice(0, -1).some((text) => text.endsWith('{'))) return undefined;
+  // A text with a delimiter of its own (`#}` too: nunjucks rejects a comment's end outside a comment), or ending with
+  // `{` (which would start a delimiter with the next output), is not plain.
+  if (texts.some((text) => /\{[{%#]|#\}/.test(text)) || texts.slice(0, -1).some((text) => text.endsWith('{'))) return undefined;
   if (names.some((name) => keywords.has(name))) return undefined;
   return { texts, names };
 }

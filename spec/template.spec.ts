@@ -65,6 +65,9 @@ describe('compileTemplate', () => {
     expect(() => compileTemplate('{% if %}')).toThrow();
     expect(() => compileTemplate('{{ examples ')).toThrow();
     expect(() => compileTemplate('a{{{ examples }}')).toThrow(/colon after dict key/);
+    // A comment's end outside a comment, beside plain outputs: nunjucks rejects it, so the template is not plain.
+    expect(() => compileTemplate('Answer #} then {{ a }}')).toThrow(/end of comment/);
+    expect(() => compileTemplate('{{ a }} -#}')).toThrow(/end of comment/);
   });
 });
 

@@ -277,8 +277,10 @@ export async function prepareRun(settings: RunSettings, options: PrepareOptions 
     };
     const runner = spec.runner_config ?? {};
     const datastore = spec.datastore;
-    // A task keeps a few more inputs in flight than its busiest LM block may serve at once.
-    const concurrency = inputsInFlightFor(Math.max(1, ...[...blocks.engines.values()].map((engine) => engine.callLimit)));
+    // A task keeps a few more inputs in flight than its busiest LM block may serve at once; a distributed one, what
+    // its workers may serve (`remote.inputsInFlight`).
+    const callLimit = Math.max(1, ...[...blocks.engines.values()].map((engine) => engine.callLimit));
+    const concurrency = inputsInFlightFor(callLimit);
     const loader = spec.dataloader;
     const seed = settings.seed ?? runner.seed;
     const common = {
@@ -320,7 +322,7 @@ export async function prepareRun(settings: RunSettings, options: PrepareOptions 
         throw new ConfigError(`block \`${block.name}\` (${String(block['type'])}) needs every record of the task at once: it cannot run on the workers of a --queue run, which see one input at a time; run this task without --queue`, { file: definition.yamlPath, field: `blocks.${whole}` });
       }
       const builder = remote.builderFor(local, { name: task.name, dir: task.dir, card: options.card });
-      const distributed = construct({ ...options, builder, concurrency: remote.inputsInFlight(options.concurrency ?? concurrency) } as TaskOptions);
+      const distributed = construct({ ...options, builder, concurrency: remote.inputsInFlight(callLimit) } as TaskOptions);
       localBuilders.set(distributed, local);
       return distributed;
     };

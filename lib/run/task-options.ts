@@ -19,7 +19,7 @@ import type { Settlement } from '../store/ledger.ts';
  * one, in any order: one outcome per input (the usual case), or several made with `fanOut`. A block that refuses a
  * record rejects it (the rejection is kept in `blocks/<block>.jsonl`); it never drops it, as RxJS `filter` would: a
  * task settles an input only once all its outcomes are in. A builder may carry the number of inputs it can serve at
- * once (its LM block's `call_limit`), which a task uses by default.
+ * once (its LM block's `call_limit`); a task keeps {@link inputsInFlightFor} that many in flight by default.
  */
 export type Builder<In> = OperatorFunction<Outcome<In>, Outcome<DataPoint>> & {
   readonly concurrency?: number;
@@ -44,11 +44,12 @@ export const inputsExhausted = 'inputs_exhausted';
 
 /**
  * The inputs a task keeps in flight for an LM block serving `callLimit` calls at once: a quarter more (rounded down),
- * so a few inputs wait at the block's limiter, sampled and rendered, and a call that ends is followed at once by the
- * next instead of by the reading, sampling and rendering of a new input (through the built CLI, 64 calls against a
- * 50 ms endpoint: 0.92 of the bound over the task's span with 64 inputs in flight, 0.95 with 80). A stop criterion
- * (`--max-gen-requests`, a failure rate, a budget) is checked as inputs settle, so up to this many inputs may be past
- * it when it fires; a target is exact.
+ * so a few inputs, issued and their examples drawn, wait in the block's queue, and a call that ends is followed at once
+ * by the next instead of by the issuing of a new input through the ledger, the plan and the example pool (through the
+ * built CLI, 64 calls against a 50 ms endpoint: 0.92 of the bound over the task's span with 64 inputs in flight, 0.95
+ * with 80). Calls in flight stay at `callLimit`. A stop criterion (`--max-gen-requests`, a failure rate, a budget) is
+ * checked as inputs settle, so up to this many inputs may be past it when it fires; a target is exact. A seeded run's
+ * draws depend on it (the example pool waits two rounds of it), so they differ from those of a version without it.
  *
  * ## Example
  * ```ts
@@ -61,7 +62,10 @@ export function inputsInFlightFor(callLimit: number): number {
   return callLimit + Math.floor(callLimit / 4);
 }
 
-/** Gives a builder pipe the concurrency its LM block can serve, for tasks to use by default. */
+/**
+ * Gives a builder pipe the number of inputs it can serve at once (its LM block's `call_limit`, or a conversation
+ * builder's conversations at once): a task keeps {@link inputsInFlightFor} that many in flight unless told otherwise.
+ */
 export function withConcurrency<In>(builder: OperatorFunction<Outcome<In>, Outcome<DataPoint>>, concurrency: number): Builder<In> {
   return Object.assign(builder, { concurrency });
 }
