@@ -8,7 +8,7 @@ let environment: Environment | undefined;
 /**
  * Compiles `source` with nunjucks now (it compiles lazily by default), so a syntax error surfaces when the template
  * is loaded. nunjucks itself (some 20 files, about 20 ms) is loaded by the first template that needs it: a plain
- * template never does unless a variable is missing.
+ * template only when a variable is missing or null (nunjucks then renders it, with its own error).
  */
 function nunjucksTemplate(source: string): Template {
   const nunjucks = require('nunjucks') as typeof import('nunjucks');

@@ -92,8 +92,8 @@ describe('createTask: `outputs[].path`', () => {
 });
 
 describe('createTask: inputs in flight', () => {
-  // A quarter more inputs than the LM block serves, so some wait at its limiter ready to go (rounded down: a block of
-  // one to three calls gets none extra).
+  // A quarter more inputs than the LM block serves, so a few wait, issued, in its queue (rounded down: a block of one
+  // to three calls gets none extra).
   test.each([
     [64, 80],
     [10, 12],
