@@ -19,7 +19,7 @@ import type { Settlement } from '../store/ledger.ts';
  * one, in any order: one outcome per input (the usual case), or several made with `fanOut`. A block that refuses a
  * record rejects it (the rejection is kept in `blocks/<block>.jsonl`); it never drops it, as RxJS `filter` would: a
  * task settles an input only once all its outcomes are in. A builder may carry the number of inputs it can serve at
- * once (its LM block's `call_limit`); a task keeps {@link inputsInFlightFor} that many in flight by default.
+ * once (its LM block's `call_limit`); a task keeps a quarter more than that in flight by default (rounded down).
  */
 export type Builder<In> = OperatorFunction<Outcome<In>, Outcome<DataPoint>> & {
   readonly concurrency?: number;
@@ -64,7 +64,8 @@ export function inputsInFlightFor(callLimit: number): number {
 
 /**
  * Gives a builder pipe the number of inputs it can serve at once (its LM block's `call_limit`, or a conversation
- * builder's conversations at once): a task keeps {@link inputsInFlightFor} that many in flight unless told otherwise.
+ * builder's conversations at once): a task keeps a quarter more than that in flight (rounded down) unless told
+ * otherwise.
  */
 export function withConcurrency<In>(builder: OperatorFunction<Outcome<In>, Outcome<DataPoint>>, concurrency: number): Builder<In> {
   return Object.assign(builder, { concurrency });
