@@ -40,13 +40,23 @@ export function hash32(...parts: readonly (string | number)[]): number {
  * @example hash32After(42)('0-ab') === hash32(42, '0-ab') // true
  */
 export function hash32After(first: string | number, ...rest: readonly (string | number)[]): (last: string) => number {
-  const prefix = fnv1a64(`${[first, ...rest].join('\u0000')}\u0000`);
+  const prefix = hash32Prefix(first, ...rest);
   const hash = new Uint32Array(2);
   return (last) => {
     hash.set(prefix);
     fnv1a64Continue(last, hash);
     return fold32(hash[0]!, hash[1]!);
   };
+}
+
+/**
+ * The FNV-1a 64 state ([high, low]) of `hash32`'s text up to a part that follows these: for a caller that goes on with
+ * `fnv1a64Continue` (as {@link hash32After} does) and ends with {@link fold32}.
+ *
+ * @example const state = fnv1a64Continue('0-ab', hash32Prefix(42)); fold32(state[0]!, state[1]!) === hash32(42, '0-ab') // true
+ */
+export function hash32Prefix(first: string | number, ...rest: readonly (string | number)[]): Uint32Array {
+  return fnv1a64(`${[first, ...rest].join('\u0000')}\u0000`);
 }
 
 /**

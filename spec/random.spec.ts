@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { fold32, hash32, hash32After, hashHex, seededRandom } from '../lib/random.ts';
-import { fnv1a64 } from '../lib/text/fnv1a-64.ts';
+import { fold32, hash32, hash32After, hash32Prefix, hashHex, seededRandom } from '../lib/random.ts';
+import { fnv1a64, fnv1a64Continue } from '../lib/text/fnv1a-64.ts';
 
 describe('seededRandom', () => {
   test('repeats its sequence for a seed, in [0, 1)', () => {
@@ -17,6 +17,15 @@ describe('hash32', () => {
     expect(hash32(7, 'a1:b2')).toBe(hash32('7', 'a1:b2'));
     expect(hash32(7, 'a1:b2')).not.toBe(hash32(7, 'a1:b3'));
     expect([hash32(0), hash32('seed', 1), hash32(7, 'a1:b2')]).toEqual([160430424, 4235469673, 848236288]);
+  });
+});
+
+describe('hash32Prefix', () => {
+  test('continued with the last part and folded, is hash32 of all the parts', () => {
+    for (const [parts, last] of [[[42], '0-ab'], [[7, 'x'], ''], [['seed', 3], '{"a":1}']] as const) {
+      const state = fnv1a64Continue(last, hash32Prefix(...(parts as readonly [string | number, ...(string | number)[]])));
+      expect(fold32(state[0]!, state[1]!)).toBe(hash32(...parts, last));
+    }
   });
 });
 

@@ -1,4 +1,3 @@
-import { Observable } from 'rxjs';
 import type { CallOptions } from './language-model.ts';
 
 /**
@@ -15,23 +14,24 @@ import type { CallOptions } from './language-model.ts';
  */
 export class OnDemandSignal implements CallOptions {
   private controller: AbortController | undefined;
-  private abortedBeforeRead = false;
+  // Only `abort` aborts the controller, so this is also whether its signal is aborted.
+  private abortRequested = false;
 
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       this.controller = new AbortController();
-      if (this.abortedBeforeRead) this.controller.abort();
+      if (this.abortRequested) this.controller.abort();
     }
     return this.controller.signal;
   }
 
   /** Whether `abort` was called, without making the signal. */
   get aborted(): boolean {
-    return this.abortedBeforeRead || this.controller?.signal.aborted === true;
+    return this.abortRequested;
   }
 
   abort(): void {
-    this.abortedBeforeRead = true;
+    this.abortRequested = true;
     this.controller?.abort();
   }
 }
@@ -45,8 +45,8 @@ export function isAborted(options: CallOptions): boolean {
  * Starts a promise-returning call with its own {@link OnDemandSignal} and tells how it ended: `onValue` with its
  * value, or `onError` with its failure (a synchronous throw too, told in a later microtask as a rejection is: never
  * before this returns). The returned function aborts the call while it is pending, and does nothing once it settled.
- * The form of {@link fromAbortable} for middleware that drives one call without an Observable of its own (the call
- * policy: one Observable per call, not one per layer).
+ * The one way a model call is started (R6: never `from(promise)`, which cannot cancel): the call policy drives it
+ * without an Observable of its own, one Observable per call, not one per layer.
  *
  * ## Example
  * ```ts
@@ -77,21 +77,4 @@ export function startAbortable<T>(call: (options: CallOptions) => Promise<T>, on
   return () => {
     if (!settled) options.abort();
   };
-}
-
-/**
- * Runs a promise-returning call inside an Observable that owns its AbortController: unsubscribing while
- * the call is pending aborts it (R6). Never wrap a model call in `from(promise)`: that cannot cancel.
- */
-export function fromAbortable<T>(call: (signal: AbortSignal) => Promise<T>): Observable<T> {
-  return new Observable<T>((subscriber) =>
-    startAbortable(
-      (options) => call(options.signal),
-      (value) => {
-        subscriber.next(value);
-        subscriber.complete();
-      },
-      (error) => subscriber.error(error),
-    ),
-  );
 }

@@ -186,8 +186,8 @@ export class CallPolicy {
   /**
    * One try: a slot of the limiter, then admission, then the call with its own `OnDemandSignal`. An answer is
    * passed on to `subscriber` (then it completes); a failure to `failed`. The try ends (its call aborted if pending,
-   * then admission's slot freed, then the limiter's, as `limiter.run(() => admission.run(() => fromAbortable(call)))`
-   * would) once `subscriber` or `failed` has been told, or when the returned function is called first.
+   * then admission's slot freed, then the limiter's, as `limiter.run(() => admission.run(...))` would) once
+   * `subscriber` or `failed` has been told, or when the returned function is called first.
    */
   private attempt<T>(call: (options: CallOptions) => Promise<T>, reportOf: (result: T) => CallReport, subscriber: Subscriber<T>, failed: (error: unknown) => void): () => void {
     this.counters.requests += 1;
@@ -217,8 +217,8 @@ export class CallPolicy {
                 failed(error);
                 return end();
               }
+              // `delivered` told admission the request was answered: nothing is left to tell it on completion.
               subscriber.next(value);
-              this.admission.completed();
               subscriber.complete();
               end();
             },

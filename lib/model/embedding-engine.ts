@@ -12,7 +12,7 @@ import { toFloat32Array } from './embedding-vector.ts';
 import type { Limiter } from './limiter.ts';
 import type { ResponseCache } from './response-cache.ts';
 import { type SharedEngineConfig, sharedEngineCallPolicy, sharedEngineConfigFields } from './shared-engine-config.ts';
-import { type CacheSlot, TieredCache } from './tiered-cache.ts';
+import { type CacheKeys, type CacheSlot, TieredCache } from './tiered-cache.ts';
 
 /** Settings of one embedding engine: the block that owns an embedding model, its concurrency cap, batches, retries and cache. */
 export interface EmbeddingEngineConfig extends SharedEngineConfig {
@@ -93,6 +93,11 @@ export class EmbeddingEngine {
   private readonly config: z.output<typeof embeddingEngineConfigSchema>;
   private readonly policy: CallPolicy;
   private readonly cache: TieredCache<Float32Array>;
+  /** The cache's keys of a text: the text itself in memory, `embeddingCacheKey` on disk. */
+  private readonly cacheKeys: CacheKeys<string> = {
+    memory: (text) => text,
+    disk: (text) => embeddingCacheKey(this.model, text),
+  };
   private readonly usageKey: string;
   private readonly counters = { cacheHits: 0, texts: 0, promptTokens: 0 };
 
@@ -137,10 +142,7 @@ export class EmbeddingEngine {
       texts.forEach((text, index) => {
         const known = missing.get(text);
         if (known) return void known.indexes.push(index);
-        const slot = this.cache.slot(
-          () => text,
-          () => embeddingCacheKey(this.model, text),
-        );
+        const slot = this.cache.slot(text, this.cacheKeys);
         const hit = slot?.get();
         if (hit) {
           this.counters.cacheHits += 1;

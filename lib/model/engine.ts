@@ -187,7 +187,7 @@ export class Engine {
     return new Observable<EngineResult>((subscriber) => {
       const startedAt = Date.now();
       // A sampling request must reach the model: a cached answer would repeat itself (and stall generation on duplicates).
-      const slot = isDeterministic(request) ? this.cache.slotFor(request, this.cacheKeys) : undefined;
+      const slot = isDeterministic(request) ? this.cache.slot(request, this.cacheKeys) : undefined;
       const hit = slot?.get();
       if (hit) {
         this.counters.cacheHits += 1;

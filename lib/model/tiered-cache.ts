@@ -33,7 +33,8 @@ export interface CacheKeys<K> {
  * ## Example
  * ```ts
  * const cache = new TieredCache<ModelResult>(10_000, openSqliteCache('cache.db'), modelResultCodec);
- * const slot = cache.slot(() => JSON.stringify(request), () => cacheKey(model, request));
+ * const keys: CacheKeys<ModelRequest> = { memory: (request) => JSON.stringify(request), disk: (request) => cacheKey(model, request) };
+ * const slot = cache.slot(request, keys);
  * slot?.get() ?? slot?.set(answer);
  * ```
  */
@@ -56,14 +57,9 @@ export class TieredCache<V extends object> {
     return this.memory !== undefined || this.disk !== undefined;
   }
 
-  slot(memoryKey: () => string, diskKey: () => string): CacheSlot<V> | undefined {
-    return this.slotFor(undefined, { memory: memoryKey, disk: diskKey });
-  }
-
-  /** The entry of `subject`, its keys made by `keys` (an engine's one object): as `slot`, with no closure per entry. */
-  slotFor<K>(subject: K, keys: CacheKeys<K>): CacheSlot<V> | undefined {
-    if (!this.memory && !this.disk) return undefined;
-    return new TieredSlot(this, subject, keys);
+  /** The entry of `subject`, its keys made by `keys` (an engine's one object, not closures per entry); undefined with both tiers off. */
+  slot<K>(subject: K, keys: CacheKeys<K>): CacheSlot<V> | undefined {
+    return this.enabled ? new TieredSlot(this, subject, keys) : undefined;
   }
 }
 

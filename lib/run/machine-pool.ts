@@ -1,4 +1,4 @@
-import { fold32 } from '../random.ts';
+import { fold32, hash32Prefix } from '../random.ts';
 import type { DataPoint } from '../record.ts';
 import { idField } from '../store/ledger.ts';
 import { fnv1a64, fnv1a64Continue, fnv1a64ContinueHex } from '../text/fnv1a-64.ts';
@@ -43,7 +43,7 @@ export class MachinePool {
     runSeed: number,
     private readonly size = 1000,
   ) {
-    this.seedHash = fnv1a64(`${runSeed}\u0000`);
+    this.seedHash = hash32Prefix(runSeed);
     // One slot more than kept: a record joining a full pool is placed before the last one leaves.
     this.priorities = new Uint32Array(size + 1);
     this.highs = new Uint32Array(size + 1);

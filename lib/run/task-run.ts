@@ -390,8 +390,8 @@ function misconfiguredEnding(progress: TaskProgress): Ending | undefined {
 /**
  * Hands each outcome to the ledger (but restored ones: committed by an earlier run) and emits each input's
  * settlement once committed, in commit order, with the progress right after it (`progressOf`); completes when the
- * outcomes ended and every commit they started is done. As `mergeMap` over `ledger.offer`, without an inner
- * Observable nor a promise per input: one listener (`ledger.take`) hears of every commit.
+ * outcomes ended and every commit they started is done. As `mergeMap` over a promise of each input's commit would,
+ * without an inner Observable nor a promise per input: one listener (`ledger.take`) hears of every commit.
  */
 function committed(ledger: Ledger, progressOf: (settlement: Settlement) => TaskProgress): OperatorFunction<Outcome<DataPoint>, Settled> {
   return (source) =>

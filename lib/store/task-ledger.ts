@@ -51,15 +51,10 @@ export interface Ledger {
   /** Issues the input with this sequence; `key` is what the input is (its seed draw or data row), which its id hashes. */
   issue(sequence: number, key: string): Ticket;
   /**
-   * Takes one outcome of an issued input. Once the input's outcomes are complete, resolves when they are committed,
-   * with what was kept; undefined while more outcomes of the input are due.
+   * Takes one outcome of an issued input; says whether that settled the input. Once the input's outcomes are complete,
+   * `listener` (one object for a whole run: no promise per input) is told of their commit, with what was kept, in a
+   * microtask after it (when a promise's reaction would run), settlements in commit order.
    * @throws {Error} for an outcome of an input not in flight, or shares adding up to more than one (a builder bug)
-   */
-  offer(outcome: Outcome<DataPoint>): Promise<Settlement> | undefined;
-  /**
-   * `offer` without a promise per input: once the input's outcomes are complete, `listener` is told of its commit in
-   * a microtask after it (when a promise's reaction would run), settlements in commit order; says whether it settled.
-   * @throws {Error} as `offer` does
    */
   take(outcome: Outcome<DataPoint>, listener: CommitListener): boolean;
   /** How many more inputs may start now: within the concurrency, and within the records still needed. */
@@ -146,12 +141,6 @@ class StoreLedger implements Ledger {
     const slots = this.options.concurrency - this.inFlight;
     const needed = this.target - this.committed.records - this.queuedRecords - this.open.size;
     return Math.max(0, Math.min(slots, needed));
-  }
-
-  offer(outcome: Outcome<DataPoint>): Promise<Settlement> | undefined {
-    const input = this.complete(outcome);
-    if (input === undefined) return undefined;
-    return new Promise<Settlement>((resolve, reject) => this.settle(input, { committed: resolve, failed: reject }));
   }
 
   take(outcome: Outcome<DataPoint>, listener: CommitListener): boolean {
@@ -272,8 +261,8 @@ class StoreLedger implements Ledger {
 const noRejections: readonly Rejected[] = Object.freeze([]);
 
 /**
- * Tells each of a commit's settlements' committers (listeners, and `offer`'s promises through theirs), in commit
- * order, in one microtask: when the commit's synchronous work is done.
+ * Tells each of a commit's settlements' listeners, in commit order, in one microtask: when the commit's synchronous
+ * work is done.
  */
 function tell(told: readonly CommitListener[], each: (told: CommitListener, index: number) => void): void {
   queueMicrotask(() => {

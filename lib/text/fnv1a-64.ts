@@ -60,19 +60,13 @@ export function fnv1a64ContinueHex(value: number, into: Uint32Array): Uint32Arra
   while (shift > 0 && value >>> shift === 0) shift -= 4;
   for (; shift >= 0; shift -= 4) {
     const digit = (value >>> shift) & 0xf;
-    absorbCode(digit < 10 ? 48 + digit : 87 + digit, into);
+    absorb(hexDigits, into, digit, digit + 1);
   }
   return into;
 }
 
-/** Continues the FNV-1a 64 hash in `into` over one code unit. */
-function absorbCode(code: number, into: Uint32Array): void {
-  const low = (into[1]! | 0) ^ code;
-  const lowPart = (low & 0xffff) * 0x1b3;
-  const highPart = (low >>> 16) * 0x1b3 + (lowPart >>> 16);
-  into[0] = Math.imul(into[0]! | 0, 0x1b3) + (low << 8) + (highPart >>> 16);
-  into[1] = (highPart << 16) | (lowPart & 0xffff);
-}
+/** Each hex digit at its own value's place, for `absorb` to read one. */
+const hexDigits = '0123456789abcdef';
 
 /**
  * 64-bit FNV-1a hash of a token sequence: the tokens joined by one space, which no token of `tokenize`

@@ -1,6 +1,5 @@
-import { firstValueFrom } from 'rxjs';
 import { describe, expect, test } from 'vitest';
-import { OnDemandSignal, fromAbortable, isAborted, startAbortable } from '../../lib/model/abortable.ts';
+import { OnDemandSignal, isAborted, startAbortable } from '../../lib/model/abortable.ts';
 import type { CallOptions } from '../../lib/model/language-model.ts';
 
 /** A promise with its resolve and reject at hand. */
@@ -96,19 +95,5 @@ describe('startAbortable', () => {
     await Promise.resolve();
     await Promise.resolve();
     expect(errors.map((error) => (error as Error).message)).toEqual(['at once', 'later']);
-  });
-});
-
-describe('fromAbortable', () => {
-  test('emits the value; unsubscribing while pending aborts the signal', async () => {
-    expect(await firstValueFrom(fromAbortable(async () => 'answer'))).toBe('answer');
-    const call = pending<string>();
-    let seen: AbortSignal | undefined;
-    const subscription = fromAbortable((signal) => {
-      seen = signal;
-      return call.promise;
-    }).subscribe();
-    subscription.unsubscribe();
-    expect(seen?.aborted).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, expectTypeOf, test } from 'vitest';
 import type { z } from 'zod';
 import { ConfigError } from '../../lib/errors/config-error.ts';
-import { fromAbortable } from '../../lib/model/abortable.ts';
+import { startAbortable } from '../../lib/model/abortable.ts';
 import { Admission, type AdmissionConfig } from '../../lib/model/admission.ts';
 import type { admissionConfigSchema } from '../../lib/model/admission-config.ts';
 import { admissionFor, clearAdmissions } from '../../lib/model/admission-registry.ts';
@@ -108,17 +108,20 @@ describe('Admission: concurrency, queue and cancellation', () => {
     });
   });
 
-  test('unsubscribing aborts an in-flight call made through fromAbortable', () => {
+  test('unsubscribing aborts an in-flight call started with startAbortable', () => {
     const gate = new Admission({ maxConcurrency: 1 });
     let signal: AbortSignal | undefined;
-    const subscription = gate
-      .run(() =>
-        fromAbortable((abortSignal) => {
-          signal = abortSignal;
+    const call = new Observable<string>((subscriber) =>
+      startAbortable(
+        (options) => {
+          signal = options.signal;
           return new Promise<string>(() => {});
-        }),
-      )
-      .subscribe();
+        },
+        (value) => subscriber.next(value),
+        (error) => subscriber.error(error),
+      ),
+    );
+    const subscription = gate.run(() => call).subscribe();
     expect(signal?.aborted).toBe(false);
     subscription.unsubscribe();
     expect(signal?.aborted).toBe(true);

@@ -12,6 +12,7 @@ import type { LedgerStore, RestoredRecord, Settlement } from '../../lib/store/le
 import { type Ledger, createLedger } from '../../lib/store/task-ledger.ts';
 import { readLines } from '../helpers/read-lines.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { offer } from '../helpers/offer.ts';
 
 const dataPathOf = (dir: string): string => join(dir, 'data.jsonl');
 const statePathOf = (dir: string): string => join(dir, 'dataloader_state.jsonl');
@@ -36,7 +37,7 @@ async function openLedger(dir: string): Promise<{ store: LedgerStore; ledger: Le
 async function commit(ledger: Ledger, sequence: number, text: string, block?: string): Promise<Settlement> {
   const ticket = ledger.issue(sequence, text);
   const outcome = accepted(ticket.id, record(text));
-  const promise = ledger.offer(block ? rejected(outcome, [{ code: 'invalid_record', message: 'rejected for the test', block }]) : outcome);
+  const promise = offer(ledger, block ? rejected(outcome, [{ code: 'invalid_record', message: 'rejected for the test', block }]) : outcome);
   ledger.flush();
   return promise!;
 }

@@ -7,6 +7,7 @@ import { type CommitBatch, type LedgerStore, type LedgerSummary, type RestoredRe
 import { openSqliteLedgerStore } from '../../lib/store/sqlite-ledger-store.ts';
 import { type Ledger, type LedgerOptions, createLedger } from '../../lib/store/task-ledger.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { offer } from '../helpers/offer.ts';
 
 type OpenStore = (dir: string) => LedgerStore | Promise<LedgerStore>;
 
@@ -73,7 +74,7 @@ async function hasSettled(promise: Promise<unknown>): Promise<boolean> {
 
 /** The one settlement promise of an offer that completes its input. */
 function settling(ledger: Ledger, outcome: Outcome<DataPoint>): Promise<Settlement> {
-  const promise = ledger.offer(outcome);
+  const promise = offer(ledger, outcome);
   if (!promise) throw new Error(`offering ${outcome.id} did not complete its input`);
   return promise;
 }
@@ -223,8 +224,8 @@ describe.each(stores)('createLedger over the %s store', (_kind, openStore) => {
       const ledger = await openLedger(tempDir(), { schedule: () => {} });
       const ticket = ledger.issue(0, 'a');
       const [first, second, third] = fanOut(accepted(ticket.id, record('parent')), [record('x'), record('y'), record('z')], 'split');
-      expect(ledger.offer(third!)).toBeUndefined();
-      expect(ledger.offer(first!)).toBeUndefined();
+      expect(offer(ledger, third!)).toBeUndefined();
+      expect(offer(ledger, first!)).toBeUndefined();
       const promise = settling(ledger, second!);
       ledger.flush();
       expect((await promise).records).toEqual([stamped('z', ticket.id), stamped('x', ticket.id), stamped('y', ticket.id)]);
@@ -241,8 +242,8 @@ describe.each(stores)('createLedger over the %s store', (_kind, openStore) => {
         [1, 4],
         [1, 4],
       ]);
-      expect(ledger.offer(left!)).toBeUndefined();
-      expect(ledger.offer(rightA!)).toBeUndefined();
+      expect(offer(ledger, left!)).toBeUndefined();
+      expect(offer(ledger, rightA!)).toBeUndefined();
       const promise = settling(ledger, rightB!);
       ledger.flush();
       expect((await promise).records).toHaveLength(3);
@@ -250,19 +251,19 @@ describe.each(stores)('createLedger over the %s store', (_kind, openStore) => {
 
     test('an outcome of an input not in flight throws, and so does one offered after its input settled', async () => {
       const ledger = await openLedger(tempDir(), { schedule: () => {} });
-      expect(() => ledger.offer(accepted('9-000000000000', record('a')))).toThrow(
+      expect(() => offer(ledger, accepted('9-000000000000', record('a')))).toThrow(
         'the builder emitted an outcome of input `9-000000000000`, which is not in flight (settled already, or never issued)',
       );
       const ticket = ledger.issue(0, 'a');
       await commitOneOf(ledger, accepted(ticket.id, record('a')));
-      expect(() => ledger.offer(accepted(ticket.id, record('again')))).toThrow(`outcome of input \`${ticket.id}\`, which is not in flight`);
+      expect(() => offer(ledger, accepted(ticket.id, record('again')))).toThrow(`outcome of input \`${ticket.id}\`, which is not in flight`);
     });
 
     test('shares adding up to more than one throw', async () => {
       const ledger = await openLedger(tempDir(), { schedule: () => {} });
       const ticket = ledger.issue(0, 'a');
-      expect(ledger.offer({ ...accepted(ticket.id, record('a')), share: [2, 3] })).toBeUndefined();
-      expect(() => ledger.offer({ ...accepted(ticket.id, record('b')), share: [2, 3] })).toThrow(
+      expect(offer(ledger, { ...accepted(ticket.id, record('a')), share: [2, 3] })).toBeUndefined();
+      expect(() => offer(ledger, { ...accepted(ticket.id, record('b')), share: [2, 3] })).toThrow(
         `the outcomes of input \`${ticket.id}\` have shares adding up to more than one`,
       );
     });
@@ -276,7 +277,7 @@ describe.each(stores)('createLedger over the %s store', (_kind, openStore) => {
       const second = ledger.issue(1, 'b');
       const firstOutcomes = fanOut(accepted(first.id, record('parent')), [record('a1'), record('a2')], 'split');
       const secondOutcomes = fanOut(accepted(second.id, record('parent')), [record('b1'), record('b2')], 'split');
-      const promises = [...firstOutcomes, ...secondOutcomes].map((outcome) => ledger.offer(outcome)).filter((promise) => promise !== undefined);
+      const promises = [...firstOutcomes, ...secondOutcomes].map((outcome) => offer(ledger, outcome)).filter((promise) => promise !== undefined);
       ledger.flush();
       const [kept, capped] = await Promise.all(promises);
       expect([kept!.records.length, kept!.beyondTarget]).toEqual([2, 0]);
@@ -315,7 +316,7 @@ describe.each(stores)('createLedger over the %s store', (_kind, openStore) => {
     test('a queued input that kept no record leaves its place in the target free', async () => {
       const ledger = await openLedger(tempDir(), { concurrency: 10, target: 2, schedule: () => {} });
       const ticket = ledger.issue(0, 'a');
-      ledger.offer(rejected(accepted(ticket.id, record('a')), [{ code: 'invalid_record', message: 'no', block: 'validator' }]));
+      offer(ledger, rejected(accepted(ticket.id, record('a')), [{ code: 'invalid_record', message: 'no', block: 'validator' }]));
       expect([ledger.inFlight, ledger.room()]).toEqual([1, 2]);
     });
 

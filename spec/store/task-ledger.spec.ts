@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { DataPoint, Outcome } from '../../lib/record.ts';
 import { type CommitBatch, type LedgerStore, emptySummary } from '../../lib/store/ledger.ts';
 import { type CommitListener, createLedger } from '../../lib/store/task-ledger.ts';
+import { offer } from '../helpers/offer.ts';
 
 /** A store keeping its commits in memory. */
 function memoryStore(): LedgerStore & { readonly batches: CommitBatch[] } {
@@ -16,8 +17,8 @@ describe('createLedger', () => {
     const first = ledger.issue(0, 'k');
     const second = ledger.issue(1, 'k');
     const settled = [
-      ledger.offer({ status: 'accepted', id: first.id, record: { question: 'q', answer: 'a' } as unknown as DataPoint }),
-      ledger.offer({ status: 'accepted', id: second.id, record: { rxdgt_id: 'old', question: 'r' } as unknown as DataPoint }),
+      offer(ledger, { status: 'accepted', id: first.id, record: { question: 'q', answer: 'a' } as unknown as DataPoint }),
+      offer(ledger, { status: 'accepted', id: second.id, record: { rxdgt_id: 'old', question: 'r' } as unknown as DataPoint }),
     ];
     await Promise.all(settled);
     const [batch] = store.batches;
@@ -31,7 +32,7 @@ describe('createLedger', () => {
     const tickets = [ledger.issue(0, 'k'), ledger.issue(1, 'k'), ledger.issue(2, 'k')];
     const issues = [{ code: 'duplicate', message: 'a duplicate', block: 'dedup' }];
     const records: unknown[] = [{ examples: [{ question: 'seed' }], seed: 3, task_name: 't' }, { question: 'q' }, 'a text'];
-    await Promise.all(tickets.map((ticket, index) => ledger.offer({ status: 'rejected', id: ticket.id, record: records[index], issues } as Outcome<DataPoint>)));
+    await Promise.all(tickets.map((ticket, index) => offer(ledger, { status: 'rejected', id: ticket.id, record: records[index], issues } as Outcome<DataPoint>)));
     expect(store.batches[0]!.rejections).toEqual([
       { block: 'dedup', line: { seed: 3, task_name: 't', rxdgt_id: tickets[0]!.id, issues } },
       { block: 'dedup', line: { question: 'q', rxdgt_id: tickets[1]!.id, issues } },
@@ -71,15 +72,15 @@ describe('createLedger', () => {
     const ledger = createLedger(store, { taskName: 't', concurrency: 4, schedule: () => undefined });
     const good = ledger.issue(0, 'k');
     const bad = ledger.issue(1, 'k');
-    const first = ledger.offer({ status: 'accepted', id: good.id, record: { question: 'q' } as unknown as DataPoint });
-    const second = ledger.offer({ status: 'accepted', id: bad.id, record: { question: 'r', size: 10n } as unknown as DataPoint });
+    const first = offer(ledger, { status: 'accepted', id: good.id, record: { question: 'q' } as unknown as DataPoint });
+    const second = offer(ledger, { status: 'accepted', id: bad.id, record: { question: 'r', size: 10n } as unknown as DataPoint });
     ledger.flush();
     await expect(first).rejects.toThrow(/BigInt/);
     await expect(second).rejects.toThrow(/BigInt/);
     expect(store.batches).toEqual([]);
 
     const later = ledger.issue(2, 'k');
-    const refused = ledger.offer({ status: 'accepted', id: later.id, record: { question: 's' } as unknown as DataPoint });
+    const refused = offer(ledger, { status: 'accepted', id: later.id, record: { question: 's' } as unknown as DataPoint });
     ledger.flush();
     await expect(refused).rejects.toThrow(/BigInt/);
     expect(store.batches).toEqual([]);

@@ -13,6 +13,7 @@ import { type Ledger, createLedger } from '../../lib/store/task-ledger.ts';
 import { writeOutputs } from '../../lib/store/write-outputs.ts';
 import { readLines } from '../helpers/read-lines.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { offer } from '../helpers/offer.ts';
 
 const texts = ['first', 'second, with a comma', 'third: ünïcode'];
 
@@ -25,7 +26,7 @@ afterEach(() => {
 async function ledgerWithRecords(store: LedgerStore): Promise<{ ledger: Ledger; records: DataPoint[] }> {
   const ledger = createLedger(store, { taskName: 'qa', concurrency: 10, schedule: () => {} });
   opened.push(ledger);
-  const promises = texts.map((text, sequence) => ledger.offer(accepted(ledger.issue(sequence, text).id, { task_name: 'qa', is_seed: false, text })));
+  const promises = texts.map((text, sequence) => offer(ledger, accepted(ledger.issue(sequence, text).id, { task_name: 'qa', is_seed: false, text })));
   ledger.flush();
   const settlements = await Promise.all(promises);
   return { ledger, records: settlements.flatMap((settlement) => settlement!.records) };
