@@ -41,14 +41,21 @@ export type BatchItemResult =
 
 /** A batch as the ledger keeps it while it is pending: enough to find its results after a restart. */
 export interface PendingBatch {
-  /** The provider's batch id. */
+  /** The provider's batch id; `staged:<upload>` while it is {@link PendingBatch.staged}. */
   readonly id: string;
   /** The provider and endpoint it was sent to (`openai http://…/v1 chat`), so another model does not adopt it. */
   readonly target: string;
   /** The `custom_id` of every request in it. */
   readonly customIds: readonly string[];
-  /** When it was submitted, ms since the epoch. */
+  /** When it was submitted, ms since the epoch (the batch model's clock): a staged batch is looked for among those made since. */
   readonly submittedAt: number;
+  /** The provider's reference to its uploaded lines (OpenAI's input file id), for a provider that uploads first. */
+  readonly upload?: string | undefined;
+  /**
+   * Its lines are uploaded and the batch is being made (or was, and the run ended before it heard the id): a run that
+   * finds it so asks the provider ({@link BatchApi.find}) which batch, if any, was made from `upload`.
+   */
+  readonly staged?: boolean | undefined;
 }
 
 /**
@@ -74,8 +81,18 @@ export interface BatchApi {
    * @throws {ConfigError} for a parameter the provider cannot take
    */
   lineOf(customId: string, request: ModelRequest): BatchLine;
-  /** Uploads the lines (all of one method) and creates the batch; resolves with its id. */
-  submit(lines: readonly BatchLine[], method: ModelRequest['method'], signal: AbortSignal): Promise<string>;
+  /**
+   * Uploads the lines (all of one method) and creates the batch; resolves with its id. A provider that uploads first
+   * (OpenAI, Azure) calls `staged` with the upload's reference between the upload (free) and the creation (paid), so
+   * the caller can journal it: a run killed before it hears the id finds the batch again with {@link BatchApi.find}.
+   */
+  submit(lines: readonly BatchLine[], method: ModelRequest['method'], signal: AbortSignal, staged?: (upload: string) => void): Promise<string>;
+  /**
+   * The id of the batch made from the upload `upload`, if any, looking at batches made since `since` (ms since the
+   * epoch, a minute of clock skew allowed); undefined when none was. Absent for a provider that makes a batch in one
+   * request (Anthropic): there is nothing to journal before it is paid for.
+   */
+  find?(upload: string, since: number, signal: AbortSignal): Promise<string | undefined>;
   /** One poll of the batch's state. */
   status(id: string, signal: AbortSignal): Promise<BatchState>;
   /** The results of an ended batch, by `custom_id`; a request missing here did not finish (expired, cancelled). */

@@ -60,7 +60,10 @@ interface Waiter {
 
 /** A submitted batch this model polls: its own (with waiters) or one adopted from a journal after a restart. */
 interface Tracked {
-  readonly id: string;
+  /** The provider's batch id; the journal's `staged:<upload>` while `staged` (re-keyed once found). */
+  id: string;
+  /** A journal's batch made from an upload and not yet known by id: it is looked for ({@link BatchApi.find}), not polled. */
+  staged?: PendingBatch;
   readonly waiters: Map<string, Waiter>;
   readonly journals: Set<BatchJournal>;
   poll?: Subscription;
@@ -153,7 +156,12 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
         known.journals.add(journal);
         continue;
       }
-      const batch: Tracked = { id: pending.id, waiters: new Map(), journals: new Set([journal]), failedPolls: 0 };
+      const batch: Tracked = { id: pending.id, waiters: new Map(), journals: new Set([journal]), failedPolls: 0, ...(pending.staged ? { staged: pending } : {}) };
+      // A provider that cannot look an upload up (none does yet) leaves its calls to be made again.
+      if (pending.staged && (api.find === undefined || pending.upload === undefined)) {
+        unjournal(batch);
+        continue;
+      }
       tracked.set(batch.id, batch);
       for (const customId of pending.customIds) offer(customId, { kind: 'pending', batch });
       poll(batch, 0);
@@ -199,32 +207,74 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   }
 
   async function submit(waiters: readonly Waiter[], method: ModelRequest['method']): Promise<void> {
+    const journals = new Set(waiters.flatMap((waiter) => (waiter.scope?.journal ? [waiter.scope.journal] : [])));
+    const customIds = waiters.map((waiter) => waiter.customId);
+    const submittedAt = scheduler.now();
+    // Journaled between the provider's upload and the paid creation: a kill before the id is heard finds the batch again.
+    let staged: PendingBatch | undefined;
+    let unwritten: { readonly error: unknown } | undefined;
+    const stage = (upload: string): void => {
+      staged = { id: `staged:${upload}`, target: api.target, customIds, submittedAt, upload, staged: true };
+      try {
+        for (const journal of journals) journal.put(staged);
+      } catch (error) {
+        unwritten = { error };
+        throw error;
+      }
+    };
     let id: string;
     try {
       id = await api.submit(
         waiters.map((waiter) => waiter.line),
         method,
         controller.signal,
+        stage,
       );
     } catch (error) {
+      // Closed meanwhile: a staged batch stays journaled for the next run to find.
       if (closed) return;
-      if (ApiCallError.isInstance(error) && !error.isRetryable) {
-        return failRuns(waiters, new BatchRejectedError(api.target, undefined, error.message, { cause: error }));
+      if (unwritten !== undefined) return failRuns(waiters, unwritten.error);
+      const found = staged && ApiCallError.isInstance(error) && error.isRetryable ? await madeAnyway(staged) : undefined;
+      if (closed) return;
+      if (found === undefined) {
+        try {
+          if (staged) unstage(journals, staged);
+        } catch (journalError) {
+          return failRuns(waiters, journalError);
+        }
+        if (ApiCallError.isInstance(error) && !error.isRetryable) {
+          return failRuns(waiters, new BatchRejectedError(api.target, undefined, error.message, { cause: error }));
+        }
+        // A refused upload (a 429, a 5xx) is tried again after a backoff, as a poll would be, not at once.
+        for (const waiter of waiters) retryOrFail(waiter, `the upload failed: ${(error as Error).message}`, Math.min(settings.pollMaxIntervalMs, settings.pollIntervalMs * 2 ** (waiter.tries - 1)));
+        return;
       }
-      // A refused upload (a 429, a 5xx) is tried again after a backoff, as a poll would be, not at once.
-      for (const waiter of waiters) retryOrFail(waiter, `the upload failed: ${(error as Error).message}`, Math.min(settings.pollMaxIntervalMs, settings.pollIntervalMs * 2 ** (waiter.tries - 1)));
-      return;
+      id = found;
     }
-    const batch: Tracked = { id, waiters: new Map(waiters.map((waiter) => [waiter.customId, waiter])), journals: new Set(), failedPolls: 0 };
-    for (const waiter of waiters) if (waiter.scope?.journal) batch.journals.add(waiter.scope.journal);
-    const pending: PendingBatch = { id, target: api.target, customIds: waiters.map((waiter) => waiter.customId), submittedAt: scheduler.now() };
+    const batch: Tracked = { id, waiters: new Map(waiters.map((waiter) => [waiter.customId, waiter])), journals, failedPolls: 0 };
+    const pending: PendingBatch = { id, target: api.target, customIds, submittedAt, ...(staged ? { upload: staged.upload } : {}) };
     try {
-      for (const journal of batch.journals) journal.put(pending);
+      for (const journal of journals) journal.put(pending);
+      if (staged) unstage(journals, staged);
     } catch (error) {
       return failRuns(waiters, error);
     }
     tracked.set(id, batch);
     poll(batch, settings.pollIntervalMs);
+  }
+
+  /** After a creation that failed without an answer (a 5xx, a timeout): the batch made from the upload anyway, if any. */
+  async function madeAnyway(staged: PendingBatch): Promise<string | undefined> {
+    try {
+      return await api.find?.(staged.upload!, staged.submittedAt, controller.signal);
+    } catch {
+      // The provider cannot say: the calls go again, as they would have without the look.
+      return undefined;
+    }
+  }
+
+  function unstage(journals: ReadonlySet<BatchJournal>, staged: PendingBatch): void {
+    for (const journal of journals) journal.remove(staged.id);
   }
 
   /**
@@ -263,6 +313,13 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       for (const waiter of batch.waiters.values()) settle(waiter, { error: failure(`batch ${batch.id} could not be polled: ${(error as Error).message}`) });
     };
     batch.poll = timer(delayMs, scheduler).subscribe(() => {
+      const staged = batch.staged;
+      if (staged) {
+        api.find!(staged.upload!, staged.submittedAt, controller.signal).then((found) => {
+          if (!closed) located(batch, staged, found);
+        }, failedPoll);
+        return;
+      }
       api.status(batch.id, controller.signal).then(async (state) => {
         if (closed) return;
         if (state.kind === 'pending') {
@@ -282,6 +339,50 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
         if (!closed) distribute(batch, results);
       }, failedPoll);
     });
+  }
+
+  /**
+   * A journal's staged batch, looked for: made (it is journaled by its id, polled, or joined to the same batch adopted
+   * from another journal), or never made (out of the journals; the calls waiting for it go into a new batch).
+   */
+  function located(batch: Tracked, staged: PendingBatch, found: string | undefined): void {
+    tracked.delete(batch.id);
+    const known = found === undefined ? undefined : tracked.get(found);
+    if (found === undefined || known !== undefined) {
+      unjournal(batch);
+      repoint(batch, known);
+      for (const [customId, waiter] of batch.waiters) {
+        if (known) known.waiters.set(customId, waiter);
+        else if (!waiter.done) {
+          // It waited under the earlier run's id: its line now says that id.
+          waiter.line = api.lineOf(customId, waiter.request);
+          gather(waiter);
+        }
+      }
+      if (known) for (const journal of batch.journals) known.journals.add(journal);
+      return;
+    }
+    batch.id = found;
+    delete batch.staged;
+    tracked.set(found, batch);
+    const pending: PendingBatch = { id: found, target: staged.target, customIds: staged.customIds, submittedAt: staged.submittedAt, upload: staged.upload };
+    try {
+      for (const journal of batch.journals) {
+        journal.put(pending);
+        journal.remove(staged.id);
+      }
+    } catch (error) {
+      tracked.delete(found);
+      dropOffers(batch);
+      return failRuns([...batch.waiters.values()], error);
+    }
+    poll(batch, 0);
+  }
+
+  /** The promises of `batch`'s answers to later calls, moved to `to` (the same batch, adopted twice), or forgotten. */
+  function repoint(batch: Tracked, to: Tracked | undefined): void {
+    if (to === undefined) return dropOffers(batch);
+    for (const byId of offers.values()) for (const [customId, value] of byId) if (value.kind === 'pending' && value.batch === batch) byId.set(customId, { kind: 'pending', batch: to });
   }
 
   /** Forgets the promises of a batch's answers to later calls (their calls will be made, and sent, again). */

@@ -1,5 +1,5 @@
 /**
- * The provider batch routes of the local test server: OpenAI's `/v1/files` and `/v1/batches` (Azure's under
+ * The provider batch routes of the local test server: OpenAI's `/v1/files` and `/v1/batches` (made, read, listed; Azure's under
  * `/openai/...`), and Anthropic's `/v1/messages/batches`. Each line is answered by the same answer logic as a direct
  * call; a batch completes once `completeAfterMs` passed since it was created. Internal to `test-server-handler.ts`.
  */
@@ -12,6 +12,8 @@ export interface BatchReply {
   readonly status: number;
   readonly body: string;
   readonly contentType?: string;
+  /** Ms to hold the reply before it is sent. */
+  readonly delayMs?: number;
 }
 
 /** Answers one direct-call body (a chat or completion envelope) with the server's own answer logic. */
@@ -78,7 +80,7 @@ export function createBatchRoutes(
   options: TestServerBatchOptions,
   answerDirect: DirectAnswer,
   answerAnthropic: AnthropicAnswer,
-): (method: string | undefined, path: string, text: string, headers: IncomingHttpHeaders) => BatchReply | undefined {
+): (method: string | undefined, path: string, text: string, headers: IncomingHttpHeaders, query: URLSearchParams) => BatchReply | undefined {
   const files = new Map<string, string>();
   const batches = new Map<string, StoredBatch>();
   const tries = new Map<string, number>();
@@ -183,7 +185,7 @@ export function createBatchRoutes(
     return batch;
   }
 
-  return (method, path, text, headers) => {
+  return (method, path, text, headers, query) => {
     const origin = `http://${headers.host ?? '127.0.0.1'}`;
     const route = path.replace(/^\/openai\//, '/v1/');
     if (method === 'POST' && route === '/v1/files') {
@@ -203,7 +205,16 @@ export function createBatchRoutes(
       const file = body.input_file_id === undefined ? undefined : files.get(body.input_file_id);
       if (file === undefined) return { status: 400, body: errorBody(400, `No such File object: ${body.input_file_id}`) };
       const lines = file.split('\n').flatMap((line) => (line.trim() === '' ? [] : [JSON.parse(line)]));
-      return json(200, openAIBatch(create('openai', body.endpoint ?? '/v1/chat/completions', body.input_file_id, lines)));
+      const made = json(200, openAIBatch(create('openai', body.endpoint ?? '/v1/chat/completions', body.input_file_id, lines)));
+      return options.createReplyDelayMs ? { ...made, delayMs: options.createReplyDelayMs } : made;
+    }
+    if (method === 'GET' && route === '/v1/batches') {
+      // Newest first, `limit` at a time (20 by default), the page after the batch `after`, as OpenAI lists them.
+      const newest = [...batches.values()].filter((batch) => batch.kind === 'openai').reverse();
+      const after = query.get('after');
+      const start = after === null ? 0 : newest.findIndex((batch) => batch.id === after) + 1;
+      const page = newest.slice(start, start + Math.max(1, Number(query.get('limit') ?? 20)));
+      return json(200, { object: 'list', data: page.map(openAIBatch), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + page.length < newest.length });
     }
     const openAIGet = /^\/v1\/batches\/([^/]+)$/.exec(route);
     if (method === 'GET' && openAIGet) {

@@ -188,8 +188,13 @@ export function createTestServerHandler(
     if (endpoint === undefined) {
       const accepted = authorization === undefined || [incoming.headers.authorization, `Bearer ${incoming.headers['api-key'] ?? incoming.headers['x-api-key']}`].includes(authorization);
       if (!accepted && /\/(files|batches)(\/|$)/.test(path)) return send(response, 401, errorBody(401, 'Incorrect API key provided.'));
-      const batch = batchRoutes(incoming.method, path, text, incoming.headers);
-      if (batch) return send(response, batch.status, batch.body, batch.contentType ? { 'content-type': batch.contentType } : undefined);
+      const batch = batchRoutes(incoming.method, path, text, incoming.headers, new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1)));
+      if (batch) {
+        const reply = (): void => send(response, batch.status, batch.body, batch.contentType ? { 'content-type': batch.contentType } : undefined);
+        if (batch.delayMs) setTimeout(reply, batch.delayMs);
+        else reply();
+        return;
+      }
     }
     if (endpoint === undefined) return send(response, 404, errorBody(404, `Invalid URL (${incoming.method} ${path})`));
     if (endpoint !== 'models') board.requests++;

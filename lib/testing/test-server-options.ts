@@ -47,6 +47,8 @@ export interface TestServerBatchOptions {
   readonly rejectFile?: (lines: readonly unknown[]) => string | undefined;
   /** Told of every batch created, with the custom ids of its requests. */
   readonly onSubmit?: (batchId: string, customIds: readonly string[]) => void;
+  /** Ms the answer to an OpenAI batch creation is held after the batch is made (a client killed meanwhile never hears its id). @default 0 */
+  readonly createReplyDelayMs?: number;
 }
 
 /** Settings of `startTestServer`. */

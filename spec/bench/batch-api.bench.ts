@@ -1,9 +1,10 @@
 /**
  * Provider batch jobs through the built CLI (`node dist/cli.mjs`): 1,000 geography records against the test server
  * in another process, `--batch` (its OpenAI batch routes) against the same run without (direct calls, 50 ms each,
- * `call_limit` 64), as ratios of wall time, the CLI's CPU time and the requests the server saw. Then a restart
- * mid-batch: a `--batch` run killed once its batch is in the task's journal (the server completes a batch 3 s after
- * it was made), run again: the custom ids the server received across both runs, and how many were distinct.
+ * `call_limit` 64), as ratios of wall time, the CLI's CPU time and the requests the server saw. Then two restarts:
+ * a `--batch` run killed once its batch is pending in the task's journal, and one killed as the provider makes its
+ * batch (the server holding its answer, so only the upload is journaled), each run again: the custom ids the server
+ * received across both runs, and how many were distinct (the server completes a batch 3 s after it was made).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -85,34 +86,45 @@ export async function benchBatchApi(): Promise<string[]> {
       await server.close();
     }
 
-    const slow = await startChildServer<ServerStats>('batch-server-process.ts', { LATENCY_MS: '50', COMPLETE_AFTER_MS: '3000' });
-    try {
-      const config = join(scratch.path, 'restart.yaml');
-      const block = { name: 'generator', type: 'openai', base_url: slow.baseURL, model_id_or_path: 'test-model', api_key: 'k', batch_window: 0.2, batch_poll_interval: 0.2, batch_poll_max_interval: 1 };
-      writeFileSync(config, stringify({ databuilders: { 'public/examples/geography_qa': { blocks: [block] } } }));
-      const out = join(scratch.path, 'restart');
-      const args = ['run', '--task-paths', task, '--config-path', config, '--num-outputs-to-generate', String(records), '--seed', '1', '--output-dir', out, '--batch'];
-      const first = startCli(args, join(scratch.path, 'first.usage.json'));
-      // Killed once the batch is in the task's journal (between the provider's answer and that write, a kill pays twice).
-      const journal = join(out, 'samples', 'geography_qa', 'pending_batches.json');
-      const journaled = (): boolean => existsSync(journal) && (JSON.parse(readFileSync(journal, 'utf8')) as { batches: unknown[] }).batches.length > 0;
-      while (!journaled()) await new Promise((resolve) => setTimeout(resolve, 20));
-      first.child.kill('SIGKILL');
-      await first.done;
-      const atKill = await slow.ask('stats');
-      const second = await startCli(args, join(scratch.path, 'second.usage.json')).done;
-      if (second.code !== 0) throw new Error(`the restarted run exited ${second.code}: ${second.stderr}`);
-      const after = await slow.ask('stats');
-      const made = readFileSync(join(out, 'samples', 'geography_qa', 'final_data.jsonl'), 'utf8').trim().split('\n').length;
-      lines.push(
-        `  restart mid-batch: killed with ${atKill.submitted} requests in ${atKill.batches} pending batch(es); the rerun made ${made} records in ${num(second.seconds)} s`,
-        `    custom ids the server received over both runs: ${after.submitted}, distinct ${after.distinct} (submitted twice: ${after.submitted - after.distinct}); batches ${after.batches}`,
-      );
-    } finally {
-      await slow.close();
-    }
+    // Killed once the batch is pending in the task's journal; then killed as the provider makes it (its answer held
+    // 3 s, so the run never hears the batch's id and only its upload is journaled, `staged`).
+    lines.push(...(await restart(scratch.path, 'pending', {}, (batches) => batches.some((batch) => !batch.staged))));
+    lines.push(...(await restart(scratch.path, 'creating', { CREATE_REPLY_DELAY_MS: '3000' }, (batches, made) => made > 0 && batches.some((batch) => batch.staged))));
   } finally {
     await scratch.remove();
   }
   return lines;
+}
+
+/**
+ * A `--batch` run killed once `killWhen` holds (the journal's batches, the batches the server made), run again: the
+ * custom ids the server received over both runs, and how many twice. The server completes a batch 3 s after it is made.
+ */
+async function restart(dir: string, label: string, env: Readonly<Record<string, string>>, killWhen: (batches: readonly { staged?: boolean }[], made: number) => boolean): Promise<string[]> {
+  const server = await startChildServer<ServerStats>('batch-server-process.ts', { LATENCY_MS: '50', COMPLETE_AFTER_MS: '3000', ...env });
+  try {
+    const config = join(dir, `restart-${label}.yaml`);
+    const block = { name: 'generator', type: 'openai', base_url: server.baseURL, model_id_or_path: 'test-model', api_key: 'k', batch_window: 0.2, batch_poll_interval: 0.2, batch_poll_max_interval: 1 };
+    writeFileSync(config, stringify({ databuilders: { 'public/examples/geography_qa': { blocks: [block] } } }));
+    const out = join(dir, `restart-${label}`);
+    const args = ['run', '--task-paths', task, '--config-path', config, '--num-outputs-to-generate', String(records), '--seed', '1', '--output-dir', out, '--batch'];
+    const first = startCli(args, join(dir, `${label}-first.usage.json`));
+    const journal = join(out, 'samples', 'geography_qa', 'pending_batches.json');
+    const journaled = (): readonly { staged?: boolean }[] => (existsSync(journal) ? (JSON.parse(readFileSync(journal, 'utf8')) as { batches: { staged?: boolean }[] }).batches : []);
+    while (!killWhen(journaled(), (await server.ask('stats')).batches)) await new Promise((resolve) => setTimeout(resolve, 20));
+    first.child.kill('SIGKILL');
+    await first.done;
+    const atKill = await server.ask('stats');
+    const staged = journaled().filter((batch) => batch.staged).length;
+    const second = await startCli(args, join(dir, `${label}-second.usage.json`)).done;
+    if (second.code !== 0) throw new Error(`the restarted run (${label}) exited ${second.code}: ${second.stderr}`);
+    const after = await server.ask('stats');
+    const made = readFileSync(join(out, 'samples', 'geography_qa', 'final_data.jsonl'), 'utf8').trim().split('\n').length;
+    return [
+      `  restart (${label}): killed with ${atKill.submitted} requests in ${atKill.batches} batch(es) the server made (${staged} journaled as staged); the rerun made ${made} records in ${num(second.seconds)} s`,
+      `    custom ids the server received over both runs: ${after.submitted}, distinct ${after.distinct} (submitted twice: ${after.submitted - after.distinct}); batches ${after.batches}`,
+    ];
+  } finally {
+    await server.close();
+  }
 }

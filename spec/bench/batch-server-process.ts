@@ -2,7 +2,8 @@
  * The test server with its provider batch routes, in its own process (`batch-api.bench.ts`): prints
  * `{"baseURL": ...}` once it listens, then answers each `stats` line on stdin with its CPU time, its counters and
  * the custom ids its batches received (`submitted`, `distinct`); `reset` zeroes them first. A batch completes
- * `COMPLETE_AFTER_MS` after it was created; direct calls wait `LATENCY_MS`. Exits when stdin closes.
+ * `COMPLETE_AFTER_MS` after it was created (the answer to its creation held `CREATE_REPLY_DELAY_MS`); direct calls wait
+ * `LATENCY_MS`. Exits when stdin closes.
  */
 import { createInterface } from 'node:readline';
 import { startTestServer } from '../../lib/testing/test-server.ts';
@@ -14,6 +15,7 @@ const server = await startTestServer({
   recordRequests: false,
   batches: {
     completeAfterMs: Number(process.env['COMPLETE_AFTER_MS'] ?? 0),
+    createReplyDelayMs: Number(process.env['CREATE_REPLY_DELAY_MS'] ?? 0),
     onSubmit: (_id, ids) => {
       batches += 1;
       customIds.push(...ids);

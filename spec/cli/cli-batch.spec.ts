@@ -1,6 +1,7 @@
 /**
  * `--batch` and `batch: true` through the CLI: the geography sample's generator sent through the test server's
- * OpenAI batch routes, at half price; a run killed while its batch is pending, run again, submits nothing twice.
+ * OpenAI batch routes, at half price; a run killed while its batch is pending, or while the provider makes it, run
+ * again, submits nothing twice.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,11 +64,13 @@ describe('rxdgt run --batch', () => {
     const out = join(dir, 'out');
     const args = ['run', '--task-paths', 'samples/geography-qa', '--config-path', configFor(dir, server), '--output-dir', out, '--num-outputs-to-generate', '8', '--seed', '7', '--batch'];
     const first = startCli(args);
-    await waitFor(() => submitted.length > 0 && existsSync(join(taskDir(out), 'pending_batches.json')));
+    // Pending: journaled by its id (not only `staged`, as between the upload and the provider's answer).
+    const journal = join(taskDir(out), 'pending_batches.json');
+    await waitFor(() => existsSync(journal) && readLines<{ batches: { staged?: boolean }[] }>(journal)[0]!.batches.some((batch) => !batch.staged));
     first.child.kill('SIGKILL');
     await first.result;
     const pendingAtKill = submitted.length;
-    expect(readLines<{ batches: unknown[] }>(join(taskDir(out), 'pending_batches.json'))[0]!.batches).toHaveLength(1);
+    expect(readLines<{ batches: { staged?: boolean }[] }>(journal)[0]!.batches.filter((batch) => !batch.staged)).toHaveLength(1);
 
     const second = await runCli(args);
     // It says it took over the killed run's lock, and nothing else.
@@ -78,6 +81,41 @@ describe('rxdgt run --batch', () => {
     expect(new Set(submitted).size).toBe(submitted.length);
     expect(pendingAtKill).toBeGreaterThanOrEqual(8);
     expect(submitted.length).toBe(pendingAtKill);
+    expect(readLines(join(taskDir(out), 'pending_batches.json'))).toEqual([{ batches: [] }]);
+  });
+
+  it('a run killed after the provider made its batch but before it heard the id, run again, finds the batch from its upload: each custom_id reaches the server once', async () => {
+    const submitted: string[] = [];
+    let first: ReturnType<typeof startCli> | undefined;
+    // The kill lands as the server makes the first batch, before its answer is written: the run never hears the id.
+    const server = await startServer({
+      batches: {
+        completeAfterMs: 500,
+        onSubmit: (_id, customIds) => {
+          submitted.push(...customIds);
+          first?.child.kill('SIGKILL');
+        },
+      },
+    });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const args = ['run', '--task-paths', 'samples/geography-qa', '--config-path', configFor(dir, server), '--output-dir', out, '--num-outputs-to-generate', '8', '--seed', '7', '--batch'];
+    first = startCli(args);
+    await first.result;
+    const madeAtKill = submitted.length;
+    expect(madeAtKill).toBeGreaterThanOrEqual(8);
+    const [staged] = readLines<{ batches: { id: string; staged?: boolean; upload?: string }[] }>(join(taskDir(out), 'pending_batches.json'))[0]!.batches;
+    expect(staged).toMatchObject({ id: expect.stringMatching(/^staged:file-\d+$/), staged: true, upload: expect.stringMatching(/^file-\d+$/) });
+
+    first = undefined;
+    const second = await runCli(args);
+    expect(second.stderr).not.toMatch(/error/i);
+    expect(second.code).toBe(0);
+    expect(readLines(join(taskDir(out), 'final_data.jsonl'))).toHaveLength(8);
+    // Found by its input file among the server's batches (a list read), and waited for: nothing was made twice.
+    expect(server.requests.some((request) => request.path === '/v1/batches' && request.body === undefined)).toBe(true);
+    expect(new Set(submitted).size).toBe(submitted.length);
+    expect(submitted.length).toBe(madeAtKill);
     expect(readLines(join(taskDir(out), 'pending_batches.json'))).toEqual([{ batches: [] }]);
   });
 

@@ -55,6 +55,39 @@ function fakeApi(scheduler: VirtualTimeScheduler, script: { states?: BatchState[
   return { api, submitted, polls };
 }
 
+/**
+ * A provider that uploads first (as OpenAI does): `submit` stages the upload, then makes the batch through `fake`
+ * unless `creation` says the run dies before (`hang-before`), dies after it is made (`hang-after`), or hears an
+ * error though it was made (`lost`). `find` names the batch made from an upload.
+ */
+function stagingApi(fake: ReturnType<typeof fakeApi>, creation: () => 'make' | 'hang-before' | 'hang-after' | 'lost', journal?: BatchJournal) {
+  const madeFrom = new Map<string, string>();
+  const finds: string[] = [];
+  const journaledAtCreation: (readonly PendingBatch[])[] = [];
+  let uploads = 0;
+  const never = new Promise<never>(() => undefined);
+  const api: BatchApi = {
+    ...fake.api,
+    async submit(lines, method, abort, staged) {
+      const upload = `file-${uploads++}`;
+      staged?.(upload);
+      const how = creation();
+      if (how === 'hang-before') return never;
+      if (journal) journaledAtCreation.push(journal.list());
+      const id = await fake.api.submit(lines, method, abort);
+      madeFrom.set(upload, id);
+      if (how === 'hang-after') return never;
+      if (how === 'lost') throw new ApiCallError('http://provider/batches: the connection was reset', { url: 'http://provider/batches', isRetryable: true });
+      return id;
+    },
+    async find(upload) {
+      finds.push(upload);
+      return madeFrom.get(upload);
+    },
+  };
+  return { api, finds, journaledAtCreation };
+}
+
 function memoryJournal(initial: PendingBatch[] = []): BatchJournal & { readonly batches: PendingBatch[] } {
   const batches = [...initial];
   return {
@@ -253,6 +286,83 @@ describe('createBatchModel', () => {
     expect((await b).texts[0]).toMatch(/^answer 1-bb_/);
     expect(journal.batches).toEqual([]);
     expect(first.submitted).toHaveLength(1);
+  });
+
+  it.each([
+    ['killed before it heard the id', false],
+    ['killed between journaling the id and dropping the staged line', true],
+  ])('journals a batch as staged between its upload and its creation; a run %s: the next finds it from the upload and pays nothing again', async (_case, byIdToo) => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler, { states: [{ kind: 'pending' }] });
+    const journal = memoryJournal();
+    let dying = true;
+    const staging = stagingApi(fake, () => (dying ? 'hang-after' : 'make'), journal);
+    const scopeOf = (inputId: string): BatchScope => ({ inputId, journal, fail: () => undefined });
+    const first = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    for (const [id, text] of [['0-aa', 'a'], ['1-bb', 'b']] as const) void withinBatchScope(scopeOf(id), () => first.doGenerate(chat(text), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 50);
+    // Staged before the paid step; the provider made the batch; the run never heard its id.
+    const staged = { id: 'staged:file-0', target: 'fake http://provider', customIds: [expect.stringMatching(/^0-aa_/), expect.stringMatching(/^1-bb_/)], submittedAt: 10, upload: 'file-0', staged: true };
+    expect(staging.journaledAtCreation).toEqual([[staged]]);
+    await first.close();
+    expect(journal.batches).toEqual([staged]);
+    expect(fake.submitted).toHaveLength(1);
+    const byId = { ...journal.batches[0]!, id: 'batch_0', staged: undefined };
+    if (byIdToo) journal.batches.push(byId);
+
+    dying = false;
+    const second = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    const answers = [withinBatchScope(scopeOf('1-bb'), () => second.doGenerate(chat('b'), { signal })), withinBatchScope(scopeOf('0-aa'), () => second.doGenerate(chat('a'), { signal }))];
+    await advanceTo(scheduler, 60);
+    // Found by its upload; journaled by its id alone.
+    expect(staging.finds).toEqual(['file-0']);
+    expect(journal.batches).toEqual([byId]);
+    await advanceTo(scheduler, 5000);
+    expect((await Promise.all(answers)).map((answer) => answer.texts[0])).toEqual([expect.stringMatching(/^answer 1-bb_/), expect.stringMatching(/^answer 0-aa_/)]);
+    expect(fake.submitted).toHaveLength(1);
+    expect(journal.batches).toEqual([]);
+  });
+
+  it('a staged batch the provider never made leaves the journal, and the calls waiting for it go into a new batch under their ids', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler);
+    const journal = memoryJournal();
+    let dying = true;
+    const staging = stagingApi(fake, () => (dying ? 'hang-before' : 'make'));
+    const scope: BatchScope = { inputId: '0-aa', journal, fail: () => undefined };
+    const first = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    void withinBatchScope(scope, () => first.doGenerate(chat('a'), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 50);
+    await first.close();
+    const [staged] = journal.batches;
+    expect(staged).toMatchObject({ id: 'staged:file-0', staged: true });
+    expect(fake.submitted).toEqual([]);
+
+    dying = false;
+    const second = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    const answer = withinBatchScope(scope, () => second.doGenerate(chat('a'), { signal }));
+    await advanceTo(scheduler, 5000);
+    expect((await answer).texts[0]).toBe(`answer ${staged!.customIds[0]}`);
+    expect(staging.finds).toEqual(['file-0']);
+    expect(fake.submitted.map((batch) => batch.customIds)).toEqual([staged!.customIds]);
+    expect(journal.batches).toEqual([]);
+  });
+
+  it('a creation that fails without an answer (a reset connection) but was made is found from its upload and waited for: nothing goes twice', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler);
+    const journal = memoryJournal();
+    const staging = stagingApi(fake, () => 'lost');
+    const model = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 100, scheduler });
+    const answer = withinBatchScope({ inputId: '0-aa', journal, fail: () => undefined }, () => model.doGenerate(chat('a'), { signal }));
+    await advanceTo(scheduler, 50);
+    expect(journal.batches).toEqual([expect.objectContaining({ id: 'batch_0', upload: 'file-0' })]);
+    expect(journal.batches[0]).not.toHaveProperty('staged');
+    await advanceTo(scheduler, 5000);
+    expect((await answer).texts[0]).toMatch(/^answer 0-aa_/);
+    expect(staging.finds).toEqual(['file-0']);
+    expect(fake.submitted).toHaveLength(1);
+    expect(journal.batches).toEqual([]);
   });
 
   it('refuses a poll interval below 1 ms (it would poll the provider without pause)', () => {

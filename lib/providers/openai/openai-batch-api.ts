@@ -90,6 +90,21 @@ export function openAIBatchApi(settings: OpenAIBatchSettings): BatchApi {
     }
   }
 
+  async function retrieve(id: string, signal: AbortSignal): Promise<OpenAI.Batch> {
+    try {
+      return await (await client()).batches.retrieve(id, { signal });
+    } catch (error) {
+      throw await failed(error, `/batches/${id}`);
+    }
+  }
+
+  /** Batches a poll found ended and whose results are not read yet: `results` reads their file ids from here. */
+  const endedBatches = new Map<string, OpenAI.Batch>();
+  const ended = (batch: OpenAI.Batch): BatchState => {
+    endedBatches.set(batch.id, batch);
+    return { kind: 'ended' };
+  };
+
   return {
     // The model too: blocks of two models on one endpoint must not take each other's answers after a restart.
     target: `${engine} ${root} ${model}`,
@@ -98,7 +113,7 @@ export function openAIBatchApi(settings: OpenAIBatchSettings): BatchApi {
       const body = openAIRequestBody(engine, model, request);
       return { customId, text: JSON.stringify({ custom_id: customId, method: 'POST', url: routeOf(request.method), body }) };
     },
-    async submit(lines, method, signal) {
+    async submit(lines, method, signal, staged) {
       const content = Buffer.from(lines.map((line) => `${line.text}\n`).join(''));
       let fileId: string;
       try {
@@ -107,6 +122,7 @@ export function openAIBatchApi(settings: OpenAIBatchSettings): BatchApi {
       } catch (error) {
         throw await failed(error, '/files');
       }
+      staged?.(fileId);
       try {
         const endpoint = routeOf(method) as OpenAI.BatchCreateParams['endpoint'];
         return (await (await client()).batches.create({ input_file_id: fileId, endpoint, completion_window: '24h' }, { signal })).id;
@@ -114,26 +130,31 @@ export function openAIBatchApi(settings: OpenAIBatchSettings): BatchApi {
         throw await failed(error, '/batches');
       }
     },
-    async status(id, signal): Promise<BatchState> {
-      let batch: OpenAI.Batch;
+    async find(upload, since, signal) {
+      // Newest first: stop at the first batch made more than a minute (of clock skew) before the upload was staged.
+      const oldest = (since - 60_000) / 1000;
       try {
-        batch = await (await client()).batches.retrieve(id, { signal });
+        for await (const batch of await (await client()).batches.list({ limit: 100 }, { signal })) {
+          if (batch.input_file_id === upload) return batch.id;
+          if (batch.created_at < oldest) return undefined;
+        }
       } catch (error) {
-        throw await failed(error, `/batches/${id}`);
+        throw await failed(error, '/batches');
       }
+      return undefined;
+    },
+    async status(id, signal): Promise<BatchState> {
+      const batch = await retrieve(id, signal);
       // Over the organisation's enqueued-token limit, a batch fails without a fault in its file: its requests wait
       // and go again (as expired ones do), rather than end the run.
-      if (batch.status === 'failed' && enqueuedLimitOnly(batch)) return { kind: 'ended' };
+      if (batch.status === 'failed' && enqueuedLimitOnly(batch)) return ended(batch);
       if (batch.status === 'failed') return { kind: 'rejected', message: rejectionOf(batch) };
-      return batch.status === 'completed' || batch.status === 'expired' || batch.status === 'cancelled' ? { kind: 'ended' } : { kind: 'pending' };
+      return batch.status === 'completed' || batch.status === 'expired' || batch.status === 'cancelled' ? ended(batch) : { kind: 'pending' };
     },
     async results(id, signal) {
-      let batch: OpenAI.Batch;
-      try {
-        batch = await (await client()).batches.retrieve(id, { signal });
-      } catch (error) {
-        throw await failed(error, `/batches/${id}`);
-      }
+      // The poll that found it ended has its file ids: no second request for them.
+      const batch = endedBatches.get(id) ?? (await retrieve(id, signal));
+      endedBatches.delete(id);
       const results = new Map<string, BatchItemResult>();
       for (const fileId of [batch.output_file_id, batch.error_file_id]) {
         if (!fileId) continue;

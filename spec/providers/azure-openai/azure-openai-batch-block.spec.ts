@@ -32,4 +32,18 @@ describe('Azure OpenAI batch jobs against the test server', () => {
     expect(created.body).toMatchObject({ endpoint: '/chat/completions', completion_window: '24h' });
     expect(server.requests.some((request) => request.path.includes('/deployments/'))).toBe(false);
   });
+
+  it('finds the batch made from an upload through /openai/batches (the list, with the api-version), as a restarted run does', async () => {
+    server = await startTestServer({ apiKey });
+    const direct = createAzureOpenAI({ endpoint: server.url, deployment: 'my-deployment', apiKey });
+    const common = { type: 'azure-openai', modelId: 'my-deployment', timeoutMs: 10_000, params: {}, baseURL: server.url, apiKey };
+    const api = azureOpenAIBatchBlock.create({ api_version: '2024-10-21' }, common, direct);
+    const signal = new AbortController().signal;
+    let upload: string | undefined;
+    const id = await api.submit([api.lineOf('0-a_0000000000000000_0', { method: 'chat', messages: [{ role: 'user', content: 'a' }] })], 'chat', signal, (staged) => (upload = staged));
+    expect(await api.find!(upload!, Date.now(), signal)).toBe(id);
+    const listed = server.requests.filter((request) => request.path === '/openai/batches' && request.body === undefined);
+    expect(listed).toHaveLength(1);
+    expect(listed[0]!.headers['api-key']).toBe(apiKey);
+  });
 });

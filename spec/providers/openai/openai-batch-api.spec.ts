@@ -105,4 +105,33 @@ describe('OpenAI batch jobs against the test server', () => {
     expect(result.texts).toHaveLength(1);
     expect(server.requests.filter((request) => request.path.startsWith('/v1/batches/')).length).toBeGreaterThan(1);
   });
+
+  it('`find` names the batch made from an upload, paging through the newest batches, and none for an upload never made into one', async () => {
+    const server = await start();
+    const api = openAIBatchBlock.create({}, { type: 'openai', modelId: 'test-model', timeoutMs: 10_000, params: {}, baseURL: server.baseURL, apiKey: 'sk-test-secret' });
+    const signal = new AbortController().signal;
+    const line = api.lineOf('0-a_0000000000000000_0', chat('q'));
+    // The first batch's upload, then 120 more: the list's first page (100) does not reach it.
+    let firstUpload: string | undefined;
+    const first = await api.submit([line], 'chat', signal, (upload) => (firstUpload = upload));
+    for (let index = 0; index < 120; index++) await api.submit([line], 'chat', signal);
+    expect(await api.find!(firstUpload!, Date.now() - 10_000, signal)).toBe(first);
+    expect(server.requests.filter((request) => request.path === '/v1/batches' && request.body === undefined).length).toBe(2);
+    // An upload with no batch: the list is read to its end (or to batches older than a minute before `since`) and nothing is named.
+    const lonely = (await (await fetch(`${server.baseURL}/files`, { method: 'POST', body: (() => { const form = new FormData(); form.append('purpose', 'batch'); form.append('file', new Blob([`${line.text}\n`]), 'b.jsonl'); return form; })(), headers: { authorization: 'Bearer sk-test-secret' } })).json()) as { id: string };
+    expect(await api.find!(lonely.id, Date.now(), signal)).toBeUndefined();
+    expect(await api.find!(lonely.id, Date.now() + 3_600_000, signal)).toBeUndefined();
+    // Two pages for the whole list, one for a look that meets an older batch at once.
+    expect(server.requests.filter((request) => request.path === '/v1/batches' && request.body === undefined).length).toBe(2 + 2 + 1);
+  });
+
+  it('reads an ended batch\'s results from the poll that found it ended: one request for the batch, not two', async () => {
+    const server = await start();
+    await batchModel(server).doGenerate(chat('once'), { signal: new AbortController().signal });
+    const created = server.requests.find((request) => request.path === '/v1/batches')!;
+    expect(created).toBeDefined();
+    // One poll (it ends at once), then the output file: no second read of the batch.
+    expect(server.requests.filter((request) => /^\/v1\/batches\/batch_\d+$/.test(request.path))).toHaveLength(1);
+    expect(server.requests.filter((request) => /^\/v1\/files\/[^/]+\/content$/.test(request.path))).toHaveLength(1);
+  });
 });
