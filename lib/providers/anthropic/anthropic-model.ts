@@ -2,15 +2,14 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { ConfigError } from '../../errors/config-error.ts';
 import { credentialId } from '../../model/credential-id.ts';
-import type { CallOptions, LanguageModel, ModelRequest, ModelResult, ToolCall } from '../../model/language-model.ts';
+import type { CallOptions, LanguageModel, ModelRequest, ModelResult } from '../../model/language-model.ts';
 import { parseConfig } from '../../parse-config.ts';
 import { rateLimitHeadersOf } from '../fetch-json.ts';
-import { lazily } from '../lazily.ts';
 import { sdkErrorToApiCallError } from '../sdk-error.ts';
 import { environmentUrl } from '../environment-url.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
-import { toolCallOf, toolCallsField } from '../tool-calls.ts';
 import { anthropicBody } from './anthropic-body.ts';
+import { type AnthropicMessage, anthropicApiKey, anthropicClient, anthropicResultOf, oneAnswerOnly, sendsSampling } from './anthropic-shared.ts';
 
 /** Settings of an Anthropic engine (DGT block type `anthropic`). */
 export interface AnthropicSettings {
@@ -45,21 +44,6 @@ const settingsSchema = z.object({
 });
 
 /** The API version that dropped the sampling parameters. */
-const withoutSampling = '2026-10-21';
-
-export type ContentBlock = { type: string; text?: unknown; id?: unknown; name?: unknown; input?: unknown };
-
-/** The text blocks joined (or the forced tool's input as JSON when a response format was asked for), and the tool calls. */
-export function answerOf(content: readonly ContentBlock[], formatTool: string | undefined): { text: string; toolCalls: ToolCall[] } {
-  const format = formatTool === undefined ? undefined : content.find((block) => block.type === 'tool_use' && block.name === formatTool);
-  if (format !== undefined) return { text: JSON.stringify(format.input ?? {}), toolCalls: [] };
-  const text = content.map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : '')).join('');
-  const toolCalls = content.flatMap((block, index) =>
-    block.type === 'tool_use' && typeof block.name === 'string' ? [toolCallOf(typeof block.id === 'string' ? block.id : `call_${index}`, block.name, block.input)] : [],
-  );
-  return { text, toolCalls };
-}
-
 /**
  * Creates a {@link LanguageModel} for Anthropic's Messages API (`POST /v1/messages`), through the official
  * `@anthropic-ai/sdk` (its own retries are off: the engine retries). System messages are lifted into `system`; a
@@ -87,7 +71,7 @@ export function answerOf(content: readonly ContentBlock[], formatTool: string | 
  */
 export function createAnthropic(settings: AnthropicSettings): LanguageModel {
   const config = parseConfig('anthropic', settingsSchema, settings);
-  const apiKey = [config.apiKey, process.env['ANTHROPIC_API_KEY']].find((value) => value !== undefined && value.trim() !== '')?.trim();
+  const apiKey = anthropicApiKey(config.apiKey);
   if (apiKey === undefined) {
     throw new ConfigError('anthropic: missing API key: set the ANTHROPIC_API_KEY environment variable (or `api_key` in the block)', { field: 'api_key' });
   }
@@ -97,43 +81,21 @@ export function createAnthropic(settings: AnthropicSettings): LanguageModel {
   const { modelId, apiVersion } = config;
   const timeoutMs = config.timeoutMs ?? 300_000;
   const maxTokens = config.defaultMaxTokens ?? 1024;
-  const sampling = apiVersion !== undefined && apiVersion < withoutSampling;
+  const sampling = sendsSampling(apiVersion);
   const url = `${baseURL}/v1/messages`;
   // Header values may be credentials too: no error shows them.
   const secrets = [apiKey, ...Object.values(config.headers ?? {})];
-  // The SDK loads with the first call, not with the CLI: a run without an Anthropic block never pays its start-up.
-  const connect = lazily(async () => {
-    const { default: sdk } = await import('@anthropic-ai/sdk');
-    const client = new sdk({
-      apiKey,
-      baseURL,
-      maxRetries: 0,
-      timeout: timeoutMs,
-      defaultHeaders: { ...config.headers, ...(apiVersion === undefined ? {} : { 'anthropic-version': apiVersion }) },
-    });
-    return { sdk, client };
-  });
+  const connect = anthropicClient({ apiKey, baseURL, timeoutMs, headers: config.headers, apiVersion });
 
   async function doGenerate(request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> {
-    if (request.n !== undefined && request.n > 1) {
-      throw new ConfigError(`anthropic: invalid config at \`n\`: expected 1 (the Messages API makes one answer per request), received ${request.n}`, {
-        field: 'n',
-      });
-    }
+    oneAnswerOnly(request);
     const params = anthropicBody(request, modelId, maxTokens, sampling) as unknown as Anthropic.MessageCreateParamsNonStreaming;
     const { sdk, client } = await connect();
     try {
       const { data, response } = await client.messages.create(params, { signal }).withResponse();
-      const { input_tokens: input, output_tokens: output, cache_creation_input_tokens: cacheWrites, cache_read_input_tokens: cacheReads } = data.usage;
       const headers = rateLimitHeadersOf(response.headers);
-      const answer = answerOf(data.content as readonly ContentBlock[], request.responseFormat?.name);
-      return {
-        texts: [answer.text],
-        ...toolCallsField([answer.toolCalls]),
-        finishReason: data.stop_reason ?? undefined,
-        usage: { promptTokens: input + (cacheWrites ?? 0) + (cacheReads ?? 0), completionTokens: output },
-        ...(headers === undefined ? {} : { headers }),
-      };
+      const result = anthropicResultOf(data as AnthropicMessage, request);
+      return headers === undefined ? result : { ...result, headers };
     } catch (error) {
       throw sdkErrorToApiCallError(error, sdk, { url, timeoutMs, secrets });
     }
