@@ -60,7 +60,8 @@ export interface PendingBatch {
 
 /**
  * Where pending batches are kept across runs (a task's ledger: a sidecar file, or a table): written when a batch is
- * submitted, removed once its results are read.
+ * submitted (staged by its upload first, where the provider uploads before it makes the batch, then by its id),
+ * removed once its results are read.
  */
 export interface BatchJournal {
   /** Every pending batch, in submission order. */
@@ -88,9 +89,10 @@ export interface BatchApi {
    */
   submit(lines: readonly BatchLine[], method: ModelRequest['method'], signal: AbortSignal, staged?: (upload: string) => void): Promise<string>;
   /**
-   * The id of the batch made from the upload `upload`, if any, looking at batches made since `since` (ms since the
-   * epoch, a minute of clock skew allowed); undefined when none was. Absent for a provider that makes a batch in one
-   * request (Anthropic): there is nothing to journal before it is paid for.
+   * The id of the batch made from the upload `upload`, if any, looking at batches made since `since` (when the upload
+   * was staged, ms since the epoch; a minute of clock skew allowed); undefined when the provider lists none (yet: the
+   * caller asks again for a while). Absent for a provider that makes a batch in one request (Anthropic): there is
+   * nothing to journal before it is paid for.
    */
   find?(upload: string, since: number, signal: AbortSignal): Promise<string | undefined>;
   /** One poll of the batch's state. */

@@ -28,6 +28,12 @@ export interface BatchModelConfig {
   readonly maxTries?: number;
   /** Polls in a row that may fail (a network error) before the batch's calls fail. @default 5 */
   readonly maxPollFailures?: number;
+  /**
+   * How long a staged batch (its upload journaled, its id unknown) that the provider does not list is looked for
+   * again, from when this run began looking (a creation still in flight, a list that lags), before its calls go into
+   * a new batch. @default 60000
+   */
+  readonly creationGraceMs?: number;
   /** Scheduler of the window and the polls; tests pass a virtual one. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
 }
@@ -40,11 +46,13 @@ const configSchema = z.object({
   pollMaxIntervalMs: z.number().min(1).default(300_000),
   maxTries: z.number().int().min(1).default(3),
   maxPollFailures: z.number().int().min(1).default(5),
+  creationGraceMs: z.number().min(0).default(60_000),
   scheduler: schedulerSchema,
 });
 
 /** A call waiting for its answer. */
 interface Waiter {
+  /** The id it waits under: its own (its line's), or an earlier run's of the same body that it claimed. */
   customId: string;
   readonly hash: string;
   readonly request: ModelRequest;
@@ -62,8 +70,12 @@ interface Waiter {
 interface Tracked {
   /** The provider's batch id; the journal's `staged:<upload>` while `staged` (re-keyed once found). */
   id: string;
-  /** A journal's batch made from an upload and not yet known by id: it is looked for ({@link BatchApi.find}), not polled. */
+  /** A batch made from an upload and not yet known by id: it is looked for ({@link BatchApi.find}), not polled. */
   staged?: PendingBatch;
+  /** When this run began looking for it (staged only): a miss is final only `creationGraceMs` after. */
+  lookingSince?: number;
+  /** The upload it was made from, when it is known by it (staged, or found from a staged line). */
+  upload?: string;
   readonly waiters: Map<string, Waiter>;
   readonly journals: Set<BatchJournal>;
   poll?: Subscription;
@@ -76,6 +88,12 @@ interface Tracked {
 type Offer =
   | { readonly kind: 'pending'; readonly batch: Tracked }
   | { readonly kind: 'answered'; readonly resultFor: (request: ModelRequest) => ModelResult; readonly from: Tracked };
+
+/**
+ * The staged batches of this process whose creation is under way: a batch model of another block on the same
+ * journal must not take one for a run's leftover and look for it while its own model is making it.
+ */
+const creating = new Set<string>();
 
 /** `<input>_<body hash>_<occurrence>`: the hash is the second part. */
 function hashOfCustomId(customId: string): string {
@@ -92,7 +110,10 @@ function hashOfCustomId(customId: string): string {
  * Each request is keyed `<input id>_<body hash>_<occurrence>` (`custom_id`), the input id from the
  * {@link currentBatchScope}. Submitted batches are written to the task's journal (its ledger) and removed once their
  * results are read; a restarted run adopts the journal's batches and hands their answers to new calls of the same
- * body (the same input first), so nothing is submitted twice. The result is a {@link LanguageModel}: the engine's
+ * body (the same input first), so nothing is submitted twice. Where the provider uploads first ({@link BatchApi.find}),
+ * the upload is journaled (staged) before the paid creation: a run that never heard the batch's id (killed, or the
+ * creation unanswered) looks it up by its upload, again until `creationGraceMs` has passed, and never sends it blind;
+ * Anthropic's batches are made in one request, so a kill between its acceptance and the journal pays that batch again. The result is a {@link LanguageModel}: the engine's
  * cache, limits and usage, the validators and the ledger do not know. Its `endpoint` is the model's with
  * `/batches`, so its many waiting calls do not count against the direct calls' admission control.
  *
@@ -118,6 +139,10 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   const gathering = new Map<ModelRequest['method'], Waiter[]>();
   const quiet = new Map<ModelRequest['method'], Subscription>();
   const tracked = new Map<string, Tracked>();
+  /** Tracked batches made from an upload, by the upload's reference: a staged line of another journal joins its batch. */
+  const byUpload = new Map<string, Tracked>();
+  /** This model's part of {@link creating}: let go when it closes (a creation it never hears the end of). */
+  const creatingHere = new Set<string>();
   const offers = new Map<string, Map<string, Offer>>();
   const occurrences = new Map<string, number>();
   const adopted = new WeakSet<BatchJournal>();
@@ -150,22 +175,52 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   function adopt(journal: BatchJournal): void {
     adopted.add(journal);
     for (const pending of journal.list()) {
-      if (pending.target !== api.target) continue;
-      const known = tracked.get(pending.id);
-      if (known) {
+      if (pending.target !== api.target || creating.has(pending.id)) continue;
+      // Known already by its id, or by its upload (from another journal's line): one batch, followed once.
+      const sameUpload = pending.upload === undefined ? undefined : byUpload.get(pending.upload);
+      // A line by id of an upload still looked for answers the search.
+      if (sameUpload?.staged && !pending.staged) located(sameUpload, sameUpload.staged, pending.id);
+      const known = tracked.get(pending.id) ?? sameUpload;
+      if (known && tracked.get(known.id) === known) {
+        if (pending.id !== known.id) tryRekey(journal, pending, known.id);
         known.journals.add(journal);
         continue;
       }
-      const batch: Tracked = { id: pending.id, waiters: new Map(), journals: new Set([journal]), failedPolls: 0, ...(pending.staged ? { staged: pending } : {}) };
-      // A provider that cannot look an upload up (none does yet) leaves its calls to be made again.
-      if (pending.staged && (api.find === undefined || pending.upload === undefined)) {
-        unjournal(batch);
-        continue;
+      const batch: Tracked = { id: pending.id, waiters: new Map(), journals: new Set([journal]), failedPolls: 0, ...(pending.upload === undefined ? {} : { upload: pending.upload }) };
+      if (pending.staged) {
+        // A provider without `find` stages nothing; a line that says otherwise leaves its calls to be made again.
+        if (api.find === undefined || pending.upload === undefined) {
+          unjournal(batch);
+          continue;
+        }
+        batch.staged = pending;
+        batch.lookingSince = scheduler.now();
       }
-      tracked.set(batch.id, batch);
+      track(batch);
       for (const customId of pending.customIds) offer(customId, { kind: 'pending', batch });
       poll(batch, 0);
     }
+  }
+
+  /** Follows a batch (polled, or looked for while staged), known by its id and by its upload. */
+  function track(batch: Tracked): void {
+    tracked.set(batch.id, batch);
+    if (batch.upload !== undefined) byUpload.set(batch.upload, batch);
+  }
+
+  /** {@link rekey}, or the staged line left for a later run to look for again when the journal cannot be written. */
+  function tryRekey(journal: BatchJournal, staged: PendingBatch, id: string): void {
+    try {
+      rekey(journal, staged, id);
+    } catch {
+      // Harmless: the next run finds the same batch from the same upload.
+    }
+  }
+
+  /** A journal's line of a staged batch, now known by `id`: the line by its id written first, then the staged one dropped. */
+  function rekey(journal: BatchJournal, staged: PendingBatch, id: string): void {
+    journal.put({ id, target: staged.target, customIds: staged.customIds, submittedAt: staged.submittedAt, ...(staged.upload === undefined ? {} : { upload: staged.upload }) });
+    journal.remove(staged.id);
   }
 
   function settle(waiter: Waiter, outcome: { result: ModelResult } | { error: unknown }): void {
@@ -209,12 +264,13 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   async function submit(waiters: readonly Waiter[], method: ModelRequest['method']): Promise<void> {
     const journals = new Set(waiters.flatMap((waiter) => (waiter.scope?.journal ? [waiter.scope.journal] : [])));
     const customIds = waiters.map((waiter) => waiter.customId);
-    const submittedAt = scheduler.now();
-    // Journaled between the provider's upload and the paid creation: a kill before the id is heard finds the batch again.
+    // Journaled between the provider's upload and the paid creation: a run that never hears the id finds the batch again.
     let staged: PendingBatch | undefined;
     let unwritten: { readonly error: unknown } | undefined;
     const stage = (upload: string): void => {
-      staged = { id: `staged:${upload}`, target: api.target, customIds, submittedAt, upload, staged: true };
+      staged = { id: `staged:${upload}`, target: api.target, customIds, submittedAt: scheduler.now(), upload, staged: true };
+      creating.add(staged.id);
+      creatingHere.add(staged.id);
       try {
         for (const journal of journals) journal.put(staged);
       } catch (error) {
@@ -231,28 +287,30 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
         stage,
       );
     } catch (error) {
+      if (staged) created(staged);
       // Closed meanwhile: a staged batch stays journaled for the next run to find.
       if (closed) return;
       if (unwritten !== undefined) return failRuns(waiters, unwritten.error);
-      const found = staged && ApiCallError.isInstance(error) && error.isRetryable ? await madeAnyway(staged) : undefined;
-      if (closed) return;
-      if (found === undefined) {
-        try {
-          if (staged) unstage(journals, staged);
-        } catch (journalError) {
-          return failRuns(waiters, journalError);
-        }
-        if (ApiCallError.isInstance(error) && !error.isRetryable) {
-          return failRuns(waiters, new BatchRejectedError(api.target, undefined, error.message, { cause: error }));
-        }
-        // A refused upload (a 429, a 5xx) is tried again after a backoff, as a poll would be, not at once.
-        for (const waiter of waiters) retryOrFail(waiter, `the upload failed: ${(error as Error).message}`, Math.min(settings.pollMaxIntervalMs, settings.pollIntervalMs * 2 ** (waiter.tries - 1)));
-        return;
+      const retryable = !ApiCallError.isInstance(error) || error.isRetryable;
+      if (staged && retryable) {
+        // No answer (a 5xx, a reset, a timeout): the batch may have been made. It is looked for, never sent again blind.
+        const batch: Tracked = { id: staged.id, staged, lookingSince: scheduler.now(), upload: staged.upload!, waiters: new Map(waiters.map((waiter) => [waiter.customId, waiter])), journals, failedPolls: 0 };
+        track(batch);
+        return poll(batch, 0);
       }
-      id = found;
+      try {
+        if (staged) unstage(journals, staged);
+      } catch (journalError) {
+        return failRuns(waiters, journalError);
+      }
+      if (!retryable) return failRuns(waiters, new BatchRejectedError(api.target, undefined, (error as Error).message, { cause: error }));
+      // A refused upload (a 429, a 5xx) is tried again after a backoff, as a poll would be, not at once.
+      for (const waiter of waiters) retryOrFail(waiter, `the upload failed: ${(error as Error).message}`, Math.min(settings.pollMaxIntervalMs, settings.pollIntervalMs * 2 ** (waiter.tries - 1)));
+      return;
     }
+    if (staged) created(staged);
     const batch: Tracked = { id, waiters: new Map(waiters.map((waiter) => [waiter.customId, waiter])), journals, failedPolls: 0 };
-    const pending: PendingBatch = { id, target: api.target, customIds, submittedAt, ...(staged ? { upload: staged.upload } : {}) };
+    const pending: PendingBatch = { id, target: api.target, customIds, submittedAt: staged?.submittedAt ?? scheduler.now(), ...(staged ? { upload: staged.upload } : {}) };
     try {
       for (const journal of journals) journal.put(pending);
       if (staged) unstage(journals, staged);
@@ -263,14 +321,10 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     poll(batch, settings.pollIntervalMs);
   }
 
-  /** After a creation that failed without an answer (a 5xx, a timeout): the batch made from the upload anyway, if any. */
-  async function madeAnyway(staged: PendingBatch): Promise<string | undefined> {
-    try {
-      return await api.find?.(staged.upload!, staged.submittedAt, controller.signal);
-    } catch {
-      // The provider cannot say: the calls go again, as they would have without the look.
-      return undefined;
-    }
+  /** The creation of a staged batch is over (made or not): another model of this process may look for it now. */
+  function created(staged: PendingBatch): void {
+    creating.delete(staged.id);
+    creatingHere.delete(staged.id);
   }
 
   function unstage(journals: ReadonlySet<BatchJournal>, staged: PendingBatch): void {
@@ -307,16 +361,22 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       if (closed) return;
       batch.failedPolls += 1;
       if (batch.failedPolls < settings.maxPollFailures) return poll(batch, next());
-      tracked.delete(batch.id);
+      untrack(batch);
       // Its answers cannot be promised to later calls of this run any more: they would wait for nothing.
       dropOffers(batch);
-      for (const waiter of batch.waiters.values()) settle(waiter, { error: failure(`batch ${batch.id} could not be polled: ${(error as Error).message}`) });
+      const what = batch.staged ? `the batch made from upload ${batch.staged.upload} could not be looked up` : `batch ${batch.id} could not be polled`;
+      for (const waiter of batch.waiters.values()) settle(waiter, { error: failure(`${what}: ${(error as Error).message}`) });
     };
     batch.poll = timer(delayMs, scheduler).subscribe(() => {
       const staged = batch.staged;
       if (staged) {
         api.find!(staged.upload!, staged.submittedAt, controller.signal).then((found) => {
-          if (!closed) located(batch, staged, found);
+          // Closed, or found meanwhile (a journal's line by id answered the search).
+          if (closed || batch.staged !== staged) return;
+          batch.failedPolls = 0;
+          // Not listed yet: a creation may still be under way, or the list lag behind it. A miss is final only later.
+          if (found === undefined && scheduler.now() - (batch.lookingSince ?? 0) < settings.creationGraceMs) return poll(batch, next());
+          located(batch, staged, found);
         }, failedPoll);
         return;
       }
@@ -342,41 +402,56 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   }
 
   /**
-   * A journal's staged batch, looked for: made (it is journaled by its id, polled, or joined to the same batch adopted
-   * from another journal), or never made (out of the journals; the calls waiting for it go into a new batch).
+   * A staged batch, looked for: made (journaled by its id and polled, or joined to the same batch found from another
+   * journal), or never made (out of the journals; its waiting calls go into a new batch under their own ids).
    */
   function located(batch: Tracked, staged: PendingBatch, found: string | undefined): void {
-    tracked.delete(batch.id);
-    const known = found === undefined ? undefined : tracked.get(found);
-    if (found === undefined || known !== undefined) {
+    batch.poll?.unsubscribe();
+    delete batch.staged;
+    delete batch.lookingSince;
+    untrack(batch);
+    if (found === undefined) {
       unjournal(batch);
-      repoint(batch, known);
-      for (const [customId, waiter] of batch.waiters) {
-        if (known) known.waiters.set(customId, waiter);
-        else if (!waiter.done) {
-          // It waited under the earlier run's id: its line now says that id.
-          waiter.line = api.lineOf(customId, waiter.request);
-          gather(waiter);
-        }
+      dropOffers(batch);
+      for (const waiter of batch.waiters.values()) {
+        if (waiter.done) continue;
+        // Its own id (its line's), not an earlier run's it claimed: that one may be another call's own.
+        waiter.customId = waiter.line.customId;
+        gather(waiter);
       }
-      if (known) for (const journal of batch.journals) known.journals.add(journal);
       return;
     }
-    batch.id = found;
-    delete batch.staged;
-    tracked.set(found, batch);
-    const pending: PendingBatch = { id: found, target: staged.target, customIds: staged.customIds, submittedAt: staged.submittedAt, upload: staged.upload };
     try {
-      for (const journal of batch.journals) {
-        journal.put(pending);
-        journal.remove(staged.id);
-      }
+      for (const journal of batch.journals) rekey(journal, staged, found);
     } catch (error) {
-      tracked.delete(found);
       dropOffers(batch);
       return failRuns([...batch.waiters.values()], error);
     }
-    poll(batch, 0);
+    const known = tracked.get(found);
+    if (known === undefined) {
+      batch.id = found;
+      track(batch);
+      return poll(batch, 0);
+    }
+    // The same batch, adopted from another journal by its id: one batch, one poll.
+    if (staged.upload !== undefined) known.upload ??= staged.upload;
+    track(known);
+    for (const journal of batch.journals) known.journals.add(journal);
+    repoint(batch, known);
+    for (const [customId, waiter] of batch.waiters) {
+      if (!known.waiters.has(customId)) known.waiters.set(customId, waiter);
+      else if (!waiter.done) {
+        // Two calls on one answer (rare): this one goes again, under its own id.
+        waiter.customId = waiter.line.customId;
+        gather(waiter);
+      }
+    }
+  }
+
+  /** Stops following a batch (its id and its upload). */
+  function untrack(batch: Tracked): void {
+    if (tracked.get(batch.id) === batch) tracked.delete(batch.id);
+    if (batch.upload !== undefined && byUpload.get(batch.upload) === batch) byUpload.delete(batch.upload);
   }
 
   /** The promises of `batch`'s answers to later calls, moved to `to` (the same batch, adopted twice), or forgotten. */
@@ -395,7 +470,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
 
   /** The batch's results are read: out of the journals, whatever comes of its requests. */
   function forget(batch: Tracked): void {
-    tracked.delete(batch.id);
+    untrack(batch);
     dropOffers(batch);
     unjournal(batch);
   }
@@ -413,7 +488,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
 
   function distribute(batch: Tracked, results: ReadonlyMap<string, BatchItemResult>): void {
     const unclaimed = [...offers.values()].flatMap((byId) => [...byId].filter(([, value]) => value.kind === 'pending' && value.batch === batch).map(([customId]) => customId));
-    tracked.delete(batch.id);
+    untrack(batch);
     dropOffers(batch);
     // Answers no call has taken yet stay offered, and the batch stays journaled until the last is taken: a kill
     // meanwhile lets the next run read them again rather than pay for them again.
@@ -467,6 +542,8 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
 
   async function close(): Promise<void> {
     closed = true;
+    for (const id of creatingHere) creating.delete(id);
+    creatingHere.clear();
     controller.abort();
     for (const subscription of quiet.values()) subscription.unsubscribe();
     for (const subscription of delayed.values()) subscription.unsubscribe();

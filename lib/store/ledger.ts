@@ -83,8 +83,9 @@ export interface LedgerStore {
   /** Writes a batch. @throws {DatastoreError} when the disk refuses it; nothing of the batch is then committed. */
   commit(batch: CommitBatch): void;
   /**
-   * The task's provider batches still pending (`batch: true` LM blocks): written when a batch is submitted, removed
-   * once its results are read, so a restarted run adopts them instead of paying twice. Kept apart from the commits:
+   * The task's provider batches still pending (`batch: true` LM blocks): written when a batch is submitted (staged by
+   * its upload first, where the provider uploads before it makes the batch), removed once its results are read, so a
+   * restarted run adopts them instead of paying twice. Kept apart from the commits:
    * `pending_batches.json` (replaced atomically) beside the JSONL files, a `pending_batches` table in SQLite. A store
    * without it keeps none (a restart then submits pending requests again).
    */

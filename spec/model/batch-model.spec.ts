@@ -60,7 +60,13 @@ function fakeApi(scheduler: VirtualTimeScheduler, script: { states?: BatchState[
  * unless `creation` says the run dies before (`hang-before`), dies after it is made (`hang-after`), or hears an
  * error though it was made (`lost`). `find` names the batch made from an upload.
  */
-function stagingApi(fake: ReturnType<typeof fakeApi>, creation: () => 'make' | 'hang-before' | 'hang-after' | 'lost', journal?: BatchJournal) {
+function stagingApi(
+  fake: ReturnType<typeof fakeApi>,
+  creation: () => 'make' | 'hang-before' | 'hang-after' | 'lost',
+  journal?: BatchJournal,
+  /** How the `find` of this number (0-based) goes: as the provider says, a list that does not show the batch yet, or a failure. */
+  lookup: (call: number) => 'list' | 'lag' | 'fail' = () => 'list',
+) {
   const madeFrom = new Map<string, string>();
   const finds: string[] = [];
   const journaledAtCreation: (readonly PendingBatch[])[] = [];
@@ -81,8 +87,10 @@ function stagingApi(fake: ReturnType<typeof fakeApi>, creation: () => 'make' | '
       return id;
     },
     async find(upload) {
+      const how = lookup(finds.length);
       finds.push(upload);
-      return madeFrom.get(upload);
+      if (how === 'fail') throw new ApiCallError('http://provider/batches answered 503: busy', { url: 'http://provider/batches', statusCode: 503 });
+      return how === 'lag' ? undefined : madeFrom.get(upload);
     },
   };
   return { api, finds, journaledAtCreation };
@@ -93,8 +101,16 @@ function memoryJournal(initial: PendingBatch[] = []): BatchJournal & { readonly 
   return {
     batches,
     list: () => [...batches],
-    put: (batch) => batches.push(batch),
-    remove: (id) => batches.splice(batches.findIndex((batch) => batch.id === id), 1),
+    // As the ledger's journals: a put replaces the line of the same id; a remove of an unknown id does nothing.
+    put: (batch) => {
+      const at = batches.findIndex((line) => line.id === batch.id);
+      if (at === -1) batches.push(batch);
+      else batches[at] = batch;
+    },
+    remove: (id) => {
+      const at = batches.findIndex((batch) => batch.id === id);
+      if (at !== -1) batches.splice(at, 1);
+    },
   };
 }
 
@@ -314,8 +330,8 @@ describe('createBatchModel', () => {
     const second = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
     const answers = [withinBatchScope(scopeOf('1-bb'), () => second.doGenerate(chat('b'), { signal })), withinBatchScope(scopeOf('0-aa'), () => second.doGenerate(chat('a'), { signal }))];
     await advanceTo(scheduler, 60);
-    // Found by its upload; journaled by its id alone.
-    expect(staging.finds).toEqual(['file-0']);
+    // Found by its upload (or by the line by id of the same upload: no need to ask); journaled by its id alone.
+    expect(staging.finds).toEqual(byIdToo ? [] : ['file-0']);
     expect(journal.batches).toEqual([byId]);
     await advanceTo(scheduler, 5000);
     expect((await Promise.all(answers)).map((answer) => answer.texts[0])).toEqual([expect.stringMatching(/^answer 1-bb_/), expect.stringMatching(/^answer 0-aa_/)]);
@@ -339,18 +355,22 @@ describe('createBatchModel', () => {
     expect(fake.submitted).toEqual([]);
 
     dying = false;
-    const second = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    const second = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 1000, creationGraceMs: 20_000, scheduler });
     const answer = withinBatchScope(scope, () => second.doGenerate(chat('a'), { signal }));
-    await advanceTo(scheduler, 5000);
+    // Not listed: looked for again (a creation may still be under way) until `creationGraceMs` has passed.
+    await advanceTo(scheduler, 15_000);
+    expect(staging.finds.length).toBeGreaterThan(1);
+    expect(fake.submitted).toEqual([]);
+    expect(journal.batches).toEqual([staged]);
+    await advanceTo(scheduler, 100_000);
     expect((await answer).texts[0]).toBe(`answer ${staged!.customIds[0]}`);
-    expect(staging.finds).toEqual(['file-0']);
     expect(fake.submitted.map((batch) => batch.customIds)).toEqual([staged!.customIds]);
     expect(journal.batches).toEqual([]);
   });
 
   it('a creation that fails without an answer (a reset connection) but was made is found from its upload and waited for: nothing goes twice', async () => {
     const scheduler = new VirtualTimeScheduler();
-    const fake = fakeApi(scheduler);
+    const fake = fakeApi(scheduler, { states: [{ kind: 'pending' }] });
     const journal = memoryJournal();
     const staging = stagingApi(fake, () => 'lost');
     const model = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 100, scheduler });
@@ -363,6 +383,64 @@ describe('createBatchModel', () => {
     expect(staging.finds).toEqual(['file-0']);
     expect(fake.submitted).toHaveLength(1);
     expect(journal.batches).toEqual([]);
+  });
+
+  it('a creation without an answer is looked for, not sent again: a list that fails or lags behind is asked again, and the batch is waited for', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler);
+    const journal = memoryJournal();
+    // The list fails twice (as the creation did), then does not show the batch yet, then does.
+    const staging = stagingApi(fake, () => 'lost', journal, (call) => (call < 2 ? 'fail' : call === 2 ? 'lag' : 'list'));
+    const model = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 100, scheduler });
+    const answer = withinBatchScope({ inputId: '0-aa', journal, fail: () => undefined }, () => model.doGenerate(chat('a'), { signal }));
+    await advanceTo(scheduler, 10_000);
+    expect((await answer).texts[0]).toMatch(/^answer 0-aa_/);
+    expect(staging.finds).toHaveLength(4);
+    expect(fake.submitted).toHaveLength(1);
+    expect(journal.batches).toEqual([]);
+  });
+
+  it('a staged batch that cannot be looked up fails its calls and stays journaled for a later run: nothing is sent again blind', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler);
+    const journal = memoryJournal();
+    const staging = stagingApi(fake, () => 'lost', journal, () => 'fail');
+    const model = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 100, maxPollFailures: 3, scheduler });
+    const answer = withinBatchScope({ inputId: '0-aa', journal, fail: () => undefined }, () => model.doGenerate(chat('a'), { signal })).catch((error: unknown) => error);
+    await advanceTo(scheduler, 10_000);
+    expect(String(await answer)).toMatch(/the batch made from upload file-0 could not be looked up: .*503/);
+    expect(staging.finds).toHaveLength(3);
+    expect(fake.submitted).toHaveLength(1);
+    expect(journal.batches).toEqual([expect.objectContaining({ id: 'staged:file-0', staged: true })]);
+  });
+
+  it('a staged line of one journal and the line by id of another, for one batch: one batch polled, and both journals keep it by its id until it is read', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler, { states: [{ kind: 'pending' }, { kind: 'pending' }] });
+    const [mine, theirs] = [memoryJournal(), memoryJournal()];
+    let dying = true;
+    const staging = stagingApi(fake, () => (dying ? 'hang-after' : 'make'), mine);
+    const first = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    void withinBatchScope({ inputId: '0-aa', journal: mine, fail: () => undefined }, () => first.doGenerate(chat('a'), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 50);
+    await first.close();
+    const [staged] = mine.batches;
+    const byId = { id: 'batch_0', target: staged!.target, customIds: staged!.customIds, submittedAt: staged!.submittedAt, upload: 'file-0' };
+    theirs.put(byId);
+
+    dying = false;
+    const second = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    const answer = withinBatchScope({ inputId: '0-aa', journal: theirs, fail: () => undefined }, () => second.doGenerate(chat('a'), { signal }));
+    void withinBatchScope({ inputId: '1-bb', journal: mine, fail: () => undefined }, () => second.doGenerate(chat('b'), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 60);
+    // The staged line became the line by id (beside the batch of input 1's new request).
+    expect(mine.batches.filter((line) => line.customIds.includes(staged!.customIds[0]!))).toEqual([byId]);
+    expect(theirs.batches).toEqual([byId]);
+    await advanceTo(scheduler, 20_000);
+    expect((await answer).texts[0]).toMatch(/^answer 0-aa_/);
+    expect(fake.submitted.filter((batch) => batch.customIds.includes(staged!.customIds[0]!))).toHaveLength(1);
+    expect(mine.batches).toEqual([]);
+    expect(theirs.batches).toEqual([]);
   });
 
   it('refuses a poll interval below 1 ms (it would poll the provider without pause)', () => {

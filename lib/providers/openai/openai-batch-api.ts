@@ -131,12 +131,20 @@ export function openAIBatchApi(settings: OpenAIBatchSettings): BatchApi {
       }
     },
     async find(upload, since, signal) {
-      // Newest first: stop at the first batch made more than a minute (of clock skew) before the upload was staged.
+      // OpenAI lists the newest first (seen, not documented): the look stops at a batch made more than a minute (of
+      // clock skew) before the upload was staged, once two batches in a row have shown that order; a list in another
+      // order is read to its end.
       const oldest = (since - 60_000) / 1000;
+      let previous: number | undefined;
+      let newestFirst = true;
       try {
         for await (const batch of await (await client()).batches.list({ limit: 100 }, { signal })) {
           if (batch.input_file_id === upload) return batch.id;
-          if (batch.created_at < oldest) return undefined;
+          if (previous !== undefined) {
+            newestFirst &&= batch.created_at <= previous;
+            if (newestFirst && batch.created_at < oldest) return undefined;
+          }
+          previous = batch.created_at;
         }
       } catch (error) {
         throw await failed(error, '/batches');

@@ -4,6 +4,8 @@ import { BatchRejectedError } from '../../../lib/errors/batch-rejected-error.ts'
 import { createBatchModel } from '../../../lib/model/batch-model.ts';
 import { createEngine } from '../../../lib/model/engine.ts';
 import type { LanguageModel, ModelRequest } from '../../../lib/model/language-model.ts';
+import type OpenAI from 'openai';
+import { openAIBatchApi } from '../../../lib/providers/openai/openai-batch-api.ts';
 import { openAIBatchBlock } from '../../../lib/providers/openai/openai-batch-block.ts';
 import { createOpenAI } from '../../../lib/providers/openai/openai-model.ts';
 import { type TestServer, type TestServerOptions, startTestServer } from '../../../lib/testing/test-server.ts';
@@ -133,5 +135,30 @@ describe('OpenAI batch jobs against the test server', () => {
     // One poll (it ends at once), then the output file: no second read of the batch.
     expect(server.requests.filter((request) => /^\/v1\/batches\/batch_\d+$/.test(request.path))).toHaveLength(1);
     expect(server.requests.filter((request) => /^\/v1\/files\/[^/]+\/content$/.test(request.path))).toHaveLength(1);
+  });
+
+  it('`find` reads a list that comes oldest first to its end (the early stop needs the newest-first order it has seen)', async () => {
+    const listed = (order: 'newest' | 'oldest') => {
+      const batches = [
+        { id: 'b0', input_file_id: 'file-old', created_at: 1_000 },
+        { id: 'b1', input_file_id: 'file-mid', created_at: 2_000 },
+        { id: 'b2', input_file_id: 'file-new', created_at: 5_000 },
+      ];
+      const seen: string[] = [];
+      const client = { batches: { list: async () => (async function* () {
+        for (const batch of order === 'oldest' ? batches : [...batches].reverse()) {
+          seen.push(batch.id);
+          yield batch;
+        }
+      })() } } as unknown as OpenAI;
+      return { api: openAIBatchApi({ client: async () => client, model: 'm', engine: 'openai', root: 'http://127.0.0.1:1/v1', pathPrefix: '/v1', timeoutMs: 1000, secrets: [] }), seen };
+    };
+    const signal = new AbortController().signal;
+    // Staged at 4,000 s: batches made before 3,940 s are too old to be it.
+    const oldestFirst = listed('oldest');
+    expect(await oldestFirst.api.find!('file-new', 4_000_000, signal)).toBe('b2');
+    const newestFirst = listed('newest');
+    expect(await newestFirst.api.find!('file-gone', 4_000_000, signal)).toBeUndefined();
+    expect(newestFirst.seen).toEqual(['b2', 'b1']);
   });
 });
