@@ -24,6 +24,7 @@ export interface EngineConfig extends SharedEngineConfig {
   /**
    * Answers kept in the in-memory cache, keyed on the rendered request; 0 turns it off. Only deterministic
    * requests are cached (`temperature: 0`, or a `seed`): a sampling request always goes to the model. @default 10000
+   * (0 for a model that answers for free, {@link LanguageModel.answersForFree})
    */
   readonly cacheSize?: number;
   /**
@@ -158,7 +159,9 @@ export class Engine {
     const batch = model.doGenerateBatch?.bind(model);
     this.batcher =
       batch && this.config.batchSize > 1 ? new CompletionBatcher(this.config.batchSize, (requests) => this.send((options) => batch(requests, options))) : undefined;
-    this.cache = new TieredCache(this.config.cacheSize, this.config.diskCache, modelResultCodec);
+    // A free model's answer costs less than remembering it (its key, and entries kept alive across many calls).
+    const cacheSize = config.cacheSize === undefined && model.answersForFree === true ? 0 : this.config.cacheSize;
+    this.cache = new TieredCache(cacheSize, this.config.diskCache, modelResultCodec);
   }
 
   get callLimit(): number {

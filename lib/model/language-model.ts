@@ -157,6 +157,11 @@ export interface LanguageModel {
    * slow start (a few requests until the first answer), which would only shrink the first batch.
    */
   readonly answersInBulk?: boolean;
+  /**
+   * Its answers cost nothing to make again (the offline `simulated` engine): an engine keeps no in-memory cache of
+   * them unless given a `cacheSize`, since the cache's key and its kept entries would cost more than the answer.
+   */
+  readonly answersForFree?: boolean;
   doGenerate(request: ModelRequest, options: CallOptions): Promise<ModelResult>;
   /**
    * Sends several completion prompts with the same parameters as one request (vLLM and OpenAI take a prompt

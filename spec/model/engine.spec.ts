@@ -7,6 +7,7 @@ import { type EngineConfig, createEngine } from '../../lib/model/engine.ts';
 import type { ModelRequest } from '../../lib/model/language-model.ts';
 import { createOllama } from '../../lib/providers/ollama/ollama-model.ts';
 import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
+import { createSimulated } from '../../lib/providers/simulated/simulated-model.ts';
 import { FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';
 import type { TestServer, TestServerFault } from '../../lib/testing/test-server.ts';
 import { recordingScheduler } from '../helpers/recording-scheduler.ts';
@@ -216,6 +217,18 @@ describe('createEngine over HTTP (OpenAI-compatible)', () => {
     expect(server.counters.requests).toBe(2);
     expect(second.cached).toBe(false);
     expect(engine.stats.cacheHits).toBe(0);
+  });
+
+  test('a model that answers for free (`simulated`) gets no memory cache unless `cacheSize` is given; the same answer either way', async () => {
+    const request = chat('same question', { seed: 7 });
+    const free = createEngine(createSimulated());
+    const [first, again] = [await firstValueFrom(free.call(request)), await firstValueFrom(free.call(request))];
+    expect(free.stats).toMatchObject({ requests: 2, cacheHits: 0 });
+    expect(again).toEqual(first);
+    const remembering = createEngine(createSimulated(), { cacheSize: 10 });
+    await firstValueFrom(remembering.call(request));
+    expect(await firstValueFrom(remembering.call(request))).toEqual({ ...first, cached: true });
+    expect(remembering.stats).toMatchObject({ requests: 1, cacheHits: 1 });
   });
 
   test('unsubscribing aborts the HTTP request', async () => {
