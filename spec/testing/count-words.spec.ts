@@ -19,6 +19,17 @@ describe('countWords', () => {
     expect(countWords(' What is  the capital?\n')).toBe(4);
   });
 
+  test('counts characters, not bytes: non-ASCII letters, emoji, lone surrogates and a text longer than one counting slice', () => {
+    // A no-break space is above U+0020: a word, as the counters have always read it.
+    expect(countWords('é 中文 😀 \u00a0 x\u0000y')).toBe(6);
+    expect(countWords('\ud800 \udc00\ud800')).toBe(2);
+    // Two words straddling each slice boundary (16,384 UTF-16 units), one of them a split surrogate pair.
+    const long = `${'a'.repeat(16_383)}😀b ${'c'.repeat(20_000)} ${'é'.repeat(20_000)}`;
+    expect(countWords(long)).toBe(3);
+    expect(countWords(`${' '.repeat(16_384)}x`)).toBe(1);
+    expect(countWords(`${'word '.repeat(10_000)}`)).toBe(10_000);
+  });
+
   test('the fake model and the test server report the same usage for the same texts: one shared count', async () => {
     const server = await start({ respond: () => spaced });
     const overHttp = createEngine(createOpenAI({ baseURL: server.baseURL, modelId: 'test-model', apiKey: 'k' }));
