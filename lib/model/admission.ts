@@ -50,6 +50,13 @@ const maxUnreported = 1024;
 // Weight of the newest usage in the per-request token average.
 const averageWeight = 0.2;
 
+/** `bucket` at a newly stated per-minute `rate` (a learned one resized, keeping its tokens), or a new one. */
+function atRate(bucket: TokenBucket | undefined, rate: number, now: number, burstSeconds: number): TokenBucket {
+  if (bucket === undefined) return new TokenBucket(rate, now, burstSeconds);
+  bucket.resize(rate, now);
+  return bucket;
+}
+
 /** A server's `Retry-After` in ms, if it is one (finite, not negative). */
 const retryAfterOf = (ms: number | undefined): number | undefined => (ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined);
 
@@ -82,6 +89,8 @@ export class Admission {
   private readonly unreported: AdmissionTicket[] = [];
   private requestBucket: TokenBucket | undefined;
   private tokenBucket: TokenBucket | undefined;
+  /** The tightest `rpm` and `tpm` any block of the credential stated (a stated limit is not overridden by headers). */
+  private stated: { rpm: number | undefined; tpm: number | undefined };
   private readonly slots = new SlotCount();
   private pausedUntilTime = Number.NEGATIVE_INFINITY;
   private lastCutAt = Number.NEGATIVE_INFINITY;
@@ -106,6 +115,7 @@ export class Admission {
     this.shared = this.config.shared;
     const now = this.now();
     this.aimd = new AimdController(this.config.maxConcurrency, this.config.decrease, this.config.increaseAfter);
+    this.stated = { rpm: this.config.rpm, tpm: this.config.tpm };
     // Shared: the buckets are the store's.
     if (this.config.rpm !== undefined && this.shared === undefined) this.requestBucket = new TokenBucket(this.config.rpm, now, this.config.burstSeconds);
     if (this.config.tpm !== undefined && this.shared === undefined) this.tokenBucket = new TokenBucket(this.config.tpm, now, this.config.burstSeconds);
@@ -269,8 +279,10 @@ export class Admission {
   }
 
   /**
-   * Another block shares this admission: its config is checked, and a larger `maxConcurrency` raises the cap
-   * (never lowers it). Its other settings are ignored; the first block's stay.
+   * Another block shares this admission: its config is checked, a larger `maxConcurrency` raises the cap (never lowers
+   * it), and an `rpm` or `tpm` tighter than the one in force (or the first stated) applies from now on: the limits are
+   * the credential's, so the tightest any block states holds. Its other settings are ignored; the first block's stay.
+   * With shared limits, the rates stay those the store was made with.
    *
    * @throws ConfigError when the config is invalid.
    */
@@ -279,6 +291,17 @@ export class Admission {
     this.aimd.raiseCap(joined.maxConcurrency);
     // A block that knows its limits needs no slow start: the wave it would hold back is paced by its buckets.
     if (joined.rpm !== undefined || joined.tpm !== undefined) this.answered = true;
+    if (this.shared === undefined) {
+      const now = this.now();
+      if (joined.rpm !== undefined && (this.stated.rpm === undefined || joined.rpm < this.stated.rpm)) {
+        this.stated.rpm = joined.rpm;
+        this.requestBucket = atRate(this.requestBucket, joined.rpm, now, this.config.burstSeconds);
+      }
+      if (joined.tpm !== undefined && (this.stated.tpm === undefined || joined.tpm < this.stated.tpm)) {
+        this.stated.tpm = joined.tpm;
+        this.tokenBucket = atRate(this.tokenBucket, joined.tpm, now, this.config.burstSeconds);
+      }
+    }
     this.pump();
   }
 
@@ -292,9 +315,9 @@ export class Admission {
       queued: this.queue.length,
       pausedUntil: this.pausedUntilTime > now ? this.pausedUntilTime : undefined,
       successRun: this.aimd.successRun,
-      rpm: this.requestBucket?.rate ?? this.config.rpm,
+      rpm: this.requestBucket?.rate ?? this.stated.rpm,
       rpmAvailable: this.requestBucket?.available(now),
-      tpm: this.tokenBucket?.rate ?? this.config.tpm,
+      tpm: this.tokenBucket?.rate ?? this.stated.tpm,
       tpmAvailable: this.tokenBucket?.available(now),
       tokensPerRequest: this.averageTokens ?? 0,
     };
@@ -302,7 +325,8 @@ export class Admission {
 
   /** Requests allowed in flight now: the AIMD limit, or the slow start's until the first answer. */
   private limit(): number {
-    const { initialConcurrency, rpm, tpm } = this.config;
+    const { initialConcurrency } = this.config;
+    const { rpm, tpm } = this.stated;
     if (this.answered || initialConcurrency === undefined || rpm !== undefined || tpm !== undefined) return this.aimd.limit;
     return Math.min(this.aimd.limit, initialConcurrency);
   }
@@ -313,10 +337,7 @@ export class Admission {
 
   private learn(bucket: TokenBucket | undefined, configured: number | undefined, limit: number | undefined, remaining: number | undefined, now: number, readAt = now, spentSince = 0) {
     let learnt = bucket;
-    if (configured === undefined && limit !== undefined && limit > 0) {
-      if (learnt === undefined) learnt = new TokenBucket(limit, now, this.config.burstSeconds);
-      else if (learnt.rate !== limit) learnt.resize(limit, now);
-    }
+    if (configured === undefined && limit !== undefined && limit > 0 && learnt?.rate !== limit) learnt = atRate(learnt, limit, now, this.config.burstSeconds);
     if (remaining !== undefined) learnt?.clamp(remaining, now, readAt, spentSince);
     return learnt;
   }
@@ -384,8 +405,8 @@ export class Admission {
   private learnFrom(headers: Readonly<Record<string, string>>, startedSince: number, readAt?: number): void {
     const now = this.now();
     const { requests, tokens } = parseRateLimitHeaders(headers, now);
-    this.requestBucket = this.learn(this.requestBucket, this.config.rpm, requests.limit, requests.remaining, now, readAt, startedSince);
-    this.tokenBucket = this.learn(this.tokenBucket, this.config.tpm, tokens.limit, tokens.remaining, now, readAt, startedSince * (this.averageTokens ?? 0));
+    this.requestBucket = this.learn(this.requestBucket, this.stated.rpm, requests.limit, requests.remaining, now, readAt, startedSince);
+    this.tokenBucket = this.learn(this.tokenBucket, this.stated.tpm, tokens.limit, tokens.remaining, now, readAt, startedSince * (this.averageTokens ?? 0));
     // The server itself said the limit was spent: nothing goes until it had room again (counted from when it said so).
     const wait = spentWaitMs(requests, tokens, this.config.cooldownMs);
     const left = wait === undefined ? 0 : wait - (now - (readAt ?? now));

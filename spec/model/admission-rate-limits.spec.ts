@@ -51,6 +51,18 @@ describe('Admission: RPM bucket', () => {
     });
   });
 
+  test('a block that joins with a tighter rpm (or the first one stated) paces the credential from then on; a looser one changes nothing', () => {
+    withGate({ maxConcurrency: 100 }, ({ gate, flush, starts, work }) => {
+      gate.join({ maxConcurrency: 100, rpm: 120, burstSeconds: 60 });
+      gate.join({ maxConcurrency: 100, rpm: 60, burstSeconds: 60 });
+      gate.join({ maxConcurrency: 100, rpm: 600, burstSeconds: 60 });
+      expect(gate.state).toMatchObject({ rpm: 60, rpmAvailable: 60 });
+      merge(...Array.from({ length: 62 }, (_, index) => gate.run(work(`r${index + 1}`, 0)))).subscribe();
+      flush();
+      expect(starts.slice(60)).toEqual([['r61', 1000], ['r62', 2000]]);
+    });
+  });
+
   test('the bucket refills continuously, never above its capacity', () => {
     withGate({ maxConcurrency: 10, rpm: 120 }, ({ gate, scheduler, flush, starts, work }) => {
       for (let index = 0; index < 120; index += 1) gate.run(work(`burst${index}`, 0)).subscribe();
