@@ -90,7 +90,7 @@ export interface BatchApi {
   submit(lines: readonly BatchLine[], method: ModelRequest['method'], signal: AbortSignal, staged?: (upload: string) => void): Promise<string>;
   /**
    * The id of the batch made from the upload `upload`, if any, looking at batches made since `since` (when the upload
-   * was staged, ms since the epoch; a minute of clock skew allowed); undefined when the provider lists none (yet: the
+   * was staged, ms since the epoch; 15 minutes of clock skew allowed); undefined when the provider lists none (yet: the
    * caller asks again for a while). Absent for a provider that makes a batch in one request (Anthropic): there is
    * nothing to journal before it is paid for.
    */

@@ -141,6 +141,10 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   const tracked = new Map<string, Tracked>();
   /** Tracked batches made from an upload, by the upload's reference: a staged line of another journal joins its batch. */
   const byUpload = new Map<string, Tracked>();
+  /** The ids (without `_r<try>`) of the requests in the journals' batches: a new call never goes under one of them. */
+  const journaledIds = new Set<string>();
+  /** Batches read whose answers are not all taken yet, by id: another journal's line of one joins it (read once). */
+  const read = new Map<string, Tracked>();
   /** This model's part of {@link creating}: let go when it closes (a creation it never hears the end of). */
   const creatingHere = new Set<string>();
   const offers = new Map<string, Map<string, Offer>>();
@@ -155,6 +159,8 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   function offer(customId: string, value: Offer): void {
     const hash = hashOfCustomId(customId);
     const byId = offers.get(hash) ?? offers.set(hash, new Map()).get(hash)!;
+    // An answer in hand is not traded for the promise of one (another journal's line of a batch already read).
+    if (value.kind === 'pending' && byId.get(customId)?.kind === 'answered') return;
     byId.set(customId, value);
   }
 
@@ -167,7 +173,10 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     if (id === undefined || value === undefined) return undefined;
     byId.delete(id);
     if (byId.size === 0) offers.delete(hash);
-    if (value.kind === 'answered' && value.from.unclaimed !== undefined && (value.from.unclaimed -= 1) === 0) unjournal(value.from);
+    if (value.kind === 'answered' && value.from.unclaimed !== undefined && (value.from.unclaimed -= 1) === 0) {
+      read.delete(value.from.id);
+      unjournal(value.from);
+    }
     return [id, value];
   }
 
@@ -176,12 +185,13 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     adopted.add(journal);
     for (const pending of journal.list()) {
       if (pending.target !== api.target || creating.has(pending.id)) continue;
+      for (const customId of pending.customIds) journaledIds.add(customId.replace(/_r\d+$/, ''));
       // Known already by its id, or by its upload (from another journal's line): one batch, followed once.
       const sameUpload = pending.upload === undefined ? undefined : byUpload.get(pending.upload);
       // A line by id of an upload still looked for answers the search.
       if (sameUpload?.staged && !pending.staged) located(sameUpload, sameUpload.staged, pending.id);
-      const known = tracked.get(pending.id) ?? sameUpload;
-      if (known && tracked.get(known.id) === known) {
+      const known = tracked.get(pending.id) ?? read.get(pending.id) ?? sameUpload;
+      if (known && (tracked.get(known.id) === known || read.get(known.id) === known)) {
         if (pending.id !== known.id) tryRekey(journal, pending, known.id);
         known.journals.add(journal);
         continue;
@@ -287,17 +297,21 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
         stage,
       );
     } catch (error) {
-      if (staged) created(staged);
       // Closed meanwhile: a staged batch stays journaled for the next run to find.
       if (closed) return;
-      if (unwritten !== undefined) return failRuns(waiters, unwritten.error);
+      if (unwritten !== undefined) {
+        if (staged) created(staged);
+        return failRuns(waiters, unwritten.error);
+      }
       const retryable = !ApiCallError.isInstance(error) || error.isRetryable;
       if (staged && retryable) {
-        // No answer (a 5xx, a reset, a timeout): the batch may have been made. It is looked for, never sent again blind.
+        // No answer (a 5xx, a reset, a timeout): the batch may have been made. It is looked for, never sent again blind
+        // (and stays `creating` until found or given up: another block's model must not take it for a leftover).
         const batch: Tracked = { id: staged.id, staged, lookingSince: scheduler.now(), upload: staged.upload!, waiters: new Map(waiters.map((waiter) => [waiter.customId, waiter])), journals, failedPolls: 0 };
         track(batch);
         return poll(batch, 0);
       }
+      if (staged) created(staged);
       try {
         if (staged) unstage(journals, staged);
       } catch (journalError) {
@@ -337,9 +351,11 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
    */
   function retryOrFail(waiter: Waiter, message: string, delayMs = 0): void {
     if (waiter.done) return;
-    if (waiter.tries >= settings.maxTries) return settle(waiter, { error: failure(`request ${waiter.customId.replace(/_r\d+$/, '')} failed in ${waiter.tries} batches: ${message}`) });
+    // Its own id (its line's), not an earlier run's it claimed: that one is another call's own, which may be resent too.
+    const own = waiter.line.customId.replace(/_r\d+$/, '');
+    if (waiter.tries >= settings.maxTries) return settle(waiter, { error: failure(`request ${own} failed in ${waiter.tries} batches: ${message}`) });
     waiter.tries += 1;
-    waiter.customId = `${waiter.customId.replace(/_r\d+$/, '')}_r${waiter.tries}`;
+    waiter.customId = `${own}_r${waiter.tries}`;
     waiter.line = api.lineOf(waiter.customId, waiter.request);
     if (delayMs <= 0) return gather(waiter);
     delayed.set(
@@ -362,6 +378,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       batch.failedPolls += 1;
       if (batch.failedPolls < settings.maxPollFailures) return poll(batch, next());
       untrack(batch);
+      if (batch.staged) created(batch.staged);
       // Its answers cannot be promised to later calls of this run any more: they would wait for nothing.
       dropOffers(batch);
       const what = batch.staged ? `the batch made from upload ${batch.staged.upload} could not be looked up` : `batch ${batch.id} could not be polled`;
@@ -406,6 +423,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
    * journal), or never made (out of the journals; its waiting calls go into a new batch under their own ids).
    */
   function located(batch: Tracked, staged: PendingBatch, found: string | undefined): void {
+    created(staged);
     batch.poll?.unsubscribe();
     delete batch.staged;
     delete batch.lookingSince;
@@ -427,7 +445,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       dropOffers(batch);
       return failRuns([...batch.waiters.values()], error);
     }
-    const known = tracked.get(found);
+    const known = tracked.get(found) ?? read.get(found);
     if (known === undefined) {
       batch.id = found;
       track(batch);
@@ -438,8 +456,10 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     track(known);
     for (const journal of batch.journals) known.journals.add(journal);
     repoint(batch, known);
+    const polled = tracked.get(found) === known;
     for (const [customId, waiter] of batch.waiters) {
-      if (!known.waiters.has(customId)) known.waiters.set(customId, waiter);
+      // A batch still polled takes the call; one read already has nothing more to give it.
+      if (polled && !known.waiters.has(customId)) known.waiters.set(customId, waiter);
       else if (!waiter.done) {
         // Two calls on one answer (rare): this one goes again, under its own id.
         waiter.customId = waiter.line.customId;
@@ -511,6 +531,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     }
     batch.unclaimed = kept;
     if (kept === 0) unjournal(batch);
+    else read.set(batch.id, batch);
   }
 
   async function doGenerate(request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> {
@@ -532,7 +553,17 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       signal.addEventListener('abort', aborted, { once: true });
       waiter.release = () => signal.removeEventListener('abort', aborted);
       const earlier = claim(customId, hash);
-      if (earlier === undefined) return gather(waiter);
+      if (earlier === undefined) {
+        // An id an earlier run sent, whose request another input's call took, is not sent again (two lines of one
+        // id, in one batch or two, would take each other's place): the next free occurrence.
+        while (journaledIds.has(waiter.customId)) {
+          const next = occurrences.get(counted)!;
+          occurrences.set(counted, next + 1);
+          waiter.customId = `${counted}_${next}`;
+          waiter.line = api.lineOf(waiter.customId, request);
+        }
+        return gather(waiter);
+      }
       const [claimedId, value] = earlier;
       if (value.kind === 'answered') return settle(waiter, { result: value.resultFor(waiter.request) });
       waiter.customId = claimedId;

@@ -13,7 +13,7 @@ export interface SharedEngineConfig {
   readonly maxRetries?: number;
   /** First backoff delay in ms; doubles per try, with jitter, capped at 30 s. `Retry-After` wins. @default 500 */
   readonly retryDelayMs?: number;
-  /** Answers kept in the in-memory cache; 0 turns it off. @default 10000 */
+  /** Answers kept in the in-memory cache; 0 turns it off. @default 10000 ({@link defaultCacheSize}; an LM engine's is 0 for a model that answers for free) */
   readonly cacheSize?: number;
   /** A persistent cache behind the in-memory one (DGT's `lm_cache`, e.g. `openSqliteCache(path)`). @default undefined */
   readonly diskCache?: ResponseCache;
@@ -31,12 +31,15 @@ export interface SharedEngineConfig {
   readonly random?: () => number;
 }
 
+/** Answers an engine keeps in memory unless told otherwise. */
+export const defaultCacheSize = 10_000;
+
 /** The zod fields of {@link SharedEngineConfig}, with its defaults, for an engine's config schema to spread. */
 export const sharedEngineConfigFields = {
   callLimit: z.number().int().min(1).default(10),
   maxRetries: z.number().int().min(0).default(3),
   retryDelayMs: z.number().min(0).default(500),
-  cacheSize: z.number().int().min(0).default(10_000),
+  cacheSize: z.number().int().min(0).default(defaultCacheSize),
   diskCache: z.custom<ResponseCache>((value) => typeof (value as ResponseCache)?.get === 'function', 'expected a ResponseCache').optional(),
   rpm: z.number().positive().optional(),
   tpm: z.number().positive().optional(),

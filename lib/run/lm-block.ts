@@ -5,6 +5,7 @@ import { ConfigError } from '../errors/config-error.ts';
 import type { BatchApi } from '../model/batch-api.ts';
 import { createBatchModel } from '../model/batch-model.ts';
 import { Engine } from '../model/engine.ts';
+import { defaultCacheSize } from '../model/shared-engine-config.ts';
 import { reasoningEfforts } from '../model/generation-params.ts';
 import type { GenerationParams, LanguageModel } from '../model/language-model.ts';
 import type { ResponseCache } from '../model/response-cache.ts';
@@ -253,6 +254,11 @@ export interface EngineDefaults {
   readonly simulated?: boolean | undefined;
   /** Every LM block whose type has a batch API sends its requests through it (`--batch`); others go on as they are. */
   readonly batch?: boolean | undefined;
+  /**
+   * The block is the `simulated` stand-in of another engine (`--simulated`): it keeps the in-memory cache that engine
+   * would have, so a rehearsal makes (and caches) the calls the real run would.
+   */
+  readonly standIn?: boolean | undefined;
 }
 
 /**
@@ -271,7 +277,7 @@ export function engineFromBlock(block: Readonly<Record<string, unknown>>, where:
     // Checked as written above; answered offline: the generation settings stay, the endpoint, key, cache and price go.
     const offline = new Set(['base_url', 'api_key', 'lm_cache', 'price', 'default_headers', 'batch']);
     const kept = Object.fromEntries(Object.entries(block).filter(([key]) => key in commonFields && !offline.has(key)));
-    return engineFromBlock({ ...kept, type: 'simulated' }, where, { ...defaults, simulated: false, lmCache: undefined, prices: undefined });
+    return engineFromBlock({ ...kept, type: 'simulated' }, where, { ...defaults, simulated: false, standIn: true, lmCache: undefined, prices: undefined });
   }
   const config = parsed.data;
   const engine = adapter!;
@@ -296,6 +302,7 @@ export function engineFromBlock(block: Readonly<Record<string, unknown>>, where:
     ...definedSettings({ batchSize: config.batch_size }),
     params,
     ...definedSettings({ rpm: config.rpm, tpm: config.tpm }),
+    ...(defaults?.standIn ? { cacheSize: defaultCacheSize } : {}),
     ...(price ? { price: { inputPerMillion: price.input * discount, outputPerMillion: price.output * discount } } : {}),
     ...(lmCache ? { diskCache: (defaults?.openCache ?? openSqliteCache)(resolve(lmCache)) } : {}),
   });

@@ -18,7 +18,7 @@ describe('rxdgt run: telemetry, log levels and the monitor flag', () => {
   it("writes DGT's events.jsonl and traces.jsonl to DGT_TELEMETRY_DIR: the run, the task and a span per LM call", async () => {
     const dir = tempDir();
     const telemetry = join(dir, 'telemetry');
-    const { code, stdout } = await runCli(['run', '--task-paths', geographyTask(dir, 'geo'), '--simulated', '--output-dir', join(dir, 'out'), '--num-outputs-to-generate', '4'], {
+    const { code, stdout } = await runCli(['run', '--task-paths', geographyTask(dir, 'geo'), '--simulated', '--output-dir', join(dir, 'out'), '--num-outputs-to-generate', '4', '--seed', '4'], {
       DGT_TELEMETRY_DIR: telemetry,
     });
     expect(code).toBe(0);
@@ -35,6 +35,8 @@ describe('rxdgt run: telemetry, log levels and the monitor flag', () => {
     const metrics = jsonLines(join(dir, 'out', 'geo', 'task_results.jsonl'))[0]?.['metrics'] as Record<string, number>;
     expect(calls).toHaveLength(metrics['lm_calls']! + metrics['lm_calls_cached']!);
     expect(calls.filter((span) => span['cached'] === true)).toHaveLength(metrics['lm_calls_cached']!);
+    // `--simulated` keeps the memory cache of the engine it stands in for: with this seed two prompts come again.
+    expect(metrics['lm_calls_cached']).toBe(2);
     expect(Number(summaryTable(stdout).rows[0]?.['LM calls'])).toBe(metrics['lm_calls']);
     expect(calls.length).toBeGreaterThanOrEqual(4);
     expect(calls[0]).toMatchObject({ provider: 'simulated', block: 'generator', status: 'ok' });

@@ -443,6 +443,53 @@ describe('createBatchModel', () => {
     expect(theirs.batches).toEqual([]);
   });
 
+  it('a call resent after taking an earlier run\'s id goes under its own id, and no new call takes a journaled id: never twice one id in a batch, nor in two', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    // A first try gets no result (expired); a resent request is answered.
+    const fake = fakeApi(scheduler, { item: (customId) => (customId.includes('_r') ? { kind: 'answered', resultFor: () => ({ texts: [customId], finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1 } }) } : undefined) });
+    const api: BatchApi = { ...fake.api, status: async () => (scheduler.now() >= 3000 ? { kind: 'ended' } : { kind: 'pending' }) };
+    const journal = memoryJournal();
+    const scopeOf = (inputId: string): BatchScope => ({ inputId, journal, fail: () => undefined });
+    const dying = createBatchModel(new FakeLanguageModel(), api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    void withinBatchScope(scopeOf('0-aa'), () => dying.doGenerate(chat('a'), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 50);
+    await dying.close();
+    // Input 1 asks the same body first and takes input 0's pending id; input 0's own call goes in a new batch.
+    const model = createBatchModel(new FakeLanguageModel(), api, { windowMs: 300, pollIntervalMs: 1000, scheduler });
+    const answers = [withinBatchScope(scopeOf('1-bb'), () => model.doGenerate(chat('a'), { signal })), withinBatchScope(scopeOf('0-aa'), () => model.doGenerate(chat('a'), { signal }))];
+    await advanceTo(scheduler, 100_000);
+    const texts = (await Promise.all(answers)).map((answer) => answer.texts[0]);
+    // Input 1 resent under its own id; input 0 under the next free occurrence (the earlier run's id is input 1's now).
+    expect(texts).toEqual([expect.stringMatching(/^1-bb_[0-9a-f]{16}_0_r2$/), expect.stringMatching(/^0-aa_[0-9a-f]{16}_1_r2$/)]);
+    const ids = fake.submitted.flatMap((batch) => batch.customIds);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('another journal\'s line of a batch already read joins it: read once, and out of both journals once its answers are taken', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler, { states: [{ kind: 'pending' }] });
+    const [first, second] = [memoryJournal(), memoryJournal()];
+    const dying = createBatchModel(new FakeLanguageModel(), fake.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    void withinBatchScope({ inputId: '0-aa', journal: first, fail: () => undefined }, () => dying.doGenerate(chat('a'), { signal })).catch(() => undefined);
+    void withinBatchScope({ inputId: '1-bb', journal: second, fail: () => undefined }, () => dying.doGenerate(chat('b'), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 50);
+    await dying.close();
+    expect([first.batches, second.batches].map((lines) => lines.map((line) => line.id))).toEqual([['batch_0'], ['batch_0']]);
+    const model = createBatchModel(new FakeLanguageModel(), fake.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    // Task 1 comes back first: the batch is read, input 1's answer waits in memory.
+    const a = withinBatchScope({ inputId: '0-aa', journal: first, fail: () => undefined }, () => model.doGenerate(chat('a'), { signal }));
+    await advanceTo(scheduler, 5000);
+    expect((await a).texts[0]).toMatch(/^answer 0-aa_/);
+    const reads = fake.polls.length;
+    // Task 2 comes back: its line joins the batch read; its call takes the answer; nothing is polled or sent again.
+    const b = withinBatchScope({ inputId: '1-bb', journal: second, fail: () => undefined }, () => model.doGenerate(chat('b'), { signal }));
+    await advanceTo(scheduler, 20_000);
+    expect((await b).texts[0]).toMatch(/^answer 1-bb_/);
+    expect(fake.polls).toHaveLength(reads);
+    expect(fake.submitted).toHaveLength(1);
+    expect([first.batches, second.batches]).toEqual([[], []]);
+  });
+
   it('refuses a poll interval below 1 ms (it would poll the provider without pause)', () => {
     const scheduler = new VirtualTimeScheduler();
     expect(() => createBatchModel(new FakeLanguageModel(), fakeApi(scheduler).api, { pollIntervalMs: 0, scheduler })).toThrow(/pollIntervalMs/);

@@ -219,7 +219,7 @@ describe('createEngine over HTTP (OpenAI-compatible)', () => {
     expect(engine.stats.cacheHits).toBe(0);
   });
 
-  test('a model that answers for free (`simulated`) gets no memory cache unless `cacheSize` is given; the same answer either way', async () => {
+  test('a model that answers for free (`simulated` without a latency) gets no memory cache unless `cacheSize` is given; the same answer either way', async () => {
     const request = chat('same question', { seed: 7 });
     const free = createEngine(createSimulated());
     const [first, again] = [await firstValueFrom(free.call(request)), await firstValueFrom(free.call(request))];
@@ -229,6 +229,11 @@ describe('createEngine over HTTP (OpenAI-compatible)', () => {
     await firstValueFrom(remembering.call(request));
     expect(await firstValueFrom(remembering.call(request))).toEqual({ ...first, cached: true });
     expect(remembering.stats).toMatchObject({ requests: 1, cacheHits: 1 });
+    // With a latency it rehearses a real engine's timing: cached as one.
+    const rehearsing = createEngine(createSimulated({ latencyMs: 1 }));
+    await firstValueFrom(rehearsing.call(request));
+    await firstValueFrom(rehearsing.call(request));
+    expect(rehearsing.stats).toMatchObject({ requests: 1, cacheHits: 1 });
   });
 
   test('unsubscribing aborts the HTTP request', async () => {

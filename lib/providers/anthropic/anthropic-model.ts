@@ -43,7 +43,6 @@ const settingsSchema = z.object({
   headers: z.record(z.string(), z.string()).exactOptional(),
 });
 
-/** The API version that dropped the sampling parameters. */
 /**
  * Creates a {@link LanguageModel} for Anthropic's Messages API (`POST /v1/messages`), through the official
  * `@anthropic-ai/sdk` (its own retries are off: the engine retries). System messages are lifted into `system`; a

@@ -131,10 +131,10 @@ export function openAIBatchApi(settings: OpenAIBatchSettings): BatchApi {
       }
     },
     async find(upload, since, signal) {
-      // OpenAI lists the newest first (seen, not documented): the look stops at a batch made more than a minute (of
-      // clock skew) before the upload was staged, once two batches in a row have shown that order; a list in another
-      // order is read to its end.
-      const oldest = (since - 60_000) / 1000;
+      // OpenAI lists the newest first (seen, not documented): the look stops at a batch made more than 15 minutes (of
+      // clock skew between this machine and the provider) before the upload was staged, once two batches in a row have
+      // shown that order; a list in another order is read to its end.
+      const oldest = (since - 15 * 60_000) / 1000;
       let previous: number | undefined;
       let newestFirst = true;
       try {

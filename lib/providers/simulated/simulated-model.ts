@@ -93,8 +93,9 @@ function wordLogprobs(text: string): TokenLogprob[] {
  * Prompts showing `Question:`/`Answer:` pairs get a pair back; a response format gets a small JSON value matching
  * its schema (JSON mode an `{ answer }` object); a chat that forces a tool call (`toolChoice` `required` or a named
  * function) gets a call whose arguments match the tool's parameters; `logprobs` gives each word a log probability of 0.
- * Every other parameter is taken and has no effect, as the sampling ones. An engine keeps no in-memory cache of its
- * answers unless given a `cacheSize` (they cost less than remembering them). DGT block type `simulated`.
+ * Every other parameter is taken and has no effect, as the sampling ones. Without a latency, an engine keeps no
+ * in-memory cache of its answers unless given a `cacheSize` (they cost less than remembering them). DGT block type
+ * `simulated`.
  *
  * ## Example
  * ```ts
@@ -111,7 +112,8 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
     provider: 'simulated',
     modelId: settings.modelId ?? 'simulated',
     endpoint: 'simulated://offline',
-    answersForFree: true,
+    // With a latency it rehearses a real engine's timing, cache included.
+    answersForFree: latencyMs === 0,
     async doGenerate(request: ModelRequest, options: CallOptions): Promise<ModelResult> {
       if (latencyMs > 0) await abortableDelay(latencyMs, options.signal);
       // Asked without making an on-demand signal: an answer at once needs none.

@@ -119,7 +119,7 @@ describe('OpenAI batch jobs against the test server', () => {
     for (let index = 0; index < 120; index++) await api.submit([line], 'chat', signal);
     expect(await api.find!(firstUpload!, Date.now() - 10_000, signal)).toBe(first);
     expect(server.requests.filter((request) => request.path === '/v1/batches' && request.body === undefined).length).toBe(2);
-    // An upload with no batch: the list is read to its end (or to batches older than a minute before `since`) and nothing is named.
+    // An upload with no batch: the list is read to its end (or to batches older than 15 minutes before `since`) and nothing is named.
     const lonely = (await (await fetch(`${server.baseURL}/files`, { method: 'POST', body: (() => { const form = new FormData(); form.append('purpose', 'batch'); form.append('file', new Blob([`${line.text}\n`]), 'b.jsonl'); return form; })(), headers: { authorization: 'Bearer sk-test-secret' } })).json()) as { id: string };
     expect(await api.find!(lonely.id, Date.now(), signal)).toBeUndefined();
     expect(await api.find!(lonely.id, Date.now() + 3_600_000, signal)).toBeUndefined();
@@ -154,7 +154,7 @@ describe('OpenAI batch jobs against the test server', () => {
       return { api: openAIBatchApi({ client: async () => client, model: 'm', engine: 'openai', root: 'http://127.0.0.1:1/v1', pathPrefix: '/v1', timeoutMs: 1000, secrets: [] }), seen };
     };
     const signal = new AbortController().signal;
-    // Staged at 4,000 s: batches made before 3,940 s are too old to be it.
+    // Staged at 4,000 s: batches made before 3,100 s (15 minutes of skew allowed) are too old to be it.
     const oldestFirst = listed('oldest');
     expect(await oldestFirst.api.find!('file-new', 4_000_000, signal)).toBe('b2');
     const newestFirst = listed('newest');
