@@ -145,6 +145,8 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   const journaledIds = new Set<string>();
   /** Batches read whose answers are not all taken yet, by id: another journal's line of one joins it (read once). */
   const read = new Map<string, Tracked>();
+  /** Batches this process is done with (read, every answer taken; or rejected): a line of one elsewhere just goes. */
+  const finished = new Set<string>();
   /** This model's part of {@link creating}: let go when it closes (a creation it never hears the end of). */
   const creatingHere = new Set<string>();
   const offers = new Map<string, Map<string, Offer>>();
@@ -175,6 +177,8 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     if (byId.size === 0) offers.delete(hash);
     if (value.kind === 'answered' && value.from.unclaimed !== undefined && (value.from.unclaimed -= 1) === 0) {
       read.delete(value.from.id);
+      finished.add(value.from.id);
+      untrack(value.from);
       unjournal(value.from);
     }
     return [id, value];
@@ -185,6 +189,10 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     adopted.add(journal);
     for (const pending of journal.list()) {
       if (pending.target !== api.target || creating.has(pending.id)) continue;
+      if (finished.has(pending.id)) {
+        tryRemove(journal, pending.id);
+        continue;
+      }
       for (const customId of pending.customIds) journaledIds.add(customId.replace(/_r\d+$/, ''));
       // Known already by its id, or by its upload (from another journal's line): one batch, followed once.
       const sameUpload = pending.upload === undefined ? undefined : byUpload.get(pending.upload);
@@ -216,6 +224,15 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   function track(batch: Tracked): void {
     tracked.set(batch.id, batch);
     if (batch.upload !== undefined) byUpload.set(batch.upload, batch);
+  }
+
+  /** Drops a journal's line of a batch this process is done with; one that cannot be written keeps it (read again later, for free). */
+  function tryRemove(journal: BatchJournal, id: string): void {
+    try {
+      journal.remove(id);
+    } catch {
+      // The next run reads the batch's results again and finds nothing it needs.
+    }
   }
 
   /** {@link rekey}, or the staged line left for a later run to look for again when the journal cannot be written. */
@@ -428,7 +445,8 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     delete batch.staged;
     delete batch.lookingSince;
     untrack(batch);
-    if (found === undefined) {
+    // Never made, or made and done with already in this process (its answers all taken): the line just goes.
+    if (found === undefined || finished.has(found)) {
       unjournal(batch);
       dropOffers(batch);
       for (const waiter of batch.waiters.values()) {
@@ -451,12 +469,16 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       track(batch);
       return poll(batch, 0);
     }
-    // The same batch, adopted from another journal by its id: one batch, one poll.
-    if (staged.upload !== undefined) known.upload ??= staged.upload;
-    track(known);
-    for (const journal of batch.journals) known.journals.add(journal);
-    repoint(batch, known);
+    // The same batch, adopted from another journal by its id: one batch, one poll (or none: it was read already).
     const polled = tracked.get(found) === known;
+    if (staged.upload !== undefined) {
+      known.upload ??= staged.upload;
+      byUpload.set(staged.upload, known);
+    }
+    for (const journal of batch.journals) known.journals.add(journal);
+    // Promises of a batch read already would never be kept: the calls that would take them are made anew.
+    if (polled) repoint(batch, known);
+    else dropOffers(batch);
     for (const [customId, waiter] of batch.waiters) {
       // A batch still polled takes the call; one read already has nothing more to give it.
       if (polled && !known.waiters.has(customId)) known.waiters.set(customId, waiter);
@@ -490,6 +512,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
 
   /** The batch's results are read: out of the journals, whatever comes of its requests. */
   function forget(batch: Tracked): void {
+    finished.add(batch.id);
     untrack(batch);
     dropOffers(batch);
     unjournal(batch);
@@ -530,8 +553,11 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       else settle(waiter, { error: failure(`request ${customId} of batch ${batch.id} failed: ${item.message}`) });
     }
     batch.unclaimed = kept;
-    if (kept === 0) unjournal(batch);
-    else read.set(batch.id, batch);
+    if (kept > 0) read.set(batch.id, batch);
+    else {
+      finished.add(batch.id);
+      unjournal(batch);
+    }
   }
 
   async function doGenerate(request: ModelRequest, { signal }: CallOptions): Promise<ModelResult> {

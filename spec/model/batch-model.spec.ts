@@ -490,6 +490,36 @@ describe('createBatchModel', () => {
     expect([first.batches, second.batches]).toEqual([[], []]);
   });
 
+  it('a staged line of a batch already read (by another journal\'s line) joins it without promising its answers again', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler, { states: [{ kind: 'pending' }] });
+    const dyingJournal = memoryJournal();
+    let dying = true;
+    const staging = stagingApi(fake, () => (dying ? 'hang-after' : 'make'));
+    const first = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    for (const [id, text] of [['0-aa', 'a'], ['1-bb', 'b']] as const) void withinBatchScope({ inputId: id, journal: dyingJournal, fail: () => undefined }, () => first.doGenerate(chat(text), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 50);
+    await first.close();
+    const [staged] = dyingJournal.batches;
+    // Task A's journal knows the batch by id; task B's still has the staged line.
+    const byId = memoryJournal([{ id: 'batch_0', target: staged!.target, customIds: staged!.customIds, submittedAt: staged!.submittedAt, upload: 'file-0' }]);
+    const stagedOnly = memoryJournal([staged!]);
+    dying = false;
+    const second = createBatchModel(new FakeLanguageModel(), staging.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    const a = withinBatchScope({ inputId: '0-aa', journal: byId, fail: () => undefined }, () => second.doGenerate(chat('a'), { signal }));
+    await advanceTo(scheduler, 5000);
+    expect((await a).texts[0]).toMatch(/^answer 0-aa_/);
+    // Task B comes back: its staged line is found to be the batch read; input 1 takes its answer, and a new input
+    // asking what input 0 asked is sent anew (the batch read has nothing more for it), not left waiting.
+    const b = withinBatchScope({ inputId: '1-bb', journal: stagedOnly, fail: () => undefined }, () => second.doGenerate(chat('b'), { signal }));
+    await advanceTo(scheduler, 10_000);
+    expect((await b).texts[0]).toMatch(/^answer 1-bb_/);
+    const c = withinBatchScope({ inputId: '2-cc', journal: stagedOnly, fail: () => undefined }, () => second.doGenerate(chat('a'), { signal }));
+    await advanceTo(scheduler, 20_000);
+    expect((await c).texts[0]).toMatch(/^answer 2-cc_/);
+    expect([byId.batches, stagedOnly.batches]).toEqual([[], []]);
+  });
+
   it('refuses a poll interval below 1 ms (it would poll the provider without pause)', () => {
     const scheduler = new VirtualTimeScheduler();
     expect(() => createBatchModel(new FakeLanguageModel(), fakeApi(scheduler).api, { pollIntervalMs: 0, scheduler })).toThrow(/pollIntervalMs/);
