@@ -66,7 +66,10 @@ interface Waiter {
   release?: () => void;
 }
 
-/** A submitted batch this model polls: its own (with waiters) or one adopted from a journal after a restart. */
+/**
+ * A batch this model knows, in one of three phases: staged (looked for by its upload), polled (its own, or adopted
+ * from a journal after a restart), or read (its results in, some answers not yet taken: in `read`).
+ */
 interface Tracked {
   /** The provider's batch id; the journal's `staged:<upload>` while `staged` (re-keyed once found). */
   id: string;
@@ -84,16 +87,19 @@ interface Tracked {
   unclaimed?: number;
 }
 
-/** A request an earlier run paid for: still in a batch, or answered; a new call with the same body takes it. */
+/**
+ * A request paid for and not yet given to a call (an earlier run's, or one whose call was cancelled): still in a
+ * batch, or answered; a new call with the same body takes it.
+ */
 type Offer =
   | { readonly kind: 'pending'; readonly batch: Tracked }
   | { readonly kind: 'answered'; readonly resultFor: (request: ModelRequest) => ModelResult; readonly from: Tracked };
 
 /**
- * The staged batches of this process whose creation is under way: a batch model of another block on the same
- * journal must not take one for a run's leftover and look for it while its own model is making it.
+ * The journal ids of this process's live batches (staged while being made, then polled by the model that made them):
+ * a batch model of another block on the same journal must not take one for a run's leftover and follow it too.
  */
-const creating = new Set<string>();
+const live = new Set<string>();
 
 /** `<input>_<body hash>_<occurrence>`: the hash is the second part. */
 function hashOfCustomId(customId: string): string {
@@ -108,14 +114,15 @@ function hashOfCustomId(customId: string): string {
  * `ApiCallError`); a batch the provider rejects as a whole fails the task's run (`BatchRejectedError`).
  *
  * Each request is keyed `<input id>_<body hash>_<occurrence>` (`custom_id`), the input id from the
- * {@link currentBatchScope}. Submitted batches are written to the task's journal (its ledger) and removed once their
- * results are read; a restarted run adopts the journal's batches and hands their answers to new calls of the same
- * body (the same input first), so nothing is submitted twice. Where the provider uploads first ({@link BatchApi.find}),
- * the upload is journaled (staged) before the paid creation: a run that never heard the batch's id (killed, or the
- * creation unanswered) looks it up by its upload, again until `creationGraceMs` has passed, and never sends it blind;
- * Anthropic's batches are made in one request, so a kill between its acceptance and the journal pays that batch again. The result is a {@link LanguageModel}: the engine's
- * cache, limits and usage, the validators and the ledger do not know. Its `endpoint` is the model's with
- * `/batches`, so its many waiting calls do not count against the direct calls' admission control.
+ * {@link currentBatchScope}. Submitted batches are written to the task's journal (its ledger) and removed once every
+ * answer of them has gone to a call; a restarted run adopts the journal's batches and hands their answers to new
+ * calls of the same body (the same input first), so nothing is submitted twice. Where the provider uploads first
+ * ({@link BatchApi.find}), the upload is journaled (staged) before the paid creation: a run that never heard the
+ * batch's id (killed, or the creation unanswered) looks it up by its upload, again until `creationGraceMs` has
+ * passed, and never sends it blind; Anthropic's batches are made in one request, so a kill between its acceptance and
+ * the journal pays that batch again. The result is a {@link LanguageModel}: the engine's cache, limits and usage, the
+ * validators and the ledger do not know. Its `endpoint` is the model's with `/batches`, so its many waiting calls do
+ * not count against the direct calls' admission control.
  *
  * ## Example
  * ```ts
@@ -147,10 +154,19 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   const read = new Map<string, Tracked>();
   /** Batches this process is done with (read, every answer taken; or rejected): a line of one elsewhere just goes. */
   const finished = new Set<string>();
-  /** This model's part of {@link creating}: let go when it closes (a creation it never hears the end of). */
-  const creatingHere = new Set<string>();
+  /** This model's part of {@link live}: let go when it closes. */
+  const liveHere = new Set<string>();
+  /** Calls handed to `submit` and not yet in a tracked batch: closing the model fails them too. */
+  const submitting = new Set<Waiter>();
   const offers = new Map<string, Map<string, Offer>>();
-  const occurrences = new Map<string, number>();
+  /** How many calls of one input and body were made, per task journal (let go with it), and for calls without one. */
+  const occurrencesByJournal = new WeakMap<BatchJournal, Map<string, number>>();
+  const occurrencesUnjournaled = new Map<string, number>();
+  const occurrencesOf = (scope: BatchScope | undefined): Map<string, number> => {
+    const journal = scope?.journal;
+    if (journal === undefined) return occurrencesUnjournaled;
+    return occurrencesByJournal.get(journal) ?? occurrencesByJournal.set(journal, new Map()).get(journal)!;
+  };
   const adopted = new WeakSet<BatchJournal>();
   // Retries waiting out a backoff: closing the model ends them (no timer keeps the process alive).
   const delayed = new Map<Waiter, Subscription>();
@@ -166,7 +182,10 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     byId.set(customId, value);
   }
 
-  /** An earlier run's request with this body: the same custom id first, else any. */
+  /**
+   * A paid request of this body on offer: the same custom id first, else any. Taking the last answer of a batch read
+   * already lets go of the batch (out of its journals, done with).
+   */
   function claim(customId: string, hash: string): [string, Offer] | undefined {
     const byId = offers.get(hash);
     if (byId === undefined) return undefined;
@@ -188,7 +207,8 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   function adopt(journal: BatchJournal): void {
     adopted.add(journal);
     for (const pending of journal.list()) {
-      if (pending.target !== api.target || creating.has(pending.id)) continue;
+      // Followed by another model of this process (another block on the same journal): left to it.
+      if (pending.target !== api.target || (live.has(pending.id) && !liveHere.has(pending.id))) continue;
       if (finished.has(pending.id)) {
         tryRemove(journal, pending.id);
         continue;
@@ -223,6 +243,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   /** Follows a batch (polled, or looked for while staged), known by its id and by its upload. */
   function track(batch: Tracked): void {
     tracked.set(batch.id, batch);
+    goesLive(batch.id);
     if (batch.upload !== undefined) byUpload.set(batch.upload, batch);
   }
 
@@ -278,7 +299,12 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     quiet.delete(method);
     const list = (gathering.get(method) ?? []).filter((waiter) => !waiter.done);
     gathering.delete(method);
-    for (const chunk of batchChunks(list, limits, (waiter) => waiter.line.text)) void submit(chunk, method);
+    for (const chunk of batchChunks(list, limits, (waiter) => waiter.line.text)) {
+      for (const waiter of chunk) submitting.add(waiter);
+      void submit(chunk, method).finally(() => {
+        for (const waiter of chunk) submitting.delete(waiter);
+      });
+    }
   }
 
   /** Ends the runs of the tasks these calls belong to, then fails the calls (a call made in code just fails). */
@@ -296,8 +322,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     let unwritten: { readonly error: unknown } | undefined;
     const stage = (upload: string): void => {
       staged = { id: `staged:${upload}`, target: api.target, customIds, submittedAt: scheduler.now(), upload, staged: true };
-      creating.add(staged.id);
-      creatingHere.add(staged.id);
+      goesLive(staged.id);
       try {
         for (const journal of journals) journal.put(staged);
       } catch (error) {
@@ -323,7 +348,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       const retryable = !ApiCallError.isInstance(error) || error.isRetryable;
       if (staged && retryable) {
         // No answer (a 5xx, a reset, a timeout): the batch may have been made. It is looked for, never sent again blind
-        // (and stays `creating` until found or given up: another block's model must not take it for a leftover).
+        // (and stays live until found or given up: another block's model must not take it for a leftover).
         const batch: Tracked = { id: staged.id, staged, lookingSince: scheduler.now(), upload: staged.upload!, waiters: new Map(waiters.map((waiter) => [waiter.customId, waiter])), journals, failedPolls: 0 };
         track(batch);
         return poll(batch, 0);
@@ -348,18 +373,49 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     } catch (error) {
       return failRuns(waiters, error);
     }
-    tracked.set(id, batch);
+    track(batch);
     poll(batch, settings.pollIntervalMs);
+  }
+
+  /** A batch of this model's (staged, or made) that another model of the process must leave alone. */
+  function goesLive(id: string): void {
+    live.add(id);
+    liveHere.add(id);
+  }
+
+  /** This model no longer follows the batch `id`: another model of the process may take its journal line now. */
+  function goesDead(id: string): void {
+    live.delete(id);
+    liveHere.delete(id);
   }
 
   /** The creation of a staged batch is over (made or not): another model of this process may look for it now. */
   function created(staged: PendingBatch): void {
-    creating.delete(staged.id);
-    creatingHere.delete(staged.id);
+    goesDead(staged.id);
   }
 
   function unstage(journals: ReadonlySet<BatchJournal>, staged: PendingBatch): void {
     for (const journal of journals) journal.remove(staged.id);
+  }
+
+  /**
+   * Puts a call under its own id (its line's, without `_r<try>`), not an earlier run's it claimed (that one is another
+   * call's own); while the journals hold that id (another input's call took its request), the next free occurrence:
+   * two lines of one id, in one batch or two, would take each other's place.
+   */
+  function ownFreeId(waiter: Waiter): void {
+    let id = waiter.line.customId.replace(/_r\d+$/, '');
+    if (journaledIds.has(id)) {
+      const counted = id.slice(0, id.lastIndexOf('_'));
+      do {
+        const occurrences = occurrencesOf(waiter.scope);
+        const next = occurrences.get(counted) ?? 0;
+        occurrences.set(counted, next + 1);
+        id = `${counted}_${next}`;
+      } while (journaledIds.has(id));
+      waiter.line = api.lineOf(id, waiter.request);
+    }
+    waiter.customId = id;
   }
 
   /**
@@ -368,11 +424,10 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
    */
   function retryOrFail(waiter: Waiter, message: string, delayMs = 0): void {
     if (waiter.done) return;
-    // Its own id (its line's), not an earlier run's it claimed: that one is another call's own, which may be resent too.
-    const own = waiter.line.customId.replace(/_r\d+$/, '');
-    if (waiter.tries >= settings.maxTries) return settle(waiter, { error: failure(`request ${own} failed in ${waiter.tries} batches: ${message}`) });
+    if (waiter.tries >= settings.maxTries) return settle(waiter, { error: failure(`request ${waiter.line.customId.replace(/_r\d+$/, '')} failed in ${waiter.tries} batches: ${message}`) });
     waiter.tries += 1;
-    waiter.customId = `${own}_r${waiter.tries}`;
+    ownFreeId(waiter);
+    waiter.customId = `${waiter.customId}_r${waiter.tries}`;
     waiter.line = api.lineOf(waiter.customId, waiter.request);
     if (delayMs <= 0) return gather(waiter);
     delayed.set(
@@ -385,6 +440,11 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
   }
 
 
+  /**
+   * Follows a batch after `delayMs`: a staged one is looked for by its upload (until found, or given up); a made one
+   * is polled until it ends, then its results are read and handed out. Failures back off, and after
+   * `maxPollFailures` in a row its calls fail (the batch stays journaled for a later run).
+   */
   function poll(batch: Tracked, delayMs: number): void {
     if (closed) return;
     const next = (): number => Math.min(settings.pollMaxIntervalMs, Math.max(delayMs * 2, settings.pollIntervalMs));
@@ -449,10 +509,11 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     if (found === undefined || finished.has(found)) {
       unjournal(batch);
       dropOffers(batch);
+      // Ids of a batch never made were never sent: its calls may go under them.
+      if (found === undefined) for (const customId of staged.customIds) journaledIds.delete(customId.replace(/_r\d+$/, ''));
       for (const waiter of batch.waiters.values()) {
         if (waiter.done) continue;
-        // Its own id (its line's), not an earlier run's it claimed: that one may be another call's own.
-        waiter.customId = waiter.line.customId;
+        ownFreeId(waiter);
         gather(waiter);
       }
       return;
@@ -483,8 +544,8 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       // A batch still polled takes the call; one read already has nothing more to give it.
       if (polled && !known.waiters.has(customId)) known.waiters.set(customId, waiter);
       else if (!waiter.done) {
-        // Two calls on one answer (rare): this one goes again, under its own id.
-        waiter.customId = waiter.line.customId;
+        // Two calls on one answer (rare), or a batch read already: this one goes again, under its own id.
+        ownFreeId(waiter);
         gather(waiter);
       }
     }
@@ -492,13 +553,15 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
 
   /** Stops following a batch (its id and its upload). */
   function untrack(batch: Tracked): void {
-    if (tracked.get(batch.id) === batch) tracked.delete(batch.id);
+    if (tracked.get(batch.id) === batch) {
+      tracked.delete(batch.id);
+      goesDead(batch.id);
+    }
     if (batch.upload !== undefined && byUpload.get(batch.upload) === batch) byUpload.delete(batch.upload);
   }
 
-  /** The promises of `batch`'s answers to later calls, moved to `to` (the same batch, adopted twice), or forgotten. */
-  function repoint(batch: Tracked, to: Tracked | undefined): void {
-    if (to === undefined) return dropOffers(batch);
+  /** The promises of `batch`'s answers to later calls, moved to `to` (the same batch, adopted twice). */
+  function repoint(batch: Tracked, to: Tracked): void {
     for (const byId of offers.values()) for (const [customId, value] of byId) if (value.kind === 'pending' && value.batch === batch) byId.set(customId, { kind: 'pending', batch: to });
   }
 
@@ -510,7 +573,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     }
   }
 
-  /** The batch's results are read: out of the journals, whatever comes of its requests. */
+  /** A batch the provider rejected as a whole: done with, its promises dropped, out of the journals. */
   function forget(batch: Tracked): void {
     finished.add(batch.id);
     untrack(batch);
@@ -518,7 +581,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     unjournal(batch);
   }
 
-  /** The batch out of its journals: every answer of it has been handed to a call. */
+  /** The batch's lines out of its journals: its answers all taken, or it was never made, rejected, or done with. */
   function unjournal(batch: Tracked): void {
     for (const journal of batch.journals) {
       try {
@@ -529,6 +592,10 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     }
   }
 
+  /**
+   * Hands an ended batch's results out: each waiting call its answer (or a retry, or its failure), and answers no call
+   * waits for yet (a restart's leftovers, cancelled calls') stay on offer; the batch is then read, or done with.
+   */
   function distribute(batch: Tracked, results: ReadonlyMap<string, BatchItemResult>): void {
     const unclaimed = [...offers.values()].flatMap((byId) => [...byId].filter(([, value]) => value.kind === 'pending' && value.batch === batch).map(([customId]) => customId));
     untrack(batch);
@@ -553,6 +620,8 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       else settle(waiter, { error: failure(`request ${customId} of batch ${batch.id} failed: ${item.message}`) });
     }
     batch.unclaimed = kept;
+    // Nothing reads a read batch's calls again: they are settled (or sent again), and would only be kept alive.
+    batch.waiters.clear();
     if (kept > 0) read.set(batch.id, batch);
     else {
       finished.add(batch.id);
@@ -567,6 +636,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     const hash = hashHex(stableStringify(request), 16);
     const inputPart = (scope?.inputId ?? 'call').replace(/[^A-Za-z0-9-]/g, '-').slice(0, 36);
     const counted = `${inputPart}_${hash}`;
+    const occurrences = occurrencesOf(scope);
     const occurrence = occurrences.get(counted) ?? 0;
     occurrences.set(counted, occurrence + 1);
     const customId = `${counted}_${occurrence}`;
@@ -580,14 +650,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       waiter.release = () => signal.removeEventListener('abort', aborted);
       const earlier = claim(customId, hash);
       if (earlier === undefined) {
-        // An id an earlier run sent, whose request another input's call took, is not sent again (two lines of one
-        // id, in one batch or two, would take each other's place): the next free occurrence.
-        while (journaledIds.has(waiter.customId)) {
-          const next = occurrences.get(counted)!;
-          occurrences.set(counted, next + 1);
-          waiter.customId = `${counted}_${next}`;
-          waiter.line = api.lineOf(waiter.customId, request);
-        }
+        ownFreeId(waiter);
         return gather(waiter);
       }
       const [claimedId, value] = earlier;
@@ -599,8 +662,8 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
 
   async function close(): Promise<void> {
     closed = true;
-    for (const id of creatingHere) creating.delete(id);
-    creatingHere.clear();
+    for (const id of liveHere) live.delete(id);
+    liveHere.clear();
     controller.abort();
     for (const subscription of quiet.values()) subscription.unsubscribe();
     for (const subscription of delayed.values()) subscription.unsubscribe();
@@ -609,6 +672,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     for (const list of gathering.values()) for (const waiter of list) settle(waiter, { error: closedError });
     for (const batch of tracked.values()) for (const waiter of batch.waiters.values()) settle(waiter, { error: closedError });
     for (const waiter of delayed.keys()) settle(waiter, { error: closedError });
+    for (const waiter of submitting) settle(waiter, { error: closedError });
     await model.close?.();
   }
 

@@ -520,6 +520,35 @@ describe('createBatchModel', () => {
     expect([byId.batches, stagedOnly.batches]).toEqual([[], []]);
   });
 
+  it('closing the model while a batch is being submitted fails its calls: none is left waiting', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler);
+    const model = createBatchModel(new FakeLanguageModel(), { ...fake.api, submit: () => new Promise<never>(() => undefined) }, { windowMs: 10, pollIntervalMs: 100, scheduler });
+    const answer = model.doGenerate(chat('a'), { signal }).catch((error: unknown) => error);
+    await advanceTo(scheduler, 50);
+    await model.close();
+    expect(String(await answer)).toMatch(/the batch model was closed/);
+  });
+
+  it('a batch one block\'s model follows is left to it by another block\'s model on the same journal (no second poll, no second read)', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = fakeApi(scheduler, { states: Array.from({ length: 20 }, () => ({ kind: 'pending' as const })) });
+    const journal = memoryJournal();
+    const scope: BatchScope = { inputId: '0-aa', journal, fail: () => undefined };
+    const first = createBatchModel(new FakeLanguageModel(), fake.api, { windowMs: 10, pollIntervalMs: 1000, scheduler });
+    void withinBatchScope(scope, () => first.doGenerate(chat('a'), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 50);
+    expect(journal.batches.map((line) => line.id)).toEqual(['batch_0']);
+    const polledBySecond: string[] = [];
+    const second = createBatchModel(new FakeLanguageModel(), { ...fake.api, status: (id, abort) => (polledBySecond.push(id), fake.api.status(id, abort)) }, { windowMs: 10, pollIntervalMs: 100, scheduler });
+    void withinBatchScope({ ...scope, inputId: '1-bb' }, () => second.doGenerate(chat('b'), { signal })).catch(() => undefined);
+    await advanceTo(scheduler, 2000);
+    expect(polledBySecond.length).toBeGreaterThan(0);
+    expect(polledBySecond).not.toContain('batch_0');
+    await first.close();
+    await second.close();
+  });
+
   it('refuses a poll interval below 1 ms (it would poll the provider without pause)', () => {
     const scheduler = new VirtualTimeScheduler();
     expect(() => createBatchModel(new FakeLanguageModel(), fakeApi(scheduler).api, { pollIntervalMs: 0, scheduler })).toThrow(/pollIntervalMs/);
