@@ -11,7 +11,8 @@ let sharing: SharedLimitsFactory | undefined;
  * The {@link Admission} of one credential and endpoint, created on first use and shared by every block that
  * passes the same `key` (say, `${credentialId(apiKey)}:${baseURL}`). A later call with a larger
  * `maxConcurrency` raises the cap, and one with a tighter `rpm` or `tpm` (or the first stated) paces the credential
- * from then on; its other settings are ignored (see {@link Admission.join}). After
+ * from then on, unless the limits are shared (their store keeps the first block's rates); its other settings are
+ * ignored (see {@link Admission.join}). After
  * {@link shareAdmissions}, an admission created here shares its limits with other processes.
  *
  * @throws ConfigError when the config is invalid, on the first call as on later ones.

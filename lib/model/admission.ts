@@ -117,8 +117,8 @@ export class Admission {
     this.aimd = new AimdController(this.config.maxConcurrency, this.config.decrease, this.config.increaseAfter);
     this.stated = { rpm: this.config.rpm, tpm: this.config.tpm };
     // Shared: the buckets are the store's.
-    if (this.config.rpm !== undefined && this.shared === undefined) this.requestBucket = new TokenBucket(this.config.rpm, now, this.config.burstSeconds);
-    if (this.config.tpm !== undefined && this.shared === undefined) this.tokenBucket = new TokenBucket(this.config.tpm, now, this.config.burstSeconds);
+    if (this.config.rpm !== undefined && this.shared === undefined) this.requestBucket = atRate(undefined, this.config.rpm, now, this.config.burstSeconds);
+    if (this.config.tpm !== undefined && this.shared === undefined) this.tokenBucket = atRate(undefined, this.config.tpm, now, this.config.burstSeconds);
   }
 
   /**
@@ -292,17 +292,17 @@ export class Admission {
     // A block that knows its limits needs no slow start: the wave it would hold back is paced by its buckets.
     if (joined.rpm !== undefined || joined.tpm !== undefined) this.answered = true;
     if (this.shared === undefined) {
-      const now = this.now();
-      if (joined.rpm !== undefined && (this.stated.rpm === undefined || joined.rpm < this.stated.rpm)) {
-        this.stated.rpm = joined.rpm;
-        this.requestBucket = atRate(this.requestBucket, joined.rpm, now, this.config.burstSeconds);
-      }
-      if (joined.tpm !== undefined && (this.stated.tpm === undefined || joined.tpm < this.stated.tpm)) {
-        this.stated.tpm = joined.tpm;
-        this.tokenBucket = atRate(this.tokenBucket, joined.tpm, now, this.config.burstSeconds);
-      }
+      if (this.tighter('rpm', joined.rpm)) this.requestBucket = atRate(this.requestBucket, joined.rpm!, this.now(), this.config.burstSeconds);
+      if (this.tighter('tpm', joined.tpm)) this.tokenBucket = atRate(this.tokenBucket, joined.tpm!, this.now(), this.config.burstSeconds);
     }
     this.pump();
+  }
+
+  /** Whether `rate` is stated and tighter than the `limit` in force (or the first stated): it is then the one in force. */
+  private tighter(limit: 'rpm' | 'tpm', rate: number | undefined): boolean {
+    if (rate === undefined || (this.stated[limit] !== undefined && rate >= this.stated[limit])) return false;
+    this.stated[limit] = rate;
+    return true;
   }
 
   get state(): AdmissionState {

@@ -54,7 +54,6 @@ const configSchema = z.object({
 interface Waiter {
   /** The id it waits under: its own (its line's), or an earlier run's of the same body that it claimed. */
   customId: string;
-  readonly hash: string;
   readonly request: ModelRequest;
   line: BatchLine;
   tries: number;
@@ -100,6 +99,11 @@ type Offer =
  * a batch model of another block on the same journal must not take one for a run's leftover and follow it too.
  */
 const live = new Set<string>();
+
+/** A custom id without the `_r<try>` of a resent request: the id of its first try. */
+function withoutTry(customId: string): string {
+  return customId.replace(/_r\d+$/, '');
+}
 
 /** `<input>_<body hash>_<occurrence>`: the hash is the second part. */
 function hashOfCustomId(customId: string): string {
@@ -213,13 +217,14 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
         tryRemove(journal, pending.id);
         continue;
       }
-      for (const customId of pending.customIds) journaledIds.add(customId.replace(/_r\d+$/, ''));
-      // Known already by its id, or by its upload (from another journal's line): one batch, followed once.
-      const sameUpload = pending.upload === undefined ? undefined : byUpload.get(pending.upload);
+      for (const customId of pending.customIds) journaledIds.add(withoutTry(customId));
       // A line by id of an upload still looked for answers the search.
+      const sameUpload = pending.upload === undefined ? undefined : byUpload.get(pending.upload);
       if (sameUpload?.staged && !pending.staged) located(sameUpload, sameUpload.staged, pending.id);
-      const known = tracked.get(pending.id) ?? read.get(pending.id) ?? sameUpload;
-      if (known && (tracked.get(known.id) === known || read.get(known.id) === known)) {
+      // Known already by its id, or by its upload (from another journal's line): one batch, followed once. (A batch is
+      // in `byUpload` only while it is tracked or read.)
+      const known = tracked.get(pending.id) ?? read.get(pending.id) ?? (pending.upload === undefined ? undefined : byUpload.get(pending.upload));
+      if (known) {
         if (pending.id !== known.id) tryRekey(journal, pending, known.id);
         known.journals.add(journal);
         continue;
@@ -247,12 +252,12 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     if (batch.upload !== undefined) byUpload.set(batch.upload, batch);
   }
 
-  /** Drops a journal's line of a batch this process is done with; one that cannot be written keeps it (read again later, for free). */
+  /** Drops a journal's line; a journal that cannot be written (its task ended, its store closed) keeps it. */
   function tryRemove(journal: BatchJournal, id: string): void {
     try {
       journal.remove(id);
     } catch {
-      // The next run reads the batch's results again and finds nothing it needs.
+      // The next run reads the batch's results again, for free, and finds nothing it needs.
     }
   }
 
@@ -342,7 +347,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       // Closed meanwhile: a staged batch stays journaled for the next run to find.
       if (closed) return;
       if (unwritten !== undefined) {
-        if (staged) created(staged);
+        if (staged) goesDead(staged.id);
         return failRuns(waiters, unwritten.error);
       }
       const retryable = !ApiCallError.isInstance(error) || error.isRetryable;
@@ -353,7 +358,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
         track(batch);
         return poll(batch, 0);
       }
-      if (staged) created(staged);
+      if (staged) goesDead(staged.id);
       try {
         if (staged) unstage(journals, staged);
       } catch (journalError) {
@@ -364,12 +369,14 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       for (const waiter of waiters) retryOrFail(waiter, `the upload failed: ${(error as Error).message}`, Math.min(settings.pollMaxIntervalMs, settings.pollIntervalMs * 2 ** (waiter.tries - 1)));
       return;
     }
-    if (staged) created(staged);
     const batch: Tracked = { id, waiters: new Map(waiters.map((waiter) => [waiter.customId, waiter])), journals, failedPolls: 0 };
-    const pending: PendingBatch = { id, target: api.target, customIds, submittedAt: staged?.submittedAt ?? scheduler.now(), ...(staged ? { upload: staged.upload } : {}) };
     try {
-      for (const journal of journals) journal.put(pending);
-      if (staged) unstage(journals, staged);
+      if (staged) {
+        goesDead(staged.id);
+        for (const journal of journals) rekey(journal, staged, id);
+      } else {
+        for (const journal of journals) journal.put({ id, target: api.target, customIds, submittedAt: scheduler.now() });
+      }
     } catch (error) {
       return failRuns(waiters, error);
     }
@@ -389,11 +396,6 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     liveHere.delete(id);
   }
 
-  /** The creation of a staged batch is over (made or not): another model of this process may look for it now. */
-  function created(staged: PendingBatch): void {
-    goesDead(staged.id);
-  }
-
   function unstage(journals: ReadonlySet<BatchJournal>, staged: PendingBatch): void {
     for (const journal of journals) journal.remove(staged.id);
   }
@@ -404,7 +406,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
    * two lines of one id, in one batch or two, would take each other's place.
    */
   function ownFreeId(waiter: Waiter): void {
-    let id = waiter.line.customId.replace(/_r\d+$/, '');
+    let id = withoutTry(waiter.line.customId);
     if (journaledIds.has(id)) {
       const counted = id.slice(0, id.lastIndexOf('_'));
       do {
@@ -418,13 +420,20 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     waiter.customId = id;
   }
 
+  /** A call goes into the next batch under a free id of its own (a call settled meanwhile goes nowhere). */
+  function gatherOwn(waiter: Waiter): void {
+    if (waiter.done) return;
+    ownFreeId(waiter);
+    gather(waiter);
+  }
+
   /**
    * Another batch for a request that got no answer (expired, cancelled, a retryable failure, a refused upload), after
    * `delayMs`, under a fresh `custom_id` (`_r<try>`: never twice the same id in one batch); after `maxTries`, a failed call.
    */
   function retryOrFail(waiter: Waiter, message: string, delayMs = 0): void {
     if (waiter.done) return;
-    if (waiter.tries >= settings.maxTries) return settle(waiter, { error: failure(`request ${waiter.line.customId.replace(/_r\d+$/, '')} failed in ${waiter.tries} batches: ${message}`) });
+    if (waiter.tries >= settings.maxTries) return settle(waiter, { error: failure(`request ${withoutTry(waiter.line.customId)} failed in ${waiter.tries} batches: ${message}`) });
     waiter.tries += 1;
     ownFreeId(waiter);
     waiter.customId = `${waiter.customId}_r${waiter.tries}`;
@@ -438,7 +447,6 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       }),
     );
   }
-
 
   /**
    * Follows a batch after `delayMs`: a staged one is looked for by its upload (until found, or given up); a made one
@@ -455,7 +463,6 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       batch.failedPolls += 1;
       if (batch.failedPolls < settings.maxPollFailures) return poll(batch, next());
       untrack(batch);
-      if (batch.staged) created(batch.staged);
       // Its answers cannot be promised to later calls of this run any more: they would wait for nothing.
       dropOffers(batch);
       const what = batch.staged ? `the batch made from upload ${batch.staged.upload} could not be looked up` : `batch ${batch.id} could not be polled`;
@@ -500,7 +507,6 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
    * journal), or never made (out of the journals; its waiting calls go into a new batch under their own ids).
    */
   function located(batch: Tracked, staged: PendingBatch, found: string | undefined): void {
-    created(staged);
     batch.poll?.unsubscribe();
     delete batch.staged;
     delete batch.lookingSince;
@@ -510,12 +516,8 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
       unjournal(batch);
       dropOffers(batch);
       // Ids of a batch never made were never sent: its calls may go under them.
-      if (found === undefined) for (const customId of staged.customIds) journaledIds.delete(customId.replace(/_r\d+$/, ''));
-      for (const waiter of batch.waiters.values()) {
-        if (waiter.done) continue;
-        ownFreeId(waiter);
-        gather(waiter);
-      }
+      if (found === undefined) for (const customId of staged.customIds) journaledIds.delete(withoutTry(customId));
+      for (const waiter of batch.waiters.values()) gatherOwn(waiter);
       return;
     }
     try {
@@ -542,12 +544,9 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     else dropOffers(batch);
     for (const [customId, waiter] of batch.waiters) {
       // A batch still polled takes the call; one read already has nothing more to give it.
+      // Two calls on one answer (rare), or a batch read already: this one goes again, under its own id.
       if (polled && !known.waiters.has(customId)) known.waiters.set(customId, waiter);
-      else if (!waiter.done) {
-        // Two calls on one answer (rare), or a batch read already: this one goes again, under its own id.
-        ownFreeId(waiter);
-        gather(waiter);
-      }
+      else gatherOwn(waiter);
     }
   }
 
@@ -583,13 +582,7 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
 
   /** The batch's lines out of its journals: its answers all taken, or it was never made, rejected, or done with. */
   function unjournal(batch: Tracked): void {
-    for (const journal of batch.journals) {
-      try {
-        journal.remove(batch.id);
-      } catch {
-        // A journal of a task that ended (its store closed): the next run reads the results again, for free.
-      }
-    }
+    for (const journal of batch.journals) tryRemove(journal, batch.id);
   }
 
   /**
@@ -644,15 +637,12 @@ export function createBatchModel(model: LanguageModel, api: BatchApi, config: Ba
     const line = api.lineOf(customId, request);
     signal.throwIfAborted();
     return new Promise<ModelResult>((resolve, reject) => {
-      const waiter: Waiter = { customId, hash, request, line, tries: 1, scope, resolve, reject, done: false };
+      const waiter: Waiter = { customId, request, line, tries: 1, scope, resolve, reject, done: false };
       const aborted = (): void => settle(waiter, { error: signal.reason });
       signal.addEventListener('abort', aborted, { once: true });
       waiter.release = () => signal.removeEventListener('abort', aborted);
       const earlier = claim(customId, hash);
-      if (earlier === undefined) {
-        ownFreeId(waiter);
-        return gather(waiter);
-      }
+      if (earlier === undefined) return gatherOwn(waiter);
       const [claimedId, value] = earlier;
       if (value.kind === 'answered') return settle(waiter, { result: value.resultFor(waiter.request) });
       waiter.customId = claimedId;

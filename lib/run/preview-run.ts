@@ -249,7 +249,7 @@ function parsedLine(line: string): { readonly issues?: readonly RecordIssue[] } 
 }
 
 /**
- * The limits that bound a task's pace: its largest `call_limit` (the inputs it keeps in flight), and the rpm and tpm of
+ * The limits that bound a task's pace: its largest `call_limit` (the calls it keeps in flight), and the rpm and tpm of
  * its engines' credentials and endpoints, added up over the distinct ones when every one has a limit (otherwise none).
  */
 function limitsOf(engines: readonly Engine[]): RunLimits {

@@ -53,9 +53,10 @@ describe('Admission: RPM bucket', () => {
 
   test('a block that joins with a tighter rpm (or the first one stated) paces the credential from then on; a looser one changes nothing', () => {
     withGate({ maxConcurrency: 100 }, ({ gate, flush, starts, work }) => {
-      gate.join({ maxConcurrency: 100, rpm: 120, burstSeconds: 60 });
-      gate.join({ maxConcurrency: 100, rpm: 60, burstSeconds: 60 });
-      gate.join({ maxConcurrency: 100, rpm: 600, burstSeconds: 60 });
+      // A joining block's other settings (its burst) are ignored: the bucket keeps the first block's 60 s of burst.
+      gate.join({ maxConcurrency: 100, rpm: 120, burstSeconds: 1 });
+      gate.join({ maxConcurrency: 100, rpm: 60, burstSeconds: 1 });
+      gate.join({ maxConcurrency: 100, rpm: 600, burstSeconds: 1 });
       expect(gate.state).toMatchObject({ rpm: 60, rpmAvailable: 60 });
       merge(...Array.from({ length: 62 }, (_, index) => gate.run(work(`r${index + 1}`, 0)))).subscribe();
       flush();

@@ -6,6 +6,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { ConfigError } from '../../errors/config-error.ts';
 import type { ModelRequest, ModelResult, ToolCall } from '../../model/language-model.ts';
+import { firstSet } from '../first-set.ts';
 import { lazily } from '../lazily.ts';
 import { toolCallOf, toolCallsField } from '../tool-calls.ts';
 
@@ -19,7 +20,7 @@ export function sendsSampling(apiVersion: string | undefined): boolean {
 
 /** The API key: the block's, else `ANTHROPIC_API_KEY`, trimmed; undefined when neither is set. */
 export function anthropicApiKey(configured: string | undefined): string | undefined {
-  return [configured, process.env['ANTHROPIC_API_KEY']].find((value) => value !== undefined && value.trim() !== '')?.trim();
+  return firstSet(configured, process.env['ANTHROPIC_API_KEY']);
 }
 
 /**
@@ -61,7 +62,7 @@ export function anthropicClient(settings: AnthropicClientSettings): () => Promis
 }
 
 /** A content block of a message, as much of it as is read. */
-export type ContentBlock = { type: string; text?: unknown; id?: unknown; name?: unknown; input?: unknown };
+type ContentBlock = { type: string; text?: unknown; id?: unknown; name?: unknown; input?: unknown };
 
 /** The text blocks joined (or the forced tool's input as JSON when a response format was asked for), and the tool calls. */
 function answerOf(content: readonly ContentBlock[], formatTool: string | undefined): { text: string; toolCalls: ToolCall[] } {

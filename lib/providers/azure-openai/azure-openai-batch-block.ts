@@ -3,7 +3,8 @@ import type { LanguageModel } from '../../model/language-model.ts';
 import type { EngineCommon } from '../engine-adapter.ts';
 import { lazily } from '../lazily.ts';
 import { openAIBatchApi } from '../openai/openai-batch-api.ts';
-import { azureOpenAIDefaultApiVersion, firstSet } from './azure-openai-model.ts';
+import { firstSet } from '../first-set.ts';
+import { azureOpenAIDefaultApiVersion } from './azure-openai-model.ts';
 
 /**
  * The batch jobs of an LM block of type `azure-openai` with `batch: true`: the resource's `/openai/files` and

@@ -6,6 +6,7 @@ import { parseConfig } from '../../parse-config.ts';
 import { type OpenAIWire, generateWithOpenAI } from '../openai/openai-shared.ts';
 import { refuseParams } from '../unsupported-params.ts';
 import { environmentUrl } from '../environment-url.ts';
+import { firstSet } from '../first-set.ts';
 import { probeEndpoint } from '../probe-endpoint.ts';
 
 /** The Azure OpenAI data-plane API version sent when none is set: the latest GA one. */
@@ -35,11 +36,6 @@ const settingsSchema = z.object({
   timeoutMs: z.number().positive().exactOptional(),
   headers: z.record(z.string(), z.string()).exactOptional(),
 });
-
-/** The first value that is a non-empty string, trimmed: an empty `${VAR}` or variable means unset. */
-export function firstSet(...values: (string | undefined)[]): string | undefined {
-  return values.find((value) => value !== undefined && value.trim() !== '')?.trim();
-}
 
 /** The resource origin: without trailing slashes, and without an `/openai` the portal's URLs end in. */
 function resourceEndpoint(endpoint: string | undefined): string {
