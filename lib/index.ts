@@ -113,7 +113,7 @@ export { createSimulated, simulatedLabel, type SimulatedSettings } from './provi
 export { createLlamaCpp, type LlamaCppModel, type LlamaCppSettings } from './providers/llama-cpp/llama-cpp-model.ts';
 export { type Admission, type AdmissionConfig, type AdmissionState } from './model/admission.ts';
 export { admissionFor } from './model/admission-registry.ts';
-export { CallPolicy, type CallPolicyConfig, type CallReport } from './model/call-policy.ts';
+export { type CallHandlers, CallPolicy, type CallPolicyConfig, type CallReport } from './model/call-policy.ts';
 export type { EmbeddingModel, EmbeddingResult } from './model/embedding-model.ts';
 export { createEmbeddingEngine, EmbeddingEngine, type EmbeddingEngineConfig, type EmbeddingEngineResult, type EmbeddingEngineStats } from './model/embedding-engine.ts';
 export { embeddingFromBlock } from './model/embedding-block.ts';

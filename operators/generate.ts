@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction, type Subscription, mergeMap, of } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { Engine, EngineResult } from '../lib/model/engine.ts';
 import { generationParamsSchema } from '../lib/model/generation-params.ts';
@@ -8,6 +8,7 @@ import { parseConfig } from '../lib/parse-config.ts';
 import type { Accepted, Outcome, Usage } from '../lib/record.ts';
 import { engineSchema, functionSchema } from '../lib/schemas.ts';
 import { errorMessage } from '../lib/error-message.ts';
+import { type StartedSink, mergeStarted, noCancel } from '../lib/merge-started.ts';
 import { type AnswerProblem, checkAnswer, isFatal, repairRequest, requestOf, responseFormatFor, schemaIssues } from './generate-internals.ts';
 
 interface GenerateBaseConfig<In> {
@@ -142,55 +143,60 @@ export function generate(config: GenerateConfig<unknown, unknown> | StructuredGe
   };
 
   /**
-   * One call for the record, then a repair call while the answer is invalid and repairs are left. One Observable per
-   * call, its subscriber the only one between the engine and the stream (a call per record): a failed call, or an
-   * answer that cannot be read, is a rejection; only a fatal failure (401, 403) reaches the stream.
+   * One call for the record, then a repair call while the answer is invalid and repairs are left, told to `sink`; returns
+   * what cancels it. No Observable per call (a call per record): the engine's handlers are all there is between the
+   * engine and the stream. A failed call, or an answer that cannot be read, is a rejection; only a fatal failure (401,
+   * 403) fails the stream.
    */
-  const ask = (outcome: Accepted<unknown>, request: ModelRequest, usage: Usage | undefined, repairsLeft: number): Observable<Outcome<unknown>> =>
-    new Observable<Outcome<unknown>>((subscriber) => {
-      let repair: Subscription | undefined;
-      const failed = (error: unknown): void => {
-        if (isFatal(error)) return subscriber.error(error);
-        subscriber.next(rejected(outcome, [{ code: 'lm_call_failed', message: errorMessage(error), block: name }], usage));
-        subscriber.complete();
-      };
-      const call = engine.call(request).subscribe({
-        next: (result) => {
-          let settled: ReturnType<typeof settle>;
-          try {
-            settled = settle(outcome, request, result, usage, repairsLeft);
-          } catch (error) {
-            return failed(error);
-          }
-          if (!('repair' in settled)) return subscriber.next(settled);
-          // A repair settles its own failures: only a fatal one reaches this stream.
-          repair = ask(outcome, settled.repair, settled.spent, repairsLeft - 1).subscribe({
-            next: (value) => subscriber.next(value),
-            error: (error: unknown) => subscriber.error(error),
-            complete: () => subscriber.complete(),
-          });
-        },
-        error: failed,
-        complete: () => {
-          if (repair === undefined) subscriber.complete();
-        },
-      });
-      return () => {
-        call.unsubscribe();
-        repair?.unsubscribe();
-      };
+  const ask = (outcome: Accepted<unknown>, request: ModelRequest, usage: Usage | undefined, repairsLeft: number, sink: StartedSink<Outcome<unknown>>): (() => void) => {
+    let repair: (() => void) | undefined;
+    const failed = (error: unknown): void => {
+      if (isFatal(error)) return sink.error(error);
+      sink.next(rejected(outcome, [{ code: 'lm_call_failed', message: errorMessage(error), block: name }], usage));
+      sink.complete();
+    };
+    const cancel = engine.start(request, {
+      next: (result) => {
+        let settled: ReturnType<typeof settle>;
+        try {
+          settled = settle(outcome, request, result, usage, repairsLeft);
+        } catch (error) {
+          return failed(error);
+        }
+        if (!('repair' in settled)) return sink.next(settled);
+        // A repair settles its own failures: only a fatal one fails the stream.
+        repair = ask(outcome, settled.repair, settled.spent, repairsLeft - 1, sink);
+      },
+      error: failed,
+      complete: () => {
+        if (repair === undefined) sink.complete();
+      },
     });
+    return () => {
+      cancel();
+      repair?.();
+    };
+  };
 
-  const answer = (outcome: Accepted<unknown>): Observable<Outcome<unknown>> => {
+  /** Starts the work of one outcome: a call for an accepted one; any other passes on as it is. */
+  const answer = (outcome: Outcome<unknown>, sink: StartedSink<Outcome<unknown>>): (() => void) => {
+    if (outcome.status !== 'accepted') return passed(outcome, sink);
     let request: ModelRequest;
     try {
       request = requestOf(prompt(outcome.record), method, shared);
     } catch (error) {
-      return of(rejected(outcome, [{ code: 'prompt_failed', message: errorMessage(error), block: name }]));
+      return passed(rejected(outcome, [{ code: 'prompt_failed', message: errorMessage(error), block: name }]), sink);
     }
-    return ask(outcome, request, outcome.usage, schema ? repairs : 0);
+    return ask(outcome, request, outcome.usage, schema ? repairs : 0, sink);
   };
 
-  return (source) =>
-    source.pipe(mergeMap((outcome) => (outcome.status === 'accepted' ? answer(outcome) : of(outcome)), engine.callLimit));
+  // As `mergeMap` would, at most the engine's `callLimit` at once, without an Observable per call.
+  return mergeStarted(answer, engine.callLimit);
+}
+
+/** An outcome told as it is: work that ends as it starts. */
+function passed(outcome: Outcome<unknown>, sink: StartedSink<Outcome<unknown>>): () => void {
+  sink.next(outcome);
+  sink.complete();
+  return noCancel;
 }

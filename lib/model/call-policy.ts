@@ -1,4 +1,4 @@
-import { Observable, type SchedulerLike, type Subscriber, timer } from 'rxjs';
+import { Observable, type SchedulerLike, timer } from 'rxjs';
 import { z } from 'zod';
 import { ApiCallError } from '../errors/api-call-error.ts';
 import { RetryError } from '../errors/retry-error.ts';
@@ -89,6 +89,13 @@ function failureOf(error: unknown): AdmissionFailure | undefined {
 
 const maxBackoffMs = 30_000;
 
+/** Who hears how a call started with {@link CallPolicy.startCall} ends: an answer then `complete`, or an `error`. */
+export interface CallHandlers<T> {
+  next(value: T): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
 /**
  * The policies every model call goes through, whatever it returns: the block's concurrency cap ({@link Limiter}),
  * the admission control of its credential and endpoint (shared by every block that calls them, LM or embedding),
@@ -149,47 +156,55 @@ export class CallPolicy {
    * call reads it (an offline model never does), so a call nobody can abort costs no AbortController.
    */
   runCall<T>(call: (options: CallOptions) => Promise<T>, reportOf: (result: T) => CallReport): Observable<T> {
+    return new Observable<T>((subscriber) => this.startCall(call, reportOf, subscriber));
+  }
+
+  /**
+   * {@link CallPolicy.runCall} without an Observable of its own, for a caller that has one already (an engine's call:
+   * one subscription per record fewer). Starts at once: `handlers` hear of the answer (`next`, then `complete`) or of
+   * the failure (`error`), once; the function returned stops the call (its try aborted, or its backoff wait ended)
+   * and nothing is heard of it after.
+   */
+  startCall<T>(call: (options: CallOptions) => Promise<T>, reportOf: (result: T) => CallReport, handlers: CallHandlers<T>): () => void {
     // Retries by hand, not by `retry` and `catchError`: a call per record, and most succeed at their first try.
-    return new Observable<T>((subscriber) => {
-      const errors: unknown[] = [];
-      let retries = 0;
-      // The try in flight, or the backoff wait before the next one.
-      let stop: (() => void) | undefined;
-      const giveUp = (error: unknown): void => {
-        this.counters.failures += 1;
-        const all = errors.at(-1) === error ? errors : [...errors, error];
-        if (all.length === 1) return subscriber.error(error);
-        // Retries stop either because they ran out or because the last error is not worth another try.
-        const reason = ApiCallError.isInstance(error) && error.isRetryable ? 'max_retries_exceeded' : 'not_retryable';
-        subscriber.error(new RetryError(reason, all));
-      };
-      const start = (): void => {
-        stop = this.attempt(call, reportOf, subscriber, (error) => {
-          if (retries >= this.config.maxRetries) return giveUp(error);
-          retries += 1;
-          const wait = this.backoff(error, retries, errors);
-          if (wait === undefined) return giveUp(error);
-          let waiting = true;
-          const backoff = timer(wait, this.config.scheduler).subscribe(() => {
-            waiting = false;
-            start();
-          });
-          // A scheduler that fires at once has started the next try already: that try is what to stop.
-          if (waiting) stop = () => backoff.unsubscribe();
+    const errors: unknown[] = [];
+    let retries = 0;
+    // The try in flight, or the backoff wait before the next one.
+    let stop: (() => void) | undefined;
+    const giveUp = (error: unknown): void => {
+      this.counters.failures += 1;
+      const all = errors.at(-1) === error ? errors : [...errors, error];
+      if (all.length === 1) return handlers.error(error);
+      // Retries stop either because they ran out or because the last error is not worth another try.
+      const reason = ApiCallError.isInstance(error) && error.isRetryable ? 'max_retries_exceeded' : 'not_retryable';
+      handlers.error(new RetryError(reason, all));
+    };
+    const start = (): void => {
+      stop = this.attempt(call, reportOf, handlers, (error) => {
+        if (retries >= this.config.maxRetries) return giveUp(error);
+        retries += 1;
+        const wait = this.backoff(error, retries, errors);
+        if (wait === undefined) return giveUp(error);
+        let waiting = true;
+        const backoff = timer(wait, this.config.scheduler).subscribe(() => {
+          waiting = false;
+          start();
         });
-      };
-      start();
-      return () => stop?.();
-    });
+        // A scheduler that fires at once has started the next try already: that try is what to stop.
+        if (waiting) stop = () => backoff.unsubscribe();
+      });
+    };
+    start();
+    return () => stop?.();
   }
 
   /**
    * One try: a slot of the limiter, then admission, then the call with its own `OnDemandSignal`. An answer is
-   * passed on to `subscriber` (then it completes); a failure to `failed`. The try ends (its call aborted if pending,
+   * passed on to `handlers` (then they complete); a failure to `failed`. The try ends (its call aborted if pending,
    * then admission's slot freed, then the limiter's, as `limiter.run(() => admission.run(...))` would) once
-   * `subscriber` or `failed` has been told, or when the returned function is called first.
+   * `handlers` or `failed` have been told, or when the returned function is called first.
    */
-  private attempt<T>(call: (options: CallOptions) => Promise<T>, reportOf: (result: T) => CallReport, subscriber: Subscriber<T>, failed: (error: unknown) => void): () => void {
+  private attempt<T>(call: (options: CallOptions) => Promise<T>, reportOf: (result: T) => CallReport, handlers: CallHandlers<T>, failed: (error: unknown) => void): () => void {
     this.counters.requests += 1;
     let ended = false;
     let abort: (() => void) | undefined;
@@ -218,8 +233,8 @@ export class CallPolicy {
                 return end();
               }
               // `delivered` told admission the request was answered: nothing is left to tell it on completion.
-              subscriber.next(value);
-              subscriber.complete();
+              handlers.next(value);
+              handlers.complete();
               end();
             },
             (error) => {

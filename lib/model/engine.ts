@@ -10,10 +10,11 @@ import { type CompletionRequest, CompletionBatcher } from './completion-batcher.
 import type { Limiter } from './limiter.ts';
 import type { Admission } from './admission.ts';
 import { attributedUsage } from './attributed-usage.ts';
-import type { CallPolicy, CallReport } from './call-policy.ts';
+import type { CallHandlers, CallPolicy, CallReport } from './call-policy.ts';
 import { type ResponseCache, cacheKey } from './response-cache.ts';
 import { type SharedEngineConfig, sharedEngineCallPolicy, sharedEngineConfigFields } from './shared-engine-config.ts';
 import { type CacheKeys, TieredCache, modelResultCodec } from './tiered-cache.ts';
+import { noCancel } from '../merge-started.ts';
 
 export type { ModelPrice } from './attributed-usage.ts';
 
@@ -186,44 +187,60 @@ export class Engine {
 
   /** Sends one request; cold, cancellable (unsubscribing aborts the HTTP request), retried per call. */
   call(request: ModelRequest): Observable<EngineResult> {
-    // One Observable per call, its subscriber the only one between the policy's answer and the caller (a call per record).
-    return new Observable<EngineResult>((subscriber) => {
-      const startedAt = Date.now();
-      // A sampling request must reach the model: a cached answer would repeat itself (and stall generation on duplicates).
-      const slot = isDeterministic(request) ? this.cache.slot(request, this.cacheKeys) : undefined;
-      const hit = slot?.get();
-      if (hit) {
-        this.counters.cacheHits += 1;
-        this.ended(request, startedAt, true, noTokens, hit.texts);
-        subscriber.next(engineResultOf(hit, true));
-        subscriber.complete();
-        return undefined;
-      }
-      const batcher = request.method === 'completion' ? this.batcher : undefined;
-      const answer$ = batcher ? batcher.submit(request as CompletionRequest) : this.send((options) => this.model.doGenerate(request, options));
-      const failed = (error: unknown): void => {
-        this.ended(request, startedAt, false, noTokens, [], error);
-        subscriber.error(error);
-      };
-      return answer$.subscribe({
-        next: (result) => {
-          let answer: EngineResult;
-          try {
-            this.counters.promptTokens += result.usage.promptTokens;
-            this.counters.completionTokens += result.usage.completionTokens;
-            const kept = withoutHeaders(result);
-            slot?.set(kept);
-            this.ended(request, startedAt, false, result.usage, result.texts);
-            answer = engineResultOf(kept, false);
-          } catch (error) {
-            return failed(error);
-          }
-          subscriber.next(answer);
-        },
-        error: failed,
-        complete: () => subscriber.complete(),
-      });
-    });
+    return new Observable<EngineResult>((subscriber) => this.start(request, subscriber));
+  }
+
+  /**
+   * {@link Engine.call} without an Observable of its own, for an operator that has one already (a call per record:
+   * one subscription fewer each). Starts at once: `handlers` hear of the answer (`next`, then `complete`) or of the
+   * failure (`error`), once; the function returned cancels the call, and nothing is heard of it after.
+   *
+   * ## Example
+   * ```ts
+   * const cancel = engine.start({ method: 'completion', prompt: 'Q: 1+1?' }, { next: (r) => console.log(r.texts), error: console.error, complete: () => undefined });
+   * ```
+   */
+  start(request: ModelRequest, caller: CallHandlers<EngineResult>): () => void {
+    const startedAt = Date.now();
+    // A sampling request must reach the model: a cached answer would repeat itself (and stall generation on duplicates).
+    const slot = isDeterministic(request) ? this.cache.slot(request, this.cacheKeys) : undefined;
+    const hit = slot?.get();
+    if (hit) {
+      this.counters.cacheHits += 1;
+      this.ended(request, startedAt, true, noTokens, hit.texts);
+      caller.next(engineResultOf(hit, true));
+      caller.complete();
+      return noCancel;
+    }
+    const batcher = request.method === 'completion' ? this.batcher : undefined;
+    const failed = (error: unknown): void => {
+      this.ended(request, startedAt, false, noTokens, [], error);
+      caller.error(error);
+    };
+    const answered: CallHandlers<ModelResult> = {
+      next: (result) => {
+        let answer: EngineResult;
+        try {
+          this.counters.promptTokens += result.usage.promptTokens;
+          this.counters.completionTokens += result.usage.completionTokens;
+          const kept = withoutHeaders(result);
+          slot?.set(kept);
+          this.ended(request, startedAt, false, result.usage, result.texts);
+          answer = engineResultOf(kept, false);
+        } catch (error) {
+          return failed(error);
+        }
+        caller.next(answer);
+      },
+      error: failed,
+      complete: () => caller.complete(),
+    };
+    // A batched prompt waits in its batch's Observable; a call of its own goes through the policy directly.
+    if (batcher) {
+      const waiting = batcher.submit(request as CompletionRequest).subscribe(answered);
+      return () => waiting.unsubscribe();
+    }
+    return this.policy.startCall((options) => this.model.doGenerate(request, options), reportOfAnswer, answered);
   }
 
   /** Tells the engine's `calls` listeners, if any, that a call ended. */

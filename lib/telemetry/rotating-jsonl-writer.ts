@@ -13,16 +13,18 @@ export interface RotatingJsonlWriterOptions {
 }
 
 const dayMs = 24 * 60 * 60 * 1000;
-/** Characters of lines kept before they are written without waiting for `flush()`. */
-const flushChars = 64 * 1024;
+/** Bytes of lines kept before they are written without waiting for `flush()`. */
+const bufferBytes = 64 * 1024;
+/** The most UTF-8 bytes one UTF-16 code unit takes (a surrogate pair takes 4 for its 2 units). */
+const maxBytesPerUnit = 3;
 
 /**
  * Appends lines to a JSONL file that rotates, as DGT's telemetry files do: before a line would take the file past
  * `maxBytes`, the file is renamed `<name>.<UTC time>.jsonl` (`events.2026-01-15T10-23-14-001Z.jsonl`) and a new one
  * is started; rotated files older than `maxAgeDays` are deleted. The folder and file are made at the first line, so
- * a writer that writes nothing leaves nothing behind. Lines are kept in order and written together (one system call
- * for many: a traces line per LM call must not cost a write each) by `flush()`, once 64 Ki characters wait, and by
- * `close()`.
+ * a writer that writes nothing leaves nothing behind. Lines are encoded as they come into one buffer and written
+ * together (one system call for many: a traces line per LM call must not cost a write each, nor a joined copy) by
+ * `flush()`, once the buffer (64 KiB) cannot take the next line, and by `close()`.
  *
  * ## Example
  * ```ts
@@ -37,9 +39,9 @@ export class RotatingJsonlWriter {
   private readonly maxBytes: number;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
-  /** Lines appended and not yet written (without their newlines), and their length in characters. */
-  private pending: string[] = [];
-  private pendingChars = 0;
+  /** The lines appended and not yet written, as UTF-8 with their newlines: `buffer[0, used)`. */
+  private readonly buffer = Buffer.allocUnsafe(bufferBytes);
+  private used = 0;
 
   constructor(
     readonly path: string,
@@ -51,50 +53,49 @@ export class RotatingJsonlWriter {
   }
 
   /**
-   * Appends one line (a newline is added); it is written by the next `flush()` (at once when 64 Ki characters wait).
-   * The file is opened at the first line, so a folder that cannot be made or a file that cannot be opened throws here.
-   * @throws {DatastoreError} when the folder or file cannot be made or opened, or a flush fails
+   * Appends one line (a newline is added); it is written by the next `flush()` (at once when the buffer is full).
+   * The file is opened at the first line, so a folder that cannot be made or a file that cannot be opened throws
+   * here. The file rotates first when this line would take it past `maxBytes` (a line longer than that still goes
+   * whole into a file of its own).
+   * @throws {DatastoreError} when the folder or file cannot be made or opened, or a write or rotation fails
    */
   append(line: string): void {
     if (this.descriptor === undefined) this.open();
-    this.pending.push(line);
-    this.pendingChars += line.length + 1;
-    if (this.pendingChars >= flushChars) this.flush();
-  }
-
-  /**
-   * Writes the lines appended so far, in order, rotating first whenever the next line would take the file past
-   * `maxBytes` (a line longer than that still goes whole into a file of its own).
-   * @throws {DatastoreError} when the file cannot be written or rotated
-   */
-  flush(): void {
-    if (this.pending.length === 0) return;
-    const lines = this.pending;
-    this.pending = [];
-    this.pendingChars = 0;
-    if (this.descriptor === undefined) this.open();
-    // Mostly they all fit: one text, encoded once. Else line by line, to rotate between the right two.
-    const encoded = Buffer.from(`${lines.join('\n')}\n`);
-    if (this.size + encoded.length <= this.maxBytes) this.write(encoded);
-    else this.writeRotating(lines);
-  }
-
-  /** Writes `lines`, rotating before each one that would take the file past `maxBytes`. */
-  private writeRotating(lines: readonly string[]): void {
-    let chunk = '';
-    let chunkBytes = 0;
-    for (const line of lines) {
-      const text = `${line}\n`;
-      const bytes = Buffer.byteLength(text);
-      if (this.size + chunkBytes > 0 && this.size + chunkBytes + bytes > this.maxBytes) {
-        this.write(Buffer.from(chunk));
-        [chunk, chunkBytes] = ['', 0];
-        if (this.size > 0) this.rotate();
+    if ((line.length + 1) * maxBytesPerUnit > bufferBytes - this.used) {
+      this.flush();
+      // A line longer than the buffer is written on its own.
+      if ((line.length + 1) * maxBytesPerUnit > bufferBytes) {
+        const encoded = Buffer.from(`${line}\n`);
+        this.rotateFor(encoded.length);
+        this.writeBytes(encoded);
+        return;
       }
-      chunk += text;
-      chunkBytes += bytes;
     }
-    this.write(Buffer.from(chunk));
+    const start = this.used;
+    const end = start + this.buffer.write(line, start);
+    this.buffer[end] = 0x0a;
+    this.used = end + 1;
+    const bytes = this.used - start;
+    if (this.size + this.used <= this.maxBytes || this.size + start === 0) return;
+    // The lines before this one fill the file: they are written, then the file rotates, and this line starts the next.
+    this.writeBytes(this.buffer.subarray(0, start));
+    if (this.size > 0) this.rotate();
+    this.buffer.copyWithin(0, start, this.used);
+    this.used = bytes;
+  }
+
+  /** Writes the lines appended so far, in order. @throws {DatastoreError} when the file cannot be written */
+  flush(): void {
+    if (this.used === 0) return;
+    if (this.descriptor === undefined) this.open();
+    const used = this.used;
+    this.used = 0;
+    this.writeBytes(this.buffer.subarray(0, used));
+  }
+
+  /** Rotates before `bytes` more would take a file that holds something past `maxBytes`. */
+  private rotateFor(bytes: number): void {
+    if (this.size > 0 && this.size + bytes > this.maxBytes) this.rotate();
   }
 
   /** Writes the waiting lines and closes the file; a later `append` opens it again. */
@@ -114,14 +115,16 @@ export class RotatingJsonlWriter {
     }
   }
 
-  private write(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
+  /** Writes every one of `bytes` (a short write is continued). */
+  private writeBytes(bytes: Uint8Array): void {
+    let written = 0;
     try {
-      writeSync(this.descriptor!, bytes);
+      while (written < bytes.length) written += writeSync(this.descriptor!, bytes, written, bytes.length - written);
     } catch (error) {
       throw new DatastoreError(this.path, 'append', error);
+    } finally {
+      this.size += written;
     }
-    this.size += bytes.length;
   }
 
   private open(): void {

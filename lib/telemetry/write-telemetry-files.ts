@@ -72,6 +72,17 @@ function attributeMembers(span: RunSpan, payloads: boolean): string {
   return text.slice(1, -1);
 }
 
+/** The opening of the last trace line made (its span's name, build and run ids): every LM call span of a task shares it. */
+let head: { readonly name: string; readonly buildId: string; readonly runId: string; readonly text: string } = { name: '', buildId: '', runId: '', text: '' };
+
+/** A trace line's opening, `{"span_name":…,"build_id":…,"run_id":…,`, made once for many spans. */
+function headOf({ name, buildId, runId }: RunSpan): string {
+  if (name !== head.name || buildId !== head.buildId || runId !== head.runId) {
+    head = { name, buildId, runId, text: `{"span_name":"${name}","build_id":${JSON.stringify(buildId)},"run_id":${JSON.stringify(runId)},` };
+  }
+  return head.text;
+}
+
 /**
  * One line of `traces.jsonl`, in DGT's shape, with the span's id and its parent's to rebuild the tree: the span's own
  * fields, then its attributes (no attribute is named like one of those fields), then its error. Made as JSON text
@@ -83,8 +94,7 @@ function traceLine(span: RunSpan, payloads: boolean): string {
   const endTime = span.endTime ?? span.startTime;
   const attributes = attributeMembers(span, payloads);
   return (
-    `{"span_name":"${span.name}","build_id":${JSON.stringify(span.buildId)},"run_id":${JSON.stringify(span.runId)},` +
-    `"start_time":"${isoTime(span.startTime)}","end_time":"${isoTime(endTime)}","duration_ms":${jsonNumber(endTime - span.startTime)},` +
+    `${headOf(span)}"start_time":"${isoTime(span.startTime)}","end_time":"${isoTime(endTime)}","duration_ms":${jsonNumber(endTime - span.startTime)},` +
     `"parent_span_name":${parent === undefined ? 'null' : `"${parent.name}"`},"status":"${span.status}","span_id":"${span.spanId}",` +
     `"parent_span_id":${parent === undefined ? 'null' : `"${parent.spanId}"`}${attributes === '' ? '' : `,${attributes}`}` +
     `${span.error === undefined ? '' : `,"error":${JSON.stringify(span.error)}`}}`

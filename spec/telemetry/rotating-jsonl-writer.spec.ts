@@ -66,6 +66,36 @@ describe('RotatingJsonlWriter', () => {
     expect(readFileSync(join(dir, 'events.jsonl'), 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":3}\n{"n":4}\n');
   });
 
+  test('lines past the 64 KiB buffer, multi-byte ones and one longer than the buffer come out whole and in order', () => {
+    const dir = tempDir();
+    const writer = new RotatingJsonlWriter(join(dir, 'traces.jsonl'));
+    const lines = Array.from({ length: 3000 }, (_, n) => JSON.stringify({ n, text: 'é𝄞x'.repeat(n % 40) }));
+    lines.splice(1500, 0, 'y'.repeat(70_000));
+    for (const line of lines) writer.append(line);
+    // Lines are on disk once the buffer fills, before any flush.
+    expect(readFileSync(join(dir, 'traces.jsonl'), 'utf8').length).toBeGreaterThan(64 * 1024);
+    writer.close();
+    expect(readFileSync(join(dir, 'traces.jsonl'), 'utf8')).toBe(`${lines.join('\n')}\n`);
+  });
+
+  test('rotation between buffered lines keeps each file whole', () => {
+    const dir = tempDir();
+    const writer = new RotatingJsonlWriter(join(dir, 'events.jsonl'), { maxBytes: 100, now: () => 0 });
+    const lines = Array.from({ length: 40 }, (_, n) => `{"n":${n},"pad":"${'ü'.repeat(n % 7)}"}`);
+    for (const line of lines) writer.append(line);
+    writer.close();
+    const files = readdirSync(dir).sort();
+    const texts = files.map((name) => readFileSync(join(dir, name), 'utf8'));
+    for (const text of texts) {
+      expect(Buffer.byteLength(text)).toBeLessThanOrEqual(100);
+      expect(text.endsWith('\n')).toBe(true);
+    }
+    const written = texts.flatMap((text) => text.split('\n').filter((line) => line !== ''));
+    expect(written.sort()).toEqual([...lines].sort());
+    expect(files.length).toBeGreaterThan(5);
+    expect(readFileSync(join(dir, 'events.jsonl'), 'utf8').endsWith(`${lines.at(-1)}\n`)).toBe(true);
+  });
+
   test('a line longer than maxBytes goes whole into a file of its own', () => {
     const dir = tempDir();
     const writer = new RotatingJsonlWriter(join(dir, 'events.jsonl'), { maxBytes: 4 });

@@ -60,8 +60,14 @@ function sampleOf(schema: Readonly<Record<string, unknown>>, seed: string): unkn
   }
 }
 
-function tagOf(input: string, seed: number | undefined, index: number): string {
-  return hash('sha256', `${seed ?? ''}\n${index}\n${input}`, 'hex').slice(0, 8);
+/**
+ * The 8 hex digits an answer is labelled with: of the SHA-256 of the input (`digest`, made once per request), and of
+ * the seed and the answer's place among `n` when either is set. The input is hashed as it is, not copied into a
+ * longer text with the seed first (an answer per record).
+ */
+function tagOf(digest: string, seed: number | undefined, index: number): string {
+  if (seed === undefined && index === 0) return digest.slice(0, 8);
+  return hash('sha256', `${seed ?? ''}\n${index}\n${digest}`, 'hex').slice(0, 8);
 }
 
 function answer(input: string, tag: string, format: ResponseFormat | undefined, jsonMode: boolean | undefined): string {
@@ -102,7 +108,7 @@ function wordLogprobs(text: string): TokenLogprob[] {
  * import { createSimulated } from 'rxdgt';
  * const model = createSimulated();
  * await model.doGenerate({ method: 'completion', prompt: 'Question: A?\nAnswer: B.' }, { signal: new AbortController().signal });
- * // { texts: ['Question: [simulated] question 1c0e…?\nAnswer: [simulated] answer 1c0e….'], ... }
+ * // { texts: ['Question: [simulated] question e6c2…?\nAnswer: [simulated] answer e6c2….'], ... }
  * ```
  */
 export function createSimulated(settings: SimulatedSettings = {}): LanguageModel {
@@ -124,8 +130,9 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
       const tags: string[] = [];
       const texts: string[] = [];
       let completionTokens = 0;
+      const digest = hash('sha256', input, 'hex');
       for (let index = 0; index < count; index += 1) {
-        const tag = tagOf(input, request.seed, index);
+        const tag = tagOf(digest, request.seed, index);
         const text = tool ? '' : answer(input, tag, request.responseFormat, request.jsonMode);
         tags.push(tag);
         texts.push(text);
