@@ -49,20 +49,23 @@ export class Limiter {
   acquire(start: () => void): () => void {
     let release: (() => void) | undefined;
     const begin = (): void => {
-      this.queue.delete(begin);
-      release = this.slots.take(() => this.next());
+      release = this.slots.take(this.next);
       start();
     };
     if (this.slots.active < this.limit) begin();
     else this.queue.add(begin);
     return () => {
-      this.queue.delete(begin);
-      release?.();
+      // Most calls never waited: the queue is only searched for one that may still be in it.
+      if (release === undefined) this.queue.delete(begin);
+      else release();
     };
   }
 
-  private next(): void {
-    const first = this.queue.values().next();
-    if (!first.done && this.slots.active < this.limit) first.value();
-  }
+  /** Starts the first waiting call when a slot is free (made once: a slot is given back per call). */
+  private readonly next = (): void => {
+    if (this.queue.size === 0 || this.slots.active >= this.limit) return;
+    const first = this.queue.values().next().value!;
+    this.queue.delete(first);
+    first();
+  };
 }

@@ -98,12 +98,19 @@ export async function openJsonlLedgerStore(dir: string): Promise<LedgerStore> {
     commit(batch: CommitBatch) {
       const recordTexts = batch.recordTexts ?? batch.records.map((record) => JSON.stringify(record));
       const texts = new Map<AppendFile, string>([[data, recordTexts.length === 0 ? '' : `${recordTexts.join('\n')}\n`]]);
-      const fresh: string[] = [];
+      // Each block's lines gathered first: its file named once per commit, its text joined once.
+      const linesByBlock = new Map<string, string[]>();
       for (const { block, line } of batch.rejections) {
+        const lines = linesByBlock.get(block);
+        if (lines) lines.push(JSON.stringify(line));
+        else linesByBlock.set(block, [JSON.stringify(line)]);
+      }
+      const fresh: string[] = [];
+      for (const [block, lines] of linesByBlock) {
         const name = blockFileName(block);
         if (!blockBytes.has(name) && !fresh.includes(name)) fresh.push(name);
         const file = blockFile(name);
-        texts.set(file, `${texts.get(file) ?? ''}${JSON.stringify(line)}\n`);
+        texts.set(file, `${texts.get(file) ?? ''}${lines.join('\n')}\n`);
       }
       const sizes = new Map<AppendFile, number>();
       try {

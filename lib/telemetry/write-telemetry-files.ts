@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Observable } from 'rxjs';
 import { EventLines } from './event-lines.ts';
+import { isoTime } from './iso-time.ts';
 import { RotatingJsonlWriter, type RotatingJsonlWriterOptions } from './rotating-jsonl-writer.ts';
 import type { RunEvent } from './run-event.ts';
 import { type LlmCallAttributes, type RunSpan, RunSpans } from './run-spans.ts';
@@ -12,21 +13,6 @@ export interface TelemetryFiles {
   readonly done: Promise<void>;
   /** Stops reading the events: open spans are written as `cancelled`, the files closed. */
   unsubscribe(): void;
-}
-
-/** The last two times written as ISO strings: a span mostly starts and ends in the millisecond of the one before. */
-const isoTimes: [number, string, number, string] = [Number.NaN, '', Number.NaN, ''];
-
-/** `new Date(ms).toISOString()`, remembered for the last two times asked. */
-function isoTime(ms: number): string {
-  if (ms === isoTimes[0]) return isoTimes[1];
-  if (ms === isoTimes[2]) return isoTimes[3];
-  const text = new Date(ms).toISOString();
-  isoTimes[2] = isoTimes[0];
-  isoTimes[3] = isoTimes[1];
-  isoTimes[0] = ms;
-  isoTimes[1] = text;
-  return text;
 }
 
 /** A number as JSON writes it (`null` when it is not finite). */

@@ -1,6 +1,8 @@
 /** Room for the UTF-8 bytes of a text counted in one go (a longer text is counted in slices of it). */
 const scratch = new Uint8Array(48 * 1024);
 const encoder = new TextEncoder();
+/** UTF-16 units whose UTF-8 bytes always fit the scratch buffer. */
+const scratchUnits = scratch.length / 3;
 
 /**
  * Whitespace-separated words of a text (a word is a run of characters above U+0020): the rough token count of local
@@ -14,18 +16,46 @@ const encoder = new TextEncoder();
  * ```
  */
 export function countWords(text: string): number {
+  const bytes = utf8InScratch(text);
+  if (bytes !== undefined) return countWordsInUtf8(bytes);
   let count = 0;
   let inWord = false;
   // Slices short enough that their bytes (at most 3 per UTF-16 unit) fit; a slice ends between two units, so a
-  // surrogate pair split by it reads as two replacement characters: both non-space, the same word either way.
-  const step = scratch.length / 3;
-  for (let start = 0; start < text.length; start += step) {
-    const { written } = encoder.encodeInto(start === 0 && text.length <= step ? text : text.slice(start, start + step), scratch);
-    for (let index = 0; index < written; index += 1) {
-      const space = scratch[index]! <= 32;
-      if (!space && !inWord) count += 1;
-      inWord = !space;
-    }
+  // surrogate pair split by it reads as two replacement characters: both non-space, the same word either way. A word
+  // that runs on from the slice before is counted there.
+  for (let start = 0; start < text.length; start += scratchUnits) {
+    const slice = scratch.subarray(0, encoder.encodeInto(text.slice(start, start + scratchUnits), scratch).written);
+    if (slice.length === 0) continue;
+    count += countWordsInUtf8(slice) - (inWord && slice[0]! > 32 ? 1 : 0);
+    inWord = slice[slice.length - 1]! > 32;
+  }
+  return count;
+}
+
+/**
+ * The UTF-8 bytes of a text short enough (up to 16,384 UTF-16 units), in a buffer shared by every caller: valid until
+ * the next call of anything in this module. Undefined for a longer text. For a caller that needs the bytes for more
+ * than a count (hashing them too): the text is encoded once.
+ *
+ * ## Example
+ * ```ts
+ * const bytes = utf8InScratch('Question: Where is Oslo?')!;
+ * countWordsInUtf8(bytes); // 4
+ * ```
+ */
+export function utf8InScratch(text: string): Uint8Array | undefined {
+  if (text.length > scratchUnits) return undefined;
+  return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
+}
+
+/** {@link countWords} of a text given as its UTF-8 bytes. */
+export function countWordsInUtf8(bytes: Uint8Array): number {
+  let count = 0;
+  let inWord = false;
+  for (let index = 0; index < bytes.length; index += 1) {
+    const space = bytes[index]! <= 32;
+    if (!space && !inWord) count += 1;
+    inWord = !space;
   }
   return count;
 }

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult, ResponseFormat, TokenLogprob, ToolDefinition } from '../../model/language-model.ts';
 import { isAborted } from '../../model/abortable.ts';
-import { countWords } from '../../text/count-words.ts';
+import { countWords, countWordsInUtf8, utf8InScratch } from '../../text/count-words.ts';
 import { toolCallOf, toolCallsField } from '../tool-calls.ts';
 
 /** Every text the simulated engine writes starts with this label, so its output can never pass for a model's. */
@@ -130,7 +130,10 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
       const tags: string[] = [];
       const texts: string[] = [];
       let completionTokens = 0;
-      const digest = hash('sha256', input, 'hex');
+      // The input's UTF-8 bytes, made once for its hash and its word count (a long input is encoded by each).
+      const bytes = utf8InScratch(input);
+      const digest = hash('sha256', bytes ?? input, 'hex');
+      const promptTokens = bytes ? countWordsInUtf8(bytes) : countWords(input);
       for (let index = 0; index < count; index += 1) {
         const tag = tagOf(digest, request.seed, index);
         const text = tool ? '' : answer(input, tag, request.responseFormat, request.jsonMode);
@@ -138,7 +141,7 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
         texts.push(text);
         completionTokens += countWords(text);
       }
-      const usage = { promptTokens: countWords(input), completionTokens };
+      const usage = { promptTokens, completionTokens };
       // The plain answer (no tool call, no log probabilities) is one object with its fields in their usual order.
       if (!tool && !request.logprobs) return { texts, finishReason: 'stop', usage };
       const toolCalls = tool ? tags.map((tag) => [toolCallOf(`call_${tag}`, tool.name, sampleOf(tool.parameters ?? { type: 'object' }, tag))]) : [];
