@@ -55,9 +55,8 @@ interface RunOwner<R> {
 /** The state of one subscription of {@link mergeStarted}. */
 class Merge<T, R> implements RunOwner<R> {
   private readonly running = new Set<Run<R>>();
-  /** Values waiting for a free place, from `head` on. */
-  private waiting: T[] = [];
-  private head = 0;
+  /** Values waiting for a free place, in order (a few: those past `concurrent`). */
+  private readonly waiting: T[] = [];
   private sourceDone = false;
   private torn = false;
 
@@ -70,7 +69,7 @@ class Merge<T, R> implements RunOwner<R> {
   add(value: T): void {
     // A source that goes on while its subscription is made, after the stream was taken downstream: nothing starts.
     if (this.subscriber.closed) return;
-    if (this.running.size < this.concurrent && this.head === this.waiting.length) this.begin(value);
+    if (this.running.size < this.concurrent && this.waiting.length === 0) this.begin(value);
     else this.waiting.push(value);
   }
 
@@ -82,20 +81,15 @@ class Merge<T, R> implements RunOwner<R> {
   /** A piece ended: the next waiting values start. */
   ended(run: Run<R>): void {
     this.running.delete(run);
-    while (!this.torn && this.running.size < this.concurrent && this.head < this.waiting.length) {
-      const value = this.waiting[this.head]!;
-      this.head += 1;
-      if (this.head === this.waiting.length) [this.waiting, this.head] = [[], 0];
-      this.begin(value);
-    }
+    // Taken off the queue as they start: a queue that outlives many values holds none it is done with.
+    while (!this.torn && this.running.size < this.concurrent && this.waiting.length > 0) this.begin(this.waiting.shift()!);
     this.completeIfDone();
   }
 
   /** Cancels every piece still running (the stream ended or was unsubscribed). */
   cancel(): void {
     this.torn = true;
-    this.waiting = [];
-    this.head = 0;
+    this.waiting.length = 0;
     for (const run of this.running) run.stop();
     this.running.clear();
   }
@@ -117,7 +111,7 @@ class Merge<T, R> implements RunOwner<R> {
   }
 
   private completeIfDone(): void {
-    if (this.sourceDone && this.running.size === 0 && this.head === this.waiting.length) this.subscriber.complete();
+    if (this.sourceDone && this.running.size === 0 && this.waiting.length === 0) this.subscriber.complete();
   }
 }
 

@@ -200,13 +200,21 @@ export class RunSpans {
     attributes['rejected'] = event.rejected;
     attributes['attempts'] = event.attempts;
     for (const { issues } of event.rejections) {
-      for (const name of new Set(issues.map(({ block }) => block))) {
-        const block = this.blockOf(task, name, event.time);
-        const byCode = block.attributes['rejections_by_code'] as Record<string, number>;
-        (block.attributes as Record<string, number>)['rejections']! += 1;
-        for (const { code } of issues.filter((issue) => issue.block === name)) byCode[code] = (byCode[code] ?? 0) + 1;
+      // Most rejections have one issue (a rejected record per duplicate): no set or filtered list made for them.
+      if (issues.length === 1) {
+        this.countRejection(task, issues[0]!.block, event.time, issues);
+        continue;
       }
+      for (const name of new Set(issues.map(({ block }) => block))) this.countRejection(task, name, event.time, issues.filter((issue) => issue.block === name));
     }
+  }
+
+  /** Counts a rejection by `name` on its block's span, with its issues by code. */
+  private countRejection(task: OpenTask, name: string, time: number, issues: InputSettledEvent['rejections'][number]['issues']): void {
+    const block = this.blockOf(task, name, time);
+    const byCode = block.attributes['rejections_by_code'] as Record<string, number>;
+    (block.attributes as Record<string, number>)['rejections']! += 1;
+    for (const { code } of issues) byCode[code] = (byCode[code] ?? 0) + 1;
   }
 
   private taskFinished({ task, result, time }: TaskFinishedEvent): void {
