@@ -8,7 +8,8 @@ import { SlotCount } from './slot-count.ts';
  */
 export class Limiter {
   private readonly slots = new SlotCount();
-  private readonly queue = new Set<() => void>();
+  /** Calls waiting for a slot, in turn: a list, not a `Set` (an entry in and out per call: see `Merge.running` in merge-started.ts). */
+  private readonly queue: (() => void)[] = [];
 
   constructor(readonly limit: number) {}
 
@@ -19,7 +20,7 @@ export class Limiter {
 
   /** Requests waiting for a slot. */
   get pendingCount(): number {
-    return this.queue.size;
+    return this.queue.length;
   }
 
   run<T>(factory: () => ObservableInput<T>): Observable<T> {
@@ -53,19 +54,18 @@ export class Limiter {
       start();
     };
     if (this.slots.active < this.limit) begin();
-    else this.queue.add(begin);
+    else this.queue.push(begin);
     return () => {
       // Most calls never waited: the queue is only searched for one that may still be in it.
-      if (release === undefined) this.queue.delete(begin);
-      else release();
+      if (release !== undefined) return release();
+      const at = this.queue.indexOf(begin);
+      if (at !== -1) this.queue.splice(at, 1);
     };
   }
 
   /** Starts the first waiting call when a slot is free (made once: a slot is given back per call). */
   private readonly next = (): void => {
-    if (this.queue.size === 0 || this.slots.active >= this.limit) return;
-    const first = this.queue.values().next().value!;
-    this.queue.delete(first);
-    first();
+    if (this.queue.length === 0 || this.slots.active >= this.limit) return;
+    this.queue.shift()!();
   };
 }

@@ -77,7 +77,7 @@ export class TaskRun {
    * Committed settlements whose records have not gone out yet, in commit order, with the progress right after each
    * (what the stop criteria read as its records go out).
    */
-  private readonly unemitted = new Map<Settlement, TaskProgress>();
+  private readonly unemitted = new Unemitted();
   private session: TaskSession | undefined;
   private ending: Ending | undefined;
   private pumping = false;
@@ -110,7 +110,7 @@ export class TaskRun {
   /** Starts the run into `subscriber`; returns the teardown. */
   start(subscriber: Subscriber<DataPoint>): () => void {
     const emit = (settlement: Settlement): void => {
-      this.unemitted.delete(settlement);
+      this.unemitted.take(settlement);
       for (const record of settlement.records) subscriber.next(record);
     };
     const fail = (error: unknown): void => {
@@ -163,7 +163,7 @@ export class TaskRun {
           const exhausted = settlement.rejections.flatMap((rejection) => rejection.issues).find((issue) => issue.code === inputsExhausted);
           if (exhausted) this.builderDone = exhausted.message;
         }
-        this.unemitted.set(settlement, this.progress);
+        this.unemitted.add(settlement, this.progress);
         const duplicates = duplicatesOf(settlement);
         plan.settled(settlement.ticket.sequence, duplicates.length === 0 ? settlement.records : [...settlement.records, ...duplicates], texts);
         try {
@@ -212,7 +212,7 @@ export class TaskRun {
     });
     return concat(replay, inputs).pipe(
       options.builder as Builder<never>,
-      committed(ledger, (settlement) => this.unemitted.get(settlement) ?? this.progress),
+      committed(ledger, (settlement) => this.unemitted.progressOf(settlement) ?? this.progress),
       stopWhen<Settled>(this.criteria, {
         scheduler: options.scheduler,
         progress: (settled) => settled.progress,
@@ -299,7 +299,7 @@ export class TaskRun {
     // Settlements the stop caught between their commit and their emission, and those committed now: counted at
     // commit; emitted here while someone listens.
     ledger.flush();
-    for (const settlement of [...this.unemitted.keys()]) emit?.(settlement);
+    for (const settlement of this.unemitted.all()) emit?.(settlement);
     // A commit that failed (a full disk) fails the run, whatever ended it.
     let failure: unknown = ledger.failure;
     if (failure !== undefined && status !== 'errored') [status, ending] = ['errored', { reason: 'error', message: errorMessage(failure) }];
@@ -366,6 +366,48 @@ export class TaskRun {
     };
     this.hooks.onEnd?.(result, progress);
     files.writeResult(result);
+  }
+}
+
+/**
+ * Committed settlements whose records have not gone out yet, in commit order, each with the progress right after it.
+ * Two lists, not a `Map` keyed by settlement: an entry goes in and out per input (see `Merge.running` in
+ * merge-started.ts), and settlements go out in commit order, so the one asked for is nearly always the first.
+ */
+class Unemitted {
+  private readonly settlements: Settlement[] = [];
+  private readonly progress: TaskProgress[] = [];
+
+  add(settlement: Settlement, progress: TaskProgress): void {
+    this.settlements.push(settlement);
+    this.progress.push(progress);
+  }
+
+  /** The progress right after `settlement`, while it has not gone out. */
+  progressOf(settlement: Settlement): TaskProgress | undefined {
+    const at = this.indexOf(settlement);
+    return at === -1 ? undefined : this.progress[at];
+  }
+
+  /** `settlement` has gone out. */
+  take(settlement: Settlement): void {
+    const at = this.indexOf(settlement);
+    if (at === 0) {
+      this.settlements.shift();
+      this.progress.shift();
+    } else if (at > 0) {
+      this.settlements.splice(at, 1);
+      this.progress.splice(at, 1);
+    }
+  }
+
+  /** Every settlement not gone out, in commit order (a copy: emitting them takes them off). */
+  all(): Settlement[] {
+    return [...this.settlements];
+  }
+
+  private indexOf(settlement: Settlement): number {
+    return this.settlements[0] === settlement ? 0 : this.settlements.indexOf(settlement);
   }
 }
 

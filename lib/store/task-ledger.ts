@@ -84,7 +84,12 @@ export function createLedger(store: LedgerStore, options: LedgerOptions): Ledger
 }
 
 class StoreLedger implements Ledger {
-  private readonly open = new Map<string, OpenInput>();
+  /**
+   * The inputs in flight, by id: a null-prototype object, not a `Map`, since an entry goes in and out per input (a
+   * long-lived `Map` with such churn turns a full GC into steady promotion; see `Merge.running` in merge-started.ts).
+   */
+  private readonly open: Record<string, OpenInput> = Object.create(null) as Record<string, OpenInput>;
+  private openCount = 0;
   /** Settled inputs waiting for the next commit, and side by side who is told of it. */
   private queue: Settlement[] = [];
   private told: CommitListener[] = [];
@@ -112,7 +117,7 @@ class StoreLedger implements Ledger {
   }
 
   get inFlight(): number {
-    return this.open.size + this.queue.length;
+    return this.openCount + this.queue.length;
   }
 
   restored(): AsyncIterable<RestoredRecord> {
@@ -133,13 +138,14 @@ class StoreLedger implements Ledger {
 
   issue(sequence: number, key: string): Ticket {
     const ticket: Ticket = { id: `${sequence}-${hashHex(`${this.options.taskName}\u0000${sequence}\u0000${key}`)}`, sequence };
-    this.open.set(ticket.id, { ticket, outcomes: [], numerator: 0, denominator: 1 });
+    if (this.open[ticket.id] === undefined) this.openCount += 1;
+    this.open[ticket.id] = { ticket, outcomes: [], numerator: 0, denominator: 1 };
     return ticket;
   }
 
   room(): number {
     const slots = this.options.concurrency - this.inFlight;
-    const needed = this.target - this.committed.records - this.queuedRecords - this.open.size;
+    const needed = this.target - this.committed.records - this.queuedRecords - this.openCount;
     return Math.max(0, Math.min(slots, needed));
   }
 
@@ -152,11 +158,12 @@ class StoreLedger implements Ledger {
 
   /** Adds an outcome to its input; the input, taken out of the open ones, once its outcomes are complete. */
   private complete(outcome: Outcome<DataPoint>): OpenInput | undefined {
-    const input = this.open.get(outcome.id);
+    const input = this.open[outcome.id];
     if (!input) throw new Error(`the builder emitted an outcome of input \`${outcome.id}\`, which is not in flight (settled already, or never issued)`);
     input.outcomes.push(outcome);
     if (!addOutcomeShare(input, outcome)) return undefined;
-    this.open.delete(outcome.id);
+    delete this.open[outcome.id];
+    this.openCount -= 1;
     return input;
   }
 
@@ -242,7 +249,7 @@ class StoreLedger implements Ledger {
     const next = Math.max(this.committed.next, ...[...done].map((sequence) => sequence + 1));
     // Below `next`: what was unsettled before, plus everything issued from the old `next` on, but for what settled now.
     const unsettled = new Set(this.committed.unsettled);
-    for (const { ticket } of this.open.values()) if (ticket.sequence < next) unsettled.add(ticket.sequence);
+    for (const id in this.open) if (this.open[id]!.ticket.sequence < next) unsettled.add(this.open[id]!.ticket.sequence);
     for (const { ticket } of this.queue) if (ticket.sequence < next) unsettled.add(ticket.sequence);
     for (const sequence of done) unsettled.delete(sequence);
     for (const sequence of unsettled) if (sequence >= next) unsettled.delete(sequence);
