@@ -197,7 +197,11 @@ export class Engine {
    *
    * ## Example
    * ```ts
-   * const cancel = engine.start({ method: 'completion', prompt: 'Q: 1+1?' }, { next: (r) => console.log(r.texts), error: console.error, complete: () => undefined });
+   * import { createEngine } from 'rxdgt';
+   * import { FakeLanguageModel } from 'rxdgt/testing';
+   * const engine = createEngine(new FakeLanguageModel({ answers: 'Paris.' }));
+   * const cancel = engine.start({ method: 'completion', prompt: 'Capital of France?' }, { next: (r) => console.log(r.texts), error: console.error, complete: () => undefined });
+   * // ['Paris.']; cancel() before the answer would have aborted the call
    * ```
    */
   start(request: ModelRequest, caller: CallHandlers<EngineResult>): () => void {

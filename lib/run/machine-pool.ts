@@ -30,7 +30,9 @@ export class MachinePool {
   private readonly highs: Uint32Array;
   private readonly lows: Uint32Array;
   /** Ranked records of inputs at or above the line, by sequence: they join when the line passes them. */
-  private readonly waiting = new Map<number, Candidate[]>();
+  private readonly waiting: Record<number, Candidate[]> = Object.create(null) as Record<number, Candidate[]>;
+  /** Inputs with records in `waiting`. (An object and a count, not a `Map`: an entry in and out per input, see `Merge.running` in merge-started.ts.) */
+  private waitingInputs = 0;
   private line = Number.NEGATIVE_INFINITY;
   /** The indexes a draw picked (see `draw`). */
   private picked = new Uint32Array(0);
@@ -68,9 +70,12 @@ export class MachinePool {
         this.place(candidate);
         continue;
       }
-      const waiting = this.waiting.get(sequence);
+      const waiting = this.waiting[sequence];
       if (waiting) waiting.push(candidate);
-      else this.waiting.set(sequence, [candidate]);
+      else {
+        this.waiting[sequence] = [candidate];
+        this.waitingInputs += 1;
+      }
     }
   }
 
@@ -80,19 +85,20 @@ export class MachinePool {
     const from = this.line;
     this.line = line;
     // The line moves up one input at a time as inputs are issued: look at those it passed, not at every waiting one.
-    if (this.waiting.size === 0) return;
-    if (Number.isFinite(from) && line - from <= this.waiting.size) {
+    if (this.waitingInputs === 0) return;
+    if (Number.isFinite(from) && line - from <= this.waitingInputs) {
       for (let sequence = from; sequence < line; sequence += 1) this.letIn(sequence);
     } else {
-      for (const sequence of [...this.waiting.keys()]) if (sequence < line) this.letIn(sequence);
+      for (const sequence of Object.keys(this.waiting).map(Number)) if (sequence < line) this.letIn(sequence);
     }
   }
 
   /** Moves the records of the input `sequence` from waiting into the pool. */
   private letIn(sequence: number): void {
-    const waiting = this.waiting.get(sequence);
+    const waiting = this.waiting[sequence];
     if (!waiting) return;
-    this.waiting.delete(sequence);
+    delete this.waiting[sequence];
+    this.waitingInputs -= 1;
     for (const candidate of waiting) this.place(candidate);
   }
 

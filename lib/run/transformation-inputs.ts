@@ -33,8 +33,11 @@ export function listSource(records: readonly Fields[]): RecordSource {
  */
 export class TransformationInputs implements InputPlan {
   private readonly buffer: ReadRow[] = [];
-  /** Positions of the rows issued and not yet settled, for the dataloader state saved with a commit. */
-  private readonly positions = new Map<number, SourcePosition>();
+  /**
+   * Positions of the rows issued and not yet settled, for the dataloader state saved with a commit, by sequence. An
+   * object, not a `Map`: an entry in and out per row (see `Merge.running` in merge-started.ts).
+   */
+  private readonly positions: Record<number, SourcePosition> = Object.create(null) as Record<number, SourcePosition>;
   private readonly source: RecordSource;
   private readonly capacity: number;
   private done = false;
@@ -65,17 +68,17 @@ export class TransformationInputs implements InputPlan {
       return this.done ? undefined : 'wait';
     }
     this.space?.();
-    this.positions.set(row.sequence, row.position);
+    this.positions[row.sequence] = row.position;
     const record = row.record;
     return { sequence: row.sequence, key: stableStringify(record), make: () => asSeed(this.options.name, record) };
   }
 
   settled(sequence: number): void {
-    this.positions.delete(sequence);
+    delete this.positions[sequence];
   }
 
   positionOf(sequence: number): SourcePosition {
-    return this.positions.get(sequence) ?? this.buffer[0]?.position ?? this.nextPosition;
+    return this.positions[sequence] ?? this.buffer[0]?.position ?? this.nextPosition;
   }
 
   close(): void {
