@@ -85,10 +85,11 @@ export function createLedger(store: LedgerStore, options: LedgerOptions): Ledger
 
 class StoreLedger implements Ledger {
   /**
-   * The inputs in flight, by id: a null-prototype object, not a `Map`, since an entry goes in and out per input (a
-   * long-lived `Map` with such churn turns a full GC into steady promotion; see `Merge.running` in merge-started.ts).
+   * The inputs in flight, by sequence: a null-prototype object with integer keys, not a `Map`, since an entry goes in
+   * and out per input (a long-lived `Map` with such churn turns a full GC into steady promotion; see `Merge.running`
+   * in merge-started.ts), and not keyed by id (a string key is interned: a table entry per input).
    */
-  private readonly open: Record<string, OpenInput> = Object.create(null) as Record<string, OpenInput>;
+  private readonly open: Record<number, OpenInput> = Object.create(null) as Record<number, OpenInput>;
   private openCount = 0;
   /** Settled inputs waiting for the next commit, and side by side who is told of it. */
   private queue: Settlement[] = [];
@@ -138,8 +139,8 @@ class StoreLedger implements Ledger {
 
   issue(sequence: number, key: string): Ticket {
     const ticket: Ticket = { id: `${sequence}-${hashHex(`${this.options.taskName}\u0000${sequence}\u0000${key}`)}`, sequence };
-    if (this.open[ticket.id] === undefined) this.openCount += 1;
-    this.open[ticket.id] = { ticket, outcomes: [], numerator: 0, denominator: 1 };
+    if (this.open[sequence] === undefined) this.openCount += 1;
+    this.open[sequence] = { ticket, outcomes: [], numerator: 0, denominator: 1 };
     return ticket;
   }
 
@@ -158,11 +159,12 @@ class StoreLedger implements Ledger {
 
   /** Adds an outcome to its input; the input, taken out of the open ones, once its outcomes are complete. */
   private complete(outcome: Outcome<DataPoint>): OpenInput | undefined {
-    const input = this.open[outcome.id];
-    if (!input) throw new Error(`the builder emitted an outcome of input \`${outcome.id}\`, which is not in flight (settled already, or never issued)`);
+    const sequence = sequenceOf(outcome.id);
+    const input = this.open[sequence];
+    if (input?.ticket.id !== outcome.id) throw new Error(`the builder emitted an outcome of input \`${outcome.id}\`, which is not in flight (settled already, or never issued)`);
     input.outcomes.push(outcome);
     if (!addOutcomeShare(input, outcome)) return undefined;
-    delete this.open[outcome.id];
+    delete this.open[sequence];
     this.openCount -= 1;
     return input;
   }
@@ -249,7 +251,7 @@ class StoreLedger implements Ledger {
     const next = Math.max(this.committed.next, ...[...done].map((sequence) => sequence + 1));
     // Below `next`: what was unsettled before, plus everything issued from the old `next` on, but for what settled now.
     const unsettled = new Set(this.committed.unsettled);
-    for (const id in this.open) if (this.open[id]!.ticket.sequence < next) unsettled.add(this.open[id]!.ticket.sequence);
+    for (const key in this.open) if (this.open[key]!.ticket.sequence < next) unsettled.add(this.open[key]!.ticket.sequence);
     for (const { ticket } of this.queue) if (ticket.sequence < next) unsettled.add(ticket.sequence);
     for (const sequence of done) unsettled.delete(sequence);
     for (const sequence of unsettled) if (sequence >= next) unsettled.delete(sequence);
@@ -262,6 +264,18 @@ class StoreLedger implements Ledger {
       ...(this.options.input === undefined ? {} : { input: this.options.input }),
     };
   }
+}
+
+/** The sequence an input id (`<sequence>-<hash>`) starts with, read without slicing it; -1 for any other text. */
+function sequenceOf(id: string): number {
+  let sequence = 0;
+  for (let at = 0; at < id.length; at += 1) {
+    const code = id.charCodeAt(at);
+    if (code === 0x2d) return at > 0 ? sequence : -1;
+    if (code < 0x30 || code > 0x39) return -1;
+    sequence = sequence * 10 + (code - 0x30);
+  }
+  return -1;
 }
 
 /** The rejections of an input that has none (most): one array for all of them. */
