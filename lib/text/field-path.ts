@@ -168,10 +168,12 @@ function write(existing: unknown, path: FieldPath, position: number, value: unkn
   const child = (current: unknown) => (position === path.steps.length - 1 ? value : write(current, path, position + 1, value));
   if (step.kind === 'key') {
     const object = existing == null ? {} : expectObject(existing, path.text, path.steps, position);
-    const copy = { ...object };
-    // defineProperty, not assignment: a field named `__proto__` must stay a plain field.
+    const copy: Record<string, unknown> = { ...object };
     const current = Object.hasOwn(object, step.name) ? object[step.name] : undefined;
-    Object.defineProperty(copy, step.name, { value: child(current), enumerable: true, writable: true, configurable: true });
+    // A field named `__proto__` must stay a plain field: defined, not assigned (which would set the prototype). Any
+    // other name is assigned: the same field, without defineProperty's slow path (a duplicate's marks, per record).
+    if (step.name === '__proto__') Object.defineProperty(copy, step.name, { value: child(current), enumerable: true, writable: true, configurable: true });
+    else copy[step.name] = child(current);
     return copy;
   }
   const array = existing == null ? [] : expectArray(existing, path.text, path.steps, position);
