@@ -50,36 +50,33 @@ export function fanOut<T>(from: Accepted<unknown>, records: readonly T[], block:
 /** Usage that spent nothing. */
 export const noUsage: Usage = { calls: 0, cachedCalls: 0, promptTokens: 0, completionTokens: 0, costUsd: 0, byModel: {} };
 
-function addModelUsage(left: ModelUsage, right: ModelUsage): ModelUsage {
-  return {
-    calls: left.calls + right.calls,
-    cachedCalls: left.cachedCalls + right.cachedCalls,
-    promptTokens: left.promptTokens + right.promptTokens,
-    completionTokens: left.completionTokens + right.completionTokens,
-    costUsd: left.costUsd + right.costUsd,
-  };
+/**
+ * Two tallies added: their totals, with `byModel` when given, in one object (not an object assigned onto another: two
+ * allocations, for sums made once per record and once per settled input).
+ */
+function added(left: ModelUsage, right: ModelUsage): ModelUsage;
+function added(left: ModelUsage, right: ModelUsage, byModel: Record<string, ModelUsage>): Usage;
+function added(left: ModelUsage, right: ModelUsage, byModel?: Record<string, ModelUsage>): ModelUsage | Usage {
+  const calls = left.calls + right.calls;
+  const cachedCalls = left.cachedCalls + right.cachedCalls;
+  const promptTokens = left.promptTokens + right.promptTokens;
+  const completionTokens = left.completionTokens + right.completionTokens;
+  const costUsd = left.costUsd + right.costUsd;
+  return byModel === undefined ? { calls, cachedCalls, promptTokens, completionTokens, costUsd } : { calls, cachedCalls, promptTokens, completionTokens, costUsd, byModel };
 }
 
 /** Adds two usage tallies, totals and per model; either may be missing. */
 export function addUsage(left: Usage | undefined, right: Usage | undefined): Usage | undefined {
   if (!left) return right;
   if (!right) return left;
-  // Summed once per record and once per settled input: no entries arrays, no keys array, and the totals written out
-  // field by field in one object with its `byModel` (not an object assigned onto another: two allocations).
+  // No entries arrays and no keys array: the models of `right` added into a copy of `left`'s.
   const byModel: Record<string, ModelUsage> = { ...left.byModel };
   for (const model in right.byModel) {
     const usage = right.byModel[model]!;
     const before = byModel[model];
-    byModel[model] = before ? addModelUsage(before, usage) : usage;
+    byModel[model] = before ? added(before, usage) : usage;
   }
-  return {
-    calls: left.calls + right.calls,
-    cachedCalls: left.cachedCalls + right.cachedCalls,
-    promptTokens: left.promptTokens + right.promptTokens,
-    completionTokens: left.completionTokens + right.completionTokens,
-    costUsd: left.costUsd + right.costUsd,
-    byModel,
-  };
+  return added(left, right, byModel);
 }
 
 /**
