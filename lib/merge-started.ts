@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscriber, takeWhile } from 'rxjs';
 
 /** Who hears of one piece of work {@link mergeStarted} started: its values, then its end, or an error that ends the stream. */
 export interface StartedSink<R> {
@@ -34,7 +34,9 @@ export function mergeStarted<T, R>(start: (value: T, sink: StartedSink<R>) => ()
   return (source) =>
     new Observable<R>((subscriber) => {
       const merge = new Merge(start, concurrent, subscriber);
-      const subscription = source.subscribe({
+      // Taken while the stream is open: a synchronous source that goes on after a value was taken downstream (before
+      // this subscription is known, so before anything could unsubscribe it) stops at its next value.
+      const subscription = source.pipe(takeWhile(() => !subscriber.closed)).subscribe({
         next: (value) => merge.add(value),
         error: (error: unknown) => subscriber.error(error),
         complete: () => merge.sourceEnded(),
@@ -55,10 +57,8 @@ interface RunOwner<R> {
 /** The state of one subscription of {@link mergeStarted}. */
 class Merge<T, R> implements RunOwner<R> {
   /**
-   * The pieces running, each at its `index`: a list, not a `Set`. A long-lived `Set` (or `Map`) with an entry in and out
-   * per value links each hash table it outgrows to the next; once a full GC has moved one to the old generation, that
-   * chain keeps every newer table, and the pieces their entries held, alive through young collections: a run then
-   * promotes a few MB per scavenge and spends a quarter of its time in GC.
+   * The pieces running, each at its `index`: a list, not a `Set` (an entry in and out per value: see the README's
+   * Architecture section on long-lived `Map`s and `Set`s).
    */
   private readonly running: Run<R>[] = [];
   /** Values waiting for a free place, in order (a few: those past `concurrent`). */
@@ -73,8 +73,6 @@ class Merge<T, R> implements RunOwner<R> {
   ) {}
 
   add(value: T): void {
-    // A source that goes on while its subscription is made, after the stream was taken downstream: nothing starts.
-    if (this.subscriber.closed) return;
     if (this.running.length < this.concurrent && this.waiting.length === 0) this.begin(value);
     else this.waiting.push(value);
   }

@@ -1,4 +1,4 @@
-import { Observable, Subject, firstValueFrom, from, mergeMap, of, take, toArray } from 'rxjs';
+import { Observable, Subject, firstValueFrom, from, mergeMap, of, range, take, tap, toArray } from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { type StartedSink, mergeStarted, noCancel } from '../lib/merge-started.ts';
 
@@ -94,6 +94,22 @@ describe('mergeStarted', () => {
       .subscribe((value) => seen.push(value));
     expect(seen).toEqual([1]);
     expect(cancelled).toEqual([1]);
+  });
+
+  test('a synchronous source stops once its value is taken downstream, as with mergeMap', () => {
+    const pulls = (operator: (source: ReturnType<typeof range>) => ReturnType<typeof range>): number => {
+      let pulled = 0;
+      operator(range(0, 1_000_000).pipe(tap(() => (pulled += 1)))).pipe(take(1)).subscribe();
+      return pulled;
+    };
+    const passed = (value: number, sink: StartedSink<number>) => {
+      sink.next(value);
+      sink.complete();
+      return noCancel;
+    };
+    expect(pulls(mergeMap((value) => of(value), 4))).toBe(1);
+    // One more: the value that finds the stream closed.
+    expect(pulls(mergeStarted(passed, 4))).toBe(2);
   });
 
   test('an error from a piece fails the stream and cancels the others; a start that throws fails it too', () => {

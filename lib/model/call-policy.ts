@@ -163,7 +163,8 @@ export class CallPolicy {
    * {@link CallPolicy.runCall} without an Observable of its own, for a caller that has one already (an engine's call:
    * one subscription per record fewer). Starts at once: `handlers` hear of the answer (`next`, then `complete`) or of
    * the failure (`error`), once; the function returned stops the call (its try aborted, or its backoff wait ended)
-   * and nothing is heard of it after.
+   * and nothing is heard of it after, a stop from inside `next` included. Handlers must not throw: the call's slots
+   * are given back, and the error reaches the process as an unhandled rejection.
    */
   startCall<T>(call: (options: CallOptions) => Promise<T>, reportOf: (result: T) => CallReport, handlers: CallHandlers<T>): () => void {
     // Retries by hand, not by `retry` and `catchError`: a call per record, and most succeed at their first try.
@@ -209,14 +210,15 @@ export class CallPolicy {
     let ended = false;
     let abort: (() => void) | undefined;
     let leave: (() => void) | undefined;
+    let release: (() => void) | undefined;
     const end = (): void => {
       if (ended) return;
       ended = true;
       abort?.();
       leave?.();
-      release();
+      release?.();
     };
-    const release = this.limiter.acquire(() => {
+    const taken = this.limiter.acquire(() => {
       leave = this.admission.enter(
         undefined,
         (ticket) => {
@@ -232,10 +234,14 @@ export class CallPolicy {
                 failed(error);
                 return end();
               }
-              // `delivered` told admission the request was answered: nothing is left to tell it on completion.
-              handlers.next(value);
-              handlers.complete();
-              end();
+              // `delivered` told admission the request was answered: nothing is left to tell it on completion. The
+              // slots are given back whatever the handlers do (a `next` that cancels the call, or one that throws).
+              try {
+                handlers.next(value);
+                if (!ended) handlers.complete();
+              } finally {
+                end();
+              }
             },
             (error) => {
               if (ended) return;
@@ -251,6 +257,9 @@ export class CallPolicy {
         },
       );
     });
+    // Ended before the limiter's slot was known (admission failed at once): the slot goes back now.
+    if (ended) taken();
+    else release = taken;
     return end;
   }
 

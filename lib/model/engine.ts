@@ -193,7 +193,8 @@ export class Engine {
   /**
    * {@link Engine.call} without an Observable of its own, for an operator that has one already (a call per record:
    * one subscription fewer each). Starts at once: `handlers` hear of the answer (`next`, then `complete`) or of the
-   * failure (`error`), once; the function returned cancels the call, and nothing is heard of it after.
+   * failure (`error`, a cache that cannot be read included), once; the function returned cancels the call, and
+   * nothing is heard of it after, a cancel from inside `next` included. Handlers must not throw.
    *
    * ## Example
    * ```ts
@@ -206,45 +207,65 @@ export class Engine {
    */
   start(request: ModelRequest, caller: CallHandlers<EngineResult>): () => void {
     const startedAt = Date.now();
-    // A sampling request must reach the model: a cached answer would repeat itself (and stall generation on duplicates).
-    const slot = isDeterministic(request) ? this.cache.slot(request, this.cacheKeys) : undefined;
-    const hit = slot?.get();
-    if (hit) {
-      this.counters.cacheHits += 1;
-      this.ended(request, startedAt, true, noTokens, hit.texts);
-      caller.next(engineResultOf(hit, true));
-      caller.complete();
-      return noCancel;
-    }
-    const batcher = request.method === 'completion' ? this.batcher : undefined;
+    // Told its end, or cancelled: the caller hears nothing more.
+    let done = false;
     const failed = (error: unknown): void => {
+      if (done) return;
+      done = true;
       this.ended(request, startedAt, false, noTokens, [], error);
       caller.error(error);
     };
-    const answered: CallHandlers<ModelResult> = {
-      next: (result) => {
-        let answer: EngineResult;
-        try {
-          this.counters.promptTokens += result.usage.promptTokens;
-          this.counters.completionTokens += result.usage.completionTokens;
-          const kept = withoutHeaders(result);
-          slot?.set(kept);
-          this.ended(request, startedAt, false, result.usage, result.texts);
-          answer = engineResultOf(kept, false);
-        } catch (error) {
-          return failed(error);
-        }
-        caller.next(answer);
-      },
-      error: failed,
-      complete: () => caller.complete(),
-    };
-    // A batched prompt waits in its batch's Observable; a call of its own goes through the policy directly.
-    if (batcher) {
-      const waiting = batcher.submit(request as CompletionRequest).subscribe(answered);
-      return () => waiting.unsubscribe();
+    let stop: () => void;
+    try {
+      // A sampling request must reach the model: a cached answer would repeat itself (and stall generation on duplicates).
+      const slot = isDeterministic(request) ? this.cache.slot(request, this.cacheKeys) : undefined;
+      const hit = slot?.get();
+      if (hit) {
+        done = true;
+        this.counters.cacheHits += 1;
+        this.ended(request, startedAt, true, noTokens, hit.texts);
+        caller.next(engineResultOf(hit, true));
+        caller.complete();
+        return noCancel;
+      }
+      const answered: CallHandlers<ModelResult> = {
+        next: (result) => {
+          if (done) return;
+          let answer: EngineResult;
+          try {
+            this.counters.promptTokens += result.usage.promptTokens;
+            this.counters.completionTokens += result.usage.completionTokens;
+            const kept = withoutHeaders(result);
+            slot?.set(kept);
+            this.ended(request, startedAt, false, result.usage, result.texts);
+            answer = engineResultOf(kept, false);
+          } catch (error) {
+            return failed(error);
+          }
+          caller.next(answer);
+        },
+        error: failed,
+        complete: () => {
+          if (done) return;
+          done = true;
+          caller.complete();
+        },
+      };
+      const batcher = request.method === 'completion' ? this.batcher : undefined;
+      // A batched prompt waits in its batch's Observable; a call of its own goes through the policy directly.
+      if (batcher) {
+        const waiting = batcher.submit(request as CompletionRequest).subscribe(answered);
+        stop = () => waiting.unsubscribe();
+      } else stop = this.policy.startCall((options) => this.model.doGenerate(request, options), reportOfAnswer, answered);
+    } catch (error) {
+      // A cache that cannot be read (or a key that cannot be made) fails the call, as it failed `call`'s subscription.
+      failed(error);
+      return noCancel;
     }
-    return this.policy.startCall((options) => this.model.doGenerate(request, options), reportOfAnswer, answered);
+    return () => {
+      done = true;
+      stop();
+    };
   }
 
   /** Tells the engine's `calls` listeners, if any, that a call ended. */

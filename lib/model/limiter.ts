@@ -8,7 +8,7 @@ import { SlotCount } from './slot-count.ts';
  */
 export class Limiter {
   private readonly slots = new SlotCount();
-  /** Calls waiting for a slot, in turn: a list, not a `Set` (an entry in and out per call: see `Merge.running` in merge-started.ts). */
+  /** Calls waiting for a slot, in turn: a list, not a `Set` (an entry in and out per call: see the README's Architecture section). */
   private readonly queue: (() => void)[] = [];
 
   constructor(readonly limit: number) {}

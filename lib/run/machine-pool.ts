@@ -31,7 +31,7 @@ export class MachinePool {
   private readonly lows: Uint32Array;
   /** Ranked records of inputs at or above the line, by sequence: they join when the line passes them. */
   private readonly waiting: Record<number, Candidate[]> = Object.create(null) as Record<number, Candidate[]>;
-  /** Inputs with records in `waiting`. (An object and a count, not a `Map`: an entry in and out per input, see `Merge.running` in merge-started.ts.) */
+  /** Inputs with records in `waiting`. (An object and a count, not a `Map`: an entry in and out per input, see the README's Architecture section.) */
   private waitingInputs = 0;
   private line = Number.NEGATIVE_INFINITY;
   /** The indexes a draw picked (see `draw`). */

@@ -371,8 +371,8 @@ export class TaskRun {
 
 /**
  * Committed settlements whose records have not gone out yet, in commit order, each with the progress right after it.
- * Two lists, not a `Map` keyed by settlement: an entry goes in and out per input (see `Merge.running` in
- * merge-started.ts), and settlements go out in commit order, so the one asked for is nearly always the first.
+ * Two lists, not a `Map` keyed by settlement: an entry goes in and out per input (see the README's
+ * Architecture section), and settlements go out in commit order, so the one asked for is nearly always the first.
  */
 class Unemitted {
   private readonly settlements: Settlement[] = [];

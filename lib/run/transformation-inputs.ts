@@ -35,7 +35,7 @@ export class TransformationInputs implements InputPlan {
   private readonly buffer: ReadRow[] = [];
   /**
    * Positions of the rows issued and not yet settled, for the dataloader state saved with a commit, by sequence. An
-   * object, not a `Map`: an entry in and out per row (see `Merge.running` in merge-started.ts).
+   * object, not a `Map`: an entry in and out per row (see the README's Architecture section).
    */
   private readonly positions: Record<number, SourcePosition> = Object.create(null) as Record<number, SourcePosition>;
   private readonly source: RecordSource;

@@ -98,20 +98,23 @@ export async function openJsonlLedgerStore(dir: string): Promise<LedgerStore> {
     commit(batch: CommitBatch) {
       const recordTexts = batch.recordTexts ?? batch.records.map((record) => JSON.stringify(record));
       const texts = new Map<AppendFile, string>([[data, recordTexts.length === 0 ? '' : `${recordTexts.join('\n')}\n`]]);
-      // Each block's lines gathered first: its file named once per commit, its text joined once.
-      const linesByBlock = new Map<string, string[]>();
-      for (const { block, line } of batch.rejections) {
-        const lines = linesByBlock.get(block);
-        if (lines) lines.push(JSON.stringify(line));
-        else linesByBlock.set(block, [JSON.stringify(line)]);
-      }
+      // Each block's file named once per commit, and each file's lines, in order, joined once.
+      const fileNames = new Map<string, string>();
+      const linesByFile = new Map<AppendFile, string[]>();
       const fresh: string[] = [];
-      for (const [block, lines] of linesByBlock) {
-        const name = blockFileName(block);
-        if (!blockBytes.has(name) && !fresh.includes(name)) fresh.push(name);
+      for (const { block, line } of batch.rejections) {
+        let name = fileNames.get(block);
+        if (name === undefined) {
+          name = blockFileName(block);
+          fileNames.set(block, name);
+          if (!blockBytes.has(name) && !fresh.includes(name)) fresh.push(name);
+        }
         const file = blockFile(name);
-        texts.set(file, `${texts.get(file) ?? ''}${lines.join('\n')}\n`);
+        const lines = linesByFile.get(file);
+        if (lines) lines.push(JSON.stringify(line));
+        else linesByFile.set(file, [JSON.stringify(line)]);
       }
+      for (const [file, lines] of linesByFile) texts.set(file, `${lines.join('\n')}\n`);
       const sizes = new Map<AppendFile, number>();
       try {
         // A new block file is listed (at its current length) before anything is written to it.

@@ -48,7 +48,10 @@ export interface Ledger {
   copyRecordsAsJsonl(path: string): boolean;
   /** Whether an earlier run settled the input with this sequence. */
   isSettled(sequence: number): boolean;
-  /** Issues the input with this sequence; `key` is what the input is (its seed draw or data row), which its id hashes. */
+  /**
+   * Issues the input with this sequence; `key` is what the input is (its seed draw or data row), which its id hashes.
+   * @throws {Error} for a sequence already in flight (an input plan's bug)
+   */
   issue(sequence: number, key: string): Ticket;
   /**
    * Takes one outcome of an issued input; says whether that settled the input. Once the input's outcomes are complete,
@@ -85,9 +88,9 @@ export function createLedger(store: LedgerStore, options: LedgerOptions): Ledger
 
 class StoreLedger implements Ledger {
   /**
-   * The inputs in flight, by sequence: a null-prototype object with integer keys, not a `Map`, since an entry goes in
-   * and out per input (a long-lived `Map` with such churn turns a full GC into steady promotion; see `Merge.running`
-   * in merge-started.ts), and not keyed by id (a string key is interned: a table entry per input).
+   * The inputs in flight, by sequence: a null-prototype object with integer keys and a count. Not a `Map` (an entry in
+   * and out per input: see the README's Architecture section), and not keyed by the id: a string used as a property
+   * key is interned, one more entry in V8's string table per input.
    */
   private readonly open: Record<number, OpenInput> = Object.create(null) as Record<number, OpenInput>;
   private openCount = 0;
@@ -139,8 +142,10 @@ class StoreLedger implements Ledger {
 
   issue(sequence: number, key: string): Ticket {
     const ticket: Ticket = { id: `${sequence}-${hashHex(`${this.options.taskName}\u0000${sequence}\u0000${key}`)}`, sequence };
-    if (this.open[sequence] === undefined) this.openCount += 1;
+    // The input plans issue each sequence once until it settles: a second one would be a bug, not a new input.
+    if (this.open[sequence] !== undefined) throw new Error(`input ${sequence} was issued again while in flight (\`${this.open[sequence]!.ticket.id}\`)`);
     this.open[sequence] = { ticket, outcomes: [], numerator: 0, denominator: 1 };
+    this.openCount += 1;
     return ticket;
   }
 

@@ -53,10 +53,10 @@ export class RotatingJsonlWriter {
   }
 
   /**
-   * Appends one line (a newline is added); it is written by the next `flush()` (at once when the buffer is full).
-   * The file is opened at the first line, so a folder that cannot be made or a file that cannot be opened throws
-   * here. The file rotates first when this line would take it past `maxBytes` (a line longer than that still goes
-   * whole into a file of its own).
+   * Appends one line (a newline is added); it is written by the next `flush()`, or at once with the lines before it
+   * when the buffer may not have room for it (counted at 3 bytes per UTF-16 unit). The file is opened at the first
+   * line, so a folder that cannot be made or a file that cannot be opened throws here. The file rotates first when
+   * this line would take it past `maxBytes` (a line longer than that still goes whole into a file of its own).
    * @throws {DatastoreError} when the folder or file cannot be made or opened, or a write or rotation fails
    */
   append(line: string): void {
@@ -78,10 +78,13 @@ export class RotatingJsonlWriter {
     const bytes = this.used - start;
     if (this.size + this.used <= this.maxBytes || this.size + start === 0) return;
     // The lines before this one fill the file: they are written, then the file rotates, and this line starts the next.
+    // Nothing is pending while they go out: a write that fails loses them (the telemetry stops) rather than writing
+    // them twice, and a rotation that fails leaves this line alone pending.
+    this.used = 0;
     this.writeBytes(this.buffer.subarray(0, start));
-    if (this.size > 0) this.rotate();
-    this.buffer.copyWithin(0, start, this.used);
+    this.buffer.copyWithin(0, start, start + bytes);
     this.used = bytes;
+    if (this.size > 0) this.rotate();
   }
 
   /** Writes the lines appended so far, in order. @throws {DatastoreError} when the file cannot be written */

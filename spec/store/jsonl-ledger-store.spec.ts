@@ -72,6 +72,15 @@ async function configErrorOf(dir: string, file: string): Promise<ConfigError> {
 }
 
 describe('openJsonlLedgerStore crash repair', () => {
+  test('rejections of two blocks that share a file name stay in commit order in that file', async () => {
+    const dir = tempDir();
+    const store = await openJsonlLedgerStore(dir);
+    const rejections = [{ block: 'a b', line: { n: 1 } }, { block: 'a_b', line: { n: 2 } }, { block: 'a b', line: { n: 3 } }];
+    store.commit({ records: [], rejections, summary: { ...store.summary, rejected: 3 } });
+    store.close();
+    expect(readFileSync(join(dir, 'blocks', blockFileName('a b')), 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+  });
+
   test('bytes appended to data.jsonl after the last commit are cut, with a note', async () => {
     const dir = await committedFolder(['a', 'b']);
     const committed = readFileSync(dataPathOf(dir));

@@ -67,6 +67,16 @@ describe('createLedger', () => {
     expect(heard.at(-1)).toBe('failed: Error: disk full');
   });
 
+  test('an input issued again while in flight is refused, naming it; an outcome of an id never issued is too', () => {
+    const ledger = createLedger(memoryStore(), { taskName: 't', concurrency: 4, schedule: () => undefined });
+    const ticket = ledger.issue(5, 'k');
+    expect(() => ledger.issue(5, 'other')).toThrow(`input 5 was issued again while in flight (\`${ticket.id}\`)`);
+    expect(ledger.inFlight).toBe(1);
+    const listener: CommitListener = { committed: () => undefined, failed: () => undefined };
+    expect(() => ledger.take({ status: 'accepted', id: '5-000000000000', record: {} as DataPoint }, listener)).toThrow('input `5-000000000000`, which is not in flight');
+    expect(ledger.take({ status: 'accepted', id: ticket.id, record: {} as DataPoint }, listener)).toBe(true);
+  });
+
   test('a record that cannot be made JSON fails its commit: nothing written, its committers told, later commits refused', async () => {
     const store = memoryStore();
     const ledger = createLedger(store, { taskName: 't', concurrency: 4, schedule: () => undefined });
