@@ -23,7 +23,11 @@ interface Group {
  * the batch's HTTP request is aborted only when every caller has left.
  */
 export class CompletionBatcher {
-  private readonly pending = new Map<string, Group>();
+  /**
+   * The groups not yet sent, by their parameters' key: a short list (one per set of parameters), not a `Map` (an entry
+   * in and out per batch: see the README's Architecture section).
+   */
+  private readonly pending: { readonly key: string; readonly group: Group }[] = [];
 
   constructor(
     private readonly size: number,
@@ -35,10 +39,10 @@ export class CompletionBatcher {
     return new Observable<ModelResult>((subscriber) => {
       const { prompt: _prompt, ...parameters } = request;
       const key = stableStringify(parameters);
-      let group = this.pending.get(key);
+      let group = this.pending.find((entry) => entry.key === key)?.group;
       if (!group) {
         const created: Group = { members: [], sent: false };
-        this.pending.set(key, created);
+        this.pending.push({ key, group: created });
         setImmediate(() => this.flush(key, created));
         group = created;
       }
@@ -56,7 +60,8 @@ export class CompletionBatcher {
   private flush(key: string, group: Group): void {
     if (group.sent) return;
     group.sent = true;
-    if (this.pending.get(key) === group) this.pending.delete(key);
+    const at = this.pending.findIndex((entry) => entry.key === key && entry.group === group);
+    if (at !== -1) this.pending.splice(at, 1);
     const members = [...group.members];
     if (members.length === 0) return;
     // Shared with a reference count: the request is aborted once every member has unsubscribed.

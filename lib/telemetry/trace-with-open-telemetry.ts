@@ -55,18 +55,21 @@ export function traceWithOpenTelemetry(events: Observable<RunEvent>, tracer?: Tr
   // The API is loaded only by a run that traces: `openTelemetryRegistered` tells the CLI whether to.
   const { SpanKind, SpanStatusCode, context, trace } = createRequire(import.meta.url)('@opentelemetry/api') as typeof import('@opentelemetry/api');
   const spanTracer = tracer ?? trace.getTracer('rxdgt');
-  const started = new Map<RunSpan, Span>();
+  // Each run span carries its OpenTelemetry span (a `Map` of them would take an entry in and out per LM call: see the
+  // README's Architecture section).
+  const started = Symbol('OpenTelemetry span');
+  type Traced = RunSpan & { [started]?: Span | undefined };
   const spans = new RunSpans({
     started: (span) => {
-      const parent = span.parent && started.get(span.parent);
+      const parent = (span.parent as Traced | undefined)?.[started];
       const within = parent ? trace.setSpan(context.active(), parent) : context.active();
       const kind = span.name === 'dgt.llm_call' ? SpanKind.CLIENT : SpanKind.INTERNAL;
-      started.set(span, spanTracer.startSpan(span.name, { kind, startTime: new Date(span.startTime) }, within));
+      (span as Traced)[started] = spanTracer.startSpan(span.name, { kind, startTime: new Date(span.startTime) }, within);
     },
     ended: (span) => {
-      const otel = started.get(span);
+      const otel = (span as Traced)[started];
       if (otel === undefined) return;
-      started.delete(span);
+      (span as Traced)[started] = undefined;
       otel.setAttributes(attributesOf(span));
       if (span.status === 'error') otel.setStatus({ code: SpanStatusCode.ERROR, ...(span.error === undefined ? {} : { message: span.error }) });
       otel.end(new Date(span.endTime ?? span.startTime));
