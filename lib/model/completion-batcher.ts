@@ -43,12 +43,12 @@ export class CompletionBatcher {
       if (!group) {
         const created: Group = { members: [], sent: false };
         this.pending.push({ key, group: created });
-        setImmediate(() => this.flush(key, created));
+        setImmediate(() => this.flush(created));
         group = created;
       }
       const member: Member = { request, subscriber };
       group.members.push(member);
-      if (group.members.length >= this.size) this.flush(key, group);
+      if (group.members.length >= this.size) this.flush(group);
       const joined = group;
       return () => {
         if (!joined.sent) joined.members.splice(joined.members.indexOf(member), 1);
@@ -57,10 +57,10 @@ export class CompletionBatcher {
     });
   }
 
-  private flush(key: string, group: Group): void {
+  private flush(group: Group): void {
     if (group.sent) return;
     group.sent = true;
-    const at = this.pending.findIndex((entry) => entry.key === key && entry.group === group);
+    const at = this.pending.findIndex((entry) => entry.group === group);
     if (at !== -1) this.pending.splice(at, 1);
     const members = [...group.members];
     if (members.length === 0) return;

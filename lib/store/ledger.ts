@@ -98,10 +98,18 @@ export interface LedgerStore {
 /** The id of a record's input, as records carry it on disk. */
 export const idField = 'rxdgt_id';
 
-/** The sequence in an input id (`<sequence>-<hash>`), or -1 when the record has none. */
+/**
+ * The sequence in an input id (`<sequence>-<hash>`: decimal digits, then a dash), or -1 when the record has none.
+ * Read digit by digit, without slicing the id: the ledger asks it of every outcome.
+ */
 export function sequenceOfId(id: unknown): number {
   if (typeof id !== 'string') return -1;
-  const dash = id.indexOf('-');
-  const sequence = dash > 0 ? Number(id.slice(0, dash)) : Number.NaN;
-  return Number.isSafeInteger(sequence) && sequence >= 0 ? sequence : -1;
+  let sequence = 0;
+  for (let at = 0; at < id.length; at += 1) {
+    const code = id.charCodeAt(at);
+    if (code === 0x2d) return at > 0 && Number.isSafeInteger(sequence) ? sequence : -1;
+    if (code < 0x30 || code > 0x39) return -1;
+    sequence = sequence * 10 + (code - 0x30);
+  }
+  return -1;
 }

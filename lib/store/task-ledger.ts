@@ -2,7 +2,7 @@ import { addUsage } from '../outcome.ts';
 import { hashHex } from '../random.ts';
 import type { DataPoint, Outcome, Rejected, Usage } from '../record.ts';
 import { addOutcomeShare } from './share-sum.ts';
-import { type CommitBatch, type LedgerStore, type LedgerSummary, type RestoredRecord, type Settlement, type Ticket, idField, settledBelowOf } from './ledger.ts';
+import { type CommitBatch, type LedgerStore, type LedgerSummary, type RestoredRecord, type Settlement, type Ticket, idField, sequenceOfId, settledBelowOf } from './ledger.ts';
 
 /** Settings of a task's ledger. */
 export interface LedgerOptions {
@@ -164,7 +164,7 @@ class StoreLedger implements Ledger {
 
   /** Adds an outcome to its input; the input, taken out of the open ones, once its outcomes are complete. */
   private complete(outcome: Outcome<DataPoint>): OpenInput | undefined {
-    const sequence = sequenceOf(outcome.id);
+    const sequence = sequenceOfId(outcome.id);
     const input = this.open[sequence];
     if (input?.ticket.id !== outcome.id) throw new Error(`the builder emitted an outcome of input \`${outcome.id}\`, which is not in flight (settled already, or never issued)`);
     input.outcomes.push(outcome);
@@ -256,7 +256,10 @@ class StoreLedger implements Ledger {
     const next = Math.max(this.committed.next, ...[...done].map((sequence) => sequence + 1));
     // Below `next`: what was unsettled before, plus everything issued from the old `next` on, but for what settled now.
     const unsettled = new Set(this.committed.unsettled);
-    for (const key in this.open) if (this.open[key]!.ticket.sequence < next) unsettled.add(this.open[key]!.ticket.sequence);
+    for (const key in this.open) {
+      const { sequence } = this.open[key]!.ticket;
+      if (sequence < next) unsettled.add(sequence);
+    }
     for (const { ticket } of this.queue) if (ticket.sequence < next) unsettled.add(ticket.sequence);
     for (const sequence of done) unsettled.delete(sequence);
     for (const sequence of unsettled) if (sequence >= next) unsettled.delete(sequence);
@@ -269,18 +272,6 @@ class StoreLedger implements Ledger {
       ...(this.options.input === undefined ? {} : { input: this.options.input }),
     };
   }
-}
-
-/** The sequence an input id (`<sequence>-<hash>`) starts with, read without slicing it; -1 for any other text. */
-function sequenceOf(id: string): number {
-  let sequence = 0;
-  for (let at = 0; at < id.length; at += 1) {
-    const code = id.charCodeAt(at);
-    if (code === 0x2d) return at > 0 ? sequence : -1;
-    if (code < 0x30 || code > 0x39) return -1;
-    sequence = sequence * 10 + (code - 0x30);
-  }
-  return -1;
 }
 
 /** The rejections of an input that has none (most): one array for all of them. */
