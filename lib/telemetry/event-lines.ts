@@ -1,6 +1,7 @@
 import { redactUrl } from '../redact-url.ts';
 import { isoTime } from './iso-time.ts';
-import type { RunEvent } from './run-event.ts';
+import type { RecordIssue } from '../record.ts';
+import type { InputSettledEvent, RunEvent } from './run-event.ts';
 
 /** One line of `events.jsonl`: DGT's fields first, then the event's own. */
 export type EventLine = Record<string, unknown> & { readonly timestamp: string; readonly event: string; readonly level: string; readonly message: string };
@@ -10,6 +11,12 @@ const issueMaxChars = 500;
 
 /** The lines of an event that makes none: most events, a model call's (one per LM call) first among them. */
 const noLines: readonly EventLine[] = Object.freeze([]);
+const noTexts: readonly string[] = Object.freeze([]);
+
+/** A rejected record's issues as its line lists them: block, code, message (credentials hidden, cut to 500 characters). */
+function reasonsOf(issues: readonly RecordIssue[]): { block: string; code: string; message: string }[] {
+  return issues.map(({ block, code, message }) => ({ block, code, message: redactUrl(message).slice(0, issueMaxChars) }));
+}
 
 /** A task's own log lines of its start and end (`run_started`, `run_finished`): `task_started` and `task_finished` record them already. */
 const repeated = new Set(['run_started', 'run_finished']);
@@ -26,6 +33,47 @@ const repeated = new Set(['run_started', 'run_finished']);
 export class EventLines {
   private readonly taskRunIds = new Map<string, string>();
   private readonly admissions = new Map<string, string>();
+  /** The middle of the last rejection line made (`"message"` to `"issues":`), with what it was made of. */
+  private rejectedMiddle = { of: ['', '', '', '', ''], text: '' };
+  /** The `issues` text of the last rejection with one issue, with that issue's block, code and message. */
+  private oneIssue = { block: '', code: '', message: '', text: '' };
+
+  /**
+   * The lines of one event as JSON text: `JSON.stringify` of each of `of(event)`, byte for byte. A rejected record's
+   * line (one per duplicate, say) is written out directly, the parts it shares with the rejection before it made once.
+   */
+  textsOf(event: RunEvent): readonly string[] {
+    if (event.type !== 'input-end' || event.rejections.length === 0) {
+      const lines = this.of(event);
+      return lines.length === 0 ? noTexts : lines.map((line) => JSON.stringify(line));
+    }
+    const runId = this.taskRunIds.get(event.task) ?? event.runId;
+    const opening = `{"timestamp":"${isoTime(event.time)}","event":"data_point_rejected","level":"INFO",`;
+    return event.rejections.map(({ issues }) => `${opening}${this.middleOf(event, runId, issues)}${this.issuesText(issues)}}`);
+  }
+
+  /** `"message":…,"build_id":…,"run_id":…,"block_name":…,"task_name":…,"reason":…,"issues":` of a rejection line. */
+  private middleOf(event: InputSettledEvent, runId: string, issues: readonly RecordIssue[]): string {
+    const block = issues[0]?.block ?? 'unknown';
+    const reason = issues[0]?.code ?? 'unknown';
+    const { of } = this.rejectedMiddle;
+    if (block !== of[0] || reason !== of[1] || event.task !== of[2] || runId !== of[3] || event.buildId !== of[4]) {
+      const text =
+        `"message":${JSON.stringify(`Data point rejected by block '${block}'`)},"build_id":${JSON.stringify(event.buildId)},"run_id":${JSON.stringify(runId)},` +
+        `"block_name":${JSON.stringify(block)},"task_name":${JSON.stringify(event.task)},"reason":${JSON.stringify(reason)},"issues":`;
+      this.rejectedMiddle = { of: [block, reason, event.task, runId, event.buildId], text };
+    }
+    return this.rejectedMiddle.text;
+  }
+
+  /** The `issues` list of a rejection line as JSON. */
+  private issuesText(issues: readonly RecordIssue[]): string {
+    if (issues.length !== 1) return JSON.stringify(reasonsOf(issues));
+    const { block, code, message } = issues[0]!;
+    const last = this.oneIssue;
+    if (block !== last.block || code !== last.code || message !== last.message) this.oneIssue = { block, code, message, text: JSON.stringify(reasonsOf(issues)) };
+    return this.oneIssue.text;
+  }
 
   /** The lines of one event (often none). */
   of(event: RunEvent): readonly EventLine[] {
@@ -45,7 +93,7 @@ export class EventLines {
       case 'input-end':
         return event.rejections.map(({ issues }) => {
           const block = issues[0]?.block ?? 'unknown';
-          const reasons = issues.map(({ block: by, code, message }) => ({ block: by, code, message: redactUrl(message).slice(0, issueMaxChars) }));
+          const reasons = reasonsOf(issues);
           return at('INFO', 'data_point_rejected', `Data point rejected by block '${block}'`, { block_name: block, task_name: event.task, reason: issues[0]?.code ?? 'unknown', issues: reasons }, runIdOf(event.task));
         });
       case 'task-log': {

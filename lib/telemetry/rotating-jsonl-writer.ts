@@ -57,9 +57,10 @@ export class RotatingJsonlWriter {
    * when the buffer may not have room for it (counted at 3 bytes per UTF-16 unit). The file is opened at the first
    * line, so a folder that cannot be made or a file that cannot be opened throws here. The file rotates first when
    * this line would take it past `maxBytes` (a line longer than that still goes whole into a file of its own).
+   * @param ascii the line is known to hold only ASCII characters: copied a byte per character, not encoded
    * @throws {DatastoreError} when the folder or file cannot be made or opened, or a write or rotation fails
    */
-  append(line: string): void {
+  append(line: string, ascii = false): void {
     if (this.descriptor === undefined) this.open();
     if ((line.length + 1) * maxBytesPerUnit > bufferBytes - this.used) {
       this.flush();
@@ -72,7 +73,7 @@ export class RotatingJsonlWriter {
       }
     }
     const start = this.used;
-    const end = start + this.buffer.write(line, start);
+    const end = start + (ascii ? this.buffer.write(line, start, 'latin1') : this.buffer.write(line, start));
     this.buffer[end] = 0x0a;
     this.used = end + 1;
     const bytes = this.used - start;

@@ -3,11 +3,13 @@ import { randomFillSync } from 'node:crypto';
 /** Ids drawn per refill of the pool: one call to the system's random source per 512 spans, not one per span. */
 const idsPerRefill = 512;
 const pool = Buffer.alloc(idsPerRefill * 8);
+/** The pool as hex, 16 digits per id: one conversion per refill, an id is a slice of it. */
+let digits = '';
 let next = idsPerRefill;
 
 /**
  * A new span id: 8 random bytes as 16 hex digits (W3C trace context's span id), from a pool refilled 512 ids at a
- * time. A traces line per LM call would otherwise pay a random-source call each (about 6 µs).
+ * time. A traces line per LM call would otherwise pay a random-source call each (about 6 µs), and a conversion to hex each.
  *
  * ## Example
  * ```ts
@@ -17,9 +19,10 @@ let next = idsPerRefill;
 export function spanId(): string {
   if (next === idsPerRefill) {
     randomFillSync(pool);
+    digits = pool.toString('hex');
     next = 0;
   }
-  const id = pool.toString('hex', next * 8, next * 8 + 8);
+  const at = next * 16;
   next += 1;
-  return id;
+  return digits.slice(at, at + 16);
 }

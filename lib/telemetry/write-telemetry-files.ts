@@ -21,7 +21,10 @@ function jsonNumber(value: number): string {
 }
 
 /** The members an engine's LM call spans share (provider to task names), as JSON, with the values they were made of. */
-let shared: { readonly of: readonly unknown[]; readonly taskNames: readonly string[]; readonly text: string } = { of: [], taskNames: [], text: '' };
+let shared: { readonly of: readonly unknown[]; readonly taskNames: readonly string[]; readonly text: string; readonly ascii: boolean } = { of: [], taskNames: [], text: '', ascii: true };
+
+/** Whether a text holds only ASCII characters: such a line is written as one byte per character (see `append`). */
+const asciiOnly = /^[\x00-\x7f]*$/;
 
 /** Whether two lists of names hold the same names in the same order. */
 function sameNames(one: readonly string[], other: readonly string[]): boolean {
@@ -42,7 +45,7 @@ function llmCallMembers(attributes: LlmCallAttributes): string {
     const text =
       `"provider":${JSON.stringify(provider)},"model_id":${JSON.stringify(model)},"method":"${method}","batch_size":1,` +
       `"block":${JSON.stringify(block)},"usage_key":${JSON.stringify(usageKey)},"task_names":${JSON.stringify(taskNames)}`;
-    shared = { of: [provider, model, method, block, usageKey], taskNames: [...taskNames], text };
+    shared = { of: [provider, model, method, block, usageKey], taskNames: [...taskNames], text, ascii: asciiOnly.test(text) };
   }
   let text = `${shared.text},"cached":${attributes.cached},"prompt_tokens":${jsonNumber(attributes.prompt_tokens)},"completion_tokens":${jsonNumber(attributes.completion_tokens)}`;
   if (attributes.temperature !== undefined) text += `,"temperature":${jsonNumber(attributes.temperature)}`;
@@ -59,14 +62,23 @@ function attributeMembers(span: RunSpan, payloads: boolean): string {
 }
 
 /** The opening of the last trace line made (its span's name, build and run ids): every LM call span of a task shares it. */
-let head: { readonly name: string; readonly buildId: string; readonly runId: string; readonly text: string } = { name: '', buildId: '', runId: '', text: '' };
+let head: { readonly name: string; readonly buildId: string; readonly runId: string; readonly text: string; readonly ascii: boolean } = { name: '', buildId: '', runId: '', text: '', ascii: true };
 
 /** A trace line's opening, `{"span_name":…,"build_id":…,"run_id":…,`, made once for many spans. */
 function headOf({ name, buildId, runId }: RunSpan): string {
   if (name !== head.name || buildId !== head.buildId || runId !== head.runId) {
-    head = { name, buildId, runId, text: `{"span_name":"${name}","build_id":${JSON.stringify(buildId)},"run_id":${JSON.stringify(runId)},` };
+    const text = `{"span_name":"${name}","build_id":${JSON.stringify(buildId)},"run_id":${JSON.stringify(runId)},`;
+    head = { name, buildId, runId, text, ascii: asciiOnly.test(text) };
   }
   return head.text;
+}
+
+/**
+ * Whether a span's trace line is known to be ASCII: an LM call span without payloads or error whose shared parts are
+ * (the rest of its line is numbers, times, ids and fixed names). Asked right after `traceLine` made the line.
+ */
+function asciiTrace(span: RunSpan, payloads: boolean): boolean {
+  return head.ascii && span.name === 'dgt.llm_call' && !payloads && span.error === undefined && shared.ascii;
 }
 
 /**
@@ -116,10 +128,10 @@ export function writeTelemetryFiles(events: Observable<RunEvent>, settings: Tele
   const tracesFile = new RotatingJsonlWriter(join(settings.dir, 'traces.jsonl'), options);
   let failure: unknown;
   let ended = false;
-  const write = (file: RotatingJsonlWriter, line: string): void => {
+  const write = (file: RotatingJsonlWriter, line: string, ascii = false): void => {
     if (failure !== undefined) return;
     try {
-      file.append(line);
+      file.append(line, ascii);
     } catch (error) {
       failure = error;
     }
@@ -140,7 +152,8 @@ export function writeTelemetryFiles(events: Observable<RunEvent>, settings: Tele
     }, flushMs);
   };
   const lines = new EventLines();
-  const spans = new RunSpans({ ended: (span) => write(tracesFile, traceLine(span, settings.recordPayloads)) }, settings);
+  const payloads = settings.recordPayloads;
+  const spans = new RunSpans({ ended: (span) => write(tracesFile, traceLine(span, payloads), asciiTrace(span, payloads)) }, settings);
   let settle: { resolve(): void; reject(error: unknown): void };
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   // A failure nobody awaits must not end the process as an unhandled rejection: the run matters more than its telemetry.
@@ -162,7 +175,7 @@ export function writeTelemetryFiles(events: Observable<RunEvent>, settings: Tele
   };
   const subscription = events.subscribe({
     next: (event) => {
-      for (const line of lines.of(event)) write(eventsFile, JSON.stringify(line));
+      for (const line of lines.textsOf(event)) write(eventsFile, line);
       spans.next(event);
       flushSoon();
     },

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { EventLines } from '../../lib/telemetry/event-lines.ts';
+import type { RecordIssue } from '../../lib/record.ts';
 import type { RunEvent } from '../../lib/telemetry/run-event.ts';
 
 const ids = { runId: 'run-1', buildId: 'exp', time: Date.parse('2026-01-15T10:23:14.001Z') };
@@ -53,5 +54,44 @@ describe('EventLines', () => {
       ['ERROR', 'errored', "Task 'geo' finished: errored"],
     ]);
     expect(lines.of({ ...ids, type: 'run-end', status: 'cancelled' })).toEqual([expect.objectContaining({ event: 'run_finished', level: 'WARNING', status: 'cancelled' })]);
+  });
+
+  test('textsOf writes each line as JSON.stringify would, a rejection line too, whatever the rejection before it was', () => {
+    const rejected = (task: string, time: number, ...rejections: RecordIssue[][]): RunEvent => ({
+      ...ids,
+      time,
+      type: 'input-end',
+      task,
+      records: [],
+      rejections: rejections.map((issues) => ({ record: {}, issues })),
+      usage: undefined,
+      accepted: 0,
+      rejected: rejections.length,
+      attempts: 1,
+    });
+    const duplicate: RecordIssue = { block: 'dedup', code: 'duplicate', message: 'Rouge-L F1 1 >= threshold 1 to a text kept earlier', path: ['question'] };
+    const events: RunEvent[] = [
+      { ...ids, type: 'run-start', tasks: [{ task: 'geo', target: 3 }] },
+      rejected('geo', ids.time, [duplicate]),
+      { ...ids, type: 'task-start', task: 'geo', target: 3, taskRunId: 'task-run-1' },
+      rejected('geo', ids.time, [duplicate], [{ ...duplicate }]),
+      rejected('geo', ids.time + 1, [{ ...duplicate, message: 'seen "twice" at http://u:p@h/x é 😀' }]),
+      rejected('geo', ids.time + 1, [{ ...duplicate, message: 'x'.repeat(600) }, { ...duplicate, block: 'judge', code: 'low_score' }], [{ ...duplicate, message: 'x'.repeat(600) }]),
+      rejected('geo', ids.time + 2, [{ ...duplicate, block: 'other "block"' }]),
+      rejected('métro', ids.time + 2, [{ ...duplicate, code: 'too_short' }]),
+      rejected('geo', ids.time + 3),
+      rejected('geo', ids.time + 3, []),
+      { ...ids, runId: 'run-2', type: 'input-end', task: 'geo', records: [], rejections: [{ record: {}, issues: [duplicate] }], usage: undefined, accepted: 0, rejected: 1, attempts: 1 },
+      { ...ids, buildId: 'exp-2', type: 'input-end', task: 'geo', records: [], rejections: [{ record: {}, issues: [duplicate] }], usage: undefined, accepted: 0, rejected: 1, attempts: 1 },
+      log('WARNING', 'took over the lock'),
+      { ...ids, type: 'run-end', status: 'completed' },
+    ];
+    const objects = new EventLines();
+    const texts = new EventLines();
+    const expected = events.flatMap((event) => objects.of(event).map((line) => JSON.stringify(line)));
+    const written = events.flatMap((event) => texts.textsOf(event));
+    expect(written).toEqual(expected);
+    expect(written.filter((line) => line.includes('"data_point_rejected"'))).toHaveLength(11);
+    expect(written.some((line) => line.includes('u:p@'))).toBe(false);
   });
 });

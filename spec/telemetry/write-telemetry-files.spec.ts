@@ -177,6 +177,36 @@ describe('writeTelemetryFiles', () => {
     }
   });
 
+  test('LM call lines with names outside ASCII are written as UTF-8, beside ASCII ones in the same buffer', async () => {
+    const dir = tempDir();
+    const events = new Subject<RunEvent>();
+    const files = writeTelemetryFiles(events, settingsIn(dir));
+    events.next({ ...ids, type: 'run-start', time: start, tasks: [{ task: 'géo', target: 3 }] });
+    events.next({ ...ids, type: 'task-start', time: start, task: 'géo', target: 3, taskRunId: 'task-run-ü' });
+    const calls = [
+      modelCall(10, { tasks: ['géo'] }),
+      modelCall(20, { tasks: ['géo'], block: 'générateur', usageKey: 'générateur: fake/fake-model' }),
+      modelCall(30, { tasks: ['géo'], model: '模型' }),
+      modelCall(40, { tasks: ['géo'], buildId: 'exp-😀' }),
+      modelCall(50, { tasks: ['geo'], error: 'refusé' }),
+      modelCall(60, { tasks: ['geo'] }),
+    ];
+    for (const call of calls) events.next(call);
+    events.complete();
+    await files.done;
+    const lines = readFileSync(join(dir, 'traces.jsonl'), 'utf8').split('\n').filter((line) => line.includes('"dgt.llm_call"'));
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual(parsed.map((line) => JSON.stringify(line)));
+    expect(parsed.map((line) => [line['block'], line['model_id'], line['build_id'], line['task_names'], line['run_id'], line['error']])).toEqual([
+      ['generator', 'fake-model', 'exp', ['géo'], 'task-run-ü', undefined],
+      ['générateur', 'fake-model', 'exp', ['géo'], 'task-run-ü', undefined],
+      ['generator', '模型', 'exp', ['géo'], 'task-run-ü', undefined],
+      ['generator', 'fake-model', 'exp-😀', ['géo'], 'task-run-ü', undefined],
+      ['generator', 'fake-model', 'exp', ['geo'], 'run-1', 'refusé'],
+      ['generator', 'fake-model', 'exp', ['geo'], 'run-1', undefined],
+    ]);
+  });
+
   test('spans still open when the events end are written as cancelled, each ending at the last event', async () => {
     const dir = tempDir();
     const events = new Subject<RunEvent>();
