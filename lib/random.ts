@@ -79,7 +79,12 @@ export function hashHex(text: string, length = 12): string {
 /** The two hex digits of each byte. */
 const byteHex = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
-/** The 8 hex digits of an unsigned 32-bit number, by bytes (`toString(16)` costs V8 a runtime call). */
-function hex32(value: number): string {
+/**
+ * The 8 hex digits of an unsigned 32-bit number, by bytes (`toString(16)` costs V8 a runtime call).
+ *
+ * @example hex32(0x248bfa47) // '248bfa47'
+ * @example hex32(255) // '000000ff'
+ */
+export function hex32(value: number): string {
   return byteHex[value >>> 24]! + byteHex[(value >>> 16) & 0xff]! + byteHex[(value >>> 8) & 0xff]! + byteHex[value & 0xff]!;
 }

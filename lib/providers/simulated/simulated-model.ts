@@ -1,7 +1,9 @@
 import { hash } from 'node:crypto';
 import type { CallOptions, LanguageModel, ModelRequest, ModelResult, ResponseFormat, TokenLogprob, ToolDefinition } from '../../model/language-model.ts';
 import { isAborted } from '../../model/abortable.ts';
+import { hex32 } from '../../random.ts';
 import { countWords, countWordsInUtf8, utf8InScratch } from '../../text/count-words.ts';
+import { murmur3 } from '../../text/murmur3.ts';
 import { toolCallOf, toolCallsField } from '../tool-calls.ts';
 
 /** Every text the simulated engine writes starts with this label, so its output can never pass for a model's. */
@@ -61,9 +63,9 @@ function sampleOf(schema: Readonly<Record<string, unknown>>, seed: string): unkn
 }
 
 /**
- * The 8 hex digits an answer is labelled with: of the SHA-256 of the input (`digest`, made once per request), and of
- * the seed and the answer's place among `n` when either is set. The input is hashed as it is, not copied into a
- * longer text with the seed first (an answer per record).
+ * The 8 hex digits an answer is labelled with: the input's own (`digest`, the murmur3 hash of its UTF-8 bytes, made
+ * once per request), or, when a seed or the answer's place among `n` is set, of the SHA-256 of both and the digest.
+ * The input is hashed as it is, not copied into a longer text with the seed first (an answer per record).
  */
 function tagOf(digest: string, seed: number | undefined, index: number): string {
   if (seed === undefined && index === 0) return digest.slice(0, 8);
@@ -108,7 +110,7 @@ function wordLogprobs(text: string): TokenLogprob[] {
  * import { createSimulated } from 'rxdgt';
  * const model = createSimulated();
  * await model.doGenerate({ method: 'completion', prompt: 'Question: A?\nAnswer: B.' }, { signal: new AbortController().signal });
- * // { texts: ['Question: [simulated] question e6c2…?\nAnswer: [simulated] answer e6c2….'], ... }
+ * // { texts: ['Question: [simulated] question 277c…?\nAnswer: [simulated] answer 277c….'], ... }
  * ```
  */
 export function createSimulated(settings: SimulatedSettings = {}): LanguageModel {
@@ -132,7 +134,7 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
       let completionTokens = 0;
       // The input's UTF-8 bytes, made once for its hash and its word count (a long input is encoded by each).
       const bytes = utf8InScratch(input);
-      const digest = hash('sha256', bytes ?? input, 'hex');
+      const digest = hex32(murmur3(bytes ?? Buffer.from(input)));
       const promptTokens = bytes ? countWordsInUtf8(bytes) : countWords(input);
       for (let index = 0; index < count; index += 1) {
         const tag = tagOf(digest, request.seed, index);
