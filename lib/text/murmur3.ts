@@ -1,6 +1,14 @@
 /** Whether this machine stores a number's low byte first: then four bytes are read as one number in place. */
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/**
+ * The small buffer (up to 64 KiB) last hashed and a view of it four bytes at a time: most calls hash bytes of one
+ * scratch buffer, so the view is made once. A larger buffer gets a view of its own, not kept.
+ */
+const viewedMaxBytes = 64 * 1024;
+let viewed: ArrayBufferLike | undefined;
+let view: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+
 /** A 32-bit number rotated left by `bits`. */
 function rotl32(value: number, bits: number): number {
   return (value << bits) | (value >>> (32 - bits));
@@ -34,8 +42,16 @@ export function murmur3(bytes: Uint8Array, seed = 0): number {
   const blocks = bytes.length >>> 2;
   let state = seed | 0;
   if (littleEndian && bytes.byteOffset % 4 === 0) {
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, blocks);
-    for (let block = 0; block < blocks; block += 1) state = mixBlock(state, words[block]!);
+    let words = view;
+    if (bytes.buffer !== viewed) {
+      words = new Uint32Array(bytes.buffer, 0, bytes.buffer.byteLength >>> 2);
+      if (bytes.buffer.byteLength <= viewedMaxBytes) {
+        viewed = bytes.buffer;
+        view = words;
+      }
+    }
+    const first = bytes.byteOffset >>> 2;
+    for (let block = first; block < first + blocks; block += 1) state = mixBlock(state, words[block]!);
   } else {
     for (let at = 0; at < blocks * 4; at += 4) state = mixBlock(state, bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24));
   }
