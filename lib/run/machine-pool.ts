@@ -1,5 +1,6 @@
 import { fold32, hash32Prefix } from '../random.ts';
 import type { DataPoint } from '../record.ts';
+import { SequenceTable } from '../sequence-table.ts';
 import { idField } from '../store/ledger.ts';
 import { fnv1a64, fnv1a64Continue, fnv1a64ContinueHex } from '../text/fnv1a-64.ts';
 
@@ -29,10 +30,11 @@ export class MachinePool {
   private readonly priorities: Uint32Array;
   private readonly highs: Uint32Array;
   private readonly lows: Uint32Array;
-  /** Ranked records of inputs at or above the line, by sequence: they join when the line passes them. */
-  private readonly waiting: Record<number, Candidate[]> = Object.create(null) as Record<number, Candidate[]>;
-  /** Inputs with records in `waiting`. (An object and a count, not a `Map`: an entry in and out per input, see the README's Architecture section.) */
-  private waitingInputs = 0;
+  /**
+   * Ranked records of inputs at or above the line, by sequence: they join when the line passes them. (A
+   * `SequenceTable`, not a `Map`: an entry in and out per input, see the README's Architecture section.)
+   */
+  private readonly waiting = new SequenceTable<Candidate[]>();
   private line = Number.NEGATIVE_INFINITY;
   /** The indexes a draw picked (see `draw`). */
   private picked = new Uint32Array(0);
@@ -70,12 +72,9 @@ export class MachinePool {
         this.place(candidate);
         continue;
       }
-      const waiting = this.waiting[sequence];
+      const waiting = this.waiting.get(sequence);
       if (waiting) waiting.push(candidate);
-      else {
-        this.waiting[sequence] = [candidate];
-        this.waitingInputs += 1;
-      }
+      else this.waiting.set(sequence, [candidate]);
     }
   }
 
@@ -85,20 +84,19 @@ export class MachinePool {
     const from = this.line;
     this.line = line;
     // The line moves up one input at a time as inputs are issued: look at those it passed, not at every waiting one.
-    if (this.waitingInputs === 0) return;
-    if (Number.isFinite(from) && line - from <= this.waitingInputs) {
+    if (this.waiting.size === 0) return;
+    if (Number.isFinite(from) && line - from <= this.waiting.size) {
       for (let sequence = from; sequence < line; sequence += 1) this.letIn(sequence);
     } else {
-      for (const sequence of Object.keys(this.waiting).map(Number)) if (sequence < line) this.letIn(sequence);
+      for (const sequence of this.waiting.keys()) if (sequence < line) this.letIn(sequence);
     }
   }
 
   /** Moves the records of the input `sequence` from waiting into the pool. */
   private letIn(sequence: number): void {
-    const waiting = this.waiting[sequence];
+    const waiting = this.waiting.get(sequence);
     if (!waiting) return;
-    delete this.waiting[sequence];
-    this.waitingInputs -= 1;
+    this.waiting.delete(sequence);
     for (const candidate of waiting) this.place(candidate);
   }
 

@@ -2,6 +2,7 @@ import stableStringify from 'fast-json-stable-stringify';
 import { ConfigError } from '../errors/config-error.ts';
 import { errorMessage } from '../error-message.ts';
 import type { Fields } from '../record.ts';
+import { SequenceTable } from '../sequence-table.ts';
 import { settledBelowOf } from '../store/ledger.ts';
 import type { RecordSource, SourcePosition, SourceRow } from '../store/sources/record-source.ts';
 import type { Ledger } from '../store/task-ledger.ts';
@@ -34,10 +35,10 @@ export function listSource(records: readonly Fields[]): RecordSource {
 export class TransformationInputs implements InputPlan {
   private readonly buffer: ReadRow[] = [];
   /**
-   * Positions of the rows issued and not yet settled, for the dataloader state saved with a commit, by sequence. An
-   * object, not a `Map`: an entry in and out per row (see the README's Architecture section).
+   * Positions of the rows issued and not yet settled, for the dataloader state saved with a commit, by sequence. A
+   * `SequenceTable`, not a `Map`: an entry in and out per row (see the README's Architecture section).
    */
-  private readonly positions: Record<number, SourcePosition> = Object.create(null) as Record<number, SourcePosition>;
+  private readonly positions = new SequenceTable<SourcePosition>();
   private readonly source: RecordSource;
   private readonly capacity: number;
   private done = false;
@@ -68,17 +69,17 @@ export class TransformationInputs implements InputPlan {
       return this.done ? undefined : 'wait';
     }
     this.space?.();
-    this.positions[row.sequence] = row.position;
+    this.positions.set(row.sequence, row.position);
     const record = row.record;
     return { sequence: row.sequence, key: stableStringify(record), make: () => asSeed(this.options.name, record) };
   }
 
   settled(sequence: number): void {
-    delete this.positions[sequence];
+    this.positions.delete(sequence);
   }
 
   positionOf(sequence: number): SourcePosition {
-    return this.positions[sequence] ?? this.buffer[0]?.position ?? this.nextPosition;
+    return this.positions.get(sequence) ?? this.buffer[0]?.position ?? this.nextPosition;
   }
 
   close(): void {

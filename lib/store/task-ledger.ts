@@ -1,5 +1,6 @@
 import { addUsage } from '../outcome.ts';
 import { hashHex } from '../random.ts';
+import { SequenceTable } from '../sequence-table.ts';
 import type { DataPoint, Outcome, Rejected, Usage } from '../record.ts';
 import { addOutcomeShare } from './share-sum.ts';
 import { type CommitBatch, type LedgerStore, type LedgerSummary, type RestoredRecord, type Settlement, type Ticket, idField, sequenceOfId, settledBelowOf } from './ledger.ts';
@@ -88,12 +89,10 @@ export function createLedger(store: LedgerStore, options: LedgerOptions): Ledger
 
 class StoreLedger implements Ledger {
   /**
-   * The inputs in flight, by sequence: a null-prototype object with integer keys and a count. Not a `Map` (an entry in
-   * and out per input: see the README's Architecture section), and not keyed by the id: a string used as a property
-   * key is interned, one more entry in V8's string table per input.
+   * The inputs in flight, by sequence (not by id: a string key would be one more entry in V8's string table per
+   * input). A `SequenceTable`, not a `Map` (an entry in and out per input: see the README's Architecture section).
    */
-  private readonly open: Record<number, OpenInput> = Object.create(null) as Record<number, OpenInput>;
-  private openCount = 0;
+  private readonly open = new SequenceTable<OpenInput>();
   /** Settled inputs waiting for the next commit, and side by side who is told of it. */
   private queue: Settlement[] = [];
   private told: CommitListener[] = [];
@@ -121,7 +120,7 @@ class StoreLedger implements Ledger {
   }
 
   get inFlight(): number {
-    return this.openCount + this.queue.length;
+    return this.open.size + this.queue.length;
   }
 
   restored(): AsyncIterable<RestoredRecord> {
@@ -143,15 +142,15 @@ class StoreLedger implements Ledger {
   issue(sequence: number, key: string): Ticket {
     const ticket: Ticket = { id: `${sequence}-${hashHex(`${this.options.taskName}\u0000${sequence}\u0000${key}`)}`, sequence };
     // The input plans issue each sequence once until it settles: a second one would be a bug, not a new input.
-    if (this.open[sequence] !== undefined) throw new Error(`input ${sequence} was issued again while in flight (\`${this.open[sequence]!.ticket.id}\`)`);
-    this.open[sequence] = { ticket, outcomes: [], numerator: 0, denominator: 1 };
-    this.openCount += 1;
+    const issued = this.open.get(sequence);
+    if (issued !== undefined) throw new Error(`input ${sequence} was issued again while in flight (\`${issued.ticket.id}\`)`);
+    this.open.set(sequence, { ticket, outcomes: [], numerator: 0, denominator: 1 });
     return ticket;
   }
 
   room(): number {
     const slots = this.options.concurrency - this.inFlight;
-    const needed = this.target - this.committed.records - this.queuedRecords - this.openCount;
+    const needed = this.target - this.committed.records - this.queuedRecords - this.open.size;
     return Math.max(0, Math.min(slots, needed));
   }
 
@@ -165,12 +164,11 @@ class StoreLedger implements Ledger {
   /** Adds an outcome to its input; the input, taken out of the open ones, once its outcomes are complete. */
   private complete(outcome: Outcome<DataPoint>): OpenInput | undefined {
     const sequence = sequenceOfId(outcome.id);
-    const input = this.open[sequence];
+    const input = this.open.get(sequence);
     if (input?.ticket.id !== outcome.id) throw new Error(`the builder emitted an outcome of input \`${outcome.id}\`, which is not in flight (settled already, or never issued)`);
     input.outcomes.push(outcome);
     if (!addOutcomeShare(input, outcome)) return undefined;
-    delete this.open[sequence];
-    this.openCount -= 1;
+    this.open.delete(sequence);
     return input;
   }
 
@@ -256,10 +254,7 @@ class StoreLedger implements Ledger {
     const next = Math.max(this.committed.next, ...[...done].map((sequence) => sequence + 1));
     // Below `next`: what was unsettled before, plus everything issued from the old `next` on, but for what settled now.
     const unsettled = new Set(this.committed.unsettled);
-    for (const key in this.open) {
-      const { sequence } = this.open[key]!.ticket;
-      if (sequence < next) unsettled.add(sequence);
-    }
+    for (const sequence of this.open.keys()) if (sequence < next) unsettled.add(sequence);
     for (const { ticket } of this.queue) if (ticket.sequence < next) unsettled.add(ticket.sequence);
     for (const sequence of done) unsettled.delete(sequence);
     for (const sequence of unsettled) if (sequence >= next) unsettled.delete(sequence);
