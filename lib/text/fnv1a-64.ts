@@ -69,6 +69,47 @@ export function fnv1a64ContinueHex(value: number, into: Uint32Array): Uint32Arra
 const hexDigits = '0123456789abcdef';
 
 /**
+ * 64-bit FNV-1a hash of an ASCII text's words, lowercase, joined by one space: the words are the runs of ASCII
+ * letters and digits (`tokenize`'s tokens of an ASCII text), read in one pass, none made. Writes [high, low] into
+ * `into` and returns the number of words, or -1 as soon as a character above U+007F is met (such a text goes through
+ * `tokenize`; `into` is then not the hash).
+ *
+ * @example fnv1a64AsciiWords("What's the Cat's name?", into) // 6; into holds fnv1a64('what s the cat s name')
+ */
+export function fnv1a64AsciiWords(text: string, into: Uint32Array): number {
+  let high = offsetHigh | 0;
+  let low = offsetLow | 0;
+  let words = 0;
+  let inWord = false;
+  for (let at = 0; at < text.length; at += 1) {
+    let code = text.charCodeAt(at);
+    if (code > 0x7f) return -1;
+    if (code >= 0x41 && code <= 0x5a) code += 0x20;
+    if (!((code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39))) {
+      inWord = false;
+      continue;
+    }
+    // A space before every word but the first, then the character: each a step of `absorb`.
+    const spaced = !inWord && words > 0;
+    if (!inWord) {
+      inWord = true;
+      words += 1;
+    }
+    for (let unit = spaced ? 0x20 : code; ; unit = code) {
+      low ^= unit;
+      const lowPart = (low & 0xffff) * 0x1b3;
+      const highPart = (low >>> 16) * 0x1b3 + (lowPart >>> 16);
+      high = (Math.imul(high, 0x1b3) + (low << 8) + (highPart >>> 16)) | 0;
+      low = (highPart << 16) | (lowPart & 0xffff);
+      if (unit === code) break;
+    }
+  }
+  into[0] = high;
+  into[1] = low;
+  return words;
+}
+
+/**
  * 64-bit FNV-1a hash of a token sequence: the tokens joined by one space, which no token of `tokenize`
  * (`[a-z0-9]+`) contains, so `['ab', 'c']` and `['a', 'bc']` differ. Equals
  * `fnv1a64(tokens.join(' '))` without building the joined string.

@@ -1,4 +1,4 @@
-import { fnv1a64, fnv1a64Continue, fnv1a64Tokens } from './fnv1a-64.ts';
+import { fnv1a64AsciiWords, fnv1a64Tokens } from './fnv1a-64.ts';
 
 const asciiOnly = /^[\x00-\x7f]*$/;
 const nonAlphanumeric = /[^a-z0-9]+/g;
@@ -40,32 +40,14 @@ export function tokenize(text: string): string[] {
 
 /**
  * Writes `fnv1a64Tokens(tokenize(text))` into `into` ([high, low]) and says whether `text` has any token. An ASCII
- * text is hashed in one pass over its lowercase form, token by token, without making the tokens; any other goes
- * through `tokenize`.
+ * text is hashed in one pass, lowercased as it is read, without making the tokens; any other goes through `tokenize`.
  *
  * @example hashTokens("What's the Cat's name?", into) // true; into holds fnv1a64('what s the cat s name')
  */
 export function hashTokens(text: string, into: Uint32Array): boolean {
-  if (!asciiOnly.test(text)) {
-    const tokens = tokenize(text);
-    fnv1a64Tokens(tokens, into);
-    return tokens.length > 0;
-  }
-  const lower = text.toLowerCase();
-  fnv1a64('', into);
-  let tokens = 0;
-  let start = -1;
-  // One step past the end closes the last token.
-  for (let at = 0; at <= lower.length; at += 1) {
-    const code = at < lower.length ? lower.charCodeAt(at) : 0;
-    if ((code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39)) {
-      if (start === -1) start = at;
-    } else if (start !== -1) {
-      if (tokens > 0) fnv1a64Continue(' ', into);
-      fnv1a64Continue(lower, into, start, at);
-      tokens += 1;
-      start = -1;
-    }
-  }
-  return tokens > 0;
+  const words = fnv1a64AsciiWords(text, into);
+  if (words !== -1) return words > 0;
+  const tokens = tokenize(text);
+  fnv1a64Tokens(tokens, into);
+  return tokens.length > 0;
 }
