@@ -3,19 +3,31 @@ const offsetHigh = 0xcbf29ce4;
 const offsetLow = 0x84222325;
 
 /**
- * Continues the FNV-1a 64 hash in `into` ([high, low]) over the UTF-16 code units of `text`. The prime
- * 2⁴⁰ + 0x1b3 multiplies as `x·0x1b3 + (x << 40)`; the low half's product is split in 16-bit parts so
- * every step stays in 32-bit integer arithmetic.
+ * One FNV-1a 64 step's new high half, `low` already XORed with the code unit. The prime 2⁴⁰ + 0x1b3 multiplies as
+ * `x·0x1b3 + (x << 40)`; the low half's product is split in 16-bit parts so every step stays in 32-bit integer
+ * arithmetic. (Two functions, one per half, that V8 inlines: a step's two halves without an object or array.)
  */
+function stepHigh(high: number, low: number): number {
+  const lowPart = (low & 0xffff) * 0x1b3;
+  const highPart = (low >>> 16) * 0x1b3 + (lowPart >>> 16);
+  return (Math.imul(high, 0x1b3) + (low << 8) + (highPart >>> 16)) | 0;
+}
+
+/** One FNV-1a 64 step's new low half (see `stepHigh`). */
+function stepLow(low: number): number {
+  const lowPart = (low & 0xffff) * 0x1b3;
+  const highPart = (low >>> 16) * 0x1b3 + (lowPart >>> 16);
+  return (highPart << 16) | (lowPart & 0xffff);
+}
+
+/** Continues the FNV-1a 64 hash in `into` ([high, low]) over the UTF-16 code units of `text` from `start` to `end`. */
 function absorb(text: string, into: Uint32Array, start = 0, end = text.length): void {
   let high = into[0]! | 0;
   let low = into[1]! | 0;
   for (let i = start; i < end; i++) {
     low ^= text.charCodeAt(i);
-    const lowPart = (low & 0xffff) * 0x1b3;
-    const highPart = (low >>> 16) * 0x1b3 + (lowPart >>> 16);
-    high = (Math.imul(high, 0x1b3) + (low << 8) + (highPart >>> 16)) | 0;
-    low = (highPart << 16) | (lowPart & 0xffff);
+    high = stepHigh(high, low);
+    low = stepLow(low);
   }
   into[0] = high;
   into[1] = low;
@@ -56,17 +68,21 @@ export function fnv1a64Continue(text: string, into: Uint32Array, start = 0, end 
  * @example fnv1a64ContinueHex(0xbeef, fnv1a64('')) // same as fnv1a64('beef')
  */
 export function fnv1a64ContinueHex(value: number, into: Uint32Array): Uint32Array {
+  let high = into[0]! | 0;
+  let low = into[1]! | 0;
   let shift = 28;
   while (shift > 0 && value >>> shift === 0) shift -= 4;
   for (; shift >= 0; shift -= 4) {
     const digit = (value >>> shift) & 0xf;
-    absorb(hexDigits, into, digit, digit + 1);
+    // The digit's character: '0' to '9', then 'a' to 'f'.
+    low ^= digit < 10 ? 0x30 + digit : 0x57 + digit;
+    high = stepHigh(high, low);
+    low = stepLow(low);
   }
+  into[0] = high;
+  into[1] = low;
   return into;
 }
-
-/** Each hex digit at its own value's place, for `absorb` to read one. */
-const hexDigits = '0123456789abcdef';
 
 /**
  * 64-bit FNV-1a hash of an ASCII text's words, lowercase, joined by one space: the words are the runs of ASCII
@@ -95,14 +111,14 @@ export function fnv1a64AsciiWords(text: string, into: Uint32Array): number {
       inWord = true;
       words += 1;
     }
-    for (let unit = spaced ? 0x20 : code; ; unit = code) {
-      low ^= unit;
-      const lowPart = (low & 0xffff) * 0x1b3;
-      const highPart = (low >>> 16) * 0x1b3 + (lowPart >>> 16);
-      high = (Math.imul(high, 0x1b3) + (low << 8) + (highPart >>> 16)) | 0;
-      low = (highPart << 16) | (lowPart & 0xffff);
-      if (unit === code) break;
+    if (spaced) {
+      low ^= 0x20;
+      high = stepHigh(high, low);
+      low = stepLow(low);
     }
+    low ^= code;
+    high = stepHigh(high, low);
+    low = stepLow(low);
   }
   into[0] = high;
   into[1] = low;
