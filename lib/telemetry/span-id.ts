@@ -9,7 +9,8 @@ let next = idsPerRefill;
 
 /**
  * A new span id: 8 random bytes as 16 hex digits (W3C trace context's span id), from a pool refilled 512 ids at a
- * time. A traces line per LM call would otherwise pay a random-source call each (about 6 µs), and a conversion to hex each.
+ * time, turned into hex at once. A traces line per LM call would otherwise pay a random-source call each (about 6 µs),
+ * and a conversion to hex each.
  *
  * ## Example
  * ```ts
