@@ -33,10 +33,10 @@ const repeated = new Set(['run_started', 'run_finished']);
 export class EventLines {
   private readonly taskRunIds = new Map<string, string>();
   private readonly admissions = new Map<string, string>();
-  /** The middle of the last rejection line made (`"message"` to `"issues":`), with what it was made of. */
-  private rejectedMiddle = { of: ['', '', '', '', ''], text: '' };
-  /** The `issues` text of the last rejection with one issue, with that issue's block, code and message. */
-  private oneIssue = { block: '', code: '', message: '', text: '' };
+  /** The middle of the last rejection line made (`"message"` to `"issues":`), with what it was made of; none at first. */
+  private rejectedMiddle: { readonly of: readonly string[]; readonly text: string } | undefined;
+  /** The `issues` text of the last rejection with one issue, with that issue's block, code and message; none at first. */
+  private oneIssue: { readonly block: string; readonly code: string; readonly message: string; readonly text: string } | undefined;
 
   /**
    * The lines of one event as JSON text: `JSON.stringify` of each of `of(event)`, byte for byte. A rejected record's
@@ -56,14 +56,13 @@ export class EventLines {
   private middleOf(event: InputSettledEvent, runId: string, issues: readonly RecordIssue[]): string {
     const block = issues[0]?.block ?? 'unknown';
     const reason = issues[0]?.code ?? 'unknown';
-    const { of } = this.rejectedMiddle;
-    if (block !== of[0] || reason !== of[1] || event.task !== of[2] || runId !== of[3] || event.buildId !== of[4]) {
-      const text =
-        `"message":${JSON.stringify(`Data point rejected by block '${block}'`)},"build_id":${JSON.stringify(event.buildId)},"run_id":${JSON.stringify(runId)},` +
-        `"block_name":${JSON.stringify(block)},"task_name":${JSON.stringify(event.task)},"reason":${JSON.stringify(reason)},"issues":`;
-      this.rejectedMiddle = { of: [block, reason, event.task, runId, event.buildId], text };
-    }
-    return this.rejectedMiddle.text;
+    const last = this.rejectedMiddle;
+    if (last !== undefined && block === last.of[0] && reason === last.of[1] && event.task === last.of[2] && runId === last.of[3] && event.buildId === last.of[4]) return last.text;
+    const text =
+      `"message":${JSON.stringify(`Data point rejected by block '${block}'`)},"build_id":${JSON.stringify(event.buildId)},"run_id":${JSON.stringify(runId)},` +
+      `"block_name":${JSON.stringify(block)},"task_name":${JSON.stringify(event.task)},"reason":${JSON.stringify(reason)},"issues":`;
+    this.rejectedMiddle = { of: [block, reason, event.task, runId, event.buildId], text };
+    return text;
   }
 
   /** The `issues` list of a rejection line as JSON. */
@@ -71,8 +70,10 @@ export class EventLines {
     if (issues.length !== 1) return JSON.stringify(reasonsOf(issues));
     const { block, code, message } = issues[0]!;
     const last = this.oneIssue;
-    if (block !== last.block || code !== last.code || message !== last.message) this.oneIssue = { block, code, message, text: JSON.stringify(reasonsOf(issues)) };
-    return this.oneIssue.text;
+    if (last !== undefined && block === last.block && code === last.code && message === last.message) return last.text;
+    const text = JSON.stringify(reasonsOf(issues));
+    this.oneIssue = { block, code, message, text };
+    return text;
   }
 
   /** The lines of one event (often none). */

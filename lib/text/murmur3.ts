@@ -43,7 +43,8 @@ export function murmur3(bytes: Uint8Array, seed = 0): number {
   let state = seed | 0;
   if (littleEndian && bytes.byteOffset % 4 === 0) {
     let words = view;
-    if (bytes.buffer !== viewed) {
+    // A view made for this buffer, unless the buffer is another, or was resized since (a resizable one).
+    if (bytes.buffer !== viewed || (bytes.byteOffset >>> 2) + blocks > words.length) {
       words = new Uint32Array(bytes.buffer, 0, bytes.buffer.byteLength >>> 2);
       if (bytes.buffer.byteLength <= viewedMaxBytes) {
         viewed = bytes.buffer;

@@ -94,4 +94,12 @@ describe('EventLines', () => {
     expect(written.filter((line) => line.includes('"data_point_rejected"'))).toHaveLength(11);
     expect(written.some((line) => line.includes('u:p@'))).toBe(false);
   });
+
+  test('textsOf: a first rejection whose names are all empty is written whole (nothing made before it is taken for it)', () => {
+    const empty = { runId: '', buildId: '', time: ids.time };
+    const event: RunEvent = { ...empty, type: 'input-end', task: '', records: [], rejections: [{ record: {}, issues: [{ block: '', code: '', message: '' }] }], usage: undefined, accepted: 0, rejected: 1, attempts: 1 };
+    const [line] = new EventLines().textsOf(event);
+    expect(line).toBe(JSON.stringify(new EventLines().of(event)[0]));
+    expect(JSON.parse(line!)).toMatchObject({ build_id: '', run_id: '', block_name: '', task_name: '', reason: '', issues: [{ block: '', code: '', message: '' }] });
+  });
 });

@@ -27,4 +27,16 @@ describe('murmur3', () => {
     }
     expect(new Set(Array.from({ length: text.length + 1 }, (_, length) => murmur3(text.slice(0, length)))).size).toBe(text.length + 1);
   });
+
+  test('a resizable buffer hashed again after it grew or shrank is read whole, not through the view made before', () => {
+    const text = utf8('Question: Where is Oslo?\nAnswer: Norway, on the Oslofjord, at the head of it.');
+    const buffer = new ArrayBuffer(16, { maxByteLength: 1024 });
+    new Uint8Array(buffer).set(text.subarray(0, 16));
+    expect(murmur3(new Uint8Array(buffer, 0, 16))).toBe(murmur3(text.slice(0, 16)));
+    buffer.resize(64);
+    new Uint8Array(buffer).set(text.subarray(0, 64));
+    expect(murmur3(new Uint8Array(buffer, 0, 64))).toBe(murmur3(text.slice(0, 64)));
+    buffer.resize(32);
+    expect(murmur3(new Uint8Array(buffer, 4, 28))).toBe(murmur3(text.slice(4, 32)));
+  });
 });

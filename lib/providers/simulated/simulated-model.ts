@@ -64,7 +64,8 @@ function sampleOf(schema: Readonly<Record<string, unknown>>, seed: string): unkn
 
 /**
  * The 8 hex digits an answer is labelled with: the input's own (`digest`, the murmur3 hash of its UTF-8 bytes, made
- * once per request), or, when a seed or the answer's place among `n` is set, of the SHA-256 of both and the digest.
+ * once per request), or, when a seed or the answer's place among `n` is set, of the SHA-256 of both and the digest
+ * (then 16 digits: two murmur3 hashes).
  * The input is hashed as it is, not copied into a longer text with the seed first (an answer per record).
  */
 function tagOf(digest: string, seed: number | undefined, index: number): string {
@@ -134,7 +135,11 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
       let completionTokens = 0;
       // The input's UTF-8 bytes, made once for its hash and its word count (a long input is encoded by each).
       const bytes = utf8InScratch(input);
-      const digest = hex32(murmur3(bytes ?? Buffer.from(input)));
+      const data = bytes ?? Buffer.from(input);
+      // A seeded request, or one of several answers, derives its tags from a 64-bit digest (a second murmur3 with
+      // another seed): two inputs whose 32-bit labels collide still get different answers then.
+      const label = hex32(murmur3(data));
+      const digest = request.seed === undefined && count === 1 ? label : label + hex32(murmur3(data, 1));
       const promptTokens = bytes ? countWordsInUtf8(bytes) : countWords(input);
       for (let index = 0; index < count; index += 1) {
         const tag = tagOf(digest, request.seed, index);
