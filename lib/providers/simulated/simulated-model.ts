@@ -65,8 +65,8 @@ function sampleOf(schema: Readonly<Record<string, unknown>>, seed: string): unkn
 /**
  * The 8 hex digits an answer is labelled with: the input's own (`digest`, the murmur3 hash of its UTF-8 bytes, made
  * once per request), or, when a seed or the answer's place among `n` is set, of the SHA-256 of both and the digest
- * (then 16 digits: two murmur3 hashes).
- * The input is hashed as it is, not copied into a longer text with the seed first (an answer per record).
+ * (then 16 digits: two murmur3 hashes). The input is hashed as it is, not copied into a longer text with the seed
+ * first (an answer per record).
  */
 function tagOf(digest: string, seed: number | undefined, index: number): string {
   if (seed === undefined && index === 0) return digest.slice(0, 8);
