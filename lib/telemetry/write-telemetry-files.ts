@@ -6,6 +6,7 @@ import { RotatingJsonlWriter, type RotatingJsonlWriterOptions } from './rotating
 import type { RunEvent } from './run-event.ts';
 import { type LlmCallAttributes, type RunSpan, RunSpans } from './run-spans.ts';
 import type { TelemetrySettings } from './telemetry-settings.ts';
+import { isAscii } from '../text/tokenize.ts';
 
 /** The telemetry files being written: `done` settles once they are closed. */
 export interface TelemetryFiles {
@@ -22,9 +23,6 @@ function jsonNumber(value: number): string {
 
 /** The members an engine's LM call spans share (provider to task names), as JSON, with the values they were made of. */
 let shared: { readonly of: readonly unknown[]; readonly taskNames: readonly string[]; readonly text: string; readonly ascii: boolean } = { of: [], taskNames: [], text: '', ascii: true };
-
-/** Whether a text holds only ASCII characters: such a line is written as one byte per character (see `append`). */
-const asciiOnly = /^[\x00-\x7f]*$/;
 
 /** Whether two lists of names hold the same names in the same order. */
 function sameNames(one: readonly string[], other: readonly string[]): boolean {
@@ -45,7 +43,7 @@ function llmCallMembers(attributes: LlmCallAttributes): string {
     const text =
       `"provider":${JSON.stringify(provider)},"model_id":${JSON.stringify(model)},"method":"${method}","batch_size":1,` +
       `"block":${JSON.stringify(block)},"usage_key":${JSON.stringify(usageKey)},"task_names":${JSON.stringify(taskNames)}`;
-    shared = { of: [provider, model, method, block, usageKey], taskNames: [...taskNames], text, ascii: asciiOnly.test(text) };
+    shared = { of: [provider, model, method, block, usageKey], taskNames: [...taskNames], text, ascii: isAscii(text) };
   }
   let text = `${shared.text},"cached":${attributes.cached},"prompt_tokens":${jsonNumber(attributes.prompt_tokens)},"completion_tokens":${jsonNumber(attributes.completion_tokens)}`;
   if (attributes.temperature !== undefined) text += `,"temperature":${jsonNumber(attributes.temperature)}`;
@@ -68,7 +66,7 @@ let head: { readonly name: string; readonly buildId: string; readonly runId: str
 function headOf({ name, buildId, runId }: RunSpan): string {
   if (name !== head.name || buildId !== head.buildId || runId !== head.runId) {
     const text = `{"span_name":"${name}","build_id":${JSON.stringify(buildId)},"run_id":${JSON.stringify(runId)},`;
-    head = { name, buildId, runId, text, ascii: asciiOnly.test(text) };
+    head = { name, buildId, runId, text, ascii: isAscii(text) };
   }
   return head.text;
 }

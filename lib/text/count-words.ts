@@ -1,10 +1,10 @@
+import { fourBytesAt } from './four-bytes.ts';
+
 /** Room for the UTF-8 bytes of a text counted in one go (a longer text is counted in slices of it). */
 const scratch = new Uint8Array(48 * 1024);
 const encoder = new TextEncoder();
 /** UTF-16 units whose UTF-8 bytes always fit the scratch buffer. */
 const scratchUnits = scratch.length / 3;
-/** The scratch buffer four bytes at a time (see `countWordsInUtf8`). */
-const scratchWords = new Uint32Array(scratch.buffer);
 
 /**
  * Whitespace-separated words of a text (a word is a run of characters above U+0020): the rough token count of local
@@ -50,9 +50,6 @@ export function utf8InScratch(text: string): Uint8Array | undefined {
   return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
 }
 
-/** Whether this machine stores a number's low byte first: the four-bytes-at-a-time count reads bytes in that order. */
-const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
 /**
  * {@link countWords} of a text given as its UTF-8 bytes. A word starts at a byte above 32 whose byte before is not.
  * Four bytes are read at a time where the bytes start at a multiple of 4 (the scratch buffer's always do), each word
@@ -64,12 +61,13 @@ export function countWordsInUtf8(bytes: Uint8Array): number {
   // 1 when the byte before is a word's.
   let previous = 0;
   let index = 0;
-  if (littleEndian && bytes.byteOffset % 4 === 0 && bytes.length >= 16) {
+  const words = bytes.length >= 16 ? fourBytesAt(bytes) : undefined;
+  if (words) {
     const lanes = bytes.length >>> 2;
-    const words = bytes.buffer === scratch.buffer && bytes.byteOffset === 0 ? scratchWords : new Uint32Array(bytes.buffer, bytes.byteOffset, lanes);
+    const first = bytes.byteOffset >>> 2;
     // 0x80 in the top byte when the last byte of the lane before was a word's.
     let carry = 0;
-    for (let lane = 0; lane < lanes; lane += 1) {
+    for (let lane = first; lane < first + lanes; lane += 1) {
       const four = words[lane]!;
       // 0x80 in each byte above 32: below 0x80, the byte plus 0x5f reaches 0x80 exactly from 33 (and never carries
       // into the next byte); from 0x80 up, the byte's own top bit.

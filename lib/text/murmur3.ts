@@ -1,13 +1,4 @@
-/** Whether this machine stores a number's low byte first: then four bytes are read as one number in place. */
-const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/**
- * The small buffer (up to 64 KiB) last hashed and a view of it four bytes at a time: most calls hash bytes of one
- * scratch buffer, so the view is made once. A larger buffer gets a view of its own, not kept.
- */
-const viewedMaxBytes = 64 * 1024;
-let viewed: ArrayBufferLike | undefined;
-let view: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+import { fourBytesAt } from './four-bytes.ts';
 
 /** A 32-bit number rotated left by `bits`. */
 function rotl32(value: number, bits: number): number {
@@ -41,16 +32,8 @@ function mixBlock(state: number, block: number): number {
 export function murmur3(bytes: Uint8Array, seed = 0): number {
   const blocks = bytes.length >>> 2;
   let state = seed | 0;
-  if (littleEndian && bytes.byteOffset % 4 === 0) {
-    let words = view;
-    // A view made for this buffer, unless the buffer is another, or was resized since (a resizable one).
-    if (bytes.buffer !== viewed || (bytes.byteOffset >>> 2) + blocks > words.length) {
-      words = new Uint32Array(bytes.buffer, 0, bytes.buffer.byteLength >>> 2);
-      if (bytes.buffer.byteLength <= viewedMaxBytes) {
-        viewed = bytes.buffer;
-        view = words;
-      }
-    }
+  const words = fourBytesAt(bytes);
+  if (words) {
     const first = bytes.byteOffset >>> 2;
     for (let block = first; block < first + blocks; block += 1) state = mixBlock(state, words[block]!);
   } else {

@@ -1,6 +1,16 @@
 import { fnv1a64AsciiWords, fnv1a64Tokens } from './fnv1a-64.ts';
 
 const asciiOnly = /^[\x00-\x7f]*$/;
+
+/**
+ * Whether a text holds only ASCII characters (U+0000 to U+007F).
+ *
+ * @example isAscii('Oslo') // true
+ * @example isAscii('Zürich') // false
+ */
+export function isAscii(text: string): boolean {
+  return asciiOnly.test(text);
+}
 const nonAlphanumeric = /[^a-z0-9]+/g;
 
 /**
@@ -31,7 +41,7 @@ const unicodeToken = new RegExp(
  * @example tokenize('東京タワーは何m？') // ['東', '京', 'タ', 'ワ', 'ー', 'は', '何', 'm']
  */
 export function tokenize(text: string): string[] {
-  if (asciiOnly.test(text)) {
+  if (isAscii(text)) {
     const spaced = text.toLowerCase().replace(nonAlphanumeric, ' ').trim();
     return spaced === '' ? [] : spaced.split(' ');
   }
