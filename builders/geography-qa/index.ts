@@ -39,6 +39,11 @@ const configSchema = z.object({
 const questionTag = 'Question:';
 const answerTag = 'Answer:';
 
+/** A field as prompt text: a string as it is (no call to `String`, which V8 makes for every value), else `String(value)`. */
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
 /**
  * Reads `Question: ... Answer: ...` from a model's answer; throws (the record is rejected) when the answer
  * does not have exactly one `Answer:` or either part is empty.
@@ -78,7 +83,7 @@ export function geographyQa(config: GeographyQaConfig): Builder<GenerationInput>
     let encoded = '';
     for (let index = 0; index < examplesPerPrompt; index += 1) {
       const example = examples[Math.floor(random() * examples.length)]!;
-      encoded += `${index === 0 ? '' : '\n\n'}Question: ${String(example['question'])}\nAnswer: ${String(example['answer'])}`;
+      encoded += `${index === 0 ? '' : '\n\n'}Question: ${textOf(example['question'])}\nAnswer: ${textOf(example['answer'])}`;
     }
     return encoded;
   };

@@ -195,7 +195,7 @@ function keyOf(high: number, low: number): string {
  */
 function hashWithoutId(made: DataPoint, text: string | undefined, into: Uint32Array): Uint32Array {
   const full = text ?? JSON.stringify(made);
-  const member = lastIdMemberAt(full);
+  const member = idMemberAt(full, made[idField]);
   if (member !== -1) return fnv1a64Continue('}', fnv1a64Continue(full, fnv1a64('', into), 0, member));
   return fnv1a64(idField in made ? JSON.stringify(withoutId(made)) : full, into);
 }
@@ -205,6 +205,34 @@ const idMemberStart = `,${JSON.stringify(idField)}:`;
 const quote = 0x22;
 const backslash = 0x5c;
 const closingBrace = 0x7d;
+
+/**
+ * {@link lastIdMemberAt}, looked up where the member must start when the record's id is a string JSON writes as it is
+ * (`<sequence>-<hex>`, as the ledger stamps ids): no search of the text. Anything else is searched for.
+ */
+function idMemberAt(text: string, id: unknown): number {
+  if (typeof id !== 'string' || !writtenAsIs(id)) return lastIdMemberAt(text);
+  // `,"rxdgt_id":"<id>"}` ends the text.
+  const start = text.length - idMemberStart.length - id.length - 3;
+  const value = start + idMemberStart.length;
+  const found =
+    start > 0 &&
+    text.startsWith(idMemberStart, start) &&
+    text.charCodeAt(value) === quote &&
+    text.startsWith(id, value + 1) &&
+    text.charCodeAt(text.length - 2) === quote &&
+    text.charCodeAt(text.length - 1) === closingBrace;
+  return found ? start : lastIdMemberAt(text);
+}
+
+/** Whether JSON writes a string as it is between its quotes: no quote, backslash, control character or surrogate. */
+function writtenAsIs(text: string): boolean {
+  for (let at = 0; at < text.length; at += 1) {
+    const code = text.charCodeAt(at);
+    if (code < 0x20 || code === quote || code === backslash || (code >= 0xd800 && code <= 0xdfff)) return false;
+  }
+  return true;
+}
 
 /**
  * Where the id's member starts in a record's JSON text when it is the record's last member, with a string value (as

@@ -2,6 +2,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { parseQuestionAnswer } from '../../builders/geography-qa/index.ts';
 import { OnDemandSignal } from '../../lib/model/abortable.ts';
 import { createSimulated, simulatedLabel } from '../../lib/providers/simulated/simulated-model.ts';
+import { countWords } from '../../lib/text/count-words.ts';
 
 const signal = () => new AbortController().signal;
 
@@ -15,7 +16,14 @@ describe('simulated engine', () => {
     const pair = parseQuestionAnswer(first.texts[0]!);
     expect(pair.question.startsWith(simulatedLabel)).toBe(true);
     expect(pair.answer.startsWith(simulatedLabel)).toBe(true);
-    expect(first.usage.promptTokens).toBeGreaterThan(0);
+    expect(first.usage.promptTokens).toBe(countWords(prompt));
+    expect(first.usage.completionTokens).toBe(countWords(first.texts[0]!));
+    // Several pairs, each counted; a pair asked for in JSON mode is JSON, counted as written.
+    const three = await model.doGenerate({ method: 'completion', prompt, n: 3 }, { signal: signal() });
+    expect(three.usage.completionTokens).toBe(three.texts.reduce((sum, text) => sum + countWords(text), 0));
+    const json = await model.doGenerate({ method: 'completion', prompt, jsonMode: true }, { signal: signal() });
+    expect(JSON.parse(json.texts[0]!)).toHaveProperty('answer');
+    expect(json.usage.completionTokens).toBe(countWords(json.texts[0]!));
     // The same request, the same answer, as a model at temperature 0 (a rerun repeats itself); another prompt or seed, another answer.
     expect((await ask(prompt)).texts).toEqual(first.texts);
     expect((await createSimulated().doGenerate({ method: 'chat', messages: [{ role: 'user', content: prompt }] }, { signal: signal() })).texts).toEqual(first.texts);

@@ -73,13 +73,24 @@ function tagOf(digest: string, seed: number | undefined, index: number): string 
   return hash('sha256', `${seed ?? ''}\n${index}\n${digest}`, 'hex').slice(0, 8);
 }
 
-function answer(input: string, tag: string, format: ResponseFormat | undefined, jsonMode: boolean | undefined): string {
+function answer(input: string, tag: string, format: ResponseFormat | undefined, jsonMode: boolean | undefined, pair: boolean): string {
   if (format) return JSON.stringify(sampleOf(format.schema, tag));
   if (jsonMode) return JSON.stringify({ answer: `${simulatedLabel} answer ${tag}` });
-  // Prompts that show Question/Answer pairs get one back, so sample pipelines run end to end offline.
-  if (input.includes('Question:') && input.includes('Answer:')) return `Question: ${simulatedLabel} question ${tag}?\nAnswer: ${simulatedLabel} answer ${tag}.`;
+  if (pair) return pairAnswer(tag);
   return `${simulatedLabel} answer ${tag} to: ${input.slice(0, 60).replace(/\s+/g, ' ')}`;
 }
+
+/** Whether a plain answer to this input is a Question/Answer pair: prompts that show such pairs get one back, so sample pipelines run end to end offline. */
+function asksForPair(input: string): boolean {
+  return input.includes('Question:') && input.includes('Answer:');
+}
+
+function pairAnswer(tag: string): string {
+  return `Question: ${simulatedLabel} question ${tag}?\nAnswer: ${simulatedLabel} answer ${tag}.`;
+}
+
+/** The words of every pair answer (a tag is hex digits, one word with what it sits in): counted once, not per answer. */
+const pairAnswerWords = countWords(pairAnswer('0'));
 
 /** The tool a request forces a call to (`toolChoice` `required`: the first; a named one), if any. */
 function forcedTool(request: ModelRequest): ToolDefinition['function'] | undefined {
@@ -141,12 +152,13 @@ export function createSimulated(settings: SimulatedSettings = {}): LanguageModel
       const label = hex32(murmur3(data));
       const digest = request.seed === undefined && count === 1 ? label : label + hex32(murmur3(data, 1));
       const promptTokens = bytes ? countWordsInUtf8(bytes) : countWords(input);
+      const pair = !tool && !request.responseFormat && !request.jsonMode && asksForPair(input);
       for (let index = 0; index < count; index += 1) {
         const tag = tagOf(digest, request.seed, index);
-        const text = tool ? '' : answer(input, tag, request.responseFormat, request.jsonMode);
+        const text = tool ? '' : answer(input, tag, request.responseFormat, request.jsonMode, pair);
         tags.push(tag);
         texts.push(text);
-        completionTokens += countWords(text);
+        completionTokens += pair ? pairAnswerWords : countWords(text);
       }
       const usage = { promptTokens, completionTokens };
       // The plain answer (no tool call, no log probabilities) is one object with its fields in their usual order.
