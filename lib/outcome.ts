@@ -24,6 +24,16 @@ export function rejected(from: Outcome<unknown>, issues: readonly RecordIssue[],
 }
 
 /**
+ * The rejection of a record a block marked before rejecting it (`marked`, with its `is_valid: false` and `metadata`),
+ * keeping the record as the block received it in `received`.
+ */
+export function rejectedMarked(from: Accepted<unknown>, marked: unknown, issues: readonly RecordIssue[], usage = from.usage): Rejected {
+  const next = rejected(passOn(from, marked, usage), issues) as { -readonly [K in keyof Rejected]: Rejected[K] };
+  next.received = from.record;
+  return next;
+}
+
+/**
  * Fan-out: one accepted outcome per record, splitting the input's share among them, so the task settles the input
  * only once every one of them is settled (accepted, or rejected by a later block). The usage stays on the first.
  * No records is a rejection (`no_output`) by `block`: an input always settles through at least one outcome.

@@ -67,6 +67,12 @@ export interface Rejected extends OutcomeBase {
   readonly status: 'rejected';
   readonly record: unknown;
   readonly issues: readonly RecordIssue[];
+  /**
+   * The record as the rejecting block received it, when the block marked the record it rejected (a validator's
+   * `is_valid: false` and `metadata`, a dedupe's duplicate among them): what a generation task's pool of machine-made
+   * examples takes for a duplicate, the very record it would have taken had this one been kept.
+   */
+  readonly received?: unknown;
 }
 
 /**

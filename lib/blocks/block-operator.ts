@@ -5,7 +5,7 @@ import { ApiCallError } from '../errors/api-call-error.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { RetryError } from '../errors/retry-error.ts';
 import { errorMessage } from '../error-message.ts';
-import { addUsage, fanOut, mapAccepted, passOn, rejected } from '../outcome.ts';
+import { addUsage, fanOut, mapAccepted, passOn, rejected, rejectedMarked } from '../outcome.ts';
 import type { Accepted, DataPoint, Outcome, RecordIssue, Usage } from '../record.ts';
 import { isFatal } from '../../operators/generate-internals.ts';
 import { BlockError } from './block-error.ts';
@@ -113,7 +113,7 @@ function settleVerdict(
   }
   const record = write(outcome.record, { ...verdict.outputs, ...marks });
   if (!filter) return passOn(outcome, record, usage);
-  return rejected(passOn(outcome, record, usage), [{ code: verdict.code ?? 'invalid', message: verdict.reason, block: name }]);
+  return rejectedMarked(outcome, record, [{ code: verdict.code ?? 'invalid', message: verdict.reason, block: name }], usage);
 }
 
 /** A transform's outputs, checked to be a plain object of fields (a string or a list would be written letter by letter). */

@@ -477,5 +477,6 @@ function committed(ledger: Ledger, progressOf: (settlement: Settlement) => TaskP
 /** Records of an input a dedupe rejected as duplicates: equal to records kept, so as good an example as they are. */
 function duplicatesOf({ rejections }: Settlement): DataPoint[] {
   if (rejections.length === 0) return [];
-  return rejections.filter((rejection) => rejection.issues.some((issue) => issue.code === 'duplicate')).map((rejection) => rejection.record as DataPoint);
+  // As the dedupe received them: a duplicate's marks would make it another record than the one kept in its place.
+  return rejections.filter((rejection) => rejection.issues.some((issue) => issue.code === 'duplicate')).map((rejection) => (rejection.received ?? rejection.record) as DataPoint);
 }

@@ -114,6 +114,8 @@ describe('blockOperator', () => {
       record: { answer: 'too long', is_valid: false, metadata: { length: 8 } },
       issues: [{ code: 'too_long', message: 'input has 8 characters, more than 3', block: 'b' }],
     });
+    // The record as the validator received it, unmarked, beside the marked one.
+    expect(dropped).toHaveProperty('received', record({ answer: 'too long' }));
   });
 
   it('validators: filter false (DGT default) keeps every record, marked with is_valid and metadata', async () => {

@@ -1,9 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bufferCount, filter, firstValueFrom, lastValueFrom, mergeMap, take, tap, toArray } from 'rxjs';
+import { bufferCount, filter, firstValueFrom, lastValueFrom, mergeMap, pipe, take, tap, toArray } from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { geographyQa } from '../../builders/geography-qa/index.ts';
 import { qaRater } from '../../builders/qa-rater/index.ts';
+import { rougeScorerBlock } from '../../lib/blocks/similarity/rouge-scorer.ts';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { createEngine } from '../../lib/model/engine.ts';
 import { fanOut, passOn, rejected } from '../../lib/outcome.ts';
@@ -11,9 +12,11 @@ import { createOpenAI } from '../../lib/providers/openai/openai-model.ts';
 import type { DataPoint } from '../../lib/record.ts';
 import { type Builder, createTask } from '../../lib/run/task.ts';
 import type { GenerationInput } from '../../lib/run/task-inputs.ts';
+import { withConcurrency } from '../../lib/run/task-options.ts';
 import type { TaskResult } from '../../lib/store/task-result.ts';
 import { FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';
 import type { TestServer } from '../../lib/testing/test-server.ts';
+import { blockContext, operatorOf } from '../helpers/block-harness.ts';
 import { readLines } from '../helpers/read-lines.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { useTestServers } from '../helpers/test-servers.ts';
@@ -282,14 +285,20 @@ describe('transformation tasks', () => {
 });
 
 describe('input identity, fan-out and seeds', () => {
-  /** A model whose answer is a function of the prompt (as at temperature 0), answering after a random wait, so completion order changes from run to run. */
-  function jitteryModel() {
+  /**
+   * A model whose answer is a function of the prompt (as at temperature 0), answering after a random wait, so completion
+   * order changes from run to run. With `questions`, only that many questions are asked (prompts share them), each
+   * answered differently per prompt: duplicates whose records differ.
+   */
+  function jitteryModel(questions?: number) {
     const model = new FakeLanguageModel({
       answers: (request) => {
         const prompt = request.method === 'chat' ? request.messages.map((message) => message.content).join('\n') : request.prompt;
         let hash = 0;
         for (const char of prompt) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) | 0;
-        return `Question: Made question ${(hash >>> 0).toString(16)}?\nAnswer: Made answer.`;
+        const label = (hash >>> 0).toString(16);
+        if (questions === undefined) return `Question: Made question ${label}?\nAnswer: Made answer.`;
+        return `Question: Made question ${(hash >>> 0) % questions}?\nAnswer: Made answer ${label}.`;
       },
     });
     const slow = Object.assign(Object.create(model) as FakeLanguageModel, {
@@ -320,6 +329,27 @@ describe('input identity, fan-out and seeds', () => {
     // The machine-made examples were mixed in: some prompt shows a record the task made.
     expect(first.prompts.some((prompt) => prompt.includes('Made question'))).toBe(true);
     expect((await run(8)).prompts).not.toEqual(first.prompts);
+  });
+
+  test('a seeded run asks the same prompts whichever of two records with one question the dedupe keeps', async () => {
+    // Which of two such records is kept (and which rejected as the other's duplicate) follows the timing; the example
+    // pool takes both as they were made, so its draws, and every prompt, are the same either way.
+    const run = async () => {
+      const { model, slow } = jitteryModel(150);
+      const dir = tempDir();
+      const generator = createEngine(slow, { callLimit: 8, cacheSize: 0 });
+      // As the CLI runs DGT's geography builder: its `dedup` block, a `rouge_scorer` that marks what it rejects.
+      const dedup = operatorOf(rougeScorerBlock, { name: 'dedup', filter: true, threshold: 1, input_map: { question: 'input' } }, blockContext('rouge'));
+      const builder = withConcurrency(pipe(geographyQa({ generator, dedupThreshold: 1.1 }), dedup), generator.callLimit);
+      const task = createTask({ kind: 'generation', name: 'geo', seeds: manySeeds, seedBatchSize: 5, builder, numOutputsToGenerate: 100, outputDir: dir, seed: 5 });
+      await lastValueFrom(task.run().pipe(toArray()));
+      const rejections = readLines(join(dir, 'geo', 'blocks', 'dedup.jsonl'));
+      return { prompts: promptsOf(model), duplicates: rejections.length, marked: rejections.every((line) => line['is_valid'] === false) };
+    };
+    const runs = [await run(), await run(), await run()];
+    expect(runs[0]!.duplicates).toBeGreaterThan(10);
+    expect(runs[0]!.marked).toBe(true);
+    for (const other of runs.slice(1)) expect(other.prompts).toEqual(runs[0]!.prompts);
   });
 
   test('ids are `<sequence>-<hash>`, the same for the same input on every run, and on every record and rejection', async () => {

@@ -2,7 +2,7 @@ import { type MonoTypeOperatorFunction, concatMap, defer, finalize, from, map, o
 import { sharedKeptLogOf } from '../../distributed/dedupe-sharing.ts';
 import { KeptLogCursor, recordOwners } from '../../distributed/kept-log-cursor.ts';
 import { errorMessage } from '../../error-message.ts';
-import { passOn, rejected } from '../../outcome.ts';
+import { passOn, rejected, rejectedMarked } from '../../outcome.ts';
 import type { Accepted, DataPoint, Outcome, RecordIssue, Restored } from '../../record.ts';
 import type { BlockFields, CommonBlockFields } from '../block-definition.ts';
 import { type FieldMap, outputWriter } from '../block-io.ts';
@@ -121,8 +121,8 @@ export function similarityOperator(
   const conclude = (outcome: Accepted<DataPoint>, finding: Finding | undefined): Outcome<DataPoint> => {
     if (config.filter) {
       if (finding === undefined) return outcome;
-      // As validators do: the rejected record carries its marks.
-      return rejected(passOn(outcome, mark(outcome.record, finding)), [issue('duplicate', finding.reason)]);
+      // As validators do: the rejected record carries its marks (and the record as it came, for the example pool).
+      return rejectedMarked(outcome, mark(outcome.record, finding), [issue('duplicate', finding.reason)]);
     }
     return passOn(outcome, mark(outcome.record, finding));
   };

@@ -16,9 +16,13 @@ describe('rouge_scorer with filter', () => {
     const reason = 'Rouge-L F1 0.67 >= threshold 0.6 to a text kept earlier';
     expect(results).toEqual([
       outcomes[0],
-      rejected({ ...outcomes[1]!, record: record({ question: 'The cat sat.', is_valid: false, metadata: { score: 2 / 3, reason } }) }, [
-        { code: 'duplicate', message: reason, block: 'b', path: ['question'] },
-      ]),
+      {
+        ...rejected({ ...outcomes[1]!, record: record({ question: 'The cat sat.', is_valid: false, metadata: { score: 2 / 3, reason } }) }, [
+          { code: 'duplicate', message: reason, block: 'b', path: ['question'] },
+        ]),
+        // The record as it came, for the example pool: the one it would have taken had this one been kept.
+        received: outcomes[1]!.record,
+      },
       outcomes[2],
     ]);
   });
