@@ -1,6 +1,7 @@
 import { fnv1a64AsciiWords, fnv1a64Tokens } from './fnv1a-64.ts';
 
 const asciiOnly = /^[\x00-\x7f]*$/;
+const nonAlphanumeric = /[^a-z0-9]+/g;
 
 /**
  * Whether a text holds only ASCII characters (U+0000 to U+007F).
@@ -11,7 +12,6 @@ const asciiOnly = /^[\x00-\x7f]*$/;
 export function isAscii(text: string): boolean {
   return asciiOnly.test(text);
 }
-const nonAlphanumeric = /[^a-z0-9]+/g;
 
 /**
  * Scripts written without spaces between words: each of their letters (with its combining marks) is a token

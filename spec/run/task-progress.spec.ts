@@ -16,6 +16,30 @@ function settlement(parts: { records?: DataPoint[]; rejections?: Rejected[]; bey
 
 const settleAll = (progress: TaskProgress, settlements: readonly Settlement[]) => settlements.reduce((current, next) => settleProgress(current, next, 0), progress);
 
+describe('task progress: a settled input', () => {
+  test('carries every field of the progress before it (a field added to TaskProgress must be added here, and copied)', () => {
+    // Every field set, optional ones too: \`Required\` makes a new field of TaskProgress a type error here until it is.
+    const before: Required<TaskProgress> = {
+      accepted: 3,
+      restored: 1,
+      rejected: 2,
+      failures: 1,
+      attempts: 5,
+      sinceLastAccepted: 2,
+      lastFailure: 'the endpoint answered 500',
+      usage: noUsage,
+      startedAt: 100,
+      now: 200,
+      windows: {},
+      configIssue: { holds: false },
+      workers: { 'host:1': { inputs: 5, records: 3, rejected: 2 } },
+    };
+    const after = settleProgress(before, settlement({ records: [record()] }), 300);
+    expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
+    expect(after).toEqual({ ...before, accepted: 4, attempts: 6, sinceLastAccepted: 0, now: 300 });
+  });
+});
+
 describe('task progress: the config-issue streak', () => {
   const keyInvalid = () => settlement({ rejections: [rejection(issue('dedupe_key_invalid', 'dedup', 'field `questoin` is undefined'))] });
 
