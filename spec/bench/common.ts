@@ -93,6 +93,13 @@ export const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1
 
 export const mean = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
 
+/** The middle value of a series (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 /** `min – max` of a series, as the performance notes print ranges. */
 export function range(values: readonly number[], format: (value: number) => string = (value) => num(value)): string {
   const low = Math.min(...values);

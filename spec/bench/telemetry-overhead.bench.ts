@@ -13,7 +13,7 @@ import { closeSync, existsSync, openSync, readFileSync, statSync, symlinkSync } 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from './child-server.ts';
-import { mib, num, range, scratchDir } from './common.ts';
+import { median, mib, num, range, scratchDir } from './common.ts';
 
 const outputs = Number(process.env['BENCH_TELEMETRY_OUTPUTS'] ?? 20_000);
 const repeats = Number(process.env['BENCH_TELEMETRY_REPEATS'] ?? 3);
@@ -83,12 +83,6 @@ function runCli(variant: Variant, dir: string, tag: string): Promise<ProcessFigu
     });
   });
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 /** The medians of several runs of one variant. */
 function medians(runs: readonly ProcessFigures[]): ProcessFigures {
