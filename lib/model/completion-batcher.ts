@@ -8,6 +8,8 @@ export type CompletionRequest = Extract<ModelRequest, { method: 'completion' }>;
 interface Member {
   readonly request: CompletionRequest;
   readonly subscriber: { next(result: ModelResult): void; error(error: unknown): void; complete(): void };
+  /** Told each time the member's batch request is sent to the model (a retry sends it again). */
+  readonly sent: (() => void) | undefined;
   inner?: Subscription;
 }
 
@@ -31,11 +33,12 @@ export class CompletionBatcher {
 
   constructor(
     private readonly size: number,
-    /** Sends one batch; answers come back in prompt order. */
-    private readonly send: (requests: readonly CompletionRequest[]) => Observable<readonly ModelResult[]>,
+    /** Sends one batch; answers come back in prompt order. `sent` is called each time the request goes to the model. */
+    private readonly send: (requests: readonly CompletionRequest[], sent: () => void) => Observable<readonly ModelResult[]>,
   ) {}
 
-  submit(request: CompletionRequest): Observable<ModelResult> {
+  /** A request's answer, in a batch with others; `sent` is called each time that batch's request goes to the model. */
+  submit(request: CompletionRequest, sent?: () => void): Observable<ModelResult> {
     return new Observable<ModelResult>((subscriber) => {
       const { prompt: _prompt, ...parameters } = request;
       const key = stableStringify(parameters);
@@ -46,7 +49,7 @@ export class CompletionBatcher {
         setImmediate(() => this.flush(created));
         group = created;
       }
-      const member: Member = { request, subscriber };
+      const member: Member = { request, subscriber, sent };
       group.members.push(member);
       if (group.members.length >= this.size) this.flush(group);
       const joined = group;
@@ -65,7 +68,13 @@ export class CompletionBatcher {
     const members = [...group.members];
     if (members.length === 0) return;
     // Shared with a reference count: the request is aborted once every member has unsubscribed.
-    const answers = this.send(members.map((member) => member.request)).pipe(share());
+    const sent = (): void => {
+      for (const member of members) member.sent?.();
+    };
+    const answers = this.send(
+      members.map((member) => member.request),
+      sent,
+    ).pipe(share());
     members.forEach((member, index) => {
       member.inner = answers.pipe(map((results) => results[index] as ModelResult)).subscribe(member.subscriber);
     });

@@ -78,6 +78,12 @@ export interface EngineCall {
   /** Wall-clock times (ms since the epoch) the call was asked for and ended: queueing and retries included. */
   readonly startedAt: number;
   readonly endedAt: number;
+  /**
+   * When the model was first called (ms since the epoch): the limiter's and admission's waits (DGT's semaphore wait)
+   * are over, a batched prompt's batch is sent. From then to `endedAt` is the model's latency, its retries included.
+   * Absent for a cache hit and for a call that failed before it reached the model.
+   */
+  readonly calledAt?: number | undefined;
   readonly cached: boolean;
   readonly promptTokens: number;
   readonly completionTokens: number;
@@ -159,7 +165,14 @@ export class Engine {
     this.usageKey = `${this.name}: ${model.provider}/${model.modelId}`;
     const batch = model.doGenerateBatch?.bind(model);
     this.batcher =
-      batch && this.config.batchSize > 1 ? new CompletionBatcher(this.config.batchSize, (requests) => this.send((options) => batch(requests, options))) : undefined;
+      batch && this.config.batchSize > 1
+        ? new CompletionBatcher(this.config.batchSize, (requests, sent) =>
+            this.send((options) => {
+              sent();
+              return batch(requests, options);
+            }),
+          )
+        : undefined;
     // A free model's answer costs less than remembering it (its key, and entries kept alive across many calls).
     const cacheSize = config.cacheSize === undefined && model.answersForFree === true ? 0 : this.config.cacheSize;
     this.cache = new TieredCache(cacheSize, this.config.diskCache, modelResultCodec);
@@ -207,12 +220,17 @@ export class Engine {
    */
   start(request: ModelRequest, caller: CallHandlers<EngineResult>): () => void {
     const startedAt = Date.now();
+    // When the model was first called: set by the try that passed the limiter and admission (or the batch's send).
+    let calledAt: number | undefined;
+    const called = (): void => {
+      calledAt ??= Date.now();
+    };
     // Told its end, or cancelled: the caller hears nothing more.
     let done = false;
     const failed = (error: unknown): void => {
       if (done) return;
       done = true;
-      this.ended(request, startedAt, false, noTokens, [], error);
+      this.ended(request, startedAt, calledAt, false, noTokens, [], error);
       caller.error(error);
     };
     let stop: () => void;
@@ -223,7 +241,7 @@ export class Engine {
       if (hit) {
         done = true;
         this.counters.cacheHits += 1;
-        this.ended(request, startedAt, true, noTokens, hit.texts);
+        this.ended(request, startedAt, undefined, true, noTokens, hit.texts);
         caller.next(engineResultOf(hit, true));
         caller.complete();
         return noCancel;
@@ -237,7 +255,7 @@ export class Engine {
             this.counters.completionTokens += result.usage.completionTokens;
             const kept = withoutHeaders(result);
             slot?.set(kept);
-            this.ended(request, startedAt, false, result.usage, result.texts);
+            this.ended(request, startedAt, calledAt, false, result.usage, result.texts);
             answer = engineResultOf(kept, false);
           } catch (error) {
             return failed(error);
@@ -254,9 +272,17 @@ export class Engine {
       const batcher = request.method === 'completion' ? this.batcher : undefined;
       // A batched prompt waits in its batch's Observable; a call of its own goes through the policy directly.
       if (batcher) {
-        const waiting = batcher.submit(request as CompletionRequest).subscribe(answered);
+        const waiting = batcher.submit(request as CompletionRequest, called).subscribe(answered);
         stop = () => waiting.unsubscribe();
-      } else stop = this.policy.startCall((options) => this.model.doGenerate(request, options), reportOfAnswer, answered);
+      } else
+        stop = this.policy.startCall(
+          (options) => {
+            called();
+            return this.model.doGenerate(request, options);
+          },
+          reportOfAnswer,
+          answered,
+        );
     } catch (error) {
       // A cache that cannot be read (or a key that cannot be made) fails the call, as it failed `call`'s subscription.
       failed(error);
@@ -269,11 +295,12 @@ export class Engine {
   }
 
   /** Tells the engine's `calls` listeners, if any, that a call ended. */
-  private ended(request: ModelRequest, startedAt: number, cached: boolean, usage: ModelResult['usage'], texts: readonly string[], error?: unknown): void {
+  private ended(request: ModelRequest, startedAt: number, calledAt: number | undefined, cached: boolean, usage: ModelResult['usage'], texts: readonly string[], error?: unknown): void {
     if (!this.endedCalls.observed) return;
     const { provider, modelId } = this.model;
     const { promptTokens, completionTokens } = usage;
-    const call: { -readonly [K in keyof EngineCall]: EngineCall[K] } = { block: this.name, usageKey: this.usageKey, provider, model: modelId, startedAt, endedAt: Date.now(), cached, promptTokens, completionTokens, request, texts };
+    // Every field written, `calledAt` too when there is none: one shape for every call's object.
+    const call: { -readonly [K in keyof EngineCall]: EngineCall[K] } = { block: this.name, usageKey: this.usageKey, provider, model: modelId, startedAt, calledAt, endedAt: Date.now(), cached, promptTokens, completionTokens, request, texts };
     if (error !== undefined) call.error = error;
     this.endedCalls.next(call);
   }

@@ -1,6 +1,6 @@
 import type { WorkerTally } from '../run/task-progress.ts';
 import type { RecordIssue } from '../record.ts';
-import type { RunEvent } from '../telemetry/run-event.ts';
+import { type RunEvent, modelCalledAt } from '../telemetry/run-event.ts';
 import { type LatencyHistogram, addLatency, emptyHistogram } from './latency-histogram.ts';
 import { type RecordSample, keepLast, sampleOf } from './record-sample.ts';
 
@@ -202,7 +202,8 @@ export function applyEvent(state: MonitorState, event: RunEvent): MonitorState {
       else if (event.cached) engine.cachedCalls += 1;
       else {
         engine.calls += 1;
-        addLatency(engine.latency, event.endedAt - event.startedAt);
+        // The model's latency, as the traces' `duration_ms`: the wait for admission is not the endpoint's.
+        addLatency(engine.latency, event.endedAt - modelCalledAt(event));
       }
       break;
     }

@@ -52,6 +52,18 @@ export interface ModelCallEvent extends EventBase, Omit<EngineCall, 'error'> {
   readonly error?: string;
 }
 
+/**
+ * When an LM call reached the model (ms since the epoch): its `calledAt`; without one, a failed call's end (it failed
+ * waiting) and any other call's start (a cache hit, or an event made by a producer that does not say). From there to
+ * `endedAt` is the model's latency (DGT's `duration_ms`), from `startedAt` to there the wait for the limiter and
+ * admission (DGT's `semaphore_wait_ms`).
+ *
+ * @example modelCalledAt({ startedAt: 100, calledAt: 130, endedAt: 180 }) // 130: waited 30 ms, answered in 50
+ */
+export function modelCalledAt(event: Pick<EngineCall, 'startedAt' | 'calledAt' | 'endedAt' | 'error'>): number {
+  return event.calledAt ?? (event.error === undefined ? event.startedAt : event.endedAt);
+}
+
 /** The admission control of one credential and endpoint changed (sampled while the run goes on). */
 export interface AdmissionEvent extends EventBase {
   readonly type: 'admission-change';

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
 import { redactUrl } from '../redact-url.ts';
-import type { RunEvent } from './run-event.ts';
+import { type RunEvent, modelCalledAt } from './run-event.ts';
 
 /** How much the run log says: `debug` is every model call, `info` adds each task's start and end, `warn` is the CLI's default. */
 export type RunLogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -70,7 +70,10 @@ function linesOf(event: RunEvent, taskRunIds: Map<string, string>): readonly Lin
       return [{ level: taskLogLevels[event.level] ?? 'info', message: redactUrl(event.message), fields }];
     }
     case 'model-call-end': {
-      const durationMs = event.endedAt - event.startedAt;
+      // The model's latency, as the traces' `duration_ms`, and the wait for admission before it.
+      const calledAt = modelCalledAt(event);
+      const durationMs = event.endedAt - calledAt;
+      const waitMs = calledAt - event.startedAt;
       const fields = {
         task: event.tasks.join(', '),
         event: 'model_call',
@@ -83,12 +86,14 @@ function linesOf(event: RunEvent, taskRunIds: Map<string, string>): readonly Lin
         prompt_tokens: event.promptTokens,
         completion_tokens: event.completionTokens,
         duration_ms: durationMs,
+        semaphore_wait_ms: waitMs,
       };
       // A failed call is already a rejected input (`lm_call_failed`, in blocks/<block>.jsonl) and counts toward the
       // failure rate that stops the task: one line each at `info`, not a warning per call.
       if (event.error !== undefined) return [{ level: 'info', message: `${event.usageKey}: call failed: ${redactUrl(event.error)}`, fields: { ...fields, error: redactUrl(event.error) } }];
       const tokens = `${event.promptTokens}+${event.completionTokens} tokens`;
-      return [{ level: 'debug', message: `${event.usageKey}: ${event.cached ? 'cached answer' : tokens} in ${durationMs} ms`, fields }];
+      const waited = waitMs > 0 ? ` (after ${waitMs} ms waiting for admission)` : '';
+      return [{ level: 'debug', message: `${event.usageKey}: ${event.cached ? 'cached answer' : tokens} in ${durationMs} ms${waited}`, fields }];
     }
     case 'task-end': {
       const { result } = event;

@@ -1,7 +1,7 @@
 import { spanId } from './span-id.ts';
 import { redactUrl } from '../redact-url.ts';
 import { llmCallPayload } from './llm-call-payload.ts';
-import type { InputSettledEvent, ModelCallEvent, RunEvent, TaskFinishedEvent } from './run-event.ts';
+import { type InputSettledEvent, type ModelCallEvent, type RunEvent, type TaskFinishedEvent, modelCalledAt } from './run-event.ts';
 
 /** DGT's span names, kept so DGT's tools read rxdgt's traces. */
 export type RunSpanName = 'dgt.run' | 'dgt.task' | 'dgt.block' | 'dgt.llm_call';
@@ -43,6 +43,8 @@ export interface LlmCallAttributes {
   readonly cached: boolean;
   readonly prompt_tokens: number;
   readonly completion_tokens: number;
+  /** How long the call waited for the limiter and admission before it reached the model (DGT's semaphore wait), ms. */
+  readonly semaphore_wait_ms: number;
   readonly temperature?: number;
   readonly n?: number;
   readonly max_tokens?: number;
@@ -168,6 +170,8 @@ export class RunSpans {
     }
     const parent = block ?? this.openRun();
     const { request } = event;
+    // As DGT's: the span covers the model's latency (its retries included), the wait before it is an attribute.
+    const calledAt = modelCalledAt(event);
     // A span per LM call: its attributes are set field by field, no object made for a field left out.
     const attributes: { -readonly [Name in keyof LlmCallAttributes]: LlmCallAttributes[Name] } = {
       provider: event.provider,
@@ -181,13 +185,14 @@ export class RunSpans {
       cached: event.cached,
       prompt_tokens: event.promptTokens,
       completion_tokens: event.completionTokens,
+      semaphore_wait_ms: calledAt - event.startedAt,
     };
     if (request.temperature !== undefined) attributes.temperature = request.temperature;
     if (request.n !== undefined) attributes.n = request.n;
     if (request.maxTokens !== undefined) attributes.max_tokens = request.maxTokens;
     if (this.options.recordPayloads) Object.assign(attributes, llmCallPayload(event, this.options.payloadMaxChars ?? 4096));
     const runId = owner?.span.runId ?? event.runId;
-    const span = this.open('dgt.llm_call', parent, runId, event.buildId, event.startedAt, attributes);
+    const span = this.open('dgt.llm_call', parent, runId, event.buildId, calledAt, attributes);
     if (event.error !== undefined) span.error = redactUrl(event.error);
     this.close(span, event.endedAt, event.error === undefined ? 'ok' : 'error');
   }

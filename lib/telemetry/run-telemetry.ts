@@ -138,6 +138,7 @@ export class RunTelemetry {
                 provider: call.provider,
                 model: call.model,
                 startedAt: call.startedAt,
+                calledAt: call.calledAt,
                 endedAt: call.endedAt,
                 cached: call.cached,
                 promptTokens: call.promptTokens,

@@ -45,7 +45,9 @@ function llmCallMembers(attributes: LlmCallAttributes): string {
       `"block":${JSON.stringify(block)},"usage_key":${JSON.stringify(usageKey)},"task_names":${JSON.stringify(taskNames)}`;
     shared = { of: [provider, model, method, block, usageKey], taskNames: [...taskNames], text, ascii: isAscii(text) };
   }
-  let text = `${shared.text},"cached":${attributes.cached},"prompt_tokens":${jsonNumber(attributes.prompt_tokens)},"completion_tokens":${jsonNumber(attributes.completion_tokens)}`;
+  let text =
+    `${shared.text},"cached":${attributes.cached},"prompt_tokens":${jsonNumber(attributes.prompt_tokens)},"completion_tokens":${jsonNumber(attributes.completion_tokens)},` +
+    `"semaphore_wait_ms":${jsonNumber(attributes.semaphore_wait_ms)}`;
   if (attributes.temperature !== undefined) text += `,"temperature":${jsonNumber(attributes.temperature)}`;
   if (attributes.n !== undefined) text += `,"n":${jsonNumber(attributes.n)}`;
   if (attributes.max_tokens !== undefined) text += `,"max_tokens":${jsonNumber(attributes.max_tokens)}`;

@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { geographyTask } from './cli-tasks.ts';
+import { useTestServers } from '../helpers/test-servers.ts';
+import { geographyTask, serverConfig } from './cli-tasks.ts';
 import { runCli, summaryTable } from './run-cli.ts';
 
 /** The JSON lines of a file. */
@@ -13,6 +14,8 @@ function jsonLines(path: string): Record<string, unknown>[] {
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+const startServer = useTestServers();
 
 describe('rxdgt run: telemetry, log levels and the monitor flag', () => {
   it("writes DGT's events.jsonl and traces.jsonl to DGT_TELEMETRY_DIR: the run, the task and a span per LM call", async () => {
@@ -43,6 +46,26 @@ describe('rxdgt run: telemetry, log levels and the monitor flag', () => {
     expect(spans.map((span) => span['span_name'])).toEqual(expect.arrayContaining(['dgt.block', 'dgt.task', 'dgt.run']));
     // No payloads unless asked.
     expect(calls[0]).not.toHaveProperty('messages');
+  });
+
+  it("an LM call's span is the model's latency, its wait for admission apart, as DGT's `semaphore_wait_ms`", async () => {
+    const server = await startServer({ latencyMs: 40 });
+    const dir = tempDir();
+    const telemetry = join(dir, 'telemetry');
+    const task = geographyTask(dir, 'geo', { runner_config: { num_outputs_to_generate: 6 } });
+    // 300 requests a minute: admission paces the calls 200 ms apart, so most of them wait before they are sent.
+    const config = serverConfig(dir, server, { rpm: 300 });
+    const { code, stderr } = await runCli(['run', '--task-paths', task, '--config-path', config, '--output-dir', join(dir, 'out')], { DGT_TELEMETRY_DIR: telemetry, OPENAI_API_KEY: 'k' });
+    expect([code, stderr]).toEqual([0, '']);
+    const calls = jsonLines(join(telemetry, 'traces.jsonl')).filter((span) => span['span_name'] === 'dgt.llm_call');
+    expect(calls.length).toBeGreaterThanOrEqual(6);
+    for (const call of calls) {
+      expect(Date.parse(call['end_time'] as string) - Date.parse(call['start_time'] as string)).toBe(call['duration_ms']);
+      // The server holds each answer 40 ms: that is the model's time, whatever the call waited before.
+      expect(call['duration_ms']).toBeGreaterThanOrEqual(39);
+      expect(call['semaphore_wait_ms']).toBeGreaterThanOrEqual(0);
+    }
+    expect(Math.max(...calls.map((call) => call['semaphore_wait_ms'] as number))).toBeGreaterThan(100);
   });
 
   it('writes nothing with DGT_TELEMETRY_DISABLE, and a bad DGT_TELEMETRY_* value is exit 2 naming it, before any task runs', async () => {

@@ -65,6 +65,15 @@ describe('applyEvent', () => {
     expect(state.engines.get('generator: fake/m')!.latency.max).toBe(120);
   });
 
+  it("takes a call's latency from when it reached the model, as the traces' duration_ms: the wait for admission is not the endpoint's", () => {
+    const call = { ...base, type: 'model-call-end' as const, block: 'generator', usageKey: 'generator: fake/m', provider: 'fake', model: 'm', promptTokens: 1, completionTokens: 1, request: { method: 'completion' as const, prompt: 'p' }, texts: [], tasks: ['geo'], cached: false };
+    const state = [
+      { ...call, time: 1, startedAt: 0, calledAt: 900, endedAt: 1000 },
+      { ...call, time: 2, startedAt: 0, calledAt: 10, endedAt: 50 },
+    ].reduce<ReturnType<typeof emptyMonitorState>>((into, event) => applyEvent(into, event), emptyMonitorState());
+    expect(state.engines.get('generator: fake/m')!.latency).toMatchObject({ count: 2, min: 40, max: 100, sum: 140 });
+  });
+
   it('adds a resumed run to what the folders held, and starts over on a restart', () => {
     const state = emptyMonitorState();
     const task = { ...state, tasks: state.tasks };

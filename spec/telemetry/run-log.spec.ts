@@ -56,7 +56,24 @@ describe('createRunLog', () => {
     const { lines, calls } = await logRun('debug', 'text');
     const callLines = lines.filter((line) => line.startsWith('rxdgt: geo: generator: fake/fake-model: '));
     expect(callLines).toHaveLength(calls);
-    expect(callLines.filter((line) => /: \d+\+\d+ tokens in \d+ ms$/.test(line))).toHaveLength(calls - 1);
+    expect(callLines.filter((line) => /: \d+\+\d+ tokens in \d+ ms( \(after \d+ ms waiting for admission\))?$/.test(line))).toHaveLength(calls - 1);
+  });
+
+  test("a model call's time is the model's, and the wait for admission before it is said apart (DGT's semaphore wait)", () => {
+    const text = memoryStream();
+    const json = memoryStream();
+    const events = new Subject<RunEvent>();
+    createRunLog({ level: 'debug', format: 'text', stream: text.stream }).observe(events);
+    createRunLog({ level: 'debug', format: 'json', stream: json.stream }).observe(events);
+    const call = { ...ids, type: 'model-call-end', time: 80, block: 'generator', usageKey: 'generator: fake/m', provider: 'fake', model: 'm', cached: false, promptTokens: 7, completionTokens: 3, request: { method: 'completion', prompt: 'p' }, texts: ['a'], tasks: ['geo'] } as const;
+    events.next({ ...call, startedAt: 0, calledAt: 30, endedAt: 80 });
+    events.next({ ...call, startedAt: 100, calledAt: 100, endedAt: 120 });
+    events.complete();
+    expect(text.lines()).toEqual(['rxdgt: geo: generator: fake/m: 7+3 tokens in 50 ms (after 30 ms waiting for admission)', 'rxdgt: geo: generator: fake/m: 7+3 tokens in 20 ms']);
+    expect(json.lines().map((line) => JSON.parse(line) as Record<string, unknown>)).toMatchObject([
+      { duration_ms: 50, semaphore_wait_ms: 30 },
+      { duration_ms: 20, semaphore_wait_ms: 0 },
+    ]);
   });
 
   test('json: one pino line per message with its level, time, task, event, run and build ids', async () => {

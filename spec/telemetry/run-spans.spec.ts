@@ -74,7 +74,7 @@ describe('RunSpans', () => {
     expect(started.map((span) => span.name)).toEqual(['dgt.run', 'dgt.llm_call']);
     const [call, run] = ended;
     expect(call).toMatchObject({ name: 'dgt.llm_call', parent: run, runId: 'run-1', startTime: 115, endTime: 120, status: 'ok' });
-    expect(call!.attributes).toEqual({ provider: 'fake', model_id: 'm', method: 'completion', batch_size: 1, block: 'generator', usage_key: 'generator: fake/m', task_names: ['elsewhere'], cached: true, prompt_tokens: 0, completion_tokens: 0, n: 2, max_tokens: 16 });
+    expect(call!.attributes).toEqual({ provider: 'fake', model_id: 'm', method: 'completion', batch_size: 1, block: 'generator', usage_key: 'generator: fake/m', task_names: ['elsewhere'], cached: true, prompt_tokens: 0, completion_tokens: 0, semaphore_wait_ms: 0, n: 2, max_tokens: 16 });
     expect(run).toMatchObject({ name: 'dgt.run', startTime: 100, endTime: 120, status: 'cancelled' });
   });
 

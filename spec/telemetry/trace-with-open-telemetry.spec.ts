@@ -52,10 +52,13 @@ describe('traceWithOpenTelemetry', () => {
     expect(llmCalls).toHaveLength(calls.length);
     expect(llmCalls.every((call) => parentOf(call) === idOf(blocks['generator']!) && call.kind === SpanKind.CLIENT)).toBe(true);
 
-    // Times are the events' own: each call from its start to its end.
+    // Times are the events' own: each call from when it reached the model to its end, the wait before as an attribute.
     llmCalls.forEach((span, index) => {
-      expect(millisecondsOf(span.startTime)).toBe(calls[index]!.startedAt);
-      expect(millisecondsOf(span.endTime)).toBe(calls[index]!.endedAt);
+      const call = calls[index]!;
+      expect(call.calledAt).toBeGreaterThanOrEqual(call.startedAt);
+      expect(millisecondsOf(span.startTime)).toBe(call.calledAt);
+      expect(millisecondsOf(span.endTime)).toBe(call.endedAt);
+      expect(span.attributes['rxdgt.semaphore_wait_ms']).toBe(call.calledAt! - call.startedAt);
     });
     expect(millisecondsOf(run!.startTime)).toBeLessThanOrEqual(millisecondsOf(task!.startTime));
     expect(millisecondsOf(task!.endTime)).toBeLessThanOrEqual(millisecondsOf(run!.endTime));

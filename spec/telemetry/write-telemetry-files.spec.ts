@@ -153,7 +153,8 @@ describe('writeTelemetryFiles', () => {
       const files = writeTelemetryFiles(events, settingsIn(dir, { recordPayloads }));
       for (const event of opening) events.next(event);
       const request = { method: 'chat', messages: [{ role: 'user', content: 'Say "hi"' }], temperature: 0.5, n: 2, maxTokens: 64 } as const;
-      events.next(modelCall(10, { usageKey: 'generator: fake/"quoted" ü', cached: true, request, texts: ['a', 'b'], error: 'boom "quoted"' }));
+      // Asked at 5 ms, sent to the model at 7 (2 ms waiting for admission), failed at 10.
+      events.next(modelCall(10, { usageKey: 'generator: fake/"quoted" ü', cached: true, request, texts: ['a', 'b'], error: 'boom "quoted"', calledAt: start + 7 }));
       events.next(modelCall(20, { request: { method: 'completion', prompt: 'Write.' } }));
       // The same engine's call, its list of tasks grown in place: the line names both.
       const tasks = ['geo'];
@@ -166,14 +167,17 @@ describe('writeTelemetryFiles', () => {
       const [failed, plain, ...more] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(more.map((line) => line['task_names'])).toEqual([['geo'], ['geo', 'geo/b']]);
       const spanFields = ['span_name', 'build_id', 'run_id', 'start_time', 'end_time', 'duration_ms', 'parent_span_name', 'status', 'span_id', 'parent_span_id'];
-      const attributes = ['provider', 'model_id', 'method', 'batch_size', 'block', 'usage_key', 'task_names', 'cached', 'prompt_tokens', 'completion_tokens'];
+      const attributes = ['provider', 'model_id', 'method', 'batch_size', 'block', 'usage_key', 'task_names', 'cached', 'prompt_tokens', 'completion_tokens', 'semaphore_wait_ms'];
       const payloads = recordPayloads ? ['messages', 'completion'] : [];
       expect(Object.keys(failed!)).toEqual([...spanFields, ...attributes, 'temperature', 'n', 'max_tokens', ...payloads, 'error']);
       expect(Object.keys(plain!)).toEqual([...spanFields, ...attributes, ...(recordPayloads ? ['prompt', 'completion'] : [])]);
       // Written as JSON.stringify writes the object: no other spacing, escapes or number forms.
       expect(lines).toEqual([failed, plain, ...more].map((line) => JSON.stringify(line)));
-      expect(failed).toMatchObject({ status: 'error', usage_key: 'generator: fake/"quoted" ü', cached: true, temperature: 0.5, n: 2, max_tokens: 64, error: 'boom "quoted"', duration_ms: 5 });
-      expect(plain).toMatchObject({ method: 'completion', status: 'ok', task_names: ['geo'], prompt_tokens: 10, completion_tokens: 2 });
+      // As DGT's: the span is the model's latency, the wait before it an attribute.
+      expect(failed).toMatchObject({ status: 'error', usage_key: 'generator: fake/"quoted" ü', cached: true, temperature: 0.5, n: 2, max_tokens: 64, error: 'boom "quoted"' });
+      expect(failed).toMatchObject({ start_time: '2026-01-15T10:00:00.007Z', end_time: '2026-01-15T10:00:00.010Z', duration_ms: 3, semaphore_wait_ms: 2 });
+      // An event that does not say when the model was called (made by another producer): all of it is the model's.
+      expect(plain).toMatchObject({ method: 'completion', status: 'ok', task_names: ['geo'], prompt_tokens: 10, completion_tokens: 2, duration_ms: 5, semaphore_wait_ms: 0 });
     }
   });
 
