@@ -11,6 +11,7 @@
  * Expects `dist/cli.mjs` (`npm run build`); builds nothing. Prints figures only.
  */
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot } from './child-server.ts';
 import { median, mib, num, range, scratchDir, simulatedGeographyRun } from './common.ts';
@@ -40,7 +41,13 @@ interface Round {
 async function runRound(dir: string, target: number, round: number): Promise<Round> {
   const cli = join(repoRoot, 'dist', 'cli.mjs');
   const loop = await runNode([join(repoRoot, 'spec', 'bench', 'framework-cpu-baseline.mjs'), String(target), join(dir, `loop-${target}.jsonl`)], dir, `loop-${target}-${round}`, {});
-  const on = (): Promise<ProcessFigures> => runNode([cli, ...writeTask(dir, target)], dir, `on-${target}-${round}`, { DGT_TELEMETRY_DIR: join(dir, `telemetry-${target}`) });
+  // Each run's telemetry folder goes when it is measured: a million records write 760 MB of traces.
+  const telemetry = join(dir, `telemetry-${target}-${round}`);
+  const on = async (): Promise<ProcessFigures> => {
+    const figures = await runNode([cli, ...writeTask(dir, target)], dir, `on-${target}-${round}`, { DGT_TELEMETRY_DIR: telemetry });
+    await rm(telemetry, { recursive: true, force: true });
+    return figures;
+  };
   const off = (): Promise<ProcessFigures> => runNode([cli, ...writeTask(dir, target)], dir, `off-${target}-${round}`, { DGT_TELEMETRY_DISABLE: '1' });
   if (round % 2 === 0) {
     const first = await on();
