@@ -158,7 +158,10 @@ async function execute(run: PreparedRun, command: Extract<CliCommand, { command:
   if (command.queue === undefined) await checkEngines(engines);
   // A task's cost is known once some engine of its builder has a price (from its block or `--prices`).
   const report = new RunReport(tasks, out, { costKnown: (task) => enginesOf(task).some((engine) => engine.hasPrice), progress: command.log?.quiet !== true });
-  const telemetry = new RunTelemetry({ buildId: command.settings.buildId });
+  // Who reads the run's events decides what is made: an event per input or per model call only for a reader of them.
+  const tracingOn = openTelemetryRegistered();
+  const recordReaders = !telemetrySettings.disabled || command.monitor !== undefined || tracingOn;
+  const telemetry = new RunTelemetry({ buildId: command.settings.buildId, settledInputs: recordReaders });
   // The page reads the tasks' output folder (one, unless tasks name their own) and follows the run's events. Started
   // first: a port in use stops the run (exit 2) before anything is written.
   const outputDirs = [...new Set(tasks.map((task) => task.outputDir))];
@@ -170,7 +173,7 @@ async function execute(run: PreparedRun, command: Extract<CliCommand, { command:
   if (monitor) err.write(`rxdgt: monitor at ${monitor.url}\n`);
   const files = telemetrySettings.disabled ? undefined : writeTelemetryFiles(telemetry.events, telemetrySettings);
   // Spans for OpenTelemetry only when an SDK is registered (a `--import` of the user's setup, say).
-  const tracing = openTelemetryRegistered() ? traceWithOpenTelemetry(telemetry.events) : undefined;
+  const tracing = tracingOn ? traceWithOpenTelemetry(telemetry.events) : undefined;
   // Warnings (a crash repaired, a lock taken over, a secondary output that failed) are worth a line; `--debug` adds
   // every task's start and end and each model call. Written above the live table.
   const log = createRunLog({
@@ -185,7 +188,9 @@ async function execute(run: PreparedRun, command: Extract<CliCommand, { command:
   let watching: Subscription | undefined;
   try {
     telemetry.started(tasks);
-    watching = telemetry.watch(tasks, enginesOf);
+    // The engines' calls and admission states are followed for the files, the monitor, OpenTelemetry or a log that
+    // shows model calls; with none of them, a call makes no event.
+    if (recordReaders || log.showsModelCalls) watching = telemetry.watch(tasks, enginesOf);
     report.start();
     await new Promise<void>((resolve, reject) => {
       const subscription = runTasks(tasks, {

@@ -20,6 +20,8 @@ export interface RunLogOptions {
 /** The CLI's log of a run. */
 export interface RunLog {
   readonly level: RunLogLevel;
+  /** Whether a model call can make a line at this level (a failed one at `info`, every one at `debug`). */
+  readonly showsModelCalls: boolean;
   /** Writes the lines of a run's events, by level, until they end or the subscription is unsubscribed. */
   observe(events: Observable<RunEvent>): Subscription;
 }
@@ -151,6 +153,7 @@ export function createRunLog(options: RunLogOptions): RunLog {
   const shows = (level: Level): boolean => levelNumbers[level] >= least;
   return {
     level: options.level,
+    showsModelCalls: shows('info'),
     observe(events) {
       const taskRunIds = new Map<string, string>();
       return events.subscribe((event) => {

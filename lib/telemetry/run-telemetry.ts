@@ -16,6 +16,12 @@ export interface RunTelemetryOptions {
   readonly admissionEveryMs?: number | undefined;
   /** The clock of the events' `time` (ms since the epoch). @default Date.now */
   readonly now?: (() => number) | undefined;
+  /**
+   * Whether each settled input makes an `input-end` event (its records, rejections and usage). Off for a run whose
+   * readers want its lifecycle alone (the CLI with no telemetry files, monitor or OpenTelemetry): no event per input.
+   * @default true
+   */
+  readonly settledInputs?: boolean | undefined;
 }
 
 /** The rejections of an input that kept every record (most inputs): one list for all of them. */
@@ -49,12 +55,14 @@ export class RunTelemetry {
   readonly events: Observable<RunEvent> = this.subject.asObservable();
   private readonly admissionEveryMs: number;
   private readonly now: () => number;
+  private readonly settledInputs: boolean;
 
   constructor(options: RunTelemetryOptions = {}) {
     this.runId = options.runId ?? randomUUID();
     this.buildId = options.buildId ?? 'exp';
     this.admissionEveryMs = options.admissionEveryMs ?? 1000;
     this.now = options.now ?? Date.now;
+    this.settledInputs = options.settledInputs ?? true;
   }
 
   /** Emits an event of this run, stamped with the time and the run's ids. */
@@ -75,6 +83,7 @@ export class RunTelemetry {
         inner.onStart?.(start);
       },
       onSettle: (settlement, progress) => {
+        if (!this.settledInputs) return inner.onSettle?.(settlement, progress);
         // An event per input: made whole here, stamped as `emit` does, without a copy of a copy.
         const event: Record<string, unknown> = {
           time: this.now(),

@@ -92,6 +92,11 @@ describe('rxdgt run: telemetry, log levels and the monitor flag', () => {
     const debugMetrics = jsonLines(join(dir, 'a', 'geo', 'task_results.jsonl'))[0]?.['metrics'] as Record<string, number>;
     expect(lines.filter((line) => line['event'] === 'model_call')).toHaveLength(debugMetrics['lm_calls']! + debugMetrics['lm_calls_cached']!);
     expect(lines[0]).toMatchObject({ level: 'info', event: 'task_started', task: 'geo', msg: 'started: 3 records to make' });
+    // With no telemetry files the log is the only reader of the model calls: they are still followed for it.
+    const alone = await runCli([...args, '--output-dir', join(dir, 'c'), '--debug', '--log-format', 'json'], { DGT_TELEMETRY_DISABLE: '1' });
+    const aloneMetrics = jsonLines(join(dir, 'c', 'geo', 'task_results.jsonl'))[0]?.['metrics'] as Record<string, number>;
+    const aloneCalls = alone.stderr.split('\n').filter((line) => line.includes('"event":"model_call"'));
+    expect([alone.code, aloneCalls.length]).toEqual([0, aloneMetrics['lm_calls']! + aloneMetrics['lm_calls_cached']!]);
     const quiet = await runCli([...args, '--output-dir', join(dir, 'b'), '--quiet']);
     expect(quiet.code).toBe(0);
     expect(quiet.stderr).toBe('');

@@ -28,6 +28,13 @@ async function logRun(level: RunLogOptions['level'], format: RunLogOptions['form
 
 const ids = { runId: 'run-1', buildId: 'exp' };
 
+describe('RunLog.showsModelCalls', () => {
+  test('a model call can make a line at info (a failed one) and debug, not above', () => {
+    const shows = (['debug', 'info', 'warn', 'error', 'silent'] as const).map((level) => createRunLog({ level, format: 'text', stream: memoryStream().stream }).showsModelCalls);
+    expect(shows).toEqual([true, true, false, false, false]);
+  });
+});
+
 describe('logLevelOf', () => {
   test('--debug is debug (over --quiet); --quiet is error; no flag is warn', () => {
     expect(logLevelOf({})).toBe('warn');

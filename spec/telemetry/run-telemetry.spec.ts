@@ -52,6 +52,22 @@ describe('RunTelemetry', () => {
     expect(settled.at(-1)).toMatchObject({ task: 'geo', accepted: 3, rejected: 3 });
   });
 
+  test('settledInputs false: no input-end event, the inner hooks still hear every input; the lifecycle is unchanged', async () => {
+    const events: RunEvent[] = [];
+    const heard: number[] = [];
+    await runWithTelemetry({
+      outputDir: tempDir(),
+      answers: (_request, index) => `Question: Q${index}?\nAnswer: A.`,
+      settledInputs: false,
+      inner: { onSettle: (_settlement, progress) => heard.push(progress.accepted) },
+      read: (telemetry) => telemetry.events.subscribe((event) => events.push(event)),
+    });
+    const types = events.map(({ type }) => type);
+    expect(types).not.toContain('input-end');
+    expect(types).toEqual(expect.arrayContaining(['run-start', 'task-start', 'model-call-end', 'task-end', 'run-end']));
+    expect(heard).toEqual([1, 2, 3]);
+  });
+
   test('tasks sharing a builder share its engine: each call names both tasks', async () => {
     const events: RunEvent[] = [];
     await runWithTelemetry({ outputDir: tempDir(), tasks: ['geo/a', 'geo/b'], target: 1, answers: (_request, index) => `Question: Q${index}?\nAnswer: A.`, read: (telemetry) => telemetry.events.subscribe((event) => events.push(event)) });

@@ -2,7 +2,7 @@ import { lastValueFrom } from 'rxjs';
 import { geographyQa } from '../../builders/geography-qa/index.ts';
 import { createEngine } from '../../lib/model/engine.ts';
 import { runTasks } from '../../lib/run/run-tasks.ts';
-import { createTask } from '../../lib/run/task.ts';
+import { type RunHooks, createTask } from '../../lib/run/task.ts';
 import { RunTelemetry } from '../../lib/telemetry/run-telemetry.ts';
 import { type FakeAnswers, FakeLanguageModel } from '../../lib/testing/fake-language-model.ts';
 
@@ -21,6 +21,10 @@ export interface TelemetryRunOptions {
   readonly target?: number;
   /** Called before the run starts, to subscribe the readers under test to `telemetry.events`. */
   readonly read: (telemetry: RunTelemetry) => void;
+  /** `RunTelemetryOptions.settledInputs`. @default true */
+  readonly settledInputs?: boolean;
+  /** Hooks the telemetry's own call in turn (as the CLI's live report). */
+  readonly inner?: RunHooks;
 }
 
 /**
@@ -33,11 +37,11 @@ export async function runWithTelemetry(options: TelemetryRunOptions): Promise<{ 
   const tasks = (options.tasks ?? ['geo']).map((name) =>
     createTask({ kind: 'generation', name, seeds, builder: geographyQa({ generator }), outputDir: options.outputDir, numOutputsToGenerate: options.target ?? 3, maxStalledAttempts: 20 }),
   );
-  const telemetry = new RunTelemetry({ buildId: 'exp', runId: 'run-1', admissionEveryMs: 60_000 });
+  const telemetry = new RunTelemetry({ buildId: 'exp', runId: 'run-1', admissionEveryMs: 60_000, settledInputs: options.settledInputs });
   options.read(telemetry);
   telemetry.started(tasks);
   const watching = telemetry.watch(tasks, () => [generator]);
-  await lastValueFrom(runTasks(tasks, { hooks: (task) => telemetry.hooks(task) }), { defaultValue: undefined });
+  await lastValueFrom(runTasks(tasks, { hooks: (task) => telemetry.hooks(task, options.inner) }), { defaultValue: undefined });
   watching.unsubscribe();
   telemetry.finished('completed');
   return { telemetry, model };
