@@ -160,8 +160,8 @@ async function execute(run: PreparedRun, command: Extract<CliCommand, { command:
   const report = new RunReport(tasks, out, { costKnown: (task) => enginesOf(task).some((engine) => engine.hasPrice), progress: command.log?.quiet !== true });
   // Who reads the run's events decides what is made: an event per input or per model call only for a reader of them.
   const tracingOn = openTelemetryRegistered();
-  const recordReaders = !telemetrySettings.disabled || command.monitor !== undefined || tracingOn;
-  const telemetry = new RunTelemetry({ buildId: command.settings.buildId, settledInputs: recordReaders });
+  const perRecordReaders = !telemetrySettings.disabled || command.monitor !== undefined || tracingOn;
+  const telemetry = new RunTelemetry({ buildId: command.settings.buildId, settledInputs: perRecordReaders });
   // The page reads the tasks' output folder (one, unless tasks name their own) and follows the run's events. Started
   // first: a port in use stops the run (exit 2) before anything is written.
   const outputDirs = [...new Set(tasks.map((task) => task.outputDir))];
@@ -190,7 +190,7 @@ async function execute(run: PreparedRun, command: Extract<CliCommand, { command:
     telemetry.started(tasks);
     // The engines' calls and admission states are followed for the files, the monitor, OpenTelemetry or a log that
     // shows model calls; with none of them, a call makes no event.
-    if (recordReaders || log.showsModelCalls) watching = telemetry.watch(tasks, enginesOf);
+    if (perRecordReaders || log.showsModelCalls) watching = telemetry.watch(tasks, enginesOf);
     report.start();
     await new Promise<void>((resolve, reject) => {
       const subscription = runTasks(tasks, {
