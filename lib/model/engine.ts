@@ -222,9 +222,6 @@ export class Engine {
     const startedAt = Date.now();
     // When the model was first called: set by the try that passed the limiter and admission (or the batch's send).
     let calledAt: number | undefined;
-    const called = (): void => {
-      calledAt ??= Date.now();
-    };
     // Told its end, or cancelled: the caller hears nothing more.
     let done = false;
     const failed = (error: unknown): void => {
@@ -272,12 +269,16 @@ export class Engine {
       const batcher = request.method === 'completion' ? this.batcher : undefined;
       // A batched prompt waits in its batch's Observable; a call of its own goes through the policy directly.
       if (batcher) {
-        const waiting = batcher.submit(request as CompletionRequest, called).subscribe(answered);
+        const waiting = batcher
+          .submit(request as CompletionRequest, () => {
+            calledAt ??= Date.now();
+          })
+          .subscribe(answered);
         stop = () => waiting.unsubscribe();
       } else
         stop = this.policy.startCall(
           (options) => {
-            called();
+            calledAt ??= Date.now();
             return this.model.doGenerate(request, options);
           },
           reportOfAnswer,

@@ -17,6 +17,8 @@ import { repoRoot } from './child-server.ts';
 import { median, mib, num, range, scratchDir, simulatedGeographyRun } from './common.ts';
 import { type ProcessFigures, runNodeProcess } from './node-process.ts';
 
+/** The built CLI this benchmark runs. */
+const builtCli = join(repoRoot, 'dist', 'cli.mjs');
 const small = 100_000;
 const large = Number(process.env['BENCH_FRAMEWORK_RECORDS'] ?? 1_000_000);
 const rounds = Math.max(1, Number(process.env['BENCH_FRAMEWORK_ROUNDS'] ?? 3));
@@ -39,16 +41,15 @@ interface Round {
 }
 
 async function runRound(dir: string, target: number, round: number): Promise<Round> {
-  const cli = join(repoRoot, 'dist', 'cli.mjs');
   const loop = await runNode([join(repoRoot, 'spec', 'bench', 'framework-cpu-baseline.mjs'), String(target), join(dir, `loop-${target}.jsonl`)], dir, `loop-${target}-${round}`, {});
   // Each run's telemetry folder goes when it is measured: a million records write 760 MB of traces.
   const telemetry = join(dir, `telemetry-${target}-${round}`);
   const on = async (): Promise<ProcessFigures> => {
-    const figures = await runNode([cli, ...writeTask(dir, target)], dir, `on-${target}-${round}`, { DGT_TELEMETRY_DIR: telemetry });
+    const figures = await runNode([builtCli, ...writeTask(dir, target)], dir, `on-${target}-${round}`, { DGT_TELEMETRY_DIR: telemetry });
     await rm(telemetry, { recursive: true, force: true });
     return figures;
   };
-  const off = (): Promise<ProcessFigures> => runNode([cli, ...writeTask(dir, target)], dir, `off-${target}-${round}`, { DGT_TELEMETRY_DISABLE: '1' });
+  const off = (): Promise<ProcessFigures> => runNode([builtCli, ...writeTask(dir, target)], dir, `off-${target}-${round}`, { DGT_TELEMETRY_DISABLE: '1' });
   if (round % 2 === 0) {
     const first = await on();
     return { loop, on: first, off: await off() };
@@ -83,8 +84,7 @@ function report(target: number, results: readonly Round[]): string[] {
 }
 
 export async function benchFrameworkCpu(): Promise<string[]> {
-  const cli = join(repoRoot, 'dist', 'cli.mjs');
-  if (!existsSync(cli)) return [`  ${cli} is missing: run \`npm run build\` first (this benchmark runs the built CLI and builds nothing)`];
+  if (!existsSync(builtCli)) return [`  ${builtCli} is missing: run \`npm run build\` first (this benchmark runs the built CLI and builds nothing)`];
   const scratch = await scratchDir('framework-cpu');
   const lines = [`  ${rounds} round(s) per size, each the loop then the CLI with telemetry on and off; medians of the rounds`];
   try {
